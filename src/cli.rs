@@ -1,0 +1,108 @@
+//! The command-line contract: flags, their help, and the exit codes that
+//! scripts rely on.
+
+use clap::{ArgGroup, Parser, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+const AFTER_HELP: &str = "\
+Examples:
+  gofix-leaks                                 review: diffs of every fix under ., nothing written
+  gofix-leaks ./svc/...                       the same for one subtree (Go's dir/... form works)
+  gofix-leaks --dry-run | git apply           apply the reviewed diff yourself
+  gofix-leaks --write ./svc/...               fix files in place (atomic writes)
+  gofix-leaks --apply --branch fix/leaks      commit fixes from HEAD onto a new branch;
+                                              the work tree, index and current branch stay as they are
+  gofix-leaks --format json ./...             findings as go/analysis-style JSON, for bots
+  gofix-leaks --list-rules                    the loaded rules
+  gofix-leaks --rules my-rules/ --only my-rule  add and select rules (see README: rule format)
+
+Exit status:
+  0  nothing left to report
+  1  findings remain: with --dry-run any finding; with --write or --apply, findings
+     that have no automatic fix (each says why)
+  2  an error: bad arguments, a rule that does not load, an unreadable path,
+     a git failure, an existing branch without --force
+
+Files skipped: generated files (\"// Code generated ... DO NOT EDIT.\"), vendor/,
+testdata/, hidden and _-prefixed directories below a PATH, and what .gitignore
+ignores. Declarations with syntax errors are left alone and reported.";
+
+/// Find goroutine leaks in Go source and fix them.
+///
+/// Rules are declarative TOML (tree-sitter queries, named predicates, edit
+/// templates); the built-in pack is compiled in. Every fix is a minimal text
+/// edit: comments and formatting around it are kept.
+#[derive(Debug, Parser)]
+#[command(name = "gofix-leaks", version, about, long_about, after_help = AFTER_HELP)]
+#[command(group(ArgGroup::new("mode").args(["dry_run", "write", "apply"])))]
+pub struct Args {
+    /// Files, directories (recursive) or Go's `dir/...` form. Default: `.`
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+
+    /// Print a unified diff of every fix and change nothing (the default).
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Write fixes into the files in place (temp file + rename, mode kept).
+    #[arg(long)]
+    pub write: bool,
+
+    /// Commit fixes onto a new git branch made from HEAD. Reads files from
+    /// the HEAD commit; never touches the work tree, index or current branch.
+    #[arg(long)]
+    pub apply: bool,
+
+    /// Branch name for --apply.
+    #[arg(long, value_name = "NAME", requires = "apply", default_value = crate::gitapply::DEFAULT_BRANCH)]
+    pub branch: String,
+
+    /// With --apply: move an existing branch to the new fix commit.
+    #[arg(long, requires = "apply")]
+    pub force: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Load more rules: a TOML file or a directory of them (repeatable).
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+
+    /// Run only these rules (comma-separated ids).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Do not run these rules (comma-separated ids).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub skip: Vec<String>,
+
+    /// Print the id and summary of every loaded rule, and exit.
+    #[arg(long)]
+    pub list_rules: bool,
+
+    /// Colour the diff: on a terminal only (auto), always, or never.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Print the tree-sitter syntax tree of a Go file (for writing rules), and exit.
+    #[arg(long, value_name = "FILE")]
+    pub dump_tree: Option<PathBuf>,
+}

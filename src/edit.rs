@@ -1,0 +1,449 @@
+//! The edit model, shared by every rule: text edits over byte offsets, fixes
+//! made of them, merging the fixes of all rules on one file without overlap,
+//! indentation and line endings of inserted lines, and import insertion that
+//! keeps import blocks as gofmt lays them out.
+
+use crate::syntax;
+use serde::Serialize;
+use tree_sitter::Tree;
+
+/// Replace `start..end` with `new_text` (go/analysis's TextEdit). An insertion
+/// has `start == end`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TextEdit {
+    pub start: usize,
+    pub end: usize,
+    #[serde(rename = "new")]
+    pub new_text: String,
+}
+
+/// A suggested fix: a message and the edits that make it, plus the imports it
+/// needs (turned into one edit per file when fixes are merged, so that two
+/// fixes asking for the same import add it once).
+#[derive(Debug, Clone, Default)]
+pub struct Fix {
+    pub message: String,
+    pub edits: Vec<TextEdit>,
+    pub imports: Vec<String>,
+}
+
+impl TextEdit {
+    fn overlaps(&self, other: &TextEdit) -> bool {
+        if self == other {
+            return false;
+        }
+        // Two insertions at one point conflict: their order would be a guess.
+        if self.start == self.end && other.start == other.end {
+            return self.start == other.start;
+        }
+        self.start < other.end && other.start < self.end
+            || (self.start == self.end && other.start < self.start && self.start < other.end)
+            || (other.start == other.end && self.start < other.start && other.start < self.end)
+    }
+}
+
+/// Accepts fixes one by one, refusing any that overlaps an accepted one.
+#[derive(Default)]
+pub struct Merger {
+    edits: Vec<TextEdit>,
+    imports: Vec<String>,
+}
+
+impl Merger {
+    /// Adds `fix` if none of its edits overlaps an accepted edit; identical
+    /// edits are merged. Returns false (and changes nothing) on a conflict.
+    pub fn try_add(&mut self, fix: &Fix) -> bool {
+        if fix
+            .edits
+            .iter()
+            .any(|e| self.edits.iter().any(|a| a.overlaps(e)))
+        {
+            return false;
+        }
+        for e in &fix.edits {
+            if !self.edits.contains(e) {
+                self.edits.push(e.clone());
+            }
+        }
+        for i in &fix.imports {
+            if !self.imports.contains(i) {
+                self.imports.push(i.clone());
+            }
+        }
+        true
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.edits.is_empty() && self.imports.is_empty()
+    }
+
+    /// All accepted edits plus one import edit, ready to apply to `src`.
+    pub fn into_edits(self, src: &str, tree: &Tree) -> Vec<TextEdit> {
+        let mut edits = self.edits;
+        if let Some(imp) = import_edit(src, tree, &self.imports) {
+            edits.push(imp);
+        }
+        edits
+    }
+}
+
+/// Applies non-overlapping edits to `src`.
+pub fn apply(src: &str, edits: &[TextEdit]) -> String {
+    let mut sorted: Vec<&TextEdit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.start, e.end));
+    let mut out = String::with_capacity(src.len() + 64);
+    let mut pos = 0;
+    for e in sorted {
+        out.push_str(&src[pos..e.start]);
+        out.push_str(&e.new_text);
+        pos = e.end;
+    }
+    out.push_str(&src[pos..]);
+    out
+}
+
+/// The line ending a file uses (its first line's), so inserted lines match.
+pub fn line_ending(src: &str) -> &'static str {
+    match src.find('\n') {
+        Some(i) if i > 0 && src.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// Lays out a multi-line template for a position whose line is indented by
+/// `indent`: every line after the first gets the indent (blank lines stay
+/// empty, as gofmt wants) and `\n` becomes the file's line ending.
+pub fn indent_lines(text: &str, indent: &str, eol: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push_str(eol);
+            if !line.is_empty() {
+                out.push_str(indent);
+            }
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// Replaces `node` with `text`, laid out at the node's indentation.
+pub fn replace(src: &str, start: usize, end: usize, text: &str) -> TextEdit {
+    let indent = syntax::indent_at(src.as_bytes(), start);
+    TextEdit {
+        start,
+        end,
+        new_text: indent_lines(text, indent, line_ending(src)),
+    }
+}
+
+/// Inserts `text` as whole lines before the statement starting at `start`.
+pub fn insert_before(src: &str, start: usize, text: &str) -> TextEdit {
+    let indent = syntax::indent_at(src.as_bytes(), start);
+    let eol = line_ending(src);
+    let mut body = indent_lines(text, indent, eol);
+    body.push_str(eol);
+    body.push_str(indent);
+    TextEdit {
+        start,
+        end: start,
+        new_text: body,
+    }
+}
+
+/// Inserts `text` as whole lines after the statement spanning `start..end`.
+pub fn insert_after(src: &str, start: usize, end: usize, text: &str) -> TextEdit {
+    let indent = syntax::indent_at(src.as_bytes(), start);
+    let eol = line_ending(src);
+    let mut body = String::from(eol);
+    body.push_str(indent);
+    body.push_str(&indent_lines(text, indent, eol));
+    TextEdit {
+        start: end,
+        end,
+        new_text: body,
+    }
+}
+
+/// Wraps `start..end` in `before` and `after`, laid out at its indentation.
+pub fn wrap(src: &str, start: usize, end: usize, before: &str, after: &str) -> TextEdit {
+    let indent = syntax::indent_at(src.as_bytes(), start);
+    let eol = line_ending(src);
+    let mut body = indent_lines(before, indent, eol);
+    // The wrapped text keeps its own bytes; only the template lines move.
+    body.push_str(&src[start..end]);
+    body.push_str(&indent_lines(after, indent, eol));
+    TextEdit {
+        start,
+        end,
+        new_text: body,
+    }
+}
+
+fn is_std(path: &str) -> bool {
+    !path.split('/').next().unwrap_or("").contains('.')
+}
+
+/// One edit that adds every import in `wanted` that `src` lacks, placed as
+/// gofmt keeps imports: sorted within the standard-library group of an
+/// import block, a new block made from a lone `import "x"`, or a new
+/// declaration after the package clause.
+pub fn import_edit(src: &str, tree: &Tree, wanted: &[String]) -> Option<TextEdit> {
+    let have = syntax::import_names(tree, src.as_bytes());
+    let mut missing: Vec<&String> = wanted
+        .iter()
+        .filter(|w| !have.iter().any(|(_, p)| p == *w))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    missing.sort();
+    missing.dedup();
+    let eol = line_ending(src);
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    let decls: Vec<_> = root
+        .children(&mut cursor)
+        .filter(|c| c.kind() == "import_declaration")
+        .collect();
+    let quoted = |p: &str| format!("\"{p}\"");
+
+    // A parenthesised block: insert into its first standard-library group.
+    for decl in &decls {
+        let mut c = decl.walk();
+        let Some(list) = decl
+            .named_children(&mut c)
+            .find(|n| n.kind() == "import_spec_list")
+        else {
+            continue;
+        };
+        let mut c2 = list.walk();
+        let specs: Vec<_> = list
+            .named_children(&mut c2)
+            .filter(|n| n.kind() == "import_spec")
+            .collect();
+        let path_of = |n: tree_sitter::Node| {
+            n.child_by_field_name("path")
+                .map(|p| {
+                    syntax::text(p, src.as_bytes())
+                        .trim_matches('"')
+                        .to_string()
+                })
+                .unwrap_or_default()
+        };
+        // Groups are runs of specs on consecutive lines.
+        let mut groups: Vec<Vec<tree_sitter::Node>> = Vec::new();
+        for s in &specs {
+            match groups.last_mut() {
+                Some(g) if s.start_position().row <= g.last().unwrap().end_position().row + 1 => {
+                    g.push(*s)
+                }
+                _ => groups.push(vec![*s]),
+            }
+        }
+        let std_group = groups
+            .iter()
+            .find(|g| g.iter().all(|s| is_std(&path_of(*s))));
+        if let Some(g) = std_group {
+            // Several missing imports may land at different points of one
+            // group; emit them as one edit spanning the group.
+            let start = g.first().unwrap().start_byte();
+            let end = g.last().unwrap().end_byte();
+            let indent = syntax::indent_at(src.as_bytes(), start);
+            let mut lines: Vec<(String, String)> = g
+                .iter()
+                .map(|s| (path_of(*s), syntax::text(*s, src.as_bytes()).to_string()))
+                .collect();
+            for m in &missing {
+                lines.push(((*m).clone(), quoted(m)));
+            }
+            // Existing order is kept; new lines go before the first larger path.
+            let mut merged: Vec<(String, String)> = lines[..g.len()].to_vec();
+            for new in &lines[g.len()..] {
+                let pos = merged
+                    .iter()
+                    .position(|(p, _)| p > &new.0)
+                    .unwrap_or(merged.len());
+                merged.insert(pos, new.clone());
+            }
+            let body = merged
+                .iter()
+                .map(|(_, t)| t.as_str())
+                .collect::<Vec<_>>()
+                .join(&format!("{eol}{indent}"));
+            return Some(TextEdit {
+                start,
+                end,
+                new_text: body,
+            });
+        }
+        // No standard-library group: open one at the top of the block.
+        if let Some(first) = specs.first() {
+            let start = first.start_byte();
+            let indent = syntax::indent_at(src.as_bytes(), start);
+            let mut text = String::new();
+            for m in &missing {
+                text.push_str(&quoted(m));
+                text.push_str(eol);
+                text.push_str(indent);
+            }
+            text.push_str(eol);
+            text.push_str(indent);
+            return Some(TextEdit {
+                start,
+                end: start,
+                new_text: text,
+            });
+        }
+    }
+
+    // A lone `import "x"`: turn it into a block when it is standard library.
+    if let Some(decl) = decls.first() {
+        let mut c = decl.walk();
+        if let Some(spec) = decl
+            .named_children(&mut c)
+            .find(|n| n.kind() == "import_spec")
+        {
+            let spec_text = syntax::text(spec, src.as_bytes()).to_string();
+            let path = spec
+                .child_by_field_name("path")
+                .map(|p| {
+                    syntax::text(p, src.as_bytes())
+                        .trim_matches('"')
+                        .to_string()
+                })
+                .unwrap_or_default();
+            let mut lines: Vec<(String, String)> =
+                missing.iter().map(|m| ((*m).clone(), quoted(m))).collect();
+            let mut extra_group = String::new();
+            if is_std(&path) {
+                lines.push((path, spec_text));
+                lines.sort();
+            } else {
+                extra_group = format!("{eol}{eol}\t{spec_text}");
+            }
+            let body = lines
+                .iter()
+                .map(|(_, t)| format!("\t{t}"))
+                .collect::<Vec<_>>()
+                .join(eol);
+            return Some(TextEdit {
+                start: decl.start_byte(),
+                end: decl.end_byte(),
+                new_text: format!("import ({eol}{body}{extra_group}{eol})"),
+            });
+        }
+    }
+
+    // No imports at all: a new declaration after the package clause.
+    let mut c = root.walk();
+    let clause = root
+        .children(&mut c)
+        .find(|n| n.kind() == "package_clause")?;
+    let text = if missing.len() == 1 {
+        format!("{eol}{eol}import {}", quoted(missing[0]))
+    } else {
+        let body = missing
+            .iter()
+            .map(|m| format!("\t{}", quoted(m)))
+            .collect::<Vec<_>>()
+            .join(eol);
+        format!("{eol}{eol}import ({eol}{body}{eol})")
+    };
+    Some(TextEdit {
+        start: clause.end_byte(),
+        end: clause.end_byte(),
+        new_text: text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_imports(src: &str, wanted: &[&str]) -> String {
+        let tree = syntax::parse(src.as_bytes());
+        let wanted: Vec<String> = wanted.iter().map(|s| s.to_string()).collect();
+        match import_edit(src, &tree, &wanted) {
+            Some(e) => apply(src, &[e]),
+            None => src.to_string(),
+        }
+    }
+
+    #[test]
+    fn import_into_sorted_std_group() {
+        let src = "package p\n\nimport (\n\t\"errors\"\n\t\"time\"\n\n\t\"example.com/x\"\n)\n";
+        assert_eq!(
+            with_imports(src, &["context", "fmt"]),
+            "package p\n\nimport (\n\t\"context\"\n\t\"errors\"\n\t\"fmt\"\n\t\"time\"\n\n\t\"example.com/x\"\n)\n"
+        );
+    }
+
+    #[test]
+    fn import_already_present_is_no_edit() {
+        let src = "package p\n\nimport \"context\"\n";
+        assert_eq!(with_imports(src, &["context"]), src);
+    }
+
+    #[test]
+    fn lone_import_becomes_block() {
+        let src = "package p\n\nimport \"time\"\n";
+        assert_eq!(
+            with_imports(src, &["context"]),
+            "package p\n\nimport (\n\t\"context\"\n\t\"time\"\n)\n"
+        );
+    }
+
+    #[test]
+    fn no_imports_adds_declaration() {
+        let src = "package p\n\nfunc f() {}\n";
+        assert_eq!(
+            with_imports(src, &["context"]),
+            "package p\n\nimport \"context\"\n\nfunc f() {}\n"
+        );
+    }
+
+    #[test]
+    fn only_third_party_group_gets_std_group_first() {
+        let src = "package p\n\nimport (\n\t\"example.com/x\"\n)\n";
+        assert_eq!(
+            with_imports(src, &["context"]),
+            "package p\n\nimport (\n\t\"context\"\n\n\t\"example.com/x\"\n)\n"
+        );
+    }
+
+    #[test]
+    fn crlf_is_kept_in_inserted_lines() {
+        let src = "package p\r\n\r\nfunc f() {\r\n\tx()\r\n}\r\n";
+        let at = src.find("x()").unwrap();
+        let e = insert_before(src, at, "a()\nb()");
+        assert_eq!(
+            apply(src, &[e]),
+            "package p\r\n\r\nfunc f() {\r\n\ta()\r\n\tb()\r\n\tx()\r\n}\r\n"
+        );
+    }
+
+    #[test]
+    fn overlapping_fix_is_refused_identical_merged() {
+        let mut m = Merger::default();
+        let a = Fix {
+            edits: vec![TextEdit {
+                start: 0,
+                end: 5,
+                new_text: "x".into(),
+            }],
+            ..Default::default()
+        };
+        let b = Fix {
+            edits: vec![TextEdit {
+                start: 3,
+                end: 8,
+                new_text: "y".into(),
+            }],
+            ..Default::default()
+        };
+        assert!(m.try_add(&a));
+        assert!(m.try_add(&a.clone()));
+        assert!(!m.try_add(&b));
+    }
+}

@@ -1,0 +1,233 @@
+//! `--apply`: fixes computed from the HEAD commit's files and committed onto
+//! a new branch with git2. The work tree, the index and the checked-out
+//! branch are never touched, so uncommitted work is neither included nor lost.
+
+use crate::source::Source;
+use anyhow::{Context, Result, anyhow, bail};
+use git2::{FileMode, ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The default branch name: deterministic, so a bot re-running with
+/// `--force` updates its own branch.
+pub const DEFAULT_BRANCH: &str = "gofix-leaks/fix-leaks";
+
+/// A repository opened for `--apply`, with its HEAD commit's files.
+pub struct HeadTree {
+    repo: Mutex<Repository>,
+    /// Repository-relative path -> (blob id, file mode) of every blob in HEAD.
+    blobs: BTreeMap<PathBuf, (Oid, i32)>,
+    head: Oid,
+    workdir: PathBuf,
+}
+
+impl HeadTree {
+    /// Opens the repository containing `cwd` and reads HEAD's tree.
+    pub fn open(cwd: &Path) -> Result<HeadTree> {
+        let repo = Repository::discover(cwd).map_err(|_| {
+            anyhow!(
+                "{}: not inside a git repository; --apply commits fixes onto a new branch, use --write to fix files in place",
+                cwd.display()
+            )
+        })?;
+        if repo.is_bare() {
+            bail!(
+                "{}: is a bare repository; --apply needs a repository with a work tree",
+                repo.path().display()
+            );
+        }
+        let workdir = repo.workdir().expect("not bare").to_path_buf();
+        let head = match repo.head() {
+            Ok(h) => h
+                .peel_to_commit()
+                .context("HEAD does not point to a commit")?
+                .id(),
+            Err(e) if e.code() == git2::ErrorCode::UnbornBranch => {
+                bail!(
+                    "HEAD has no commit yet (unborn branch); commit something first, or use --write"
+                )
+            }
+            Err(e) => return Err(e).context("cannot read HEAD"),
+        };
+        let mut blobs = BTreeMap::new();
+        {
+            let commit = repo.find_commit(head)?;
+            let tree = commit.tree()?;
+            tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+                if entry.kind() == Some(ObjectType::Blob) {
+                    let path = PathBuf::from(format!("{dir}{}", entry.name().unwrap_or("")));
+                    blobs.insert(path, (entry.id(), entry.filemode()));
+                }
+                TreeWalkResult::Ok
+            })?;
+        }
+        Ok(HeadTree {
+            repo: Mutex::new(repo),
+            blobs,
+            head,
+            workdir,
+        })
+    }
+
+    pub fn workdir(&self) -> &Path {
+        &self.workdir
+    }
+
+    /// The `.go` files of HEAD under the given PATH arguments (relative to
+    /// `cwd`), skipping vendor/, testdata/, hidden and `_` directories below
+    /// each root, symlinks and submodules. Sorted.
+    pub fn select(&self, cwd: &Path, args: &[String]) -> Result<Vec<PathBuf>> {
+        let canon_work = self
+            .workdir
+            .canonicalize()
+            .unwrap_or_else(|_| self.workdir.clone());
+        let canon_cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
+        let args: Vec<String> = if args.is_empty() {
+            vec![".".into()]
+        } else {
+            args.to_vec()
+        };
+        let mut out = Vec::new();
+        for arg in &args {
+            let root = crate::walk::root_of(arg);
+            let abs = normalize(&canon_cwd.join(&root));
+            let rel = abs
+                .strip_prefix(&canon_work)
+                .map_err(|_| {
+                    anyhow!(
+                        "{}: outside the repository at {}",
+                        root.display(),
+                        self.workdir.display()
+                    )
+                })?
+                .to_path_buf();
+            let mut any = false;
+            for (path, (_, mode)) in &self.blobs {
+                let Ok(below) = path.strip_prefix(&rel) else {
+                    continue;
+                };
+                any = true;
+                if *mode == i32::from(FileMode::Link) || path.extension().is_none_or(|x| x != "go")
+                {
+                    continue;
+                }
+                let parent_dirs = below.parent().map(|p| p.components().count()).unwrap_or(0);
+                let skipped = below.components().take(parent_dirs).any(|c| {
+                    let n = c.as_os_str().to_string_lossy();
+                    n == "vendor" || n == "testdata" || n.starts_with('.') || n.starts_with('_')
+                });
+                if !skipped {
+                    out.push(path.clone());
+                }
+            }
+            if !any {
+                bail!("{}: no such file or directory in HEAD", root.display());
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Commits `changes` (repository-relative path -> new contents) on top of
+    /// HEAD and points `branch` at the commit. Returns the commit id.
+    pub fn commit(
+        &self,
+        branch: &str,
+        force: bool,
+        message: &str,
+        changes: &[(PathBuf, String)],
+    ) -> Result<Oid> {
+        let repo = self.repo.lock().unwrap();
+        let head_commit = repo.find_commit(self.head)?;
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        for (path, text) in changes {
+            let oid = repo.blob(text.as_bytes())?;
+            let mode = self
+                .blobs
+                .get(path)
+                .map(|(_, m)| *m)
+                .unwrap_or(i32::from(FileMode::Blob));
+            let mode = if mode == i32::from(FileMode::BlobExecutable) {
+                FileMode::BlobExecutable
+            } else {
+                FileMode::Blob
+            };
+            update.upsert(path, oid, mode);
+        }
+        let tree_oid = update.create_updated(&repo, &head_commit.tree()?)?;
+        let tree = repo.find_tree(tree_oid)?;
+        let sig = repo.signature().or_else(|_| {
+            git2::Signature::now("gofix-leaks", "gofix-leaks@users.noreply.invalid")
+        })?;
+        let commit = repo.commit(None, &sig, &sig, message, &tree, &[&head_commit])?;
+        let target = repo.find_commit(commit)?;
+        repo.branch(branch, &target, force)
+            .with_context(|| format!("cannot create branch `{branch}`"))?;
+        Ok(commit)
+    }
+
+    /// Fails early when the branch exists (without `force`) or is the
+    /// checked-out branch, before any work is done.
+    pub fn check_branch(&self, branch: &str, force: bool) -> Result<()> {
+        let repo = self.repo.lock().unwrap();
+        let refname = format!("refs/heads/{branch}");
+        if !git2::Reference::is_valid_name(&refname) {
+            bail!("`{branch}` is not a valid branch name");
+        }
+        if let Ok(b) = repo.find_branch(branch, git2::BranchType::Local) {
+            if b.is_head() {
+                bail!("branch `{branch}` is checked out; --apply never touches the current branch");
+            }
+            if !force {
+                bail!(
+                    "branch `{branch}` already exists; pass --force to move it to the new fix commit, or choose another --branch"
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Source for HeadTree {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        let (oid, _) = self.blobs.get(path).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{} is not in HEAD", path.display()),
+            )
+        })?;
+        let repo = self.repo.lock().unwrap();
+        let blob = repo.find_blob(*oid).map_err(io::Error::other)?;
+        Ok(blob.content().to_vec())
+    }
+
+    fn go_files_in(&self, dir: &Path) -> Vec<PathBuf> {
+        self.blobs
+            .iter()
+            .filter(|(p, (_, mode))| {
+                p.parent() == Some(dir)
+                    && p.extension().is_some_and(|x| x == "go")
+                    && *mode != i32::from(FileMode::Link)
+            })
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+}
+
+/// Lexically removes `.` and `..` components.
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -1,0 +1,18 @@
+//! gofix-leaks: finds goroutine leaks in Go source and fixes them with
+//! declarative rules over tree-sitter queries.
+
+pub mod cli;
+pub mod diagnostic;
+pub mod diff;
+pub mod edit;
+pub mod engine;
+pub mod gitapply;
+pub mod package;
+pub mod predicates;
+pub mod rule;
+pub mod run;
+pub mod source;
+pub mod syntax;
+pub mod template;
+pub mod walk;
+pub mod write;

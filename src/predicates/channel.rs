@@ -1,0 +1,570 @@
+//! Channel predicates: is a `make` unbuffered, is a type a channel, and the
+//! single-result analysis (who sends, who receives, can the receiver walk
+//! away, does the channel escape) behind `single-result-channel`.
+
+use super::{Ctx, Value, Verdict};
+use crate::syntax::{self, text};
+use tree_sitter::Node;
+
+pub fn unbuffered_make(ctx: &Ctx, args: &[Node]) -> Verdict {
+    let Some(list) = args[0].child_by_field_name("arguments") else {
+        return Verdict::Skip;
+    };
+    let mut c = list.walk();
+    let items: Vec<Node> = list
+        .named_children(&mut c)
+        .filter(|n| n.kind() != "comment")
+        .collect();
+    match items.as_slice() {
+        [_] => Verdict::Holds(vec![]),
+        [_, size] if size.kind() == "int_literal" && text(*size, ctx.src) == "0" => {
+            Verdict::Holds(vec![])
+        }
+        _ => Verdict::Skip,
+    }
+}
+
+pub fn channel_type(ctx: &Ctx, args: &[Node]) -> Verdict {
+    let ty = args[0];
+    match ty.kind() {
+        "channel_type" => Verdict::Holds(vec![]),
+        "type_identifier" | "identifier" => {
+            let name = text(ty, ctx.src);
+            let decls = ctx.package.find((ctx.tree, ctx.src), "type_spec", name);
+            let aliases = ctx.package.find((ctx.tree, ctx.src), "type_alias", name);
+            let is_chan = decls.iter().chain(aliases.iter()).any(|d| {
+                d.node
+                    .child_by_field_name("type")
+                    .is_some_and(|t| t.kind() == "channel_type")
+            });
+            if is_chan {
+                Verdict::Holds(vec![])
+            } else {
+                Verdict::Skip
+            }
+        }
+        _ => Verdict::Skip,
+    }
+}
+
+/// How a reference to the channel's name is used.
+enum Use<'t> {
+    Send(Node<'t>),
+    Recv(Node<'t>),
+    /// Handed to the call of a `go` statement, as argument number `index`.
+    GoArg {
+        go: Node<'t>,
+        index: usize,
+    },
+    /// Anything else: closed, ranged over, passed on, stored, returned, len().
+    Other,
+}
+
+fn classify<'t>(ident: Node<'t>) -> Use<'t> {
+    let Some(p) = ident.parent() else {
+        return Use::Other;
+    };
+    match p.kind() {
+        "send_statement" if p.child_by_field_name("channel") == Some(ident) => Use::Send(p),
+        "unary_expression"
+            if p.child_by_field_name("operator")
+                .is_some_and(|o| o.kind() == "<-")
+                && p.child_by_field_name("operand") == Some(ident) =>
+        {
+            Use::Recv(p)
+        }
+        "argument_list" => {
+            let call = p.parent().expect("an argument list sits in a call");
+            if let Some(go) = call.parent().filter(|g| g.kind() == "go_statement") {
+                let mut c = p.walk();
+                let index = p
+                    .named_children(&mut c)
+                    .filter(|n| n.kind() != "comment")
+                    .position(|n| n.id() == ident.id())
+                    .unwrap_or(0);
+                return Use::GoArg { go, index };
+            }
+            Use::Other
+        }
+        _ => Use::Other,
+    }
+}
+
+/// References to `name` inside `func`'s body, skipping nested function
+/// literals that declare a parameter of the same name (their uses are of
+/// another variable). `exclude` lists the binding sites.
+fn references<'t>(func: Node<'t>, name: &str, src: &[u8], exclude: &[usize]) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    let Some(body) = func.child_by_field_name("body") else {
+        return out;
+    };
+    syntax::visit(
+        body,
+        &|n| !(n.kind() == "func_literal" && syntax::declares_param(n, name, src)),
+        &mut |n| {
+            if n.kind() == "identifier" && text(n, src) == name && !exclude.contains(&n.id()) {
+                out.push(n);
+            }
+        },
+    );
+    out
+}
+
+/// The local variable a `make` call is bound to, and its binding sites.
+fn binding<'t>(make: Node<'t>, func: Node<'t>, src: &[u8]) -> Option<(String, Vec<usize>)> {
+    let list = make.parent().filter(|p| p.kind() == "expression_list")?;
+    if list.named_child_count() != 1 {
+        return None;
+    }
+    let decl = list.parent()?;
+    let single_left = |field: &str| -> Option<Node<'t>> {
+        let left = decl.child_by_field_name(field)?;
+        (left.kind() == "expression_list" && left.named_child_count() == 1)
+            .then(|| left.named_child(0))
+            .flatten()
+            .filter(|n| n.kind() == "identifier")
+    };
+    match decl.kind() {
+        "short_var_declaration" => {
+            let id = single_left("left")?;
+            Some((text(id, src).to_string(), vec![id.id()]))
+        }
+        "var_spec" => {
+            let mut c = decl.walk();
+            let names: Vec<Node> = decl.children_by_field_name("name", &mut c).collect();
+            (names.len() == 1).then(|| (text(names[0], src).to_string(), vec![names[0].id()]))
+        }
+        "assignment_statement" => {
+            if decl.child_by_field_name("operator").map(|o| o.kind()) != Some("=") {
+                return None;
+            }
+            let id = single_left("left")?;
+            let name = text(id, src);
+            // `var ch chan T` earlier in the same function, with no value.
+            let mut var_site = None;
+            syntax::visit(
+                func.child_by_field_name("body")?,
+                &|n| n.kind() != "func_literal",
+                &mut |n| {
+                    if n.kind() == "var_spec"
+                        && n.child_by_field_name("value").is_none()
+                        && n.start_byte() < decl.start_byte()
+                    {
+                        let mut c = n.walk();
+                        for nm in n.children_by_field_name("name", &mut c) {
+                            if text(nm, src) == name {
+                                var_site = Some(nm.id());
+                            }
+                        }
+                    }
+                },
+            );
+            Some((name.to_string(), vec![var_site?, id.id()]))
+        }
+        _ => None,
+    }
+}
+
+/// Deferred calls that only release resources of the goroutine itself; any
+/// other deferred call runs after the send and could observe that the
+/// receiver no longer waits for it.
+const RELEASE_METHODS: &[&str] = &[
+    "Close", "Done", "Unlock", "RUnlock", "Stop", "End", "Finish", "Release",
+];
+
+fn defers_verdict(func: Node, src: &[u8]) -> Result<(), String> {
+    let Some(body) = func.child_by_field_name("body") else {
+        return Ok(());
+    };
+    let mut bad = None;
+    syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+        if n.kind() != "defer_statement" || bad.is_some() {
+            return;
+        }
+        let Some(call) = n.named_child(0) else { return };
+        let f = call.child_by_field_name("function");
+        let ok = match f.map(|f| (f.kind(), f)) {
+            Some(("selector_expression", f)) => f
+                .child_by_field_name("field")
+                .is_some_and(|m| RELEASE_METHODS.contains(&text(m, src))),
+            Some(("identifier", f)) => text(f, src) == "cancel",
+            Some(("func_literal", f)) => {
+                let mut recovers = false;
+                syntax::visit(f, &|_| true, &mut |c| {
+                    if c.kind() == "call_expression"
+                        && c.child_by_field_name("function")
+                            .is_some_and(|g| text(g, src) == "recover")
+                    {
+                        recovers = true;
+                    }
+                });
+                recovers
+            }
+            _ => false,
+        };
+        if !ok {
+            bad = Some(text(n, src).lines().next().unwrap_or("").to_string());
+        }
+    });
+    match bad {
+        Some(d) => Err(format!(
+            "the goroutine has `{d}`, which runs after the send; buffered, it would no longer wait for the receiver"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Statements that end a goroutine without doing anything observable.
+fn is_inert(stmt: Node, src: &[u8]) -> bool {
+    match stmt.kind() {
+        "comment" | "empty_statement" => true,
+        "return_statement" => {
+            let mut has_call = false;
+            syntax::visit(stmt, &|_| true, &mut |n| {
+                has_call |= n.kind() == "call_expression"
+            });
+            let _ = src;
+            !has_call
+        }
+        _ => false,
+    }
+}
+
+/// True when nothing effective runs after `send` in `func`.
+fn is_last_effective(send: Node, func: Node, src: &[u8]) -> bool {
+    let mut cur = send;
+    loop {
+        let Some(parent) = cur.parent() else {
+            return false;
+        };
+        if parent.id() == func.id() {
+            return true;
+        }
+        match parent.kind() {
+            "statement_list" | "block" => {
+                let mut sib = cur.next_named_sibling();
+                while let Some(s) = sib {
+                    if !is_inert(s, src) {
+                        return false;
+                    }
+                    sib = s.next_named_sibling();
+                }
+            }
+            "if_statement"
+            | "expression_case"
+            | "default_case"
+            | "type_case"
+            | "expression_switch_statement"
+            | "type_switch_statement"
+            | "labeled_statement" => {}
+            _ => return false,
+        }
+        cur = parent;
+    }
+}
+
+enum Sender {
+    Ok,
+    Skip,
+    Unproven(String),
+}
+
+/// Checks the goroutine side: in `func`, `name` is sent on exactly once, not
+/// in a loop, not guarded by a select, as the last effective statement, and
+/// used for nothing else.
+fn sender(func: Node, name: &str, src: &[u8]) -> Sender {
+    let refs = references(func, name, src, &[]);
+    let mut sends = Vec::new();
+    for r in refs {
+        if syntax::enclosing_function(r).map(|f| f.id()) != Some(func.id()) {
+            return Sender::Skip;
+        }
+        match classify(r) {
+            Use::Send(s) => sends.push(s),
+            _ => return Sender::Skip,
+        }
+    }
+    let [send] = sends.as_slice() else {
+        return Sender::Skip;
+    };
+    if syntax::in_loop_within(*send, func)
+        || send
+            .parent()
+            .is_some_and(|p| p.kind() == "communication_case")
+    {
+        return Sender::Skip;
+    }
+    if !is_last_effective(*send, func, src) {
+        return Sender::Skip;
+    }
+    match defers_verdict(func, src) {
+        Ok(()) => Sender::Ok,
+        Err(why) => Sender::Unproven(why),
+    }
+}
+
+/// Why the function may never take the value, if it may not.
+fn abandon_reason(recv: Node, go: Node, func: Node, src: &[u8]) -> Option<String> {
+    let fname = match func.kind() {
+        "func_literal" => "the function literal".to_string(),
+        _ => format!(
+            "`{}`",
+            syntax::decl_name(func, src).unwrap_or("the function")
+        ),
+    };
+    let path = syntax::ancestors_until(recv, func);
+    let in_loop = path.iter().any(|n| n.kind() == "for_statement");
+    let mut child = recv;
+    for n in &path {
+        match n.kind() {
+            "communication_case" if n.child_by_field_name("communication") == Some(child) => {
+                let select = n.parent()?;
+                let mut c = select.walk();
+                let cases: Vec<Node> = select
+                    .named_children(&mut c)
+                    .filter(|k| matches!(k.kind(), "communication_case" | "default_case"))
+                    .collect();
+                if cases.len() >= 2 {
+                    // In a loop, another case must be able to leave it, or the
+                    // loop comes back to the receive.
+                    let leaves = !in_loop
+                        || cases.iter().filter(|k| k.id() != n.id()).any(|k| {
+                            let mut exits = false;
+                            syntax::visit(*k, &|x| x.kind() != "func_literal", &mut |x| {
+                                exits |= matches!(x.kind(), "return_statement" | "goto_statement")
+                                    || (x.kind() == "break_statement" && x.named_child_count() > 0)
+                                    || (x.kind() == "call_expression"
+                                        && x.child_by_field_name("function")
+                                            .is_some_and(|f| text(f, src) == "panic"));
+                            });
+                            exits
+                        });
+                    if leaves {
+                        return Some(
+                            "its select can take another case and stop waiting".to_string(),
+                        );
+                    }
+                    return None;
+                }
+            }
+            "block" | "statement_list" | "expression_case" | "default_case" | "type_case"
+            | "communication_case"
+                if !syntax::contains(*n, go) =>
+            {
+                let conditional = n.parent().is_some_and(|p| {
+                    matches!(p.kind(), "if_statement") && !syntax::contains(p, go)
+                }) || matches!(
+                    n.kind(),
+                    "expression_case" | "default_case" | "type_case" | "communication_case"
+                );
+                if conditional && !in_loop {
+                    return Some("the receive is conditional".to_string());
+                }
+            }
+            _ => {}
+        }
+        child = *n;
+    }
+    if in_loop {
+        return None;
+    }
+    let body = func.child_by_field_name("body")?;
+    let mut early = false;
+    syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+        let exits = n.kind() == "return_statement"
+            || (n.kind() == "call_expression"
+                && n.child_by_field_name("function")
+                    .is_some_and(|f| text(f, src) == "panic"));
+        if exits && n.start_byte() >= go.end_byte() && n.end_byte() <= recv.start_byte() {
+            early = true;
+        }
+    });
+    early.then(|| format!("{fname} can return before it receives"))
+}
+
+/// The declaration a `go` statement's named callee resolves to, in this
+/// package, and the callee's parameter at `index`.
+fn callee_param<'p>(
+    ctx: &'p Ctx,
+    go: Node,
+    index: usize,
+) -> Result<(Node<'p>, &'p [u8], String), Sender> {
+    let call = go.named_child(0).ok_or(Sender::Skip)?;
+    let f = call.child_by_field_name("function").ok_or(Sender::Skip)?;
+    let src = ctx.src;
+    let decl = match f.kind() {
+        "identifier" => {
+            let name = text(f, src);
+            let found = ctx
+                .package
+                .find((ctx.tree, ctx.src), "function_declaration", name);
+            match found.into_iter().next() {
+                Some(d) => d,
+                None => {
+                    return Err(Sender::Unproven(format!(
+                        "`{name}` is not a function declared in this package; cannot check its send"
+                    )));
+                }
+            }
+        }
+        "selector_expression" => {
+            let operand = f.child_by_field_name("operand").ok_or(Sender::Skip)?;
+            let method = text(f.child_by_field_name("field").ok_or(Sender::Skip)?, src);
+            let optext = text(operand, src);
+            if operand.kind() == "identifier"
+                && syntax::import_names(ctx.tree, src)
+                    .iter()
+                    .any(|(n, _)| n == optext)
+            {
+                return Err(Sender::Unproven(format!(
+                    "`{optext}.{method}` is in another package; cannot check its send"
+                )));
+            }
+            let found = ctx
+                .package
+                .find((ctx.tree, ctx.src), "method_declaration", method);
+            let pick = if found.len() <= 1 {
+                found.into_iter().next()
+            } else {
+                // Several types declare the method: only the enclosing
+                // method's own receiver can be resolved here.
+                let recv_type = syntax::enclosing_function(go)
+                    .filter(|m| m.kind() == "method_declaration")
+                    .and_then(|m| receiver(m, src))
+                    .filter(|(rname, _)| rname == optext)
+                    .map(|(_, t)| t);
+                found.into_iter().find(|d| {
+                    recv_type.is_some() && receiver(d.node, d.src).map(|(_, t)| t) == recv_type
+                })
+            };
+            match pick {
+                Some(d) => d,
+                None => {
+                    return Err(Sender::Unproven(format!(
+                        "cannot resolve method `{optext}.{method}` to one declaration in this package"
+                    )));
+                }
+            }
+        }
+        _ => {
+            return Err(Sender::Unproven(format!(
+                "cannot resolve the goroutine's function `{}`",
+                text(f, src)
+            )));
+        }
+    };
+    if decl.node.has_error() {
+        return Err(Sender::Unproven(
+            "the goroutine's function has a syntax error".to_string(),
+        ));
+    }
+    let params = syntax::parameter_names(decl.node, decl.src);
+    match params.get(index) {
+        Some((_, true)) | None => Err(Sender::Unproven(
+            "the channel is passed to a variadic parameter".to_string(),
+        )),
+        Some((name, false)) if name == "_" => Err(Sender::Skip),
+        Some((name, false)) => Ok((decl.node, decl.src, name.clone())),
+    }
+}
+
+/// A method's receiver name and base type name.
+fn receiver(method: Node, src: &[u8]) -> Option<(String, String)> {
+    let recv = method.child_by_field_name("receiver")?;
+    let decl = recv.named_child(0)?;
+    let name = decl
+        .child_by_field_name("name")
+        .map(|n| text(n, src).to_string())
+        .unwrap_or_default();
+    let mut ty = None;
+    syntax::visit(decl.child_by_field_name("type")?, &|_| true, &mut |n| {
+        if n.kind() == "type_identifier" && ty.is_none() {
+            ty = Some(text(n, src).to_string());
+        }
+    });
+    Some((name, ty?))
+}
+
+pub fn single_result_channel(ctx: &Ctx, args: &[Node]) -> Verdict {
+    let make = args[0];
+    let src = ctx.src;
+    let Some(func) = syntax::enclosing_function(make) else {
+        return Verdict::Skip;
+    };
+    let Some((name, sites)) = binding(make, func, src) else {
+        return Verdict::Skip;
+    };
+
+    let mut recvs = Vec::new();
+    let mut goroutines: Vec<(Node, Option<usize>)> = Vec::new();
+    for r in references(func, &name, src, &sites) {
+        let inner = syntax::enclosing_function(r).expect("a reference sits in the function");
+        if inner.id() == func.id() {
+            match classify(r) {
+                Use::Recv(u) => recvs.push(u),
+                Use::GoArg { go, index } => goroutines.push((go, Some(index))),
+                _ => return Verdict::Skip,
+            }
+            continue;
+        }
+        // Inside a literal: only the body of a `go func(){...}()` started
+        // directly in this function counts.
+        let go = inner
+            .parent()
+            .filter(|c| {
+                c.kind() == "call_expression" && c.child_by_field_name("function") == Some(inner)
+            })
+            .and_then(|c| c.parent())
+            .filter(|g| {
+                g.kind() == "go_statement"
+                    && syntax::enclosing_function(*g).map(|f| f.id()) == Some(func.id())
+            });
+        match go {
+            Some(go) => goroutines.push((go, None)),
+            None => return Verdict::Skip,
+        }
+    }
+    let mut go_ids: Vec<usize> = goroutines.iter().map(|(g, _)| g.id()).collect();
+    go_ids.dedup();
+    let ([recv], [_]) = (recvs.as_slice(), go_ids.as_slice()) else {
+        return Verdict::Skip;
+    };
+    let go = goroutines[0].0;
+    // Handed over and used by closure at once, or handed over twice.
+    let handed: Vec<usize> = goroutines.iter().filter_map(|(_, i)| *i).collect();
+    if !handed.is_empty() && goroutines.len() != 1 {
+        return Verdict::Skip;
+    }
+    if syntax::in_loop_within(go, func) || recv.start_byte() < go.end_byte() {
+        return Verdict::Skip;
+    }
+    let Some(abandon) = abandon_reason(*recv, go, func, src) else {
+        return Verdict::Skip;
+    };
+
+    let call = go.named_child(0);
+    let literal = call
+        .and_then(|c| c.child_by_field_name("function"))
+        .filter(|f| f.kind() == "func_literal");
+    let sent = match (handed.first(), literal) {
+        (None, Some(lit)) => sender(lit, &name, src),
+        (Some(&i), Some(lit)) => match syntax::parameter_names(lit, src).get(i) {
+            Some((p, false)) if p != "_" => sender(lit, p, src),
+            _ => Sender::Skip,
+        },
+        (Some(&i), None) => match callee_param(ctx, go, i) {
+            Ok((decl, dsrc, p)) => sender(decl, &p, dsrc),
+            Err(s) => s,
+        },
+        (None, None) => Sender::Skip,
+    };
+    let bindings = vec![
+        ("chan", Value::Text(name)),
+        ("abandon", Value::Text(abandon)),
+    ];
+    match sent {
+        Sender::Ok => Verdict::Holds(bindings),
+        Sender::Skip => Verdict::Skip,
+        Sender::Unproven(why) => Verdict::Unproven(why, bindings),
+    }
+}

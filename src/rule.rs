@@ -1,0 +1,335 @@
+//! Rules as data: the TOML format, loading (built-in pack and user files),
+//! compiling the tree-sitter query, and validating that every capture,
+//! predicate and template a rule names exists, with errors that point at the
+//! file, line and column.
+
+use crate::predicates;
+use anyhow::{Context, Result, anyhow, bail};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use tree_sitter::Query;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// A rule file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub id: String,
+    pub summary: String,
+    /// Why the pattern leaks and why the fix is safe.
+    pub explanation: String,
+    /// Literals a file must all contain for the rule to possibly match; files
+    /// without them are never parsed for this rule.
+    #[serde(default)]
+    pub require: Vec<String>,
+    /// tree-sitter query over tree-sitter-go.
+    pub query: String,
+    /// The capture whose node is the finding's position.
+    pub at: String,
+    /// Finding message template.
+    pub message: String,
+    /// Fix message template.
+    #[serde(default)]
+    pub fix_message: Option<String>,
+    #[serde(default, rename = "where")]
+    pub conditions: Vec<Condition>,
+    #[serde(default, rename = "edit")]
+    pub edits: Vec<EditSpec>,
+}
+
+/// A named predicate applied to captures.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub predicate: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+}
+
+/// One edit template. Exactly one of the target keys is set.
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct EditSpec {
+    /// Replace the capture's node with `with`.
+    pub replace: Option<String>,
+    /// Insert `text` as lines before the statement holding the capture.
+    pub insert_before: Option<String>,
+    /// Insert `text` as lines after the statement holding the capture.
+    pub insert_after: Option<String>,
+    /// Wrap the capture's node in `before` ... `after`.
+    pub wrap: Option<String>,
+    /// Make sure the file imports this path.
+    pub ensure_import: Option<String>,
+    pub with: Option<String>,
+    pub text: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// What an edit does, resolved from the spec.
+#[derive(Debug, Clone)]
+pub enum EditKind {
+    Replace {
+        target: String,
+        with: String,
+    },
+    InsertBefore {
+        target: String,
+        text: String,
+    },
+    InsertAfter {
+        target: String,
+        text: String,
+    },
+    Wrap {
+        target: String,
+        before: String,
+        after: String,
+    },
+    EnsureImport {
+        path: String,
+    },
+}
+
+/// A loaded rule: its spec, its compiled query and its resolved edits.
+pub struct Rule {
+    pub spec: RuleSpec,
+    pub query: Query,
+    pub edits: Vec<EditKind>,
+    /// Where the rule came from, for messages.
+    pub origin: String,
+}
+
+impl Rule {
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+}
+
+/// Loads the built-in pack.
+pub fn builtin() -> Result<Vec<Rule>> {
+    BUILTIN_RULES
+        .iter()
+        .map(|(name, text)| parse_rule(name, text))
+        .collect()
+}
+
+/// Loads a rule file, or every `*.toml` in a directory (sorted).
+pub fn load_path(path: &Path) -> Result<Vec<Rule>> {
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot read rules from {}", path.display()))?;
+    let mut files: Vec<PathBuf> = if meta.is_dir() {
+        std::fs::read_dir(path)
+            .with_context(|| format!("cannot list {}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect()
+    } else {
+        vec![path.to_path_buf()]
+    };
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read rule file {}", f.display()))?;
+            parse_rule(&f.display().to_string(), &text)
+        })
+        .collect()
+}
+
+/// Parses and validates one rule file's text. `name` is used in errors.
+pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
+    let spec: RuleSpec = toml::from_str(text).map_err(|e| {
+        let at = e
+            .span()
+            .map(|s| {
+                let (l, c) = crate::syntax::line_col(text.as_bytes(), s.start);
+                format!(":{l}:{c}")
+            })
+            .unwrap_or_default();
+        anyhow!("{name}{at}: invalid rule: {}", e.message())
+    })?;
+    let query = Query::new(&tree_sitter_go::LANGUAGE.into(), &spec.query).map_err(|e| {
+        // Point into the file: the query string's own line plus the error's.
+        let (qline, qcol) = query_position(text, &spec.query, e.row, e.column);
+        anyhow!(
+            "{name}:{qline}:{qcol}: invalid tree-sitter query ({:?}): {}",
+            e.kind,
+            e.message.lines().next().unwrap_or("").trim()
+        )
+    })?;
+    let captures: Vec<&str> = query.capture_names().to_vec();
+    let has_capture = |c: &str| captures.contains(&c);
+    let cap_arg = |field: &str, v: &str| -> Result<String> {
+        let c = v
+            .strip_prefix('@')
+            .ok_or_else(|| anyhow!("{name}: `{field} = \"{v}\"`: a capture is written `@name`"))?;
+        if !has_capture(c) {
+            bail!("{name}: `{field} = \"{v}\"`: the query has no capture @{c}");
+        }
+        Ok(c.to_string())
+    };
+    let at = cap_arg("at", &spec.at)?;
+    let mut known_bindings: Vec<String> = captures.iter().map(|s| s.to_string()).collect();
+    for cond in &spec.conditions {
+        let Some(p) = predicates::lookup(&cond.predicate) else {
+            bail!(
+                "{name}: unknown predicate `{}` (known: {})",
+                cond.predicate,
+                predicates::names().join(", ")
+            );
+        };
+        if cond.args.len() != p.args {
+            bail!(
+                "{name}: predicate `{}` takes {} capture argument(s), got {}",
+                cond.predicate,
+                p.args,
+                cond.args.len()
+            );
+        }
+        for a in &cond.args {
+            cap_arg("args", a)?;
+        }
+        known_bindings.extend(p.binds.iter().map(|s| s.to_string()));
+    }
+    let mut edits = Vec::new();
+    for (i, e) in spec.edits.iter().enumerate() {
+        let field = |o: &Option<String>, what: &str| -> Result<String> {
+            o.clone()
+                .ok_or_else(|| anyhow!("{name}: edit #{}: `{what}` is required", i + 1))
+        };
+        let targets = [
+            &e.replace,
+            &e.insert_before,
+            &e.insert_after,
+            &e.wrap,
+            &e.ensure_import,
+        ]
+        .iter()
+        .filter(|t| t.is_some())
+        .count();
+        if targets != 1 {
+            bail!(
+                "{name}: edit #{}: set exactly one of replace, insert_before, insert_after, wrap, ensure_import",
+                i + 1
+            );
+        }
+        let kind = if let Some(t) = &e.replace {
+            EditKind::Replace {
+                target: cap_arg("replace", t)?,
+                with: field(&e.with, "with")?,
+            }
+        } else if let Some(t) = &e.insert_before {
+            EditKind::InsertBefore {
+                target: cap_arg("insert_before", t)?,
+                text: field(&e.text, "text")?,
+            }
+        } else if let Some(t) = &e.insert_after {
+            EditKind::InsertAfter {
+                target: cap_arg("insert_after", t)?,
+                text: field(&e.text, "text")?,
+            }
+        } else if let Some(t) = &e.wrap {
+            EditKind::Wrap {
+                target: cap_arg("wrap", t)?,
+                before: e.before.clone().unwrap_or_default(),
+                after: e.after.clone().unwrap_or_default(),
+            }
+        } else {
+            EditKind::EnsureImport {
+                path: e.ensure_import.clone().unwrap(),
+            }
+        };
+        edits.push(kind);
+    }
+    // Every placeholder in a template must name a capture or a binding.
+    let mut templates: Vec<(&str, &str)> = vec![("message", &spec.message)];
+    if let Some(m) = &spec.fix_message {
+        templates.push(("fix_message", m));
+    }
+    for e in &spec.edits {
+        for t in [&e.with, &e.text, &e.before, &e.after]
+            .into_iter()
+            .flatten()
+        {
+            templates.push(("edit", t));
+        }
+    }
+    for (field, t) in templates {
+        for ph in crate::template::placeholders(t) {
+            if let Some(base) = ph.strip_prefix("fresh:") {
+                if base.is_empty() || !base.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                    bail!("{name}: {field}: `{{{{{ph}}}}}`: a fresh name needs an identifier base");
+                }
+            } else if !known_bindings.iter().any(|b| b == ph) && ph != "rule" && ph != "reason" {
+                bail!(
+                    "{name}: {field}: `{{{{{ph}}}}}` names no capture or predicate binding (have: {})",
+                    known_bindings.join(", ")
+                );
+            }
+        }
+    }
+    let _ = at;
+    Ok(Rule {
+        spec,
+        query,
+        edits,
+        origin: name.to_string(),
+    })
+}
+
+/// Maps a (row, column) inside the query string to a 1-based line and column
+/// in the rule file.
+fn query_position(file: &str, query: &str, row: usize, col: usize) -> (usize, usize) {
+    let Some(qstart) = file.find(
+        query
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or(query),
+    ) else {
+        return (1, 1);
+    };
+    // The TOML string may start with a newline that the parser strips.
+    let first_nonblank = query
+        .lines()
+        .position(|l| !l.trim().is_empty())
+        .unwrap_or(0);
+    let (base_line, base_col) = crate::syntax::line_col(file.as_bytes(), qstart);
+    let line = base_line + row.saturating_sub(first_nonblank);
+    let col = if row == first_nonblank {
+        base_col + col
+    } else {
+        col + 1
+    };
+    (line, col)
+}
+
+/// Keeps the rules that `--only` and `--skip` select; an id that names no
+/// loaded rule is an error.
+pub fn select(rules: Vec<Rule>, only: &[String], skip: &[String]) -> Result<Vec<Rule>> {
+    for id in only.iter().chain(skip) {
+        if !rules.iter().any(|r| r.id() == id) {
+            bail!(
+                "no rule `{id}` (loaded: {})",
+                rules.iter().map(|r| r.id()).collect::<Vec<_>>().join(", ")
+            );
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for r in &rules {
+        if !seen.insert(r.id().to_string()) {
+            bail!(
+                "{}: rule id `{}` is already defined by another rule file",
+                r.origin,
+                r.id()
+            );
+        }
+    }
+    Ok(rules
+        .into_iter()
+        .filter(|r| only.is_empty() || only.iter().any(|o| o == r.id()))
+        .filter(|r| !skip.iter().any(|s| s == r.id()))
+        .collect())
+}

@@ -1,0 +1,360 @@
+//! One run of the tool: load rules, find files, check them in parallel,
+//! then show, write or commit the fixes and choose the exit status.
+
+use crate::cli::{Args, Color, Format};
+use crate::diagnostic::{Finding, Skipped};
+use crate::engine::{Engine, FileOutcome};
+use crate::gitapply::{HeadTree, normalize};
+use crate::source::{Source, WorkTree};
+use crate::{diff, rule, syntax, walk, write};
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Serialize)]
+struct FileError {
+    file: String,
+    message: String,
+}
+
+/// Everything a run found, in path order.
+#[derive(Serialize, Default)]
+struct Report {
+    findings: Vec<Finding>,
+    skipped: Vec<Skipped>,
+    errors: Vec<FileError>,
+    changed_files: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branch: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<String>,
+}
+
+/// A checked file: where it is, how it is shown, what came out.
+struct Checked {
+    path: PathBuf,
+    display: String,
+    outcome: Result<FileOutcome, String>,
+}
+
+pub fn run(args: Args) -> Result<u8> {
+    if let Some(path) = &args.dump_tree {
+        return dump_tree(path);
+    }
+    let mut rules = rule::builtin()?;
+    for p in &args.rules {
+        rules.extend(rule::load_path(p)?);
+    }
+    let rules = rule::select(rules, &args.only, &args.skip)?;
+    if args.list_rules {
+        let width = rules.iter().map(|r| r.id().len()).max().unwrap_or(0);
+        for r in &rules {
+            println!("{:width$}  {}", r.id(), r.spec.summary);
+        }
+        return Ok(0);
+    }
+    let engine = Engine::new(rules);
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+
+    let head = if args.apply {
+        Some(HeadTree::open(&cwd)?)
+    } else {
+        None
+    };
+    let (source, files, displays): (&dyn Source, Vec<PathBuf>, Vec<String>) =
+        if let Some(head) = &head {
+            head.check_branch(&args.branch, args.force)?;
+            let files = head.select(&cwd, &args.paths)?;
+            let displays = files.iter().map(|p| slash(p)).collect();
+            (head, files, displays)
+        } else {
+            let files = walk::discover(&args.paths)?;
+            let base = display_base(&cwd);
+            let displays = files.iter().map(|p| display_path(&cwd, &base, p)).collect();
+            (&WorkTree, files, displays)
+        };
+
+    let checked = check_all(&engine, source, files, displays, args.threads)?;
+    let mut report = Report::default();
+    let mut changes: Vec<(PathBuf, String, String, String)> = Vec::new();
+    for c in checked {
+        match c.outcome {
+            Ok(o) => {
+                report.findings.extend(o.findings);
+                report.skipped.extend(o.skipped);
+                if let Some((old, new)) = o.change {
+                    report.changed_files.push(c.display.clone());
+                    changes.push((c.path, c.display, old, new));
+                }
+            }
+            Err(message) => report.errors.push(FileError {
+                file: c.display,
+                message,
+            }),
+        }
+    }
+
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if args.write {
+        for (path, display, old, new) in &changes {
+            if let Err(e) = write::write_atomic(path, old.as_bytes(), new.as_bytes()) {
+                report.errors.push(FileError {
+                    file: display.clone(),
+                    message: format!("{e:#}"),
+                });
+            }
+        }
+    } else if let Some(head) = &head {
+        if !changes.is_empty() {
+            let message = commit_message(&report.findings);
+            let files: Vec<(PathBuf, String)> = changes
+                .iter()
+                .map(|(p, _, _, n)| (p.clone(), n.clone()))
+                .collect();
+            let commit = head.commit(&args.branch, args.force, &message, &files)?;
+            report.branch = Some(args.branch.clone());
+            report.commit = Some(commit.to_string());
+        }
+    } else if args.format == Format::Text {
+        for (_, display, old, new) in &changes {
+            let d = diff::unified(display, old, new);
+            let d = if color { diff::colorize(&d) } else { d };
+            stdout.write_all(d.as_bytes())?;
+        }
+    }
+
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut stdout, &report)?;
+            writeln!(stdout)?;
+        }
+        Format::Text => print_text(&report, &args, &mut stdout)?,
+    }
+
+    let unfixed = report.findings.iter().filter(|f| !f.has_fix()).count();
+    Ok(if !report.errors.is_empty() {
+        2
+    } else if (args.write || args.apply) && unfixed > 0
+        || !(args.write || args.apply) && !report.findings.is_empty()
+    {
+        1
+    } else {
+        0
+    })
+}
+
+fn check_all(
+    engine: &Engine,
+    source: &dyn Source,
+    files: Vec<PathBuf>,
+    displays: Vec<String>,
+    threads: Option<usize>,
+) -> Result<Vec<Checked>> {
+    let progress = Progress::new(files.len() as u64);
+    let work = || {
+        files
+            .into_par_iter()
+            .zip(displays)
+            .map(|(path, display)| {
+                let outcome = match source.read(&path) {
+                    Ok(bytes) => engine.check(source, &path, &display, &bytes),
+                    Err(e) => Err(format!("{display}: cannot read: {e}")),
+                };
+                progress.tick();
+                Checked {
+                    path,
+                    display,
+                    outcome,
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let out = match threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+            .context("cannot start worker threads")?
+            .install(work),
+        None => work(),
+    };
+    progress.finish();
+    Ok(out)
+}
+
+/// A progress bar on stderr, shown only on a terminal and only once a run
+/// has taken over a second.
+struct Progress {
+    bar: ProgressBar,
+    start: Instant,
+    shown: AtomicBool,
+    terminal: bool,
+}
+
+impl Progress {
+    fn new(len: u64) -> Progress {
+        let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {pos}/{len} files [{bar:30}] {elapsed}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        Progress {
+            bar,
+            start: Instant::now(),
+            shown: AtomicBool::new(false),
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn tick(&self) {
+        self.bar.inc(1);
+        if self.terminal
+            && !self.shown.load(Ordering::Relaxed)
+            && self.start.elapsed() > Duration::from_secs(1)
+        {
+            if !self.shown.swap(true, Ordering::Relaxed) {
+                self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            }
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+fn print_text(report: &Report, args: &Args, out: &mut dyn Write) -> Result<()> {
+    let mut err = std::io::stderr().lock();
+    for s in &report.skipped {
+        writeln!(err, "{}: skipped: {}", s.posn, s.reason)?;
+    }
+    for e in &report.errors {
+        writeln!(err, "{}", e.message)?;
+    }
+    for f in &report.findings {
+        let status = match &f.no_fix_reason {
+            Some(why) => format!(" (no automatic fix: {why})"),
+            None if args.write => " [fixed]".to_string(),
+            None if args.apply => " [fixed on branch]".to_string(),
+            None => String::new(),
+        };
+        writeln!(err, "{}: {}: {}{}", f.posn, f.rule, f.message, status)?;
+    }
+    let fixed = report.findings.iter().filter(|f| f.has_fix()).count();
+    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &report.findings {
+        *per_rule.entry(&f.rule).or_default() += 1;
+    }
+    if !report.findings.is_empty() {
+        writeln!(
+            err,
+            "{} finding(s), {} with a fix, {} without, in {} file(s) to change",
+            report.findings.len(),
+            fixed,
+            report.findings.len() - fixed,
+            report.changed_files.len()
+        )?;
+    }
+    if let (Some(b), Some(c)) = (&report.branch, &report.commit) {
+        writeln!(out, "branch {b}\ncommit {c}")?;
+    } else if args.apply {
+        writeln!(err, "nothing to fix; no branch created")?;
+    }
+    Ok(())
+}
+
+/// The --apply commit message: a summary line, then each rule and its count.
+pub fn commit_message(findings: &[Finding]) -> String {
+    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in findings.iter().filter(|f| f.has_fix()) {
+        *per_rule.entry(&f.rule).or_default() += 1;
+    }
+    let total: usize = per_rule.values().sum();
+    let mut msg = format!(
+        "gofix-leaks: fix {total} goroutine leak{}\n\n",
+        if total == 1 { "" } else { "s" }
+    );
+    for (rule, n) in per_rule {
+        msg.push_str(&format!(
+            "- {rule}: {n} fix{}\n",
+            if n == 1 { "" } else { "es" }
+        ));
+    }
+    msg
+}
+
+/// The directory paths are shown relative to: the repository root inside
+/// git, the current directory outside.
+fn display_base(cwd: &Path) -> PathBuf {
+    git2::Repository::discover(cwd)
+        .ok()
+        .and_then(|r| r.workdir().map(Path::to_path_buf))
+        .and_then(|w| w.canonicalize().ok())
+        .unwrap_or_else(|| cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf()))
+}
+
+fn display_path(cwd: &Path, base: &Path, p: &Path) -> String {
+    let canon_cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
+    let abs = normalize(&canon_cwd.join(p));
+    // Resolve the directory (not the file, which may be a symlink).
+    let abs = match (
+        abs.parent().and_then(|d| d.canonicalize().ok()),
+        abs.file_name(),
+    ) {
+        (Some(d), Some(f)) => d.join(f),
+        _ => abs,
+    };
+    match abs.strip_prefix(base) {
+        Ok(rel) => slash(rel),
+        Err(_) => slash(p),
+    }
+}
+
+fn slash(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
+}
+
+fn dump_tree(path: &Path) -> Result<u8> {
+    let src = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let tree = syntax::parse(&src);
+    let mut out = std::io::stdout().lock();
+    fn walk(
+        n: tree_sitter::Node,
+        src: &[u8],
+        depth: usize,
+        field: Option<&str>,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let kind = if n.is_named() {
+            n.kind().to_string()
+        } else {
+            format!("{:?}", n.kind())
+        };
+        let leaf = if n.child_count() == 0 {
+            format!(" {:?}", syntax::text(n, src))
+        } else {
+            String::new()
+        };
+        let field = field.map(|f| format!("{f}: ")).unwrap_or_default();
+        let (l, c) = (n.start_position().row + 1, n.start_position().column + 1);
+        writeln!(out, "{}{field}{kind}{leaf}  [{l}:{c}]", "  ".repeat(depth))?;
+        let mut cursor = n.walk();
+        for (i, child) in n.children(&mut cursor).enumerate() {
+            walk(child, src, depth + 1, n.field_name_for_child(i as u32), out)?;
+        }
+        Ok(())
+    }
+    walk(tree.root_node(), &src, 0, None, &mut out)?;
+    Ok(0)
+}

@@ -1,0 +1,40 @@
+//! Where file contents come from: the work tree (dry runs and --write) or a
+//! git commit's tree (--apply, which must never read the work tree). The
+//! engine and the package index read through this, never from disk directly.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub trait Source: Sync {
+    /// The bytes of a file, by the path the walker produced.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// The `.go` files directly in `dir` (a package's files), sorted.
+    fn go_files_in(&self, dir: &Path) -> Vec<PathBuf>;
+}
+
+/// The file system as it is.
+pub struct WorkTree;
+
+impl Source for WorkTree {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+
+    fn go_files_in(&self, dir: &Path) -> Vec<PathBuf> {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "go"))
+            .collect();
+        out.sort();
+        out
+    }
+}

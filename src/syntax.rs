@@ -1,0 +1,307 @@
+//! Go syntax on top of tree-sitter-go: parsing, and the small structural
+//! questions (enclosing function, loops, error regions, names in scope) that
+//! predicates and the edit model ask of a tree.
+
+use tree_sitter::{Node, Parser, Tree};
+
+/// Parses Go source. tree-sitter always returns a tree; syntax errors show up
+/// as ERROR/MISSING nodes, which callers handle per declaration.
+pub fn parse(src: &[u8]) -> Tree {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_go::LANGUAGE.into())
+        .expect("tree-sitter-go is ABI-compatible with the linked tree-sitter");
+    parser
+        .parse(src, None)
+        .expect("parsing without a timeout or cancellation flag always yields a tree")
+}
+
+pub fn text<'a>(node: Node, src: &'a [u8]) -> &'a str {
+    std::str::from_utf8(&src[node.byte_range()]).unwrap_or("")
+}
+
+/// Function-like nodes: each is its own scope for goroutine and loop questions.
+pub fn is_function(node: Node) -> bool {
+    matches!(
+        node.kind(),
+        "function_declaration" | "method_declaration" | "func_literal"
+    )
+}
+
+/// The innermost function (declaration, method or literal) containing `node`.
+pub fn enclosing_function(node: Node) -> Option<Node> {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if is_function(n) {
+            return Some(n);
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// The top-level declaration (child of source_file) containing `node`.
+pub fn top_level_decl(node: Node) -> Option<Node> {
+    let mut cur = node;
+    while let Some(p) = cur.parent() {
+        if p.kind() == "source_file" {
+            return Some(cur);
+        }
+        cur = p;
+    }
+    None
+}
+
+/// True when `inner` lies within `outer` (or is it).
+pub fn contains(outer: Node, inner: Node) -> bool {
+    outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
+}
+
+/// Ancestors of `node` strictly below `stop`, innermost first.
+pub fn ancestors_until<'t>(node: Node<'t>, stop: Node<'t>) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if n.id() == stop.id() {
+            break;
+        }
+        out.push(n);
+        cur = n.parent();
+    }
+    out
+}
+
+/// True when a `for` statement lies between `node` and `func` (the function
+/// whose body is being analysed).
+pub fn in_loop_within(node: Node, func: Node) -> bool {
+    ancestors_until(node, func)
+        .iter()
+        .any(|n| n.kind() == "for_statement")
+}
+
+/// The innermost `for` statement around `node` inside `func`, if any.
+pub fn enclosing_loop<'t>(node: Node<'t>, func: Node<'t>) -> Option<Node<'t>> {
+    ancestors_until(node, func)
+        .into_iter()
+        .find(|n| n.kind() == "for_statement")
+}
+
+/// Calls `f` on every node under `root` in document order, without
+/// descending into nodes for which `descend` says no.
+pub fn visit<'t>(root: Node<'t>, descend: &dyn Fn(Node<'t>) -> bool, f: &mut dyn FnMut(Node<'t>)) {
+    let mut cursor = root.walk();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        f(n);
+        if n.id() != root.id() && !descend(n) {
+            continue;
+        }
+        let children: Vec<Node<'t>> = n.children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+}
+
+/// Top-level declarations whose subtree holds an ERROR or MISSING node: no
+/// edit may land inside them. Returns (node, first error node).
+pub fn error_regions(tree: &Tree) -> Vec<(Node<'_>, Node<'_>)> {
+    let root = tree.root_node();
+    let mut out = Vec::new();
+    if !root.has_error() {
+        return out;
+    }
+    let mut cursor = root.walk();
+    for child in root.children(&mut cursor) {
+        if child.has_error() || child.is_error() || child.is_missing() {
+            out.push((child, first_error(child).unwrap_or(child)));
+        }
+    }
+    out
+}
+
+fn first_error(node: Node) -> Option<Node> {
+    if node.is_error() || node.is_missing() {
+        return Some(node);
+    }
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        if child.has_error() || child.is_error() || child.is_missing() {
+            if let Some(e) = first_error(child) {
+                return Some(e);
+            }
+        }
+    }
+    None
+}
+
+/// Every identifier spelled inside `scope`: a fresh name must avoid all of
+/// them so that it neither shadows a name the code uses nor is shadowed.
+pub fn identifiers_in(scope: Node, src: &[u8]) -> std::collections::HashSet<String> {
+    let mut names = std::collections::HashSet::new();
+    visit(scope, &|_| true, &mut |n| {
+        if matches!(n.kind(), "identifier" | "package_identifier" | "label_name") {
+            names.insert(text(n, src).to_string());
+        }
+    });
+    names
+}
+
+/// `base`, `base2`, `base3`, ... : the first not used in `scope`.
+pub fn fresh_name(base: &str, scope: Node, src: &[u8]) -> String {
+    let used = identifiers_in(scope, src);
+    if !used.contains(base) {
+        return base.to_string();
+    }
+    (2..)
+        .map(|i| format!("{base}{i}"))
+        .find(|n| !used.contains(n))
+        .expect("an unused numbered name exists")
+}
+
+/// The parameter names of a function-like node, in order, with a flag for a
+/// variadic parameter. Grouped parameters (`a, b int`) are expanded.
+pub fn parameter_names(func: Node, src: &[u8]) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let Some(params) = func.child_by_field_name("parameters") else {
+        return out;
+    };
+    let mut cursor = params.walk();
+    for decl in params.named_children(&mut cursor) {
+        let variadic = decl.kind() == "variadic_parameter_declaration";
+        let mut c2 = decl.walk();
+        let names: Vec<String> = decl
+            .children_by_field_name("name", &mut c2)
+            .map(|n| text(n, src).to_string())
+            .collect();
+        if names.is_empty() {
+            out.push(("_".to_string(), variadic));
+        }
+        for n in names {
+            out.push((n, variadic));
+        }
+    }
+    out
+}
+
+/// Names that a function-like node's own parameter list (and receiver)
+/// declares.
+pub fn declares_param(func: Node, name: &str, src: &[u8]) -> bool {
+    if parameter_names(func, src).iter().any(|(n, _)| n == name) {
+        return true;
+    }
+    if let Some(recv) = func.child_by_field_name("receiver") {
+        let mut found = false;
+        visit(recv, &|_| true, &mut |n| {
+            if n.kind() == "identifier" && text(n, src) == name {
+                found = true;
+            }
+        });
+        return found;
+    }
+    false
+}
+
+/// The statement that `node` is part of: the ancestor whose parent is a
+/// statement list (or block). Used to place inserted lines.
+pub fn enclosing_statement(node: Node) -> Node {
+    let mut cur = node;
+    while let Some(p) = cur.parent() {
+        if matches!(p.kind(), "statement_list" | "block" | "source_file") {
+            return cur;
+        }
+        cur = p;
+    }
+    cur
+}
+
+/// Leading whitespace of the line holding byte `offset`.
+pub fn indent_at(src: &[u8], offset: usize) -> &str {
+    let line_start = src[..offset]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = src[line_start..]
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .map_or(src.len(), |i| line_start + i);
+    std::str::from_utf8(&src[line_start..end]).unwrap_or("")
+}
+
+/// 1-based line and 1-based byte column of `offset`, as Go tools print them.
+pub fn line_col(src: &[u8], offset: usize) -> (usize, usize) {
+    let before = &src[..offset.min(src.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = offset
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1)
+        + 1;
+    (line, col)
+}
+
+/// The name a function or method declaration declares.
+pub fn decl_name<'a>(decl: Node, src: &'a [u8]) -> Option<&'a str> {
+    decl.child_by_field_name("name").map(|n| text(n, src))
+}
+
+/// Generated files carry `// Code generated ... DO NOT EDIT.` before the
+/// package clause (https://go.dev/s/generatedcode).
+pub fn is_generated(src: &[u8]) -> bool {
+    for line in src.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.starts_with(b"package ") {
+            return false;
+        }
+        if line.starts_with(b"// Code generated ") && line.ends_with(b" DO NOT EDIT.") {
+            return true;
+        }
+    }
+    false
+}
+
+/// The package name in the package clause.
+pub fn package_name<'a>(tree: &Tree, src: &'a [u8]) -> Option<&'a str> {
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    let clause = root
+        .children(&mut cursor)
+        .find(|c| c.kind() == "package_clause")?;
+    let mut c2 = clause.walk();
+    let ident = clause
+        .named_children(&mut c2)
+        .find(|c| c.kind() == "package_identifier")?;
+    Some(text(ident, src))
+}
+
+/// Local names under which the file imports packages (alias or last path
+/// element), so `pkg.F` can be told apart from `value.Method`.
+pub fn import_names(tree: &Tree, src: &[u8]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    visit(
+        tree.root_node(),
+        &|n| {
+            matches!(
+                n.kind(),
+                "source_file" | "import_declaration" | "import_spec_list"
+            )
+        },
+        &mut |n| {
+            if n.kind() == "import_spec" {
+                let path = n
+                    .child_by_field_name("path")
+                    .map(|p| {
+                        text(p, src)
+                            .trim_matches(|c| c == '"' || c == '`')
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                let name = match n.child_by_field_name("name") {
+                    Some(a) => text(a, src).to_string(),
+                    None => path.rsplit('/').next().unwrap_or(&path).to_string(),
+                };
+                out.push((name, path));
+            }
+        },
+    );
+    out
+}

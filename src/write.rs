@@ -1,0 +1,44 @@
+//! Writing fixes in place, atomically: a temp file in the same directory,
+//! the original's permissions, then a rename over the original. A file whose
+//! bytes changed since it was read is left alone.
+
+use anyhow::{Context, Result, bail};
+use std::io::Write;
+use std::path::Path;
+
+pub fn write_atomic(path: &Path, expected_old: &[u8], new: &[u8]) -> Result<()> {
+    let meta = std::fs::symlink_metadata(path)
+        .with_context(|| format!("{}: cannot stat", path.display()))?;
+    if meta.file_type().is_symlink() {
+        bail!(
+            "{}: is a symbolic link; not written through",
+            path.display()
+        );
+    }
+    let current = std::fs::read(path)
+        .with_context(|| format!("{}: cannot re-read before writing", path.display()))?;
+    if current != expected_old {
+        bail!(
+            "{}: changed on disk since it was read; not overwritten",
+            path.display()
+        );
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".gofix-leaks-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+    tmp.write_all(new)
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("{}: cannot write temporary file", path.display()))?;
+    std::fs::set_permissions(tmp.path(), meta.permissions())
+        .with_context(|| format!("{}: cannot copy permissions", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("{}: cannot replace the file", path.display()))?;
+    Ok(())
+}
