@@ -247,16 +247,21 @@ fn is_last_effective(send: Node, func: Node, src: &[u8]) -> bool {
                     if !is_inert(s, src) {
                         return false;
                     }
+                    // A `return` ends the path: what follows the enclosing
+                    // statements never runs after this send.
+                    if s.kind() == "return_statement" {
+                        return true;
+                    }
                     sib = s.next_named_sibling();
                 }
             }
+            // A send in an `if` or `switch` initializer runs before its body.
             "if_statement"
-            | "expression_case"
-            | "default_case"
-            | "type_case"
-            | "expression_switch_statement"
-            | "type_switch_statement"
-            | "labeled_statement" => {}
+                if parent.child_by_field_name("consequence") == Some(cur)
+                    || parent.child_by_field_name("alternative") == Some(cur) => {}
+            "expression_switch_statement" | "type_switch_statement"
+                if matches!(cur.kind(), "expression_case" | "default_case" | "type_case") => {}
+            "expression_case" | "default_case" | "type_case" | "labeled_statement" => {}
             _ => return false,
         }
         cur = parent;
@@ -269,9 +274,9 @@ enum Sender {
     Unproven(String),
 }
 
-/// Checks the goroutine side: in `func`, `name` is sent on exactly once, not
-/// in a loop, not guarded by a select, as the last effective statement, and
-/// used for nothing else.
+/// Checks the goroutine side: in `func`, `name` is sent on at most once per
+/// run (every send is its last effective statement, none in a loop or a
+/// select) and used for nothing else.
 fn sender(func: Node, name: &str, src: &[u8]) -> Sender {
     let refs = references(func, name, src, &[]);
     let mut sends = Vec::new();
@@ -284,18 +289,20 @@ fn sender(func: Node, name: &str, src: &[u8]) -> Sender {
             _ => return Sender::Skip,
         }
     }
-    let [send] = sends.as_slice() else {
-        return Sender::Skip;
-    };
-    if syntax::in_loop_within(*send, func)
-        || send
-            .parent()
-            .is_some_and(|p| p.kind() == "communication_case")
-    {
+    // Several sends are fine when each ends the goroutine (only `return`
+    // may follow it) and none is in a loop: then at most one ever runs.
+    if sends.is_empty() {
         return Sender::Skip;
     }
-    if !is_last_effective(*send, func, src) {
-        return Sender::Skip;
+    for send in &sends {
+        if syntax::in_loop_within(*send, func)
+            || send
+                .parent()
+                .is_some_and(|p| p.kind() == "communication_case")
+            || !is_last_effective(*send, func, src)
+        {
+            return Sender::Skip;
+        }
     }
     match defers_verdict(func, src) {
         Ok(()) => Sender::Ok,
@@ -390,7 +397,11 @@ fn callee_param<'p>(
     index: usize,
 ) -> Result<(Node<'p>, &'p [u8], String), Sender> {
     let call = go.named_child(0).ok_or(Sender::Skip)?;
-    let f = call.child_by_field_name("function").ok_or(Sender::Skip)?;
+    let mut f = call.child_by_field_name("function").ok_or(Sender::Skip)?;
+    // An instantiated generic function, `produce[T](ch)`: the callee is the operand.
+    if f.kind() == "index_expression" {
+        f = f.child_by_field_name("operand").ok_or(Sender::Skip)?;
+    }
     let src = ctx.src;
     let decl = match f.kind() {
         "identifier" => {
