@@ -6,12 +6,43 @@ use similar::TextDiff;
 
 pub fn unified(path: &str, old: &str, new: &str) -> String {
     let diff = TextDiff::from_lines(old, new);
+    let (a, b) = (quote(&format!("a/{path}")), quote(&format!("b/{path}")));
     let body = diff
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .header(&a, &b)
         .to_string();
-    format!("diff --git a/{path} b/{path}\n{body}")
+    format!("diff --git {a} {b}\n{body}")
+}
+
+/// Quotes a path the way git does when it holds `"`, `\\` or control
+/// characters (C-style, in double quotes); other paths are left as they are.
+fn quote(path: &str) -> String {
+    if !path
+        .chars()
+        .any(|c| c == '"' || c == '\\' || c.is_control())
+    {
+        return path.to_string();
+    }
+    let mut out = String::from("\"");
+    for c in path.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("\\{b:03o}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Colours a unified diff the way `git diff --color` does.

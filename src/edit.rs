@@ -281,14 +281,13 @@ pub fn import_edit(src: &str, tree: &Tree, wanted: &[String]) -> Option<TextEdit
         if let Some(first) = specs.first() {
             let start = first.start_byte();
             let indent = syntax::indent_at(src.as_bytes(), start);
-            let mut text = String::new();
-            for m in &missing {
-                text.push_str(&quoted(m));
-                text.push_str(eol);
-                text.push_str(indent);
-            }
-            text.push_str(eol);
-            text.push_str(indent);
+            let mut text = missing
+                .iter()
+                .map(|m| quoted(m))
+                .collect::<Vec<_>>()
+                .join(&format!("{eol}{indent}"));
+            // A blank line (no indent) separates the new group from the old.
+            text.push_str(&format!("{eol}{eol}{indent}"));
             return Some(TextEdit {
                 start,
                 end: start,

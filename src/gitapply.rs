@@ -126,6 +126,12 @@ impl HeadTree {
                 bail!("{}: no such file or directory in HEAD", root.display());
             }
         }
+        // Like the work-tree walk, leave out what .gitignore ignores, so a
+        // dry run and --apply see the same files.
+        {
+            let repo = self.repo.lock().unwrap();
+            out.retain(|p| !repo.is_path_ignored(p).unwrap_or(false));
+        }
         out.sort();
         out.dedup();
         Ok(out)

@@ -153,7 +153,7 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
     })?;
     let query = Query::new(&tree_sitter_go::LANGUAGE.into(), &spec.query).map_err(|e| {
         // Point into the file: the query string's own line plus the error's.
-        let (qline, qcol) = query_position(text, &spec.query, e.row, e.column);
+        let (qline, qcol) = query_position(text, e.row, e.column);
         anyhow!(
             "{name}:{qline}:{qcol}: invalid tree-sitter query ({:?}): {}",
             e.kind,
@@ -281,29 +281,36 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
 }
 
 /// Maps a (row, column) inside the query string to a 1-based line and column
-/// in the rule file.
-fn query_position(file: &str, query: &str, row: usize, col: usize) -> (usize, usize) {
-    let Some(qstart) = file.find(
-        query
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or(query),
-    ) else {
+/// in the rule file, from the span of the `query` value in the TOML. Exact
+/// for literal strings and for basic strings without escapes.
+fn query_position(file: &str, row: usize, col: usize) -> (usize, usize) {
+    #[derive(Deserialize)]
+    struct QueryOnly {
+        query: toml::Spanned<String>,
+    }
+    let Ok(q) = toml::from_str::<QueryOnly>(file) else {
         return (1, 1);
     };
-    // The TOML string may start with a newline that the parser strips.
-    let first_nonblank = query
-        .lines()
-        .position(|l| !l.trim().is_empty())
-        .unwrap_or(0);
-    let (base_line, base_col) = crate::syntax::line_col(file.as_bytes(), qstart);
-    let line = base_line + row.saturating_sub(first_nonblank);
-    let col = if row == first_nonblank {
-        base_col + col
+    let raw = &file[q.query.span()];
+    let delim = ["\"\"\"", "'''", "\"", "'"]
+        .into_iter()
+        .find(|d| raw.starts_with(d))
+        .unwrap_or("");
+    let mut start = q.query.span().start + delim.len();
+    // TOML drops a newline right after the opening delimiter of a multi-line string.
+    if delim.len() == 3 {
+        if file[start..].starts_with("\r\n") {
+            start += 2;
+        } else if file[start..].starts_with('\n') {
+            start += 1;
+        }
+    }
+    let (base_line, base_col) = crate::syntax::line_col(file.as_bytes(), start);
+    if row == 0 {
+        (base_line, base_col + col)
     } else {
-        col + 1
-    };
-    (line, col)
+        (base_line + row, col + 1)
+    }
 }
 
 /// Keeps the rules that `--only` and `--skip` select; an id that names no

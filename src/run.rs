@@ -142,12 +142,16 @@ pub fn run(args: Args) -> Result<u8> {
         Format::Text => print_text(&report, &args, &mut stdout)?,
     }
 
-    let unfixed = report.findings.iter().filter(|f| !f.has_fix()).count();
+    let modifies = args.write || args.apply;
+    let unfixed = report.findings.iter().any(|f| !f.has_fix());
+    let remaining = if modifies {
+        unfixed
+    } else {
+        !report.findings.is_empty()
+    };
     Ok(if !report.errors.is_empty() {
         2
-    } else if (args.write || args.apply) && unfixed > 0
-        || !(args.write || args.apply) && !report.findings.is_empty()
-    {
+    } else if remaining {
         1
     } else {
         0
@@ -222,10 +226,9 @@ impl Progress {
         if self.terminal
             && !self.shown.load(Ordering::Relaxed)
             && self.start.elapsed() > Duration::from_secs(1)
+            && !self.shown.swap(true, Ordering::Relaxed)
         {
-            if !self.shown.swap(true, Ordering::Relaxed) {
-                self.bar.set_draw_target(ProgressDrawTarget::stderr());
-            }
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
         }
     }
 

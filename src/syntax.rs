@@ -124,10 +124,10 @@ fn first_error(node: Node) -> Option<Node> {
     }
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
-        if child.has_error() || child.is_error() || child.is_missing() {
-            if let Some(e) = first_error(child) {
-                return Some(e);
-            }
+        if (child.has_error() || child.is_error() || child.is_missing())
+            && let Some(e) = first_error(child)
+        {
+            return Some(e);
         }
     }
     None

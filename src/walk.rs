@@ -42,7 +42,7 @@ pub fn discover(args: &[String]) -> Result<Vec<PathBuf>> {
             Err(e) => bail!("{}: {}", root.display(), e),
         };
         if meta.is_file() {
-            out.push(root);
+            out.push(clean(&root));
             continue;
         }
         let walker = ignore::WalkBuilder::new(&root)
@@ -74,10 +74,17 @@ pub fn discover(args: &[String]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Drops `.` components, so `./a.go` and `a.go` are one file.
 fn clean(p: &Path) -> PathBuf {
-    p.strip_prefix("./")
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|_| p.to_path_buf())
+    let out: PathBuf = p
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
 }
 
 #[cfg(test)]

@@ -174,8 +174,13 @@ impl Sandbox {
     }
 
     pub fn git_output(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
+        self.git_output_in(&self.root, args, stdin)
+    }
+
+    /// Runs git in `dir` (hermetic, with an identity) and returns its output.
+    pub fn git_output_in(&self, dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
         let mut cmd = std::process::Command::new("git");
-        cmd.current_dir(&self.root)
+        cmd.current_dir(dir)
             .args([
                 "-c",
                 "user.name=Test",

@@ -1,0 +1,235 @@
+//! The edit vocabulary every rule builds on, exercised end to end through a
+//! user rule file: insert before/after, wrap, ensure_import, fresh names,
+//! indentation of multi-line templates, and the merge that drops an
+//! overlapping fix. Outputs are checked with the real gofmt and go vet.
+
+mod gotool;
+
+use assert_cmd::Command;
+use std::fs;
+
+const GUARD_RULE: &str = r#"
+id = "guard-send"
+summary = "toy: guard a send with a fresh context"
+explanation = "test rule"
+query = """
+(send_statement) @send
+"""
+at = "@send"
+message = "send on {{send}}"
+
+[[edit]]
+insert_before = "@send"
+text = """
+{{fresh:ctx}}, {{fresh:cancel}} := context.WithCancel(context.Background())
+defer {{fresh:cancel}}()"""
+
+[[edit]]
+wrap = "@send"
+before = """
+select {
+case """
+after = """
+:
+case <-{{fresh:ctx}}.Done():
+}"""
+
+[[edit]]
+ensure_import = "context"
+"#;
+
+const LOG_RULE: &str = r#"
+id = "log-after-go"
+summary = "toy: a line after each go statement"
+explanation = "test rule"
+query = "(go_statement) @go"
+at = "@go"
+message = "go statement"
+
+[[edit]]
+insert_after = "@go"
+text = "fmt.Println(\"started\")"
+
+[[edit]]
+ensure_import = "fmt"
+"#;
+
+const CLASH_RULE: &str = r#"
+id = "clash"
+summary = "toy: replaces the same send as guard-send"
+explanation = "test rule"
+query = "(send_statement) @send"
+at = "@send"
+message = "clash"
+
+[[edit]]
+replace = "@send"
+with = "_ = 0"
+"#;
+
+const INPUT: &str = "package main
+
+import \"time\"
+
+func main() {
+	ctx := 1
+	_ = ctx
+	ch := make(chan int, 1)
+	go func() {
+		time.Sleep(time.Millisecond)
+	}()
+	if true {
+		ch <- 1
+	}
+	<-ch
+}
+";
+
+const EXPECTED: &str = "package main
+
+import (
+	\"context\"
+	\"fmt\"
+	\"time\"
+)
+
+func main() {
+	ctx := 1
+	_ = ctx
+	ch := make(chan int, 1)
+	go func() {
+		time.Sleep(time.Millisecond)
+	}()
+	fmt.Println(\"started\")
+	if true {
+		ctx2, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		select {
+		case ch <- 1:
+		case <-ctx2.Done():
+		}
+	}
+	<-ch
+}
+";
+
+fn run(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("gofix-leaks")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn vocabulary_composes_into_gofmt_clean_go() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("guard.toml"), GUARD_RULE).unwrap();
+    fs::write(dir.join("log.toml"), LOG_RULE).unwrap();
+    fs::create_dir(dir.join("src")).unwrap();
+    fs::write(dir.join("src/main.go"), INPUT).unwrap();
+    let out = run(
+        dir,
+        &[
+            "--write",
+            "--rules",
+            "guard.toml",
+            "--rules",
+            "log.toml",
+            "--only",
+            "guard-send,log-after-go",
+            "src",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("src/main.go")).unwrap(),
+        EXPECTED
+    );
+    if gotool::available("vocabulary_composes_into_gofmt_clean_go") {
+        let src = dir.join("src");
+        gotool::ensure_module(&src, "1.22");
+        assert_eq!(gotool::gofmt_l(&src).trim(), "");
+        gotool::vet(&src).unwrap();
+    }
+}
+
+#[test]
+fn crlf_file_gets_crlf_inserted_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("guard.toml"), GUARD_RULE).unwrap();
+    fs::write(dir.join("log.toml"), LOG_RULE).unwrap();
+    fs::write(dir.join("main.go"), INPUT.replace('\n', "\r\n")).unwrap();
+    let out = run(
+        dir,
+        &[
+            "--write",
+            "--rules",
+            "guard.toml",
+            "--rules",
+            "log.toml",
+            "--only",
+            "guard-send,log-after-go",
+            "main.go",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("main.go")).unwrap(),
+        EXPECTED.replace('\n', "\r\n")
+    );
+}
+
+#[test]
+fn overlapping_fix_is_dropped_reported_and_applied_by_a_second_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("guard.toml"), GUARD_RULE).unwrap();
+    fs::write(dir.join("clash.toml"), CLASH_RULE).unwrap();
+    fs::write(dir.join("main.go"), INPUT).unwrap();
+    let args = [
+        "--write",
+        "--format",
+        "json",
+        "--rules",
+        "guard.toml",
+        "--rules",
+        "clash.toml",
+        "--only",
+        "guard-send,clash",
+        "main.go",
+    ];
+    let out = run(dir, &args);
+    // One of the two fixes on the same send is left without a fix: exit 1.
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2);
+    let dropped: Vec<_> = findings
+        .iter()
+        .filter(|f| f["suggested_fixes"].as_array().unwrap().is_empty())
+        .collect();
+    assert_eq!(dropped.len(), 1);
+    assert!(
+        dropped[0]["no_fix_reason"]
+            .as_str()
+            .unwrap()
+            .contains("run again")
+    );
+    // The accepted fix is applied whole; the file still parses as Go.
+    let after = fs::read_to_string(dir.join("main.go")).unwrap();
+    assert_ne!(after, INPUT);
+}
