@@ -389,13 +389,153 @@ fn abandon_reason(recv: Node, go: Node, func: Node, src: &[u8]) -> Option<String
     early.then(|| format!("{fname} can return before it receives"))
 }
 
-/// The declaration a `go` statement's named callee resolves to, in this
-/// package, and the callee's parameter at `index`.
-fn callee_param<'p>(
-    ctx: &'p Ctx,
-    go: Node,
-    index: usize,
-) -> Result<(Node<'p>, &'p [u8], String), Sender> {
+/// A callee declaration, its file's source, and the name of its parameter
+/// that receives the channel.
+type CalleeParam<'p> = (Node<'p>, &'p [u8], String);
+
+/// How a name used at some point is declared in the enclosing functions.
+#[derive(Debug, PartialEq)]
+enum LocalDecl {
+    /// Not declared in any enclosing function (package level or imported).
+    NotLocal,
+    /// Declared with a named type of this package (pointer or not).
+    Typed(String),
+    /// Declared locally in a way whose type this analysis cannot tell.
+    Unknown,
+}
+
+/// The base type name of a type node: `T`, `*T`, `T[X]`, `*T[X]`.
+fn base_type(ty: Node, src: &[u8]) -> Option<String> {
+    match ty.kind() {
+        "type_identifier" => Some(text(ty, src).to_string()),
+        "pointer_type" => base_type(ty.named_child(0)?, src),
+        "generic_type" => base_type(ty.child_by_field_name("type")?, src),
+        "parenthesized_type" => base_type(ty.named_child(0)?, src),
+        _ => None,
+    }
+}
+
+/// The type of a value expression when it is spelled out: `T{}`, `&T{}`,
+/// `new(T)`.
+fn literal_type(value: Node, src: &[u8]) -> Option<String> {
+    match value.kind() {
+        "composite_literal" => base_type(value.child_by_field_name("type")?, src),
+        "unary_expression"
+            if value
+                .child_by_field_name("operator")
+                .is_some_and(|o| o.kind() == "&") =>
+        {
+            literal_type(value.child_by_field_name("operand")?, src)
+        }
+        "call_expression" => {
+            let f = value.child_by_field_name("function")?;
+            let args = value.child_by_field_name("arguments")?;
+            (text(f, src) == "new" && args.named_child_count() == 1)
+                .then(|| base_type(args.named_child(0)?, src))
+                .flatten()
+        }
+        _ => None,
+    }
+}
+
+/// Finds how `name` is declared in the functions around `at`, innermost
+/// first: receiver, parameters, `var`, `:=`.
+fn local_decl(name: &str, at: Node, src: &[u8]) -> LocalDecl {
+    let mut func = syntax::enclosing_function(at);
+    while let Some(f) = func {
+        if let Some(d) = f
+            .child_by_field_name("receiver")
+            .and_then(|r| r.named_child(0))
+            && d.child_by_field_name("name")
+                .is_some_and(|n| text(n, src) == name)
+        {
+            return d
+                .child_by_field_name("type")
+                .and_then(|t| base_type(t, src))
+                .map_or(LocalDecl::Unknown, LocalDecl::Typed);
+        }
+        if let Some(params) = f.child_by_field_name("parameters") {
+            let mut c = params.walk();
+            for d in params.named_children(&mut c) {
+                let mut c2 = d.walk();
+                if d.children_by_field_name("name", &mut c2)
+                    .any(|n| text(n, src) == name)
+                {
+                    return d
+                        .child_by_field_name("type")
+                        .and_then(|t| base_type(t, src))
+                        .map_or(LocalDecl::Unknown, LocalDecl::Typed);
+                }
+            }
+        }
+        let mut found: Vec<LocalDecl> = Vec::new();
+        if let Some(body) = f.child_by_field_name("body") {
+            syntax::visit(
+                body,
+                &|n| n.kind() != "func_literal",
+                &mut |n| match n.kind() {
+                    "var_spec" => {
+                        let mut c = n.walk();
+                        let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
+                        if let Some(pos) = names.iter().position(|x| text(*x, src) == name) {
+                            let typed = n
+                                .child_by_field_name("type")
+                                .and_then(|t| base_type(t, src));
+                            let valued = n
+                                .child_by_field_name("value")
+                                .filter(|v| v.named_child_count() == names.len())
+                                .and_then(|v| v.named_child(pos))
+                                .and_then(|v| literal_type(v, src));
+                            found.push(
+                                typed
+                                    .or(valued)
+                                    .map_or(LocalDecl::Unknown, LocalDecl::Typed),
+                            );
+                        }
+                    }
+                    "short_var_declaration"
+                    | "range_clause"
+                    | "receive_statement"
+                    | "type_switch_statement" => {
+                        let Some(left) = n
+                            .child_by_field_name("left")
+                            .or_else(|| n.child_by_field_name("alias"))
+                        else {
+                            return;
+                        };
+                        let mut c = left.walk();
+                        let names: Vec<Node> = left.named_children(&mut c).collect();
+                        if let Some(pos) = names
+                            .iter()
+                            .position(|x| x.kind() == "identifier" && text(*x, src) == name)
+                        {
+                            let valued = (n.kind() == "short_var_declaration")
+                                .then(|| n.child_by_field_name("right"))
+                                .flatten()
+                                .filter(|v| v.named_child_count() == names.len())
+                                .and_then(|v| v.named_child(pos))
+                                .and_then(|v| literal_type(v, src));
+                            found.push(valued.map_or(LocalDecl::Unknown, LocalDecl::Typed));
+                        }
+                    }
+                    _ => {}
+                },
+            );
+        }
+        match found.len() {
+            0 => {}
+            1 => return found.pop().unwrap(),
+            _ => return LocalDecl::Unknown,
+        }
+        func = syntax::enclosing_function(f);
+    }
+    LocalDecl::NotLocal
+}
+
+/// The declarations a `go` statement's named callee can resolve to in this
+/// package (several when build-constrained files each declare it), each with
+/// its parameter at `index`. Every one of them must pass the sender check.
+fn callee_params<'p>(ctx: &'p Ctx, go: Node, index: usize) -> Result<Vec<CalleeParam<'p>>, Sender> {
     let call = go.named_child(0).ok_or(Sender::Skip)?;
     let mut f = call.child_by_field_name("function").ok_or(Sender::Skip)?;
     // An instantiated generic function, `produce[T](ch)`: the callee is the operand.
@@ -403,59 +543,62 @@ fn callee_param<'p>(
         f = f.child_by_field_name("operand").ok_or(Sender::Skip)?;
     }
     let src = ctx.src;
-    let decl = match f.kind() {
+    let decls = match f.kind() {
         "identifier" => {
             let name = text(f, src);
+            if local_decl(name, go, src) != LocalDecl::NotLocal {
+                return Err(Sender::Unproven(format!(
+                    "`{name}` is a local function value; cannot see what it runs"
+                )));
+            }
             let found = ctx
                 .package
                 .find((ctx.tree, ctx.src), "function_declaration", name);
-            match found.into_iter().next() {
-                Some(d) => d,
-                None => {
-                    return Err(Sender::Unproven(format!(
-                        "`{name}` is not a function declared in this package; cannot check its send"
-                    )));
-                }
+            if found.is_empty() {
+                return Err(Sender::Unproven(format!(
+                    "`{name}` is not a function declared in this package; cannot check its send"
+                )));
             }
+            found
         }
         "selector_expression" => {
             let operand = f.child_by_field_name("operand").ok_or(Sender::Skip)?;
             let method = text(f.child_by_field_name("field").ok_or(Sender::Skip)?, src);
             let optext = text(operand, src);
-            if operand.kind() == "identifier"
-                && syntax::import_names(ctx.tree, src)
-                    .iter()
-                    .any(|(n, _)| n == optext)
-            {
-                return Err(Sender::Unproven(format!(
-                    "`{optext}.{method}` is in another package; cannot check its send"
+            let unresolved =
+                |why: &str| Sender::Unproven(format!("cannot resolve `{optext}.{method}`: {why}"));
+            if operand.kind() != "identifier" {
+                return Err(unresolved("the receiver is not a plain variable"));
+            }
+            let ty = match local_decl(optext, go, src) {
+                LocalDecl::Typed(t) => t,
+                LocalDecl::Unknown => {
+                    return Err(unresolved("the type of the receiver is not spelled out"));
+                }
+                LocalDecl::NotLocal => {
+                    let msg = if syntax::import_names(ctx.tree, src)
+                        .iter()
+                        .any(|(n, _)| n == optext)
+                    {
+                        "it is in another package"
+                    } else {
+                        "the receiver is not a local variable"
+                    };
+                    return Err(unresolved(msg));
+                }
+            };
+            let found: Vec<_> = ctx
+                .package
+                .find((ctx.tree, ctx.src), "method_declaration", method)
+                .into_iter()
+                .filter(|d| receiver(d.node, d.src).is_some_and(|(_, t)| t == ty))
+                .collect();
+            if found.is_empty() {
+                return Err(unresolved(&format!(
+                    "no method `{method}` declared on `{ty}` in this package (an interface, or a promoted method)"
                 )));
             }
-            let found = ctx
-                .package
-                .find((ctx.tree, ctx.src), "method_declaration", method);
-            let pick = if found.len() <= 1 {
-                found.into_iter().next()
-            } else {
-                // Several types declare the method: only the enclosing
-                // method's own receiver can be resolved here.
-                let recv_type = syntax::enclosing_function(go)
-                    .filter(|m| m.kind() == "method_declaration")
-                    .and_then(|m| receiver(m, src))
-                    .filter(|(rname, _)| rname == optext)
-                    .map(|(_, t)| t);
-                found.into_iter().find(|d| {
-                    recv_type.is_some() && receiver(d.node, d.src).map(|(_, t)| t) == recv_type
-                })
-            };
-            match pick {
-                Some(d) => d,
-                None => {
-                    return Err(Sender::Unproven(format!(
-                        "cannot resolve method `{optext}.{method}` to one declaration in this package"
-                    )));
-                }
-            }
+            found
         }
         _ => {
             return Err(Sender::Unproven(format!(
@@ -464,19 +607,25 @@ fn callee_param<'p>(
             )));
         }
     };
-    if decl.node.has_error() {
-        return Err(Sender::Unproven(
-            "the goroutine's function has a syntax error".to_string(),
-        ));
+    let mut out = Vec::new();
+    for decl in decls {
+        if decl.node.has_error() {
+            return Err(Sender::Unproven(
+                "the goroutine's function has a syntax error".to_string(),
+            ));
+        }
+        let params = syntax::parameter_names(decl.node, decl.src);
+        match params.get(index) {
+            Some((_, true)) | None => {
+                return Err(Sender::Unproven(
+                    "the channel is passed to a variadic parameter".to_string(),
+                ));
+            }
+            Some((name, false)) if name == "_" => return Err(Sender::Skip),
+            Some((name, false)) => out.push((decl.node, decl.src, name.clone())),
+        }
     }
-    let params = syntax::parameter_names(decl.node, decl.src);
-    match params.get(index) {
-        Some((_, true)) | None => Err(Sender::Unproven(
-            "the channel is passed to a variadic parameter".to_string(),
-        )),
-        Some((name, false)) if name == "_" => Err(Sender::Skip),
-        Some((name, false)) => Ok((decl.node, decl.src, name.clone())),
-    }
+    Ok(out)
 }
 
 /// A method's receiver name and base type name.
@@ -563,8 +712,12 @@ pub fn single_result_channel(ctx: &Ctx, args: &[Node]) -> Verdict {
             Some((p, false)) if p != "_" => sender(lit, p, src),
             _ => Sender::Skip,
         },
-        (Some(&i), None) => match callee_param(ctx, go, i) {
-            Ok((decl, dsrc, p)) => sender(decl, &p, dsrc),
+        (Some(&i), None) => match callee_params(ctx, go, i) {
+            Ok(decls) => decls
+                .into_iter()
+                .map(|(decl, dsrc, p)| sender(decl, &p, dsrc))
+                .find(|v| !matches!(v, Sender::Ok))
+                .unwrap_or(Sender::Ok),
             Err(s) => s,
         },
         (None, None) => Sender::Skip,
