@@ -32,9 +32,10 @@ impl TextEdit {
         if self == other {
             return false;
         }
-        // Two insertions at one point conflict: their order would be a guess.
+        // Insertions at one point do not conflict: they are applied in the
+        // order their fixes were accepted (findings in position order).
         if self.start == self.end && other.start == other.end {
-            return self.start == other.start;
+            return false;
         }
         self.start < other.end && other.start < self.end
             || (self.start == self.end && other.start < self.start && self.start < other.end)
@@ -90,6 +91,7 @@ impl Merger {
 /// Applies non-overlapping edits to `src`.
 pub fn apply(src: &str, edits: &[TextEdit]) -> String {
     let mut sorted: Vec<&TextEdit> = edits.iter().collect();
+    // Stable: insertions at one point keep their order.
     sorted.sort_by_key(|e| (e.start, e.end));
     let mut out = String::with_capacity(src.len() + 64);
     let mut pos = 0;
@@ -137,23 +139,54 @@ pub fn replace(src: &str, start: usize, end: usize, text: &str) -> TextEdit {
     }
 }
 
-/// Inserts `text` as whole lines before the statement starting at `start`.
-pub fn insert_before(src: &str, start: usize, text: &str) -> TextEdit {
-    let indent = syntax::indent_at(src.as_bytes(), start);
+/// Start of the line holding `offset`, when only blanks precede `offset` on it.
+fn starts_line(src: &str, offset: usize) -> Option<usize> {
+    let line_start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
+    src[line_start..offset]
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t')
+        .then_some(line_start)
+}
+
+/// Lines of `text`, each indented and ended with `eol` (blank lines stay empty).
+fn as_lines(text: &str, indent: &str, eol: &str) -> String {
+    let mut out = String::new();
+    for line in text.split('\n') {
+        if !line.is_empty() {
+            out.push_str(indent);
+        }
+        out.push_str(line);
+        out.push_str(eol);
+    }
+    out
+}
+
+/// Inserts `text` as whole lines before the statement starting at `start`,
+/// indented by `indent` (the statement's own indentation, which differs
+/// from its line's when a label that gofmt outdents precedes it).
+pub fn insert_before(src: &str, start: usize, text: &str, indent: &str) -> TextEdit {
     let eol = line_ending(src);
-    let mut body = indent_lines(text, indent, eol);
-    body.push_str(eol);
-    body.push_str(indent);
-    TextEdit {
-        start,
-        end: start,
-        new_text: body,
+    match starts_line(src, start) {
+        Some(line_start) => TextEdit {
+            start: line_start,
+            end: line_start,
+            new_text: as_lines(text, indent, eol),
+        },
+        None => {
+            let mut body = indent_lines(text, indent, eol);
+            body.push_str(eol);
+            body.push_str(indent);
+            TextEdit {
+                start,
+                end: start,
+                new_text: body,
+            }
+        }
     }
 }
 
-/// Inserts `text` as whole lines after the statement spanning `start..end`.
-pub fn insert_after(src: &str, start: usize, end: usize, text: &str) -> TextEdit {
-    let indent = syntax::indent_at(src.as_bytes(), start);
+/// Inserts `text` as whole lines after the statement ending at `end`.
+pub fn insert_after(src: &str, end: usize, text: &str, indent: &str) -> TextEdit {
     let eol = line_ending(src);
     let mut body = String::from(eol);
     body.push_str(indent);
@@ -415,7 +448,7 @@ mod tests {
     fn crlf_is_kept_in_inserted_lines() {
         let src = "package p\r\n\r\nfunc f() {\r\n\tx()\r\n}\r\n";
         let at = src.find("x()").unwrap();
-        let e = insert_before(src, at, "a()\nb()");
+        let e = insert_before(src, at, "a()\nb()", "\t");
         assert_eq!(
             apply(src, &[e]),
             "package p\r\n\r\nfunc f() {\r\n\ta()\r\n\tb()\r\n\tx()\r\n}\r\n"

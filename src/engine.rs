@@ -6,13 +6,13 @@
 use crate::diagnostic::{FileEdit, Finding, Position, Skipped, SuggestedFix};
 use crate::edit::{self, Fix, Merger, TextEdit};
 use crate::package::PackageIndex;
-use crate::predicates::{self, Ctx, Value, Verdict};
+use crate::predicates::{self, Arg, Ctx, Value, Verdict};
 use crate::rule::{EditKind, Rule};
 use crate::source::Source;
 use crate::syntax;
 use crate::template;
 use aho_corasick::AhoCorasick;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, QueryCursor};
@@ -109,6 +109,7 @@ impl Engine {
         };
         let mut found: Vec<(Finding, Option<Fix>)> = Vec::new();
         let mut cursor = QueryCursor::new();
+        let mut reserved = HashMap::new();
         for ri in rules {
             let rule = &self.rules[ri];
             let names = rule.query.capture_names();
@@ -138,7 +139,7 @@ impl Engine {
                 if errors.iter().any(|(d, _)| syntax::contains(*d, at)) {
                     continue;
                 }
-                if let Some(f) = self.evaluate(rule, &ctx, &caps, at, src, display) {
+                if let Some(f) = self.evaluate(rule, &ctx, &caps, at, src, display, &mut reserved) {
                     found.push(f);
                 }
             }
@@ -172,6 +173,9 @@ impl Engine {
     }
 
     /// Runs a rule's conditions on one match and builds its finding and fix.
+    /// `reserved` holds the fresh names already handed out in this file, per
+    /// function, so that two fixes never declare the same name.
+    #[allow(clippy::too_many_arguments)]
     fn evaluate(
         &self,
         rule: &Rule,
@@ -180,33 +184,60 @@ impl Engine {
         at: Node,
         src: &str,
         display: &str,
+        reserved: &mut HashMap<usize, HashSet<String>>,
     ) -> Option<(Finding, Option<Fix>)> {
-        let mut bound: HashMap<&str, Value> = HashMap::new();
+        let mut bound: HashMap<String, Value> = rule
+            .options
+            .iter()
+            .map(|(k, v)| (format!("option.{k}"), Value::Text(v.clone())))
+            .collect();
+        let is_set = |bound: &HashMap<String, Value>, name: &str| -> bool {
+            let name = name.trim_start_matches('@');
+            caps.contains_key(name)
+                || match bound.get(name) {
+                    Some(Value::Text(t)) => !t.is_empty(),
+                    Some(Value::Span(..)) => true,
+                    None => false,
+                }
+        };
         let mut unproven: Option<String> = None;
         for cond in &rule.spec.conditions {
+            let guard = crate::rule::Guard {
+                when: cond.when.clone(),
+                unless: cond.unless.clone(),
+            };
+            if !guard.allows(&|n| is_set(&bound, n)) {
+                continue;
+            }
             let p = predicates::lookup(&cond.predicate).expect("validated at load");
-            let args: Vec<Node> = cond
+            let args: Vec<Arg> = cond
                 .args
                 .iter()
-                .map(|a| caps.get(a.trim_start_matches('@')).copied())
+                .map(|a| match a.strip_prefix('@') {
+                    Some(c) => caps.get(c).copied().map(Arg::Node),
+                    None => Some(Arg::Lit(a.as_str())),
+                })
                 .collect::<Option<_>>()?;
             match (p.run)(ctx, &args) {
                 Verdict::Skip => return None,
-                Verdict::Holds(b) => bound.extend(b),
+                Verdict::Holds(b) => bound.extend(b.into_iter().map(|(k, v)| (k.to_string(), v))),
                 Verdict::Unproven(why, b) => {
-                    bound.extend(b);
+                    bound.extend(b.into_iter().map(|(k, v)| (k.to_string(), v)));
                     unproven.get_or_insert(why);
                 }
             }
         }
         let bytes = src.as_bytes();
         let func_scope = syntax::enclosing_function(at).unwrap_or(at);
+        let taken = reserved.entry(func_scope.id()).or_default();
         let mut fresh: HashMap<String, String> = HashMap::new();
         let mut lookup = |name: &str| -> Option<String> {
             if let Some(base) = name.strip_prefix("fresh:") {
-                let n = fresh
-                    .entry(base.to_string())
-                    .or_insert_with(|| syntax::fresh_name(base, func_scope, bytes));
+                let n = fresh.entry(base.to_string()).or_insert_with(|| {
+                    let n = syntax::fresh_name(base, func_scope, bytes, taken);
+                    taken.insert(n.clone());
+                    n
+                });
                 return Some(n.clone());
             }
             if name == "rule" {
@@ -257,9 +288,15 @@ impl Engine {
                 Value::Text(_) => None,
             }
         };
+        let edits: Vec<&EditKind> = rule
+            .edits
+            .iter()
+            .filter(|e| e.guard.allows(&|n| is_set(&bound, n)))
+            .map(|e| &e.kind)
+            .collect();
         let mut fix = Fix::default();
         let rendered = (|| -> Result<(), String> {
-            for e in &rule.edits {
+            for e in edits {
                 match e {
                     EditKind::Replace { target, with } => {
                         let (s, t) = span_of(target).ok_or("edit target has no node")?;
@@ -272,19 +309,22 @@ impl Engine {
                     }
                     EditKind::InsertBefore { target, text } => {
                         let (s, _) = span_of(target).ok_or("edit target has no node")?;
+                        let indent = statement_indent(ctx.tree, bytes, s);
                         fix.edits.push(edit::insert_before(
                             src,
                             s,
                             &template::render(text, &mut lookup)?,
+                            &indent,
                         ));
                     }
                     EditKind::InsertAfter { target, text } => {
                         let (s, t) = span_of(target).ok_or("edit target has no node")?;
+                        let indent = statement_indent(ctx.tree, bytes, s);
                         fix.edits.push(edit::insert_after(
                             src,
-                            s,
                             t,
                             &template::render(text, &mut lookup)?,
+                            &indent,
                         ));
                     }
                     EditKind::Wrap {
@@ -327,4 +367,24 @@ impl Engine {
         });
         Some((finding, Some(fix)))
     }
+}
+
+/// The indentation of the statement starting at `start`. A labelled
+/// statement's line is outdented by gofmt, so code placed before or after it
+/// takes the indentation of the statement under the label.
+fn statement_indent(tree: &tree_sitter::Tree, src: &[u8], start: usize) -> String {
+    let mut node = tree.root_node().descendant_for_byte_range(start, start);
+    while let Some(n) = node {
+        if n.kind() == "labeled_statement" && n.start_byte() == start {
+            let mut c = n.walk();
+            if let Some(inner) = n.named_children(&mut c).find(|k| k.kind() != "label_name") {
+                return syntax::indent_at(src, inner.start_byte()).to_string();
+            }
+        }
+        if n.start_byte() != start {
+            break;
+        }
+        node = n.parent();
+    }
+    syntax::indent_at(src, start).to_string()
 }

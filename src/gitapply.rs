@@ -198,6 +198,19 @@ impl HeadTree {
 }
 
 impl Source for HeadTree {
+    fn find_up(&self, dir: &Path, name: &str) -> Option<Vec<u8>> {
+        let mut cur = dir.to_path_buf();
+        loop {
+            let candidate = cur.join(name);
+            if self.blobs.contains_key(&candidate) {
+                return self.read(&candidate).ok();
+            }
+            if !cur.pop() {
+                return None;
+            }
+        }
+    }
+
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         let (oid, _) = self.blobs.get(path).ok_or_else(|| {
             io::Error::new(

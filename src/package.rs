@@ -21,21 +21,123 @@ pub struct FuncDecl<'p> {
     pub src: &'p [u8],
 }
 
+/// What the nearest go.mod says that changes the right fix.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Module {
+    /// False when no go.mod was found.
+    pub found: bool,
+    /// The `go` line's (major, minor).
+    pub go_version: Option<(u32, u32)>,
+    /// `godebug asynctimerchan=N` in go.mod, or `//go:debug asynctimerchan=N`
+    /// in a main package's files (which wins).
+    pub asynctimerchan: Option<bool>,
+}
+
 pub struct PackageIndex<'a> {
     source: &'a dyn Source,
     path: &'a Path,
     pkg_name: String,
+    /// The current file's bytes, for its own `//go:debug` lines.
+    src: &'a [u8],
     siblings: OnceCell<Vec<PkgFile>>,
+    module: OnceCell<Module>,
+}
+
+/// Parses go.mod text: the `go` line and `godebug asynctimerchan=`, in the
+/// one-line or block form.
+pub fn parse_go_mod(text: &str) -> Module {
+    let mut m = Module {
+        found: true,
+        ..Module::default()
+    };
+    let mut in_godebug_block = false;
+    for raw in text.lines() {
+        let line = raw.split("//").next().unwrap_or("").trim();
+        if in_godebug_block {
+            if line == ")" {
+                in_godebug_block = false;
+            } else if let Some(v) = godebug_value(line, "asynctimerchan") {
+                m.asynctimerchan = Some(v);
+            }
+            continue;
+        }
+        if let Some(v) = line.strip_prefix("go ") {
+            let mut parts = v.trim().split(|c: char| !c.is_ascii_digit());
+            let major = parts.next().and_then(|p| p.parse().ok());
+            let minor = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+            m.go_version = major.map(|mj| (mj, minor));
+        } else if let Some(rest) = line.strip_prefix("godebug") {
+            let rest = rest.trim();
+            if rest == "(" {
+                in_godebug_block = true;
+            } else if let Some(v) = godebug_value(rest, "asynctimerchan") {
+                m.asynctimerchan = Some(v);
+            }
+        }
+    }
+    m
+}
+
+/// `key=1` -> Some(true), `key=0` -> Some(false), in a godebug setting.
+fn godebug_value(setting: &str, key: &str) -> Option<bool> {
+    setting.split(',').find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k.trim() == key).then(|| v.trim() != "0")
+    })
+}
+
+/// `//go:debug key=N` lines before the package clause.
+fn go_debug_directive(src: &[u8], key: &str) -> Option<bool> {
+    let text = std::str::from_utf8(src).ok()?;
+    let mut found = None;
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.starts_with("package ") {
+            break;
+        }
+        if let Some(setting) = line.strip_prefix("//go:debug ") {
+            if let Some(v) = godebug_value(setting, key) {
+                found = Some(v);
+            }
+        }
+    }
+    found
 }
 
 impl<'a> PackageIndex<'a> {
-    pub fn new(source: &'a dyn Source, path: &'a Path, tree: &Tree, src: &[u8]) -> Self {
+    pub fn new(source: &'a dyn Source, path: &'a Path, tree: &Tree, src: &'a [u8]) -> Self {
         PackageIndex {
             source,
             path,
             pkg_name: syntax::package_name(tree, src).unwrap_or("").to_string(),
+            src,
             siblings: OnceCell::new(),
+            module: OnceCell::new(),
         }
+    }
+
+    /// The nearest go.mod's settings, with a main package's own
+    /// `//go:debug asynctimerchan=` applied on top.
+    pub fn module(&self) -> &Module {
+        self.module.get_or_init(|| {
+            let dir = self.path.parent().unwrap_or(Path::new(""));
+            let mut m = self
+                .source
+                .find_up(dir, "go.mod")
+                .map(|b| parse_go_mod(&String::from_utf8_lossy(&b)))
+                .unwrap_or_default();
+            if self.pkg_name == "main" {
+                let directive = go_debug_directive(self.src, "asynctimerchan").or_else(|| {
+                    self.siblings()
+                        .iter()
+                        .find_map(|f| go_debug_directive(&f.src, "asynctimerchan"))
+                });
+                if directive.is_some() {
+                    m.asynctimerchan = directive;
+                }
+            }
+            m
+        })
     }
 
     /// Files of the same package other than the current one. A non-test
@@ -83,5 +185,41 @@ impl<'a> PackageIndex<'a> {
             );
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_mod_versions_and_godebug() {
+        let m = parse_go_mod("module x\n\ngo 1.22.3\n");
+        assert_eq!(m.go_version, Some((1, 22)));
+        assert_eq!(m.asynctimerchan, None);
+        let m = parse_go_mod("module x\ngo 1.24\ngodebug asynctimerchan=1\n");
+        assert_eq!(
+            (m.go_version, m.asynctimerchan),
+            (Some((1, 24)), Some(true))
+        );
+        let m = parse_go_mod(
+            "module x\ngo 1.23rc1\ngodebug (\n\tdefault=go1.21\n\tasynctimerchan=0 // keep\n)\n",
+        );
+        assert_eq!(
+            (m.go_version, m.asynctimerchan),
+            (Some((1, 23)), Some(false))
+        );
+        let m = parse_go_mod("module x\ngodebug panicnil=1,asynctimerchan=1\n");
+        assert_eq!((m.go_version, m.asynctimerchan), (None, Some(true)));
+    }
+
+    #[test]
+    fn go_debug_directive_before_package_clause() {
+        let src = b"//go:debug asynctimerchan=1\n\n// Package main.\npackage main\n//go:debug asynctimerchan=0\n";
+        assert_eq!(go_debug_directive(src, "asynctimerchan"), Some(true));
+        assert_eq!(
+            go_debug_directive(b"package main\n", "asynctimerchan"),
+            None
+        );
     }
 }

@@ -36,6 +36,11 @@ pub struct RuleSpec {
     pub conditions: Vec<Condition>,
     #[serde(default, rename = "edit")]
     pub edits: Vec<EditSpec>,
+    /// Documented switches with their defaults; `--set RULE.KEY=VALUE`
+    /// overrides them. Templates and `when`/`unless` see them as
+    /// `option.KEY`.
+    #[serde(default)]
+    pub options: toml::Table,
 }
 
 /// A named predicate applied to captures.
@@ -43,8 +48,13 @@ pub struct RuleSpec {
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     pub predicate: String,
+    /// Captures (`@name`) or literal strings, as the predicate's signature says.
     #[serde(default)]
     pub args: Vec<String>,
+    /// Apply the condition only when this capture, binding or option is set.
+    pub when: Option<String>,
+    /// Apply the condition only when this is not set.
+    pub unless: Option<String>,
 }
 
 /// One edit template. Exactly one of the target keys is set.
@@ -65,6 +75,10 @@ pub struct EditSpec {
     pub text: Option<String>,
     pub before: Option<String>,
     pub after: Option<String>,
+    /// Make the edit only when this capture, binding or option is set.
+    pub when: Option<String>,
+    /// Make the edit only when this is not set.
+    pub unless: Option<String>,
 }
 
 /// What an edit does, resolved from the spec.
@@ -92,11 +106,34 @@ pub enum EditKind {
     },
 }
 
+/// An edit with the switch that guards it.
+#[derive(Debug, Clone)]
+pub struct Edit {
+    pub kind: EditKind,
+    pub guard: Guard,
+}
+
+/// `when` / `unless`: a capture, binding or option that must be set / unset.
+#[derive(Debug, Clone, Default)]
+pub struct Guard {
+    pub when: Option<String>,
+    pub unless: Option<String>,
+}
+
+impl Guard {
+    /// Whether the guarded thing applies, given how to test a name.
+    pub fn allows(&self, is_set: &dyn Fn(&str) -> bool) -> bool {
+        self.when.as_deref().is_none_or(is_set) && !self.unless.as_deref().is_some_and(is_set)
+    }
+}
+
 /// A loaded rule: its spec, its compiled query and its resolved edits.
 pub struct Rule {
     pub spec: RuleSpec,
     pub query: Query,
-    pub edits: Vec<EditKind>,
+    pub edits: Vec<Edit>,
+    /// Option values (defaults, then `--set` overrides), as text; "" is off.
+    pub options: std::collections::BTreeMap<String, String>,
     /// Where the rule came from, for messages.
     pub origin: String,
 }
@@ -104,6 +141,27 @@ pub struct Rule {
 impl Rule {
     pub fn id(&self) -> &str {
         &self.spec.id
+    }
+
+    /// Sets an option from `--set`; the rule must declare it.
+    pub fn set_option(&mut self, key: &str, value: &str) -> Result<()> {
+        if !self.options.contains_key(key) {
+            bail!(
+                "rule `{}` has no option `{key}` (options: {})",
+                self.id(),
+                self.options.keys().cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
+        self.options.insert(key.to_string(), option_text(value));
+        Ok(())
+    }
+}
+
+/// An option's value as template text: booleans are "true" or "" (off).
+fn option_text(v: &str) -> String {
+    match v {
+        "false" | "0" | "off" | "no" => String::new(),
+        other => other.to_string(),
     }
 }
 
@@ -171,8 +229,39 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
         }
         Ok(c.to_string())
     };
-    let at = cap_arg("at", &spec.at)?;
-    let mut known_bindings: Vec<String> = captures.iter().map(|s| s.to_string()).collect();
+    cap_arg("at", &spec.at)?;
+    let mut options = std::collections::BTreeMap::new();
+    for (k, v) in &spec.options {
+        let text = match v {
+            toml::Value::Boolean(b) => {
+                if *b {
+                    "true".to_string()
+                } else {
+                    String::new()
+                }
+            }
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(i) => i.to_string(),
+            other => bail!(
+                "{name}: option `{k}`: a boolean, string or integer, not {}",
+                other.type_str()
+            ),
+        };
+        options.insert(k.clone(), text);
+    }
+    let mut known: Vec<String> = captures.iter().map(|s| s.to_string()).collect();
+    known.extend(options.keys().map(|k| format!("option.{k}")));
+    let check_guard = |what: &str, g: &Guard, known: &[String]| -> Result<()> {
+        for n in [&g.when, &g.unless].into_iter().flatten() {
+            let n = n.trim_start_matches('@');
+            if !known.iter().any(|k| k == n) {
+                bail!(
+                    "{name}: {what}: `when`/`unless` names `{n}`, which no capture, earlier predicate or option provides"
+                );
+            }
+        }
+        Ok(())
+    };
     for cond in &spec.conditions {
         let Some(p) = predicates::lookup(&cond.predicate) else {
             bail!(
@@ -181,19 +270,42 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
                 predicates::names().join(", ")
             );
         };
-        if cond.args.len() != p.args {
+        if cond.args.len() != p.args.len() {
             bail!(
-                "{name}: predicate `{}` takes {} capture argument(s), got {}",
+                "{name}: predicate `{}` takes {} argument(s) ({}), got {}",
                 cond.predicate,
-                p.args,
+                p.args.len(),
+                p.args.join(", "),
                 cond.args.len()
             );
         }
-        for a in &cond.args {
-            cap_arg("args", a)?;
+        for (a, want) in cond.args.iter().zip(p.args) {
+            if want.starts_with('@') {
+                cap_arg("args", a)?;
+            } else if a.starts_with('@') {
+                bail!(
+                    "{name}: predicate `{}`: argument `{want}` is a literal string, not a capture",
+                    cond.predicate
+                );
+            }
         }
-        known_bindings.extend(p.binds.iter().map(|s| s.to_string()));
+        let guard = Guard {
+            when: cond.when.clone(),
+            unless: cond.unless.clone(),
+        };
+        check_guard(&format!("predicate `{}`", cond.predicate), &guard, &known)?;
+        known.extend(p.binds.iter().map(|s| s.to_string()));
     }
+    // An edit targets a capture or a span that a predicate binds.
+    let target = |field: &str, v: &str| -> Result<String> {
+        let t = v
+            .strip_prefix('@')
+            .ok_or_else(|| anyhow!("{name}: `{field} = \"{v}\"`: a target is written `@name`"))?;
+        if !known.iter().any(|k| k == t) {
+            bail!("{name}: `{field} = \"{v}\"`: no capture or predicate binding `{t}`");
+        }
+        Ok(t.to_string())
+    };
     let mut edits = Vec::new();
     for (i, e) in spec.edits.iter().enumerate() {
         let field = |o: &Option<String>, what: &str| -> Result<String> {
@@ -218,22 +330,22 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
         }
         let kind = if let Some(t) = &e.replace {
             EditKind::Replace {
-                target: cap_arg("replace", t)?,
+                target: target("replace", t)?,
                 with: field(&e.with, "with")?,
             }
         } else if let Some(t) = &e.insert_before {
             EditKind::InsertBefore {
-                target: cap_arg("insert_before", t)?,
+                target: target("insert_before", t)?,
                 text: field(&e.text, "text")?,
             }
         } else if let Some(t) = &e.insert_after {
             EditKind::InsertAfter {
-                target: cap_arg("insert_after", t)?,
+                target: target("insert_after", t)?,
                 text: field(&e.text, "text")?,
             }
         } else if let Some(t) = &e.wrap {
             EditKind::Wrap {
-                target: cap_arg("wrap", t)?,
+                target: target("wrap", t)?,
                 before: e.before.clone().unwrap_or_default(),
                 after: e.after.clone().unwrap_or_default(),
             }
@@ -242,9 +354,14 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
                 path: e.ensure_import.clone().unwrap(),
             }
         };
-        edits.push(kind);
+        let guard = Guard {
+            when: e.when.clone(),
+            unless: e.unless.clone(),
+        };
+        check_guard(&format!("edit #{}", i + 1), &guard, &known)?;
+        edits.push(Edit { kind, guard });
     }
-    // Every placeholder in a template must name a capture or a binding.
+    // Every placeholder in a template must name a capture, binding or option.
     let mut templates: Vec<(&str, &str)> = vec![("message", &spec.message)];
     if let Some(m) = &spec.fix_message {
         templates.push(("fix_message", m));
@@ -263,19 +380,19 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
                 if base.is_empty() || !base.chars().all(|c| c.is_alphanumeric() || c == '_') {
                     bail!("{name}: {field}: `{{{{{ph}}}}}`: a fresh name needs an identifier base");
                 }
-            } else if !known_bindings.iter().any(|b| b == ph) && ph != "rule" && ph != "reason" {
+            } else if !known.iter().any(|b| b == ph) && ph != "rule" {
                 bail!(
-                    "{name}: {field}: `{{{{{ph}}}}}` names no capture or predicate binding (have: {})",
-                    known_bindings.join(", ")
+                    "{name}: {field}: `{{{{{ph}}}}}` names no capture, predicate binding or option (have: {})",
+                    known.join(", ")
                 );
             }
         }
     }
-    let _ = at;
     Ok(Rule {
         spec,
         query,
         edits,
+        options,
         origin: name.to_string(),
     })
 }

@@ -10,6 +10,9 @@ pub trait Source: Sync {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
     /// The `.go` files directly in `dir` (a package's files), sorted.
     fn go_files_in(&self, dir: &Path) -> Vec<PathBuf>;
+    /// The contents of the nearest file called `name` in `dir` or one of its
+    /// parents (how Go finds a file's go.mod).
+    fn find_up(&self, dir: &Path, name: &str) -> Option<Vec<u8>>;
 }
 
 /// The file system as it is.
@@ -36,5 +39,23 @@ impl Source for WorkTree {
             .collect();
         out.sort();
         out
+    }
+
+    fn find_up(&self, dir: &Path, name: &str) -> Option<Vec<u8>> {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let mut cur = dir.canonicalize().ok()?;
+        loop {
+            let candidate = cur.join(name);
+            if candidate.is_file() {
+                return std::fs::read(candidate).ok();
+            }
+            if !cur.pop() {
+                return None;
+            }
+        }
     }
 }

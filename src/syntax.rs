@@ -145,15 +145,18 @@ pub fn identifiers_in(scope: Node, src: &[u8]) -> std::collections::HashSet<Stri
     names
 }
 
-/// `base`, `base2`, `base3`, ... : the first not used in `scope`.
-pub fn fresh_name(base: &str, scope: Node, src: &[u8]) -> String {
+/// `base`, `base2`, `base3`, ... : the first not used in `scope` and not
+/// in `taken` (names other fixes already declare there).
+pub fn fresh_name(
+    base: &str,
+    scope: Node,
+    src: &[u8],
+    taken: &std::collections::HashSet<String>,
+) -> String {
     let used = identifiers_in(scope, src);
-    if !used.contains(base) {
-        return base.to_string();
-    }
-    (2..)
-        .map(|i| format!("{base}{i}"))
-        .find(|n| !used.contains(n))
+    std::iter::once(base.to_string())
+        .chain((2..).map(|i| format!("{base}{i}")))
+        .find(|n| !used.contains(n) && !taken.contains(n))
         .expect("an unused numbered name exists")
 }
 

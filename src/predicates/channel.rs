@@ -2,12 +2,13 @@
 //! single-result analysis (who sends, who receives, can the receiver walk
 //! away, does the channel escape) behind `single-result-channel`.
 
-use super::{Ctx, Value, Verdict};
+use super::scope::{LocalDecl, local_decl};
+use super::{Arg, Ctx, Value, Verdict};
 use crate::syntax::{self, text};
 use tree_sitter::Node;
 
-pub fn unbuffered_make(ctx: &Ctx, args: &[Node]) -> Verdict {
-    let Some(list) = args[0].child_by_field_name("arguments") else {
+pub fn unbuffered_make(ctx: &Ctx, args: &[Arg]) -> Verdict {
+    let Some(list) = args[0].node().child_by_field_name("arguments") else {
         return Verdict::Skip;
     };
     let mut c = list.walk();
@@ -24,8 +25,8 @@ pub fn unbuffered_make(ctx: &Ctx, args: &[Node]) -> Verdict {
     }
 }
 
-pub fn channel_type(ctx: &Ctx, args: &[Node]) -> Verdict {
-    let ty = args[0];
+pub fn channel_type(ctx: &Ctx, args: &[Arg]) -> Verdict {
+    let ty = args[0].node();
     match ty.kind() {
         "channel_type" => Verdict::Holds(vec![]),
         "type_identifier" | "identifier" => {
@@ -393,145 +394,6 @@ fn abandon_reason(recv: Node, go: Node, func: Node, src: &[u8]) -> Option<String
 /// that receives the channel.
 type CalleeParam<'p> = (Node<'p>, &'p [u8], String);
 
-/// How a name used at some point is declared in the enclosing functions.
-#[derive(Debug, PartialEq)]
-enum LocalDecl {
-    /// Not declared in any enclosing function (package level or imported).
-    NotLocal,
-    /// Declared with a named type of this package (pointer or not).
-    Typed(String),
-    /// Declared locally in a way whose type this analysis cannot tell.
-    Unknown,
-}
-
-/// The base type name of a type node: `T`, `*T`, `T[X]`, `*T[X]`.
-fn base_type(ty: Node, src: &[u8]) -> Option<String> {
-    match ty.kind() {
-        "type_identifier" => Some(text(ty, src).to_string()),
-        "pointer_type" => base_type(ty.named_child(0)?, src),
-        "generic_type" => base_type(ty.child_by_field_name("type")?, src),
-        "parenthesized_type" => base_type(ty.named_child(0)?, src),
-        _ => None,
-    }
-}
-
-/// The type of a value expression when it is spelled out: `T{}`, `&T{}`,
-/// `new(T)`.
-fn literal_type(value: Node, src: &[u8]) -> Option<String> {
-    match value.kind() {
-        "composite_literal" => base_type(value.child_by_field_name("type")?, src),
-        "unary_expression"
-            if value
-                .child_by_field_name("operator")
-                .is_some_and(|o| o.kind() == "&") =>
-        {
-            literal_type(value.child_by_field_name("operand")?, src)
-        }
-        "call_expression" => {
-            let f = value.child_by_field_name("function")?;
-            let args = value.child_by_field_name("arguments")?;
-            (text(f, src) == "new" && args.named_child_count() == 1)
-                .then(|| base_type(args.named_child(0)?, src))
-                .flatten()
-        }
-        _ => None,
-    }
-}
-
-/// Finds how `name` is declared in the functions around `at`, innermost
-/// first: receiver, parameters, `var`, `:=`.
-fn local_decl(name: &str, at: Node, src: &[u8]) -> LocalDecl {
-    let mut func = syntax::enclosing_function(at);
-    while let Some(f) = func {
-        if let Some(d) = f
-            .child_by_field_name("receiver")
-            .and_then(|r| r.named_child(0))
-            && d.child_by_field_name("name")
-                .is_some_and(|n| text(n, src) == name)
-        {
-            return d
-                .child_by_field_name("type")
-                .and_then(|t| base_type(t, src))
-                .map_or(LocalDecl::Unknown, LocalDecl::Typed);
-        }
-        if let Some(params) = f.child_by_field_name("parameters") {
-            let mut c = params.walk();
-            for d in params.named_children(&mut c) {
-                let mut c2 = d.walk();
-                if d.children_by_field_name("name", &mut c2)
-                    .any(|n| text(n, src) == name)
-                {
-                    return d
-                        .child_by_field_name("type")
-                        .and_then(|t| base_type(t, src))
-                        .map_or(LocalDecl::Unknown, LocalDecl::Typed);
-                }
-            }
-        }
-        let mut found: Vec<LocalDecl> = Vec::new();
-        if let Some(body) = f.child_by_field_name("body") {
-            syntax::visit(
-                body,
-                &|n| n.kind() != "func_literal",
-                &mut |n| match n.kind() {
-                    "var_spec" => {
-                        let mut c = n.walk();
-                        let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
-                        if let Some(pos) = names.iter().position(|x| text(*x, src) == name) {
-                            let typed = n
-                                .child_by_field_name("type")
-                                .and_then(|t| base_type(t, src));
-                            let valued = n
-                                .child_by_field_name("value")
-                                .filter(|v| v.named_child_count() == names.len())
-                                .and_then(|v| v.named_child(pos))
-                                .and_then(|v| literal_type(v, src));
-                            found.push(
-                                typed
-                                    .or(valued)
-                                    .map_or(LocalDecl::Unknown, LocalDecl::Typed),
-                            );
-                        }
-                    }
-                    "short_var_declaration"
-                    | "range_clause"
-                    | "receive_statement"
-                    | "type_switch_statement" => {
-                        let Some(left) = n
-                            .child_by_field_name("left")
-                            .or_else(|| n.child_by_field_name("alias"))
-                        else {
-                            return;
-                        };
-                        let mut c = left.walk();
-                        let names: Vec<Node> = left.named_children(&mut c).collect();
-                        if let Some(pos) = names
-                            .iter()
-                            .position(|x| x.kind() == "identifier" && text(*x, src) == name)
-                        {
-                            let valued = (n.kind() == "short_var_declaration")
-                                .then(|| n.child_by_field_name("right"))
-                                .flatten()
-                                .filter(|v| v.named_child_count() == names.len())
-                                .and_then(|v| v.named_child(pos))
-                                .and_then(|v| literal_type(v, src));
-                            found.push(valued.map_or(LocalDecl::Unknown, LocalDecl::Typed));
-                        }
-                    }
-                    _ => {}
-                },
-            );
-        }
-        match found.len() {
-            0 => {}
-            1 => return found.pop().unwrap(),
-            _ => return LocalDecl::Unknown,
-        }
-        func = syntax::enclosing_function(f);
-    }
-    LocalDecl::NotLocal
-}
-
 /// The declarations a `go` statement's named callee can resolve to in this
 /// package (several when build-constrained files each declare it), each with
 /// its parameter at `index`. Every one of them must pass the sender check.
@@ -645,8 +507,8 @@ fn receiver(method: Node, src: &[u8]) -> Option<(String, String)> {
     Some((name, ty?))
 }
 
-pub fn single_result_channel(ctx: &Ctx, args: &[Node]) -> Verdict {
-    let make = args[0];
+pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
+    let make = args[0].node();
     let src = ctx.src;
     let Some(func) = syntax::enclosing_function(make) else {
         return Verdict::Skip;

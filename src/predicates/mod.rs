@@ -5,9 +5,36 @@
 //! a fix cannot be proven safe (a finding with no fix, and why).
 
 mod channel;
+mod scope;
+mod timer;
 
 use crate::package::PackageIndex;
 use tree_sitter::{Node, Tree};
+
+/// An argument as a rule passes it: a capture (`@name`) or a literal string.
+#[derive(Debug, Clone, Copy)]
+pub enum Arg<'a, 't> {
+    Node(Node<'t>),
+    Lit(&'a str),
+}
+
+impl<'a, 't> Arg<'a, 't> {
+    /// The node of a capture argument (validated at load: the signature
+    /// says which arguments are captures).
+    pub fn node(&self) -> Node<'t> {
+        match self {
+            Arg::Node(n) => *n,
+            Arg::Lit(_) => panic!("a literal where the predicate's signature wants a capture"),
+        }
+    }
+
+    pub fn lit(&self) -> &'a str {
+        match self {
+            Arg::Lit(s) => s,
+            Arg::Node(_) => panic!("a capture where the predicate's signature wants a literal"),
+        }
+    }
+}
 
 /// What a predicate has to look at.
 pub struct Ctx<'a> {
@@ -38,35 +65,70 @@ pub enum Verdict {
 
 pub struct Predicate {
     pub name: &'static str,
-    /// Number of capture arguments.
-    pub args: usize,
+    /// The arguments: `@what` for a capture, `what` for a literal string.
+    pub args: &'static [&'static str],
     /// Names this predicate binds when it holds (or is unproven).
     pub binds: &'static [&'static str],
     pub doc: &'static str,
-    pub run: fn(&Ctx, &[Node]) -> Verdict,
+    pub run: fn(&Ctx, &[Arg]) -> Verdict,
 }
 
 const PREDICATES: &[Predicate] = &[
     Predicate {
         name: "unbuffered-make",
-        args: 1,
+        args: &["@make-call"],
         binds: &[],
         doc: "the `make` call has no capacity, or a literal capacity of 0",
         run: channel::unbuffered_make,
     },
     Predicate {
         name: "channel-type",
-        args: 1,
+        args: &["@type"],
         binds: &[],
         doc: "the type is a channel type: written `chan T`, or a type of this package declared as one",
         run: channel::channel_type,
     },
     Predicate {
         name: "single-result-channel",
-        args: 1,
+        args: &["@make-call"],
         binds: &["chan", "abandon"],
         doc: "the `make` call is bound to a local channel that exactly one goroutine (not started in a loop) sends on exactly once as its last effective statement, that the function receives once where it can give up, and that escapes nowhere else",
         run: channel::single_result_channel,
+    },
+    Predicate {
+        name: "imports",
+        args: &["@package-name", "import-path"],
+        binds: &[],
+        doc: "the identifier is the name under which this file imports the package at the path (its own name or an alias)",
+        run: timer::imports,
+    },
+    Predicate {
+        name: "select-in-loop",
+        args: &["@select"],
+        binds: &["loop", "nested_loop"],
+        doc: "the select statement is inside a `for` loop of the same function; binds `loop` (the innermost loop, with its label) and `nested_loop` (set when that loop is inside another loop of the function)",
+        run: timer::select_in_loop,
+    },
+    Predicate {
+        name: "repeatable-before",
+        args: &["@expression", "@statement"],
+        binds: &[],
+        doc: "the expression has no side effects (identifiers, literals, selectors, arithmetic, conversions) and uses no name declared inside the statement, so it can be evaluated again before it",
+        run: timer::repeatable_before,
+    },
+    Predicate {
+        name: "go-timer-semantics",
+        args: &[],
+        binds: &["async_timers", "timer_note"],
+        doc: "always holds; reads the nearest go.mod (go line, godebug asynctimerchan) and //go:debug in a main package, and binds `async_timers` (set before Go 1.23 semantics) and `timer_note`",
+        run: timer::go_timer_semantics,
+    },
+    Predicate {
+        name: "async-timers",
+        args: &[],
+        binds: &[],
+        doc: "the module has pre-Go 1.23 timer semantics (go line below 1.23, no go.mod, or asynctimerchan=1), where an unfired timer is never collected",
+        run: timer::async_timers,
     },
 ];
 
