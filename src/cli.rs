@@ -90,6 +90,11 @@ pub struct Args {
     #[arg(long, value_name = "ID,...", value_delimiter = ',')]
     pub skip: Vec<String>,
 
+    /// Set a rule option, e.g. `--set time-after-in-loop.leak_only=true`
+    /// (repeatable; `--list-rules` shows each rule's options).
+    #[arg(long = "set", value_name = "RULE.KEY=VALUE")]
+    pub set: Vec<String>,
+
     /// Print the id and summary of every loaded rule, and exit.
     #[arg(long)]
     pub list_rules: bool,

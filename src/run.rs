@@ -51,11 +51,27 @@ pub fn run(args: Args) -> Result<u8> {
     for p in &args.rules {
         rules.extend(rule::load_path(p)?);
     }
+    for set in &args.set {
+        let (key, value) = set
+            .split_once('=')
+            .and_then(|(k, v)| Some((k.split_once('.')?, v)))
+            .ok_or_else(|| anyhow::anyhow!("--set {set}: expected RULE.KEY=VALUE"))?;
+        let ((id, option), value) = (key, value);
+        let rule = rules
+            .iter_mut()
+            .find(|r| r.id() == id)
+            .ok_or_else(|| anyhow::anyhow!("--set {set}: no rule `{id}`"))?;
+        rule.set_option(option, value)?;
+    }
     let rules = rule::select(rules, &args.only, &args.skip)?;
     if args.list_rules {
         let width = rules.iter().map(|r| r.id().len()).max().unwrap_or(0);
         for r in &rules {
             println!("{:width$}  {}", r.id(), r.spec.summary);
+            for (k, v) in &r.options {
+                let shown = if v.is_empty() { "false" } else { v.as_str() };
+                println!("{:width$}    option {k} = {shown}", "");
+            }
         }
         return Ok(0);
     }

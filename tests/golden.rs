@@ -2,7 +2,8 @@
 //! module, fixed with `--write --only <rule>`, and compared with
 //! `expected*.go` (or left byte-identical when there is none). Each case is
 //! then run again to prove idempotence, and the result is checked with the
-//! real `gofmt -l` and `go vet`.
+//! real `gofmt -l` and `go vet`; a changed case's program must print the
+//! same output with `go run` before and after the fix.
 
 mod gotool;
 
@@ -46,11 +47,26 @@ fn files(case: &Path) -> Vec<(String, PathBuf)> {
     out
 }
 
-fn run(dir: &Path, rule: &str, mode: &str) -> (i32, String) {
+/// Extra command-line arguments a case asks for, one per line in `args`.
+fn case_args(case: &Path) -> Vec<String> {
+    fs::read_to_string(case.join("args"))
+        .map(|t| {
+            t.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn run(dir: &Path, rule: &str, mode: &str, extra: &[String]) -> (i32, String) {
     let out = Command::cargo_bin("gofix-leaks")
         .unwrap()
         .current_dir(dir)
-        .args([mode, "--color", "never", "--only", rule, "."])
+        .args([mode, "--color", "never", "--only", rule])
+        .args(extra)
+        .arg(".")
         .output()
         .unwrap();
     (
@@ -74,12 +90,13 @@ fn golden_fixtures() {
         let tmp = tempfile::tempdir().unwrap();
         for f in fs::read_dir(case).unwrap().flatten() {
             let n = f.file_name().to_string_lossy().into_owned();
-            if n.starts_with("expected") {
+            if n.starts_with("expected") || n == "args" {
                 continue;
             }
             fs::copy(f.path(), tmp.path().join(&n)).unwrap();
         }
-        let (code, out) = run(tmp.path(), rule, "--write");
+        let extra = case_args(case);
+        let (code, out) = run(tmp.path(), rule, "--write", &extra);
         if code == 2 {
             failures.push(format!("{name}: exit 2:\n{out}"));
             continue;
@@ -95,7 +112,7 @@ fn golden_fixtures() {
             }
         }
         // Idempotence: a second run proposes nothing.
-        let (_, again) = run(tmp.path(), rule, "--dry-run");
+        let (_, again) = run(tmp.path(), rule, "--dry-run", &extra);
         if again.contains("diff --git") {
             failures.push(format!(
                 "{name}: second run proposes more changes:\n{again}"
@@ -103,6 +120,33 @@ fn golden_fixtures() {
         }
         if have_go {
             gotool::ensure_module(tmp.path(), "1.22");
+            // Behaviour is kept: a changed case's program prints the same
+            // before and after the fix.
+            if files(case)
+                .iter()
+                .any(|(input, want)| !want.ends_with(input))
+            {
+                let orig = tempfile::tempdir().unwrap();
+                for f in fs::read_dir(tmp.path()).unwrap().flatten() {
+                    let n = f.file_name().to_string_lossy().into_owned();
+                    let from = if n.starts_with("input") {
+                        case.join(&n)
+                    } else {
+                        f.path()
+                    };
+                    fs::copy(from, orig.path().join(&n)).unwrap();
+                }
+                let before = gotool::go(orig.path(), &["run", "."]);
+                let after = gotool::go(tmp.path(), &["run", "."]);
+                if before.stdout != after.stdout || !after.status.success() {
+                    failures.push(format!(
+                        "{name}: output changed by the fix:\n--- before ---\n{}\n--- after ---\n{}{}",
+                        String::from_utf8_lossy(&before.stdout),
+                        String::from_utf8_lossy(&after.stdout),
+                        String::from_utf8_lossy(&after.stderr)
+                    ));
+                }
+            }
             let unformatted = gotool::gofmt_l(tmp.path());
             if !unformatted.trim().is_empty() {
                 failures.push(format!("{name}: gofmt -l lists {unformatted}"));

@@ -2,7 +2,7 @@
 //! single-result analysis (who sends, who receives, can the receiver walk
 //! away, does the channel escape) behind `single-result-channel`.
 
-use super::scope::{LocalDecl, local_decl};
+use super::scope::{LocalDecl, local_decl, references};
 use super::{Arg, Ctx, Value, Verdict};
 use crate::syntax::{self, text};
 use tree_sitter::Node;
@@ -89,26 +89,6 @@ fn classify<'t>(ident: Node<'t>) -> Use<'t> {
         }
         _ => Use::Other,
     }
-}
-
-/// References to `name` inside `func`'s body, skipping nested function
-/// literals that declare a parameter of the same name (their uses are of
-/// another variable). `exclude` lists the binding sites.
-fn references<'t>(func: Node<'t>, name: &str, src: &[u8], exclude: &[usize]) -> Vec<Node<'t>> {
-    let mut out = Vec::new();
-    let Some(body) = func.child_by_field_name("body") else {
-        return out;
-    };
-    syntax::visit(
-        body,
-        &|n| !(n.kind() == "func_literal" && syntax::declares_param(n, name, src)),
-        &mut |n| {
-            if n.kind() == "identifier" && text(n, src) == name && !exclude.contains(&n.id()) {
-                out.push(n);
-            }
-        },
-    );
-    out
 }
 
 /// The local variable a `make` call is bound to, and its binding sites.

@@ -144,3 +144,23 @@ pub fn local_decl(name: &str, at: Node, src: &[u8]) -> LocalDecl {
     }
     LocalDecl::NotLocal
 }
+
+/// References to `name` inside `func`'s body, skipping nested function
+/// literals that declare a parameter of the same name (their uses are of
+/// another variable). `exclude` lists the binding sites.
+pub fn references<'t>(func: Node<'t>, name: &str, src: &[u8], exclude: &[usize]) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    let Some(body) = func.child_by_field_name("body") else {
+        return out;
+    };
+    syntax::visit(
+        body,
+        &|n| !(n.kind() == "func_literal" && syntax::declares_param(n, name, src)),
+        &mut |n| {
+            if n.kind() == "identifier" && text(n, src) == name && !exclude.contains(&n.id()) {
+                out.push(n);
+            }
+        },
+    );
+    out
+}

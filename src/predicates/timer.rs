@@ -2,7 +2,7 @@
 //! around a select, whether an expression can be evaluated again before a
 //! loop, and which timer semantics the module's Go version gives.
 
-use super::scope::{LocalDecl, local_decl};
+use super::scope::{LocalDecl, local_decl, references};
 use super::{Arg, Ctx, Value, Verdict};
 use crate::syntax::{self, text};
 use tree_sitter::Node;
@@ -31,7 +31,7 @@ fn with_label(stmt: Node) -> Node {
     }
 }
 
-pub fn select_in_loop(_ctx: &Ctx, args: &[Arg]) -> Verdict {
+pub fn in_loop(_ctx: &Ctx, args: &[Arg]) -> Verdict {
     let select = args[0].node();
     let Some(func) = syntax::enclosing_function(select) else {
         return Verdict::Skip;
@@ -216,6 +216,70 @@ pub fn go_timer_semantics(ctx: &Ctx, _args: &[Arg]) -> Verdict {
 
 pub fn async_timers(ctx: &Ctx, _args: &[Arg]) -> Verdict {
     if semantics(ctx).0 {
+        Verdict::Holds(vec![])
+    } else {
+        Verdict::Skip
+    }
+}
+
+pub fn received_only_in_select(ctx: &Ctx, args: &[Arg]) -> Verdict {
+    let var = args[0].node();
+    let decl = args[1].node();
+    let src = ctx.src;
+    let Some(func) = syntax::enclosing_function(decl) else {
+        return Verdict::Skip;
+    };
+    let Some(lp) = syntax::enclosing_loop(decl, func) else {
+        return Verdict::Skip;
+    };
+    let refs = references(func, text(var, src), src, &[var.id()]);
+    if refs.is_empty() {
+        return Verdict::Skip;
+    }
+    for r in refs {
+        let recv = r
+            .parent()
+            .filter(|u| {
+                u.kind() == "unary_expression" && u.child_by_field_name("operand") == Some(r)
+            })
+            .filter(|u| {
+                u.child_by_field_name("operator")
+                    .is_some_and(|o| o.kind() == "<-")
+            });
+        let Some(recv) = recv else {
+            return Verdict::Skip;
+        };
+        let comm = match recv.parent() {
+            Some(p)
+                if p.kind() == "receive_statement"
+                    && p.child_by_field_name("right") == Some(recv) =>
+            {
+                p
+            }
+            _ => return Verdict::Skip,
+        };
+        let in_case = comm.parent().is_some_and(|c| {
+            c.kind() == "communication_case" && c.child_by_field_name("communication") == Some(comm)
+        });
+        if !in_case
+            || r.start_byte() < decl.end_byte()
+            || !syntax::contains(lp, r)
+            || syntax::enclosing_function(r).map(|f| f.id()) != Some(func.id())
+        {
+            return Verdict::Skip;
+        }
+    }
+    Verdict::Holds(vec![])
+}
+
+pub fn select_has_other_case(_ctx: &Ctx, args: &[Arg]) -> Verdict {
+    let select = args[0].node();
+    let mut c = select.walk();
+    let cases = select
+        .named_children(&mut c)
+        .filter(|n| matches!(n.kind(), "communication_case" | "default_case"))
+        .count();
+    if cases >= 2 {
         Verdict::Holds(vec![])
     } else {
         Verdict::Skip
