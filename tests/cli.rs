@@ -1258,3 +1258,119 @@ fn dump_tree_prints_the_syntax_tree() {
         .stdout(predicate::str::contains("channel_type"));
     sb.cmd().args(["--dump-tree", "nope.go"]).assert().code(2);
 }
+
+// ---- time-after-in-loop: options and go.mod from the right source ----
+
+const POLL: &str = "package main
+
+import \"time\"
+
+func poll(in <-chan int) int {
+	n := 0
+	for {
+		select {
+		case <-in:
+			n++
+		case <-time.After(time.Second):
+			return n
+		}
+	}
+}
+
+func main() { _ = poll(nil) }
+";
+
+#[test]
+fn list_rules_shows_options_and_set_validates_them() {
+    let sb = Sandbox::new();
+    sb.cmd()
+        .arg("--list-rules")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("time-after-in-loop"))
+        .stdout(predicate::str::contains("option leak_only = false"));
+    sb.cmd()
+        .args(["--list-rules", "--set", "time-after-in-loop.leak_only=true"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("option leak_only = true"));
+    sb.cmd()
+        .args(["--set", "time-after-in-loop.no_such=1", "--list-rules"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no option `no_such`"));
+    sb.cmd()
+        .args(["--set", "no-such-rule.leak_only=1", "--list-rules"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no rule `no-such-rule`"));
+    sb.cmd()
+        .args(["--set", "leak_only", "--list-rules"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("RULE.KEY=VALUE"));
+}
+
+#[test]
+fn leak_only_option_silences_go_1_23_modules_only() {
+    let sb = Sandbox::new();
+    sb.write("new/go.mod", "module example.com/new\n\ngo 1.23\n");
+    sb.write("new/main.go", POLL);
+    sb.write("old/go.mod", "module example.com/old\n\ngo 1.21\n");
+    sb.write("old/main.go", POLL);
+    let all = sb.run(&["--color", "never", "--only", "time-after-in-loop", "."]);
+    assert_eq!(code(&all), 1);
+    let d = stdout(&all);
+    assert_eq!(
+        diff_files(&d),
+        vec!["new/main.go".to_string(), "old/main.go".to_string()]
+    );
+    assert!(
+        stderr(&all).contains("not a leak since Go 1.23"),
+        "{}",
+        stderr(&all)
+    );
+    let leak_only = sb.run(&[
+        "--color",
+        "never",
+        "--only",
+        "time-after-in-loop",
+        "--set",
+        "time-after-in-loop.leak_only=true",
+        ".",
+    ]);
+    assert_eq!(
+        diff_files(&stdout(&leak_only)),
+        vec!["old/main.go".to_string()]
+    );
+}
+
+#[test]
+fn apply_reads_go_mod_from_head_not_the_work_tree() {
+    let sb = Sandbox::new();
+    sb.init_repo();
+    sb.write("go.mod", "module example.com/m\n\ngo 1.24\n");
+    sb.write("main.go", POLL);
+    sb.commit_all("initial");
+    // Uncommitted: the work tree claims go 1.21 (pre-1.23 timers).
+    sb.write("go.mod", "module example.com/m\n\ngo 1.21\n");
+    let out = sb.run(&[
+        "--apply",
+        "--branch",
+        "timers",
+        "--only",
+        "time-after-in-loop",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let fixed = sb.git(&["show", "timers:main.go"]);
+    // HEAD says go 1.24: Reset alone, no stop-and-drain.
+    assert!(fixed.contains("timer.Reset(time.Second)"), "{fixed}");
+    assert!(!fixed.contains("if !timer.Stop()"), "{fixed}");
+    // The dry run reads the work tree: go 1.21, so it drains.
+    let dry = sb.run(&["--color", "never", "--only", "time-after-in-loop"]);
+    assert!(
+        stdout(&dry).contains("if !timer.Stop()"),
+        "{}",
+        stdout(&dry)
+    );
+}
