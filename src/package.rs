@@ -95,10 +95,11 @@ fn go_debug_directive(src: &[u8], key: &str) -> Option<bool> {
         if line.starts_with("package ") {
             break;
         }
-        if let Some(setting) = line.strip_prefix("//go:debug ") {
-            if let Some(v) = godebug_value(setting, key) {
-                found = Some(v);
-            }
+        if let Some(v) = line
+            .strip_prefix("//go:debug ")
+            .and_then(|setting| godebug_value(setting, key))
+        {
+            found = Some(v);
         }
     }
     found
