@@ -17,14 +17,48 @@ pub struct TextEdit {
     pub new_text: String,
 }
 
-/// A suggested fix: a message and the edits that make it, plus the imports it
-/// needs (turned into one edit per file when fixes are merged, so that two
-/// fixes asking for the same import add it once).
+/// A suggested fix: a message and, per file it touches, the edits that make
+/// it plus the imports it needs there (turned into one edit per file when
+/// fixes are merged, so two fixes asking for the same import add it once).
 #[derive(Debug, Clone, Default)]
 pub struct Fix {
     pub message: String,
+    pub parts: Vec<FilePart>,
+}
+
+/// The part of a fix in one file.
+#[derive(Debug, Clone, Default)]
+pub struct FilePart {
+    /// The file, as the source names it.
+    pub path: std::path::PathBuf,
+    /// The file as output shows it.
+    pub display: String,
     pub edits: Vec<TextEdit>,
     pub imports: Vec<String>,
+}
+
+impl Fix {
+    /// The part for `path`, made on first use.
+    pub fn part(&mut self, path: &std::path::Path, display: &str) -> &mut FilePart {
+        let i = match self.parts.iter().position(|p| p.path == path) {
+            Some(i) => i,
+            None => {
+                self.parts.push(FilePart {
+                    path: path.to_path_buf(),
+                    display: display.to_string(),
+                    ..FilePart::default()
+                });
+                self.parts.len() - 1
+            }
+        };
+        &mut self.parts[i]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parts
+            .iter()
+            .all(|p| p.edits.is_empty() && p.imports.is_empty())
+    }
 }
 
 impl TextEdit {
@@ -43,7 +77,8 @@ impl TextEdit {
     }
 }
 
-/// Accepts fixes one by one, refusing any that overlaps an accepted one.
+/// Accepts the parts of fixes in one file, refusing any that overlaps an
+/// accepted edit.
 #[derive(Default)]
 pub struct Merger {
     edits: Vec<TextEdit>,
@@ -51,27 +86,26 @@ pub struct Merger {
 }
 
 impl Merger {
-    /// Adds `fix` if none of its edits overlaps an accepted edit; identical
-    /// edits are merged. Returns false (and changes nothing) on a conflict.
-    pub fn try_add(&mut self, fix: &Fix) -> bool {
-        if fix
+    /// Whether `part` fits: none of its edits overlaps an accepted edit
+    /// (identical edits are fine: they merge).
+    pub fn fits(&self, part: &FilePart) -> bool {
+        !part
             .edits
             .iter()
             .any(|e| self.edits.iter().any(|a| a.overlaps(e)))
-        {
-            return false;
-        }
-        for e in &fix.edits {
+    }
+
+    pub fn add(&mut self, part: &FilePart) {
+        for e in &part.edits {
             if !self.edits.contains(e) {
                 self.edits.push(e.clone());
             }
         }
-        for i in &fix.imports {
+        for i in &part.imports {
             if !self.imports.contains(i) {
                 self.imports.push(i.clone());
             }
         }
-        true
     }
 
     pub fn is_empty(&self) -> bool {
@@ -456,26 +490,24 @@ mod tests {
     }
 
     #[test]
-    fn overlapping_fix_is_refused_identical_merged() {
+    fn overlapping_part_is_refused_identical_merged_insertions_stack() {
         let mut m = Merger::default();
-        let a = Fix {
+        let part = |start, end, t: &str| FilePart {
             edits: vec![TextEdit {
-                start: 0,
-                end: 5,
-                new_text: "x".into(),
+                start,
+                end,
+                new_text: t.into(),
             }],
             ..Default::default()
         };
-        let b = Fix {
-            edits: vec![TextEdit {
-                start: 3,
-                end: 8,
-                new_text: "y".into(),
-            }],
-            ..Default::default()
-        };
-        assert!(m.try_add(&a));
-        assert!(m.try_add(&a.clone()));
-        assert!(!m.try_add(&b));
+        let a = part(0, 5, "x");
+        assert!(m.fits(&a));
+        m.add(&a);
+        assert!(m.fits(&a.clone()));
+        assert!(!m.fits(&part(3, 8, "y")));
+        assert!(!m.fits(&part(2, 2, "inside")));
+        assert!(m.fits(&part(5, 5, "after")));
+        m.add(&part(5, 5, "after"));
+        assert!(m.fits(&part(5, 5, "after too")));
     }
 }

@@ -1,29 +1,31 @@
 //! The matching core: one parse per file, every selected rule's query over
-//! that one tree, predicates on the captures, edit templates rendered into a
-//! fix, and the fixes of all rules merged without overlap. It knows rules
-//! only as data.
+//! that one tree, predicates on the captures, and edit templates rendered
+//! into a fix (possibly touching other files of the package). Merging the
+//! fixes of a run is `merge`'s job. The engine knows rules only as data.
 
 use crate::diagnostic::{FileEdit, Finding, Position, Skipped, SuggestedFix};
-use crate::edit::{self, Fix, Merger, TextEdit};
+use crate::edit::{self, Fix};
 use crate::package::PackageIndex;
-use crate::predicates::{self, Arg, Ctx, Value, Verdict};
+use crate::predicates::{self, Arg, Ctx, Site, Value, Verdict};
 use crate::rule::{EditKind, Rule};
 use crate::source::Source;
 use crate::syntax;
 use crate::template;
 use aho_corasick::AhoCorasick;
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, QueryCursor};
 
-/// What checking one file produced.
+/// What checking one file produced: findings in position order, each with
+/// its fix (None when it has none), and the file's text when some fix needs
+/// it again at merge time.
 #[derive(Debug, Default)]
 pub struct FileOutcome {
     pub findings: Vec<Finding>,
+    pub fixes: Vec<Option<Fix>>,
     pub skipped: Vec<Skipped>,
-    /// The original text and the fixed text, when fixes changed the file.
-    pub change: Option<(String, String)>,
+    pub text: Option<String>,
 }
 
 pub struct Engine {
@@ -98,12 +100,21 @@ impl Engine {
                 posn: format!("{display}:{line}:{column}"),
                 line,
                 column,
-                reason: format!("syntax error (or Go syntax tree-sitter-go does not know); {what} left unchanged"),
+                reason: format!(
+                    "syntax error (or Go syntax tree-sitter-go does not know); {what} left unchanged"
+                ),
             });
         }
         let package = PackageIndex::new(source, path, &tree, bytes);
         let ctx = Ctx {
             src: bytes,
+            tree: &tree,
+            package: &package,
+        };
+        let here = Here {
+            path,
+            display,
+            src,
             tree: &tree,
             package: &package,
         };
@@ -139,74 +150,48 @@ impl Engine {
                 if errors.iter().any(|(d, _)| syntax::contains(*d, at)) {
                     continue;
                 }
-                if let Some(f) = self.evaluate(rule, &ctx, &caps, at, src, display, &mut reserved) {
+                if let Some(f) = self.evaluate(rule, &ctx, &here, &caps, at, &mut reserved) {
                     found.push(f);
                 }
             }
         }
         found.sort_by_key(|(f, _)| (f.start.offset, f.rule.clone()));
-        let mut merger = Merger::default();
-        for (finding, fix) in &mut found {
-            if let Some(fix) = fix {
-                if merger.try_add(fix) {
-                    continue;
-                }
-                finding.suggested_fixes.clear();
-                finding.no_fix_reason = Some(
-                    "its fix overlaps another fix in this file; run again to apply it".to_string(),
-                );
-            }
+        if found.iter().any(|(_, fix)| fix.is_some()) {
+            out.text = Some(src.to_string());
         }
-        if !merger.is_empty() {
-            let new = edit::apply(src, &merger.into_edits(src, &tree));
-            // A fix must never turn parseable code into unparseable code.
-            let new_tree = syntax::parse(new.as_bytes());
-            if syntax::error_regions(&new_tree).len() > errors.len() {
-                return Err(format!(
-                    "{display}: internal error: the fixes would make the file unparseable; file left unchanged"
-                ));
-            }
-            out.change = Some((src.to_string(), new));
+        for (finding, fix) in found {
+            out.findings.push(finding);
+            out.fixes.push(fix);
         }
-        out.findings = found.into_iter().map(|(f, _)| f).collect();
         Ok(out)
     }
 
     /// Runs a rule's conditions on one match and builds its finding and fix.
     /// `reserved` holds the fresh names already handed out in this file, per
     /// function, so that two fixes never declare the same name.
-    #[allow(clippy::too_many_arguments)]
     fn evaluate(
         &self,
         rule: &Rule,
         ctx: &Ctx,
+        here: &Here,
         caps: &HashMap<&str, Node>,
         at: Node,
-        src: &str,
-        display: &str,
         reserved: &mut HashMap<usize, HashSet<String>>,
     ) -> Option<(Finding, Option<Fix>)> {
+        let src = here.src;
+        let bytes = src.as_bytes();
         let mut bound: HashMap<String, Value> = rule
             .options
             .iter()
             .map(|(k, v)| (format!("option.{k}"), Value::Text(v.clone())))
             .collect();
-        let is_set = |bound: &HashMap<String, Value>, name: &str| -> bool {
-            let name = name.trim_start_matches('@');
-            caps.contains_key(name)
-                || match bound.get(name) {
-                    Some(Value::Text(t)) => !t.is_empty(),
-                    Some(Value::Span(..)) => true,
-                    None => false,
-                }
-        };
         let mut unproven: Option<String> = None;
         for cond in &rule.spec.conditions {
             let guard = crate::rule::Guard {
                 when: cond.when.clone(),
                 unless: cond.unless.clone(),
             };
-            if !guard.allows(&|n| is_set(&bound, n)) {
+            if !guard.allows(&|n| is_set(caps, &bound, &[], n)) {
                 continue;
             }
             let p = predicates::lookup(&cond.predicate).expect("validated at load");
@@ -218,7 +203,16 @@ impl Engine {
                     None => Some(Arg::Lit(a.as_str())),
                 })
                 .collect::<Option<_>>()?;
-            match (p.run)(ctx, &args) {
+            let verdict = (p.run)(ctx, &args);
+            let verdict = if cond.not {
+                match verdict {
+                    Verdict::Skip => Verdict::Holds(vec![]),
+                    _ => Verdict::Skip,
+                }
+            } else {
+                verdict
+            };
+            match verdict {
                 Verdict::Skip => return None,
                 Verdict::Holds(b) => bound.extend(b.into_iter().map(|(k, v)| (k.to_string(), v))),
                 Verdict::Unproven(why, b) => {
@@ -227,11 +221,13 @@ impl Engine {
                 }
             }
         }
-        let bytes = src.as_bytes();
         let func_scope = syntax::enclosing_function(at).unwrap_or(at);
         let taken = reserved.entry(func_scope.id()).or_default();
         let mut fresh: HashMap<String, String> = HashMap::new();
-        let mut lookup = |name: &str| -> Option<String> {
+        let mut lookup = |name: &str, vars: &[(&'static str, String)]| -> Option<String> {
+            if let Some((_, v)) = vars.iter().find(|(k, _)| *k == name) {
+                return Some(v.clone());
+            }
             if let Some(base) = name.strip_prefix("fresh:") {
                 let n = fresh.entry(base.to_string()).or_insert_with(|| {
                     let n = syntax::fresh_name(base, func_scope, bytes, taken);
@@ -249,9 +245,10 @@ impl Engine {
             match bound.get(name)? {
                 Value::Text(t) => Some(t.clone()),
                 Value::Span(s, e) => Some(src[*s..*e].to_string()),
+                Value::Sites(_) => None,
             }
         };
-        let message = template::render(&rule.spec.message, &mut lookup).ok()?;
+        let message = template::render(&rule.spec.message, &mut |n| lookup(n, &[])).ok()?;
         let start = at.start_byte();
         let end = at.end_byte();
         let pos = |o: usize| {
@@ -262,6 +259,7 @@ impl Engine {
                 offset: o,
             }
         };
+        let display = here.display;
         let mut finding = Finding {
             rule: rule.id().to_string(),
             file: display.to_string(),
@@ -279,65 +277,59 @@ impl Engine {
         if rule.edits.is_empty() {
             return Some((finding, None));
         }
-        let span_of = |target: &str| -> Option<(usize, usize)> {
-            if let Some(n) = caps.get(target) {
-                return Some((n.start_byte(), n.end_byte()));
-            }
-            match bound.get(target)? {
-                Value::Span(s, e) => Some((*s, *e)),
-                Value::Text(_) => None,
-            }
-        };
-        let edits: Vec<&EditKind> = rule
-            .edits
-            .iter()
-            .filter(|e| e.guard.allows(&|n| is_set(&bound, n)))
-            .map(|e| &e.kind)
-            .collect();
         let mut fix = Fix::default();
         let rendered = (|| -> Result<(), String> {
-            for e in edits {
-                match e {
-                    EditKind::Replace { target, with } => {
-                        let (s, t) = span_of(target).ok_or("edit target has no node")?;
-                        fix.edits.push(edit::replace(
-                            src,
-                            s,
-                            t,
-                            &template::render(with, &mut lookup)?,
-                        ));
+            for e in &rule.edits {
+                // Where the edit lands: a capture or a bound span of this
+                // file, or each of a bound list of sites (maybe in other files).
+                let sites: Vec<Site> = match edit_target(&e.kind) {
+                    None => vec![Site {
+                        file: None,
+                        start: 0,
+                        end: 0,
+                        vars: vec![],
+                    }],
+                    Some(target) => match (caps.get(target), bound.get(target)) {
+                        (Some(n), _) => vec![Site::here(n.start_byte(), n.end_byte())],
+                        (None, Some(Value::Span(s, t))) => vec![Site::here(*s, *t)],
+                        (None, Some(Value::Sites(list))) => list.clone(),
+                        _ => return Err(format!("edit target `{target}` is not a place")),
+                    },
+                };
+                for site in sites {
+                    if !e.guard.allows(&|n| is_set(caps, &bound, &site.vars, n)) {
+                        continue;
                     }
-                    EditKind::InsertBefore { target, text } => {
-                        let (s, _) = span_of(target).ok_or("edit target has no node")?;
-                        let indent = statement_indent(ctx.tree, bytes, s);
-                        fix.edits.push(edit::insert_before(
-                            src,
-                            s,
-                            &template::render(text, &mut lookup)?,
-                            &indent,
-                        ));
-                    }
-                    EditKind::InsertAfter { target, text } => {
-                        let (s, t) = span_of(target).ok_or("edit target has no node")?;
-                        let indent = statement_indent(ctx.tree, bytes, s);
-                        fix.edits.push(edit::insert_after(
-                            src,
-                            t,
-                            &template::render(text, &mut lookup)?,
-                            &indent,
-                        ));
-                    }
-                    EditKind::Wrap {
-                        target,
-                        before,
-                        after,
-                    } => {
-                        let (s, t) = span_of(target).ok_or("edit target has no node")?;
-                        let b = template::render(before, &mut lookup)?;
-                        let a = template::render(after, &mut lookup)?;
-                        fix.edits.push(edit::wrap(src, s, t, &b, &a));
-                    }
-                    EditKind::EnsureImport { path } => fix.imports.push(path.clone()),
+                    let file = here.file(site.file.as_deref())?;
+                    let render = |t: &str, lookup: &mut Lookup| {
+                        template::render(t, &mut |n| lookup(n, &site.vars))
+                    };
+                    let (s, t) = (site.start, site.end);
+                    let text_edit = match &e.kind {
+                        EditKind::Replace { with, .. } => {
+                            edit::replace(file.src, s, t, &render(with, &mut lookup)?)
+                        }
+                        EditKind::InsertBefore { text, .. } => {
+                            let indent = statement_indent(file.tree, file.src.as_bytes(), s);
+                            edit::insert_before(file.src, s, &render(text, &mut lookup)?, &indent)
+                        }
+                        EditKind::InsertAfter { text, .. } => {
+                            let indent = statement_indent(file.tree, file.src.as_bytes(), s);
+                            edit::insert_after(file.src, t, &render(text, &mut lookup)?, &indent)
+                        }
+                        EditKind::Wrap { before, after, .. } => {
+                            let b = render(before, &mut lookup)?;
+                            let a = render(after, &mut lookup)?;
+                            edit::wrap(file.src, s, t, &b, &a)
+                        }
+                        EditKind::EnsureImport { path, .. } => {
+                            fix.part(&file.path, &file.display)
+                                .imports
+                                .push(path.clone());
+                            continue;
+                        }
+                    };
+                    fix.part(&file.path, &file.display).edits.push(text_edit);
                 }
             }
             Ok(())
@@ -346,26 +338,127 @@ impl Engine {
             finding.no_fix_reason = Some(format!("internal: {why}"));
             return Some((finding, None));
         }
+        if fix.is_empty() {
+            return Some((finding, None));
+        }
         fix.message = match &rule.spec.fix_message {
-            Some(m) => template::render(m, &mut lookup).unwrap_or_default(),
+            Some(m) => template::render(m, &mut |n| lookup(n, &[])).unwrap_or_default(),
             None => rule.spec.summary.clone(),
         };
         // The JSON shows each fix on its own: its edits plus its own imports.
-        let mut edits: Vec<TextEdit> = fix.edits.clone();
-        if let Some(imp) = edit::import_edit(src, ctx.tree, &fix.imports) {
-            edits.push(imp);
+        let mut edits = Vec::new();
+        for part in &fix.parts {
+            let file = here.file(here.other(&part.path)).ok()?;
+            for e in &part.edits {
+                edits.push(FileEdit {
+                    filename: part.display.clone(),
+                    edit: e.clone(),
+                });
+            }
+            if let Some(imp) = edit::import_edit(file.src, file.tree, &part.imports) {
+                edits.push(FileEdit {
+                    filename: part.display.clone(),
+                    edit: imp,
+                });
+            }
         }
         finding.suggested_fixes.push(SuggestedFix {
             message: fix.message.clone(),
-            edits: edits
-                .into_iter()
-                .map(|edit| FileEdit {
-                    filename: display.to_string(),
-                    edit,
-                })
-                .collect(),
+            edits,
         });
         Some((finding, Some(fix)))
+    }
+}
+
+/// Finds a template value by name, given a site's own values.
+type Lookup<'a> = dyn FnMut(&str, &[(&'static str, String)]) -> Option<String> + 'a;
+
+/// Whether a guard name is set: a capture that matched, a non-empty binding
+/// or option, or a site's own value.
+fn is_set(
+    caps: &HashMap<&str, Node>,
+    bound: &HashMap<String, Value>,
+    vars: &[(&'static str, String)],
+    name: &str,
+) -> bool {
+    let name = name.trim_start_matches('@');
+    if let Some((_, v)) = vars.iter().find(|(k, _)| *k == name) {
+        return !v.is_empty();
+    }
+    caps.contains_key(name)
+        || match bound.get(name) {
+            Some(Value::Text(t)) => !t.is_empty(),
+            Some(Value::Span(..)) => true,
+            Some(Value::Sites(s)) => !s.is_empty(),
+            None => false,
+        }
+}
+
+fn edit_target(kind: &EditKind) -> Option<&str> {
+    match kind {
+        EditKind::Replace { target, .. }
+        | EditKind::InsertBefore { target, .. }
+        | EditKind::InsertAfter { target, .. }
+        | EditKind::Wrap { target, .. } => Some(target),
+        EditKind::EnsureImport { within, .. } => within.as_deref(),
+    }
+}
+
+/// The file being checked, and how to reach the other files of its package.
+struct Here<'a> {
+    path: &'a Path,
+    display: &'a str,
+    src: &'a str,
+    tree: &'a tree_sitter::Tree,
+    package: &'a PackageIndex<'a>,
+}
+
+/// A file an edit lands in.
+struct FileRef<'a> {
+    path: PathBuf,
+    display: String,
+    src: &'a str,
+    tree: &'a tree_sitter::Tree,
+}
+
+impl<'a> Here<'a> {
+    /// `None` for this file, else the other file's path.
+    fn other<'p>(&self, path: &'p Path) -> Option<&'p Path> {
+        (path != self.path).then_some(path)
+    }
+
+    fn file(&self, other: Option<&Path>) -> Result<FileRef<'a>, String> {
+        match other {
+            None => Ok(FileRef {
+                path: self.path.to_path_buf(),
+                display: self.display.to_string(),
+                src: self.src,
+                tree: self.tree,
+            }),
+            Some(p) => {
+                let f = self
+                    .package
+                    .file(p)
+                    .ok_or_else(|| format!("{} is not a file of this package", p.display()))?;
+                let src = std::str::from_utf8(&f.src)
+                    .map_err(|_| format!("{} is not UTF-8", p.display()))?;
+                // Siblings share the directory: show them beside this file.
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let display = match self.display.rsplit_once('/') {
+                    Some((dir, _)) => format!("{dir}/{name}"),
+                    None => name,
+                };
+                Ok(FileRef {
+                    path: p.to_path_buf(),
+                    display,
+                    src,
+                    tree: &f.tree,
+                })
+            }
+        }
     }
 }
 

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod edit;
 pub mod engine;
 pub mod gitapply;
+pub mod merge;
 pub mod package;
 pub mod predicates;
 pub mod rule;

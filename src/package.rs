@@ -129,8 +129,7 @@ impl<'a> PackageIndex<'a> {
                 .unwrap_or_default();
             if self.pkg_name == "main" {
                 let directive = go_debug_directive(self.src, "asynctimerchan").or_else(|| {
-                    self.siblings()
-                        .iter()
+                    self.visible_siblings()
                         .find_map(|f| go_debug_directive(&f.src, "asynctimerchan"))
                 });
                 if directive.is_some() {
@@ -141,17 +140,15 @@ impl<'a> PackageIndex<'a> {
         })
     }
 
-    /// Files of the same package other than the current one. A non-test
-    /// file cannot see declarations from `_test.go` files.
+    /// Files of the same package other than the current one, `_test.go`
+    /// files of the same package clause included.
     fn siblings(&self) -> &[PkgFile] {
         self.siblings.get_or_init(|| {
             let dir = self.path.parent().unwrap_or(Path::new(""));
-            let this_is_test = self.path.to_string_lossy().ends_with("_test.go");
             self.source
                 .go_files_in(dir)
                 .into_iter()
                 .filter(|p| p.file_name() != self.path.file_name())
-                .filter(|p| this_is_test || !p.to_string_lossy().ends_with("_test.go"))
                 .filter_map(|p| {
                     let src = self.source.read(&p).ok()?;
                     let tree = syntax::parse(&src);
@@ -160,6 +157,26 @@ impl<'a> PackageIndex<'a> {
                 })
                 .collect()
         })
+    }
+
+    /// The sibling files a declaration can come from: a non-test file cannot
+    /// see declarations from `_test.go` files.
+    fn visible_siblings(&self) -> impl Iterator<Item = &PkgFile> {
+        let this_is_test = self.path.to_string_lossy().ends_with("_test.go");
+        self.siblings()
+            .iter()
+            .filter(move |f| this_is_test || !f.path.to_string_lossy().ends_with("_test.go"))
+    }
+
+    /// Every other file of the package (tests included), for finding all
+    /// uses of a name.
+    pub fn others(&self) -> &[PkgFile] {
+        self.siblings()
+    }
+
+    /// Another file of the package, by path.
+    pub fn file(&self, path: &Path) -> Option<&PkgFile> {
+        self.siblings().iter().find(|f| f.path == path)
     }
 
     /// Top-level declarations of `kind` (`function_declaration`,
@@ -173,7 +190,7 @@ impl<'a> PackageIndex<'a> {
     ) -> Vec<FuncDecl<'s>> {
         let mut out = Vec::new();
         let files = std::iter::once(current)
-            .chain(self.siblings().iter().map(|f| (&f.tree, f.src.as_slice())));
+            .chain(self.visible_siblings().map(|f| (&f.tree, f.src.as_slice())));
         for (tree, src) in files {
             syntax::visit(
                 tree.root_node(),

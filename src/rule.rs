@@ -55,6 +55,9 @@ pub struct Condition {
     pub when: Option<String>,
     /// Apply the condition only when this is not set.
     pub unless: Option<String>,
+    /// Holds when the predicate does not (neither holds nor is unproven).
+    #[serde(default)]
+    pub not: bool,
 }
 
 /// One edit template. Exactly one of the target keys is set.
@@ -71,6 +74,10 @@ pub struct EditSpec {
     pub wrap: Option<String>,
     /// Make sure the file imports this path.
     pub ensure_import: Option<String>,
+    /// With `ensure_import`: in the files of these sites (`@binding`)
+    /// instead of the file being checked.
+    #[serde(rename = "in")]
+    pub within: Option<String>,
     pub with: Option<String>,
     pub text: Option<String>,
     pub before: Option<String>,
@@ -103,6 +110,7 @@ pub enum EditKind {
     },
     EnsureImport {
         path: String,
+        within: Option<String>,
     },
 }
 
@@ -352,8 +360,12 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
         } else {
             EditKind::EnsureImport {
                 path: e.ensure_import.clone().unwrap(),
+                within: e.within.as_deref().map(|w| target("in", w)).transpose()?,
             }
         };
+        if e.within.is_some() && e.ensure_import.is_none() {
+            bail!("{name}: edit #{}: `in` goes with `ensure_import`", i + 1);
+        }
         let guard = Guard {
             when: e.when.clone(),
             unless: e.unless.clone(),

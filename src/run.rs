@@ -3,8 +3,9 @@
 
 use crate::cli::{Args, Color, Format};
 use crate::diagnostic::{Finding, Skipped};
-use crate::engine::{Engine, FileOutcome};
+use crate::engine::Engine;
 use crate::gitapply::{HeadTree, normalize};
+use crate::merge::{self, Checked};
 use crate::source::{Source, WorkTree};
 use crate::{diff, rule, syntax, walk, write};
 use anyhow::{Context, Result};
@@ -17,18 +18,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-#[derive(Serialize)]
-struct FileError {
-    file: String,
-    message: String,
-}
-
 /// Everything a run found, in path order.
 #[derive(Serialize, Default)]
 struct Report {
     findings: Vec<Finding>,
     skipped: Vec<Skipped>,
-    errors: Vec<FileError>,
+    errors: Vec<JsonError>,
     changed_files: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     branch: Option<String>,
@@ -36,11 +31,10 @@ struct Report {
     commit: Option<String>,
 }
 
-/// A checked file: where it is, how it is shown, what came out.
-struct Checked {
-    path: PathBuf,
-    display: String,
-    outcome: Result<FileOutcome, String>,
+#[derive(Serialize)]
+struct JsonError {
+    file: String,
+    message: String,
 }
 
 pub fn run(args: Args) -> Result<u8> {
@@ -97,24 +91,22 @@ pub fn run(args: Args) -> Result<u8> {
         };
 
     let checked = check_all(&engine, source, files, displays, args.threads)?;
-    let mut report = Report::default();
-    let mut changes: Vec<(PathBuf, String, String, String)> = Vec::new();
-    for c in checked {
-        match c.outcome {
-            Ok(o) => {
-                report.findings.extend(o.findings);
-                report.skipped.extend(o.skipped);
-                if let Some((old, new)) = o.change {
-                    report.changed_files.push(c.display.clone());
-                    changes.push((c.path, c.display, old, new));
-                }
-            }
-            Err(message) => report.errors.push(FileError {
-                file: c.display,
-                message,
-            }),
-        }
-    }
+    let merged = merge::merge(checked, source);
+    let mut report = Report {
+        findings: merged.findings,
+        skipped: merged.skipped,
+        errors: merged
+            .errors
+            .into_iter()
+            .map(|e| JsonError {
+                file: e.file,
+                message: e.message,
+            })
+            .collect(),
+        changed_files: merged.changes.iter().map(|c| c.display.clone()).collect(),
+        ..Report::default()
+    };
+    let changes = merged.changes;
 
     let color = match args.color {
         Color::Always => true,
@@ -123,10 +115,10 @@ pub fn run(args: Args) -> Result<u8> {
     };
     let mut stdout = std::io::stdout().lock();
     if args.write {
-        for (path, display, old, new) in &changes {
-            if let Err(e) = write::write_atomic(path, old.as_bytes(), new.as_bytes()) {
-                report.errors.push(FileError {
-                    file: display.clone(),
+        for c in &changes {
+            if let Err(e) = write::write_atomic(&c.path, c.old.as_bytes(), c.new.as_bytes()) {
+                report.errors.push(JsonError {
+                    file: c.display.clone(),
                     message: format!("{e:#}"),
                 });
             }
@@ -136,15 +128,15 @@ pub fn run(args: Args) -> Result<u8> {
             let message = commit_message(&report.findings);
             let files: Vec<(PathBuf, String)> = changes
                 .iter()
-                .map(|(p, _, _, n)| (p.clone(), n.clone()))
+                .map(|c| (c.path.clone(), c.new.clone()))
                 .collect();
             let commit = head.commit(&args.branch, args.force, &message, &files)?;
             report.branch = Some(args.branch.clone());
             report.commit = Some(commit.to_string());
         }
     } else if args.format == Format::Text {
-        for (_, display, old, new) in &changes {
-            let d = diff::unified(display, old, new);
+        for c in &changes {
+            let d = diff::unified(&c.display, &c.old, &c.new);
             let d = if color { diff::colorize(&d) } else { d };
             stdout.write_all(d.as_bytes())?;
         }

@@ -49,6 +49,31 @@ pub enum Value {
     Text(String),
     /// A byte range of the current file, usable as an edit target.
     Span(usize, usize),
+    /// Several places, maybe in other files of the package, each with its
+    /// own template values: an edit that targets them is made at each.
+    Sites(Vec<Site>),
+}
+
+/// One place an edit lands, with values its templates (and `when`/`unless`
+/// guards) see in addition to the match's.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// Another file of the package; None for the file being checked.
+    pub file: Option<std::path::PathBuf>,
+    pub start: usize,
+    pub end: usize,
+    pub vars: Vec<(&'static str, String)>,
+}
+
+impl Site {
+    pub fn here(start: usize, end: usize) -> Site {
+        Site {
+            file: None,
+            start,
+            end,
+            vars: vec![],
+        }
+    }
 }
 
 pub type Bindings = Vec<(&'static str, Value)>;

@@ -1,0 +1,192 @@
+//! Merging the fixes of a whole run into new file contents. Findings come in
+//! path and position order; each fix is accepted whole (in every file it
+//! touches) or not at all: a fix that overlaps one already accepted is
+//! dropped and its finding says to run again. Files that only other files'
+//! fixes touch are read from the source here. A file whose fixed text would
+//! no longer parse is left alone, and so is every file that shares a fix
+//! with it, so a fix is never half-applied.
+
+use crate::diagnostic::{Finding, Skipped};
+use crate::edit::{self, Fix, Merger};
+use crate::engine::FileOutcome;
+use crate::source::Source;
+use crate::syntax;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// A file to rewrite.
+pub struct Change {
+    pub path: PathBuf,
+    pub display: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// A file that could not be checked or fixed.
+pub struct FileError {
+    pub file: String,
+    pub message: String,
+}
+
+#[derive(Default)]
+pub struct Merged {
+    pub findings: Vec<Finding>,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<FileError>,
+    pub changes: Vec<Change>,
+}
+
+/// One checked file, in path order.
+pub struct Checked {
+    pub path: PathBuf,
+    pub display: String,
+    pub outcome: Result<FileOutcome, String>,
+}
+
+struct FileState {
+    display: String,
+    text: String,
+    merger: Merger,
+}
+
+pub fn merge(checked: Vec<Checked>, source: &dyn Source) -> Merged {
+    let mut out = Merged::default();
+    let mut files: BTreeMap<PathBuf, FileState> = BTreeMap::new();
+    // Accepted fixes, by the files they touch, and which findings they fix.
+    let mut accepted: Vec<(BTreeSet<PathBuf>, usize)> = Vec::new();
+    for c in checked {
+        let o = match c.outcome {
+            Ok(o) => o,
+            Err(message) => {
+                out.errors.push(FileError {
+                    file: c.display,
+                    message,
+                });
+                continue;
+            }
+        };
+        if let Some(text) = o.text {
+            files.entry(c.path.clone()).or_insert(FileState {
+                display: c.display.clone(),
+                text,
+                merger: Merger::default(),
+            });
+        }
+        out.skipped.extend(o.skipped);
+        for (mut finding, fix) in o.findings.into_iter().zip(o.fixes) {
+            if let Some(fix) = fix {
+                match try_accept(&fix, &mut files, source) {
+                    Ok(()) => accepted.push((
+                        fix.parts.iter().map(|p| p.path.clone()).collect(),
+                        out.findings.len(),
+                    )),
+                    Err(why) => {
+                        finding.suggested_fixes.clear();
+                        finding.no_fix_reason = Some(why);
+                    }
+                }
+            }
+            out.findings.push(finding);
+        }
+    }
+
+    let mut results: BTreeMap<PathBuf, Result<String, String>> = BTreeMap::new();
+    for (path, st) in &mut files {
+        let merger = std::mem::take(&mut st.merger);
+        if merger.is_empty() {
+            continue;
+        }
+        let tree = syntax::parse(st.text.as_bytes());
+        let new = edit::apply(&st.text, &merger.into_edits(&st.text, &tree));
+        // A fix must never turn parseable code into unparseable code.
+        let before = syntax::error_regions(&tree).len();
+        let after = syntax::error_regions(&syntax::parse(new.as_bytes())).len();
+        let result = if after > before {
+            Err(format!(
+                "{}: internal error: the fixes would make the file unparseable; left unchanged",
+                st.display
+            ))
+        } else {
+            Ok(new)
+        };
+        results.insert(path.clone(), result);
+    }
+    // Leave alone every file that shares a fix with a failed one.
+    let mut bad: BTreeSet<PathBuf> = results
+        .iter()
+        .filter(|(_, r)| r.is_err())
+        .map(|(p, _)| p.clone())
+        .collect();
+    loop {
+        let grown: BTreeSet<PathBuf> = accepted
+            .iter()
+            .filter(|(touched, _)| touched.iter().any(|p| bad.contains(p)))
+            .flat_map(|(touched, _)| touched.iter().cloned())
+            .collect();
+        if grown.is_subset(&bad) {
+            break;
+        }
+        bad.extend(grown);
+    }
+    for (touched, finding) in &accepted {
+        if touched.iter().any(|p| bad.contains(p)) {
+            let f = &mut out.findings[*finding];
+            f.suggested_fixes.clear();
+            f.no_fix_reason =
+                Some("internal error while applying the fix; nothing was changed".to_string());
+        }
+    }
+    for (path, result) in results {
+        let st = files
+            .remove(&path)
+            .expect("a result comes from a loaded file");
+        match result {
+            Err(message) => out.errors.push(FileError {
+                file: st.display,
+                message,
+            }),
+            Ok(_) if bad.contains(&path) => {}
+            Ok(new) => out.changes.push(Change {
+                path,
+                display: st.display,
+                old: st.text,
+                new,
+            }),
+        }
+    }
+    out
+}
+
+/// Accepts `fix` in every file it touches, loading files as needed, or
+/// says why it cannot.
+fn try_accept(
+    fix: &Fix,
+    files: &mut BTreeMap<PathBuf, FileState>,
+    source: &dyn Source,
+) -> Result<(), String> {
+    for part in &fix.parts {
+        if files.contains_key(&part.path) {
+            continue;
+        }
+        let bytes = source
+            .read(&part.path)
+            .map_err(|e| format!("cannot read {} to fix it: {e}", part.display))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8", part.display))?;
+        files.insert(
+            part.path.clone(),
+            FileState {
+                display: part.display.clone(),
+                text,
+                merger: Merger::default(),
+            },
+        );
+    }
+    if !fix.parts.iter().all(|p| files[&p.path].merger.fits(p)) {
+        return Err("its fix overlaps another fix; run again to apply it".to_string());
+    }
+    for p in &fix.parts {
+        files.get_mut(&p.path).expect("loaded above").merger.add(p);
+    }
+    Ok(())
+}
