@@ -293,7 +293,11 @@ impl Engine {
                         (Some(n), _) => vec![Site::here(n.start_byte(), n.end_byte())],
                         (None, Some(Value::Span(s, t))) => vec![Site::here(*s, *t)],
                         (None, Some(Value::Sites(list))) => list.clone(),
-                        _ => return Err(format!("edit target `{target}` is not a place")),
+                        (None, Some(Value::Text(_))) => {
+                            return Err(format!("edit target `{target}` is text, not a place"));
+                        }
+                        // Not bound for this match (another pattern or mode).
+                        (None, None) => vec![],
                     },
                 };
                 for site in sites {

@@ -302,7 +302,7 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
             unless: cond.unless.clone(),
         };
         check_guard(&format!("predicate `{}`", cond.predicate), &guard, &known)?;
-        known.extend(p.binds.iter().map(|s| s.to_string()));
+        known.extend(p.binds.iter().chain(p.site_vars).map(|s| s.to_string()));
     }
     // An edit targets a capture or a span that a predicate binds.
     let target = |field: &str, v: &str| -> Result<String> {

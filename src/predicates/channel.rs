@@ -49,7 +49,7 @@ pub fn channel_type(ctx: &Ctx, args: &[Arg]) -> Verdict {
 }
 
 /// How a reference to the channel's name is used.
-enum Use<'t> {
+pub(super) enum Use<'t> {
     Send(Node<'t>),
     Recv(Node<'t>),
     /// Handed to the call of a `go` statement, as argument number `index`.
@@ -61,7 +61,7 @@ enum Use<'t> {
     Other,
 }
 
-fn classify<'t>(ident: Node<'t>) -> Use<'t> {
+pub(super) fn classify<'t>(ident: Node<'t>) -> Use<'t> {
     let Some(p) = ident.parent() else {
         return Use::Other;
     };
@@ -92,7 +92,11 @@ fn classify<'t>(ident: Node<'t>) -> Use<'t> {
 }
 
 /// The local variable a `make` call is bound to, and its binding sites.
-fn binding<'t>(make: Node<'t>, func: Node<'t>, src: &[u8]) -> Option<(String, Vec<usize>)> {
+pub(super) fn binding<'t>(
+    make: Node<'t>,
+    func: Node<'t>,
+    src: &[u8],
+) -> Option<(String, Vec<usize>)> {
     let list = make.parent().filter(|p| p.kind() == "expression_list")?;
     if list.named_child_count() != 1 {
         return None;
@@ -249,7 +253,7 @@ fn is_last_effective(send: Node, func: Node, src: &[u8]) -> bool {
     }
 }
 
-enum Sender {
+pub(super) enum Sender {
     Ok,
     Skip,
     Unproven(String),
@@ -258,7 +262,7 @@ enum Sender {
 /// Checks the goroutine side: in `func`, `name` is sent on at most once per
 /// run (every send is its last effective statement, none in a loop or a
 /// select) and used for nothing else.
-fn sender(func: Node, name: &str, src: &[u8]) -> Sender {
+pub(super) fn sender(func: Node, name: &str, src: &[u8]) -> Sender {
     let refs = references(func, name, src, &[]);
     let mut sends = Vec::new();
     for r in refs {
@@ -372,12 +376,16 @@ fn abandon_reason(recv: Node, go: Node, func: Node, src: &[u8]) -> Option<String
 
 /// A callee declaration, its file's source, and the name of its parameter
 /// that receives the channel.
-type CalleeParam<'p> = (Node<'p>, &'p [u8], String);
+pub(super) type CalleeParam<'p> = (Node<'p>, &'p [u8], String);
 
 /// The declarations a `go` statement's named callee can resolve to in this
 /// package (several when build-constrained files each declare it), each with
 /// its parameter at `index`. Every one of them must pass the sender check.
-fn callee_params<'p>(ctx: &'p Ctx, go: Node, index: usize) -> Result<Vec<CalleeParam<'p>>, Sender> {
+pub(super) fn callee_params<'p>(
+    ctx: &'p Ctx,
+    go: Node,
+    index: usize,
+) -> Result<Vec<CalleeParam<'p>>, Sender> {
     let call = go.named_child(0).ok_or(Sender::Skip)?;
     let mut f = call.child_by_field_name("function").ok_or(Sender::Skip)?;
     // An instantiated generic function, `produce[T](ch)`: the callee is the operand.

@@ -5,6 +5,7 @@
 //! a fix cannot be proven safe (a finding with no fix, and why).
 
 mod channel;
+mod fanin;
 mod scope;
 mod timer;
 
@@ -94,6 +95,9 @@ pub struct Predicate {
     pub args: &'static [&'static str],
     /// Names this predicate binds when it holds (or is unproven).
     pub binds: &'static [&'static str],
+    /// Names of the values the sites it binds carry (seen by templates and
+    /// guards of edits that target those sites).
+    pub site_vars: &'static [&'static str],
     pub doc: &'static str,
     pub run: fn(&Ctx, &[Arg]) -> Verdict,
 }
@@ -103,6 +107,7 @@ const PREDICATES: &[Predicate] = &[
         name: "unbuffered-make",
         args: &["@make-call"],
         binds: &[],
+        site_vars: &[],
         doc: "the `make` call has no capacity, or a literal capacity of 0",
         run: channel::unbuffered_make,
     },
@@ -110,6 +115,7 @@ const PREDICATES: &[Predicate] = &[
         name: "channel-type",
         args: &["@type"],
         binds: &[],
+        site_vars: &[],
         doc: "the type is a channel type: written `chan T`, or a type of this package declared as one",
         run: channel::channel_type,
     },
@@ -117,13 +123,41 @@ const PREDICATES: &[Predicate] = &[
         name: "single-result-channel",
         args: &["@make-call"],
         binds: &["chan", "abandon"],
+        site_vars: &[],
         doc: "the `make` call is bound to a local channel that exactly one goroutine (not started in a loop) sends on exactly once as its last effective statement, that the function receives once where it can give up, and that escapes nowhere else",
         run: channel::single_result_channel,
+    },
+    Predicate {
+        name: "fan-in-producers",
+        args: &["@make-call"],
+        binds: &[
+            "chan",
+            "why",
+            "mode_note",
+            "ctx",
+            "ctxpkg",
+            "capacity",
+            "sends",
+            "background_args",
+            "derive",
+            "body_start",
+            "add_param",
+            "call_sites",
+            "blocking_return",
+            "recv",
+            "return_ok",
+            "return_cancel",
+            "needs_import",
+        ],
+        site_vars: &["arg", "sep", "todo"],
+        doc: "the `make` call is bound to a local results channel that goroutines started in the function send on, and the function can stop receiving before all have sent; binds the sends to guard, the capacity to give, the context to use and how to get it (F's parameter, a new parameter with its call sites, or a background context), and a blocking `return <-ch` to turn into a select",
+        run: fanin::fan_in_producers,
     },
     Predicate {
         name: "imports",
         args: &["@package-name", "import-path"],
         binds: &[],
+        site_vars: &[],
         doc: "the identifier is the name under which this file imports the package at the path (its own name or an alias)",
         run: timer::imports,
     },
@@ -131,6 +165,7 @@ const PREDICATES: &[Predicate] = &[
         name: "in-loop",
         args: &["@statement"],
         binds: &["loop", "nested_loop"],
+        site_vars: &[],
         doc: "the statement is inside a `for` loop of the same function; binds `loop` (the innermost such loop, with its label) and `nested_loop` (set when that loop is inside another loop of the function)",
         run: timer::in_loop,
     },
@@ -138,6 +173,7 @@ const PREDICATES: &[Predicate] = &[
         name: "select-has-other-case",
         args: &["@select"],
         binds: &[],
+        site_vars: &[],
         doc: "the select statement has at least two cases (a `default` counts), so the case at hand can lose",
         run: timer::select_has_other_case,
     },
@@ -145,6 +181,7 @@ const PREDICATES: &[Predicate] = &[
         name: "received-only-in-select",
         args: &["@variable", "@declaration"],
         binds: &[],
+        site_vars: &[],
         doc: "the variable the declaration binds is used only as the channel of select receive cases after it, inside the same loop",
         run: timer::received_only_in_select,
     },
@@ -152,6 +189,7 @@ const PREDICATES: &[Predicate] = &[
         name: "repeatable-before",
         args: &["@expression", "@statement"],
         binds: &[],
+        site_vars: &[],
         doc: "the expression has no side effects (identifiers, literals, selectors, arithmetic, conversions) and uses no name declared inside the statement, so it can be evaluated again before it",
         run: timer::repeatable_before,
     },
@@ -159,6 +197,7 @@ const PREDICATES: &[Predicate] = &[
         name: "go-timer-semantics",
         args: &[],
         binds: &["async_timers", "timer_note"],
+        site_vars: &[],
         doc: "always holds; reads the nearest go.mod (go line, godebug asynctimerchan) and //go:debug in a main package, and binds `async_timers` (set before Go 1.23 semantics) and `timer_note`",
         run: timer::go_timer_semantics,
     },
@@ -166,6 +205,7 @@ const PREDICATES: &[Predicate] = &[
         name: "async-timers",
         args: &[],
         binds: &[],
+        site_vars: &[],
         doc: "the module has pre-Go 1.23 timer semantics (go line below 1.23, no go.mod, or asynctimerchan=1), where an unfired timer is never collected",
         run: timer::async_timers,
     },
