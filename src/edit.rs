@@ -312,32 +312,39 @@ pub fn import_edit(src: &str, tree: &Tree, wanted: &[String]) -> Option<TextEdit
             .iter()
             .find(|g| g.iter().all(|s| is_std(&path_of(*s))));
         if let Some(g) = std_group {
-            // Several missing imports may land at different points of one
-            // group; emit them as one edit spanning the group.
-            let start = g.first().unwrap().start_byte();
-            let end = g.last().unwrap().end_byte();
-            let indent = syntax::indent_at(src.as_bytes(), start);
+            // One edit over the group's whole lines: existing lines are kept
+            // byte for byte (comments included); each new line goes before
+            // the first line whose path sorts after it.
+            let first = g.first().unwrap().start_byte();
+            let last = g.last().unwrap().end_byte();
+            let start = src[..first].rfind('\n').map_or(0, |i| i + 1);
+            let end = src[last..].find('\n').map_or(src.len(), |i| last + i);
+            let indent = syntax::indent_at(src.as_bytes(), first);
+            let cr = if eol == "\r\n" { "\r" } else { "" };
             let mut lines: Vec<(String, String)> = g
                 .iter()
-                .map(|s| (path_of(*s), syntax::text(*s, src.as_bytes()).to_string()))
+                .zip(src[start..end].split('\n'))
+                .map(|(spec, line)| (path_of(*spec), line.to_string()))
                 .collect();
             for m in &missing {
-                lines.push(((*m).clone(), quoted(m)));
-            }
-            // Existing order is kept; new lines go before the first larger path.
-            let mut merged: Vec<(String, String)> = lines[..g.len()].to_vec();
-            for new in &lines[g.len()..] {
-                let pos = merged
+                let pos = lines
                     .iter()
-                    .position(|(p, _)| p > &new.0)
-                    .unwrap_or(merged.len());
-                merged.insert(pos, new.clone());
+                    .position(|(p, _)| p > *m)
+                    .unwrap_or(lines.len());
+                lines.insert(pos, ((*m).clone(), format!("{indent}{}{cr}", quoted(m))));
             }
-            let body = merged
-                .iter()
-                .map(|(_, t)| t.as_str())
+            let body = lines
+                .into_iter()
+                .map(|(_, l)| l)
                 .collect::<Vec<_>>()
-                .join(&format!("{eol}{indent}"));
+                .join("\n");
+            // The last line's own `\r` (CRLF) stays outside the edit.
+            let end = if src[..end].ends_with('\r') {
+                end - 1
+            } else {
+                end
+            };
+            let body = body.strip_suffix('\r').map(str::to_string).unwrap_or(body);
             return Some(TextEdit {
                 start,
                 end,
@@ -442,6 +449,20 @@ mod tests {
         assert_eq!(
             with_imports(src, &["context", "fmt"]),
             "package p\n\nimport (\n\t\"context\"\n\t\"errors\"\n\t\"fmt\"\n\t\"time\"\n\n\t\"example.com/x\"\n)\n"
+        );
+    }
+
+    #[test]
+    fn import_keeps_comments_in_the_group() {
+        let src = "package p\n\nimport (\n\t\"log\" // logging\n\t_ \"net/http/pprof\" // Required to use pprof\n\t\"os\"\n)\n";
+        assert_eq!(
+            with_imports(src, &["context", "net"]),
+            "package p\n\nimport (\n\t\"context\"\n\t\"log\" // logging\n\t\"net\"\n\t_ \"net/http/pprof\" // Required to use pprof\n\t\"os\"\n)\n"
+        );
+        let crlf = src.replace('\n', "\r\n");
+        assert_eq!(
+            with_imports(&crlf, &["zz"]),
+            "package p\r\n\r\nimport (\r\n\t\"log\" // logging\r\n\t_ \"net/http/pprof\" // Required to use pprof\r\n\t\"os\"\r\n\t\"zz\"\r\n)\r\n"
         );
     }
 

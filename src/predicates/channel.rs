@@ -216,7 +216,7 @@ fn is_inert(stmt: Node, src: &[u8]) -> bool {
 }
 
 /// True when nothing effective runs after `send` in `func`.
-fn is_last_effective(send: Node, func: Node, src: &[u8]) -> bool {
+pub(super) fn is_last_effective(send: Node, func: Node, src: &[u8]) -> bool {
     let mut cur = send;
     loop {
         let Some(parent) = cur.parent() else {

@@ -24,40 +24,127 @@ struct Producer<'t> {
     closes: bool,
 }
 
-/// Exits that end a loop or the function from inside `scope` (not counting
-/// nested function literals): `return`, `panic`, `goto`, labelled `break`,
-/// or a plain `break` that is not inside an inner loop, switch or select.
-fn can_leave(scope: Node, src: &[u8]) -> bool {
-    let mut leaves = false;
-    syntax::visit(scope, &|n| n.kind() != "func_literal", &mut |n| {
-        leaves |= match n.kind() {
-            "return_statement" | "goto_statement" => true,
-            "break_statement" if n.named_child_count() > 0 => true,
-            "break_statement" => !syntax::ancestors_until(n, scope).iter().any(|a| {
-                matches!(
-                    a.kind(),
+/// Whether `stop` (a `break`) leaves loop `lp`: a plain break ends its
+/// innermost for, switch or select; a labelled one the statement labelled so.
+fn break_leaves(stop: Node, lp: Node, src: &[u8]) -> bool {
+    match stop.named_child(0) {
+        Some(label) => {
+            let label = text(label, src);
+            let mut cur = Some(lp);
+            while let Some(n) = cur {
+                if n.kind() == "labeled_statement"
+                    && n.child_by_field_name("label")
+                        .is_some_and(|l| text(l, src) == label)
+                {
+                    return true;
+                }
+                cur = n.parent().filter(|p| !syntax::is_function(*p));
+            }
+            false
+        }
+        None => {
+            let mut cur = stop.parent();
+            while let Some(n) = cur {
+                if matches!(
+                    n.kind(),
                     "for_statement"
                         | "expression_switch_statement"
                         | "type_switch_statement"
                         | "select_statement"
-                )
-            }),
+                ) {
+                    return n.id() == lp.id();
+                }
+                cur = n.parent();
+            }
+            false
+        }
+    }
+}
+
+/// A countdown: `if n == 0 { return }` (or `<=`, `>=`, `==` against any
+/// bound) where `n` is stepped (`n--`, `n++`, `n -= 1`, `n += 1`) in
+/// `scope`. Such an exit comes after every result was taken.
+fn is_countdown(exit: Node, scope: Node, src: &[u8]) -> bool {
+    let Some(cond) = syntax::ancestors_until(exit, scope)
+        .into_iter()
+        .find(|n| n.kind() == "if_statement")
+        .and_then(|i| i.child_by_field_name("condition"))
+    else {
+        return false;
+    };
+    if cond.kind() != "binary_expression"
+        || !cond
+            .child_by_field_name("operator")
+            .is_some_and(|o| matches!(o.kind(), "==" | "<=" | ">="))
+    {
+        return false;
+    }
+    let counters: Vec<&str> = [
+        cond.child_by_field_name("left"),
+        cond.child_by_field_name("right"),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|n| n.kind() == "identifier")
+    .map(|n| text(n, src))
+    .collect();
+    let mut stepped = false;
+    syntax::visit(scope, &|n| n.kind() != "func_literal", &mut |n| {
+        let target = match n.kind() {
+            "inc_statement" | "dec_statement" => n.named_child(0),
+            "assignment_statement"
+                if n.child_by_field_name("operator")
+                    .is_some_and(|o| matches!(o.kind(), "+=" | "-=")) =>
+            {
+                n.child_by_field_name("left").and_then(|l| l.named_child(0))
+            }
+            _ => None,
+        };
+        stepped |= target.is_some_and(|t| counters.contains(&text(t, src)));
+    });
+    stepped
+}
+
+/// Exits in `scope` that leave loop `lp` (or the function): `return`,
+/// `panic`, `goto`, and breaks that end `lp`, not counting nested function
+/// literals, exits `skip` says to ignore, or countdowns.
+fn can_leave(scope: Node, lp: Node, src: &[u8], skip: &dyn Fn(Node) -> bool) -> bool {
+    let mut leaves = false;
+    syntax::visit(scope, &|n| n.kind() != "func_literal", &mut |n| {
+        let exits = match n.kind() {
+            "return_statement" | "goto_statement" => true,
+            "break_statement" => break_leaves(n, lp, src),
             "call_expression" => n
                 .child_by_field_name("function")
                 .is_some_and(|f| text(f, src) == "panic"),
             _ => false,
         };
+        leaves |= exits && !skip(n) && !is_countdown(n, scope, src);
     });
     leaves
 }
 
-/// Why F may stop taking results from one receive, if it may.
+/// Why F may stop taking results from one receive, if it may. `several`
+/// says more than one send can come: then leaving right after a receive
+/// abandons the rest; with one send it is the normal end.
 fn early_stop(recv: Node, func: Node, several: bool, src: &[u8]) -> Option<&'static str> {
     let path = syntax::ancestors_until(recv, func);
     let lp = path.iter().find(|n| n.kind() == "for_statement").copied();
-    // A receive that is a case of a select with another case.
-    if let Some(case) = path.iter().find(|n| n.kind() == "communication_case") {
-        let in_comm = syntax::contains(case.child_by_field_name("communication")?, recv);
+    let own_case = path
+        .iter()
+        .find(|n| n.kind() == "communication_case")
+        .filter(|c| {
+            c.child_by_field_name("communication")
+                .is_some_and(|m| syntax::contains(m, recv))
+        })
+        .copied();
+    // Exits that run only after this receive took a value.
+    let after_receive = |n: Node| {
+        !several
+            && (own_case.is_some_and(|c| syntax::contains(c, n))
+                || n.start_byte() > recv.end_byte())
+    };
+    if let Some(case) = own_case {
         let select = case.parent()?;
         let mut c = select.walk();
         let others: Vec<Node> = select
@@ -66,21 +153,155 @@ fn early_stop(recv: Node, func: Node, several: bool, src: &[u8]) -> Option<&'sta
                 matches!(k.kind(), "communication_case" | "default_case") && k.id() != case.id()
             })
             .collect();
-        if in_comm
-            && !others.is_empty()
-            && (lp.is_none() || others.iter().any(|o| can_leave(*o, src)))
-        {
+        let other_leaves = match lp {
+            None => !others.is_empty(),
+            Some(l) => others.iter().any(|o| can_leave(*o, l, src, &|_| false)),
+        };
+        if other_leaves {
             return Some("it can take another select case and stop receiving");
         }
     }
     match lp {
-        Some(l) if can_leave(l.child_by_field_name("body")?, src) => {
+        Some(l) if can_leave(l.child_by_field_name("body")?, l, src, &after_receive) => {
             Some("its receive loop can return early")
         }
         Some(_) => None,
         None if several => Some("it takes the first result and stops receiving"),
         None => None,
     }
+}
+
+/// True when at most one of the `go` statements can run: each pair sits in
+/// different branches of one if/else or switch.
+fn exclusive(producers: &[Producer], func: Node) -> bool {
+    let branch_of = |a: Node, b: Node| -> bool {
+        let pa = syntax::ancestors_until(a, func);
+        let Some(common) = pa.iter().find(|n| syntax::contains(**n, b)) else {
+            return false;
+        };
+        match common.kind() {
+            "if_statement" => {
+                let cons = common.child_by_field_name("consequence");
+                let alt = common.child_by_field_name("alternative");
+                let side = |x: Node| {
+                    if cons.is_some_and(|c| syntax::contains(c, x)) {
+                        1
+                    } else if alt.is_some_and(|c| syntax::contains(c, x)) {
+                        2
+                    } else {
+                        0
+                    }
+                };
+                side(a) != 0 && side(b) != 0 && side(a) != side(b)
+            }
+            "expression_switch_statement" | "type_switch_statement" => {
+                let case_of = |x: Node| {
+                    syntax::ancestors_until(x, *common)
+                        .into_iter()
+                        .rev()
+                        .find(|n| {
+                            matches!(n.kind(), "expression_case" | "default_case" | "type_case")
+                        })
+                        .map(|n| n.id())
+                };
+                case_of(a).is_some() && case_of(b).is_some() && case_of(a) != case_of(b)
+            }
+            _ => false,
+        }
+    };
+    producers.len() > 1
+        && producers
+            .iter()
+            .enumerate()
+            .all(|(i, a)| producers[i + 1..].iter().all(|b| branch_of(a.go, b.go)))
+}
+
+/// The number of passes of `for i := 0; i < N; i++` or `for range N` with
+/// a literal N.
+fn literal_count(lp: Node, src: &[u8]) -> Option<usize> {
+    let mut c = lp.walk();
+    let header = lp
+        .named_children(&mut c)
+        .find(|n| matches!(n.kind(), "for_clause" | "range_clause"))?;
+    match header.kind() {
+        "range_clause" => {
+            let right = header.child_by_field_name("right")?;
+            (right.kind() == "int_literal")
+                .then(|| text(right, src).parse().ok())
+                .flatten()
+        }
+        _ => {
+            let init = header.child_by_field_name("initializer")?;
+            let cond = header.child_by_field_name("condition")?;
+            let update = header.child_by_field_name("update")?;
+            let start = init
+                .child_by_field_name("right")
+                .and_then(|r| r.named_child(0))?;
+            let var = init
+                .child_by_field_name("left")
+                .and_then(|l| l.named_child(0))?;
+            let (Some(l), Some(op), Some(r)) = (
+                cond.child_by_field_name("left"),
+                cond.child_by_field_name("operator"),
+                cond.child_by_field_name("right"),
+            ) else {
+                return None;
+            };
+            let steps_up = update.kind() == "inc_statement"
+                && update
+                    .named_child(0)
+                    .is_some_and(|u| text(u, src) == text(var, src));
+            if text(start, src) != "0"
+                || text(l, src) != text(var, src)
+                || op.kind() != "<"
+                || !steps_up
+            {
+                return None;
+            }
+            (r.kind() == "int_literal")
+                .then(|| text(r, src).parse().ok())
+                .flatten()
+        }
+    }
+}
+
+/// True when F takes at least `n` results unconditionally, with no way out
+/// between the first `go` statement and the last of those receives.
+fn drains(recvs: &[Node], n: usize, first_go: usize, func: Node, src: &[u8]) -> bool {
+    let plain: Vec<Node> = recvs
+        .iter()
+        .copied()
+        .filter(|r| {
+            syntax::ancestors_until(*r, func).iter().all(|a| {
+                !matches!(
+                    a.kind(),
+                    "if_statement"
+                        | "for_statement"
+                        | "communication_case"
+                        | "select_statement"
+                        | "expression_switch_statement"
+                        | "type_switch_statement"
+                        | "func_literal"
+                )
+            })
+        })
+        .collect();
+    if plain.len() < n {
+        return false;
+    }
+    let last = plain.iter().map(|r| r.start_byte()).max().unwrap_or(0);
+    let Some(body) = func.child_by_field_name("body") else {
+        return false;
+    };
+    let mut exits = false;
+    syntax::visit(body, &|k| k.kind() != "func_literal", &mut |k| {
+        let exit = matches!(k.kind(), "return_statement" | "goto_statement")
+            || (k.kind() == "call_expression"
+                && k.child_by_field_name("function")
+                    .is_some_and(|f| text(f, src) == "panic"));
+        exits |= exit && k.start_byte() > first_go && k.start_byte() < last;
+    });
+    !exits
 }
 
 /// The range target of the innermost loop around every `go` statement,
@@ -560,7 +781,22 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     // At most one send per producer run (every send ends its goroutine).
     let single_send = |p: &Producer| -> Sender {
         match (&p.literal, p.handed) {
-            (Some((lit, inside)), _) => channel::sender(*lit, inside, src),
+            (Some((lit, _)), _) => {
+                // A send guarded by a select counts as its select statement.
+                let once = p.sends.iter().all(|s| {
+                    let stmt = match s.parent() {
+                        Some(c) if c.kind() == "communication_case" => c.parent().unwrap_or(*s),
+                        _ => *s,
+                    };
+                    !syntax::in_loop_within(stmt, *lit)
+                        && channel::is_last_effective(stmt, *lit, src)
+                });
+                if once && !p.closes {
+                    Sender::Ok
+                } else {
+                    Sender::Skip
+                }
+            }
             (None, Some(i)) => match channel::callee_params(ctx, p.go, i) {
                 Ok(decls) => decls
                     .into_iter()
@@ -575,7 +811,39 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     let all_single = producers
         .iter()
         .all(|p| matches!(single_send(p), Sender::Ok));
-    let several = in_loop || producers.len() > 1 || !all_single;
+    let one_runs = producers.len() == 1 || exclusive(&producers, func);
+    let several = in_loop || !one_runs || !all_single;
+    let first_go = producers
+        .iter()
+        .map(|p| p.go.start_byte())
+        .min()
+        .unwrap_or(0);
+    // How many producers run: literal loop bounds count.
+    let started: Option<usize> = if in_loop {
+        let loops: Vec<Node> = producers
+            .iter()
+            .filter_map(|p| syntax::enclosing_loop(p.go, func))
+            .collect();
+        let same = loops.len() == producers.len() && loops.iter().all(|l| l.id() == loops[0].id());
+        let nested = loops
+            .first()
+            .is_some_and(|l| syntax::in_loop_within(*l, func));
+        (same && !nested)
+            .then(|| literal_count(loops[0], src))
+            .flatten()
+            .map(|n| n * producers.len())
+    } else if one_runs {
+        Some(1)
+    } else {
+        Some(producers.len())
+    };
+    if let Some(wanted) = started
+        && all_single
+        && ranges.is_empty()
+        && drains(&recvs, wanted, first_go, func, src)
+    {
+        return Verdict::Skip;
+    }
 
     // Can F stop taking results before every producer has sent?
     let mut why = None;
@@ -584,7 +852,7 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     }
     for l in &ranges {
         if l.child_by_field_name("body")
-            .is_some_and(|b| can_leave(b, src))
+            .is_some_and(|b| can_leave(b, *l, src, &|_| false))
         {
             why = why.or(Some("its range over the results can return early"));
         }
@@ -658,14 +926,13 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         .filter(|s| s.parent().is_none_or(|p| p.kind() != "communication_case"))
         .map(|s| Site::here(s.start_byte(), s.end_byte()))
         .collect();
+    // Producers that already give up on a done or ctx channel need nothing.
+    if sends.is_empty() && producers.iter().all(|p| p.literal.is_some()) {
+        return Verdict::Skip;
+    }
 
     // Where the context comes from.
     let ctxpkg = context_name(ctx.tree, src).unwrap_or_else(|| "context".to_string());
-    let first_go = producers
-        .iter()
-        .map(|p| p.go.start_byte())
-        .min()
-        .unwrap_or(0);
     let new_ctx = syntax::fresh_name("ctx", func, src, &Default::default());
     let mode = match ctx_param(func, &ctxpkg, src) {
         Some(p) => match existing_child(func, first_go, &ctxpkg, src) {
