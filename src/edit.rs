@@ -232,6 +232,27 @@ pub fn insert_after(src: &str, end: usize, text: &str, indent: &str) -> TextEdit
     }
 }
 
+/// Deletes `start..end`; when nothing else is on its lines, the whole lines
+/// go (with their line ending), so no blank or indented-empty line is left.
+pub fn delete(src: &str, start: usize, end: usize) -> TextEdit {
+    let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = src[end..].find('\n').map_or(src.len(), |i| end + i + 1);
+    let alone = src[line_start..start].trim().is_empty() && src[end..line_end].trim().is_empty();
+    if alone {
+        TextEdit {
+            start: line_start,
+            end: line_end,
+            new_text: String::new(),
+        }
+    } else {
+        TextEdit {
+            start,
+            end,
+            new_text: String::new(),
+        }
+    }
+}
+
 /// Wraps `start..end` in `before` and `after`, laid out at its indentation.
 pub fn wrap(src: &str, start: usize, end: usize, before: &str, after: &str) -> TextEdit {
     let indent = syntax::indent_at(src.as_bytes(), start);
@@ -464,6 +485,19 @@ mod tests {
             with_imports(&crlf, &["zz"]),
             "package p\r\n\r\nimport (\r\n\t\"log\" // logging\r\n\t_ \"net/http/pprof\" // Required to use pprof\r\n\t\"os\"\r\n\t\"zz\"\r\n)\r\n"
         );
+    }
+
+    #[test]
+    fn delete_takes_whole_lines_only_when_alone() {
+        let src = "func f() {\n\twg.Done()\n\tx()\n}\n";
+        let at = src.find("wg.Done()").unwrap();
+        assert_eq!(
+            apply(src, &[delete(src, at, at + 9)]),
+            "func f() {\n\tx()\n}\n"
+        );
+        let src = "a(); wg.Done()\n";
+        let at = src.find("wg.Done()").unwrap();
+        assert_eq!(apply(src, &[delete(src, at, at + 9)]), "a(); \n");
     }
 
     #[test]

@@ -326,6 +326,7 @@ impl Engine {
                             let a = render(after, &mut lookup)?;
                             edit::wrap(file.src, s, t, &b, &a)
                         }
+                        EditKind::Delete { .. } => edit::delete(file.src, s, t),
                         EditKind::EnsureImport { path, .. } => {
                             fix.part(&file.path, &file.display)
                                 .imports
@@ -403,7 +404,8 @@ fn edit_target(kind: &EditKind) -> Option<&str> {
         EditKind::Replace { target, .. }
         | EditKind::InsertBefore { target, .. }
         | EditKind::InsertAfter { target, .. }
-        | EditKind::Wrap { target, .. } => Some(target),
+        | EditKind::Wrap { target, .. }
+        | EditKind::Delete { target } => Some(target),
         EditKind::EnsureImport { within, .. } => within.as_deref(),
     }
 }

@@ -15,10 +15,12 @@ pub struct PkgFile {
     pub tree: Tree,
 }
 
-/// A function or method declaration found in the package.
+/// A declaration found in the package, with the file it is in (None: the
+/// file being checked).
 pub struct FuncDecl<'p> {
     pub node: Node<'p>,
     pub src: &'p [u8],
+    pub path: Option<PathBuf>,
 }
 
 /// What the nearest go.mod says that changes the right fix.
@@ -189,15 +191,21 @@ impl<'a> PackageIndex<'a> {
         name: &str,
     ) -> Vec<FuncDecl<'s>> {
         let mut out = Vec::new();
-        let files = std::iter::once(current)
-            .chain(self.visible_siblings().map(|f| (&f.tree, f.src.as_slice())));
-        for (tree, src) in files {
+        let files = std::iter::once((current.0, current.1, None)).chain(
+            self.visible_siblings()
+                .map(|f| (&f.tree, f.src.as_slice(), Some(f.path.clone()))),
+        );
+        for (tree, src, path) in files {
             syntax::visit(
                 tree.root_node(),
                 &|n| matches!(n.kind(), "source_file" | "type_declaration"),
                 &mut |n| {
                     if n.kind() == kind && syntax::decl_name(n, src) == Some(name) {
-                        out.push(FuncDecl { node: n, src });
+                        out.push(FuncDecl {
+                            node: n,
+                            src,
+                            path: path.clone(),
+                        });
                     }
                 },
             );

@@ -72,6 +72,8 @@ pub struct EditSpec {
     pub insert_after: Option<String>,
     /// Wrap the capture's node in `before` ... `after`.
     pub wrap: Option<String>,
+    /// Delete the capture's node (its whole line when alone on it).
+    pub delete: Option<String>,
     /// Make sure the file imports this path.
     pub ensure_import: Option<String>,
     /// With `ensure_import`: in the files of these sites (`@binding`)
@@ -107,6 +109,9 @@ pub enum EditKind {
         target: String,
         before: String,
         after: String,
+    },
+    Delete {
+        target: String,
     },
     EnsureImport {
         path: String,
@@ -325,6 +330,7 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
             &e.insert_before,
             &e.insert_after,
             &e.wrap,
+            &e.delete,
             &e.ensure_import,
         ]
         .iter()
@@ -332,7 +338,7 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
         .count();
         if targets != 1 {
             bail!(
-                "{name}: edit #{}: set exactly one of replace, insert_before, insert_after, wrap, ensure_import",
+                "{name}: edit #{}: set exactly one of replace, insert_before, insert_after, wrap, delete, ensure_import",
                 i + 1
             );
         }
@@ -356,6 +362,10 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
                 target: target("wrap", t)?,
                 before: e.before.clone().unwrap_or_default(),
                 after: e.after.clone().unwrap_or_default(),
+            }
+        } else if let Some(t) = &e.delete {
+            EditKind::Delete {
+                target: target("delete", t)?,
             }
         } else {
             EditKind::EnsureImport {

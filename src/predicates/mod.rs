@@ -8,6 +8,7 @@ mod channel;
 mod fanin;
 mod scope;
 mod timer;
+mod waitgroup;
 
 use crate::package::PackageIndex;
 use tree_sitter::{Node, Tree};
@@ -152,6 +153,23 @@ const PREDICATES: &[Predicate] = &[
         site_vars: &["arg", "sep", "todo"],
         doc: "the `make` call is bound to a local results channel that goroutines started in the function send on, and the function can stop receiving before all have sent; binds the sends to guard, the capacity to give, the context to use and how to get it (F's parameter, a new parameter with its call sites, or a background context), and a blocking `return <-ch` to turn into a select",
         run: fanin::fan_in_producers,
+    },
+    Predicate {
+        name: "waitgroup-goroutine",
+        args: &["@go-statement"],
+        binds: &[
+            "wg",
+            "inner_wg",
+            "why",
+            "add_defer",
+            "body_start",
+            "done_calls",
+            "add_inside",
+            "go_stmt",
+        ],
+        site_vars: &[],
+        doc: "the `go` statement's goroutine is counted by `X.Add` on a sync.WaitGroup and can leave without `X.Done()` (or calls `X.Add(1)` itself); binds the WaitGroup as the Add wrote it (`wg`) and as the goroutine's body names it (`inner_wg`), where the body starts (maybe in another file), the non-deferred Done calls, and an Add to move before the `go` statement",
+        run: waitgroup::waitgroup_goroutine,
     },
     Predicate {
         name: "imports",

@@ -1,0 +1,585 @@
+//! The WaitGroup analysis behind `waitgroup-goroutine`: a `go` statement
+//! counted by `X.Add` on a sync.WaitGroup, and whether its goroutine calls
+//! `X.Done()` on every path. It finds the goroutine's body (a literal, a
+//! named function handed the WaitGroup, or a method using a field
+//! WaitGroup), the name the WaitGroup has there, the exits that skip Done,
+//! and an `X.Add(1)` written inside the goroutine instead of before it.
+
+use super::channel;
+use super::scope::{LocalDecl, local_decl};
+use super::{Arg, Ctx, Site, Value, Verdict};
+use crate::syntax::{self, text};
+use std::path::PathBuf;
+use tree_sitter::Node;
+
+/// The local name of the `sync` import, if the file has one.
+fn sync_name(ctx: &Ctx) -> Option<String> {
+    syntax::import_names(ctx.tree, ctx.src)
+        .into_iter()
+        .find(|(_, p)| p == "sync")
+        .map(|(n, _)| n)
+}
+
+/// `sync.WaitGroup` or `*sync.WaitGroup`, spelled with the file's name for
+/// the package.
+fn is_wg_type(ty: Node, sync: &str, src: &[u8]) -> bool {
+    let t = text(ty, src).trim_start_matches('*').trim();
+    t == format!("{sync}.WaitGroup")
+}
+
+/// `sync.WaitGroup{}`, `&sync.WaitGroup{}`, `new(sync.WaitGroup)`.
+fn is_wg_value(v: Node, sync: &str, src: &[u8]) -> bool {
+    let t: String = text(v, src).split_whitespace().collect();
+    let wg = format!("{sync}.WaitGroup");
+    t == format!("{wg}{{}}") || t == format!("&{wg}{{}}") || t == format!("new({wg})")
+}
+
+/// Whether the identifier `name`, used at `at`, is declared as a WaitGroup:
+/// a parameter, a `var`, a `:=`, or a package-level `var`.
+fn ident_is_wg(name: &str, at: Node, sync: &str, ctx: &Ctx) -> bool {
+    let src = ctx.src;
+    let mut func = syntax::enclosing_function(at);
+    while let Some(f) = func {
+        for field in ["receiver", "parameters"] {
+            if let Some(params) = f.child_by_field_name(field) {
+                let mut c = params.walk();
+                for d in params.named_children(&mut c) {
+                    let mut c2 = d.walk();
+                    if d.children_by_field_name("name", &mut c2)
+                        .any(|n| text(n, src) == name)
+                    {
+                        return d
+                            .child_by_field_name("type")
+                            .is_some_and(|t| is_wg_type(t, sync, src));
+                    }
+                }
+            }
+        }
+        let mut verdict = None;
+        if let Some(body) = f.child_by_field_name("body") {
+            syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+                if verdict.is_some() {
+                    return;
+                }
+                match n.kind() {
+                    "var_spec" => {
+                        let mut c = n.walk();
+                        if n.children_by_field_name("name", &mut c)
+                            .any(|m| text(m, src) == name)
+                        {
+                            let typed = n
+                                .child_by_field_name("type")
+                                .is_some_and(|t| is_wg_type(t, sync, src));
+                            let valued = n
+                                .child_by_field_name("value")
+                                .and_then(|v| v.named_child(0))
+                                .is_some_and(|v| is_wg_value(v, sync, src));
+                            verdict = Some(typed || valued);
+                        }
+                    }
+                    "short_var_declaration" => {
+                        let left = n.child_by_field_name("left");
+                        if left.is_some_and(|l| l.named_child_count() == 1 && text(l, src) == name)
+                        {
+                            verdict = Some(
+                                n.child_by_field_name("right")
+                                    .and_then(|r| r.named_child(0))
+                                    .is_some_and(|v| is_wg_value(v, sync, src)),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            });
+        }
+        if let Some(v) = verdict {
+            return v;
+        }
+        func = syntax::enclosing_function(f);
+    }
+    // A package-level `var wg sync.WaitGroup`.
+    let mut global = false;
+    syntax::visit(
+        ctx.tree.root_node(),
+        &|n| {
+            matches!(
+                n.kind(),
+                "source_file" | "var_declaration" | "var_spec_list"
+            )
+        },
+        &mut |n| {
+            if n.kind() == "var_spec" {
+                let mut c = n.walk();
+                if n.children_by_field_name("name", &mut c)
+                    .any(|m| text(m, src) == name)
+                {
+                    global |= n
+                        .child_by_field_name("type")
+                        .is_some_and(|t| is_wg_type(t, sync, src));
+                }
+            }
+        },
+    );
+    global
+}
+
+/// Whether `x.f` names a WaitGroup field: `x`'s declared type is a struct
+/// of this package with a field `f` of type (pointer to) sync.WaitGroup.
+fn field_is_wg(operand: Node, field: &str, sync: &str, ctx: &Ctx) -> bool {
+    let src = ctx.src;
+    let LocalDecl::Typed(ty) = local_decl(text(operand, src), operand, src) else {
+        return false;
+    };
+    ctx.package
+        .find((ctx.tree, ctx.src), "type_spec", &ty)
+        .iter()
+        .any(|d| {
+            let Some(st) = d
+                .node
+                .child_by_field_name("type")
+                .filter(|t| t.kind() == "struct_type")
+            else {
+                return false;
+            };
+            let mut hit = false;
+            syntax::visit(st, &|_| true, &mut |n| {
+                if n.kind() == "field_declaration" {
+                    let mut c = n.walk();
+                    let named = n
+                        .children_by_field_name("name", &mut c)
+                        .any(|m| text(m, d.src) == field);
+                    hit |= named
+                        && n.child_by_field_name("type")
+                            .is_some_and(|t| is_wg_type(t, sync, d.src));
+                }
+            });
+            hit
+        })
+}
+
+/// Whether `expr` (`wg` or `s.wg`) is a WaitGroup.
+fn is_wg(expr: Node, sync: &str, ctx: &Ctx) -> bool {
+    match expr.kind() {
+        "identifier" => ident_is_wg(text(expr, ctx.src), expr, sync, ctx),
+        "selector_expression" => {
+            let (Some(op), Some(f)) = (
+                expr.child_by_field_name("operand"),
+                expr.child_by_field_name("field"),
+            ) else {
+                return false;
+            };
+            op.kind() == "identifier" && field_is_wg(op, text(f, ctx.src), sync, ctx)
+        }
+        _ => false,
+    }
+}
+
+/// `X.Method(...)` as a statement: returns X.
+fn method_call<'t>(stmt: Node<'t>, method: &str, src: &[u8]) -> Option<Node<'t>> {
+    let call = match stmt.kind() {
+        "expression_statement" => stmt.named_child(0)?,
+        "call_expression" => stmt,
+        _ => return None,
+    };
+    if call.kind() != "call_expression" {
+        return None;
+    }
+    let f = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "selector_expression")?;
+    (f.child_by_field_name("field")
+        .is_some_and(|m| text(m, src) == method))
+    .then(|| f.child_by_field_name("operand"))?
+}
+
+fn squeeze(s: &str) -> String {
+    s.split_whitespace().collect()
+}
+
+/// The nearest `X.Add(...)` statement before `go`, in its block or an
+/// enclosing block of the same function.
+fn counting_add<'t>(go: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
+    let func = syntax::enclosing_function(go)?;
+    let mut cur = go;
+    while cur.id() != func.id() {
+        let mut sib = cur.prev_named_sibling();
+        while let Some(s) = sib {
+            if method_call(s, "Add", src).is_some() {
+                return Some(s);
+            }
+            sib = s.prev_named_sibling();
+        }
+        cur = cur.parent()?;
+    }
+    None
+}
+
+/// The first statement of a function's body.
+fn first_stmt(f: Node<'_>) -> Option<Node<'_>> {
+    let body = f.child_by_field_name("body")?;
+    let mut c = body.walk();
+    let first = body
+        .named_children(&mut c)
+        .find(|n| n.kind() != "comment")?;
+    if first.kind() == "statement_list" {
+        let mut c2 = first.walk();
+        return first
+            .named_children(&mut c2)
+            .find(|n| n.kind() != "comment");
+    }
+    Some(first)
+}
+
+/// The goroutine's function body and the WaitGroup's name in it.
+struct Body<'t> {
+    func: Node<'t>,
+    src: &'t [u8],
+    path: Option<PathBuf>,
+    name: String,
+}
+
+/// Finds what the `go` statement runs, and how X is called in there.
+fn goroutine_body<'p>(ctx: &'p Ctx, go: Node<'p>, x: &str) -> Result<Body<'p>, String> {
+    let src = ctx.src;
+    let call = go.named_child(0).ok_or("no call")?;
+    let f = call.child_by_field_name("function").ok_or("no callee")?;
+    let args = call.child_by_field_name("arguments");
+    let arg_index = || -> Option<usize> {
+        let a = args?;
+        let mut c = a.walk();
+        a.named_children(&mut c)
+            .filter(|n| n.kind() != "comment")
+            .position(|n| squeeze(text(n, src)) == x || squeeze(text(n, src)) == format!("&{x}"))
+    };
+    match f.kind() {
+        "func_literal" => {
+            // Handed in as a parameter, or captured.
+            let name = match arg_index() {
+                Some(i) => syntax::parameter_names(f, src)
+                    .get(i)
+                    .map(|(n, _)| n.clone())
+                    .ok_or("no parameter")?,
+                None => x.to_string(),
+            };
+            Ok(Body {
+                func: f,
+                src,
+                path: None,
+                name,
+            })
+        }
+        "identifier" => {
+            let i = arg_index()
+                .ok_or_else(|| format!("`{}` is not handed the WaitGroup", text(f, src)))?;
+            let decls = ctx
+                .package
+                .find((ctx.tree, ctx.src), "function_declaration", text(f, src));
+            let [d] = decls.as_slice() else {
+                return Err(format!(
+                    "`{}` is not one function declared in this package",
+                    text(f, src)
+                ));
+            };
+            let params = syntax::parameter_names(d.node, d.src);
+            let name = params
+                .get(i)
+                .map(|(n, _)| n.clone())
+                .ok_or("no parameter")?;
+            Ok(Body {
+                func: d.node,
+                src: d.src,
+                path: d.path.clone(),
+                name,
+            })
+        }
+        "selector_expression" => {
+            // `go s.loop()` with X = `s.wg`: the method's receiver + field.
+            let operand = f.child_by_field_name("operand").ok_or("no operand")?;
+            let method = text(f.child_by_field_name("field").ok_or("no method")?, src);
+            let (recv_var, field) = x
+                .split_once('.')
+                .ok_or("the WaitGroup is not a field of the receiver")?;
+            if text(operand, src) != recv_var {
+                return Err("the goroutine's receiver is not the WaitGroup's owner".to_string());
+            }
+            let LocalDecl::Typed(ty) = local_decl(recv_var, operand, src) else {
+                return Err(format!("the type of `{recv_var}` is not spelled out"));
+            };
+            let decls: Vec<_> = ctx
+                .package
+                .find((ctx.tree, ctx.src), "method_declaration", method)
+                .into_iter()
+                .filter(|d| {
+                    let recv = d.node.child_by_field_name("receiver");
+                    recv.is_some_and(|r| {
+                        let mut t = None;
+                        syntax::visit(r, &|_| true, &mut |n| {
+                            if n.kind() == "type_identifier" && t.is_none() {
+                                t = Some(text(n, d.src).to_string());
+                            }
+                        });
+                        t.as_deref() == Some(ty.as_str())
+                    })
+                })
+                .collect();
+            let [d] = decls.as_slice() else {
+                return Err(format!(
+                    "method `{method}` of `{ty}` is not declared once in this package"
+                ));
+            };
+            let recv_name = d
+                .node
+                .child_by_field_name("receiver")
+                .and_then(|r| r.named_child(0))
+                .and_then(|p| p.child_by_field_name("name"))
+                .map(|n| text(n, d.src).to_string())
+                .ok_or("the method's receiver has no name")?;
+            Ok(Body {
+                func: d.node,
+                src: d.src,
+                path: d.path.clone(),
+                name: format!("{recv_name}.{field}"),
+            })
+        }
+        _ => Err(format!("cannot see what `{}` runs", text(f, src))),
+    }
+}
+
+/// The exit statements of `func`'s body (not in nested literals): returns,
+/// `panic(...)` and `runtime.Goexit()`.
+fn exits<'t>(func: Node<'t>, src: &[u8]) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    if let Some(body) = func.child_by_field_name("body") {
+        syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+            let is_exit = n.kind() == "return_statement"
+                || (n.kind() == "expression_statement"
+                    && n.named_child(0).is_some_and(|c| {
+                        c.kind() == "call_expression"
+                            && c.child_by_field_name("function")
+                                .is_some_and(|f| matches!(text(f, src), "panic" | "runtime.Goexit"))
+                    }));
+            if is_exit {
+                out.push(n);
+            }
+        });
+    }
+    out
+}
+
+/// True when a Done statement runs before `exit` on its path: an earlier
+/// sibling of the exit or of one of its enclosing statements.
+fn covered(exit: Node, func: Node, dones: &[Node]) -> bool {
+    let mut cur = exit;
+    while let Some(parent) = cur.parent() {
+        if parent.id() == func.id() {
+            return false;
+        }
+        let mut sib = cur.prev_named_sibling();
+        while let Some(s) = sib {
+            if dones.iter().any(|d| d.id() == s.id()) {
+                return true;
+            }
+            sib = s.prev_named_sibling();
+        }
+        cur = parent;
+    }
+    false
+}
+
+pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
+    let go = args[0].node();
+    let src = ctx.src;
+    let Some(sync) = sync_name(ctx) else {
+        return Verdict::Skip;
+    };
+    let literal = go
+        .named_child(0)
+        .and_then(|c| c.child_by_field_name("function"))
+        .filter(|f| f.kind() == "func_literal");
+    // `X.Add(1)` as the literal's first statement: a race with Wait.
+    let add_inside = literal.and_then(first_stmt).filter(|s| {
+        method_call(*s, "Add", src).is_some_and(|x| is_wg(x, &sync, ctx))
+            && s.named_child(0)
+                .and_then(|c| c.child_by_field_name("arguments"))
+                .is_some_and(|a| text(a, src) == "(1)")
+    });
+    let (x_node, add) = match (add_inside, counting_add(go, src)) {
+        (Some(a), _) => (method_call(a, "Add", src).unwrap(), a),
+        (None, Some(a)) => (method_call(a, "Add", src).unwrap(), a),
+        (None, None) => return Verdict::Skip,
+    };
+    if !is_wg(x_node, &sync, ctx) {
+        return Verdict::Skip;
+    }
+    let x = squeeze(text(x_node, src));
+    let body = match goroutine_body(ctx, go, &x) {
+        Ok(b) => b,
+        Err(why) => {
+            // Only a goroutine that is plausibly the counted one is reported.
+            if add_inside.is_some() || literal.is_some() {
+                return Verdict::Skip;
+            }
+            let calls_with_wg = go
+                .named_child(0)
+                .is_some_and(|c| squeeze(text(c, src)).contains(&x));
+            if !calls_with_wg {
+                return Verdict::Skip;
+            }
+            return Verdict::Unproven(
+                format!("cannot see the goroutine's body: {why}"),
+                vec![
+                    ("wg", Value::Text(x)),
+                    ("why", Value::Text("may never call Done".into())),
+                ],
+            );
+        }
+    };
+    let name = squeeze(&body.name);
+    let bsrc = body.src;
+    let Some(fbody) = body.func.child_by_field_name("body") else {
+        return Verdict::Skip;
+    };
+
+    // How the goroutine uses the WaitGroup.
+    let mut deferred = false;
+    let mut dones: Vec<Node> = Vec::new();
+    let mut other_use = false;
+    let mut nested_done = false;
+    syntax::visit(fbody, &|_| true, &mut |n| {
+        if n.kind() == "defer_statement"
+            && squeeze(text(n, bsrc)).contains(&format!("{name}.Done()"))
+        {
+            deferred = true;
+        }
+        if let Some(op) =
+            method_call(n, "Done", bsrc).filter(|_| n.kind() == "expression_statement")
+            && squeeze(text(op, bsrc)) == name
+        {
+            let in_defer = syntax::ancestors_until(n, fbody)
+                .iter()
+                .any(|a| a.kind() == "defer_statement");
+            let in_literal = syntax::enclosing_function(n).map(|f| f.id()) != Some(body.func.id());
+            if in_literal && !in_defer {
+                nested_done = true;
+            } else if !in_defer {
+                dones.push(n);
+            }
+        }
+        // Handed on (`helper(wg)`, `&wg`): Done may happen out of sight.
+        if matches!(n.kind(), "identifier" | "selector_expression")
+            && squeeze(text(n, bsrc)) == name
+            && n.parent()
+                .is_some_and(|p| p.kind() == "argument_list" || p.kind() == "unary_expression")
+        {
+            other_use = true;
+        }
+    });
+    let add_removal = add_inside.map(|a| ("add_inside", Value::Span(a.start_byte(), a.end_byte())));
+    let add_race = || format!("`{x}.Add(1)` runs inside the goroutine, racing with `Wait`");
+    if deferred || other_use || nested_done {
+        // Done is handled (or out of sight); only a misplaced Add is fixed.
+        return match add_inside {
+            Some(a) => Verdict::Holds(vec![
+                ("wg", Value::Text(x.clone())),
+                ("inner_wg", Value::Text(name.clone())),
+                ("why", Value::Text(add_race())),
+                ("add_inside", Value::Span(a.start_byte(), a.end_byte())),
+                ("go_stmt", Value::Span(go.start_byte(), go.end_byte())),
+            ]),
+            None => Verdict::Skip,
+        };
+    }
+    let first = first_stmt(body.func)
+        .filter(|s| add_inside.is_none_or(|a| a.id() != s.id()))
+        .or_else(|| {
+            // The Add being moved out was the first statement: insert
+            // before the one after it.
+            add_inside.and_then(|a| a.next_named_sibling())
+        });
+    let mut bindings: Vec<(&'static str, Value)> = vec![
+        ("wg", Value::Text(x.clone())),
+        ("inner_wg", Value::Text(name.clone())),
+    ];
+    if let Some(r) = add_removal {
+        bindings.push(r);
+        bindings.push(("go_stmt", Value::Span(go.start_byte(), go.end_byte())));
+    }
+    let why;
+    if dones.is_empty() {
+        why = format!("the goroutine never calls `{name}.Done()`, so `Wait` blocks forever");
+    } else {
+        if dones.iter().any(|d| syntax::in_loop_within(*d, body.func)) {
+            return Verdict::Unproven(
+                format!(
+                    "`{name}.Done()` is called inside a loop of the goroutine; the tool cannot tell how often"
+                ),
+                bindings,
+            );
+        }
+        let uncovered = exits(body.func, bsrc)
+            .into_iter()
+            .any(|e| !covered(e, fbody, &dones));
+        let ends_done = {
+            let list = first.and_then(|f| f.parent());
+            list.is_some_and(|l| {
+                let mut c = l.walk();
+                l.named_children(&mut c)
+                    .any(|s| dones.iter().any(|d| d.id() == s.id()))
+            })
+        };
+        if !uncovered && ends_done {
+            return if add_inside.is_some() {
+                bindings.push(("why", Value::Text(add_race())));
+                Verdict::Holds(bindings)
+            } else {
+                Verdict::Skip
+            };
+        }
+        // Moving Done to a defer delays it past any work that follows it.
+        if let Some(d) = dones
+            .iter()
+            .find(|d| !channel::is_last_effective(**d, body.func, bsrc))
+        {
+            let (line, _) = syntax::line_col(bsrc, d.start_byte());
+            return Verdict::Unproven(
+                format!(
+                    "`{name}.Done()` on line {line} is followed by more work that `Wait` would then wait for; a defer would change that"
+                ),
+                bindings,
+            );
+        }
+        why = format!(
+            "the goroutine can leave without calling `{name}.Done()` (an early return or panic), so `Wait` blocks forever"
+        );
+    }
+    let Some(first) = first else {
+        return Verdict::Skip;
+    };
+    bindings.push(("why", Value::Text(why)));
+    bindings.push(("add_defer", Value::Text("true".into())));
+    bindings.push((
+        "body_start",
+        Value::Sites(vec![Site {
+            file: body.path.clone(),
+            start: first.start_byte(),
+            end: first.start_byte(),
+            vars: vec![],
+        }]),
+    ));
+    bindings.push((
+        "done_calls",
+        Value::Sites(
+            dones
+                .iter()
+                .map(|d| Site {
+                    file: body.path.clone(),
+                    start: d.start_byte(),
+                    end: d.end_byte(),
+                    vars: vec![],
+                })
+                .collect(),
+        ),
+    ));
+    let _ = add;
+    Verdict::Holds(bindings)
+}
