@@ -504,9 +504,8 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
         bindings.push(r);
         bindings.push(("go_stmt", Value::Span(go.start_byte(), go.end_byte())));
     }
-    let why;
-    if dones.is_empty() {
-        why = format!("the goroutine never calls `{name}.Done()`, so `Wait` blocks forever");
+    let why = if dones.is_empty() {
+        format!("the goroutine never calls `{name}.Done()`, so `Wait` blocks forever")
     } else {
         if dones.iter().any(|d| syntax::in_loop_within(*d, body.func)) {
             return Verdict::Unproven(
@@ -548,10 +547,10 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
                 bindings,
             );
         }
-        why = format!(
+        format!(
             "the goroutine can leave without calling `{name}.Done()` (an early return or panic), so `Wait` blocks forever"
-        );
-    }
+        )
+    };
     let Some(first) = first else {
         return Verdict::Skip;
     };
