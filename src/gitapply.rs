@@ -198,12 +198,16 @@ impl HeadTree {
 }
 
 impl Source for HeadTree {
-    fn find_up(&self, dir: &Path, name: &str) -> Option<Vec<u8>> {
+    fn find_up(&self, dir: &Path, name: &str) -> Option<(Vec<u8>, PathBuf)> {
         let mut cur = dir.to_path_buf();
         loop {
             let candidate = cur.join(name);
             if self.blobs.contains_key(&candidate) {
-                return self.read(&candidate).ok();
+                let below = dir
+                    .strip_prefix(&cur)
+                    .unwrap_or(Path::new(""))
+                    .to_path_buf();
+                return self.read(&candidate).ok().map(|b| (b, below));
             }
             if !cur.pop() {
                 return None;

@@ -28,6 +28,11 @@ pub struct FuncDecl<'p> {
 pub struct Module {
     /// False when no go.mod was found.
     pub found: bool,
+    /// The `module` line's path (`std` for Go's own tree).
+    pub path: Option<String>,
+    /// The package's import path (the module path, then the directory below
+    /// go.mod; for `std`, the directory alone).
+    pub import_path: Option<String>,
     /// The `go` line's (major, minor).
     pub go_version: Option<(u32, u32)>,
     /// `godebug asynctimerchan=N` in go.mod, or `//go:debug asynctimerchan=N`
@@ -63,7 +68,9 @@ pub fn parse_go_mod(text: &str) -> Module {
             }
             continue;
         }
-        if let Some(v) = line.strip_prefix("go ") {
+        if let Some(v) = line.strip_prefix("module ") {
+            m.path = Some(v.trim().trim_matches('"').to_string());
+        } else if let Some(v) = line.strip_prefix("go ") {
             let mut parts = v.trim().split(|c: char| !c.is_ascii_digit());
             let major = parts.next().and_then(|p| p.parse().ok());
             let minor = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
@@ -124,11 +131,19 @@ impl<'a> PackageIndex<'a> {
     pub fn module(&self) -> &Module {
         self.module.get_or_init(|| {
             let dir = self.path.parent().unwrap_or(Path::new(""));
-            let mut m = self
-                .source
-                .find_up(dir, "go.mod")
-                .map(|b| parse_go_mod(&String::from_utf8_lossy(&b)))
-                .unwrap_or_default();
+            let mut m = Module::default();
+            if let Some((bytes, below)) = self.source.find_up(dir, "go.mod") {
+                m = parse_go_mod(&String::from_utf8_lossy(&bytes));
+                let below = below.to_string_lossy().replace('\\', "/");
+                m.import_path = m
+                    .path
+                    .as_ref()
+                    .map(|p| match (p.as_str(), below.is_empty()) {
+                        (_, true) => p.clone(),
+                        ("std", false) => below.clone(),
+                        (_, false) => format!("{p}/{below}"),
+                    });
+            }
             if self.pkg_name == "main" {
                 let directive = go_debug_directive(self.src, "asynctimerchan").or_else(|| {
                     self.visible_siblings()
@@ -174,6 +189,11 @@ impl<'a> PackageIndex<'a> {
     /// uses of a name.
     pub fn others(&self) -> &[PkgFile] {
         self.siblings()
+    }
+
+    /// Whether the file being checked is a `_test.go` file.
+    pub fn is_test_file(&self) -> bool {
+        self.path.to_string_lossy().ends_with("_test.go")
     }
 
     /// Another file of the package, by path.

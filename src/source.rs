@@ -11,8 +11,9 @@ pub trait Source: Sync {
     /// The `.go` files directly in `dir` (a package's files), sorted.
     fn go_files_in(&self, dir: &Path) -> Vec<PathBuf>;
     /// The contents of the nearest file called `name` in `dir` or one of its
-    /// parents (how Go finds a file's go.mod).
-    fn find_up(&self, dir: &Path, name: &str) -> Option<Vec<u8>>;
+    /// parents (how Go finds a file's go.mod), and the path from that file's
+    /// directory down to `dir` (a package's path inside its module).
+    fn find_up(&self, dir: &Path, name: &str) -> Option<(Vec<u8>, PathBuf)>;
 }
 
 /// The file system as it is.
@@ -41,17 +42,22 @@ impl Source for WorkTree {
         out
     }
 
-    fn find_up(&self, dir: &Path, name: &str) -> Option<Vec<u8>> {
+    fn find_up(&self, dir: &Path, name: &str) -> Option<(Vec<u8>, PathBuf)> {
         let dir = if dir.as_os_str().is_empty() {
             Path::new(".")
         } else {
             dir
         };
-        let mut cur = dir.canonicalize().ok()?;
+        let start = dir.canonicalize().ok()?;
+        let mut cur = start.clone();
         loop {
             let candidate = cur.join(name);
             if candidate.is_file() {
-                return std::fs::read(candidate).ok();
+                let below = start
+                    .strip_prefix(&cur)
+                    .unwrap_or(Path::new(""))
+                    .to_path_buf();
+                return std::fs::read(candidate).ok().map(|b| (b, below));
             }
             if !cur.pop() {
                 return None;

@@ -218,7 +218,7 @@ fn is_inert(stmt: Node, src: &[u8]) -> bool {
 /// True when nothing effective runs after `send` in `func`.
 pub(super) fn is_last_effective(send: Node, func: Node, src: &[u8]) -> bool {
     let mut cur = send;
-    loop {
+    'up: loop {
         let Some(parent) = cur.parent() else {
             return false;
         };
@@ -229,6 +229,30 @@ pub(super) fn is_last_effective(send: Node, func: Node, src: &[u8]) -> bool {
             "statement_list" | "block" => {
                 let mut sib = cur.next_named_sibling();
                 while let Some(s) = sib {
+                    // A plain `break` jumps past its loop, switch or select:
+                    // what matters is what follows that statement.
+                    if s.kind() == "break_statement" && s.named_child_count() == 0 {
+                        let mut target = s.parent();
+                        while let Some(t) = target {
+                            if matches!(
+                                t.kind(),
+                                "for_statement"
+                                    | "expression_switch_statement"
+                                    | "type_switch_statement"
+                                    | "select_statement"
+                            ) {
+                                break;
+                            }
+                            target = t.parent();
+                        }
+                        match target {
+                            Some(t) if syntax::contains(func, t) && t.id() != func.id() => {
+                                cur = t;
+                                continue 'up;
+                            }
+                            _ => return false,
+                        }
+                    }
                     if !is_inert(s, src) {
                         return false;
                     }

@@ -6,7 +6,7 @@
 //! every call site of the package, or a background context), and the
 //! rewrite of a blocking `return <-ch` into a select on the context.
 
-use super::channel::{self, Sender, Use};
+use super::channel::{self, Use};
 use super::scope::references;
 use super::{Arg, Ctx, Site, Value, Verdict};
 use crate::syntax::{self, text};
@@ -105,11 +105,145 @@ fn is_countdown(exit: Node, scope: Node, src: &[u8]) -> bool {
     stepped
 }
 
-/// Exits in `scope` that leave loop `lp` (or the function): `return`,
-/// `panic`, `goto`, and breaks that end `lp`, not counting nested function
-/// literals, exits `skip` says to ignore, or countdowns.
-fn can_leave(scope: Node, lp: Node, src: &[u8], skip: &dyn Fn(Node) -> bool) -> bool {
-    let mut leaves = false;
+/// The standard-library packages `context` imports (`go list -deps
+/// context`, Go 1.26): they cannot import it back.
+const CONTEXT_DEPS: &[&str] = &[
+    "cmp",
+    "context",
+    "errors",
+    "internal/abi",
+    "internal/asan",
+    "internal/bisect",
+    "internal/bytealg",
+    "internal/byteorder",
+    "internal/chacha8rand",
+    "internal/coverage/rtcov",
+    "internal/cpu",
+    "internal/goarch",
+    "internal/godebug",
+    "internal/godebugs",
+    "internal/goexperiment",
+    "internal/goos",
+    "internal/msan",
+    "internal/oserror",
+    "internal/profilerecord",
+    "internal/race",
+    "internal/reflectlite",
+    "internal/runtime/atomic",
+    "internal/runtime/cgroup",
+    "internal/runtime/exithook",
+    "internal/runtime/gc",
+    "internal/runtime/gc/scan",
+    "internal/runtime/maps",
+    "internal/runtime/math",
+    "internal/runtime/pprof/label",
+    "internal/runtime/sys",
+    "internal/runtime/syscall/linux",
+    "internal/strconv",
+    "internal/stringslite",
+    "internal/sync",
+    "internal/synctest",
+    "internal/trace/tracev2",
+    "internal/unsafeheader",
+    "iter",
+    "math/bits",
+    "runtime",
+    "slices",
+    "sync",
+    "sync/atomic",
+    "syscall",
+    "time",
+    "unsafe",
+];
+
+/// How many values producers can send in one run of F.
+#[derive(Debug, PartialEq)]
+enum Sends {
+    Known(usize),
+    /// One per element of `x`, the slice, array or map the producers'
+    /// loop ranges over.
+    PerLen(String),
+    Unbounded,
+}
+
+/// The channel's buffer.
+#[derive(Debug, PartialEq)]
+enum Cap {
+    Known(usize),
+    Len(String),
+    Other,
+}
+
+fn squeeze(s: &str) -> String {
+    s.split_whitespace().collect()
+}
+
+/// Nothing but blanks around `n` on its lines.
+fn alone_on_line(n: Node, src: &[u8]) -> bool {
+    let start = src[..n.start_byte()]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = src[n.end_byte()..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(src.len(), |i| n.end_byte() + i);
+    src[start..n.start_byte()]
+        .iter()
+        .all(|b| b.is_ascii_whitespace())
+        && src[n.end_byte()..end]
+            .iter()
+            .all(|b| b.is_ascii_whitespace())
+}
+
+fn first_go(producers: &[Producer]) -> usize {
+    producers
+        .iter()
+        .map(|p| p.go.start_byte())
+        .min()
+        .unwrap_or(0)
+}
+
+/// Receives that always run when F gets to them: not inside a condition,
+/// loop, select or switch. Counts those starting before `before`.
+fn plain_receives(recvs: &[Node], func: Node, before: usize) -> usize {
+    recvs
+        .iter()
+        .filter(|r| r.start_byte() < before && is_plain(**r, func))
+        .count()
+}
+
+fn is_plain(recv: Node, func: Node) -> bool {
+    let path = syntax::ancestors_until(recv, func);
+    path.iter().enumerate().all(|(i, a)| {
+        // An `if` initializer or condition always runs; its branches may not.
+        let below = if i == 0 { recv } else { path[i - 1] };
+        if a.kind() == "if_statement" {
+            return a.child_by_field_name("initializer") == Some(below)
+                || a.child_by_field_name("condition") == Some(below);
+        }
+        !matches!(
+            a.kind(),
+            "for_statement"
+                | "communication_case"
+                | "select_statement"
+                | "expression_switch_statement"
+                | "type_switch_statement"
+                | "func_literal"
+        )
+    })
+}
+
+/// The exits in `scope` that leave loop `lp` (or F): returns, gotos,
+/// panics, breaks that end `lp`; not in nested function literals, not
+/// countdowns (`n--; if n == 0 { return }`), not `skip`ped.
+fn loop_exits<'t>(
+    scope: Node<'t>,
+    lp: Node<'t>,
+    src: &[u8],
+    skip: &dyn Fn(Node) -> bool,
+) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
     syntax::visit(scope, &|n| n.kind() != "func_literal", &mut |n| {
         let exits = match n.kind() {
             "return_statement" | "goto_statement" => true,
@@ -119,56 +253,164 @@ fn can_leave(scope: Node, lp: Node, src: &[u8], skip: &dyn Fn(Node) -> bool) -> 
                 .is_some_and(|f| text(f, src) == "panic"),
             _ => false,
         };
-        leaves |= exits && !skip(n) && !is_countdown(n, scope, src);
+        if exits && !skip(n) && !is_countdown(n, scope, src) {
+            out.push(n);
+        }
     });
-    leaves
+    out
 }
 
-/// Why F may stop taking results from one receive, if it may. `several`
-/// says more than one send can come: then leaving right after a receive
-/// abandons the rest; with one send it is the normal end.
-fn early_stop(recv: Node, func: Node, several: bool, src: &[u8]) -> Option<&'static str> {
-    let path = syntax::ancestors_until(recv, func);
-    let lp = path.iter().find(|n| n.kind() == "for_statement").copied();
-    let own_case = path
-        .iter()
-        .find(|n| n.kind() == "communication_case")
-        .filter(|c| {
-            c.child_by_field_name("communication")
-                .is_some_and(|m| syntax::contains(m, recv))
-        })
-        .copied();
-    // Exits that run only after this receive took a value.
-    let after_receive = |n: Node| {
-        !several
-            && (own_case.is_some_and(|c| syntax::contains(c, n))
-                || n.start_byte() > recv.end_byte())
-    };
-    if let Some(case) = own_case {
-        let select = case.parent()?;
-        let mut c = select.walk();
-        let others: Vec<Node> = select
-            .named_children(&mut c)
-            .filter(|k| {
-                matches!(k.kind(), "communication_case" | "default_case") && k.id() != case.id()
+/// Every way F can stop receiving early, with how many values it has
+/// surely taken by then. An empty list means F never stops early.
+fn stop_paths(
+    recvs: &[Node],
+    ranges: &[Node],
+    func: Node,
+    first_go: usize,
+    made_at: usize,
+    ok_names: &[String],
+    src: &[u8],
+) -> Vec<(&'static str, usize)> {
+    let mut out = Vec::new();
+    // `if !ok { return }` after `v, ok := <-ch`: the channel was closed.
+    let closed_exit = |n: Node| {
+        syntax::ancestors_until(n, func)
+            .iter()
+            .filter(|a| a.kind() == "if_statement")
+            .filter_map(|i| i.child_by_field_name("condition"))
+            .any(|c| {
+                let t = squeeze(text(c, src));
+                ok_names
+                    .iter()
+                    .any(|ok| t == format!("!{ok}") || t == format!("{ok}==false"))
             })
-            .collect();
-        let other_leaves = match lp {
-            None => !others.is_empty(),
-            Some(l) => others.iter().any(|o| can_leave(*o, l, src, &|_| false)),
-        };
-        if other_leaves {
-            return Some("it can take another select case and stop receiving");
+    };
+    for &recv in recvs {
+        let path = syntax::ancestors_until(recv, func);
+        let lp = path.iter().find(|n| n.kind() == "for_statement").copied();
+        let own_case = path
+            .iter()
+            .find(|n| n.kind() == "communication_case")
+            .filter(|c| {
+                c.child_by_field_name("communication")
+                    .is_some_and(|m| syntax::contains(m, recv))
+            })
+            .copied();
+        let mut other_cases: Vec<Node> = Vec::new();
+        if let Some(case) = own_case
+            && let Some(select) = case.parent()
+        {
+            let mut c = select.walk();
+            other_cases = select
+                .named_children(&mut c)
+                .filter(|k| {
+                    matches!(k.kind(), "communication_case" | "default_case") && k.id() != case.id()
+                })
+                .collect();
+            let before = plain_receives(recvs, func, select.start_byte());
+            for o in &other_cases {
+                // A timeout branch that drains the channel takes a value too.
+                let drained = recvs.iter().filter(|r| syntax::contains(*o, **r)).count();
+                let taken = match lp {
+                    Some(l) if loop_exits(*o, l, src, &closed_exit).is_empty() => continue,
+                    Some(_) => before + drained,
+                    None => {
+                        let returns = !loop_exits(*o, func, src, &|_| false).is_empty();
+                        let after = if returns {
+                            0
+                        } else {
+                            recvs
+                                .iter()
+                                .filter(|r| {
+                                    r.start_byte() > select.end_byte() && is_plain(**r, func)
+                                })
+                                .count()
+                        };
+                        before + drained + after
+                    }
+                };
+                out.push(("it can take another select case and stop receiving", taken));
+            }
+        }
+        if let Some(l) = lp {
+            let body = l.child_by_field_name("body").unwrap_or(l);
+            let before = plain_receives(recvs, func, l.start_byte());
+            let in_other_case = |n: Node| other_cases.iter().any(|o| syntax::contains(*o, n));
+            // When each pass makes its own channel, leaving before the
+            // producers start strands none of them.
+            let fresh_per_pass = l.start_byte() < made_at && made_at < l.end_byte();
+            let before_producers = |n: Node| fresh_per_pass && n.start_byte() < first_go;
+            for e in loop_exits(body, l, src, &|n| {
+                closed_exit(n) || in_other_case(n) || before_producers(n)
+            }) {
+                let after_receive = own_case.is_some_and(|c| syntax::contains(c, e))
+                    || e.start_byte() > recv.end_byte();
+                out.push((
+                    "its receive loop can return early",
+                    before + usize::from(after_receive),
+                ));
+            }
         }
     }
-    match lp {
-        Some(l) if can_leave(l.child_by_field_name("body")?, l, src, &after_receive) => {
-            Some("its receive loop can return early")
+    for &l in ranges {
+        let body = l.child_by_field_name("body").unwrap_or(l);
+        if !loop_exits(body, l, src, &|_| false).is_empty() {
+            out.push((
+                "its range over the results can return early",
+                plain_receives(recvs, func, l.start_byte()) + 1,
+            ));
         }
-        Some(_) => None,
-        None if several => Some("it takes the first result and stops receiving"),
-        None => None,
     }
+    // Returns between the first `go` and the last plain receive.
+    let last_plain = recvs
+        .iter()
+        .filter(|r| is_plain(**r, func))
+        .map(|r| r.start_byte())
+        .max();
+    if let (Some(last), Some(body)) = (last_plain, func.child_by_field_name("body")) {
+        for e in loop_exits(body, func, src, &|_| false) {
+            let inside_receiving = syntax::ancestors_until(e, func).iter().any(|a| {
+                matches!(a.kind(), "for_statement" | "select_statement")
+                    && recvs.iter().any(|r| syntax::contains(*a, *r))
+            });
+            let receives_itself = recvs.iter().any(|r| syntax::contains(e, *r));
+            if e.start_byte() > first_go
+                && e.start_byte() < last
+                && !inside_receiving
+                && !receives_itself
+            {
+                out.push((
+                    "it can return before it receives",
+                    plain_receives(recvs, func, e.start_byte()),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The most sends one run of `func` makes: each send statement (a guarded
+/// send counts as its select) runs once unless it is in a loop; a send that
+/// ends the function runs at most once overall. None: unbounded.
+fn count_sends(sends: &[Node], func: Node, src: &[u8]) -> Option<usize> {
+    let stmts: Vec<Node> = sends
+        .iter()
+        .map(|s| match s.parent() {
+            Some(c) if c.kind() == "communication_case" => c.parent().unwrap_or(*s),
+            _ => *s,
+        })
+        .collect();
+    let terminal = |s: &Node| channel::is_last_effective(*s, func, src);
+    if stmts.iter().all(terminal) {
+        return Some(usize::from(!stmts.is_empty()));
+    }
+    if stmts
+        .iter()
+        .any(|s| syntax::in_loop_within(*s, func) && !terminal(s))
+    {
+        return None;
+    }
+    Some(stmts.len())
 }
 
 /// True when at most one of the `go` statements can run: each pair sits in
@@ -251,11 +493,10 @@ fn literal_count(lp: Node, src: &[u8]) -> Option<usize> {
                 && update
                     .named_child(0)
                     .is_some_and(|u| text(u, src) == text(var, src));
-            if text(start, src) != "0"
-                || text(l, src) != text(var, src)
-                || op.kind() != "<"
-                || !steps_up
-            {
+            let zero = squeeze(text(start, src));
+            let zero = zero == "0"
+                || (zero.ends_with("(0)") && zero.starts_with(|c: char| c.is_ascii_alphabetic()));
+            if !zero || text(l, src) != text(var, src) || op.kind() != "<" || !steps_up {
                 return None;
             }
             (r.kind() == "int_literal")
@@ -263,45 +504,6 @@ fn literal_count(lp: Node, src: &[u8]) -> Option<usize> {
                 .flatten()
         }
     }
-}
-
-/// True when F takes at least `n` results unconditionally, with no way out
-/// between the first `go` statement and the last of those receives.
-fn drains(recvs: &[Node], n: usize, first_go: usize, func: Node, src: &[u8]) -> bool {
-    let plain: Vec<Node> = recvs
-        .iter()
-        .copied()
-        .filter(|r| {
-            syntax::ancestors_until(*r, func).iter().all(|a| {
-                !matches!(
-                    a.kind(),
-                    "if_statement"
-                        | "for_statement"
-                        | "communication_case"
-                        | "select_statement"
-                        | "expression_switch_statement"
-                        | "type_switch_statement"
-                        | "func_literal"
-                )
-            })
-        })
-        .collect();
-    if plain.len() < n {
-        return false;
-    }
-    let last = plain.iter().map(|r| r.start_byte()).max().unwrap_or(0);
-    let Some(body) = func.child_by_field_name("body") else {
-        return false;
-    };
-    let mut exits = false;
-    syntax::visit(body, &|k| k.kind() != "func_literal", &mut |k| {
-        let exit = matches!(k.kind(), "return_statement" | "goto_statement")
-            || (k.kind() == "call_expression"
-                && k.child_by_field_name("function")
-                    .is_some_and(|f| text(f, src) == "panic"));
-        exits |= exit && k.start_byte() > first_go && k.start_byte() < last;
-    });
-    !exits
 }
 
 /// The range target of the innermost loop around every `go` statement,
@@ -609,6 +811,65 @@ fn call_sites(ctx: &Ctx, func: Node, new_ctx: &str) -> Result<Vec<Site>, String>
     Ok(sites)
 }
 
+/// A `//go:wasmexport`, `//export` or `//go:linkname` comment right above
+/// F: its signature is fixed from outside.
+fn has_export_directive(func: Node, src: &[u8]) -> bool {
+    let mut prev = func.prev_sibling();
+    while let Some(p) = prev.filter(|p| p.kind() == "comment") {
+        let t = text(p, src);
+        if t.starts_with("//go:wasmexport")
+            || t.starts_with("//export ")
+            || t.starts_with("//go:linkname")
+        {
+            return true;
+        }
+        prev = p.prev_sibling();
+    }
+    false
+}
+
+/// Whether a file of the package declares `context` at package level.
+fn declares_context(ctx: &Ctx) -> bool {
+    let trees = std::iter::once((ctx.tree, ctx.src)).chain(
+        ctx.package
+            .others()
+            .iter()
+            .map(|f| (&f.tree, f.src.as_slice())),
+    );
+    for (tree, src) in trees {
+        let mut found = false;
+        syntax::visit(
+            tree.root_node(),
+            &|n| {
+                matches!(
+                    n.kind(),
+                    "source_file"
+                        | "type_declaration"
+                        | "var_declaration"
+                        | "const_declaration"
+                        | "var_spec_list"
+                        | "const_spec_list"
+                )
+            },
+            &mut |n| {
+                if matches!(
+                    n.kind(),
+                    "type_spec" | "type_alias" | "var_spec" | "const_spec" | "function_declaration"
+                ) {
+                    let mut c = n.walk();
+                    found |= n
+                        .children_by_field_name("name", &mut c)
+                        .any(|m| text(m, src) == "context");
+                }
+            },
+        );
+        if found {
+            return true;
+        }
+    }
+    false
+}
+
 /// The zero value of a result type, as Go source.
 fn zero_value(ty: Node, ctx: &Ctx) -> String {
     let src = ctx.src;
@@ -778,48 +1039,50 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         return Verdict::Skip;
     }
     let in_loop = producers.iter().any(|p| syntax::in_loop_within(p.go, func));
-    // At most one send per producer run (every send ends its goroutine).
-    let single_send = |p: &Producer| -> Sender {
+    // Sends one producer can make in a run: None when unbounded.
+    let per_producer = |p: &Producer| -> Option<usize> {
         match (&p.literal, p.handed) {
-            (Some((lit, _)), _) => {
-                // A send guarded by a select counts as its select statement.
-                let once = p.sends.iter().all(|s| {
-                    let stmt = match s.parent() {
-                        Some(c) if c.kind() == "communication_case" => c.parent().unwrap_or(*s),
-                        _ => *s,
-                    };
-                    !syntax::in_loop_within(stmt, *lit)
-                        && channel::is_last_effective(stmt, *lit, src)
-                });
-                if once && !p.closes {
-                    Sender::Ok
-                } else {
-                    Sender::Skip
-                }
-            }
-            (None, Some(i)) => match channel::callee_params(ctx, p.go, i) {
-                Ok(decls) => decls
+            (Some((lit, _)), _) => count_sends(&p.sends, *lit, src),
+            (None, Some(i)) => {
+                let decls = channel::callee_params(ctx, p.go, i).ok()?;
+                let counted: Vec<Option<usize>> = decls
                     .into_iter()
-                    .map(|(d, dsrc, param)| channel::sender(d, &param, dsrc))
-                    .find(|v| !matches!(v, Sender::Ok))
-                    .unwrap_or(Sender::Ok),
-                Err(s) => s,
-            },
-            (None, None) => Sender::Skip,
+                    .map(|(d, dsrc, param)| {
+                        let mut sends = Vec::new();
+                        for r in references(d, &param, dsrc, &[]) {
+                            match channel::classify(r) {
+                                Use::Send(s)
+                                    if syntax::enclosing_function(s).map(|f| f.id())
+                                        == Some(d.id()) =>
+                                {
+                                    sends.push(s)
+                                }
+                                _ => return None,
+                            }
+                        }
+                        count_sends(&sends, d, dsrc)
+                    })
+                    .collect();
+                counted.into_iter().try_fold(0, |m, c| c.map(|c| m.max(c)))
+            }
+            (None, None) => None,
         }
     };
-    let all_single = producers
-        .iter()
-        .all(|p| matches!(single_send(p), Sender::Ok));
+    // A producer the tool cannot see is no evidence either way.
+    let unseen = producers.iter().any(|p| {
+        p.handed
+            .is_some_and(|i| channel::callee_params(ctx, p.go, i).is_err())
+    });
+    if unseen {
+        return Verdict::Skip;
+    }
+    let counts: Vec<Option<usize>> = producers.iter().map(per_producer).collect();
+    let all_single = counts.iter().all(|c| *c == Some(1));
     let one_runs = producers.len() == 1 || exclusive(&producers, func);
-    let several = in_loop || !one_runs || !all_single;
-    let first_go = producers
-        .iter()
-        .map(|p| p.go.start_byte())
-        .min()
-        .unwrap_or(0);
-    // How many producers run: literal loop bounds count.
-    let started: Option<usize> = if in_loop {
+    let range_target = shared_range(&producers, func).filter(|x| has_length(*x, func, src));
+    let sent = if counts.iter().any(Option::is_none) {
+        Sends::Unbounded
+    } else if in_loop {
         let loops: Vec<Node> = producers
             .iter()
             .filter_map(|p| syntax::enclosing_loop(p.go, func))
@@ -828,78 +1091,130 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         let nested = loops
             .first()
             .is_some_and(|l| syntax::in_loop_within(*l, func));
-        (same && !nested)
-            .then(|| literal_count(loops[0], src))
-            .flatten()
-            .map(|n| n * producers.len())
+        let per_pass: usize = counts.iter().flatten().sum();
+        match (
+            same && !nested,
+            loops.first().and_then(|l| literal_count(*l, src)),
+            range_target,
+        ) {
+            (true, Some(n), _) => Sends::Known(n * per_pass),
+            (true, None, Some(x)) if per_pass == 1 => Sends::PerLen(text(x, src).to_string()),
+            _ => Sends::Unbounded,
+        }
     } else if one_runs {
-        Some(1)
+        Sends::Known(counts.iter().flatten().copied().max().unwrap_or(0))
     } else {
-        Some(producers.len())
+        Sends::Known(counts.iter().flatten().sum())
     };
-    if let Some(wanted) = started
-        && all_single
-        && ranges.is_empty()
-        && drains(&recvs, wanted, first_go, func, src)
-    {
+    // The buffer the channel has.
+    let cap_arg: Option<Node> = make.child_by_field_name("arguments").and_then(|a| {
+        let mut c = a.walk();
+        a.named_children(&mut c)
+            .filter(|n| n.kind() != "comment")
+            .nth(1)
+    });
+    let buffer = match cap_arg {
+        None => Cap::Known(0),
+        Some(n) if n.kind() == "int_literal" => text(n, src).parse().map_or(Cap::Other, Cap::Known),
+        Some(n) => {
+            let t = squeeze(text(n, src));
+            match t.strip_prefix("len(").and_then(|r| r.strip_suffix(')')) {
+                Some(x) => Cap::Len(x.to_string()),
+                None => Cap::Other,
+            }
+        }
+    };
+    // A buffer this rule cannot size up, or a deliberately buffered channel
+    // fed by a producer whose sends cannot be counted: nothing to prove.
+    if buffer == Cap::Other || (sent == Sends::Unbounded && buffer != Cap::Known(0)) {
         return Verdict::Skip;
     }
-
-    // Can F stop taking results before every producer has sent?
-    let mut why = None;
-    for r in &recvs {
-        why = why.or(early_stop(*r, func, several, src));
+    // `v, ok := <-ch`: exits under `if !ok` only run once the channel is closed.
+    let ok_names: Vec<String> = recvs
+        .iter()
+        .filter_map(|r| r.parent().filter(|p| p.kind() == "receive_statement"))
+        .filter_map(|p| p.child_by_field_name("left"))
+        .filter(|l| l.named_child_count() == 2)
+        .filter_map(|l| l.named_child(1))
+        .map(|n| text(n, src).to_string())
+        .collect();
+    let paths = stop_paths(
+        &recvs,
+        &ranges,
+        func,
+        first_go(&producers),
+        make.start_byte(),
+        &ok_names,
+        src,
+    );
+    let plain_total = plain_receives(&recvs, func, usize::MAX);
+    // A range over the channel with no way out takes everything until the
+    // producers close it.
+    let ranges_to_close = ranges.iter().any(|l| {
+        loop_exits(
+            l.child_by_field_name("body").unwrap_or(*l),
+            *l,
+            src,
+            &|_| false,
+        )
+        .is_empty()
+    });
+    let drains_all = ranges_to_close
+        || (paths.is_empty()
+            && recvs
+                .iter()
+                .any(|r| syntax::enclosing_loop(*r, func).is_some()));
+    if drains_all {
+        return Verdict::Skip;
     }
-    for l in &ranges {
-        if l.child_by_field_name("body")
-            .is_some_and(|b| can_leave(b, *l, src, &|_| false))
-        {
-            why = why.or(Some("its range over the results can return early"));
-        }
+    // Is some path left with more sends than it takes or buffers?
+    let leaks_with = |taken: usize| match (&sent, &buffer) {
+        (Sends::Known(s), Cap::Known(c)) => *s > taken + c,
+        (Sends::PerLen(x), Cap::Len(y)) => x != y,
+        (Sends::PerLen(_), Cap::Known(_)) | (Sends::Unbounded, _) => true,
+        (Sends::Known(_), _) | (Sends::PerLen(_), Cap::Other) => false,
+    };
+    let mut why: Option<String> = paths
+        .iter()
+        .filter(|(_, taken)| leaks_with(*taken))
+        .map(|(reason, _)| reason.to_string())
+        .next();
+    if why.is_none() && paths.is_empty() && leaks_with(plain_total) {
+        why = Some("it takes fewer results than its producers send".to_string());
     }
-    // Seed 003: one producer, one send, and `return <-ch, ...` with no way
-    // to give up.
-    let blocking = match (recvs.as_slice(), ranges.is_empty(), why) {
-        ([r], true, None) if !several && syntax::enclosing_loop(*r, func).is_none() => r
+    // Seed 003: one named producer, one send, and `return <-ch, ...` in a
+    // function that has no way to give up while a caller may walk away.
+    let blocking = match (recvs.as_slice(), &why) {
+        ([r], None) if sent == Sends::Known(1) && ranges.is_empty() && paths.is_empty() => r
             .parent()
             .filter(|l| l.kind() == "expression_list")
             .and_then(|l| l.parent())
-            .filter(|s| s.kind() == "return_statement"),
+            .filter(|s| s.kind() == "return_statement")
+            .filter(|_| producers[0].handed.is_some() && !ctx.package.is_test_file()),
         _ => None,
     };
     let why = match (why, blocking) {
-        (Some(w), _) => w.to_string(),
+        (Some(w), _) => w,
         (None, Some(_)) => "it waits with no way to give up, so a caller that times out leaves the producer blocked".to_string(),
         (None, None) => return Verdict::Skip,
     };
+    let unproven = |reason: String| {
+        Verdict::Unproven(
+            reason,
+            vec![
+                ("chan", Value::Text(name.clone())),
+                ("why", Value::Text(why.clone())),
+                ("mode_note", Value::Text(String::new())),
+            ],
+        )
+    };
 
-    // Capacity: what there is, and what to give.
-    let mut c = make.child_by_field_name("arguments").map(|a| a.walk());
-    let cap_arg: Option<Node> = match (&mut c, make.child_by_field_name("arguments")) {
-        (Some(c), Some(a)) => a.named_children(c).filter(|n| n.kind() != "comment").nth(1),
+    // The capacity to give: one slot per send, when the count is known.
+    let unbuffered = buffer == Cap::Known(0);
+    let capacity = match (&sent, unbuffered) {
+        (Sends::PerLen(x), true) => Some(format!("len({x})")),
+        (Sends::Known(n), true) if *n > 0 && all_single => Some(n.to_string()),
         _ => None,
-    };
-    let unbuffered = cap_arg.is_none_or(|n| n.kind() == "int_literal" && text(n, src) == "0");
-    let range_target = shared_range(&producers, func).filter(|x| has_length(*x, func, src));
-    let covering = match (range_target, in_loop) {
-        (Some(x), _) => Some(format!("len({})", text(x, src))),
-        (None, false) => Some(producers.len().to_string()),
-        (None, true) => None,
-    };
-    if let (Some(have), Some(want)) = (cap_arg, &covering)
-        && all_single
-        && (text(have, src) == want
-            || (!in_loop
-                && text(have, src)
-                    .parse::<usize>()
-                    .is_ok_and(|n| n >= producers.len())))
-    {
-        return Verdict::Skip;
-    }
-    let capacity = if unbuffered && all_single {
-        covering
-    } else {
-        None
     };
     // Named producers cannot be guarded here: the buffer must cover them.
     if let Some(p) = producers.iter().find(|p| p.literal.is_none())
@@ -909,53 +1224,85 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             p.go.named_child(0)
                 .and_then(|c| c.child_by_field_name("function"));
         let shown = callee.map(|f| text(f, src)).unwrap_or("the producer");
-        return Verdict::Unproven(
-            format!(
-                "`{shown}` is a named producer whose sends cannot be guarded here, and the channel cannot be buffered to cover every send"
-            ),
-            vec![
-                ("chan", Value::Text(name)),
-                ("why", Value::Text(why)),
-                ("mode_note", Value::Text(String::new())),
-            ],
-        );
+        return unproven(format!(
+            "`{shown}` is a named producer whose sends cannot be guarded here, and no buffer size covering every send is known"
+        ));
     }
-    let sends: Vec<Site> = producers
+    let sends: Vec<Node> = producers
         .iter()
-        .flat_map(|p| p.sends.iter())
+        .flat_map(|p| p.sends.iter().copied())
         .filter(|s| s.parent().is_none_or(|p| p.kind() != "communication_case"))
-        .map(|s| Site::here(s.start_byte(), s.end_byte()))
         .collect();
     // Producers that already give up on a done or ctx channel need nothing.
     if sends.is_empty() && producers.iter().all(|p| p.literal.is_some()) {
         return Verdict::Skip;
     }
+    // A send in the arm of a select that already watches a Done channel is
+    // how that producer reports cancellation: guarding it would drop it.
+    let in_done_arm = |s: &Node| {
+        syntax::ancestors_until(*s, func).iter().any(|a| {
+            a.kind() == "communication_case"
+                && a.child_by_field_name("communication")
+                    .is_some_and(|c| squeeze(text(c, src)).ends_with(".Done()"))
+        })
+    };
+    if sends.iter().any(in_done_arm) {
+        return Verdict::Skip;
+    }
+    // A send sharing its line (`go func() { ch <- f() }()`) would need the
+    // goroutine reformatted around the guard.
+    if let Some(s) = sends.iter().find(|s| !alone_on_line(**s, src)) {
+        let (line, _) = syntax::line_col(src, s.start_byte());
+        return unproven(format!(
+            "the send on line {line} shares its line with other code; put the goroutine's body on its own lines, then run again"
+        ));
+    }
+    let sends: Vec<Site> = sends
+        .iter()
+        .map(|s| Site::here(s.start_byte(), s.end_byte()))
+        .collect();
+    let first_go = first_go(&producers);
 
     // Where the context comes from.
     let ctxpkg = context_name(ctx.tree, src).unwrap_or_else(|| "context".to_string());
     let new_ctx = syntax::fresh_name("ctx", func, src, &Default::default());
-    let mode = match ctx_param(func, &ctxpkg, src) {
-        Some(p) => match existing_child(func, first_go, &ctxpkg, src) {
-            Some(c) => CtxMode::Param {
-                name: c,
-                derived: true,
-            },
-            None => CtxMode::Param {
-                name: p,
-                derived: false,
-            },
+    let existing = existing_child(func, first_go, &ctxpkg, src);
+    let mode = match (existing, ctx_param(func, &ctxpkg, src)) {
+        (Some(c), _) => CtxMode::Param {
+            name: c,
+            derived: true,
         },
-        None => match existing_child(func, first_go, &ctxpkg, src) {
-            Some(c) => CtxMode::Param {
-                name: c,
-                derived: true,
+        (None, Some(p)) => CtxMode::Param {
+            name: p,
+            derived: false,
+        },
+        (None, None) => match call_sites(ctx, func, &new_ctx) {
+            Ok(sites) if !has_export_directive(func, src) => CtxMode::AddParam { sites },
+            Ok(_) => CtxMode::Background {
+                why: "an export directive fixes its signature".to_string(),
             },
-            None => match call_sites(ctx, func, &new_ctx) {
-                Ok(sites) => CtxMode::AddParam { sites },
-                Err(why) => CtxMode::Background { why },
-            },
+            Err(why) => CtxMode::Background { why },
         },
     };
+    // Adding `import "context"` must be possible: not over a package-level
+    // name `context`, and not in the standard library, where packages that
+    // context itself imports would form a cycle.
+    if context_name(ctx.tree, src).is_none() {
+        if declares_context(ctx) {
+            return unproven(
+                "the package declares its own `context`, so the context package cannot be imported"
+                    .to_string(),
+            );
+        }
+        let m = ctx.package.module();
+        if m.path.as_deref() == Some("std")
+            && m.import_path
+                .as_deref()
+                .is_none_or(|p| CONTEXT_DEPS.contains(&p))
+        {
+            return unproven("the context package itself depends on this package: importing it would form a cycle".to_string());
+        }
+    }
     let ctx_name = match &mode {
         CtxMode::Param { name, .. } => name.clone(),
         _ => new_ctx.clone(),
@@ -1058,21 +1405,17 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         return Verdict::Skip;
     }
 
+    // Derived lines go first in F's body, above a leading comment.
     let body_start = func
         .child_by_field_name("body")
         .and_then(|b| {
             let mut c = b.walk();
-            let first = b.named_children(&mut c).find(|n| n.kind() != "comment");
-            first.map(|f| {
-                if f.kind() == "statement_list" {
-                    let mut c2 = f.walk();
-                    f.named_children(&mut c2)
-                        .find(|n| n.kind() != "comment")
-                        .unwrap_or(f)
-                } else {
-                    f
-                }
-            })
+            let first = b.named_children(&mut c).next()?;
+            if first.kind() == "statement_list" {
+                let mut c2 = first.walk();
+                return first.named_children(&mut c2).next();
+            }
+            Some(first)
         })
         .map(|s| Value::Span(s.start_byte(), s.start_byte()));
     let (derive, mode_note) = match &mode {
@@ -1136,6 +1479,12 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         ("why", Value::Text(why)),
         ("mode_note", Value::Text(mode_note)),
         ("ctx", Value::Text(ctx_name)),
+        // Named here, not per fix: two findings in one function then make
+        // identical derive lines, which merge.
+        (
+            "cancel",
+            Value::Text(syntax::fresh_name("cancel", func, src, &Default::default())),
+        ),
         ("ctxpkg", Value::Text(ctxpkg)),
         ("capacity", Value::Text(capacity.unwrap_or_default())),
         ("sends", Value::Sites(sends)),

@@ -149,6 +149,7 @@ const PREDICATES: &[Predicate] = &[
             "return_ok",
             "return_cancel",
             "needs_import",
+            "cancel",
         ],
         site_vars: &["arg", "sep", "todo"],
         doc: "the `make` call is bound to a local results channel that goroutines started in the function send on, and the function can stop receiving before all have sent; binds the sends to guard, the capacity to give, the context to use and how to get it (F's parameter, a new parameter with its call sites, or a background context), and a blocking `return <-ch` to turn into a select",

@@ -507,7 +507,11 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
     let why = if dones.is_empty() {
         format!("the goroutine never calls `{name}.Done()`, so `Wait` blocks forever")
     } else {
-        if dones.iter().any(|d| syntax::in_loop_within(*d, body.func)) {
+        // In a loop, Done runs once only when the goroutine ends right after.
+        if dones.iter().any(|d| {
+            syntax::in_loop_within(*d, body.func)
+                && !channel::is_last_effective(*d, body.func, bsrc)
+        }) {
             return Verdict::Unproven(
                 format!(
                     "`{name}.Done()` is called inside a loop of the goroutine; the tool cannot tell how often"
