@@ -1132,7 +1132,20 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     // `v, ok := <-ch`: exits under `if !ok` only run once the channel is closed.
     let ok_names: Vec<String> = recvs
         .iter()
-        .filter_map(|r| r.parent().filter(|p| p.kind() == "receive_statement"))
+        .filter_map(|r| {
+            // `v, ok := <-ch` in a select case, or as a statement.
+            let p = r.parent()?;
+            match p.kind() {
+                "receive_statement" => Some(p),
+                "expression_list" => p
+                    .parent()
+                    .filter(|d| {
+                        matches!(d.kind(), "short_var_declaration" | "assignment_statement")
+                    })
+                    .filter(|d| d.child_by_field_name("right") == Some(p)),
+                _ => None,
+            }
+        })
         .filter_map(|p| p.child_by_field_name("left"))
         .filter(|l| l.named_child_count() == 2)
         .filter_map(|l| l.named_child(1))
