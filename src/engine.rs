@@ -200,7 +200,12 @@ impl Engine {
                 .iter()
                 .map(|a| match a.strip_prefix('@') {
                     Some(c) => caps.get(c).copied().map(Arg::Node),
-                    None => Some(Arg::Lit(a.as_str())),
+                    // `option.KEY` passes the option's value.
+                    None => Some(Arg::Lit(
+                        a.strip_prefix("option.")
+                            .and_then(|k| rule.options.get(k))
+                            .map_or(a.as_str(), String::as_str),
+                    )),
                 })
                 .collect::<Option<_>>()?;
             let verdict = (p.run)(ctx, &args);

@@ -295,6 +295,13 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
         for (a, want) in cond.args.iter().zip(p.args) {
             if want.starts_with('@') {
                 cap_arg("args", a)?;
+            } else if let Some(k) = a.strip_prefix("option.")
+                && !options.contains_key(k)
+            {
+                bail!(
+                    "{name}: predicate `{}`: no option `{k}` in [options]",
+                    cond.predicate
+                );
             } else if a.starts_with('@') {
                 bail!(
                     "{name}: predicate `{}`: argument `{want}` is a literal string, not a capture",

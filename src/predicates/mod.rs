@@ -157,7 +157,7 @@ const PREDICATES: &[Predicate] = &[
     },
     Predicate {
         name: "waitgroup-goroutine",
-        args: &["@go-statement"],
+        args: &["@go-statement", "use-go"],
         binds: &[
             "wg",
             "inner_wg",
@@ -167,9 +167,13 @@ const PREDICATES: &[Predicate] = &[
             "done_calls",
             "add_inside",
             "go_stmt",
+            "go_form",
+            "go_kw",
+            "call_tail",
+            "add_stmt",
         ],
         site_vars: &[],
-        doc: "the `go` statement's goroutine is counted by `X.Add` on a sync.WaitGroup and can leave without `X.Done()` (or calls `X.Add(1)` itself); binds the WaitGroup as the Add wrote it (`wg`) and as the goroutine's body names it (`inner_wg`), where the body starts (maybe in another file), the non-deferred Done calls, and an Add to move before the `go` statement",
+        doc: "the `go` statement's goroutine is counted by `X.Add` on a sync.WaitGroup and can leave without `X.Done()` (or calls `X.Add(1)` itself); binds the WaitGroup as the Add wrote it (`wg`) and as the goroutine's body names it (`inner_wg`), where the body starts (maybe in another file), the non-deferred Done calls, and an Add to move before the `go` statement; with a non-empty second argument, on go 1.25+ modules, an `X.Add(1); go func() {...}()` is bound for `X.Go(func() {...})` instead (`go_form`, `go_kw`, `call_tail`, `add_stmt`)",
         run: waitgroup::waitgroup_goroutine,
     },
     Predicate {

@@ -596,6 +596,47 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
         return Verdict::Skip;
     };
     bindings.push(("why", Value::Text(why)));
+    // `X.Add(1)` right before `go func() {...}()` on a go 1.25+ module, when
+    // asked: `X.Go(func() {...})`, which counts and calls Done itself.
+    let wants_go = !args[1].lit().is_empty();
+    let modern = ctx
+        .package
+        .module()
+        .go_version
+        .is_some_and(|v| v >= (1, 25));
+    let call = go.named_child(0);
+    let no_args = call
+        .and_then(|c| c.child_by_field_name("arguments"))
+        .is_some_and(|a| a.named_child_count() == 0);
+    let no_params = literal.is_some_and(|l| syntax::parameter_names(l, src).is_empty());
+    let add_right_before = go.prev_named_sibling().is_some_and(|p| p.id() == add.id())
+        && add
+            .named_child(0)
+            .and_then(|c| c.child_by_field_name("arguments"))
+            .is_some_and(|a| text(a, src) == "(1)");
+    if let Some(lit) = literal.filter(|_| {
+        wants_go && modern && no_args && no_params && add_right_before && add_inside.is_none()
+    }) {
+        bindings.push(("go_form", Value::Text("true".into())));
+        bindings.push(("go_kw", Value::Span(go.start_byte(), lit.start_byte())));
+        bindings.push(("call_tail", Value::Span(lit.end_byte(), go.end_byte())));
+        bindings.push(("add_stmt", Value::Span(add.start_byte(), add.end_byte())));
+        bindings.push((
+            "done_calls",
+            Value::Sites(
+                dones
+                    .iter()
+                    .map(|d| Site {
+                        file: None,
+                        start: d.start_byte(),
+                        end: d.end_byte(),
+                        vars: vec![],
+                    })
+                    .collect(),
+            ),
+        ));
+        return Verdict::Holds(bindings);
+    }
     bindings.push(("add_defer", Value::Text("true".into())));
     bindings.push((
         "body_start",
@@ -620,6 +661,5 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
                 .collect(),
         ),
     ));
-    let _ = add;
     Verdict::Holds(bindings)
 }
