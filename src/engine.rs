@@ -5,10 +5,9 @@
 
 use crate::diagnostic::{FileEdit, Finding, Position, Skipped, SuggestedFix};
 use crate::edit::{self, Fix};
-use crate::package::PackageIndex;
+use crate::package::{Directory, PackageIndex};
 use crate::predicates::{self, Arg, Ctx, Site, Value, Verdict};
 use crate::rule::{EditKind, Rule};
-use crate::source::Source;
 use crate::syntax;
 use crate::template;
 use aho_corasick::AhoCorasick;
@@ -68,12 +67,12 @@ impl Engine {
             .collect()
     }
 
-    /// Checks one file whose bytes are `bytes`; `path` locates it in
-    /// `source` (for its package's other files) and `display` names it in
-    /// output.
+    /// Checks one file whose bytes are `bytes`; `path` locates it in its
+    /// `directory` (which holds its package's other files) and `display`
+    /// names it in output.
     pub fn check(
         &self,
-        source: &dyn Source,
+        directory: &Directory,
         path: &Path,
         display: &str,
         bytes: &[u8],
@@ -105,7 +104,7 @@ impl Engine {
                 ),
             });
         }
-        let package = PackageIndex::new(source, path, &tree, bytes);
+        let package = PackageIndex::new(directory, path, &tree, bytes);
         let ctx = Ctx {
             src: bytes,
             tree: &tree,
@@ -466,7 +465,7 @@ impl<'a> Here<'a> {
                     path: p.to_path_buf(),
                     display,
                     src,
-                    tree: &f.tree,
+                    tree: f.tree(),
                 })
             }
         }

@@ -8,11 +8,23 @@ use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 use tree_sitter::{Node, Tree};
 
-/// One parsed file of the package.
+/// One file of the package: read at once, parsed on first need.
 pub struct PkgFile {
     pub path: PathBuf,
     pub src: Vec<u8>,
-    pub tree: Tree,
+    tree: OnceCell<Tree>,
+}
+
+impl PkgFile {
+    pub fn tree(&self) -> &Tree {
+        self.tree.get_or_init(|| syntax::parse(&self.src))
+    }
+
+    /// Whether the file's text mentions `needle` at all: files that do not
+    /// are never parsed for a lookup of that name.
+    pub fn mentions(&self, needle: &str) -> bool {
+        memchr::memmem::find(&self.src, needle.as_bytes()).is_some()
+    }
 }
 
 /// A declaration found in the package, with the file it is in (None: the
@@ -40,13 +52,50 @@ pub struct Module {
     pub asynctimerchan: Option<bool>,
 }
 
+/// The `.go` files of one directory, read and parsed once, on first need,
+/// and shared by every file of the directory that is checked: the run
+/// works a directory at a time, so a package is parsed at most once.
+pub struct Directory<'s> {
+    source: &'s dyn Source,
+    dir: PathBuf,
+    files: OnceCell<Vec<PkgFile>>,
+}
+
+impl<'s> Directory<'s> {
+    pub fn new(source: &'s dyn Source, dir: &Path) -> Self {
+        Directory {
+            source,
+            dir: dir.to_path_buf(),
+            files: OnceCell::new(),
+        }
+    }
+
+    fn files(&self) -> &[PkgFile] {
+        self.files.get_or_init(|| {
+            self.source
+                .go_files_in(&self.dir)
+                .into_iter()
+                .filter_map(|p| {
+                    let src = self.source.read(&p).ok()?;
+                    Some(PkgFile {
+                        path: p,
+                        src,
+                        tree: OnceCell::new(),
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
 pub struct PackageIndex<'a> {
     source: &'a dyn Source,
+    directory: &'a Directory<'a>,
     path: &'a Path,
     pkg_name: String,
     /// The current file's bytes, for its own `//go:debug` lines.
     src: &'a [u8],
-    siblings: OnceCell<Vec<PkgFile>>,
+    siblings: OnceCell<Vec<&'a PkgFile>>,
     module: OnceCell<Module>,
 }
 
@@ -115,9 +164,10 @@ fn go_debug_directive(src: &[u8], key: &str) -> Option<bool> {
 }
 
 impl<'a> PackageIndex<'a> {
-    pub fn new(source: &'a dyn Source, path: &'a Path, tree: &Tree, src: &'a [u8]) -> Self {
+    pub fn new(directory: &'a Directory<'a>, path: &'a Path, tree: &Tree, src: &'a [u8]) -> Self {
         PackageIndex {
-            source,
+            source: directory.source,
+            directory,
             path,
             pkg_name: syntax::package_name(tree, src).unwrap_or("").to_string(),
             src,
@@ -159,36 +209,35 @@ impl<'a> PackageIndex<'a> {
 
     /// Files of the same package other than the current one, `_test.go`
     /// files of the same package clause included.
-    fn siblings(&self) -> &[PkgFile] {
+    fn siblings(&self) -> &[&'a PkgFile] {
         self.siblings.get_or_init(|| {
-            let dir = self.path.parent().unwrap_or(Path::new(""));
-            self.source
-                .go_files_in(dir)
-                .into_iter()
-                .filter(|p| p.file_name() != self.path.file_name())
-                .filter_map(|p| {
-                    let src = self.source.read(&p).ok()?;
-                    let tree = syntax::parse(&src);
-                    (syntax::package_name(&tree, &src) == Some(self.pkg_name.as_str()))
-                        .then_some(PkgFile { path: p, src, tree })
-                })
+            self.directory
+                .files()
+                .iter()
+                .filter(|f| f.path.file_name() != self.path.file_name())
+                .filter(|f| syntax::package_clause(&f.src) == Some(self.pkg_name.as_str()))
                 .collect()
         })
     }
 
     /// The sibling files a declaration can come from: a non-test file cannot
     /// see declarations from `_test.go` files.
-    fn visible_siblings(&self) -> impl Iterator<Item = &PkgFile> {
+    fn visible_siblings(&self) -> impl Iterator<Item = &'a PkgFile> + '_ {
         let this_is_test = self.path.to_string_lossy().ends_with("_test.go");
         self.siblings()
             .iter()
+            .copied()
             .filter(move |f| this_is_test || !f.path.to_string_lossy().ends_with("_test.go"))
     }
 
-    /// Every other file of the package (tests included), for finding all
-    /// uses of a name.
-    pub fn others(&self) -> &[PkgFile] {
+    /// Every other file of the package (tests included) that mentions
+    /// `needle`, for finding all uses of a name.
+    pub fn others_mentioning(&self, needle: &str) -> Vec<&'a PkgFile> {
         self.siblings()
+            .iter()
+            .copied()
+            .filter(|f| f.mentions(needle))
+            .collect()
     }
 
     /// Whether the file being checked is a `_test.go` file.
@@ -197,8 +246,8 @@ impl<'a> PackageIndex<'a> {
     }
 
     /// Another file of the package, by path.
-    pub fn file(&self, path: &Path) -> Option<&PkgFile> {
-        self.siblings().iter().find(|f| f.path == path)
+    pub fn file(&self, path: &Path) -> Option<&'a PkgFile> {
+        self.siblings().iter().copied().find(|f| f.path == path)
     }
 
     /// Top-level declarations of `kind` (`function_declaration`,
@@ -213,7 +262,8 @@ impl<'a> PackageIndex<'a> {
         let mut out = Vec::new();
         let files = std::iter::once((current.0, current.1, None)).chain(
             self.visible_siblings()
-                .map(|f| (&f.tree, f.src.as_slice(), Some(f.path.clone()))),
+                .filter(|f| f.mentions(name))
+                .map(|f| (f.tree(), f.src.as_slice(), Some(f.path.clone()))),
         );
         for (tree, src, path) in files {
             syntax::visit(

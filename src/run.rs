@@ -6,6 +6,7 @@ use crate::diagnostic::{Finding, Skipped};
 use crate::engine::Engine;
 use crate::gitapply::{HeadTree, normalize};
 use crate::merge::{self, Checked};
+use crate::package::Directory;
 use crate::source::{Source, WorkTree};
 use crate::{diff, rule, syntax, walk, write};
 use anyhow::{Context, Result};
@@ -174,23 +175,37 @@ fn check_all(
     threads: Option<usize>,
 ) -> Result<Vec<Checked>> {
     let progress = Progress::new(files.len() as u64);
+    // A directory at a time: its files share one parse of their package.
+    let mut by_dir: BTreeMap<PathBuf, Vec<(PathBuf, String)>> = BTreeMap::new();
+    for (path, display) in files.into_iter().zip(displays) {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        by_dir.entry(dir).or_default().push((path, display));
+    }
+    let groups: Vec<(PathBuf, Vec<(PathBuf, String)>)> = by_dir.into_iter().collect();
     let work = || {
-        files
+        let mut out: Vec<Checked> = groups
             .into_par_iter()
-            .zip(displays)
-            .map(|(path, display)| {
-                let outcome = match source.read(&path) {
-                    Ok(bytes) => engine.check(source, &path, &display, &bytes),
-                    Err(e) => Err(format!("{display}: cannot read: {e}")),
-                };
-                progress.tick();
-                Checked {
-                    path,
-                    display,
-                    outcome,
-                }
+            .flat_map_iter(|(dir, group)| {
+                let directory = Directory::new(source, &dir);
+                group
+                    .into_iter()
+                    .map(|(path, display)| {
+                        let outcome = match source.read(&path) {
+                            Ok(bytes) => engine.check(&directory, &path, &display, &bytes),
+                            Err(e) => Err(format!("{display}: cannot read: {e}")),
+                        };
+                        progress.tick();
+                        Checked {
+                            path,
+                            display,
+                            outcome,
+                        }
+                    })
+                    .collect::<Vec<_>>()
             })
-            .collect::<Vec<_>>()
+            .collect();
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out
     };
     let out = match threads {
         Some(n) => rayon::ThreadPoolBuilder::new()

@@ -262,6 +262,43 @@ pub fn is_generated(src: &[u8]) -> bool {
     false
 }
 
+/// The package name in a file's package clause, read from its text without
+/// parsing: the first `package NAME` line outside comments.
+pub fn package_clause(src: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(src).ok()?;
+    let mut in_block = false;
+    for line in text.lines() {
+        let mut l = line.trim();
+        if in_block {
+            match l.find("*/") {
+                Some(i) => {
+                    in_block = false;
+                    l = l[i + 2..].trim();
+                }
+                None => continue,
+            }
+        }
+        while let Some(rest) = l.strip_prefix("/*") {
+            match rest.find("*/") {
+                Some(i) => l = rest[i + 2..].trim(),
+                None => {
+                    in_block = true;
+                    l = "";
+                }
+            }
+        }
+        if l.is_empty() || l.starts_with("//") {
+            continue;
+        }
+        return l
+            .strip_prefix("package")
+            .filter(|r| r.starts_with(char::is_whitespace))
+            .and_then(|r| r.split_whitespace().next())
+            .map(|n| n.trim_end_matches(';'));
+    }
+    None
+}
+
 /// The package name in the package clause.
 pub fn package_name<'a>(tree: &Tree, src: &'a [u8]) -> Option<&'a str> {
     let root = tree.root_node();
@@ -307,4 +344,26 @@ pub fn import_names(tree: &Tree, src: &[u8]) -> Vec<(String, String)> {
         },
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_clause_without_parsing() {
+        assert_eq!(
+            package_clause(b"// Copyright\n\n//go:build linux\n\npackage foo\n"),
+            Some("foo")
+        );
+        assert_eq!(
+            package_clause(b"/* a\npackage fake\n*/\npackage real // x\n"),
+            Some("real")
+        );
+        assert_eq!(
+            package_clause(b"/* one */ package p_test\n"),
+            Some("p_test")
+        );
+        assert_eq!(package_clause(b"packages\n"), None);
+    }
 }

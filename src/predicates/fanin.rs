@@ -693,11 +693,11 @@ fn call_sites(ctx: &Ctx, func: Node, new_ctx: &str) -> Result<Vec<Site>, String>
         return Err(format!("`{name}` cannot take parameters"));
     }
     let is_method = func.kind() == "method_declaration";
+    let others = ctx.package.others_mentioning(name);
     let files = std::iter::once((None, ctx.tree, ctx.src)).chain(
-        ctx.package
-            .others()
+        others
             .iter()
-            .map(|f| (Some(f.path.clone()), &f.tree, f.src.as_slice())),
+            .map(|f| (Some(f.path.clone()), f.tree(), f.src.as_slice())),
     );
     let mut sites = Vec::new();
     let mut methods = 0;
@@ -830,12 +830,9 @@ fn has_export_directive(func: Node, src: &[u8]) -> bool {
 
 /// Whether a file of the package declares `context` at package level.
 fn declares_context(ctx: &Ctx) -> bool {
-    let trees = std::iter::once((ctx.tree, ctx.src)).chain(
-        ctx.package
-            .others()
-            .iter()
-            .map(|f| (&f.tree, f.src.as_slice())),
-    );
+    let others = ctx.package.others_mentioning("context");
+    let trees = std::iter::once((ctx.tree, ctx.src))
+        .chain(others.iter().map(|f| (f.tree(), f.src.as_slice())));
     for (tree, src) in trees {
         let mut found = false;
         syntax::visit(
