@@ -150,3 +150,95 @@ fn fixes_stop_the_leaks() {
         );
     }
 }
+
+/// `go run` bounded by a timeout: (finished in time, exit success, stdout, stderr).
+fn run_bounded(dir: &Path, secs: u64) -> (bool, bool, String, String) {
+    use std::io::Read;
+    let mut child = std::process::Command::new("go")
+        .args(["run", "."])
+        .current_dir(dir)
+        .env("GOTOOLCHAIN", "local")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("go runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let (mut out, mut err) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (
+        status.is_some(),
+        status.is_some_and(|s| s.success()),
+        out,
+        err,
+    )
+}
+
+/// Programs under `tests/hang/<rule>/<name>/` hang (or die with Go's
+/// deadlock error) before the fix and finish after it.
+#[test]
+fn fixes_end_the_hangs() {
+    if !gotool::available("fixes_end_the_hangs") {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hang");
+    let mut seen = 0;
+    for rule in fs::read_dir(&root).unwrap().flatten() {
+        for prog in fs::read_dir(rule.path()).unwrap().flatten() {
+            seen += 1;
+            let rule = rule.file_name().to_string_lossy().into_owned();
+            let name = format!("{rule}/{}", prog.file_name().to_string_lossy());
+            let tmp = tempfile::tempdir().unwrap();
+            fs::copy(prog.path().join("main.go"), tmp.path().join("main.go")).unwrap();
+            gotool::ensure_module(tmp.path(), "1.22");
+            let (finished, ok, _, err) = run_bounded(tmp.path(), 120);
+            assert!(
+                !finished || (!ok && err.contains("all goroutines are asleep")),
+                "{name}: expected a hang or Go's deadlock error before the fix; stderr:\n{err}"
+            );
+            let out = Command::cargo_bin("gofix-leaks")
+                .unwrap()
+                .current_dir(tmp.path())
+                .args(["--write", "--only", &rule, "."])
+                .output()
+                .unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{name}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(gotool::gofmt_l(tmp.path()).trim(), "");
+            gotool::vet(tmp.path())
+                .unwrap_or_else(|e| panic!("{name}: go vet after the fix:\n{e}"));
+            let (finished, ok, stdout, err) = run_bounded(tmp.path(), 120);
+            assert!(
+                finished && ok,
+                "{name}: still hangs or fails after the fix:\n{err}"
+            );
+            assert!(!stdout.is_empty(), "{name}: printed nothing");
+        }
+    }
+    assert!(seen > 0);
+}

@@ -1192,15 +1192,21 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     if why.is_none() && paths.is_empty() && leaks_with(plain_total) {
         why = Some("it takes fewer results than its producers send".to_string());
     }
-    // Seed 003: one named producer, one send, and `return <-ch, ...` in a
-    // function that has no way to give up while a caller may walk away.
+    // Seed 003: one producer, one send, and `return <-ch, ...` in a function
+    // that has no way to give up while a caller may walk away. Test files
+    // are left out: their helpers wait on purpose.
     let blocking = match (recvs.as_slice(), &why) {
         ([r], None) if sent == Sends::Known(1) && ranges.is_empty() && paths.is_empty() => r
             .parent()
             .filter(|l| l.kind() == "expression_list")
             .and_then(|l| l.parent())
             .filter(|s| s.kind() == "return_statement")
-            .filter(|_| producers[0].handed.is_some() && !ctx.package.is_test_file()),
+            .filter(|_| !ctx.package.is_test_file())
+            .filter(|_| {
+                result_types(func)
+                    .last()
+                    .is_some_and(|t| text(*t, src) == "error")
+            }),
         _ => None,
     };
     let why = match (why, blocking) {
@@ -1238,13 +1244,15 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             "`{shown}` is a named producer whose sends cannot be guarded here, and no buffer size covering every send is known"
         ));
     }
+    // In the seed shape the buffer of one covers the one send: no guards.
     let sends: Vec<Node> = producers
         .iter()
         .flat_map(|p| p.sends.iter().copied())
         .filter(|s| s.parent().is_none_or(|p| p.kind() != "communication_case"))
+        .filter(|_| blocking.is_none())
         .collect();
     // Producers that already give up on a done or ctx channel need nothing.
-    if sends.is_empty() && producers.iter().all(|p| p.literal.is_some()) {
+    if sends.is_empty() && blocking.is_none() && producers.iter().all(|p| p.literal.is_some()) {
         return Verdict::Skip;
     }
     // A send in the arm of a select that already watches a Done channel is
