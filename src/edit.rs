@@ -501,6 +501,24 @@ mod tests {
     }
 
     #[test]
+    fn trailing_comments_realigned_only_in_touched_blocks() {
+        let src = "package p\n\nfunc f() {\n\tgo g(stop) // G1\n\tgo func() {  // G2\n\t}()\n\tx := 1 // far\n\ty := 22 // off\n}\n";
+        let tree = syntax::parse(src.as_bytes());
+        let at = src.find("g(").unwrap() + 2;
+        let e = TextEdit {
+            start: at,
+            end: at,
+            new_text: "ctx, ".into(),
+        };
+        let (new, touched) = apply_tracked(src, &[e]);
+        let new_tree = syntax::parse(new.as_bytes());
+        assert_eq!(
+            realign_comments(&new, &new_tree, &touched),
+            "package p\n\nfunc f() {\n\tgo g(ctx, stop) // G1\n\tgo func() {     // G2\n\t}()\n\tx := 1 // far\n\ty := 22 // off\n}\n"
+        );
+    }
+
+    #[test]
     fn import_already_present_is_no_edit() {
         let src = "package p\n\nimport \"context\"\n";
         assert_eq!(with_imports(src, &["context"]), src);
@@ -565,4 +583,98 @@ mod tests {
         m.add(&part(5, 5, "after"));
         assert!(m.fits(&part(5, 5, "after too")));
     }
+}
+
+/// Applies edits like `apply`, and also returns the byte ranges of the
+/// output that the edits wrote (or where they deleted), for layout fixes.
+pub fn apply_tracked(src: &str, edits: &[TextEdit]) -> (String, Vec<(usize, usize)>) {
+    let mut sorted: Vec<&TextEdit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.start, e.end));
+    let mut out = String::with_capacity(src.len() + 64);
+    let mut spans = Vec::new();
+    let mut pos = 0;
+    for e in sorted {
+        out.push_str(&src[pos..e.start]);
+        let at = out.len();
+        out.push_str(&e.new_text);
+        spans.push((at, out.len()));
+        pos = e.end;
+    }
+    out.push_str(&src[pos..]);
+    (out, spans)
+}
+
+/// Re-aligns trailing `//` comments as gofmt does, in the blocks that
+/// `touched` (byte ranges of `src`) reach: a block is a run of consecutive
+/// lines with the same indentation that each end in a line comment after
+/// code; its comments start one space past its widest code (in runes).
+/// Blocks no edit reached are left as they are.
+pub fn realign_comments(src: &str, tree: &Tree, touched: &[(usize, usize)]) -> String {
+    let bytes = src.as_bytes();
+    // Line starts, and for each line a trailing comment's byte offset.
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
+        .collect();
+    let line_of = |o: usize| line_starts.partition_point(|&s| s <= o) - 1;
+    let mut trailing: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+    syntax::visit(tree.root_node(), &|_| true, &mut |n| {
+        if n.kind() == "comment" && syntax::text(n, bytes).starts_with("//") {
+            let line = line_of(n.start_byte());
+            let before = &src[line_starts[line]..n.start_byte()];
+            if !before.trim().is_empty() {
+                trailing.insert(line, n.start_byte());
+            }
+        }
+    });
+    let indent = |l: usize| syntax::indent_at(bytes, line_starts[l]).to_string();
+    let mut touched_lines: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
+    for &(s, e) in touched {
+        let (a, b) = (
+            line_of(s.min(src.len().saturating_sub(1))),
+            line_of(e.min(src.len().saturating_sub(1))),
+        );
+        touched_lines.extend(a..=b);
+    }
+    let mut edits = Vec::new();
+    let mut done: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
+    for &line in &touched_lines {
+        if !trailing.contains_key(&line) || done.contains(&line) {
+            continue;
+        }
+        let ind = indent(line);
+        let (mut first, mut last) = (line, line);
+        while first > 0 && trailing.contains_key(&(first - 1)) && indent(first - 1) == ind {
+            first -= 1;
+        }
+        while trailing.contains_key(&(last + 1)) && indent(last + 1) == ind {
+            last += 1;
+        }
+        done.extend(first..=last);
+        if first == last {
+            continue;
+        }
+        let code = |l: usize| src[line_starts[l]..trailing[&l]].trim_end();
+        let width = (first..=last)
+            .map(|l| code(l).chars().count())
+            .max()
+            .unwrap_or(0);
+        for l in first..=last {
+            let code_end = line_starts[l] + code(l).len();
+            let pad = " ".repeat(width - code(l).chars().count() + 1);
+            if src[code_end..trailing[&l]] != pad {
+                edits.push(TextEdit {
+                    start: code_end,
+                    end: trailing[&l],
+                    new_text: pad,
+                });
+            }
+        }
+    }
+    apply(src, &edits)
 }

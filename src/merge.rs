@@ -97,7 +97,10 @@ pub fn merge(checked: Vec<Checked>, source: &dyn Source) -> Merged {
             continue;
         }
         let tree = syntax::parse(st.text.as_bytes());
-        let new = edit::apply(&st.text, &merger.into_edits(&st.text, &tree));
+        let (new, touched) = edit::apply_tracked(&st.text, &merger.into_edits(&st.text, &tree));
+        // Trailing comments next to edited lines line up again, as gofmt wants.
+        let new_tree = syntax::parse(new.as_bytes());
+        let new = edit::realign_comments(&new, &new_tree, &touched);
         // A fix must never turn parseable code into unparseable code.
         let before = syntax::error_regions(&tree).len();
         let after = syntax::error_regions(&syntax::parse(new.as_bytes())).len();
