@@ -451,140 +451,6 @@ pub fn import_edit(src: &str, tree: &Tree, wanted: &[String]) -> Option<TextEdit
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn with_imports(src: &str, wanted: &[&str]) -> String {
-        let tree = syntax::parse(src.as_bytes());
-        let wanted: Vec<String> = wanted.iter().map(|s| s.to_string()).collect();
-        match import_edit(src, &tree, &wanted) {
-            Some(e) => apply(src, &[e]),
-            None => src.to_string(),
-        }
-    }
-
-    #[test]
-    fn import_into_sorted_std_group() {
-        let src = "package p\n\nimport (\n\t\"errors\"\n\t\"time\"\n\n\t\"example.com/x\"\n)\n";
-        assert_eq!(
-            with_imports(src, &["context", "fmt"]),
-            "package p\n\nimport (\n\t\"context\"\n\t\"errors\"\n\t\"fmt\"\n\t\"time\"\n\n\t\"example.com/x\"\n)\n"
-        );
-    }
-
-    #[test]
-    fn import_keeps_comments_in_the_group() {
-        let src = "package p\n\nimport (\n\t\"log\" // logging\n\t_ \"net/http/pprof\" // Required to use pprof\n\t\"os\"\n)\n";
-        assert_eq!(
-            with_imports(src, &["context", "net"]),
-            "package p\n\nimport (\n\t\"context\"\n\t\"log\" // logging\n\t\"net\"\n\t_ \"net/http/pprof\" // Required to use pprof\n\t\"os\"\n)\n"
-        );
-        let crlf = src.replace('\n', "\r\n");
-        assert_eq!(
-            with_imports(&crlf, &["zz"]),
-            "package p\r\n\r\nimport (\r\n\t\"log\" // logging\r\n\t_ \"net/http/pprof\" // Required to use pprof\r\n\t\"os\"\r\n\t\"zz\"\r\n)\r\n"
-        );
-    }
-
-    #[test]
-    fn delete_takes_whole_lines_only_when_alone() {
-        let src = "func f() {\n\twg.Done()\n\tx()\n}\n";
-        let at = src.find("wg.Done()").unwrap();
-        assert_eq!(
-            apply(src, &[delete(src, at, at + 9)]),
-            "func f() {\n\tx()\n}\n"
-        );
-        let src = "a(); wg.Done()\n";
-        let at = src.find("wg.Done()").unwrap();
-        assert_eq!(apply(src, &[delete(src, at, at + 9)]), "a(); \n");
-    }
-
-    #[test]
-    fn trailing_comments_realigned_only_in_touched_blocks() {
-        let src = "package p\n\nfunc f() {\n\tgo g(stop) // G1\n\tgo func() {  // G2\n\t}()\n\tx := 1 // far\n\ty := 22 // off\n}\n";
-        let tree = syntax::parse(src.as_bytes());
-        let at = src.find("g(").unwrap() + 2;
-        let e = TextEdit {
-            start: at,
-            end: at,
-            new_text: "ctx, ".into(),
-        };
-        let (new, touched) = apply_tracked(src, &[e]);
-        let new_tree = syntax::parse(new.as_bytes());
-        assert_eq!(
-            realign_comments(&new, &new_tree, &touched),
-            "package p\n\nfunc f() {\n\tgo g(ctx, stop) // G1\n\tgo func() {     // G2\n\t}()\n\tx := 1 // far\n\ty := 22 // off\n}\n"
-        );
-    }
-
-    #[test]
-    fn import_already_present_is_no_edit() {
-        let src = "package p\n\nimport \"context\"\n";
-        assert_eq!(with_imports(src, &["context"]), src);
-    }
-
-    #[test]
-    fn lone_import_becomes_block() {
-        let src = "package p\n\nimport \"time\"\n";
-        assert_eq!(
-            with_imports(src, &["context"]),
-            "package p\n\nimport (\n\t\"context\"\n\t\"time\"\n)\n"
-        );
-    }
-
-    #[test]
-    fn no_imports_adds_declaration() {
-        let src = "package p\n\nfunc f() {}\n";
-        assert_eq!(
-            with_imports(src, &["context"]),
-            "package p\n\nimport \"context\"\n\nfunc f() {}\n"
-        );
-    }
-
-    #[test]
-    fn only_third_party_group_gets_std_group_first() {
-        let src = "package p\n\nimport (\n\t\"example.com/x\"\n)\n";
-        assert_eq!(
-            with_imports(src, &["context"]),
-            "package p\n\nimport (\n\t\"context\"\n\n\t\"example.com/x\"\n)\n"
-        );
-    }
-
-    #[test]
-    fn crlf_is_kept_in_inserted_lines() {
-        let src = "package p\r\n\r\nfunc f() {\r\n\tx()\r\n}\r\n";
-        let at = src.find("x()").unwrap();
-        let e = insert_before(src, at, "a()\nb()", "\t");
-        assert_eq!(
-            apply(src, &[e]),
-            "package p\r\n\r\nfunc f() {\r\n\ta()\r\n\tb()\r\n\tx()\r\n}\r\n"
-        );
-    }
-
-    #[test]
-    fn overlapping_part_is_refused_identical_merged_insertions_stack() {
-        let mut m = Merger::default();
-        let part = |start, end, t: &str| FilePart {
-            edits: vec![TextEdit {
-                start,
-                end,
-                new_text: t.into(),
-            }],
-            ..Default::default()
-        };
-        let a = part(0, 5, "x");
-        assert!(m.fits(&a));
-        m.add(&a);
-        assert!(m.fits(&a.clone()));
-        assert!(!m.fits(&part(3, 8, "y")));
-        assert!(!m.fits(&part(2, 2, "inside")));
-        assert!(m.fits(&part(5, 5, "after")));
-        m.add(&part(5, 5, "after"));
-        assert!(m.fits(&part(5, 5, "after too")));
-    }
-}
-
 /// Applies edits like `apply`, and also returns the byte ranges of the
 /// output that the edits wrote (or where they deleted), for layout fixes.
 pub fn apply_tracked(src: &str, edits: &[TextEdit]) -> (String, Vec<(usize, usize)>) {
@@ -677,4 +543,137 @@ pub fn realign_comments(src: &str, tree: &Tree, touched: &[(usize, usize)]) -> S
         }
     }
     apply(src, &edits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_imports(src: &str, wanted: &[&str]) -> String {
+        let tree = syntax::parse(src.as_bytes());
+        let wanted: Vec<String> = wanted.iter().map(|s| s.to_string()).collect();
+        match import_edit(src, &tree, &wanted) {
+            Some(e) => apply(src, &[e]),
+            None => src.to_string(),
+        }
+    }
+
+    #[test]
+    fn import_into_sorted_std_group() {
+        let src = "package p\n\nimport (\n\t\"errors\"\n\t\"time\"\n\n\t\"example.com/x\"\n)\n";
+        assert_eq!(
+            with_imports(src, &["context", "fmt"]),
+            "package p\n\nimport (\n\t\"context\"\n\t\"errors\"\n\t\"fmt\"\n\t\"time\"\n\n\t\"example.com/x\"\n)\n"
+        );
+    }
+
+    #[test]
+    fn import_keeps_comments_in_the_group() {
+        let src = "package p\n\nimport (\n\t\"log\" // logging\n\t_ \"net/http/pprof\" // Required to use pprof\n\t\"os\"\n)\n";
+        assert_eq!(
+            with_imports(src, &["context", "net"]),
+            "package p\n\nimport (\n\t\"context\"\n\t\"log\" // logging\n\t\"net\"\n\t_ \"net/http/pprof\" // Required to use pprof\n\t\"os\"\n)\n"
+        );
+        let crlf = src.replace('\n', "\r\n");
+        assert_eq!(
+            with_imports(&crlf, &["zz"]),
+            "package p\r\n\r\nimport (\r\n\t\"log\" // logging\r\n\t_ \"net/http/pprof\" // Required to use pprof\r\n\t\"os\"\r\n\t\"zz\"\r\n)\r\n"
+        );
+    }
+
+    #[test]
+    fn delete_takes_whole_lines_only_when_alone() {
+        let src = "func f() {\n\twg.Done()\n\tx()\n}\n";
+        let at = src.find("wg.Done()").unwrap();
+        assert_eq!(
+            apply(src, &[delete(src, at, at + 9)]),
+            "func f() {\n\tx()\n}\n"
+        );
+        let src = "a(); wg.Done()\n";
+        let at = src.find("wg.Done()").unwrap();
+        assert_eq!(apply(src, &[delete(src, at, at + 9)]), "a(); \n");
+    }
+
+    #[test]
+    fn trailing_comments_realigned_only_in_touched_blocks() {
+        let src = "package p\n\nfunc f() {\n\tgo g(stop) // G1\n\tgo func() {  // G2\n\t}()\n\tx := 1 // far\n\ty := 22 // off\n}\n";
+        let at = src.find("g(").unwrap() + 2;
+        let e = TextEdit {
+            start: at,
+            end: at,
+            new_text: "ctx, ".into(),
+        };
+        let (new, touched) = apply_tracked(src, &[e]);
+        let new_tree = syntax::parse(new.as_bytes());
+        assert_eq!(
+            realign_comments(&new, &new_tree, &touched),
+            "package p\n\nfunc f() {\n\tgo g(ctx, stop) // G1\n\tgo func() {     // G2\n\t}()\n\tx := 1 // far\n\ty := 22 // off\n}\n"
+        );
+    }
+
+    #[test]
+    fn import_already_present_is_no_edit() {
+        let src = "package p\n\nimport \"context\"\n";
+        assert_eq!(with_imports(src, &["context"]), src);
+    }
+
+    #[test]
+    fn lone_import_becomes_block() {
+        let src = "package p\n\nimport \"time\"\n";
+        assert_eq!(
+            with_imports(src, &["context"]),
+            "package p\n\nimport (\n\t\"context\"\n\t\"time\"\n)\n"
+        );
+    }
+
+    #[test]
+    fn no_imports_adds_declaration() {
+        let src = "package p\n\nfunc f() {}\n";
+        assert_eq!(
+            with_imports(src, &["context"]),
+            "package p\n\nimport \"context\"\n\nfunc f() {}\n"
+        );
+    }
+
+    #[test]
+    fn only_third_party_group_gets_std_group_first() {
+        let src = "package p\n\nimport (\n\t\"example.com/x\"\n)\n";
+        assert_eq!(
+            with_imports(src, &["context"]),
+            "package p\n\nimport (\n\t\"context\"\n\n\t\"example.com/x\"\n)\n"
+        );
+    }
+
+    #[test]
+    fn crlf_is_kept_in_inserted_lines() {
+        let src = "package p\r\n\r\nfunc f() {\r\n\tx()\r\n}\r\n";
+        let at = src.find("x()").unwrap();
+        let e = insert_before(src, at, "a()\nb()", "\t");
+        assert_eq!(
+            apply(src, &[e]),
+            "package p\r\n\r\nfunc f() {\r\n\ta()\r\n\tb()\r\n\tx()\r\n}\r\n"
+        );
+    }
+
+    #[test]
+    fn overlapping_part_is_refused_identical_merged_insertions_stack() {
+        let mut m = Merger::default();
+        let part = |start, end, t: &str| FilePart {
+            edits: vec![TextEdit {
+                start,
+                end,
+                new_text: t.into(),
+            }],
+            ..Default::default()
+        };
+        let a = part(0, 5, "x");
+        assert!(m.fits(&a));
+        m.add(&a);
+        assert!(m.fits(&a.clone()));
+        assert!(!m.fits(&part(3, 8, "y")));
+        assert!(!m.fits(&part(2, 2, "inside")));
+        assert!(m.fits(&part(5, 5, "after")));
+        m.add(&part(5, 5, "after"));
+        assert!(m.fits(&part(5, 5, "after too")));
+    }
 }
