@@ -133,6 +133,20 @@ fn first_error(node: Node) -> Option<Node> {
     None
 }
 
+/// The `go` statement that runs function literal `literal` directly
+/// (`go func() {...}()`), when that statement is in `func` itself.
+pub fn go_running<'t>(literal: Node<'t>, func: Node<'t>) -> Option<Node<'t>> {
+    literal
+        .parent()
+        .filter(|c| {
+            c.kind() == "call_expression" && c.child_by_field_name("function") == Some(literal)
+        })
+        .and_then(|c| c.parent())
+        .filter(|g| {
+            g.kind() == "go_statement" && enclosing_function(*g).map(|f| f.id()) == Some(func.id())
+        })
+}
+
 /// Every identifier spelled inside `scope`: a fresh name must avoid all of
 /// them so that it neither shadows a name the code uses nor is shadowed.
 pub fn identifiers_in(scope: Node, src: &[u8]) -> std::collections::HashSet<String> {

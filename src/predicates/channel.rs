@@ -543,16 +543,7 @@ pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
         }
         // Inside a literal: only the body of a `go func(){...}()` started
         // directly in this function counts.
-        let go = inner
-            .parent()
-            .filter(|c| {
-                c.kind() == "call_expression" && c.child_by_field_name("function") == Some(inner)
-            })
-            .and_then(|c| c.parent())
-            .filter(|g| {
-                g.kind() == "go_statement"
-                    && syntax::enclosing_function(*g).map(|f| f.id()) == Some(func.id())
-            });
+        let go = syntax::go_running(inner, func);
         match go {
             Some(go) => goroutines.push((go, None)),
             None => return Verdict::Skip,

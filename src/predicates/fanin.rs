@@ -7,7 +7,7 @@
 //! rewrite of a blocking `return <-ch` into a select on the context.
 
 use super::channel::{self, Use};
-use super::scope::references;
+use super::scope::{declaration, references};
 use super::{Arg, Ctx, Site, Value, Verdict};
 use crate::syntax::{self, text};
 use tree_sitter::{Node, Tree};
@@ -523,71 +523,27 @@ fn shared_range<'t>(producers: &[Producer<'t>], func: Node<'t>) -> Option<Node<'
     clause.child_by_field_name("right")
 }
 
-/// True when `x` (an identifier in F) is declared in F as a slice, array or
-/// map, so `len(x)` counts the loop's passes.
-fn has_length(x: Node, func: Node, src: &[u8]) -> bool {
+/// True when `x` (an identifier) is declared once as a slice, array or map
+/// (by type, composite literal or `make`), so `len(x)` counts a loop's
+/// passes over it.
+fn has_length(x: Node, src: &[u8]) -> bool {
+    let sized = |t: Node| matches!(t.kind(), "slice_type" | "array_type" | "map_type");
     if x.kind() != "identifier" {
         return false;
     }
-    let name = text(x, src);
-    let sized = |t: Node| matches!(t.kind(), "slice_type" | "array_type" | "map_type");
-    let mut found = false;
-    let mut declared = 0;
-    if let Some(params) = func.child_by_field_name("parameters") {
-        let mut c = params.walk();
-        for d in params.named_children(&mut c) {
-            let mut c2 = d.walk();
-            if d.children_by_field_name("name", &mut c2)
-                .any(|n| text(n, src) == name)
-            {
-                declared += 1;
-                found |= d.child_by_field_name("type").is_some_and(sized);
-            }
-        }
-    }
-    if let Some(body) = func.child_by_field_name("body") {
-        syntax::visit(
-            body,
-            &|n| n.kind() != "func_literal",
-            &mut |n| match n.kind() {
-                "var_spec" => {
-                    let mut c = n.walk();
-                    if n.children_by_field_name("name", &mut c)
-                        .any(|m| text(m, src) == name)
-                    {
-                        declared += 1;
-                        found |= n.child_by_field_name("type").is_some_and(sized);
-                    }
-                }
-                "short_var_declaration" => {
-                    let left = n.child_by_field_name("left");
-                    let right = n.child_by_field_name("right");
-                    if let (Some(l), Some(r)) = (left, right) {
-                        let mut c = l.walk();
-                        let names: Vec<Node> = l.named_children(&mut c).collect();
-                        if let Some(i) = names.iter().position(|m| text(*m, src) == name) {
-                            declared += 1;
-                            let value = (r.named_child_count() == names.len())
-                                .then(|| r.named_child(i))
-                                .flatten();
-                            found |= value.is_some_and(|v| {
-                                (v.kind() == "composite_literal"
-                                    && v.child_by_field_name("type").is_some_and(sized))
-                                    || (v.kind() == "call_expression"
-                                        && v.child_by_field_name("function")
-                                            .is_some_and(|f| text(f, src) == "make")
-                                        && v.child_by_field_name("arguments")
-                                            .and_then(|a| a.named_child(0))
-                                            .is_some_and(sized))
-                            });
-                        }
-                    }
-                }
-                _ => {}
-            },
-        );
-    }
-    found && declared == 1
+    let Some(d) = declaration(text(x, src), x, src).filter(|d| d.count == 1) else {
+        return false;
+    };
+    d.ty.is_some_and(sized)
+        || d.value.is_some_and(|v| {
+            (v.kind() == "composite_literal" && v.child_by_field_name("type").is_some_and(sized))
+                || (v.kind() == "call_expression"
+                    && v.child_by_field_name("function")
+                        .is_some_and(|f| text(f, src) == "make")
+                    && v.child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0))
+                        .is_some_and(sized))
+        })
 }
 
 /// The local name under which the file imports `context`, if it does.
@@ -988,16 +944,7 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             }
             continue;
         }
-        let go = inner
-            .parent()
-            .filter(|c| {
-                c.kind() == "call_expression" && c.child_by_field_name("function") == Some(inner)
-            })
-            .and_then(|c| c.parent())
-            .filter(|g| {
-                g.kind() == "go_statement"
-                    && syntax::enclosing_function(*g).map(|f| f.id()) == Some(func.id())
-            });
+        let go = syntax::go_running(inner, func);
         let Some(go) = go else { return Verdict::Skip };
         let i = producer_at(&mut producers, go);
         if producers[i].literal.is_none() {
@@ -1076,7 +1023,7 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     let counts: Vec<Option<usize>> = producers.iter().map(per_producer).collect();
     let all_single = counts.iter().all(|c| *c == Some(1));
     let one_runs = producers.len() == 1 || exclusive(&producers, func);
-    let range_target = shared_range(&producers, func).filter(|x| has_length(*x, func, src));
+    let range_target = shared_range(&producers, func).filter(|x| has_length(*x, src));
     let sent = if counts.iter().any(Option::is_none) {
         Sends::Unbounded
     } else if in_loop {

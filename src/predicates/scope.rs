@@ -51,60 +51,55 @@ pub fn literal_type(value: Node, src: &[u8]) -> Option<String> {
     }
 }
 
-/// Finds how `name` is declared in the functions around `at`, innermost
-/// first: receiver, parameters, `var`, `:=`.
-pub fn local_decl(name: &str, at: Node, src: &[u8]) -> LocalDecl {
+/// A local declaration of a name: what it spells out.
+#[derive(Debug, Clone, Copy)]
+pub struct Declared<'t> {
+    /// The declared type (`var x T`, a parameter's type).
+    pub ty: Option<Node<'t>>,
+    /// The value it is initialised with (`x := v`, `var x = v`).
+    pub value: Option<Node<'t>>,
+    /// How many declarations of the name that function holds: more than one
+    /// means shadowing this analysis does not follow.
+    pub count: usize,
+}
+
+/// The declaration of `name` visible at `at`, looked up in the functions
+/// around it, innermost first: receiver, parameters, then `var`, `:=`,
+/// range, select-case and type-switch variables in the body. None: not a
+/// local (a package-level name or an import).
+pub fn declaration<'t>(name: &str, at: Node<'t>, src: &[u8]) -> Option<Declared<'t>> {
     let mut func = syntax::enclosing_function(at);
     while let Some(f) = func {
-        if let Some(d) = f
-            .child_by_field_name("receiver")
-            .and_then(|r| r.named_child(0))
-            && d.child_by_field_name("name")
-                .is_some_and(|n| text(n, src) == name)
-        {
-            return d
-                .child_by_field_name("type")
-                .and_then(|t| base_type(t, src))
-                .map_or(LocalDecl::Unknown, LocalDecl::Typed);
-        }
-        if let Some(params) = f.child_by_field_name("parameters") {
+        for field in ["receiver", "parameters"] {
+            let Some(params) = f.child_by_field_name(field) else {
+                continue;
+            };
             let mut c = params.walk();
             for d in params.named_children(&mut c) {
                 let mut c2 = d.walk();
                 if d.children_by_field_name("name", &mut c2)
                     .any(|n| text(n, src) == name)
                 {
-                    return d
-                        .child_by_field_name("type")
-                        .and_then(|t| base_type(t, src))
-                        .map_or(LocalDecl::Unknown, LocalDecl::Typed);
+                    return Some(Declared {
+                        ty: d.child_by_field_name("type"),
+                        value: None,
+                        count: 1,
+                    });
                 }
             }
         }
-        let mut found: Vec<LocalDecl> = Vec::new();
+        let mut found: Vec<Declared<'t>> = Vec::new();
         if let Some(body) = f.child_by_field_name("body") {
-            syntax::visit(
-                body,
-                &|n| n.kind() != "func_literal",
-                &mut |n| match n.kind() {
+            syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+                let (names_of, value_list, ty) = match n.kind() {
                     "var_spec" => {
                         let mut c = n.walk();
                         let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
-                        if let Some(pos) = names.iter().position(|x| text(*x, src) == name) {
-                            let typed = n
-                                .child_by_field_name("type")
-                                .and_then(|t| base_type(t, src));
-                            let valued = n
-                                .child_by_field_name("value")
-                                .filter(|v| v.named_child_count() == names.len())
-                                .and_then(|v| v.named_child(pos))
-                                .and_then(|v| literal_type(v, src));
-                            found.push(
-                                typed
-                                    .or(valued)
-                                    .map_or(LocalDecl::Unknown, LocalDecl::Typed),
-                            );
-                        }
+                        (
+                            names,
+                            n.child_by_field_name("value"),
+                            n.child_by_field_name("type"),
+                        )
                     }
                     "short_var_declaration"
                     | "range_clause"
@@ -117,32 +112,52 @@ pub fn local_decl(name: &str, at: Node, src: &[u8]) -> LocalDecl {
                             return;
                         };
                         let mut c = left.walk();
-                        let names: Vec<Node> = left.named_children(&mut c).collect();
-                        if let Some(pos) = names
-                            .iter()
-                            .position(|x| x.kind() == "identifier" && text(*x, src) == name)
-                        {
-                            let valued = (n.kind() == "short_var_declaration")
-                                .then(|| n.child_by_field_name("right"))
-                                .flatten()
-                                .filter(|v| v.named_child_count() == names.len())
-                                .and_then(|v| v.named_child(pos))
-                                .and_then(|v| literal_type(v, src));
-                            found.push(valued.map_or(LocalDecl::Unknown, LocalDecl::Typed));
-                        }
+                        let names: Vec<Node> = left
+                            .named_children(&mut c)
+                            .filter(|x| x.kind() == "identifier")
+                            .collect();
+                        let value = (n.kind() == "short_var_declaration")
+                            .then(|| n.child_by_field_name("right"))
+                            .flatten();
+                        (names, value, None)
                     }
-                    _ => {}
-                },
-            );
+                    _ => return,
+                };
+                if let Some(pos) = names_of.iter().position(|x| text(*x, src) == name) {
+                    let value = value_list
+                        .filter(|v| v.named_child_count() == names_of.len())
+                        .and_then(|v| v.named_child(pos));
+                    found.push(Declared {
+                        ty,
+                        value,
+                        count: 0,
+                    });
+                }
+            });
         }
-        match found.len() {
-            0 => {}
-            1 => return found.pop().unwrap(),
-            _ => return LocalDecl::Unknown,
+        if let Some(first) = found.first() {
+            return Some(Declared {
+                count: found.len(),
+                ..*first
+            });
         }
         func = syntax::enclosing_function(f);
     }
-    LocalDecl::NotLocal
+    None
+}
+
+/// Finds how `name` is declared in the functions around `at`, innermost
+/// first: receiver, parameters, `var`, `:=`.
+pub fn local_decl(name: &str, at: Node, src: &[u8]) -> LocalDecl {
+    match declaration(name, at, src) {
+        None => LocalDecl::NotLocal,
+        Some(d) if d.count > 1 => LocalDecl::Unknown,
+        Some(d) => {
+            d.ty.and_then(|t| base_type(t, src))
+                .or_else(|| d.value.and_then(|v| literal_type(v, src)))
+                .map_or(LocalDecl::Unknown, LocalDecl::Typed)
+        }
+    }
 }
 
 /// References to `name` inside `func`'s body, skipping nested function

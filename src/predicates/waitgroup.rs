@@ -6,7 +6,7 @@
 //! and an `X.Add(1)` written inside the goroutine instead of before it.
 
 use super::channel;
-use super::scope::{LocalDecl, local_decl};
+use super::scope::{LocalDecl, declaration, local_decl};
 use super::{Arg, Ctx, Site, Value, Verdict};
 use crate::syntax::{self, text};
 use std::path::PathBuf;
@@ -38,64 +38,10 @@ fn is_wg_value(v: Node, sync: &str, src: &[u8]) -> bool {
 /// a parameter, a `var`, a `:=`, or a package-level `var`.
 fn ident_is_wg(name: &str, at: Node, sync: &str, ctx: &Ctx) -> bool {
     let src = ctx.src;
-    let mut func = syntax::enclosing_function(at);
-    while let Some(f) = func {
-        for field in ["receiver", "parameters"] {
-            if let Some(params) = f.child_by_field_name(field) {
-                let mut c = params.walk();
-                for d in params.named_children(&mut c) {
-                    let mut c2 = d.walk();
-                    if d.children_by_field_name("name", &mut c2)
-                        .any(|n| text(n, src) == name)
-                    {
-                        return d
-                            .child_by_field_name("type")
-                            .is_some_and(|t| is_wg_type(t, sync, src));
-                    }
-                }
-            }
-        }
-        let mut verdict = None;
-        if let Some(body) = f.child_by_field_name("body") {
-            syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-                if verdict.is_some() {
-                    return;
-                }
-                match n.kind() {
-                    "var_spec" => {
-                        let mut c = n.walk();
-                        if n.children_by_field_name("name", &mut c)
-                            .any(|m| text(m, src) == name)
-                        {
-                            let typed = n
-                                .child_by_field_name("type")
-                                .is_some_and(|t| is_wg_type(t, sync, src));
-                            let valued = n
-                                .child_by_field_name("value")
-                                .and_then(|v| v.named_child(0))
-                                .is_some_and(|v| is_wg_value(v, sync, src));
-                            verdict = Some(typed || valued);
-                        }
-                    }
-                    "short_var_declaration" => {
-                        let left = n.child_by_field_name("left");
-                        if left.is_some_and(|l| l.named_child_count() == 1 && text(l, src) == name)
-                        {
-                            verdict = Some(
-                                n.child_by_field_name("right")
-                                    .and_then(|r| r.named_child(0))
-                                    .is_some_and(|v| is_wg_value(v, sync, src)),
-                            );
-                        }
-                    }
-                    _ => {}
-                }
-            });
-        }
-        if let Some(v) = verdict {
-            return v;
-        }
-        func = syntax::enclosing_function(f);
+    if let Some(d) = declaration(name, at, src) {
+        return d.count == 1
+            && (d.ty.is_some_and(|t| is_wg_type(t, sync, src))
+                || d.value.is_some_and(|v| is_wg_value(v, sync, src)));
     }
     // A package-level `var wg sync.WaitGroup`.
     let mut global = false;
@@ -258,6 +204,23 @@ struct Body<'t> {
     name: String,
 }
 
+impl<'t> Body<'t> {
+    /// The body of declaration `d`, handed the WaitGroup as parameter `i`.
+    fn handed(d: &crate::package::FuncDecl<'t>, i: usize) -> Result<Body<'t>, String> {
+        let params = syntax::parameter_names(d.node, d.src);
+        let name = params
+            .get(i)
+            .map(|(n, _)| n.clone())
+            .ok_or("no parameter")?;
+        Ok(Body {
+            func: d.node,
+            src: d.src,
+            path: d.path.clone(),
+            name,
+        })
+    }
+}
+
 /// Finds what the `go` statement runs, and how X is called in there.
 fn goroutine_body<'p>(ctx: &'p Ctx, go: Node<'p>, x: &str) -> Result<Body<'p>, String> {
     let src = ctx.src;
@@ -300,17 +263,7 @@ fn goroutine_body<'p>(ctx: &'p Ctx, go: Node<'p>, x: &str) -> Result<Body<'p>, S
                     text(f, src)
                 ));
             };
-            let params = syntax::parameter_names(d.node, d.src);
-            let name = params
-                .get(i)
-                .map(|(n, _)| n.clone())
-                .ok_or("no parameter")?;
-            Ok(Body {
-                func: d.node,
-                src: d.src,
-                path: d.path.clone(),
-                name,
-            })
+            Body::handed(d, i)
         }
         "selector_expression" if arg_index().is_some() => {
             // `go svc.call(wg, ...)`: a method handed the WaitGroup.
@@ -329,17 +282,7 @@ fn goroutine_body<'p>(ctx: &'p Ctx, go: Node<'p>, x: &str) -> Result<Body<'p>, S
                 ));
             };
             let i = arg_index().expect("checked by the guard");
-            let params = syntax::parameter_names(d.node, d.src);
-            let name = params
-                .get(i)
-                .map(|(n, _)| n.clone())
-                .ok_or("no parameter")?;
-            Ok(Body {
-                func: d.node,
-                src: d.src,
-                path: d.path.clone(),
-                name,
-            })
+            Body::handed(d, i)
         }
         "selector_expression" => {
             // `go s.loop()` with X = `s.wg`: the method's receiver + field.
