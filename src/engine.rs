@@ -46,10 +46,6 @@ impl Engine {
         Engine { rules, prefilters }
     }
 
-    pub fn rules(&self) -> &[Rule] {
-        &self.rules
-    }
-
     /// Indexes of the rules whose required literals all occur in `src`.
     fn candidates(&self, src: &[u8]) -> Vec<usize> {
         (0..self.rules.len())

@@ -40,18 +40,6 @@ pub fn enclosing_function(node: Node) -> Option<Node> {
     None
 }
 
-/// The top-level declaration (child of source_file) containing `node`.
-pub fn top_level_decl(node: Node) -> Option<Node> {
-    let mut cur = node;
-    while let Some(p) = cur.parent() {
-        if p.kind() == "source_file" {
-            return Some(cur);
-        }
-        cur = p;
-    }
-    None
-}
-
 /// True when `inner` lies within `outer` (or is it).
 pub fn contains(outer: Node, inner: Node) -> bool {
     outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
@@ -215,19 +203,6 @@ pub fn declares_param(func: Node, name: &str, src: &[u8]) -> bool {
         return found;
     }
     false
-}
-
-/// The statement that `node` is part of: the ancestor whose parent is a
-/// statement list (or block). Used to place inserted lines.
-pub fn enclosing_statement(node: Node) -> Node {
-    let mut cur = node;
-    while let Some(p) = cur.parent() {
-        if matches!(p.kind(), "statement_list" | "block" | "source_file") {
-            return cur;
-        }
-        cur = p;
-    }
-    cur
 }
 
 /// Leading whitespace of the line holding byte `offset`.

@@ -241,7 +241,3 @@ pub fn lookup(name: &str) -> Option<&'static Predicate> {
 pub fn names() -> Vec<&'static str> {
     PREDICATES.iter().map(|p| p.name).collect()
 }
-
-pub fn all() -> &'static [Predicate] {
-    PREDICATES
-}
