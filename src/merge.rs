@@ -100,10 +100,11 @@ pub fn merge(checked: Vec<Checked>, source: &dyn Source) -> Merged {
         let (new, touched) = edit::apply_tracked(&st.text, &merger.into_edits(&st.text, &tree));
         // Trailing comments next to edited lines line up again, as gofmt wants.
         let new_tree = syntax::parse(new.as_bytes());
-        let new = edit::realign_comments(&new, &new_tree, &touched);
-        // A fix must never turn parseable code into unparseable code.
+        // A fix must never turn parseable code into unparseable code. (The
+        // re-alignment below only changes spaces before comments.)
         let before = syntax::error_regions(&tree).len();
-        let after = syntax::error_regions(&syntax::parse(new.as_bytes())).len();
+        let after = syntax::error_regions(&new_tree).len();
+        let new = edit::realign_comments(&new, &new_tree, &touched);
         let result = if after > before {
             Err(format!(
                 "{}: internal error: the fixes would make the file unparseable; left unchanged",
