@@ -122,14 +122,11 @@ fn run(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-#[test]
-fn vocabulary_composes_into_gofmt_clean_go() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
+/// Writes the guard and log toy rules into `dir` and runs `--write` with
+/// them on `target`, which must succeed.
+fn write_with_toy_rules(dir: &std::path::Path, target: &str) {
     fs::write(dir.join("guard.toml"), GUARD_RULE).unwrap();
     fs::write(dir.join("log.toml"), LOG_RULE).unwrap();
-    fs::create_dir(dir.join("src")).unwrap();
-    fs::write(dir.join("src/main.go"), INPUT).unwrap();
     let out = run(
         dir,
         &[
@@ -140,7 +137,7 @@ fn vocabulary_composes_into_gofmt_clean_go() {
             "log.toml",
             "--only",
             "guard-send,log-after-go",
-            "src",
+            target,
         ],
     );
     assert_eq!(
@@ -149,6 +146,15 @@ fn vocabulary_composes_into_gofmt_clean_go() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn vocabulary_composes_into_gofmt_clean_go() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::create_dir(dir.join("src")).unwrap();
+    fs::write(dir.join("src/main.go"), INPUT).unwrap();
+    write_with_toy_rules(dir, "src");
     assert_eq!(
         fs::read_to_string(dir.join("src/main.go")).unwrap(),
         EXPECTED
@@ -165,28 +171,8 @@ fn vocabulary_composes_into_gofmt_clean_go() {
 fn crlf_file_gets_crlf_inserted_lines() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    fs::write(dir.join("guard.toml"), GUARD_RULE).unwrap();
-    fs::write(dir.join("log.toml"), LOG_RULE).unwrap();
     fs::write(dir.join("main.go"), INPUT.replace('\n', "\r\n")).unwrap();
-    let out = run(
-        dir,
-        &[
-            "--write",
-            "--rules",
-            "guard.toml",
-            "--rules",
-            "log.toml",
-            "--only",
-            "guard-send,log-after-go",
-            "main.go",
-        ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    write_with_toy_rules(dir, "main.go");
     assert_eq!(
         fs::read_to_string(dir.join("main.go")).unwrap(),
         EXPECTED.replace('\n', "\r\n")
