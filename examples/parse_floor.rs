@@ -1,4 +1,4 @@
-//! The floor a naive tool pays: walk a tree with the `ignore` crate and
+//! The floor a naive tool pays: walk a tree the way gofix-leaks does and
 //! parse every `.go` file with tree-sitter-go, in parallel, doing nothing
 //! else. `scripts/bench.sh` compares gofix-leaks against it.
 
@@ -7,17 +7,10 @@ use std::path::PathBuf;
 
 fn main() {
     let roots: Vec<String> = std::env::args().skip(1).collect();
-    let mut walk = ignore::WalkBuilder::new(roots.first().map_or(".", String::as_str));
-    for r in roots.iter().skip(1) {
-        walk.add(r);
-    }
-    let files: Vec<PathBuf> = walk
-        .build()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .map(|e| e.into_path())
-        .filter(|p| p.extension().is_some_and(|x| x == "go"))
-        .collect();
+    // The same files gofix-leaks considers (vendor/, testdata/ and hidden
+    // directories skipped, .gitignore honoured), so the two runs compare
+    // like with like.
+    let files: Vec<PathBuf> = gofix_leaks::walk::discover(&roots).expect("walk the tree");
     let (bytes, nodes): (usize, usize) = files
         .par_iter()
         .map(|p| {

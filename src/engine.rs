@@ -7,14 +7,15 @@ use crate::diagnostic::{FileEdit, Finding, Position, Skipped, SuggestedFix};
 use crate::edit::{self, Fix};
 use crate::package::{Directory, PackageIndex};
 use crate::predicates::{self, Arg, Ctx, Site, Value, Verdict};
-use crate::rule::{EditKind, Rule};
+use crate::rule::{EditKind, Rule, Within};
 use crate::syntax;
 use crate::template;
 use aho_corasick::AhoCorasick;
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use streaming_iterator::StreamingIterator;
-use tree_sitter::{Node, QueryCursor};
+use tree_sitter::{Node, QueryCursor, Tree};
 
 /// What checking one file produced: findings in position order, each with
 /// its fix (None when it has none), and the file's text when some fix needs
@@ -49,18 +50,50 @@ impl Engine {
     /// Indexes of the rules whose required literals all occur in `src`.
     fn candidates(&self, src: &[u8]) -> Vec<usize> {
         (0..self.rules.len())
-            .filter(|&i| match &self.prefilters[i] {
-                None => true,
-                Some(ac) => {
-                    let need = self.rules[i].spec.require.len();
-                    let mut seen = vec![false; need];
-                    for m in ac.find_overlapping_iter(src) {
-                        seen[m.pattern().as_usize()] = true;
-                    }
-                    seen.iter().all(|&s| s)
-                }
-            })
+            .filter(|&i| self.has_literals(i, src, 0..src.len()))
             .collect()
+    }
+
+    /// Whether every literal rule `i` requires occurs in `src[range]`. A
+    /// literal that starts with an identifier character must start a word
+    /// (`go ` does not match inside `ago `), so that a file is parsed only
+    /// when it can hold the token the rule needs.
+    fn has_literals(&self, i: usize, src: &[u8], range: Range<usize>) -> bool {
+        let Some(ac) = &self.prefilters[i] else {
+            return true;
+        };
+        let literals = &self.rules[i].spec.require;
+        let mut seen = vec![false; literals.len()];
+        let mut left = literals.len();
+        let input = aho_corasick::Input::new(src).range(range);
+        for m in ac.find_overlapping_iter(input) {
+            let k = m.pattern().as_usize();
+            if seen[k] || !starts_word(literals[k].as_bytes(), src, m.start()) {
+                continue;
+            }
+            seen[k] = true;
+            left -= 1;
+            if left == 0 {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The byte ranges rule `i`'s query runs over: the whole file, or only
+    /// the top-level declarations that hold all of its literals.
+    fn query_ranges(&self, i: usize, tree: &Tree, src: &[u8]) -> Vec<Range<usize>> {
+        match self.rules[i].spec.require_within {
+            Within::File => vec![0..src.len()],
+            Within::Declaration => {
+                let root = tree.root_node();
+                let mut c = root.walk();
+                root.children(&mut c)
+                    .map(|d| d.byte_range())
+                    .filter(|r| self.has_literals(i, src, r.clone()))
+                    .collect()
+            }
+        }
     }
 
     /// Checks one file whose bytes are `bytes`; `path` locates it in its
@@ -124,29 +157,32 @@ impl Engine {
                 .position(|n| *n == rule.spec.at.trim_start_matches('@'))
                 .unwrap();
             let mut seen_at = std::collections::HashSet::new();
-            let mut matches = cursor.matches(&rule.query, tree.root_node(), bytes);
-            while let Some(m) = matches.next() {
-                let caps: HashMap<&str, Node> = m
-                    .captures
-                    .iter()
-                    .map(|c| (names[c.index as usize], c.node))
-                    .collect();
-                let Some(at) = m
-                    .captures
-                    .iter()
-                    .find(|c| c.index as usize == at_index)
-                    .map(|c| c.node)
-                else {
-                    continue;
-                };
-                if !seen_at.insert(at.byte_range()) {
-                    continue;
-                }
-                if errors.iter().any(|(d, _)| syntax::contains(*d, at)) {
-                    continue;
-                }
-                if let Some(f) = self.evaluate(rule, &ctx, &here, &caps, at, &mut reserved) {
-                    found.push(f);
+            for range in self.query_ranges(ri, &tree, bytes) {
+                cursor.set_byte_range(range);
+                let mut matches = cursor.matches(&rule.query, tree.root_node(), bytes);
+                while let Some(m) = matches.next() {
+                    let caps: HashMap<&str, Node> = m
+                        .captures
+                        .iter()
+                        .map(|c| (names[c.index as usize], c.node))
+                        .collect();
+                    let Some(at) = m
+                        .captures
+                        .iter()
+                        .find(|c| c.index as usize == at_index)
+                        .map(|c| c.node)
+                    else {
+                        continue;
+                    };
+                    if !seen_at.insert(at.byte_range()) {
+                        continue;
+                    }
+                    if errors.iter().any(|(d, _)| syntax::contains(*d, at)) {
+                        continue;
+                    }
+                    if let Some(f) = self.evaluate(rule, &ctx, &here, &caps, at, &mut reserved) {
+                        found.push(f);
+                    }
                 }
             }
         }
@@ -486,4 +522,11 @@ fn statement_indent(tree: &tree_sitter::Tree, src: &[u8], start: usize) -> Strin
         node = n.parent();
     }
     syntax::indent_at(src, start).to_string()
+}
+
+/// Whether a match of `literal` at `at` in `src` starts a word: true when the
+/// literal itself does not begin with an identifier character.
+fn starts_word(literal: &[u8], src: &[u8], at: usize) -> bool {
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    !literal.first().is_some_and(|&b| ident(b)) || at == 0 || !ident(src[at - 1])
 }

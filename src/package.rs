@@ -22,8 +22,20 @@ impl PkgFile {
 
     /// Whether the file's text mentions `needle` at all: files that do not
     /// are never parsed for a lookup of that name.
+    /// A needle that starts or ends with an identifier character must do so
+    /// at a word boundary, so short names (`T`, `ch`) rule out most files.
     pub fn mentions(&self, needle: &str) -> bool {
-        memchr::memmem::find(&self.src, needle.as_bytes()).is_some()
+        let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+        let n = needle.as_bytes();
+        let (Some(&first), Some(&last)) = (n.first(), n.last()) else {
+            return true;
+        };
+        memchr::memmem::find_iter(&self.src, n).any(|at| {
+            let before = at.checked_sub(1).map(|i| self.src[i]);
+            let after = self.src.get(at + n.len()).copied();
+            !(ident(first) && before.is_some_and(ident))
+                && !(ident(last) && after.is_some_and(ident))
+        })
     }
 }
 
@@ -259,10 +271,23 @@ impl<'a> PackageIndex<'a> {
         kind: &str,
         name: &str,
     ) -> Vec<FuncDecl<'s>> {
+        self.find_hinted(current, kind, name, None)
+    }
+
+    /// `find`, parsing only the sibling files whose text also holds `hint`
+    /// (say `chan` when only a channel type will do): most files that
+    /// mention a type's name do not declare it.
+    pub fn find_hinted<'s>(
+        &'s self,
+        current: (&'s Tree, &'s [u8]),
+        kind: &str,
+        name: &str,
+        hint: Option<&str>,
+    ) -> Vec<FuncDecl<'s>> {
         let mut out = Vec::new();
         let files = std::iter::once((current.0, current.1, None)).chain(
             self.visible_siblings()
-                .filter(|f| f.mentions(name))
+                .filter(|f| f.mentions(name) && hint.is_none_or(|h| f.mentions(h)))
                 .map(|f| (f.tree(), f.src.as_slice(), Some(f.path.clone()))),
         );
         for (tree, src, path) in files {

@@ -23,6 +23,11 @@ pub struct RuleSpec {
     /// without them are never parsed for this rule.
     #[serde(default)]
     pub require: Vec<String>,
+    /// Where the `require` literals must occur together: anywhere in the
+    /// file, or inside one top-level declaration. With `declaration`, the
+    /// query runs only over the declarations that hold them all.
+    #[serde(default)]
+    pub require_within: Within,
     /// tree-sitter query over tree-sitter-go.
     pub query: String,
     /// The capture whose node is the finding's position.
@@ -41,6 +46,15 @@ pub struct RuleSpec {
     /// `option.KEY`.
     #[serde(default)]
     pub options: toml::Table,
+}
+
+/// The scope of a rule's required literals.
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Within {
+    #[default]
+    File,
+    Declaration,
 }
 
 /// A named predicate applied to captures.

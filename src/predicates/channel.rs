@@ -31,8 +31,13 @@ pub fn channel_type(ctx: &Ctx, args: &[Arg]) -> Verdict {
         "channel_type" => Verdict::Holds(vec![]),
         "type_identifier" | "identifier" => {
             let name = text(ty, ctx.src);
-            let decls = ctx.package.find((ctx.tree, ctx.src), "type_spec", name);
-            let aliases = ctx.package.find((ctx.tree, ctx.src), "type_alias", name);
+            let current = (ctx.tree, ctx.src);
+            let decls = ctx
+                .package
+                .find_hinted(current, "type_spec", name, Some("chan"));
+            let aliases = ctx
+                .package
+                .find_hinted(current, "type_alias", name, Some("chan"));
             let is_chan = decls.iter().chain(aliases.iter()).any(|d| {
                 d.node
                     .child_by_field_name("type")
