@@ -167,7 +167,10 @@ pub fn run(args: Args) -> Result<u8> {
     })
 }
 
-fn check_all(
+/// Checks `files` (shown as `displays`) a directory at a time and returns
+/// them in path order; `merge::merge` turns the result into findings and new
+/// file contents. Public so that tests drive exactly the CLI's path.
+pub fn check_all(
     engine: &Engine,
     source: &dyn Source,
     files: Vec<PathBuf>,

@@ -1370,12 +1370,16 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         return Verdict::Skip;
     }
 
-    // Derived lines go first in F's body, above a leading comment.
+    // Derived lines go first in F's body, above a leading comment, but
+    // below a comment on the `{` line: inserting before that one would put
+    // the lines after the brace (found by tests/proptest_engine.rs).
     let body_start = func
         .child_by_field_name("body")
         .and_then(|b| {
             let mut c = b.walk();
-            let first = b.named_children(&mut c).next()?;
+            let first = b.named_children(&mut c).find(|n| {
+                n.kind() != "comment" || n.start_position().row != b.start_position().row
+            })?;
             if first.kind() == "statement_list" {
                 let mut c2 = first.walk();
                 return first.named_children(&mut c2).next();

@@ -378,6 +378,12 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
             && s.named_child(0)
                 .and_then(|c| c.child_by_field_name("arguments"))
                 .is_some_and(|a| text(a, src) == "(1)")
+            // Not when another `Add` follows: moving this one would leave
+            // that one first, and each run would move one more (found by
+            // tests/proptest_engine.rs).
+            && std::iter::successors(s.next_named_sibling(), |n| n.next_named_sibling())
+                .find(|n| n.kind() != "comment")
+                .is_none_or(|n| method_call(n, "Add", src).is_none())
     });
     let (x_node, add) = match (add_inside, counting_add(go, src)) {
         (Some(a), _) => (method_call(a, "Add", src).unwrap(), a),
