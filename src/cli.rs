@@ -32,7 +32,9 @@ Examples:
 Exit status:
   0  nothing left to report
   1  findings remain: with --dry-run any finding; with --write or --apply, findings
-     that have no automatic fix (each says why)
+     that have no automatic fix (each says why); in every mode, a
+     //gofix-leaks:ignore comment naming an unknown rule, or (with
+     --report-unused-ignores) one that suppresses nothing
   2  an error: bad arguments, a rule that does not load, an unreadable path,
      a git failure, an existing branch without --force
 
@@ -66,9 +68,10 @@ pub struct Args {
     #[arg(long)]
     pub apply: bool,
 
-    /// Branch name for --apply.
-    #[arg(long, value_name = "NAME", requires = "apply", default_value = crate::gitapply::DEFAULT_BRANCH)]
-    pub branch: String,
+    /// Branch name for --apply (default: `branch` in .gofix-leaks.toml, else
+    /// `gofix-leaks/fix-leaks`); `{date}` becomes today's date (UTC).
+    #[arg(long, value_name = "NAME", requires = "apply")]
+    pub branch: Option<String>,
 
     /// With --apply: move an existing branch to the new fix commit.
     #[arg(long, requires = "apply")]
@@ -110,4 +113,23 @@ pub struct Args {
     /// Print the tree-sitter syntax tree of a Go file (for writing rules), and exit.
     #[arg(long, value_name = "FILE")]
     pub dump_tree: Option<PathBuf>,
+
+    /// Also list the findings that `//gofix-leaks:ignore` comments suppress
+    /// (text output; JSON always has them under `suppressed`).
+    #[arg(long)]
+    pub show_suppressed: bool,
+
+    /// Report `//gofix-leaks:ignore` comments that suppress nothing; any
+    /// makes the exit status 1.
+    #[arg(long)]
+    pub report_unused_ignores: bool,
+
+    /// Read settings from FILE instead of .gofix-leaks.toml at the root of
+    /// the git work tree (or the current directory). Flags win over it.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read .gofix-leaks.toml.
+    #[arg(long)]
+    pub no_config: bool,
 }

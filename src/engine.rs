@@ -26,6 +26,10 @@ pub struct FileOutcome {
     pub fixes: Vec<Option<Fix>>,
     pub skipped: Vec<Skipped>,
     pub text: Option<String>,
+    /// Findings that `//gofix-leaks:ignore` comments dropped (with their fixes).
+    pub suppressed: Vec<crate::suppress::Suppressed>,
+    /// The file's ignore comments, with what each suppressed.
+    pub directives: Vec<crate::suppress::Directive>,
 }
 
 pub struct Engine {
@@ -98,8 +102,23 @@ impl Engine {
 
     /// Checks one file whose bytes are `bytes`; `path` locates it in its
     /// `directory` (which holds its package's other files) and `display`
-    /// names it in output.
+    /// names it in output. Findings that the file's `//gofix-leaks:ignore`
+    /// comments cover are dropped here, with their fixes.
     pub fn check(
+        &self,
+        directory: &Directory,
+        path: &Path,
+        display: &str,
+        bytes: &[u8],
+    ) -> Result<FileOutcome, String> {
+        let mut out = self.check_rules(directory, path, display, bytes)?;
+        if !syntax::is_generated(bytes) {
+            crate::suppress::apply(&mut out, display, bytes);
+        }
+        Ok(out)
+    }
+
+    fn check_rules(
         &self,
         directory: &Directory,
         path: &Path,

@@ -21,6 +21,9 @@ pub struct HeadTree {
     blobs: BTreeMap<PathBuf, (Oid, i32)>,
     head: Oid,
     workdir: PathBuf,
+    /// The commit author (name, email), when configured; else the
+    /// repository's identity.
+    author: Option<(String, String)>,
 }
 
 impl HeadTree {
@@ -68,7 +71,14 @@ impl HeadTree {
             blobs,
             head,
             workdir,
+            author: None,
         })
+    }
+
+    /// Sets the author of the commits `commit` makes (the committer stays
+    /// the repository's identity, or this author when it has none).
+    pub fn set_author(&mut self, author: Option<(String, String)>) {
+        self.author = author;
     }
 
     pub fn workdir(&self) -> &Path {
@@ -165,10 +175,22 @@ impl HeadTree {
         }
         let tree_oid = update.create_updated(&repo, &head_commit.tree()?)?;
         let tree = repo.find_tree(tree_oid)?;
-        let sig = repo.signature().or_else(|_| {
-            git2::Signature::now("gofix-leaks", "gofix-leaks@users.noreply.invalid")
-        })?;
-        let commit = repo.commit(None, &sig, &sig, message, &tree, &[&head_commit])?;
+        let author = match &self.author {
+            Some((name, email)) => Some(
+                git2::Signature::now(name, email)
+                    .with_context(|| format!("invalid commit author `{name} <{email}>`"))?,
+            ),
+            None => None,
+        };
+        let sig = match (repo.signature(), &author) {
+            (Ok(s), _) => s,
+            (Err(_), Some(a)) => a.clone(),
+            (Err(_), None) => {
+                git2::Signature::now("gofix-leaks", "gofix-leaks@users.noreply.invalid")?
+            }
+        };
+        let author = author.as_ref().unwrap_or(&sig);
+        let commit = repo.commit(None, author, &sig, message, &tree, &[&head_commit])?;
         let target = repo.find_commit(commit)?;
         repo.branch(branch, &target, force)
             .with_context(|| format!("cannot create branch `{branch}`"))?;

@@ -2,6 +2,7 @@
 //! declarative rules over tree-sitter queries.
 
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod diff;
 pub mod edit;
@@ -13,6 +14,7 @@ pub mod predicates;
 pub mod rule;
 pub mod run;
 pub mod source;
+pub mod suppress;
 pub mod syntax;
 pub mod template;
 pub mod walk;

@@ -32,6 +32,9 @@ pub struct FileError {
 pub struct Merged {
     pub findings: Vec<Finding>,
     pub skipped: Vec<Skipped>,
+    /// Findings dropped by `//gofix-leaks:ignore` comments, and the comments.
+    pub suppressed: Vec<crate::suppress::Suppressed>,
+    pub directives: Vec<crate::suppress::Directive>,
     pub errors: Vec<FileError>,
     pub changes: Vec<Change>,
 }
@@ -73,6 +76,8 @@ pub fn merge(checked: Vec<Checked>, source: &dyn Source) -> Merged {
             });
         }
         out.skipped.extend(o.skipped);
+        out.suppressed.extend(o.suppressed);
+        out.directives.extend(o.directives);
         for (mut finding, fix) in o.findings.into_iter().zip(o.fixes) {
             if let Some(fix) = fix {
                 match try_accept(&fix, &mut files, source) {

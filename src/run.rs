@@ -8,7 +8,7 @@ use crate::gitapply::{HeadTree, normalize};
 use crate::merge::{self, Checked};
 use crate::package::Directory;
 use crate::source::{Source, WorkTree};
-use crate::{diff, rule, syntax, walk, write};
+use crate::{diff, syntax, walk, write};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -30,6 +30,11 @@ struct Report {
     branch: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<String>,
+    /// Findings dropped by `//gofix-leaks:ignore` comments.
+    suppressed: Vec<crate::suppress::Suppressed>,
+    /// Ignore comments that name an unknown rule, or (with
+    /// --report-unused-ignores) suppress nothing.
+    ignore_problems: Vec<crate::suppress::IgnoreProblem>,
 }
 
 #[derive(Serialize)]
@@ -42,23 +47,13 @@ pub fn run(args: Args) -> Result<u8> {
     if let Some(path) = &args.dump_tree {
         return dump_tree(path);
     }
-    let mut rules = rule::builtin()?;
-    for p in &args.rules {
-        rules.extend(rule::load_path(p)?);
-    }
-    for set in &args.set {
-        let (key, value) = set
-            .split_once('=')
-            .and_then(|(k, v)| Some((k.split_once('.')?, v)))
-            .ok_or_else(|| anyhow::anyhow!("--set {set}: expected RULE.KEY=VALUE"))?;
-        let ((id, option), value) = (key, value);
-        let rule = rules
-            .iter_mut()
-            .find(|r| r.id() == id)
-            .ok_or_else(|| anyhow::anyhow!("--set {set}: no rule `{id}`"))?;
-        rule.set_option(option, value)?;
-    }
-    let rules = rule::select(rules, &args.only, &args.skip)?;
+    // .gofix-leaks.toml, merged with the flags (which win).
+    let settings = crate::config::Settings::load(&args)?;
+    let rules = settings.load_rules(&args)?;
+    let loaded: Vec<String> = rules.iter().map(|r| r.id().to_string()).collect();
+    let rules = settings.select(rules, &args)?;
+    let ran: Vec<String> = rules.iter().map(|r| r.id().to_string()).collect();
+    let branch = settings.branch(&args)?;
     if args.list_rules {
         let width = rules.iter().map(|r| r.id().len()).max().unwrap_or(0);
         for r in &rules {
@@ -74,13 +69,15 @@ pub fn run(args: Args) -> Result<u8> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
 
     let head = if args.apply {
-        Some(HeadTree::open(&cwd)?)
+        let mut head = HeadTree::open(&cwd)?;
+        head.set_author(settings.author());
+        Some(head)
     } else {
         None
     };
     let (source, files, displays): (&dyn Source, Vec<PathBuf>, Vec<String>) =
         if let Some(head) = &head {
-            head.check_branch(&args.branch, args.force)?;
+            head.check_branch(&branch, args.force)?;
             let files = head.select(&cwd, &args.paths)?;
             let displays = files.iter().map(|p| slash(p)).collect();
             (head, files, displays)
@@ -90,12 +87,22 @@ pub fn run(args: Args) -> Result<u8> {
             let displays = files.iter().map(|p| display_path(&cwd, &base, p)).collect();
             (&WorkTree, files, displays)
         };
+    // The config's `exclude` patterns.
+    let base = head.as_ref().map_or(cwd.as_path(), |h| h.workdir());
+    let (files, displays) = settings.retain_included(base, files, displays);
 
     let checked = check_all(&engine, source, files, displays, args.threads)?;
     let merged = merge::merge(checked, source);
     let mut report = Report {
         findings: merged.findings,
         skipped: merged.skipped,
+        suppressed: merged.suppressed,
+        ignore_problems: crate::suppress::review(
+            &merged.directives,
+            &loaded,
+            &ran,
+            args.report_unused_ignores,
+        ),
         errors: merged
             .errors
             .into_iter()
@@ -131,8 +138,8 @@ pub fn run(args: Args) -> Result<u8> {
                 .iter()
                 .map(|c| (c.path.clone(), c.new.clone()))
                 .collect();
-            let commit = head.commit(&args.branch, args.force, &message, &files)?;
-            report.branch = Some(args.branch.clone());
+            let commit = head.commit(&branch, args.force, &message, &files)?;
+            report.branch = Some(branch.clone());
             report.commit = Some(commit.to_string());
         }
     } else if args.format == Format::Text {
@@ -160,7 +167,7 @@ pub fn run(args: Args) -> Result<u8> {
     };
     Ok(if !report.errors.is_empty() {
         2
-    } else if remaining {
+    } else if remaining || !report.ignore_problems.is_empty() {
         1
     } else {
         0
@@ -280,6 +287,12 @@ fn print_text(report: &Report, args: &Args, out: &mut dyn Write) -> Result<()> {
         };
         writeln!(err, "{}: {}: {}{}", f.posn, f.rule, f.message, status)?;
     }
+    crate::suppress::print_text(
+        &report.suppressed,
+        &report.ignore_problems,
+        args.show_suppressed,
+        &mut err,
+    )?;
     let fixed = report.findings.iter().filter(|f| f.has_fix()).count();
     let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &report.findings {

@@ -1,0 +1,404 @@
+//! `//gofix-leaks:ignore` comments: finding them in a file, dropping the
+//! findings (and fixes) they cover, and reviewing them after a run for rule
+//! ids that name no loaded rule and, on request, for comments that
+//! suppress nothing.
+//!
+//! A directive is a line comment `//gofix-leaks:ignore [IDS [REASON]]`
+//! (`// gofix-leaks:ignore` too: gofmt adds that space in doc comments,
+//! since the hyphen keeps the comment from being a Go directive). IDS is a
+//! comma-separated list of rule ids, or `all`; with no IDS it covers every
+//! rule. It covers:
+//! - at the end of a line of code: that line;
+//! - on a line of its own: the first line after its block of comment lines;
+//! - in the doc comment of a top-level function or method (the comment
+//!   block right above `func`): the whole declaration.
+//!
+//! A finding is covered when its start line is. Rule ids are data here: the
+//! engine's findings carry them, and `review` checks them against the
+//! loaded rules.
+
+use crate::diagnostic::Finding;
+use crate::engine::FileOutcome;
+use crate::syntax;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// The directive's marker, after `//` or `// `.
+pub const MARKER: &str = "gofix-leaks:ignore";
+
+/// One `//gofix-leaks:ignore` comment of a checked file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    /// The file, as output shows it.
+    pub file: String,
+    /// 1-based line and byte column of the comment.
+    pub line: usize,
+    pub column: usize,
+    /// The comment as written.
+    pub text: String,
+    /// The rule ids it names; `None` covers every rule.
+    pub rules: Option<Vec<String>>,
+    pub reason: String,
+    /// The 1-based lines it covers, inclusive.
+    pub first: usize,
+    pub last: usize,
+    /// Whether it covers a function through its doc comment.
+    pub function: bool,
+    /// The rules whose findings it suppressed in this run.
+    pub used: BTreeSet<String>,
+}
+
+impl Directive {
+    pub fn posn(&self) -> String {
+        format!("{}:{}:{}", self.file, self.line, self.column)
+    }
+
+    fn covers(&self, f: &Finding) -> bool {
+        (self.first..=self.last).contains(&f.start.line)
+            && self.rules.as_ref().is_none_or(|ids| ids.contains(&f.rule))
+    }
+}
+
+/// A finding an ignore comment suppressed (JSON `suppressed`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Suppressed {
+    pub rule: String,
+    pub file: String,
+    /// The finding's `file:line:column`.
+    pub posn: String,
+    pub message: String,
+    /// The ignore comment's `file:line:column`.
+    pub directive: String,
+    /// The reason written after the rule ids ("" when none).
+    pub reason: String,
+}
+
+/// An ignore comment that needs attention (JSON `ignore_problems`).
+#[derive(Debug, Clone, Serialize)]
+pub struct IgnoreProblem {
+    /// `unknown-rule`: it names a rule id that no loaded rule has (always
+    /// reported); `unused-ignore`: it suppressed nothing (with
+    /// `--report-unused-ignores`).
+    pub kind: &'static str,
+    pub file: String,
+    pub posn: String,
+    pub line: usize,
+    pub column: usize,
+    /// The comment as written.
+    pub text: String,
+    pub message: String,
+}
+
+/// Finds the ignore comments of a file. Only files holding the marker are
+/// parsed (again), so the cost is paid by the few files that have one.
+pub fn scan(bytes: &[u8], display: &str) -> Vec<Directive> {
+    let finder = memchr::memmem::Finder::new(MARKER.as_bytes());
+    let mut hits = finder.find_iter(bytes).peekable();
+    if hits.peek().is_none() {
+        return Vec::new();
+    }
+    let tree = syntax::parse(bytes);
+    let root = tree.root_node();
+    // Top-level functions and methods by first line (0-based): first and
+    // last line.
+    let mut funcs = std::collections::HashMap::new();
+    let mut c = root.walk();
+    for d in root.children(&mut c) {
+        if matches!(d.kind(), "function_declaration" | "method_declaration") {
+            funcs.insert(d.start_position().row, d.end_position().row);
+        }
+    }
+    let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    let comment_only = |row: usize| {
+        lines
+            .get(row)
+            .is_some_and(|l| l.trim_ascii_start().starts_with(b"//"))
+    };
+    let mut out = Vec::new();
+    for at in hits {
+        let start = if at >= 3 && &bytes[at - 3..at] == b"// " {
+            at - 3
+        } else if at >= 2 && &bytes[at - 2..at] == b"//" {
+            at - 2
+        } else {
+            continue;
+        };
+        let Some(node) = root.descendant_for_byte_range(start, start + 2) else {
+            continue;
+        };
+        if node.kind() != "comment" || node.start_byte() != start {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes[node.byte_range()])
+            .trim_end()
+            .to_string();
+        let after = &bytes[at + MARKER.len()..node.end_byte()];
+        if after.first().is_some_and(|b| !b.is_ascii_whitespace()) {
+            continue; // `//gofix-leaks:ignored`, not a directive
+        }
+        let body = String::from_utf8_lossy(after);
+        let body = body.trim();
+        let (ids, reason) = match body.split_once(char::is_whitespace) {
+            Some((ids, reason)) => (ids, reason.trim()),
+            None => (body, ""),
+        };
+        let ids: Vec<String> = ids
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        let rules = (!ids.is_empty() && !ids.iter().any(|i| i == "all")).then_some(ids);
+        let row = node.start_position().row;
+        let line_start = bytes[..start]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let own_line = bytes[line_start..start].iter().all(u8::is_ascii_whitespace);
+        let (first, last, function) = if own_line {
+            let mut next = row + 1;
+            while comment_only(next) {
+                next += 1;
+            }
+            match funcs.get(&next) {
+                Some(&end) => (row + 1, end + 1, true),
+                None => (next + 1, next + 1, false),
+            }
+        } else {
+            (row + 1, row + 1, false)
+        };
+        out.push(Directive {
+            file: display.to_string(),
+            line: row + 1,
+            column: node.start_position().column + 1,
+            text,
+            rules,
+            reason: reason.to_string(),
+            first,
+            last,
+            function,
+            used: BTreeSet::new(),
+        });
+    }
+    out
+}
+
+/// Drops the findings of `out` that an ignore comment of the file covers,
+/// with their fixes, and records them and the file's comments in `out`.
+pub fn apply(out: &mut FileOutcome, display: &str, bytes: &[u8]) {
+    let mut directives = scan(bytes, display);
+    if directives.is_empty() {
+        return;
+    }
+    let findings = std::mem::take(&mut out.findings);
+    let fixes = std::mem::take(&mut out.fixes);
+    for (f, fix) in findings.into_iter().zip(fixes) {
+        // The narrowest comment wins: a line's own before its function's.
+        let by = directives
+            .iter_mut()
+            .filter(|d| d.covers(&f))
+            .min_by_key(|d| (d.function, d.last - d.first, d.line));
+        match by {
+            Some(d) => {
+                d.used.insert(f.rule.clone());
+                out.suppressed.push(Suppressed {
+                    rule: f.rule,
+                    file: f.file,
+                    posn: f.posn,
+                    message: f.message,
+                    directive: d.posn(),
+                    reason: d.reason.clone(),
+                });
+            }
+            None => {
+                out.findings.push(f);
+                out.fixes.push(fix);
+            }
+        }
+    }
+    out.directives = directives;
+}
+
+/// The ignore comments of a run that need attention, in the order given:
+/// rule ids that no `loaded` rule has, and, when `report_unused`, comments
+/// (or ids of a comment) that suppressed nothing although their rules ran.
+/// A comment for every rule counts as unused only when every loaded rule
+/// ran (no `--only`/`--skip` left one out).
+pub fn review(
+    directives: &[Directive],
+    loaded: &[String],
+    ran: &[String],
+    report_unused: bool,
+) -> Vec<IgnoreProblem> {
+    let mut out = Vec::new();
+    for d in directives {
+        let problem = |kind, message| IgnoreProblem {
+            kind,
+            file: d.file.clone(),
+            posn: d.posn(),
+            line: d.line,
+            column: d.column,
+            text: d.text.clone(),
+            message,
+        };
+        let ids = d.rules.as_deref().unwrap_or_default();
+        let unknown: Vec<&String> = ids.iter().filter(|id| !loaded.contains(id)).collect();
+        if !unknown.is_empty() {
+            out.push(problem(
+                "unknown-rule",
+                format!(
+                    "`{}` names no loaded rule: {} (loaded: {})",
+                    d.text,
+                    quoted(&unknown),
+                    loaded.join(", ")
+                ),
+            ));
+        }
+        if !report_unused {
+            continue;
+        }
+        let unused: Vec<&String> = match &d.rules {
+            None if d.used.is_empty() && loaded.iter().all(|id| ran.contains(id)) => {
+                out.push(problem(
+                    "unused-ignore",
+                    format!("`{}` suppresses nothing", d.text),
+                ));
+                continue;
+            }
+            None => continue,
+            Some(ids) => ids
+                .iter()
+                .filter(|id| ran.contains(id) && !d.used.contains(*id))
+                .collect(),
+        };
+        if unused.is_empty() {
+            continue;
+        }
+        let message = if d.used.is_empty() && unused.len() + unknown.len() == ids.len() {
+            format!("`{}` suppresses nothing", d.text)
+        } else {
+            format!("`{}` suppresses nothing for {}", d.text, quoted(&unused))
+        };
+        out.push(problem("unused-ignore", message));
+    }
+    out
+}
+
+fn quoted(ids: &[&String]) -> String {
+    ids.iter()
+        .map(|id| format!("`{id}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Text output: the problems, the suppressed findings when `show`, and a
+/// count of the suppressed ones.
+pub fn print_text(
+    suppressed: &[Suppressed],
+    problems: &[IgnoreProblem],
+    show: bool,
+    err: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    for p in problems {
+        writeln!(err, "{}: {}: {}", p.posn, p.kind, p.message)?;
+    }
+    if show {
+        for s in suppressed {
+            let why = if s.reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", s.reason)
+            };
+            writeln!(
+                err,
+                "{}: {}: {} [suppressed by {}{why}]",
+                s.posn, s.rule, s.message, s.directive
+            )?;
+        }
+    }
+    if !suppressed.is_empty() {
+        writeln!(
+            err,
+            "{} finding(s) suppressed by //{MARKER} comments{}",
+            suppressed.len(),
+            if show {
+                ""
+            } else {
+                " (--show-suppressed lists them)"
+            }
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (line, first, last, rules, reason) of each directive.
+    type Scanned = (usize, usize, usize, Option<Vec<String>>, String);
+
+    fn scan_str(src: &str) -> Vec<Scanned> {
+        scan(src.as_bytes(), "a.go")
+            .into_iter()
+            .map(|d| (d.line, d.first, d.last, d.rules, d.reason))
+            .collect()
+    }
+
+    #[test]
+    fn placements() {
+        let src = "package p
+
+// f does things.
+//
+// gofix-leaks:ignore waitgroup-done,single-result-buffer known: see #12
+func f() {
+	x := 1 //gofix-leaks:ignore
+	//gofix-leaks:ignore all
+	// more words
+	_ = x
+	s := \"//gofix-leaks:ignore\"
+	//gofix-leaks:ignored
+}
+";
+        let ids = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            scan_str(src),
+            vec![
+                (
+                    5,
+                    5,
+                    13,
+                    ids(&["waitgroup-done", "single-result-buffer"]),
+                    "known: see #12".to_string()
+                ),
+                (7, 7, 7, None, String::new()),
+                (8, 10, 10, None, String::new()),
+            ]
+        );
+    }
+
+    #[test]
+    fn review_reports_unknown_and_unused() {
+        let mut d = scan(
+            b"package p\n\n//gofix-leaks:ignore a,typo why\nvar x = 1\n",
+            "a.go",
+        );
+        let loaded = vec!["a".to_string(), "b".to_string()];
+        let p = review(&d, &loaded, &loaded, false);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].kind, "unknown-rule");
+        assert!(p[0].message.contains("`typo`"), "{}", p[0].message);
+        let p = review(&d, &loaded, &loaded, true);
+        assert_eq!(p[1].kind, "unused-ignore");
+        assert!(
+            p[1].message.ends_with("suppresses nothing"),
+            "{}",
+            p[1].message
+        );
+        d[0].used.insert("a".into());
+        assert_eq!(review(&d, &loaded, &loaded, true).len(), 1);
+        // A rule that did not run cannot be judged.
+        d[0].used.clear();
+        assert_eq!(review(&d, &loaded, &["b".to_string()], true).len(), 1);
+    }
+}
