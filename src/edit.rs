@@ -238,10 +238,23 @@ pub fn delete(src: &str, start: usize, end: usize) -> TextEdit {
     let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = src[end..].find('\n').map_or(src.len(), |i| end + i + 1);
     let alone = src[line_start..start].trim().is_empty() && src[end..line_end].trim().is_empty();
+    // Alone but for a trailing comment (`wg.Done() // done`): the comment
+    // keeps the line and takes the statement's place; deleting only the
+    // statement would leave a blank before it, which gofmt removes (found
+    // by tests/proptest_engine.rs).
+    let rest = src[end..line_end].trim_start_matches([' ', '\t']);
+    let commented = src[line_start..start].trim().is_empty()
+        && (rest.starts_with("//") || rest.starts_with("/*"));
     if alone {
         TextEdit {
             start: line_start,
             end: line_end,
+            new_text: String::new(),
+        }
+    } else if commented {
+        TextEdit {
+            start,
+            end: line_end - rest.len(),
             new_text: String::new(),
         }
     } else {
@@ -592,6 +605,12 @@ mod tests {
         let src = "a(); wg.Done()\n";
         let at = src.find("wg.Done()").unwrap();
         assert_eq!(apply(src, &[delete(src, at, at + 9)]), "a(); \n");
+        let src = "func f() {\n\twg.Done() // done\n}\n";
+        let at = src.find("wg.Done()").unwrap();
+        assert_eq!(
+            apply(src, &[delete(src, at, at + 9)]),
+            "func f() {\n\t// done\n}\n"
+        );
     }
 
     #[test]

@@ -266,6 +266,10 @@ enum Mutation {
     LabelLoop(Index),
     /// Wraps a statement of a block in `WRAPPERS[w]`.
     Wrap(Index, Index),
+    /// Deletes one import spec.
+    DropImport(Index),
+    /// Rewrites every import as its own `import "path"` line.
+    SplitImports,
 }
 
 const COMMENTS: &[&str] = &[" // note", " /* note */", " // nolint:all"];
@@ -298,6 +302,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         2 => (i(), i()).prop_map(|(a, b)| Mutation::AppendComment(a, b)),
         2 => i().prop_map(Mutation::LabelLoop),
         3 => (i(), i()).prop_map(|(a, b)| Mutation::Wrap(a, b)),
+        2 => i().prop_map(Mutation::DropImport),
+        1 => Just(Mutation::SplitImports),
     ]
 }
 
@@ -661,6 +667,49 @@ fn apply(m: &Mutation, text: &mut Vec<u8>) -> String {
             );
             splice(text, ls, e, &out);
             desc
+        }
+        Mutation::DropImport(i) => {
+            let specs = node_ranges(text, &|n| n.kind() == "import_spec");
+            if specs.is_empty() {
+                return String::new();
+            }
+            let (s, e) = specs[i.index(specs.len())];
+            let desc = format!("drop the import {}", show(&text[s..e]));
+            // The whole line when the spec is alone on it.
+            let ls = text[..s]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
+            let le = text[e..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(text.len(), |p| e + p + 1);
+            if text[ls..s].iter().all(|&b| b == b'\t' || b == b' ')
+                && text[e..le].iter().all(|b| b.is_ascii_whitespace())
+            {
+                splice(text, ls, le, b"");
+            } else {
+                splice(text, s, e, b"");
+            }
+            desc
+        }
+        Mutation::SplitImports => {
+            let decls = node_ranges(text, &|n| n.kind() == "import_declaration");
+            if decls.is_empty() {
+                return String::new();
+            }
+            let specs = node_ranges(text, &|n| n.kind() == "import_spec");
+            let mut out = Vec::new();
+            for (k, &(s, e)) in specs.iter().enumerate() {
+                if k > 0 {
+                    out.push(b'\n');
+                }
+                out.extend(b"import ");
+                out.extend(&text[s..e]);
+            }
+            let (first, last) = (decls[0].0, decls[decls.len() - 1].1);
+            splice(text, first, last, &out);
+            format!("split {} imports into import lines", specs.len())
         }
     }
 }
@@ -1281,6 +1330,96 @@ func fastest(ctx context.Context, replicas []string, key string) (string, error)
 	case <-ctx.Done():
 		return \"\", ctx.Err()
 	}
+}
+",
+    );
+}
+
+/// `results <- fetch(context.Background(), it)` in a producer: the guard's
+/// wrap and the background-arg replacement nested in one fix, and the merge
+/// panicked (fixed in predicates/fanin.rs).
+#[test]
+fn regression_fanin_background_arg_in_guarded_send() {
+    assert_properties(
+        "fanin-nested-edit-in-guarded-send",
+        "package main
+
+import (
+	\"context\"
+	\"errors\"
+	\"time\"
+)
+
+func fetch(ctx context.Context, s string) string { return s }
+
+func first(ctx context.Context, items []string) (string, error) {
+	results := make(chan string)
+	for _, it := range items {
+		go func(it string) {
+			results <- fetch(context.Background(), it)
+		}(it)
+	}
+	select {
+	case r := <-results:
+		return r, nil
+	case <-time.After(time.Second):
+		return \"\", errors.New(\"timeout\")
+	}
+}
+",
+    );
+}
+
+/// F calls itself in its producer's send: the new ctx argument landed
+/// inside the guard's wrap, and the merge panicked (fixed in
+/// predicates/fanin.rs).
+#[test]
+fn regression_fanin_recursive_call_in_guarded_send() {
+    assert_properties(
+        "fanin-recursive-call-in-guarded-send",
+        "package main
+
+func monitor(stop chan bool) bool {
+	results := make(chan bool)
+	go func() {
+		results <- monitor(stop)
+	}()
+	select {
+	case <-stop:
+		return false
+	case <-results:
+		return true
+	case <-results:
+		return true
+	}
+}
+",
+    );
+}
+
+/// `wg.Done() // comment` deleted: the comment was left after a blank, not
+/// gofmt-clean (fixed in edit.rs).
+#[test]
+fn regression_delete_before_trailing_comment() {
+    assert_properties(
+        "delete-before-trailing-comment",
+        "package main
+
+import \"sync\"
+
+func run(items []int) {
+	var wg sync.WaitGroup
+	for _, it := range items {
+		wg.Add(1)
+		go func(it int) {
+			if it == 0 {
+				return
+			}
+			println(it)
+			wg.Done() // one less
+		}(it)
+	}
+	wg.Wait()
 }
 ",
     );

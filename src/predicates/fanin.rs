@@ -1232,6 +1232,15 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     let ctxpkg = context_name(ctx.tree, src).unwrap_or_else(|| "context".to_string());
     let new_ctx = syntax::fresh_name("ctx", func, src, &Default::default());
     let existing = existing_child(func, first_go, &ctxpkg, src);
+    // An edit inside a send that is wrapped in a select would overlap the
+    // wrap, and a fix whose own edits overlap cannot be applied (it made
+    // the merge panic; found by tests/proptest_engine.rs).
+    let in_send = |site: &Site| {
+        site.file.is_none()
+            && sends
+                .iter()
+                .any(|w| w.start <= site.start && site.end <= w.end)
+    };
     let mode = match (existing, ctx_param(func, &ctxpkg, src)) {
         (Some(c), _) => CtxMode::Param {
             name: c,
@@ -1242,6 +1251,12 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             derived: false,
         },
         (None, None) => match call_sites(ctx, func, &new_ctx) {
+            Ok(sites) if sites.iter().any(in_send) => CtxMode::Background {
+                why: format!(
+                    "`{}` calls itself in a send it guards",
+                    syntax::decl_name(func, src).unwrap_or("")
+                ),
+            },
             Ok(sites) if !has_export_directive(func, src) => CtxMode::AddParam { sites },
             Ok(_) => CtxMode::Background {
                 why: "an export directive fixes its signature".to_string(),
@@ -1297,6 +1312,9 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             },
         );
     }
+    // A background context handed on inside a guarded send stays: the
+    // guard alone frees the producer.
+    background_args.retain(|a| !in_send(a));
     let uses_ctx = !sends.is_empty() || !background_args.is_empty();
 
     // The blocking return, rewritten as a select on the context; not in
