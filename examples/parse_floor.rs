@@ -6,11 +6,22 @@ use rayon::prelude::*;
 use std::path::PathBuf;
 
 fn main() {
-    let roots: Vec<String> = std::env::args().skip(1).collect();
+    let mut roots: Vec<String> = std::env::args().skip(1).collect();
+    // `--list`: print the files instead, for other tools to get the same set.
+    let list = roots.first().is_some_and(|a| a == "--list");
+    if list {
+        roots.remove(0);
+    }
     // The same files gofix-leaks considers (vendor/, testdata/ and hidden
     // directories skipped, .gitignore honoured), so the two runs compare
     // like with like.
     let files: Vec<PathBuf> = gofix_leaks::walk::discover(&roots).expect("walk the tree");
+    if list {
+        for f in &files {
+            println!("{}", f.display());
+        }
+        return;
+    }
     let (bytes, nodes): (usize, usize) = files
         .par_iter()
         .map(|p| {

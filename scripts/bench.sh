@@ -1,45 +1,78 @@
 #!/usr/bin/env bash
-# Speed and memory of gofix-leaks against the floor a naive tool pays (walk
-# + tree-sitter-go parse of every .go file), on Go's own tree and on its
-# two halves (is time linear in bytes?). A benchmark, not a test: it prints
-# figures. Usage: scripts/bench.sh [TREE]   (default: $(go env GOROOT)/src)
+# Speed and memory of gofix-leaks against (a) the floor a naive tool pays
+# (walk + tree-sitter-go parse of every .go file the tool would consider) and
+# (c) ast-grep running one rule (scripts/ast-grep-time-after.yml) over the
+# same files, on each TREE and on the two halves of the first (is time
+# linear in bytes?). A benchmark, not a test: it prints figures.
+#
+# Usage: scripts/bench.sh [TREE...]   (default: $(go env GOROOT)/src)
+# ast-grep: $AST_GREP, else `ast-grep` on PATH, else the PyPI wheel
+# (ast-grep-cli) is fetched into target/ast-grep once; without it (c) is left out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tree="${1:-$(go env GOROOT)/src}"
+[ $# -gt 0 ] || set -- "$(go env GOROOT)/src"
 cargo build --release --quiet --bin gofix-leaks --example parse_floor
 tool=target/release/gofix-leaks
 floor=target/release/examples/parse_floor
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
-# Best of 3 wall-clock seconds and the peak RSS of that run, via /usr/bin/time.
+astgrep=${AST_GREP:-$(command -v ast-grep || true)}
+if [ -z "$astgrep" ] && [ -x target/ast-grep/ast-grep ]; then astgrep=target/ast-grep/ast-grep; fi
+if [ -z "$astgrep" ] && command -v pip3 >/dev/null; then
+  tmp=$(mktemp -d)
+  if pip3 download --quiet --no-deps --only-binary=:all: ast-grep-cli -d "$tmp" >/dev/null 2>&1; then
+    mkdir -p target/ast-grep
+    python3 -c 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); n=[x for x in z.namelist() if x.endswith("/scripts/ast-grep")][0]; open("target/ast-grep/ast-grep","wb").write(z.read(n))' "$tmp"/*.whl
+    chmod +x target/ast-grep/ast-grep
+    astgrep=target/ast-grep/ast-grep
+  fi
+  rm -rf "$tmp"
+fi
+
+# Best of 3 by wall-clock seconds: "wall cpu rss_kib" of that run. CPU time
+# (user + sys) is printed too: on a shared machine it is the steadier figure.
 measure() {
-  local best="" rss="" f
+  local best="" cpu="" rss="" f t c m
   f=$(mktemp)
   for _ in 1 2 3; do
     # gofix-leaks exits 1 when it has findings: that is not a failure here.
-    /usr/bin/time -o "$f" -f "%e %M" "$@" >/dev/null 2>&1 || true
-    local t m
-    read -r t m < <(tail -n 1 "$f")
-    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; fi
+    /usr/bin/time -o "$f" -f "%e %U %S %M" "$@" >/dev/null 2>&1 || true
+    read -r t u s m < <(tail -n 1 "$f")
+    c=$(awk "BEGIN{print $u + $s}")
+    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; cpu=$c; rss=$m; fi
   done
   rm -f "$f"
-  echo "$best $rss"
+  echo "$best $cpu $rss"
 }
 
 report() {
   local name=$1; shift
-  local mb
-  mb=$(find "$@" -name '*.go' -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.1f", s/1e6}')
-  read -r a arss < <(measure "$floor" "$@")
-  read -r b brss < <(measure "$tool" --color never "$@")
-  printf '%-24s %6s MB  parse-all %6ss (%5.1f MB/s, %4d MiB)  gofix-leaks %6ss (%4d MiB)  b/a %.2f\n' \
-    "$name" "$mb" "$a" "$(awk "BEGIN{print $mb/$a}")" $((arss / 1024)) "$b" $((brss / 1024)) "$(awk "BEGIN{print $b/$a}")"
+  local list mb
+  list=$(mktemp)
+  "$floor" --list "$@" >"$list"
+  mb=$(tr '\n' '\0' <"$list" | xargs -0 stat -c %s | awk '{s+=$1} END {printf "%.1f", s/1e6}')
+  read -r a acpu arss < <(measure "$floor" "$@")
+  read -r b bcpu brss < <(measure "$tool" --color never "$@")
+  printf '%-26s %6s MB %5d files | parse-all %6ss cpu %6ss %4d MiB (%4.1f MB/s) | gofix-leaks %6ss cpu %6ss %4d MiB | b/a %.2f (cpu %.2f)' \
+    "$name" "$mb" "$(wc -l <"$list")" "$a" "$acpu" $((arss / 1024)) "$(awk "BEGIN{print $mb/$a}")" \
+    "$b" "$bcpu" $((brss / 1024)) "$(awk "BEGIN{print $b/$a}")" "$(awk "BEGIN{print $bcpu/$acpu}")"
+  if [ -n "$astgrep" ]; then
+    # One invocation over the same file list.
+    mapfile -t files <"$list"
+    read -r c ccpu crss < <(measure "$astgrep" scan --rule scripts/ast-grep-time-after.yml "${files[@]}")
+    printf ' | ast-grep 1 rule %6ss cpu %6ss %4d MiB | b/c %.2f' "$c" "$ccpu" $((crss / 1024)) "$(awk "BEGIN{print $b/$c}")"
+  fi
+  printf '\n'
+  rm -f "$list"
 }
 
-command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
-echo "tree: $tree ($(nproc) cores)"
-report "whole tree" "$tree"
-# The two halves of the top-level directories: does time scale with bytes?
-mapfile -t dirs < <(find "$tree" -mindepth 1 -maxdepth 1 -type d | sort)
+echo "$(nproc) cores; ast-grep: ${astgrep:-not available} $([ -n "$astgrep" ] && "$astgrep" --version)"
+for tree in "$@"; do
+  report "$(basename "$tree")" "$tree"
+done
+# The two halves of the first tree's top-level directories: does time scale
+# with bytes?
+mapfile -t dirs < <(find "$1" -mindepth 1 -maxdepth 1 -type d | sort)
 half=$(( ${#dirs[@]} / 2 ))
-report "first half of the dirs" "${dirs[@]:0:$half}"
-report "second half of the dirs" "${dirs[@]:$half}"
+report "first half of its dirs" "${dirs[@]:0:$half}"
+report "second half of its dirs" "${dirs[@]:$half}"

@@ -51,6 +51,10 @@ impl Engine {
         Engine { rules, prefilters }
     }
 
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
     /// Indexes of the rules whose required literals all occur in `src`.
     fn candidates(&self, src: &[u8]) -> Vec<usize> {
         (0..self.rules.len())
@@ -88,7 +92,7 @@ impl Engine {
     /// the top-level declarations that hold all of its literals.
     fn query_ranges(&self, i: usize, tree: &Tree, src: &[u8]) -> Vec<Range<usize>> {
         match self.rules[i].spec.require_within {
-            Within::File => vec![0..src.len()],
+            Within::File => std::iter::once(0..src.len()).collect(),
             Within::Declaration => {
                 let root = tree.root_node();
                 let mut c = root.walk();

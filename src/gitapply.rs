@@ -27,8 +27,9 @@ pub struct HeadTree {
 }
 
 impl HeadTree {
-    /// Opens the repository containing `cwd` and reads HEAD's tree.
-    pub fn open(cwd: &Path) -> Result<HeadTree> {
+    /// Opens the repository containing `cwd` and reads the tree of `base`
+    /// (a revision, as `git rev-parse` takes it), or of HEAD.
+    pub fn open(cwd: &Path, base: Option<&str>) -> Result<HeadTree> {
         let repo = Repository::discover(cwd).map_err(|_| {
             anyhow!(
                 "{}: not inside a git repository; --apply commits fixes onto a new branch, use --write to fix files in place",
@@ -42,17 +43,18 @@ impl HeadTree {
             );
         }
         let workdir = repo.workdir().expect("not bare").to_path_buf();
-        let head = match repo.head() {
-            Ok(h) => h
-                .peel_to_commit()
-                .context("HEAD does not point to a commit")?
+        let head = match base {
+            Some(rev) => repo
+                .revparse_single(rev)
+                .and_then(|o| o.peel_to_commit())
+                .map_err(|e| {
+                    anyhow!(
+                        "--base {rev}: not a commit of this repository ({})",
+                        e.message()
+                    )
+                })?
                 .id(),
-            Err(e) if e.code() == git2::ErrorCode::UnbornBranch => {
-                bail!(
-                    "HEAD has no commit yet (unborn branch); commit something first, or use --write"
-                )
-            }
-            Err(e) => return Err(e).context("cannot read HEAD"),
+            None => Self::head_commit(&repo)?,
         };
         let mut blobs = BTreeMap::new();
         {
@@ -79,6 +81,21 @@ impl HeadTree {
     /// the repository's identity, or this author when it has none).
     pub fn set_author(&mut self, author: Option<(String, String)>) {
         self.author = author;
+    }
+
+    fn head_commit(repo: &Repository) -> Result<Oid> {
+        match repo.head() {
+            Ok(h) => Ok(h
+                .peel_to_commit()
+                .context("HEAD does not point to a commit")?
+                .id()),
+            Err(e) if e.code() == git2::ErrorCode::UnbornBranch => {
+                bail!(
+                    "HEAD has no commit yet (unborn branch); commit something first, or use --write"
+                )
+            }
+            Err(e) => Err(e).context("cannot read HEAD"),
+        }
     }
 
     pub fn workdir(&self) -> &Path {

@@ -46,6 +46,58 @@ pub struct Checked {
     pub outcome: Result<FileOutcome, String>,
 }
 
+/// Splits a run's checked files by a key of each finding (`--split`): each
+/// group holds the findings and fixes whose key it is, so that merging a
+/// group gives the changes of that group alone. The first part keeps what
+/// belongs to no finding: unreadable files and skipped regions.
+pub fn split_by(
+    checked: Vec<Checked>,
+    key: impl Fn(&std::path::Path, &Finding) -> String,
+) -> (Vec<Checked>, BTreeMap<String, Vec<Checked>>) {
+    let mut rest = Vec::new();
+    let mut groups: BTreeMap<String, Vec<Checked>> = BTreeMap::new();
+    for c in checked {
+        let o = match c.outcome {
+            Ok(o) => o,
+            Err(e) => {
+                rest.push(Checked {
+                    outcome: Err(e),
+                    ..c
+                });
+                continue;
+            }
+        };
+        let mut parts: BTreeMap<String, FileOutcome> = BTreeMap::new();
+        for (finding, fix) in o.findings.into_iter().zip(o.fixes) {
+            let part = parts
+                .entry(key(&c.path, &finding))
+                .or_insert_with(|| FileOutcome {
+                    text: o.text.clone(),
+                    ..FileOutcome::default()
+                });
+            part.findings.push(finding);
+            part.fixes.push(fix);
+        }
+        for (k, part) in parts {
+            groups.entry(k).or_default().push(Checked {
+                path: c.path.clone(),
+                display: c.display.clone(),
+                outcome: Ok(part),
+            });
+        }
+        rest.push(Checked {
+            outcome: Ok(FileOutcome {
+                skipped: o.skipped,
+                suppressed: o.suppressed,
+                directives: o.directives,
+                ..FileOutcome::default()
+            }),
+            ..c
+        });
+    }
+    (rest, groups)
+}
+
 struct FileState {
     display: String,
     text: String,

@@ -33,8 +33,9 @@ impl PkgFile {
         memchr::memmem::find_iter(&self.src, n).any(|at| {
             let before = at.checked_sub(1).map(|i| self.src[i]);
             let after = self.src.get(at + n.len()).copied();
-            !(ident(first) && before.is_some_and(ident))
-                && !(ident(last) && after.is_some_and(ident))
+            let glued_before = ident(first) && before.is_some_and(ident);
+            let glued_after = ident(last) && after.is_some_and(ident);
+            !glued_before && !glued_after
         })
     }
 }
