@@ -161,6 +161,80 @@ fn counting_add<'t>(go: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
     None
 }
 
+/// Whether `add` (`X.Add(n)`, an earlier statement of `go`'s block) counts
+/// `go`'s goroutine beyond doubt. Real code uses WaitGroups in ways where an
+/// extra `Done` panics ("negative WaitGroup counter") or releases `Wait`
+/// early, so each of these makes the goroutine not ours to fix:
+/// - between the two, `X.Wait()` (the count was settled before `go`), any
+///   other mention of X (handed on, captured by a closure given to a call),
+///   a `go` in a loop (it takes an unknown share of the count), or as many
+///   `go` statements as a literal `n` counts (a non-literal `n` counts only
+///   the first);
+/// - anywhere else in the function, `X.Done()` outside this goroutine (a
+///   sibling goroutine or the function itself releases the count: a start
+///   gate or an ordering signal) or `X.Wait()` inside another goroutine.
+fn attributable(go: Node, add: Node, x: &str, src: &[u8]) -> bool {
+    let n: Option<usize> = add
+        .named_child(0)
+        .and_then(|c| c.child_by_field_name("arguments"))
+        .and_then(|a| {
+            text(a, src)
+                .trim_matches(|c| c == '(' || c == ')')
+                .trim()
+                .parse()
+                .ok()
+        });
+    let mut gos = 0usize;
+    let mut clear = true;
+    let mut stmt = add.next_named_sibling();
+    while let Some(s) = stmt.filter(|s| s.id() != go.id()) {
+        syntax::visit(s, &|_| true, &mut |node| {
+            if node.kind() == "go_statement" {
+                let in_loop = syntax::ancestors_until(node, s)
+                    .iter()
+                    .chain(std::iter::once(&s))
+                    .any(|a| a.kind() == "for_statement");
+                gos += if in_loop { usize::MAX / 2 } else { 1 };
+            }
+            if mentions_x(node, x, src) && !is_add_operand(node, src) {
+                clear = false;
+            }
+        });
+        stmt = s.next_named_sibling();
+    }
+    if !clear || gos >= n.unwrap_or(1) {
+        return false;
+    }
+    let Some(func) = syntax::enclosing_function(go) else {
+        return false;
+    };
+    let mut released_elsewhere = false;
+    syntax::visit(func, &|n| n.id() != go.id(), &mut |node| {
+        let Some(op) = method_call(node, "Done", src).or_else(|| {
+            method_call(node, "Wait", src).filter(|_| {
+                syntax::enclosing_function(node).is_some_and(|f| f.id() != func.id())
+            })
+        }) else {
+            return;
+        };
+        released_elsewhere |= node.kind() == "call_expression" && squeeze(text(op, src)) == x;
+    });
+    !released_elsewhere
+}
+
+fn mentions_x(node: Node, x: &str, src: &[u8]) -> bool {
+    matches!(node.kind(), "identifier" | "selector_expression")
+        && squeeze(text(node, src)) == x
+}
+
+/// Whether `node` is X in `X.Add(...)`.
+fn is_add_operand(node: Node, src: &[u8]) -> bool {
+    node.parent()
+        .filter(|p| p.kind() == "selector_expression")
+        .and_then(|p| p.child_by_field_name("field"))
+        .is_some_and(|f| text(f, src) == "Add")
+}
+
 /// The first statement of a function's body.
 fn first_stmt(f: Node<'_>) -> Option<Node<'_>> {
     let body = f.child_by_field_name("body")?;
@@ -394,6 +468,9 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
         return Verdict::Skip;
     }
     let x = squeeze(text(x_node, src));
+    if add_inside.is_none() && !attributable(go, add, &x, src) {
+        return Verdict::Skip;
+    }
     let body = match goroutine_body(ctx, go, &x) {
         Ok(b) => b,
         // Code the tool cannot see may well call Done: no finding.
