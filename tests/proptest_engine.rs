@@ -21,7 +21,9 @@
 //! seconds (default 60; 0 = no limit), whichever comes first;
 //! `PROPTEST_RNG_SEED` repeats a run (each run prints its seed), and
 //! `GOFIX_PROPTEST_HUNT=1` records failures and goes on, then reports each
-//! distinct one (for long local runs). A failure is
+//! distinct one; `GOFIX_PROPTEST_MUTATIONS=n` allows up to n mutations per
+//! case and `GOFIX_PROPTEST_GOROOT_SCALE=k` takes k times as many GOROOT
+//! seeds (for long local runs). A failure is
 //! shrunk by proptest (fewer, simpler mutations), then its mutated file is
 //! reduced line by line while it fails the same way; the report gives the
 //! seed, the mutations, the reduced input and the full one, and writes both
@@ -164,11 +166,13 @@ fn goroot_seeds() -> Vec<Seed> {
     }
     all.sort();
     let mut chosen: Vec<usize> = Vec::new();
+    // GOFIX_PROPTEST_GOROOT_SCALE=k takes k times as many (longer hunts).
+    let scale = env_number("GOFIX_PROPTEST_GOROOT_SCALE").unwrap_or(1);
     for (pattern, want) in [
-        ("time.After(", 8),
-        ("wg.Add(", 8),
-        ("select {", 3),
-        ("go func(", 3),
+        ("time.After(", 8 * scale),
+        ("wg.Add(", 8 * scale),
+        ("select {", 3 * scale),
+        ("go func(", 3 * scale),
     ] {
         let having: Vec<usize> = (0..all.len())
             .filter(|&i| !chosen.contains(&i))
@@ -198,6 +202,10 @@ fn goroot_seeds() -> Vec<Seed> {
             }
         })
         .collect()
+}
+
+fn env_number(name: &str) -> Option<usize> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
 }
 
 // ------------------------------------------------------------ mutations
@@ -270,6 +278,11 @@ enum Mutation {
     DropImport(Index),
     /// Rewrites every import as its own `import "path"` line.
     SplitImports,
+    /// Appends a comment to each of up to 4 consecutive lines.
+    CommentRun(Index, Index),
+    /// Formats the text with the real gofmt (nothing when it does not
+    /// parse), so that later checks see gofmt-clean input more often.
+    Gofmt,
 }
 
 const COMMENTS: &[&str] = &[" // note", " /* note */", " // nolint:all"];
@@ -304,6 +317,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         3 => (i(), i()).prop_map(|(a, b)| Mutation::Wrap(a, b)),
         2 => i().prop_map(Mutation::DropImport),
         1 => Just(Mutation::SplitImports),
+        2 => (i(), i()).prop_map(|(a, b)| Mutation::CommentRun(a, b)),
+        4 => Just(Mutation::Gofmt),
     ]
 }
 
@@ -668,6 +683,50 @@ fn apply(m: &Mutation, text: &mut Vec<u8>) -> String {
             splice(text, ls, e, &out);
             desc
         }
+        Mutation::CommentRun(i, n) => {
+            if lines.is_empty() {
+                return String::new();
+            }
+            let k = i.index(lines.len());
+            let n = 1 + n.index(4);
+            let mut done = 0;
+            for l in (k..(k + n).min(lines.len())).rev() {
+                let (s, e) = lines[l];
+                let mut at = e;
+                while at > s && matches!(text[at - 1], b'\n' | b'\r') {
+                    at -= 1;
+                }
+                if at > s {
+                    splice(text, at, at, format!(" // c{l}").as_bytes());
+                    done += 1;
+                }
+            }
+            format!("append comments to {done} lines from line {}", k + 1)
+        }
+        Mutation::Gofmt => {
+            if !have_gofmt() {
+                return String::new();
+            }
+            let mut child = std::process::Command::new("gofmt")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("gofmt runs");
+            let mut stdin = child.stdin.take().unwrap();
+            let input = text.clone();
+            let writer = std::thread::spawn(move || {
+                use std::io::Write;
+                let _ = stdin.write_all(&input);
+            });
+            let out = child.wait_with_output().expect("gofmt runs");
+            writer.join().unwrap();
+            if !out.status.success() || out.stdout == *text {
+                return String::new();
+            }
+            *text = out.stdout;
+            "gofmt".to_string()
+        }
         Mutation::DropImport(i) => {
             let specs = node_ranges(text, &|n| n.kind() == "import_spec");
             if specs.is_empty() {
@@ -739,7 +798,11 @@ fn case() -> impl Strategy<Value = Case> {
         any::<Index>(),
         0..(2 + GOMODS.len() as u8),
         0u8..4,
-        prop::collection::vec(mutation(), 0..4),
+        // GOFIX_PROPTEST_MUTATIONS=n: up to n mutations per case (default 3).
+        prop::collection::vec(
+            mutation(),
+            0..=env_number("GOFIX_PROPTEST_MUTATIONS").unwrap_or(3),
+        ),
     )
         .prop_map(|(seed, gomod, options, mutations)| Case {
             seed,
@@ -1152,10 +1215,7 @@ fn report(built: &Built, case: &Case, failure: &Failure, sub: &str) -> String {
 #[test]
 fn mutated_sources_keep_the_properties() {
     let started = Instant::now();
-    let budget = std::env::var("GOFIX_PROPTEST_SECS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(60);
+    let budget = env_number("GOFIX_PROPTEST_SECS").unwrap_or(60) as u64;
     let budget = (budget > 0).then(|| Duration::from_secs(budget));
     // Config::default() reads PROPTEST_CASES (default 256).
     let config = Config {
@@ -1420,6 +1480,95 @@ func run(items []int) {
 		}(it)
 	}
 	wg.Wait()
+}
+",
+    );
+}
+
+/// The widest line of an aligned comment block deleted: the lines above
+/// kept their wider padding (fixed in edit.rs, `realign_comments`).
+#[test]
+fn regression_realign_after_deleting_the_widest_line() {
+    assert_properties(
+        "realign-after-deleting-the-widest-line",
+        "package main
+
+import \"sync\"
+
+func run(items []int) {
+	var wg sync.WaitGroup
+	for _, it := range items {
+		wg.Add(1)
+		go func(it int) {
+			if it == 0 {
+				return
+			}
+			x := 1    // copy
+			_ = x     // use
+			wg.Done() // one less
+		}(it)
+	}
+	wg.Wait()
+}
+",
+    );
+}
+
+/// A call site on the line after `} // c7`: the two trailing comments were
+/// aligned, but gofmt starts a new section after a multi-line statement
+/// (fixed in edit.rs, `realign_comments`).
+#[test]
+fn regression_realign_not_across_a_closing_brace() {
+    assert_properties(
+        "realign-across-gofmt-section-breaks",
+        "package main
+
+func first(urls []string) string {
+	results := make(chan string)
+	for _, u := range urls {
+		go func(u string) {
+			results <- u
+		}(u)
+	}
+	return <-results
+}
+
+func handle(urls []string) string {
+	if len(urls) == 0 {
+		return \"none\"
+	} // c7
+	return \"handled: \" + first(urls) // c8
+}
+",
+    );
+}
+
+/// Lines inserted before `select { // c10`: its comment was aligned with the
+/// first case's, which gofmt keeps apart (fixed in edit.rs,
+/// `realign_comments`).
+#[test]
+fn regression_realign_not_across_a_block_opening() {
+    assert_properties(
+        "realign-across-gofmt-section-breaks",
+        "package main
+
+import (
+	\"time\"
+)
+
+func count(in <-chan int, idle time.Duration) int {
+	n := 0
+	for {
+		select { // c10
+		case _, ok := <-in: // c11
+			if !ok { // c12
+				return n
+			}
+			n++
+		case <-time.After(idle):
+			return n
+		}
+	}
 }
 ",
     );
