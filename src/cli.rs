@@ -1,13 +1,19 @@
 //! The command-line contract: flags, their help, and the exit codes that
 //! scripts rely on.
 
-use clap::{ArgGroup, Parser, ValueEnum};
+use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Diffs on stdout, findings on stderr.
     Text,
+    /// One JSON object: findings shaped like go/analysis diagnostics.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: one annotation per finding.
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -26,6 +32,10 @@ Examples:
   gofix-leaks --apply --branch fix/leaks      commit fixes from HEAD onto a new branch;
                                               the work tree, index and current branch stay as they are
   gofix-leaks --format json ./...             findings as go/analysis-style JSON, for bots
+  gofix-leaks --format sarif > leaks.sarif    SARIF 2.1.0 for GitHub code scanning
+  gofix-leaks --format github                 annotations in a GitHub Actions step
+  gofix-leaks --explain waitgroup-done        a rule's explanation and the fix it makes on its example
+  gofix-leaks completions bash|zsh|fish       a completion script; `gofix-leaks man` prints the man page
   gofix-leaks --list-rules                    the loaded rules
   gofix-leaks --rules my-rules/ --only my-rule  add and select rules (see README: rule format)
 
@@ -50,9 +60,10 @@ ignores. Declarations with syntax errors are left alone and reported.";
 #[derive(Debug, Parser)]
 #[command(name = "gofix-leaks", version, about, long_about, after_help = AFTER_HELP)]
 #[command(group(ArgGroup::new("mode").args(["dry_run", "write", "apply"])))]
+#[command(args_conflicts_with_subcommands = true, disable_help_subcommand = true)]
 pub struct Args {
     /// Files, directories (recursive) or Go's `dir/...` form. Default: `.`
-    #[arg(value_name = "PATH")]
+    #[arg(value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
     pub paths: Vec<String>,
 
     /// Print a unified diff of every fix and change nothing (the default).
@@ -82,7 +93,7 @@ pub struct Args {
     pub format: Format,
 
     /// Load more rules: a TOML file or a directory of them (repeatable).
-    #[arg(long = "rules", value_name = "PATH")]
+    #[arg(long = "rules", value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
     pub rules: Vec<PathBuf>,
 
     /// Run only these rules (comma-separated ids).
@@ -111,7 +122,7 @@ pub struct Args {
     pub threads: Option<usize>,
 
     /// Print the tree-sitter syntax tree of a Go file (for writing rules), and exit.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub dump_tree: Option<PathBuf>,
 
     /// Also list the findings that `//gofix-leaks:ignore` comments suppress
@@ -132,4 +143,31 @@ pub struct Args {
     /// Do not read .gofix-leaks.toml.
     #[arg(long)]
     pub no_config: bool,
+
+    /// Explain a rule: why the pattern leaks, why the fix is safe, and the
+    /// diff the rule makes on the example in its file; then exit.
+    #[arg(long, value_name = "RULE-ID")]
+    pub explain: Option<String>,
+
+    /// Print a shell completion script or the man page instead of checking
+    /// code (`gofix-leaks ./man` still checks a directory called `man`).
+    #[command(subcommand)]
+    pub tool: Option<Tool>,
+}
+
+/// Subcommands that print something about the tool itself.
+#[derive(Debug, Subcommand)]
+pub enum Tool {
+    /// Print a shell completion script on stdout.
+    ///
+    /// For example `gofix-leaks completions bash > ~/.local/share/bash-completion/completions/gofix-leaks`.
+    Completions {
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout.
+    ///
+    /// For example `gofix-leaks man | man -l -`, or
+    /// `gofix-leaks man > /usr/local/share/man/man1/gofix-leaks.1`.
+    Man,
 }

@@ -46,6 +46,10 @@ pub struct RuleSpec {
     /// `option.KEY`.
     #[serde(default)]
     pub options: toml::Table,
+    /// A short Go file the rule fixes; `--explain` runs the rule on it and
+    /// prints the diff it makes.
+    #[serde(default)]
+    pub example: Option<crate::explain::Example>,
 }
 
 /// The scope of a rule's required literals.

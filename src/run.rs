@@ -8,7 +8,7 @@ use crate::gitapply::{HeadTree, normalize};
 use crate::merge::{self, Checked};
 use crate::package::Directory;
 use crate::source::{Source, WorkTree};
-use crate::{diff, syntax, walk, write};
+use crate::{diff, rule, syntax, walk, write};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -47,9 +47,15 @@ pub fn run(args: Args) -> Result<u8> {
     if let Some(path) = &args.dump_tree {
         return dump_tree(path);
     }
+    if let Some(tool) = &args.tool {
+        return crate::generate::run(tool, &mut std::io::stdout().lock());
+    }
     // .gofix-leaks.toml, merged with the flags (which win).
     let settings = crate::config::Settings::load(&args)?;
     let rules = settings.load_rules(&args)?;
+    if let Some(id) = &args.explain {
+        return crate::explain::explain(rules, id, &mut std::io::stdout().lock());
+    }
     let loaded: Vec<String> = rules.iter().map(|r| r.id().to_string()).collect();
     let rules = settings.select(rules, &args)?;
     let ran: Vec<String> = rules.iter().map(|r| r.id().to_string()).collect();
@@ -91,6 +97,11 @@ pub fn run(args: Args) -> Result<u8> {
     let base = head.as_ref().map_or(cwd.as_path(), |h| h.workdir());
     let (files, displays) = settings.retain_included(base, files, displays);
 
+    // Annotations convert byte columns to characters: they read the files.
+    let annotated: Vec<(String, PathBuf)> = match args.format {
+        Format::Sarif | Format::Github => displays.iter().cloned().zip(files.clone()).collect(),
+        _ => Vec::new(),
+    };
     let checked = check_all(&engine, source, files, displays, args.threads)?;
     let merged = merge::merge(checked, source);
     let mut report = Report {
@@ -156,6 +167,13 @@ pub fn run(args: Args) -> Result<u8> {
             writeln!(stdout)?;
         }
         Format::Text => print_text(&report, &args, &mut stdout)?,
+        Format::Sarif | Format::Github => {
+            let mut texts = crate::sarif::Texts::new(source, annotated);
+            for c in &changes {
+                texts.add(&c.display, &c.old);
+            }
+            print_annotated(&report, args.format, engine.rules(), &texts, &mut stdout)?;
+        }
     }
 
     let modifies = args.write || args.apply;
@@ -268,6 +286,52 @@ impl Progress {
     fn finish(&self) {
         self.bar.finish_and_clear();
     }
+}
+
+/// `--format sarif` and `--format github`: nothing else goes to stdout.
+fn print_annotated(
+    report: &Report,
+    format: Format,
+    rules: &[rule::Rule],
+    texts: &crate::sarif::Texts,
+    out: &mut dyn Write,
+) -> Result<()> {
+    use crate::sarif::{self, ErrorItem};
+    let errors = || {
+        report.errors.iter().map(|e| ErrorItem {
+            file: &e.file,
+            message: &e.message,
+        })
+    };
+    let branches: Vec<(String, String)> = report
+        .branch
+        .iter()
+        .zip(&report.commit)
+        .map(|(b, c)| (b.clone(), c.clone()))
+        .collect();
+    if format == Format::Github {
+        let errors: Vec<ErrorItem> = errors().collect();
+        crate::github::write(
+            out,
+            &report.findings,
+            &report.skipped,
+            &errors,
+            &branches,
+            texts,
+        )?;
+        return Ok(());
+    }
+    let infos: Vec<sarif::RuleInfo> = rules.iter().map(sarif::RuleInfo::of).collect();
+    let input = sarif::Input {
+        rules: &infos,
+        findings: &report.findings,
+        skipped: &report.skipped,
+        errors: errors().collect(),
+        branches,
+    };
+    serde_json::to_writer_pretty(&mut *out, &sarif::log(&input, texts))?;
+    writeln!(out)?;
+    Ok(())
 }
 
 fn print_text(report: &Report, args: &Args, out: &mut dyn Write) -> Result<()> {

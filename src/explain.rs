@@ -1,0 +1,178 @@
+//! `--explain RULE-ID`: a rule's summary and explanation, then the rule run
+//! on the example its file carries (`[example]`), showing the findings and
+//! the diff the engine actually makes, so the example cannot go stale.
+
+use crate::diagnostic::Finding;
+use crate::engine::Engine;
+use crate::merge::{self, Checked};
+use crate::package::Directory;
+use crate::rule::Rule;
+use crate::source::Source;
+use anyhow::{Result, bail};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// A rule file's `[example]`: a Go file the rule fixes, and optionally the
+/// `go.mod` next to it (for rules whose fix depends on the Go version).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    /// The Go source, a whole file (package clause and imports included).
+    pub input: String,
+    /// The module file beside it; without one the file is in no module.
+    #[serde(default)]
+    pub go_mod: Option<String>,
+}
+
+/// The directory and name the example is checked under.
+const DIR: &str = "example";
+const FILE: &str = "example.go";
+
+/// What the rule made of its example.
+#[derive(Debug)]
+pub struct ExampleRun {
+    pub input: String,
+    pub findings: Vec<Finding>,
+    /// The fixed file, when the rule changed it.
+    pub output: Option<String>,
+    /// Unified diff from `input` to `output` (empty when unchanged).
+    pub diff: String,
+}
+
+/// Runs `rule` alone on its `[example]`, in memory, through the same
+/// check and merge steps as a real run. None when the rule has no example.
+pub fn run_example(rule: Rule) -> Result<Option<ExampleRun>> {
+    let Some(example) = rule.spec.example.clone() else {
+        return Ok(None);
+    };
+    let mut files = BTreeMap::new();
+    let path = Path::new(DIR).join(FILE);
+    files.insert(path.clone(), example.input.clone().into_bytes());
+    if let Some(m) = &example.go_mod {
+        files.insert(Path::new(DIR).join("go.mod"), m.clone().into_bytes());
+    }
+    let source = Memory { files };
+    let id = rule.id().to_string();
+    let engine = Engine::new(vec![rule]);
+    let directory = Directory::new(&source, Path::new(DIR));
+    let outcome = engine.check(&directory, &path, FILE, example.input.as_bytes());
+    let merged = merge::merge(
+        vec![Checked {
+            path: path.clone(),
+            display: FILE.to_string(),
+            outcome,
+        }],
+        &source,
+    );
+    if let Some(e) = merged.errors.first() {
+        bail!("rule `{id}`: its example: {}", e.message);
+    }
+    let output = merged
+        .changes
+        .into_iter()
+        .find(|c| c.path == path)
+        .map(|c| c.new);
+    let diff = output
+        .as_deref()
+        .map(|new| crate::diff::unified(FILE, &example.input, new))
+        .unwrap_or_default();
+    Ok(Some(ExampleRun {
+        input: example.input,
+        findings: merged.findings,
+        output,
+        diff,
+    }))
+}
+
+/// Prints the explanation of rule `id` from `rules` to `out`. An unknown id
+/// is an error that lists the known ones.
+pub fn explain(rules: Vec<Rule>, id: &str, out: &mut dyn Write) -> Result<u8> {
+    let ids: Vec<String> = rules.iter().map(|r| r.id().to_string()).collect();
+    let Some(rule) = rules.into_iter().find(|r| r.id() == id) else {
+        bail!("--explain: no rule `{id}` (rules: {})", ids.join(", "));
+    };
+    writeln!(out, "{}: {}", rule.id(), rule.spec.summary.trim())?;
+    writeln!(out)?;
+    writeln!(out, "{}", rule.spec.explanation.trim())?;
+    if !rule.options.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Options (--set {}.KEY=VALUE):", rule.id())?;
+        for (k, v) in &rule.options {
+            let shown = if v.is_empty() { "false" } else { v.as_str() };
+            writeln!(out, "  {k} = {shown}")?;
+        }
+    }
+    let origin = rule.origin.clone();
+    writeln!(out)?;
+    match run_example(rule)? {
+        None => writeln!(out, "({origin} has no [example].)")?,
+        Some(run) => {
+            writeln!(
+                out,
+                "Example: the rule run on the [example] in {origin} finds"
+            )?;
+            writeln!(out)?;
+            if run.findings.is_empty() {
+                bail!(
+                    "rule `{id}`: its [example] in {origin} has no finding; the example is stale"
+                );
+            }
+            for f in &run.findings {
+                let status = match &f.no_fix_reason {
+                    Some(why) => format!(" (no automatic fix: {why})"),
+                    None => String::new(),
+                };
+                writeln!(out, "  {}: {}{status}", f.posn, f.message)?;
+            }
+            writeln!(out)?;
+            if run.diff.is_empty() {
+                writeln!(out, "and proposes no change.")?;
+            } else {
+                writeln!(out, "and fixes it:")?;
+                writeln!(out)?;
+                out.write_all(run.diff.as_bytes())?;
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// The example's files, in memory.
+struct Memory {
+    files: BTreeMap<PathBuf, Vec<u8>>,
+}
+
+impl Source for Memory {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "not in the example"))
+    }
+
+    fn go_files_in(&self, dir: &Path) -> Vec<PathBuf> {
+        self.files
+            .keys()
+            .filter(|p| p.parent() == Some(dir) && p.extension().is_some_and(|x| x == "go"))
+            .cloned()
+            .collect()
+    }
+
+    fn find_up(&self, dir: &Path, name: &str) -> Option<(Vec<u8>, PathBuf)> {
+        let mut cur = dir.to_path_buf();
+        loop {
+            if let Some(bytes) = self.files.get(&cur.join(name)) {
+                let below = dir
+                    .strip_prefix(&cur)
+                    .unwrap_or(Path::new(""))
+                    .to_path_buf();
+                return Some((bytes.clone(), below));
+            }
+            if !cur.pop() {
+                return None;
+            }
+        }
+    }
+}
