@@ -16,6 +16,15 @@ pub enum Format {
     Github,
 }
 
+/// How `--split` groups fixes into branches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Split {
+    /// One branch per Go module (the directory of the nearest go.mod).
+    Module,
+    /// One branch per rule.
+    Rule,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Color {
     Auto,
@@ -87,6 +96,25 @@ pub struct Args {
     /// With --apply: move an existing branch to the new fix commit.
     #[arg(long, requires = "apply")]
     pub force: bool,
+
+    /// With --apply: make the branch from REV (a branch, tag or commit)
+    /// instead of HEAD, reading the files from REV. The checked-out branch
+    /// and the work tree stay as they are.
+    #[arg(long, value_name = "REV", requires = "apply")]
+    pub base: Option<String>,
+
+    /// With --apply: one branch (and one PR body) per Go module (nearest
+    /// go.mod) or per rule, named BRANCH-SLUG (`-root` for the repository's
+    /// top module); a BRANCH holding `{module}` or `{rule}` gets the slug there.
+    #[arg(long, value_enum, value_name = "BY", requires = "apply")]
+    pub split: Option<Split>,
+
+    /// Write a Markdown PR description to FILE (with --dry-run or --apply):
+    /// a summary table, each rule's explanation with a before/after snippet
+    /// from this run, the findings left unfixed and why, and how to verify.
+    /// With --split, one file per branch: FILE's name gets `-SLUG`.
+    #[arg(long, value_name = "FILE", conflicts_with = "write")]
+    pub pr_body: Option<PathBuf>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]

@@ -13,6 +13,7 @@ pub mod gitapply;
 pub mod github;
 pub mod merge;
 pub mod package;
+pub mod prbody;
 pub mod predicates;
 pub mod rule;
 pub mod run;

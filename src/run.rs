@@ -1,12 +1,13 @@
 //! One run of the tool: load rules, find files, check them in parallel,
 //! then show, write or commit the fixes and choose the exit status.
 
-use crate::cli::{Args, Color, Format};
+use crate::cli::{Args, Color, Format, Split};
 use crate::diagnostic::{Finding, Skipped};
 use crate::engine::Engine;
 use crate::gitapply::{HeadTree, normalize};
 use crate::merge::{self, Checked};
 use crate::package::Directory;
+use crate::prbody::Summary;
 use crate::source::{Source, WorkTree};
 use crate::{diff, rule, syntax, walk, write};
 use anyhow::{Context, Result};
@@ -35,6 +36,21 @@ struct Report {
     /// Ignore comments that name an unknown rule, or (with
     /// --report-unused-ignores) suppress nothing.
     ignore_problems: Vec<crate::suppress::IgnoreProblem>,
+    /// With --apply: every branch made (one, or one per --split group).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    branches: Vec<BranchReport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pr_bodies: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct BranchReport {
+    branch: String,
+    commit: String,
+    /// The module directory slug or rule id of a --split group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<String>,
+    changed_files: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -75,7 +91,7 @@ pub fn run(args: Args) -> Result<u8> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
 
     let head = if args.apply {
-        let mut head = HeadTree::open(&cwd)?;
+        let mut head = HeadTree::open(&cwd, args.base.as_deref())?;
         head.set_author(settings.author());
         Some(head)
     } else {
@@ -83,7 +99,10 @@ pub fn run(args: Args) -> Result<u8> {
     };
     let (source, files, displays): (&dyn Source, Vec<PathBuf>, Vec<String>) =
         if let Some(head) = &head {
-            head.check_branch(&branch, args.force)?;
+            if args.split.is_none() {
+                // Fail before any work when the one branch cannot be made.
+                head.check_branch(&branch, args.force)?;
+            }
             let files = head.select(&cwd, &args.paths)?;
             let displays = files.iter().map(|p| slash(p)).collect();
             (head, files, displays)
@@ -103,18 +122,23 @@ pub fn run(args: Args) -> Result<u8> {
         _ => Vec::new(),
     };
     let checked = check_all(&engine, source, files, displays, args.threads)?;
-    let merged = merge::merge(checked, source);
+    // Findings are merged per group: one group, or one per --split branch.
+    let (rest, groups) = merge::split_by(checked, |path, finding| match (args.split, &head) {
+        (Some(Split::Rule), _) => finding.rule.clone(),
+        (Some(Split::Module), Some(head)) => module_slug(head, path),
+        _ => String::new(),
+    });
+    let rest = merge::merge(rest, source);
     let mut report = Report {
-        findings: merged.findings,
-        skipped: merged.skipped,
-        suppressed: merged.suppressed,
+        skipped: rest.skipped,
+        suppressed: rest.suppressed,
         ignore_problems: crate::suppress::review(
-            &merged.directives,
+            &rest.directives,
             &loaded,
             &ran,
             args.report_unused_ignores,
         ),
-        errors: merged
+        errors: rest
             .errors
             .into_iter()
             .map(|e| JsonError {
@@ -122,10 +146,24 @@ pub fn run(args: Args) -> Result<u8> {
                 message: e.message,
             })
             .collect(),
-        changed_files: merged.changes.iter().map(|c| c.display.clone()).collect(),
         ..Report::default()
     };
-    let changes = merged.changes;
+    let groups: Vec<(String, merge::Merged)> = groups
+        .into_iter()
+        .map(|(slug, checked)| (slug, merge::merge(checked, source)))
+        .collect();
+    for (_, m) in &groups {
+        report.findings.extend(m.findings.iter().cloned());
+        report
+            .changed_files
+            .extend(m.changes.iter().map(|c| c.display.clone()));
+    }
+    report
+        .findings
+        .sort_by(|a, b| (&a.file, a.start, &a.rule).cmp(&(&b.file, b.start, &b.rule)));
+    report.changed_files.sort();
+    report.changed_files.dedup();
+    let changes: Vec<&merge::Change> = groups.iter().flat_map(|(_, m)| &m.changes).collect();
 
     let color = match args.color {
         Color::Always => true,
@@ -143,21 +181,64 @@ pub fn run(args: Args) -> Result<u8> {
             }
         }
     } else if let Some(head) = &head {
-        if !changes.is_empty() {
-            let message = commit_message(&report.findings);
-            let files: Vec<(PathBuf, String)> = changes
+        let branches: Vec<String> = groups
+            .iter()
+            .map(|(slug, _)| branch_name(&branch, args.split.map(|_| slug.as_str())))
+            .collect();
+        // Every branch is checked before the first is made: all or nothing.
+        for b in &branches {
+            head.check_branch(b, args.force)?;
+        }
+        for ((slug, m), branch) in groups.iter().zip(&branches) {
+            if m.changes.is_empty() {
+                continue;
+            }
+            let summary = Summary {
+                rules: engine.rules(),
+                findings: &m.findings,
+                changes: &m.changes,
+            };
+            let files: Vec<(PathBuf, String)> = m
+                .changes
                 .iter()
                 .map(|c| (c.path.clone(), c.new.clone()))
                 .collect();
-            let commit = head.commit(&branch, args.force, &message, &files)?;
-            report.branch = Some(branch.clone());
-            report.commit = Some(commit.to_string());
+            let commit = head.commit(branch, args.force, &summary.commit_message(), &files)?;
+            report.branches.push(BranchReport {
+                branch: branch.clone(),
+                commit: commit.to_string(),
+                group: args.split.map(|_| slug.clone()),
+                changed_files: m.changes.iter().map(|c| c.display.clone()).collect(),
+            });
+        }
+        if args.split.is_none()
+            && let Some(b) = report.branches.first()
+        {
+            report.branch = Some(b.branch.clone());
+            report.commit = Some(b.commit.clone());
         }
     } else if args.format == Format::Text {
-        for c in &changes {
+        for c in changes.iter().copied() {
             let d = diff::unified(&c.display, &c.old, &c.new);
             let d = if color { diff::colorize(&d) } else { d };
             stdout.write_all(d.as_bytes())?;
+        }
+    }
+
+    if let Some(path) = &args.pr_body {
+        for (slug, m) in &groups {
+            let summary = Summary {
+                rules: engine.rules(),
+                findings: &m.findings,
+                changes: &m.changes,
+            };
+            let file = match args.split {
+                Some(_) => with_slug(path, slug),
+                None => path.clone(),
+            };
+            std::fs::write(&file, summary.pr_body())
+                .with_context(|| format!("cannot write the PR body to {}", file.display()))?;
+            report.pr_bodies.push(slash(&file));
         }
     }
 
@@ -304,10 +385,9 @@ fn print_annotated(
         })
     };
     let branches: Vec<(String, String)> = report
-        .branch
+        .branches
         .iter()
-        .zip(&report.commit)
-        .map(|(b, c)| (b.clone(), c.clone()))
+        .map(|b| (b.branch.clone(), b.commit.clone()))
         .collect();
     if format == Format::Github {
         let errors: Vec<ErrorItem> = errors().collect();
@@ -372,32 +452,64 @@ fn print_text(report: &Report, args: &Args, out: &mut dyn Write) -> Result<()> {
             report.changed_files.len()
         )?;
     }
-    if let (Some(b), Some(c)) = (&report.branch, &report.commit) {
-        writeln!(out, "branch {b}\ncommit {c}")?;
-    } else if args.apply {
+    for b in &report.branches {
+        writeln!(out, "branch {}\ncommit {}", b.branch, b.commit)?;
+    }
+    for p in &report.pr_bodies {
+        writeln!(err, "PR body written to {p}")?;
+    }
+    if args.apply && report.branches.is_empty() {
         writeln!(err, "nothing to fix; no branch created")?;
     }
     Ok(())
 }
 
-/// The --apply commit message: a summary line, then each rule and its count.
-pub fn commit_message(findings: &[Finding]) -> String {
-    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in findings.iter().filter(|f| f.has_fix()) {
-        *per_rule.entry(&f.rule).or_default() += 1;
+/// The branch of one --split group: the slug goes where BRANCH says
+/// (`{module}` or `{rule}`) or after it.
+fn branch_name(branch: &str, slug: Option<&str>) -> String {
+    let Some(slug) = slug else {
+        return branch.to_string();
+    };
+    if branch.contains("{module}") || branch.contains("{rule}") {
+        branch.replace("{module}", slug).replace("{rule}", slug)
+    } else {
+        format!("{branch}-{slug}")
     }
-    let total: usize = per_rule.values().sum();
-    let mut msg = format!(
-        "gofix-leaks: fix {total} goroutine leak{}\n\n",
-        if total == 1 { "" } else { "s" }
-    );
-    for (rule, n) in per_rule {
-        msg.push_str(&format!(
-            "- {rule}: {n} fix{}\n",
-            if n == 1 { "" } else { "es" }
-        ));
+}
+
+/// `body.md` -> `body-SLUG.md`: the PR body of one --split group.
+fn with_slug(path: &Path, slug: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{slug}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{slug}"),
+    };
+    path.with_file_name(name)
+}
+
+/// The --split module key of a file: its module's directory (that of the
+/// nearest go.mod) relative to the repository, as a branch-name slug.
+fn module_slug(head: &HeadTree, path: &Path) -> String {
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let module_dir = match head.find_up(dir, "go.mod") {
+        Some((_, below)) => {
+            let mut d = dir.to_path_buf();
+            for _ in below.components() {
+                d.pop();
+            }
+            d
+        }
+        None => PathBuf::new(),
+    };
+    let slug = slash(&module_dir).replace('/', "-");
+    if slug.is_empty() {
+        "root".to_string()
+    } else {
+        slug
     }
-    msg
 }
 
 /// The directory paths are shown relative to: the repository root inside
