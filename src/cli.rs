@@ -51,15 +51,18 @@ Examples:
 Exit status:
   0  nothing left to report
   1  findings remain: with --dry-run any finding; with --write or --apply, findings
-     that have no automatic fix (each says why); in every mode, a
-     //gofix-leaks:ignore comment naming an unknown rule, or (with
+     that have no automatic fix (each says why); in every mode, code not
+     analysed (reported as skipped: a syntax error, a symlink not followed),
+     a //gofix-leaks:ignore comment naming an unknown rule, or (with
      --report-unused-ignores) one that suppresses nothing
-  2  an error: bad arguments, a rule that does not load, an unreadable path,
+  2  an error: bad arguments, a rule that does not load, a missing PATH, an
+     unreadable file or directory, a file that is not UTF-8, a failed write,
      a git failure, an existing branch without --force
 
 Files skipped: generated files (\"// Code generated ... DO NOT EDIT.\"), vendor/,
-testdata/, hidden and _-prefixed directories below a PATH, and what .gitignore
-ignores. Declarations with syntax errors are left alone and reported.";
+testdata/, hidden and _-prefixed directories and nested git repositories below
+a PATH, and what .gitignore ignores; symlinks below a PATH are not followed
+(reported). Declarations with syntax errors are left alone and reported.";
 
 /// Find goroutine leaks in Go source and fix them.
 ///

@@ -7,38 +7,40 @@ use similar::TextDiff;
 pub fn unified(path: &str, old: &str, new: &str) -> String {
     let diff = TextDiff::from_lines(old, new);
     let (a, b) = (quote(&format!("a/{path}")), quote(&format!("b/{path}")));
+    // git ends the `---` and `+++` lines with a tab when the name holds a
+    // space (so a trailing space survives); match it byte for byte.
+    let tab = if path.contains(' ') { "\t" } else { "" };
     let body = diff
         .unified_diff()
         .context_radius(3)
-        .header(&a, &b)
+        .header(&format!("{a}{tab}"), &format!("{b}{tab}"))
         .to_string();
     format!("diff --git {a} {b}\n{body}")
 }
 
-/// Quotes a path the way git does when it holds `"`, `\\` or control
-/// characters (C-style, in double quotes); other paths are left as they are.
+/// Quotes a path the way git does by default (`core.quotePath` true): a
+/// name holding `"`, `\\`, a control character or any byte from 0x80 up
+/// is written C-style in double quotes, with `\t`-style escapes and octal
+/// for the rest; other names are left as they are.
 fn quote(path: &str) -> String {
-    if !path
-        .chars()
-        .any(|c| c == '"' || c == '\\' || c.is_control())
-    {
+    let must = |b: u8| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\' || b >= 0x80;
+    if !path.bytes().any(must) {
         return path.to_string();
     }
     let mut out = String::from("\"");
-    for c in path.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let mut buf = [0u8; 4];
-                for b in c.encode_utf8(&mut buf).bytes() {
-                    out.push_str(&format!("\\{b:03o}"));
-                }
-            }
-            c => out.push(c),
+    for b in path.bytes() {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x07 => out.push_str("\\a"),
+            0x08 => out.push_str("\\b"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            0x0b => out.push_str("\\v"),
+            0x0c => out.push_str("\\f"),
+            b'\r' => out.push_str("\\r"),
+            b if must(b) => out.push_str(&format!("\\{b:03o}")),
+            b => out.push(b as char),
         }
     }
     out.push('"');

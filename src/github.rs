@@ -56,15 +56,16 @@ pub fn write(
         writeln!(out, "{}", command("error", &props, e.message))?;
     }
     for s in skipped {
-        let col = texts
-            .get(&s.file)
-            .map_or(s.column, |t| utf16_column(&t, s.line, s.column));
-        let props = [
-            ("file", s.file.clone()),
-            ("line", s.line.to_string()),
-            ("col", col.to_string()),
-            ("title", "gofix-leaks: skipped".to_string()),
-        ];
+        let mut props = vec![("file", s.file.clone())];
+        // Line 0 is a whole file (a symlink not followed): no position.
+        if s.line > 0 {
+            let col = texts
+                .get(&s.file)
+                .map_or(s.column, |t| utf16_column(&t, s.line, s.column));
+            props.push(("line", s.line.to_string()));
+            props.push(("col", col.to_string()));
+        }
+        props.push(("title", "gofix-leaks: skipped".to_string()));
         writeln!(out, "{}", command("notice", &props, &s.reason))?;
     }
     for f in findings {

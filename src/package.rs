@@ -5,6 +5,7 @@
 use crate::source::Source;
 use crate::syntax;
 use std::cell::OnceCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tree_sitter::{Node, Tree};
 
@@ -110,6 +111,12 @@ pub struct PackageIndex<'a> {
     src: &'a [u8],
     siblings: OnceCell<Vec<&'a PkgFile>>,
     module: OnceCell<Module>,
+    /// The current file's tree, and its declarations by (kind, name), built
+    /// on the first lookup: visiting every top-level declaration for each
+    /// lookup made a file with thousands of functions quadratic.
+    tree: &'a Tree,
+    decls: OnceCell<HashMap<(&'static str, &'a str), Vec<Node<'a>>>>,
+    top_level: OnceCell<Vec<Node<'a>>>,
 }
 
 /// Parses go.mod text: the `go` line and `godebug asynctimerchan=`, in the
@@ -177,7 +184,12 @@ fn go_debug_directive(src: &[u8], key: &str) -> Option<bool> {
 }
 
 impl<'a> PackageIndex<'a> {
-    pub fn new(directory: &'a Directory<'a>, path: &'a Path, tree: &Tree, src: &'a [u8]) -> Self {
+    pub fn new(
+        directory: &'a Directory<'a>,
+        path: &'a Path,
+        tree: &'a Tree,
+        src: &'a [u8],
+    ) -> Self {
         PackageIndex {
             source: directory.source,
             directory,
@@ -186,7 +198,35 @@ impl<'a> PackageIndex<'a> {
             src,
             siblings: OnceCell::new(),
             module: OnceCell::new(),
+            tree,
+            decls: OnceCell::new(),
+            top_level: OnceCell::new(),
         }
+    }
+
+    /// The top-level nodes of the current file that hold one of `offsets`
+    /// (sorted), in order; None when `tree` is not the current file's. The
+    /// list of top-level nodes is made once, so a lookup per finding does
+    /// not walk every declaration of a big file again.
+    pub fn top_level_at(&self, tree: &Tree, offsets: &[usize]) -> Option<Vec<Node<'a>>> {
+        if !std::ptr::eq(tree, self.tree) {
+            return None;
+        }
+        let all = self.top_level.get_or_init(|| {
+            let root = self.tree.root_node();
+            let mut cursor = root.walk();
+            root.children(&mut cursor).collect()
+        });
+        let mut out: Vec<Node<'a>> = Vec::new();
+        for &at in offsets {
+            let i = all.partition_point(|n| n.end_byte() <= at);
+            if let Some(&n) = all.get(i).filter(|n| n.start_byte() <= at)
+                && out.last() != Some(&n)
+            {
+                out.push(n);
+            }
+        }
+        Some(out)
     }
 
     /// The nearest go.mod's settings, with a main package's own
@@ -286,28 +326,65 @@ impl<'a> PackageIndex<'a> {
         hint: Option<&str>,
     ) -> Vec<FuncDecl<'s>> {
         let mut out = Vec::new();
-        let files = std::iter::once((current.0, current.1, None)).chain(
-            self.visible_siblings()
-                .filter(|f| f.mentions(name) && hint.is_none_or(|h| f.mentions(h)))
-                .map(|f| (f.tree(), f.src.as_slice(), Some(f.path.clone()))),
-        );
-        for (tree, src, path) in files {
-            syntax::visit(
-                tree.root_node(),
-                &|n| matches!(n.kind(), "source_file" | "type_declaration"),
-                &mut |n| {
-                    if n.kind() == kind && syntax::decl_name(n, src) == Some(name) {
-                        out.push(FuncDecl {
-                            node: n,
-                            src,
-                            path: path.clone(),
-                        });
+        if std::ptr::eq(current.0, self.tree) && std::ptr::eq(current.1, self.src) {
+            let decls = self.decls.get_or_init(|| {
+                let mut index: HashMap<(&'static str, &'a str), Vec<Node<'a>>> = HashMap::new();
+                top_level_decls(self.tree, &mut |n| {
+                    if let Some(name) = syntax::decl_name(n, self.src) {
+                        index.entry((n.kind(), name)).or_default().push(n);
                     }
-                },
+                });
+                index
+            });
+            out.extend(
+                decls
+                    .get(&(kind, name))
+                    .into_iter()
+                    .flatten()
+                    .map(|&n| FuncDecl {
+                        node: n,
+                        src: self.src,
+                        path: None,
+                    }),
             );
+        } else {
+            top_level_decls(current.0, &mut |n| {
+                if n.kind() == kind && syntax::decl_name(n, current.1) == Some(name) {
+                    out.push(FuncDecl {
+                        node: n,
+                        src: current.1,
+                        path: None,
+                    });
+                }
+            });
+        }
+        let files = self
+            .visible_siblings()
+            .filter(|f| f.mentions(name) && hint.is_none_or(|h| f.mentions(h)))
+            .map(|f| (f.tree(), f.src.as_slice(), Some(f.path.clone())));
+        for (tree, src, path) in files {
+            top_level_decls(tree, &mut |n| {
+                if n.kind() == kind && syntax::decl_name(n, src) == Some(name) {
+                    out.push(FuncDecl {
+                        node: n,
+                        src,
+                        path: path.clone(),
+                    });
+                }
+            });
         }
         out
     }
+}
+
+/// Calls `f` on each top-level node of `tree` and each spec of a top-level
+/// `type` declaration, in document order.
+fn top_level_decls<'t>(tree: &'t Tree, f: &mut dyn FnMut(Node<'t>)) {
+    syntax::visit(
+        tree.root_node(),
+        &|n| matches!(n.kind(), "source_file" | "type_declaration"),
+        f,
+    );
 }
 
 #[cfg(test)]

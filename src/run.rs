@@ -97,6 +97,9 @@ pub fn run(args: Args) -> Result<u8> {
     } else {
         None
     };
+    // What the walk passed over (symlinks) or could not read, for the report.
+    let mut walk_skipped = Vec::new();
+    let mut walk_errors = Vec::new();
     let (source, files, displays): (&dyn Source, Vec<PathBuf>, Vec<String>) =
         if let Some(head) = &head {
             if args.split.is_none() {
@@ -107,14 +110,32 @@ pub fn run(args: Args) -> Result<u8> {
             let displays = files.iter().map(|p| slash(p)).collect();
             (head, files, displays)
         } else {
-            let files = walk::discover(&args.paths)?;
+            let found = walk::find(&args.paths)?;
             let base = display_base(&cwd);
-            let displays = files.iter().map(|p| display_path(&cwd, &base, p)).collect();
-            (&WorkTree, files, displays)
+            let displays = found
+                .files
+                .iter()
+                .map(|p| display_path(&cwd, &base, p))
+                .collect();
+            for (p, reason) in found.skipped {
+                let file = display_path(&cwd, &base, &p);
+                walk_skipped.push((p, file, reason));
+            }
+            for (p, why) in found.errors {
+                let file = display_path(&cwd, &base, &p);
+                walk_errors.push((p, file, why));
+            }
+            (&WorkTree, found.files, displays)
         };
     // The config's `exclude` patterns.
     let base = head.as_ref().map_or(cwd.as_path(), |h| h.workdir());
     let (files, displays) = settings.retain_included(base, files, displays);
+    let excluded = |p: &PathBuf| {
+        let (kept, _) = settings.retain_included(base, vec![p.clone()], vec![String::new()]);
+        kept.is_empty()
+    };
+    walk_skipped.retain(|(p, ..)| !excluded(p));
+    walk_errors.retain(|(p, ..)| !excluded(p));
 
     // Annotations convert byte columns to characters: they read the files.
     let annotated: Vec<(String, PathBuf)> = match args.format {
@@ -164,6 +185,25 @@ pub fn run(args: Args) -> Result<u8> {
     report.changed_files.sort();
     report.changed_files.dedup();
     let changes: Vec<&merge::Change> = groups.iter().flat_map(|(_, m)| &m.changes).collect();
+    report
+        .skipped
+        .extend(walk_skipped.into_iter().map(|(_, file, reason)| Skipped {
+            posn: file.clone(),
+            file,
+            line: 0,
+            column: 0,
+            reason,
+        }));
+    report
+        .skipped
+        .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    report
+        .errors
+        .extend(walk_errors.into_iter().map(|(_, file, why)| JsonError {
+            message: format!("{file}: cannot read: {why}"),
+            file,
+        }));
+    report.errors.sort_by(|a, b| a.file.cmp(&b.file));
 
     let color = match args.color {
         Color::Always => true,
@@ -178,6 +218,8 @@ pub fn run(args: Args) -> Result<u8> {
                     file: c.display.clone(),
                     message: format!("{e:#}"),
                 });
+                // Not changed after all: its findings must not say [fixed].
+                report.changed_files.retain(|f| *f != c.display);
             }
         }
     } else if let Some(head) = &head {
@@ -264,6 +306,9 @@ pub fn run(args: Args) -> Result<u8> {
     } else {
         !report.findings.is_empty()
     };
+    // Code that was not analysed (a syntax error, a symlink not followed) is
+    // something left to look at: exit 1, not a clean 0.
+    let remaining = remaining || !report.skipped.is_empty();
     Ok(if !report.errors.is_empty() {
         2
     } else if remaining || !report.ignore_problems.is_empty() {
@@ -425,6 +470,14 @@ fn print_text(report: &Report, args: &Args, out: &mut dyn Write) -> Result<()> {
     for f in &report.findings {
         let status = match &f.no_fix_reason {
             Some(why) => format!(" (no automatic fix: {why})"),
+            None if args.write
+                && f.suggested_fixes
+                    .iter()
+                    .flat_map(|s| &s.edits)
+                    .any(|e| !report.changed_files.contains(&e.filename)) =>
+            {
+                " [not written: see the error above]".to_string()
+            }
             None if args.write => " [fixed]".to_string(),
             None if args.apply => " [fixed on branch]".to_string(),
             None => String::new(),

@@ -391,18 +391,19 @@ pub fn log(input: &Input, texts: &Texts) -> Value {
 
     let mut notifications: Vec<Value> = Vec::new();
     for s in input.skipped {
-        let column = texts
-            .get(&s.file)
-            .map_or(s.column, |t| utf16_column(&t, s.line, s.column));
+        let mut location = json!({ "artifactLocation": artifact_location(&s.file) });
+        // Line 0 is a whole file (a symlink not followed): SARIF lines
+        // start at 1, so it gets no region.
+        if s.line > 0 {
+            let column = texts
+                .get(&s.file)
+                .map_or(s.column, |t| utf16_column(&t, s.line, s.column));
+            location["region"] = json!({ "startLine": s.line, "startColumn": column });
+        }
         notifications.push(json!({
             "level": "note",
             "message": { "text": format!("skipped: {}", s.reason) },
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": artifact_location(&s.file),
-                    "region": { "startLine": s.line, "startColumn": column },
-                }
-            }],
+            "locations": [{ "physicalLocation": location }],
         }));
     }
     for e in &input.errors {

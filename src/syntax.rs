@@ -221,13 +221,10 @@ pub fn indent_at(src: &[u8], offset: usize) -> &str {
 /// 1-based line and 1-based byte column of `offset`, as Go tools print them.
 pub fn line_col(src: &[u8], offset: usize) -> (usize, usize) {
     let before = &src[..offset.min(src.len())];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let col = offset
-        - before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1)
-        + 1;
+    // memchr's counting is many times faster than a byte loop; callers with
+    // a node at hand should still prefer its `start_position()`.
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let col = offset - memchr::memrchr(b'\n', before).map_or(0, |i| i + 1) + 1;
     (line, col)
 }
 
@@ -304,34 +301,43 @@ pub fn package_name<'a>(tree: &Tree, src: &'a [u8]) -> Option<&'a str> {
 
 /// Local names under which the file imports packages (alias or last path
 /// element), so `pkg.F` can be told apart from `value.Method`.
+///
+/// Only the file's head is read: Go allows imports only before every other
+/// declaration, and predicates ask for this once per finding, so walking all
+/// top-level declarations made a file with thousands of functions quadratic
+/// (a 1 MB file took 20 s).
 pub fn import_names(tree: &Tree, src: &[u8]) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    visit(
-        tree.root_node(),
-        &|n| {
-            matches!(
-                n.kind(),
-                "source_file" | "import_declaration" | "import_spec_list"
-            )
-        },
-        &mut |n| {
-            if n.kind() == "import_spec" {
-                let path = n
-                    .child_by_field_name("path")
-                    .map(|p| {
-                        text(p, src)
-                            .trim_matches(|c| c == '"' || c == '`')
-                            .to_string()
-                    })
-                    .unwrap_or_default();
-                let name = match n.child_by_field_name("name") {
-                    Some(a) => text(a, src).to_string(),
-                    None => path.rsplit('/').next().unwrap_or(&path).to_string(),
-                };
-                out.push((name, path));
-            }
-        },
-    );
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    for decl in root.children(&mut cursor) {
+        match decl.kind() {
+            "import_declaration" => {}
+            "package_clause" | "comment" | "ERROR" => continue,
+            _ => break,
+        }
+        visit(
+            decl,
+            &|n| matches!(n.kind(), "import_declaration" | "import_spec_list"),
+            &mut |n| {
+                if n.kind() == "import_spec" {
+                    let path = n
+                        .child_by_field_name("path")
+                        .map(|p| {
+                            text(p, src)
+                                .trim_matches(|c| c == '"' || c == '`')
+                                .to_string()
+                        })
+                        .unwrap_or_default();
+                    let name = match n.child_by_field_name("name") {
+                        Some(a) => text(a, src).to_string(),
+                        None => path.rsplit('/').next().unwrap_or(&path).to_string(),
+                    };
+                    out.push((name, path));
+                }
+            },
+        );
+    }
     out
 }
 

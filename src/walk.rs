@@ -1,7 +1,8 @@
 //! Finding the Go files to check: PATH arguments as files, directories or
 //! Go's `dir/...`, walked with the `ignore` crate (respecting .gitignore and
-//! skipping hidden directories, `vendor/` and `testdata/` below a root),
-//! returned sorted so output is deterministic.
+//! skipping hidden directories, `vendor/`, `testdata/` and nested
+//! repositories below a root, and not following symlinks there), returned
+//! sorted so output is deterministic.
 
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
@@ -26,15 +27,36 @@ fn is_skipped_dir(name: &str) -> bool {
         || name.starts_with('_')
 }
 
+/// What a walk found: the files to check, and what it passed over or could
+/// not read, which the run reports.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The `.go` files to check, sorted.
+    pub files: Vec<PathBuf>,
+    /// Symbolic links below a root named like Go files or pointing to
+    /// directories: not followed (a link is never written through), each
+    /// with why, so a leak behind one is not silently missed.
+    pub skipped: Vec<(PathBuf, String)>,
+    /// Entries below a root that could not be read (a directory without
+    /// permission): reported, and the rest of the walk goes on.
+    pub errors: Vec<(PathBuf, String)>,
+}
+
 /// The sorted `.go` files under `args` (default `.`). A missing path is an
 /// error; an explicit file is always taken, even under `testdata/`.
 pub fn discover(args: &[String]) -> Result<Vec<PathBuf>> {
+    find(args).map(|f| f.files)
+}
+
+/// [`discover`], with the symlinks it did not follow and the entries it
+/// could not read.
+pub fn find(args: &[String]) -> Result<Found> {
     let args: Vec<String> = if args.is_empty() {
         vec![".".to_string()]
     } else {
         args.to_vec()
     };
-    let mut out = Vec::new();
+    let mut found = Found::default();
     for arg in &args {
         let root = root_of(arg);
         let meta = match std::fs::metadata(&root) {
@@ -42,7 +64,7 @@ pub fn discover(args: &[String]) -> Result<Vec<PathBuf>> {
             Err(e) => bail!("{}: {}", root.display(), e),
         };
         if meta.is_file() {
-            out.push(clean(&root));
+            found.files.push(clean(&root));
             continue;
         }
         let walker = ignore::WalkBuilder::new(&root)
@@ -53,25 +75,109 @@ pub fn discover(args: &[String]) -> Result<Vec<PathBuf>> {
             .require_git(false)
             .follow_links(false)
             .filter_entry(|e| {
+                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                let is_link = e.file_type().is_some_and(|t| t.is_symlink());
                 e.depth() == 0
-                    || !e.file_type().is_some_and(|t| t.is_dir())
-                    || !is_skipped_dir(&e.file_name().to_string_lossy())
+                    || !(is_dir || is_link)
+                    || !(is_skipped_dir(&e.file_name().to_string_lossy())
+                        // A submodule or other nested repository is its own
+                        // project: --apply sees only its gitlink, so a dry
+                        // run must not show (or --write make) edits in it.
+                        || is_dir && e.path().join(".git").exists())
             })
             .build();
         for entry in walker {
             let entry = match entry {
                 Ok(e) => e,
-                Err(e) => bail!("walking {}: {}", root.display(), e),
+                Err(e) => {
+                    // An unreadable directory: say so and keep walking.
+                    let (path, why) = walk_error(&e);
+                    found.errors.push((clean(path.unwrap_or(&root)), why));
+                    continue;
+                }
             };
-            let is_file = entry.file_type().is_some_and(|t| t.is_file());
-            if is_file && entry.path().extension().is_some_and(|x| x == "go") {
-                out.push(clean(entry.path()));
+            let path = entry.path();
+            let is_go = path.extension().is_some_and(|x| x == "go");
+            if entry.path_is_symlink() && entry.depth() > 0 {
+                let target = std::fs::read_link(path)
+                    .map(|t| t.display().to_string())
+                    .unwrap_or_default();
+                let why = match std::fs::metadata(path) {
+                    Ok(m) if m.is_dir() => Some(format!(
+                        "symbolic link to the directory {target}: not followed below a PATH; name it to check it"
+                    )),
+                    Ok(_) if is_go => Some(format!(
+                        "symbolic link to {target}: not followed below a PATH; name it to check it (a link is never written through)"
+                    )),
+                    Err(e) if is_go => Some(format!(
+                        "symbolic link to {target} that does not resolve ({e}): not followed"
+                    )),
+                    _ => None,
+                };
+                if let Some(why) = why {
+                    found.skipped.push((clean(path), why));
+                }
+                continue;
+            }
+            if entry.file_type().is_some_and(|t| t.is_file()) && is_go {
+                found.files.push(clean(path));
             }
         }
     }
+    found.files = one_name_per_file(found.files);
+    found.skipped.sort();
+    found.skipped.dedup();
+    found.errors.sort();
+    found.errors.dedup();
+    Ok(found)
+}
+
+/// Sorted paths, one per file: `real/a.go` and `link/a.go` (through a
+/// symlinked directory named as a second PATH) are one file, which would
+/// otherwise be diffed twice (a patch `git apply` rejects) and written twice
+/// (the second write refused as changed on disk). The spelling kept is one
+/// that is not itself a symlink and goes through no symlinked directory,
+/// when there is one.
+fn one_name_per_file(files: Vec<PathBuf>) -> Vec<PathBuf> {
+    let mut keyed: Vec<(PathBuf, bool, bool, PathBuf)> = files
+        .into_iter()
+        .map(|p| {
+            let canon = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+            let via_link = std::path::absolute(&p).map_or(true, |a| a != canon);
+            (canon, p.is_symlink(), via_link, p)
+        })
+        .collect();
+    keyed.sort();
+    keyed.dedup_by(|later, first| later.0 == first.0);
+    let mut out: Vec<PathBuf> = keyed.into_iter().map(|k| k.3).collect();
     out.sort();
-    out.dedup();
-    Ok(out)
+    out
+}
+
+/// The path an error of the walk is about, and what went wrong there.
+fn walk_error(e: &ignore::Error) -> (Option<&Path>, String) {
+    match e {
+        ignore::Error::WithPath { path, err } => (Some(path), walk_error(err).1),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error(err)
+        }
+        // "Permission denied (os error 13)", without the path again (the
+        // io::Error may wrap walkdir's error, which repeats the path).
+        ignore::Error::Io(err) => {
+            let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+            while let Some(c) = cause {
+                if let Some(code) = c
+                    .downcast_ref::<std::io::Error>()
+                    .and_then(|e| e.raw_os_error())
+                {
+                    return (None, std::io::Error::from_raw_os_error(code).to_string());
+                }
+                cause = c.source();
+            }
+            (None, err.to_string())
+        }
+        other => (None, other.to_string()),
+    }
 }
 
 /// Drops `.` components, so `./a.go` and `a.go` are one file.

@@ -31,10 +31,30 @@ pub fn write_atomic(path: &Path, expected_old: &[u8], new: &[u8]) -> Result<()> 
         .prefix(".gofix-leaks-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+        .with_context(|| {
+            format!(
+                "{}: cannot create a temporary file in {}",
+                path.display(),
+                dir.display()
+            )
+        })?;
     tmp.write_all(new)
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("{}: cannot write temporary file", path.display()))?;
+    // The rename gives the file the temp file's owner. Keep the original's
+    // where this user may (root fixing another user's file; a group it is
+    // in), before the mode, which a chown can clear setuid bits from.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, fchown};
+        let file = tmp.as_file();
+        if let Ok(t) = file.metadata()
+            && (t.uid(), t.gid()) != (meta.uid(), meta.gid())
+            && fchown(file, Some(meta.uid()), Some(meta.gid())).is_err()
+        {
+            let _ = fchown(file, None, Some(meta.gid()));
+        }
+    }
     std::fs::set_permissions(tmp.path(), meta.permissions())
         .with_context(|| format!("{}: cannot copy permissions", path.display()))?;
     tmp.persist(path)

@@ -557,3 +557,49 @@ fn github_format_reports_unreadable_files_as_errors() {
         stdout(&out)
     );
 }
+
+#[test]
+fn sarif_and_github_name_every_split_branch() {
+    let sb = Sandbox::new();
+    sb.init_repo();
+    sb.write("main.go", LEAKY);
+    sb.write(
+        "timer/loop.go",
+        &fixture("time-after-in-loop/range-idle-timeout/input.go"),
+    );
+    sb.commit_all("leaky");
+    let (status, log) = sarif(
+        &sb,
+        &["--apply", "--split", "rule", "--branch", "fix/{rule}"],
+    );
+    assert_eq!(status, 0);
+    assert_valid(&log);
+    let branches: Vec<&str> = log["runs"][0]["properties"]["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["branch"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        branches,
+        ["fix/single-result-buffer", "fix/time-after-in-loop"]
+    );
+
+    let out = sb.run(&[
+        "--format",
+        "github",
+        "--apply",
+        "--split",
+        "rule",
+        "--branch",
+        "again/{rule}",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    let notices: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("::notice title=gofix-leaks::"))
+        .collect();
+    assert_eq!(notices.len(), 2, "{text}");
+    assert!(notices[1].contains("branch again/time-after-in-loop (commit "));
+}

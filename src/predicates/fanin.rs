@@ -660,7 +660,15 @@ fn call_sites(ctx: &Ctx, func: Node, new_ctx: &str) -> Result<Vec<Site>, String>
     for (file, tree, fsrc) in files {
         let file_ctx = context_name(tree, fsrc);
         let mut problem = None;
-        syntax::visit(tree.root_node(), &|_| true, &mut |n| {
+        // Only subtrees that hold the name's text can hold a use of it:
+        // visiting every node of the file for each finding made a file with
+        // many fan-in shapes quadratic (0.5 MB took minutes).
+        let hits: Vec<usize> = memchr::memmem::find_iter(fsrc, name.as_bytes()).collect();
+        let holds_name = |n: Node| {
+            let i = hits.partition_point(|&h| h < n.start_byte());
+            hits.get(i).is_some_and(|&h| h + name.len() <= n.end_byte())
+        };
+        let mut each = |n: Node<'_>| {
             if problem.is_some() {
                 return;
             }
@@ -756,7 +764,15 @@ fn call_sites(ctx: &Ctx, func: Node, new_ctx: &str) -> Result<Vec<Site>, String>
                     ),
                 ],
             });
+        };
+        let tops = ctx.package.top_level_at(tree, &hits).unwrap_or_else(|| {
+            let root = tree.root_node();
+            let mut cursor = root.walk();
+            root.children(&mut cursor).collect()
         });
+        for top in tops.into_iter().filter(|&n| holds_name(n)) {
+            syntax::visit(top, &holds_name, &mut each);
+        }
         if let Some(p) = problem {
             return Err(p);
         }

@@ -282,12 +282,58 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// The `diff --git a/X b/X` file names of a diff, in order.
+/// The `diff --git a/X b/X` file names of a diff, in order, with git's
+/// C-style quoting (`"a/\303\274.go"`) undone.
 pub fn diff_files(diff: &str) -> Vec<String> {
     diff.lines()
-        .filter_map(|l| l.strip_prefix("diff --git a/"))
-        .map(|rest| rest.split(" b/").next().unwrap().to_string())
+        .filter_map(|l| l.strip_prefix("diff --git "))
+        .map(|rest| match rest.strip_prefix('"') {
+            Some(quoted) => unquote_c(quoted)
+                .strip_prefix("a/")
+                .expect("a/ prefix")
+                .to_string(),
+            None => rest
+                .strip_prefix("a/")
+                .expect("a/ prefix")
+                .split(" b/")
+                .next()
+                .unwrap()
+                .to_string(),
+        })
         .collect()
+}
+
+/// Reads a C-style quoted name as git writes it, from after its opening
+/// quote up to the closing one.
+pub fn unquote_c(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() && b[i] != b'"' {
+        if b[i] == b'\\' {
+            i += 1;
+            match b[i] {
+                b'0'..=b'7' => {
+                    let oct = std::str::from_utf8(&b[i..i + 3]).unwrap();
+                    out.push(u8::from_str_radix(oct, 8).unwrap());
+                    i += 3;
+                    continue;
+                }
+                b'a' => out.push(7),
+                b'b' => out.push(8),
+                b't' => out.push(b'\t'),
+                b'n' => out.push(b'\n'),
+                b'v' => out.push(11),
+                b'f' => out.push(12),
+                b'r' => out.push(b'\r'),
+                other => out.push(other),
+            }
+        } else {
+            out.push(b[i]);
+        }
+        i += 1;
+    }
+    String::from_utf8(out).expect("UTF-8 name")
 }
 
 /// A diff reduced to what two tools must agree on: each file's name, its
