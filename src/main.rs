@@ -12,6 +12,16 @@ fn main() -> ExitCode {
     };
     match gofix_leaks::run::run(args) {
         Ok(code) => ExitCode::from(code),
+        // A reader that stops early (`gofix-leaks | head`) is not an error,
+        // as in other Unix tools; the work before the write is done.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::from(0)
+        }
         Err(e) => {
             eprintln!("gofix-leaks: error: {e:#}");
             ExitCode::from(2)

@@ -78,11 +78,12 @@ pub fn run(args: Args) -> Result<u8> {
     let branch = settings.branch(&args)?;
     if args.list_rules {
         let width = rules.iter().map(|r| r.id().len()).max().unwrap_or(0);
+        let mut out = std::io::stdout().lock();
         for r in &rules {
-            println!("{:width$}  {}", r.id(), r.spec.summary);
+            writeln!(out, "{:width$}  {}", r.id(), r.spec.summary)?;
             for (k, v) in &r.options {
                 let shown = if v.is_empty() { "false" } else { v.as_str() };
-                println!("{:width$}    option {k} = {shown}", "");
+                writeln!(out, "{:width$}    option {k} = {shown}", "")?;
             }
         }
         return Ok(0);

@@ -54,7 +54,10 @@ fn bot_run_gives_branch_commit_message_pr_body_and_json() {
     repo_with_fixtures(&s, FIXTURES, "");
     s.commit_all("initial");
     // Uncommitted work must survive untouched.
-    s.write("pkg/ctx-done-arm/ctx-done-arm.go", "package main // edited\n");
+    s.write(
+        "pkg/ctx-done-arm/ctx-done-arm.go",
+        "package main // edited\n",
+    );
     let before = s.snapshot_files();
     let head = s.rev("HEAD");
     let body_dir = tempfile::tempdir().unwrap();
@@ -69,7 +72,12 @@ fn bot_run_gives_branch_commit_message_pr_body_and_json() {
         "--format",
         "json",
     ]);
-    assert_eq!(code(&out), 0, "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        code(&out),
+        0,
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = json(&out);
     assert_eq!(report["branch"], "bot/leaks");
     let commit = report["commit"].as_str().unwrap().to_string();
@@ -99,7 +107,10 @@ fn bot_run_gives_branch_commit_message_pr_body_and_json() {
     );
     for (rule, case) in FIXTURES {
         assert!(message.contains(&format!("- {rule}: ")), "{message}");
-        assert!(message.contains(&format!("pkg/{case}/{case}.go")), "{message}");
+        assert!(
+            message.contains(&format!("pkg/{case}/{case}.go")),
+            "{message}"
+        );
     }
 
     let text = fs::read_to_string(&body).unwrap();
@@ -246,14 +257,51 @@ fn split_by_module_uses_the_nearest_go_mod_and_checks_every_branch_first() {
     let out = s.run(&["--apply", "--split", "module", "--branch", "fix"]);
     assert_eq!(code(&out), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("fix-svc-api"));
-    assert!(s.git_output(&["rev-parse", "--verify", "fix-root"], None).status.code() != Some(0));
+    assert!(
+        s.git_output(&["rev-parse", "--verify", "fix-root"], None)
+            .status
+            .code()
+            != Some(0)
+    );
 
-    let out = s.run(&["--apply", "--split", "module", "--branch", "fix/{module}", "--force"]);
+    let out = s.run(&[
+        "--apply",
+        "--split",
+        "module",
+        "--branch",
+        "fix/{module}",
+        "--force",
+    ]);
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     let root = s.git(&["diff", "--name-only", "HEAD", "fix/root"]);
     assert_eq!(root.trim(), "a/a.go");
     let api = s.git(&["diff", "--name-only", "HEAD", "fix/svc-api"]);
-    assert_eq!(api.lines().collect::<Vec<_>>(), ["svc/api/x/x.go", "svc/api/y.go"]);
+    assert_eq!(
+        api.lines().collect::<Vec<_>>(),
+        ["svc/api/x/x.go", "svc/api/y.go"]
+    );
     let msg = s.git(&["log", "-1", "--format=%s", "fix/svc-api"]);
     assert_eq!(msg.trim(), "gofix-leaks: fix 2 goroutine leaks in 2 files");
+}
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    // `gofix-leaks | head`: the diff is far larger than a pipe's buffer, and
+    // the reading end is closed at once.
+    let s = Sandbox::new();
+    for i in 0..300 {
+        s.write(&format!("p{i}/a.go"), common::LEAKY);
+    }
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("gofix-leaks"))
+        .args(["--color", "never"])
+        .current_dir(&s.root)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

@@ -211,9 +211,8 @@ fn attributable(go: Node, add: Node, x: &str, src: &[u8]) -> bool {
     let mut released_elsewhere = false;
     syntax::visit(func, &|n| n.id() != go.id(), &mut |node| {
         let Some(op) = method_call(node, "Done", src).or_else(|| {
-            method_call(node, "Wait", src).filter(|_| {
-                syntax::enclosing_function(node).is_some_and(|f| f.id() != func.id())
-            })
+            method_call(node, "Wait", src)
+                .filter(|_| syntax::enclosing_function(node).is_some_and(|f| f.id() != func.id()))
         }) else {
             return;
         };
@@ -223,8 +222,7 @@ fn attributable(go: Node, add: Node, x: &str, src: &[u8]) -> bool {
 }
 
 fn mentions_x(node: Node, x: &str, src: &[u8]) -> bool {
-    matches!(node.kind(), "identifier" | "selector_expression")
-        && squeeze(text(node, src)) == x
+    matches!(node.kind(), "identifier" | "selector_expression") && squeeze(text(node, src)) == x
 }
 
 /// Whether `node` is X in `X.Add(...)`.
