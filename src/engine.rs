@@ -535,7 +535,12 @@ fn statement_indent(tree: &tree_sitter::Tree, src: &[u8], start: usize) -> Strin
     while let Some(n) = node {
         if n.kind() == "labeled_statement" && n.start_byte() == start {
             let mut c = n.walk();
-            if let Some(inner) = n.named_children(&mut c).find(|k| k.kind() != "label_name") {
+            // Not a comment after the label (`loop: // c`), whose line is
+            // the label's (found by tests/proptest_engine.rs).
+            if let Some(inner) = n
+                .named_children(&mut c)
+                .find(|k| k.kind() != "label_name" && k.kind() != "comment")
+            {
                 return syntax::indent_at(src, inner.start_byte()).to_string();
             }
         }

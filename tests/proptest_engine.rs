@@ -1573,3 +1573,92 @@ func count(in <-chan int, idle time.Duration) int {
 ",
     );
 }
+
+/// `wg.Add(1)` first in a goroutine that is itself the first statement of
+/// another goroutine: each run moved it one level out (fixed in
+/// predicates/waitgroup.rs: it goes before the outermost such `go`).
+#[test]
+fn regression_waitgroup_add_in_nested_goroutine() {
+    assert_properties(
+        "waitgroup-add-in-nested-goroutine",
+        "package main
+
+import (
+	\"strings\"
+	\"sync\"
+)
+
+func double(key string) string {
+	var wg sync.WaitGroup
+	out := make(chan string, 1)
+	go func() {
+		go func() {
+			wg.Add(1)
+			defer wg.Done()
+			out <- strings.Repeat(key, 2)
+		}()
+	}()
+	wg.Wait()
+	return <-out
+}
+",
+    );
+}
+
+/// `loop: // comment` before a loop that gets a timer: the timer lines took
+/// the comment's (the label's) indentation, column 0 (fixed in engine.rs,
+/// `statement_indent`).
+#[test]
+fn regression_time_after_labelled_loop_with_comment() {
+    assert_properties(
+        "time-after-label-with-comment",
+        "package main
+
+import \"time\"
+
+func drain(in <-chan string) []string {
+	var got []string
+loop: // until idle
+	for {
+		select {
+		case s := <-in:
+			got = append(got, s)
+		case <-time.After(20 * time.Millisecond):
+			break loop
+		}
+	}
+	return got
+}
+",
+    );
+}
+
+/// Three `go` statements in a loop between `wg.Add` and the goroutine: the
+/// count overflowed, a panic in debug builds (fixed in
+/// predicates/waitgroup.rs, `attributable`).
+#[test]
+fn regression_waitgroup_go_count_overflow() {
+    assert_properties(
+        "waitgroup-go-count-overflow",
+        "package main
+
+import \"sync\"
+
+func work(int) {}
+
+func run(n int) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	for i := 0; i < n; i++ {
+		go work(1)
+		go work(2)
+		go work(3)
+	}
+	go func() {
+		work(0)
+	}()
+	wg.Wait()
+}
+",
+    );
+}

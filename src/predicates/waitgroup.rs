@@ -194,7 +194,10 @@ fn attributable(go: Node, add: Node, x: &str, src: &[u8]) -> bool {
                     .iter()
                     .chain(std::iter::once(&s))
                     .any(|a| a.kind() == "for_statement");
-                gos += if in_loop { usize::MAX / 2 } else { 1 };
+                // Saturating: three `go` in loops overflowed (a panic in
+                // debug builds, a wrapped count in release; found by
+                // tests/proptest_engine.rs).
+                gos = gos.saturating_add(if in_loop { usize::MAX / 2 } else { 1 });
             }
             if mentions_x(node, x, src) && !is_add_operand(node, src) {
                 clear = false;
@@ -231,6 +234,23 @@ fn is_add_operand(node: Node, src: &[u8]) -> bool {
         .filter(|p| p.kind() == "selector_expression")
         .and_then(|p| p.child_by_field_name("field"))
         .is_some_and(|f| text(f, src) == "Add")
+}
+
+/// Where an `Add` moved out of `go`'s goroutine goes: before `go`, or,
+/// when `go` is the first statement of another goroutine's literal, before
+/// that goroutine's `go` (and so on outwards); else the moved Add would be
+/// first in that goroutine, and the next run would move it again (found by
+/// tests/proptest_engine.rs).
+fn add_target(go: Node) -> Value {
+    let mut cur = go;
+    while let Some(lit) = syntax::enclosing_function(cur).filter(|f| f.kind() == "func_literal")
+        && first_stmt(lit).is_some_and(|s| s.id() == cur.id())
+        && let Some(outer) =
+            syntax::enclosing_function(lit).and_then(|f| syntax::go_running(lit, f))
+    {
+        cur = outer;
+    }
+    Value::Span(cur.start_byte(), cur.end_byte())
 }
 
 /// The first statement of a function's body.
@@ -545,7 +565,7 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
                 ("inner_wg", Value::Text(name.clone())),
                 ("why", Value::Text(add_race())),
                 ("add_inside", Value::Span(a.start_byte(), a.end_byte())),
-                ("go_stmt", Value::Span(go.start_byte(), go.end_byte())),
+                ("go_stmt", add_target(go)),
             ]),
             None => Verdict::Skip,
         };
@@ -563,7 +583,7 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
     ];
     if let Some(r) = add_removal {
         bindings.push(r);
-        bindings.push(("go_stmt", Value::Span(go.start_byte(), go.end_byte())));
+        bindings.push(("go_stmt", add_target(go)));
     }
     let why = if dones.is_empty() {
         format!("the goroutine never calls `{name}.Done()`, so `Wait` blocks forever")
