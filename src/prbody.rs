@@ -25,6 +25,15 @@ struct RuleCount<'a> {
 }
 
 impl<'a> Summary<'a> {
+    /// The summary of one merged group of a run.
+    pub fn of(rules: &'a [Rule], merged: &'a crate::merge::Merged) -> Summary<'a> {
+        Summary {
+            rules,
+            findings: &merged.findings,
+            changes: &merged.changes,
+        }
+    }
+
     fn per_rule(&self) -> BTreeMap<&'a str, RuleCount<'a>> {
         let mut out: BTreeMap<&str, RuleCount> = BTreeMap::new();
         for f in self.findings.iter().filter(|f| f.has_fix()) {

@@ -236,11 +236,7 @@ pub fn run(args: Args) -> Result<u8> {
             if m.changes.is_empty() {
                 continue;
             }
-            let summary = Summary {
-                rules: engine.rules(),
-                findings: &m.findings,
-                changes: &m.changes,
-            };
+            let summary = Summary::of(engine.rules(), m);
             let files: Vec<(PathBuf, String)> = m
                 .changes
                 .iter()
@@ -270,11 +266,7 @@ pub fn run(args: Args) -> Result<u8> {
 
     if let Some(path) = &args.pr_body {
         for (slug, m) in &groups {
-            let summary = Summary {
-                rules: engine.rules(),
-                findings: &m.findings,
-                changes: &m.changes,
-            };
+            let summary = Summary::of(engine.rules(), m);
             let file = match args.split {
                 Some(_) => with_slug(path, slug),
                 None => path.clone(),
