@@ -265,7 +265,15 @@ pub fn run(args: Args) -> Result<u8> {
     }
 
     if let Some(path) = &args.pr_body {
-        for (slug, m) in &groups {
+        // Without --split a body is always written, even for a clean run, so
+        // that a script can count on the file.
+        let empty = [(String::new(), merge::Merged::default())];
+        let groups = if groups.is_empty() && args.split.is_none() {
+            &empty[..]
+        } else {
+            &groups[..]
+        };
+        for (slug, m) in groups {
             let summary = Summary::of(engine.rules(), m);
             let file = match args.split {
                 Some(_) => with_slug(path, slug),

@@ -305,3 +305,17 @@ fn a_reader_that_stops_early_is_not_an_error() {
     assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn a_clean_run_still_writes_its_pr_body() {
+    let s = Sandbox::new();
+    s.write("a.go", &common::fixed());
+    let out = s.run(&["--pr-body", "body.md"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let text = s.read("body.md");
+    assert!(
+        text.starts_with("## gofix-leaks: fix 0 goroutine leaks in 0 files\n"),
+        "{text}"
+    );
+    assert!(text.contains("No fix was made."), "{text}");
+}
