@@ -399,7 +399,7 @@ for name, t in data.items():
                     verdict = "BROKE"
                 else:
                     first = (sorted(before) or [""])[0]
-                    res["preexisting"].append("%s (e.g. %s)" % (label, first[:100]))
+                    res["preexisting"].append((label, first[:100]))
                     verdict = "fails before the fix too"
             else:
                 res["ok"] += 1
@@ -444,8 +444,8 @@ for name, t in data.items():
         print("  NOT GOFMT-CLEAN %s" % fn)
     for fn in t["mismatch"]:
         print("  note: the JSON's edits do not reproduce the written %s" % fn)
-    for label in v["preexisting"]:
-        print("  note: %s fails go vet before the fix too (no new diagnostic)" % label)
+    for label, first in v["preexisting"]:
+        print("  note: %s fails go vet before the fix too, no new diagnostic (e.g. %s)" % (label, first))
     for label in v["timeouts"]:
         print("  WARNING: go vet timed out on %s" % label)
     for label, why in v["setup"]:
