@@ -61,6 +61,16 @@ impl Fix {
     }
 }
 
+impl FilePart {
+    /// Whether two of the part's own edits overlap.
+    pub fn self_overlaps(&self) -> bool {
+        self.edits
+            .iter()
+            .enumerate()
+            .any(|(i, a)| self.edits[i + 1..].iter().any(|b| a.overlaps(b)))
+    }
+}
+
 impl TextEdit {
     fn overlaps(&self, other: &TextEdit) -> bool {
         if self == other {
@@ -679,6 +689,23 @@ mod tests {
             realign_comments(&new, &new_tree, &touched),
             "func f() {\n\tt.Reset(d)\n\tselect { // a\n\tcase <-c: // b\n\tcase <-d: // c\n\t}\n\tif x {\n\t} // d\n\tg(ctx, y) // e\n}\n"
         );
+    }
+
+    #[test]
+    fn a_part_whose_edits_nest_overlaps_itself() {
+        let e = |start, end| TextEdit {
+            start,
+            end,
+            new_text: "x".into(),
+        };
+        let part = |edits| FilePart {
+            edits,
+            ..FilePart::default()
+        };
+        assert!(part(vec![e(10, 40), e(20, 20)]).self_overlaps());
+        assert!(part(vec![e(10, 40), e(20, 25)]).self_overlaps());
+        assert!(!part(vec![e(10, 20), e(20, 25), e(20, 20)]).self_overlaps());
+        assert!(!part(vec![e(10, 20), e(10, 20)]).self_overlaps());
     }
 
     #[test]

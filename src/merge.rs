@@ -225,6 +225,15 @@ fn try_accept(
     files: &mut BTreeMap<PathBuf, FileState>,
     source: &dyn Source,
 ) -> Result<(), String> {
+    // A fix whose own edits overlap cannot be applied (the edits would be
+    // spliced out of order and the run would panic). No rule should make
+    // one; two did (found by tests/proptest_engine.rs), so it is refused.
+    if fix.parts.iter().any(|p| p.self_overlaps()) {
+        return Err(
+            "internal: the fix's own edits overlap, so it cannot be applied; please report this"
+                .to_string(),
+        );
+    }
     for part in &fix.parts {
         if files.contains_key(&part.path) {
             continue;

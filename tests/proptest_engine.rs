@@ -1662,3 +1662,28 @@ func run(n int) {
 ",
     );
 }
+
+/// F named `make` (shadowing the builtin, so not valid Go, but it parses):
+/// its new ctx argument and the channel's new capacity were two edits of
+/// one `make(chan T)` call, and the merge panicked (fixed in
+/// predicates/fanin.rs; merge.rs now refuses any fix whose edits overlap).
+#[test]
+fn regression_fanin_function_named_like_a_builtin() {
+    assert_properties(
+        "fanin-nested-edit-in-guarded-send",
+        "package main
+
+func download(m, file string) string { return m + file }
+
+func make(mirrors []string, file string) string {
+	results := make(chan string)
+	for _, m := range mirrors {
+		go func(m string) {
+			results <- download(m, file)
+		}(m)
+	}
+	return <-results
+}
+",
+    );
+}

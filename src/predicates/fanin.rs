@@ -632,6 +632,12 @@ enum CtxMode {
     Background { why: String },
 }
 
+/// Go's predeclared functions.
+const PREDECLARED_FUNCS: &[&str] = &[
+    "append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make", "max",
+    "min", "new", "panic", "print", "println", "real", "recover",
+];
+
 /// Can F take a new first parameter? Only when it is an unexported function
 /// or method (not main or init) whose every use in the package is a call,
 /// with no interface, field or other method of the same name. Returns the
@@ -647,6 +653,11 @@ fn call_sites(ctx: &Ctx, func: Node, new_ctx: &str) -> Result<Vec<Site>, String>
     }
     if matches!(name, "main" | "init") || name == "_" {
         return Err(format!("`{name}` cannot take parameters"));
+    }
+    // Named like a builtin, its calls look like the builtin's (`make(chan
+    // T)`, which this rule also edits; found by tests/proptest_engine.rs).
+    if PREDECLARED_FUNCS.contains(&name) {
+        return Err(format!("`{name}` shadows a predeclared function"));
     }
     let is_method = func.kind() == "method_declaration";
     let others = ctx.package.others_mentioning(name);
