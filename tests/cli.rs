@@ -340,14 +340,31 @@ fn apply_existing_branch_needs_force_and_force_moves_it() {
         .code(0);
     let first = sb.rev(BRANCH);
 
+    // A dirty work tree and index, to show the refusal touches nothing.
+    sb.write("main.go", &fixed());
+    sb.write("staged.txt", "staged\n");
+    sb.git(&["add", "staged.txt"]);
+    let files = sb.snapshot_files();
+    let index = fs::read(sb.path(".git/index")).unwrap();
+    let refs = sb.git(&["for-each-ref"]);
     sb.cmd()
         .args(["--apply", "--branch", BRANCH])
         .assert()
         .code(2)
+        .stdout("")
         .stderr(predicate::str::contains(BRANCH))
         .stderr(predicate::str::contains("exists"))
         .stderr(predicate::str::contains("--force"));
     assert_eq!(sb.rev(BRANCH), first, "a failed --apply leaves the branch");
+    assert_eq!(sb.snapshot_files(), files, "work tree unchanged");
+    assert_eq!(
+        fs::read(sb.path(".git/index")).unwrap(),
+        index,
+        "index unchanged"
+    );
+    assert_eq!(sb.git(&["for-each-ref"]), refs, "no ref made or moved");
+    sb.git(&["reset", "-q", "--hard"]);
+    fs::remove_file(sb.path("staged.txt")).ok();
 
     // HEAD moves on; --force re-bases the fix branch onto the new HEAD.
     sb.write("README", "more\n");
