@@ -555,6 +555,6 @@ fn statement_indent(tree: &tree_sitter::Tree, src: &[u8], start: usize) -> Strin
 /// Whether a match of `literal` at `at` in `src` starts a word: true when the
 /// literal itself does not begin with an identifier character.
 fn starts_word(literal: &[u8], src: &[u8], at: usize) -> bool {
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    let ident = syntax::is_ident_byte;
     !literal.first().is_some_and(|&b| ident(b)) || at == 0 || !ident(src[at - 1])
 }

@@ -26,7 +26,7 @@ impl PkgFile {
     /// A needle that starts or ends with an identifier character must do so
     /// at a word boundary, so short names (`T`, `ch`) rule out most files.
     pub fn mentions(&self, needle: &str) -> bool {
-        let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+        let ident = syntax::is_ident_byte;
         let n = needle.as_bytes();
         let (Some(&first), Some(&last)) = (n.first(), n.last()) else {
             return true;

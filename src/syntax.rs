@@ -205,6 +205,31 @@ pub fn declares_param(func: Node, name: &str, src: &[u8]) -> bool {
     false
 }
 
+/// Whether `b` can be part of a Go identifier (any byte of a multi-byte
+/// UTF-8 letter counts): what a word boundary in source text is made of.
+pub fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// The statement a plain `break` at `brk` leaves: the nearest enclosing
+/// `for`, `switch`, type switch or `select`.
+pub fn break_target(brk: Node) -> Option<Node> {
+    let mut cur = brk.parent();
+    while let Some(n) = cur {
+        if matches!(
+            n.kind(),
+            "for_statement"
+                | "expression_switch_statement"
+                | "type_switch_statement"
+                | "select_statement"
+        ) {
+            return Some(n);
+        }
+        cur = n.parent();
+    }
+    None
+}
+
 /// Leading whitespace of the line holding byte `offset`.
 pub fn indent_at(src: &[u8], offset: usize) -> &str {
     let line_start = src[..offset]

@@ -237,20 +237,7 @@ pub(super) fn is_last_effective(send: Node, func: Node, src: &[u8]) -> bool {
                     // A plain `break` jumps past its loop, switch or select:
                     // what matters is what follows that statement.
                     if s.kind() == "break_statement" && s.named_child_count() == 0 {
-                        let mut target = s.parent();
-                        while let Some(t) = target {
-                            if matches!(
-                                t.kind(),
-                                "for_statement"
-                                    | "expression_switch_statement"
-                                    | "type_switch_statement"
-                                    | "select_statement"
-                            ) {
-                                break;
-                            }
-                            target = t.parent();
-                        }
-                        match target {
+                        match syntax::break_target(s) {
                             Some(t) if syntax::contains(func, t) && t.id() != func.id() => {
                                 cur = t;
                                 continue 'up;

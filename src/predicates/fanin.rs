@@ -42,22 +42,7 @@ fn break_leaves(stop: Node, lp: Node, src: &[u8]) -> bool {
             }
             false
         }
-        None => {
-            let mut cur = stop.parent();
-            while let Some(n) = cur {
-                if matches!(
-                    n.kind(),
-                    "for_statement"
-                        | "expression_switch_statement"
-                        | "type_switch_statement"
-                        | "select_statement"
-                ) {
-                    return n.id() == lp.id();
-                }
-                cur = n.parent();
-            }
-            false
-        }
+        None => syntax::break_target(stop).is_some_and(|n| n.id() == lp.id()),
     }
 }
 
