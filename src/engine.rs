@@ -405,8 +405,14 @@ impl Engine {
         if fix.is_empty() {
             return Some((finding, None));
         }
-        fix.message = match &rule.spec.fix_message {
-            Some(m) => template::render(m, &mut |n| lookup(n, &[])).unwrap_or_default(),
+        let chosen = rule.spec.fix_message.as_ref().and_then(|m| {
+            m.cases()
+                .into_iter()
+                .find(|(g, _)| g.allows(&|n| is_set(caps, &bound, &[], n)))
+                .map(|(_, t)| t.to_string())
+        });
+        fix.message = match chosen {
+            Some(m) => template::render(&m, &mut |n| lookup(n, &[])).unwrap_or_default(),
             None => rule.spec.summary.clone(),
         };
         // The JSON shows each fix on its own: its edits plus its own imports.

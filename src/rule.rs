@@ -34,9 +34,11 @@ pub struct RuleSpec {
     pub at: String,
     /// Finding message template.
     pub message: String,
-    /// Fix message template.
+    /// Fix message template, or alternatives guarded by `when`/`unless`
+    /// (the first that applies wins), for a rule whose fix takes several
+    /// forms.
     #[serde(default)]
-    pub fix_message: Option<String>,
+    pub fix_message: Option<FixMessage>,
     #[serde(default, rename = "where")]
     pub conditions: Vec<Condition>,
     #[serde(default, rename = "edit")]
@@ -50,6 +52,44 @@ pub struct RuleSpec {
     /// prints the diff it makes.
     #[serde(default)]
     pub example: Option<crate::explain::Example>,
+}
+
+/// A fix message: one template, or `[[fix_message]]` alternatives.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum FixMessage {
+    One(String),
+    Cases(Vec<FixMessageCase>),
+}
+
+/// One alternative of a fix message.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct FixMessageCase {
+    pub when: Option<String>,
+    pub unless: Option<String>,
+    pub text: String,
+}
+
+impl FixMessage {
+    /// The alternatives, in order, each with its guard.
+    pub fn cases(&self) -> Vec<(Guard, &str)> {
+        match self {
+            FixMessage::One(t) => vec![(Guard::default(), t.as_str())],
+            FixMessage::Cases(cs) => cs
+                .iter()
+                .map(|c| {
+                    (
+                        Guard {
+                            when: c.when.clone(),
+                            unless: c.unless.clone(),
+                        },
+                        c.text.as_str(),
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The scope of a rule's required literals.
@@ -411,7 +451,10 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
     // Every placeholder in a template must name a capture, binding or option.
     let mut templates: Vec<(&str, &str)> = vec![("message", &spec.message)];
     if let Some(m) = &spec.fix_message {
-        templates.push(("fix_message", m));
+        for (i, (guard, t)) in m.cases().into_iter().enumerate() {
+            check_guard(&format!("fix_message #{}", i + 1), &guard, &known)?;
+            templates.push(("fix_message", t));
+        }
     }
     for e in &spec.edits {
         for t in [&e.with, &e.text, &e.before, &e.after]

@@ -219,3 +219,80 @@ fn overlapping_fix_is_dropped_reported_and_applied_by_a_second_run() {
     let after = fs::read_to_string(dir.join("main.go")).unwrap();
     assert_ne!(after, INPUT);
 }
+
+/// A rule whose fix takes two forms says which one it made: the first
+/// `[[fix_message]]` whose `when`/`unless` holds is the fix's message.
+const TWO_FORMS_RULE: &str = r#"
+id = "two-forms"
+summary = "toy: a buffered channel gets one message, an unbuffered one another"
+explanation = "test rule"
+query = """
+(call_expression
+  function: (identifier) @fn (#eq? @fn "make")
+  arguments: (argument_list . (channel_type) @type . (_)? @cap)) @make
+"""
+at = "@make"
+message = "make"
+
+[[fix_message]]
+when = "@cap"
+text = "keep the buffer of {{cap}}"
+
+[[fix_message]]
+text = "unbuffered {{type}}"
+
+[[edit]]
+replace = "@make"
+with = "{{fn}}({{type}})"
+"#;
+
+#[test]
+fn fix_message_alternatives_follow_their_guards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("two.toml"), TWO_FORMS_RULE).unwrap();
+    fs::write(
+        dir.join("main.go"),
+        "package main\n\nfunc main() {\n\ta := make(chan int, 4)\n\tb := make(chan string)\n\t_, _ = a, b\n}\n",
+    )
+    .unwrap();
+    let out = run(
+        dir,
+        &[
+            "--format",
+            "json",
+            "--rules",
+            "two.toml",
+            "--only",
+            "two-forms",
+            "main.go",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["suggested_fixes"][0]["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        ["keep the buffer of 4", "unbuffered chan string"],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A guard naming nothing the rule provides is a load error.
+    fs::write(
+        dir.join("two.toml"),
+        TWO_FORMS_RULE.replace("when = \"@cap\"", "when = \"nothing\""),
+    )
+    .unwrap();
+    let out = run(dir, &["--rules", "two.toml", "main.go"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("fix_message #1") && err.contains("`nothing`"),
+        "{err}"
+    );
+}

@@ -150,9 +150,10 @@ const PREDICATES: &[Predicate] = &[
             "return_cancel",
             "needs_import",
             "cancel",
+            "buffer_only",
         ],
         site_vars: &["arg", "sep", "todo"],
-        doc: "the `make` call is bound to a local results channel that goroutines started in the function send on, and the function can stop receiving before all have sent; binds the sends to guard, the capacity to give, the context to use and how to get it (F's parameter, a new parameter with its call sites, or a background context), and a blocking `return <-ch` to turn into a select",
+        doc: "the `make` call is bound to a local results channel that goroutines started in the function send on, and the function can stop receiving before all have sent; binds the capacity to give (alone, with `buffer_only` set, when it has a slot for every send), the sends to guard, the context to use and how to get it (F's parameter, a new parameter with its call sites, or a background context), and a blocking `return <-ch` to turn into a select",
         run: fanin::fan_in_producers,
     },
     Predicate {
