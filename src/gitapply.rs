@@ -104,8 +104,11 @@ impl HeadTree {
 
     /// The `.go` files of HEAD under the given PATH arguments (relative to
     /// `cwd`), skipping vendor/, testdata/, hidden and `_` directories below
-    /// each root, symlinks and submodules. Sorted.
-    pub fn select(&self, cwd: &Path, args: &[String]) -> Result<Vec<PathBuf>> {
+    /// each root, symlinks and submodules. Sorted. Also the symbolic links
+    /// it passed over that a reader would expect checked (named like a Go
+    /// file, or pointing to a directory of HEAD), each with why, for the
+    /// report: the work-tree walk reports the same links.
+    pub fn select(&self, cwd: &Path, args: &[String]) -> Result<(Vec<PathBuf>, Vec<PassedOver>)> {
         let canon_work = self
             .workdir
             .canonicalize()
@@ -117,6 +120,7 @@ impl HeadTree {
             args.to_vec()
         };
         let mut out = Vec::new();
+        let mut links = Vec::new();
         for arg in &args {
             let root = crate::walk::root_of(arg);
             let abs = normalize(&canon_cwd.join(&root));
@@ -136,16 +140,20 @@ impl HeadTree {
                     continue;
                 };
                 any = true;
-                if *mode == i32::from(FileMode::Link) || path.extension().is_none_or(|x| x != "go")
-                {
-                    continue;
-                }
                 let parent_dirs = below.parent().map(|p| p.components().count()).unwrap_or(0);
                 let skipped = below.components().take(parent_dirs).any(|c| {
                     let n = c.as_os_str().to_string_lossy();
                     n == "vendor" || n == "testdata" || n.starts_with('.') || n.starts_with('_')
                 });
-                if !skipped {
+                let is_go = path.extension().is_some_and(|x| x == "go");
+                if skipped {
+                    continue;
+                }
+                if *mode == i32::from(FileMode::Link) {
+                    if let Some(why) = self.link_reason(path, is_go) {
+                        links.push((path.clone(), why));
+                    }
+                } else if is_go {
                     out.push(path.clone());
                 }
             }
@@ -161,7 +169,33 @@ impl HeadTree {
         }
         out.sort();
         out.dedup();
-        Ok(out)
+        links.sort();
+        links.dedup();
+        Ok((out, links))
+    }
+
+    /// Why a symbolic link of HEAD is worth a "skipped" line: it is named
+    /// like a Go file or points to a directory of HEAD. None for other links.
+    fn link_reason(&self, link: &Path, is_go: bool) -> Option<String> {
+        let target = self.read(link).ok()?;
+        let target = String::from_utf8_lossy(&target).into_owned();
+        let resolved = normalize(&link.parent().unwrap_or(Path::new("")).join(&target));
+        let to_dir = self
+            .blobs
+            .range(resolved.clone()..)
+            .next()
+            .is_some_and(|(p, _)| p != &resolved && p.starts_with(&resolved));
+        if to_dir {
+            Some(format!(
+                "symbolic link to the directory {target}: --apply does not follow links; name the directory to check it"
+            ))
+        } else if is_go {
+            Some(format!(
+                "symbolic link to {target}: --apply does not follow links (a link is never written through)"
+            ))
+        } else {
+            None
+        }
     }
 
     /// Commits `changes` (repository-relative path -> new contents) on top of
@@ -278,6 +312,9 @@ impl Source for HeadTree {
             .collect()
     }
 }
+
+/// A path `select` did not take, and why.
+pub type PassedOver = (PathBuf, String);
 
 /// Lexically removes `.` and `..` components.
 pub fn normalize(p: &Path) -> PathBuf {

@@ -107,8 +107,12 @@ pub fn run(args: Args) -> Result<u8> {
                 // Fail before any work when the one branch cannot be made.
                 head.check_branch(&branch, args.force)?;
             }
-            let files = head.select(&cwd, &args.paths)?;
+            let (files, links) = head.select(&cwd, &args.paths)?;
             let displays = files.iter().map(|p| slash(p)).collect();
+            for (p, reason) in links {
+                let file = slash(&p);
+                walk_skipped.push((p, file, reason));
+            }
             (head, files, displays)
         } else {
             let found = walk::find(&args.paths)?;

@@ -121,6 +121,35 @@ fn first_error(node: Node) -> Option<Node> {
     None
 }
 
+/// A statement after which its goroutine surely goes no further: a
+/// `return`, or a call that never returns: `panic`, `runtime.Goexit`,
+/// `os.Exit`, `log.Fatal*` and `log.Panic*`, a test's or logger's
+/// `Fatal`/`Fatalf`/`FailNow`/`Skip`/`Skipf`/`SkipNow` (testing's end in
+/// `runtime.Goexit`, loggers' in `os.Exit`), and testify's `require.Fail*`.
+pub fn stops_here(stmt: Node, src: &[u8]) -> bool {
+    match stmt.kind() {
+        "return_statement" => true,
+        "expression_statement" => stmt
+            .named_child(0)
+            .filter(|c| c.kind() == "call_expression")
+            .and_then(|c| c.child_by_field_name("function"))
+            .is_some_and(|f| match text(f, src).rsplit_once('.') {
+                None => text(f, src) == "panic",
+                Some((on, name)) => match on {
+                    "runtime" => name == "Goexit",
+                    "os" => name == "Exit",
+                    "log" => name.starts_with("Fatal") || name.starts_with("Panic"),
+                    "require" => name.starts_with("Fail"),
+                    _ => matches!(
+                        name,
+                        "Fatal" | "Fatalf" | "FailNow" | "Skip" | "Skipf" | "SkipNow"
+                    ),
+                },
+            }),
+        _ => false,
+    }
+}
+
 /// The `go` statement that runs function literal `literal` directly
 /// (`go func() {...}()`), when that statement is in `func` itself.
 pub fn go_running<'t>(literal: Node<'t>, func: Node<'t>) -> Option<Node<'t>> {
@@ -385,5 +414,28 @@ mod tests {
             Some("p_test")
         );
         assert_eq!(package_clause(b"packages\n"), None);
+    }
+
+    #[test]
+    fn statements_that_stop_a_goroutine() {
+        let src = b"package p\nfunc f() {\n\treturn\n\tpanic(1)\n\tt.Fatalf(\"x\")\n\trequire.FailNow(t, \"x\")\n\tos.Exit(1)\n\truntime.Goexit()\n\tlog.Fatal(1)\n\tt.Errorf(\"x\")\n\trequire.NoError(t, err)\n\tfoo.Exit(1)\n\tx := 1\n}\n";
+        let tree = parse(src);
+        let body = tree
+            .root_node()
+            .named_child(1)
+            .and_then(|f| f.child_by_field_name("body"))
+            .and_then(|b| b.named_child(0))
+            .unwrap();
+        let mut c = body.walk();
+        let stops: Vec<bool> = body
+            .named_children(&mut c)
+            .map(|n| stops_here(n, src))
+            .collect();
+        assert_eq!(
+            stops,
+            [
+                true, true, true, true, true, true, true, false, false, false, false
+            ]
+        );
     }
 }

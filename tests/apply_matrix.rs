@@ -273,3 +273,56 @@ fn quoted_and_spaced_paths_diff_like_git_and_apply_and_write() {
     }
     assert!(sb.temp_leftovers(&sb.path("ü")).is_empty());
 }
+
+/// Symbolic links committed to HEAD are not followed by --apply, as the
+/// work-tree walk does not follow them below a PATH; both say so, with
+/// the same lines, instead of passing them over in silence.
+#[test]
+fn committed_symlinks_are_reported_as_skipped_by_apply_and_dry_run() {
+    use std::os::unix::fs::symlink;
+    let sb = Sandbox::new();
+    sb.init_repo();
+    sb.write("pkg/main.go", LEAKY);
+    sb.write("notes.txt", "text\n");
+    symlink("main.go", sb.path("pkg/alias.go")).unwrap();
+    symlink("pkg", sb.path("dirlink")).unwrap();
+    symlink("notes.txt", sb.path("notes.link")).unwrap();
+    sb.commit_all("initial");
+    let before = repo_state(&sb, &sb.root);
+
+    let dry = sb.run(&["--color", "never", "."]);
+    let apply = sb.run(&["--color", "never", "--apply", "--branch", BRANCH, "."]);
+    assert_eq!(code(&apply), 1, "{}", stderr(&apply));
+    let skipped = |out: &std::process::Output| -> Vec<String> {
+        stderr(out)
+            .lines()
+            .filter(|l| l.contains(": skipped: "))
+            .map(|l| l.split(": skipped: ").next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        skipped(&apply),
+        ["dirlink", "pkg/alias.go"],
+        "{}",
+        stderr(&apply)
+    );
+    assert_eq!(skipped(&dry), skipped(&apply), "{}", stderr(&dry));
+    assert!(stderr(&apply).contains("does not follow links"));
+    // The real file is fixed on the branch; the link is still a link there.
+    let tree = sb
+        .git_output_in(&sb.root, &["ls-tree", "-r", BRANCH], None)
+        .stdout;
+    let tree = String::from_utf8(tree).unwrap();
+    assert!(
+        tree.lines()
+            .any(|l| l.starts_with("120000") && l.ends_with("pkg/alias.go")),
+        "{tree}"
+    );
+    let fixed_main = sb
+        .git_output_in(&sb.root, &["show", &format!("{BRANCH}:pkg/main.go")], None)
+        .stdout;
+    assert_eq!(String::from_utf8(fixed_main).unwrap(), fixed());
+    let (index, head, _, status) = before;
+    let (index2, head2, _, status2) = repo_state(&sb, &sb.root);
+    assert_eq!((index, head, status), (index2, head2, status2));
+}

@@ -142,7 +142,7 @@ const CONTEXT_DEPS: &[&str] = &[
 ];
 
 /// How many values producers can send in one run of F.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Clone)]
 enum Sends {
     Known(usize),
     /// One per element of `x`, the slice, array or map the producers'
@@ -191,16 +191,53 @@ fn first_go(producers: &[Producer]) -> usize {
 
 /// Receives that always run when F gets to them: not inside a condition,
 /// loop, select or switch. Counts those starting before `before`.
-fn plain_receives(recvs: &[Node], func: Node, before: usize) -> usize {
+fn plain_receives(recvs: &[Node], func: Node, before: usize, src: &[u8]) -> usize {
     recvs
         .iter()
-        .filter(|r| r.start_byte() < before && is_plain(**r, func))
+        .filter(|r| r.start_byte() < before && is_plain(**r, func, src))
         .count()
 }
 
-fn is_plain(recv: Node, func: Node) -> bool {
+/// True when the last statement of a select case stops F (a return, a
+/// panic, `t.Fatal`, ...): F never goes past the select through it.
+fn case_stops(case: Node, src: &[u8]) -> bool {
+    let mut c = case.walk();
+    let body = case
+        .named_children(&mut c)
+        .find(|n| n.kind() == "statement_list");
+    let Some(body) = body else { return false };
+    let mut c = body.walk();
+    body.named_children(&mut c)
+        .filter(|n| n.kind() != "comment")
+        .last()
+        .is_some_and(|last| syntax::stops_here(last, src))
+}
+
+fn is_plain(recv: Node, func: Node, src: &[u8]) -> bool {
     let path = syntax::ancestors_until(recv, func);
+    // `select { case <-ch: ... case <-time.After(d): t.Fatal(...) }`: when
+    // every other case stops F, getting past the select means the receive
+    // ran. Such a case and its select are as plain as a bare `<-ch`.
+    let certain = path
+        .iter()
+        .find(|n| n.kind() == "communication_case")
+        .filter(|c| {
+            c.child_by_field_name("communication")
+                .is_some_and(|m| syntax::contains(m, recv))
+        })
+        .and_then(|c| Some((*c, c.parent()?)))
+        .filter(|(case, select)| {
+            let mut w = select.walk();
+            select
+                .named_children(&mut w)
+                .filter(|k| matches!(k.kind(), "communication_case" | "default_case"))
+                .filter(|k| k.id() != case.id())
+                .all(|k| case_stops(k, src))
+        });
     path.iter().enumerate().all(|(i, a)| {
+        if certain.is_some_and(|(case, select)| a.id() == case.id() || a.id() == select.id()) {
+            return true;
+        }
         // An `if` initializer or condition always runs; its branches may not.
         let below = if i == 0 { recv } else { path[i - 1] };
         if a.kind() == "if_statement" {
@@ -246,7 +283,9 @@ fn loop_exits<'t>(
 }
 
 /// Every way F can stop receiving early, with how many values it has
-/// surely taken by then. An empty list means F never stops early.
+/// surely taken by then and, when that way ends F at a known point, that
+/// point: producers started after it have not run. An empty list means F
+/// never stops early.
 fn stop_paths(
     recvs: &[Node],
     ranges: &[Node],
@@ -255,7 +294,7 @@ fn stop_paths(
     made_at: usize,
     ok_names: &[String],
     src: &[u8],
-) -> Vec<(&'static str, usize)> {
+) -> Vec<(&'static str, usize, Option<usize>)> {
     let mut out = Vec::new();
     // `if !ok { return }` after `v, ok := <-ch`: the channel was closed.
     let closed_exit = |n: Node| {
@@ -292,13 +331,14 @@ fn stop_paths(
                     matches!(k.kind(), "communication_case" | "default_case") && k.id() != case.id()
                 })
                 .collect();
-            let before = plain_receives(recvs, func, select.start_byte());
+            let before = plain_receives(recvs, func, select.start_byte(), src);
             for o in &other_cases {
                 // A timeout branch that drains the channel takes a value too.
                 let drained = recvs.iter().filter(|r| syntax::contains(*o, **r)).count();
-                let taken = match lp {
+                let (taken, at) = match lp {
                     Some(l) if loop_exits(*o, l, src, &closed_exit).is_empty() => continue,
-                    Some(_) => before + drained,
+                    Some(_) => (before + drained, None),
+                    None if case_stops(*o, src) => (before + drained, Some(o.start_byte())),
                     None => {
                         let returns = !loop_exits(*o, func, src, &|_| false).is_empty();
                         let after = if returns {
@@ -307,19 +347,23 @@ fn stop_paths(
                             recvs
                                 .iter()
                                 .filter(|r| {
-                                    r.start_byte() > select.end_byte() && is_plain(**r, func)
+                                    r.start_byte() > select.end_byte() && is_plain(**r, func, src)
                                 })
                                 .count()
                         };
-                        before + drained + after
+                        (before + drained + after, None)
                     }
                 };
-                out.push(("it can take another select case and stop receiving", taken));
+                out.push((
+                    "it can take another select case and stop receiving",
+                    taken,
+                    at,
+                ));
             }
         }
         if let Some(l) = lp {
             let body = l.child_by_field_name("body").unwrap_or(l);
-            let before = plain_receives(recvs, func, l.start_byte());
+            let before = plain_receives(recvs, func, l.start_byte(), src);
             let in_other_case = |n: Node| other_cases.iter().any(|o| syntax::contains(*o, n));
             // When each pass makes its own channel, leaving before the
             // producers start strands none of them.
@@ -333,6 +377,7 @@ fn stop_paths(
                 out.push((
                     "its receive loop can return early",
                     before + usize::from(after_receive),
+                    None,
                 ));
             }
         }
@@ -342,14 +387,15 @@ fn stop_paths(
         if !loop_exits(body, l, src, &|_| false).is_empty() {
             out.push((
                 "its range over the results can return early",
-                plain_receives(recvs, func, l.start_byte()) + 1,
+                plain_receives(recvs, func, l.start_byte(), src) + 1,
+                None,
             ));
         }
     }
     // Returns between the first `go` and the last plain receive.
     let last_plain = recvs
         .iter()
-        .filter(|r| is_plain(**r, func))
+        .filter(|r| is_plain(**r, func, src))
         .map(|r| r.start_byte())
         .max();
     if let (Some(last), Some(body)) = (last_plain, func.child_by_field_name("body")) {
@@ -364,9 +410,11 @@ fn stop_paths(
                 && !inside_receiving
                 && !receives_itself
             {
+                let ends_f = e.kind() != "goto_statement";
                 out.push((
                     "it can return before it receives",
-                    plain_receives(recvs, func, e.start_byte()),
+                    plain_receives(recvs, func, e.start_byte(), src),
+                    ends_f.then(|| e.start_byte()),
                 ));
             }
         }
@@ -1116,7 +1164,7 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         &ok_names,
         src,
     );
-    let plain_total = plain_receives(&recvs, func, usize::MAX);
+    let plain_total = plain_receives(&recvs, func, usize::MAX, src);
     // A range over the channel with no way out takes everything until the
     // producers close it.
     let ranges_to_close = ranges.iter().any(|l| {
@@ -1137,7 +1185,38 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         return Verdict::Skip;
     }
     // Is some path left with more sends than it takes or buffers?
-    let leaks_with = |taken: usize| match (&sent, &buffer) {
+    // Producers started one after another, each after the point where an
+    // earlier exit leaves F (the staged shape of prometheus's
+    // scrape_test.go): at that exit only the ones started so far can be
+    // sending. Only when every `go` runs at most once, in F's own order.
+    let has_goto = {
+        let mut found = false;
+        syntax::visit(
+            func,
+            &|n| n.kind() != "func_literal" || n.id() == func.id(),
+            &mut |n| {
+                found |= n.kind() == "goto_statement";
+            },
+        );
+        found
+    };
+    let staged = matches!(sent, Sends::Known(_))
+        && !in_loop
+        && !one_runs
+        && !has_goto
+        && producers.len() > 1;
+    let sent_at = |at: Option<usize>| match at {
+        Some(pos) if staged => Sends::Known(
+            producers
+                .iter()
+                .zip(&counts)
+                .filter(|(p, _)| p.go.start_byte() < pos)
+                .map(|(_, c)| c.unwrap_or(0))
+                .sum(),
+        ),
+        _ => sent.clone(),
+    };
+    let leaks_with = |taken: usize, at: Option<usize>| match (&sent_at(at), &buffer) {
         (Sends::Known(s), Cap::Known(c)) => *s > taken + c,
         (Sends::PerLen(x), Cap::Len(y)) => x != y,
         (Sends::PerLen(_), Cap::Known(_)) | (Sends::Unbounded, _) => true,
@@ -1145,10 +1224,10 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     };
     let mut why: Option<String> = paths
         .iter()
-        .filter(|(_, taken)| leaks_with(*taken))
-        .map(|(reason, _)| reason.to_string())
+        .filter(|(_, taken, at)| leaks_with(*taken, *at))
+        .map(|(reason, _, _)| reason.to_string())
         .next();
-    if why.is_none() && paths.is_empty() && leaks_with(plain_total) {
+    if why.is_none() && paths.is_empty() && leaks_with(plain_total, None) {
         why = Some("it takes fewer results than its producers send".to_string());
     }
     // Seed 003: one producer, one send, and `return <-ch, ...` in a function
