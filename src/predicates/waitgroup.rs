@@ -142,6 +142,20 @@ fn squeeze(s: &str) -> String {
     s.split_whitespace().collect()
 }
 
+/// The literal count of an `X.Add(n)` statement; None when `n` is not a
+/// decimal literal.
+fn add_count(add: Node, src: &[u8]) -> Option<usize> {
+    add.named_child(0)
+        .and_then(|c| c.child_by_field_name("arguments"))
+        .and_then(|a| {
+            text(a, src)
+                .trim_matches(|c| c == '(' || c == ')')
+                .trim()
+                .parse()
+                .ok()
+        })
+}
+
 /// The `X.Add(n)` statement that counts `go`: earlier in the same block.
 /// An `Add(1)` counts only the next `go` statement after it.
 fn counting_add<'t>(go: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
@@ -149,10 +163,7 @@ fn counting_add<'t>(go: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
     let mut sib = go.prev_named_sibling();
     while let Some(s) = sib {
         if method_call(s, "Add", src).is_some() {
-            let one = s
-                .named_child(0)
-                .and_then(|c| c.child_by_field_name("arguments"))
-                .is_some_and(|a| text(a, src) == "(1)");
+            let one = add_count(s, src) == Some(1);
             return (!(one && passed_go)).then_some(s);
         }
         passed_go |= s.kind() == "go_statement";
@@ -174,16 +185,7 @@ fn counting_add<'t>(go: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
 ///   sibling goroutine or the function itself releases the count: a start
 ///   gate or an ordering signal) or `X.Wait()` inside another goroutine.
 fn attributable(go: Node, add: Node, x: &str, src: &[u8]) -> bool {
-    let n: Option<usize> = add
-        .named_child(0)
-        .and_then(|c| c.child_by_field_name("arguments"))
-        .and_then(|a| {
-            text(a, src)
-                .trim_matches(|c| c == '(' || c == ')')
-                .trim()
-                .parse()
-                .ok()
-        });
+    let n = add_count(add, src);
     let mut gos = 0usize;
     let mut clear = true;
     let mut stmt = add.next_named_sibling();
@@ -467,9 +469,7 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
     // `X.Add(1)` as the literal's first statement: a race with Wait.
     let add_inside = literal.and_then(first_stmt).filter(|s| {
         method_call(*s, "Add", src).is_some_and(|x| is_wg(x, &sync, ctx))
-            && s.named_child(0)
-                .and_then(|c| c.child_by_field_name("arguments"))
-                .is_some_and(|a| text(a, src) == "(1)")
+            && add_count(*s, src) == Some(1)
             // Not when another `Add` follows: moving this one would leave
             // that one first, and each run would move one more (found by
             // tests/proptest_engine.rs).
@@ -654,10 +654,7 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
         .is_some_and(|a| a.named_child_count() == 0);
     let no_params = literal.is_some_and(|l| syntax::parameter_names(l, src).is_empty());
     let add_right_before = go.prev_named_sibling().is_some_and(|p| p.id() == add.id())
-        && add
-            .named_child(0)
-            .and_then(|c| c.child_by_field_name("arguments"))
-            .is_some_and(|a| text(a, src) == "(1)");
+        && add_count(add, src) == Some(1);
     if let Some(lit) = literal.filter(|_| {
         wants_go && modern && no_args && no_params && add_right_before && add_inside.is_none()
     }) {
