@@ -89,7 +89,7 @@ impl TextEdit {
 
 /// Accepts the parts of fixes in one file, refusing any that overlaps an
 /// accepted edit.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Merger {
     edits: Vec<TextEdit>,
     imports: Vec<String>,

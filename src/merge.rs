@@ -11,6 +11,7 @@ use crate::edit::{self, Fix, Merger};
 use crate::engine::FileOutcome;
 use crate::source::Source;
 use crate::syntax;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -147,31 +148,15 @@ pub fn merge(checked: Vec<Checked>, source: &dyn Source) -> Merged {
         }
     }
 
-    let mut results: BTreeMap<PathBuf, Result<String, String>> = BTreeMap::new();
-    for (path, st) in &mut files {
-        let merger = std::mem::take(&mut st.merger);
-        if merger.is_empty() {
-            continue;
-        }
-        let tree = syntax::parse(st.text.as_bytes());
-        let (new, touched) = edit::apply_tracked(&st.text, &merger.into_edits(&st.text, &tree));
-        // Trailing comments next to edited lines line up again, as gofmt wants.
-        let new_tree = syntax::parse(new.as_bytes());
-        // A fix must never turn parseable code into unparseable code. (The
-        // re-alignment below only changes spaces before comments.)
-        let before = syntax::error_regions(&tree).len();
-        let after = syntax::error_regions(&new_tree).len();
-        let new = edit::realign_comments(&new, &new_tree, &touched);
-        let result = if after > before {
-            Err(format!(
-                "{}: internal error: the fixes would make the file unparseable; left unchanged",
-                st.display
-            ))
-        } else {
-            Ok(new)
-        };
-        results.insert(path.clone(), result);
-    }
+    // Each file's edits are applied on their own: in parallel.
+    let results: BTreeMap<PathBuf, Result<String, String>> = files
+        .par_iter_mut()
+        .filter(|(_, st)| !st.merger.is_empty())
+        .map(|(path, st)| {
+            let merger = std::mem::take(&mut st.merger);
+            (path.clone(), fixed_text(&st.text, &st.display, merger))
+        })
+        .collect();
     // Leave alone every file that shares a fix with a failed one.
     let mut bad: BTreeSet<PathBuf> = results
         .iter()
@@ -259,4 +244,72 @@ fn try_accept(
         files.get_mut(&p.path).expect("loaded above").merger.add(p);
     }
     Ok(())
+}
+
+/// The text of a file with its accepted edits applied and trailing comments
+/// realigned; Err when the result would not parse where the original did.
+/// Only what the edits touch is parsed (the imports, and the top-level
+/// declarations holding an edit, with a neighbour on each side): the rest
+/// of the file is unchanged text in unchanged surroundings. When that part
+/// does not parse, the whole file is parsed before and after to tell.
+fn fixed_text(text: &str, display: &str, merger: Merger) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    if let Some(chunks) = syntax::top_level_chunks(bytes) {
+        let header: Vec<bool> = chunks
+            .iter()
+            .map(|(_, k)| *k == syntax::ChunkKind::Header)
+            .collect();
+        let header = syntax::kept_ranges(&chunks, header);
+        let head_tree = (!header.is_empty()).then(|| syntax::parse_ranges(bytes, &header));
+        if let Some(head_tree) = head_tree.filter(|t| !t.root_node().has_error()) {
+            let edits = merger.clone().into_edits(text, &head_tree);
+            let (new, touched) = edit::apply_tracked(text, &edits);
+            if let Some(tree) = touched_tree(&new, &touched) {
+                return Ok(edit::realign_comments(&new, &tree, &touched));
+            }
+        }
+    }
+    let tree = syntax::parse(bytes);
+    let edits = merger.into_edits(text, &tree);
+    let (new, touched) = edit::apply_tracked(text, &edits);
+    let before = syntax::error_regions(&tree).len();
+    let spans: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| (e.start, e.end, e.new_text.as_str()))
+        .collect();
+    let new_tree = syntax::reparse(tree, bytes, &spans, new.as_bytes());
+    if syntax::error_regions(&new_tree).len() > before {
+        return Err(format!(
+            "{display}: internal error: the fixes would make the file unparseable; left unchanged"
+        ));
+    }
+    Ok(edit::realign_comments(&new, &new_tree, &touched))
+}
+
+/// A tree of `new` holding its header and the top-level declarations that
+/// the `touched` spans reach (and one chunk either side), or None when
+/// that does not parse cleanly.
+fn touched_tree(new: &str, touched: &[(usize, usize)]) -> Option<tree_sitter::Tree> {
+    let chunks = syntax::top_level_chunks(new.as_bytes())?;
+    let hit = |r: &std::ops::Range<usize>| touched.iter().any(|&(s, e)| r.start <= e && s <= r.end);
+    let mut keep: Vec<bool> = chunks
+        .iter()
+        .map(|(r, k)| *k == syntax::ChunkKind::Header || hit(r))
+        .collect();
+    for k in 0..chunks.len() {
+        if hit(&chunks[k].0) {
+            if k > 0 {
+                keep[k - 1] = true;
+            }
+            if k + 1 < chunks.len() {
+                keep[k + 1] = true;
+            }
+        }
+    }
+    let ranges = syntax::kept_ranges(&chunks, keep);
+    if ranges.is_empty() {
+        return None;
+    }
+    let tree = syntax::parse_ranges(new.as_bytes(), &ranges);
+    (!tree.root_node().has_error()).then_some(tree)
 }

@@ -7,13 +7,16 @@ use crate::syntax;
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use tree_sitter::{Node, Tree};
 
 /// One file of the package: read at once, parsed on first need.
 pub struct PkgFile {
     pub path: PathBuf,
     pub src: Vec<u8>,
-    tree: OnceCell<Tree>,
+    /// OnceLock: the files of one directory are checked in parallel and
+    /// share their siblings' trees.
+    tree: OnceLock<Tree>,
 }
 
 impl PkgFile {
@@ -68,11 +71,12 @@ pub struct Module {
 
 /// The `.go` files of one directory, read and parsed once, on first need,
 /// and shared by every file of the directory that is checked: the run
-/// works a directory at a time, so a package is parsed at most once.
+/// works a directory at a time (its files in parallel), so a package is
+/// parsed at most once.
 pub struct Directory<'s> {
     source: &'s dyn Source,
     dir: PathBuf,
-    files: OnceCell<Vec<PkgFile>>,
+    files: OnceLock<Vec<PkgFile>>,
 }
 
 impl<'s> Directory<'s> {
@@ -80,7 +84,7 @@ impl<'s> Directory<'s> {
         Directory {
             source,
             dir: dir.to_path_buf(),
-            files: OnceCell::new(),
+            files: OnceLock::new(),
         }
     }
 
@@ -94,7 +98,7 @@ impl<'s> Directory<'s> {
                     Some(PkgFile {
                         path: p,
                         src,
-                        tree: OnceCell::new(),
+                        tree: OnceLock::new(),
                     })
                 })
                 .collect()
@@ -117,6 +121,11 @@ pub struct PackageIndex<'a> {
     tree: &'a Tree,
     decls: OnceCell<HashMap<(&'static str, &'a str), Vec<Node<'a>>>>,
     top_level: OnceCell<Vec<Node<'a>>>,
+    /// Set when a predicate looked at the current file beyond the
+    /// declarations being checked (a lookup, a whole-file scan): when the
+    /// tree holds only those declarations, the file is checked again with
+    /// all of it.
+    wants_whole: std::cell::Cell<bool>,
 }
 
 /// Parses go.mod text: the `go` line and `godebug asynctimerchan=`, in the
@@ -201,7 +210,21 @@ impl<'a> PackageIndex<'a> {
             tree,
             decls: OnceCell::new(),
             top_level: OnceCell::new(),
+            wants_whole: std::cell::Cell::new(false),
         }
+    }
+
+    /// The current file's tree, for a question about the whole file (every
+    /// call site, every package-level name). Asking marks the check as
+    /// needing the whole file.
+    pub fn whole_tree(&self) -> &'a Tree {
+        self.wants_whole.set(true);
+        self.tree
+    }
+
+    /// Whether a predicate looked beyond the declarations being checked.
+    pub fn wants_whole(&self) -> bool {
+        self.wants_whole.get()
     }
 
     /// The top-level nodes of the current file that hold one of `offsets`
@@ -212,6 +235,7 @@ impl<'a> PackageIndex<'a> {
         if !std::ptr::eq(tree, self.tree) {
             return None;
         }
+        self.wants_whole.set(true);
         let all = self.top_level.get_or_init(|| {
             let root = self.tree.root_node();
             let mut cursor = root.walk();
@@ -327,6 +351,7 @@ impl<'a> PackageIndex<'a> {
     ) -> Vec<FuncDecl<'s>> {
         let mut out = Vec::new();
         if std::ptr::eq(current.0, self.tree) && std::ptr::eq(current.1, self.src) {
+            self.wants_whole.set(true);
             let decls = self.decls.get_or_init(|| {
                 let mut index: HashMap<(&'static str, &'a str), Vec<Node<'a>>> = HashMap::new();
                 top_level_decls(self.tree, &mut |n| {

@@ -344,10 +344,13 @@ pub fn check_all(
     let work = || {
         let mut out: Vec<Checked> = groups
             .into_par_iter()
-            .flat_map_iter(|(dir, group)| {
+            .flat_map(|(dir, group)| {
                 let directory = Directory::new(source, &dir);
+                // The files of one directory in parallel too: one big
+                // package (nats-server's 200 files in server/) would
+                // otherwise keep one core busy while the other waits.
                 group
-                    .into_iter()
+                    .into_par_iter()
                     .map(|(path, display)| {
                         let outcome = match source.read(&path) {
                             Ok(bytes) => engine.check(&directory, &path, &display, &bytes),

@@ -2,7 +2,7 @@
 //! questions (enclosing function, loops, error regions, names in scope) that
 //! predicates and the edit model ask of a tree.
 
-use tree_sitter::{Node, Parser, Tree};
+use tree_sitter::{InputEdit, Node, Parser, Point, Tree};
 
 /// Parses Go source. tree-sitter always returns a tree; syntax errors show up
 /// as ERROR/MISSING nodes, which callers handle per declaration.
@@ -14,6 +14,225 @@ pub fn parse(src: &[u8]) -> Tree {
     parser
         .parse(src, None)
         .expect("parsing without a timeout or cancellation flag always yields a tree")
+}
+
+/// Parses only `ranges` of `src` (sorted, not overlapping, each a run of
+/// whole top-level declarations): the tree holds those declarations, at
+/// their real byte offsets and positions, and nothing else.
+pub fn parse_ranges(src: &[u8], ranges: &[std::ops::Range<usize>]) -> Tree {
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', src).map(|i| i + 1))
+        .collect();
+    let point = |o: usize| {
+        let row = line_starts.partition_point(|&s| s <= o) - 1;
+        Point::new(row, o - line_starts[row])
+    };
+    let included: Vec<tree_sitter::Range> = ranges
+        .iter()
+        .map(|r| tree_sitter::Range {
+            start_byte: r.start,
+            end_byte: r.end,
+            start_point: point(r.start),
+            end_point: point(r.end),
+        })
+        .collect();
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_go::LANGUAGE.into())
+        .expect("tree-sitter-go is ABI-compatible with the linked tree-sitter");
+    parser
+        .set_included_ranges(&included)
+        .expect("ranges are sorted and do not overlap");
+    parser
+        .parse(src, None)
+        .expect("parsing without a timeout or cancellation flag always yields a tree")
+}
+
+/// What a top-level chunk of a Go file is, as far as a lexer can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkKind {
+    /// The package clause or an import declaration.
+    Header,
+    /// Only comments and blank space.
+    Comment,
+    /// Anything else: a declaration (or, in odd code, part of one).
+    Code,
+}
+
+/// Splits Go source into top-level chunks without parsing: a chunk ends
+/// with a newline outside any brace, bracket or parenthesis, string, rune
+/// or comment, so each top-level declaration of gofmt'd code (with its
+/// body) is one chunk and each line between declarations is its own.
+/// Linear, and a small fraction of a parse: it lets a rule's literals be
+/// looked for per declaration before deciding what to parse. None when the
+/// brackets do not pair up or a string or comment never ends: such a file
+/// does not parse, and only a parse of all of it reports where.
+pub fn top_level_chunks(src: &[u8]) -> Option<Vec<(std::ops::Range<usize>, ChunkKind)>> {
+    let mut out = Vec::new();
+    let mut open: Vec<u8> = Vec::new();
+    let (mut start, mut i) = (0usize, 0usize);
+    let n = src.len();
+    let kind_of = |r: std::ops::Range<usize>| {
+        let mut t = &src[r];
+        // A byte order mark before the package clause.
+        t = t.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(t);
+        loop {
+            t = t.trim_ascii_start();
+            if let Some(rest) = t.strip_prefix(b"//") {
+                t = rest
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(&[][..], |j| &rest[j..]);
+            } else if let Some(rest) = t.strip_prefix(b"/*") {
+                t = memchr::memmem::find(rest, b"*/").map_or(&[][..], |j| &rest[j + 2..]);
+            } else {
+                break;
+            }
+        }
+        let word = |w: &[u8]| t.starts_with(w) && t.get(w.len()).is_none_or(|b| !is_ident_byte(*b));
+        if t.is_empty() {
+            ChunkKind::Comment
+        } else if word(b"package") || word(b"import") {
+            ChunkKind::Header
+        } else {
+            ChunkKind::Code
+        }
+    };
+    while i < n {
+        match src[i] {
+            b'/' if src.get(i + 1) == Some(&b'/') => {
+                // Up to the newline, which ends the chunk as usual.
+                i = memchr::memchr(b'\n', &src[i..]).map_or(n, |j| i + j);
+                continue;
+            }
+            b'/' if src.get(i + 1) == Some(&b'*') => {
+                i = i + 2 + memchr::memmem::find(&src[i + 2..], b"*/")? + 2;
+                continue;
+            }
+            b'`' => {
+                i = i + 1 + memchr::memchr(b'`', &src[i + 1..])? + 1;
+                continue;
+            }
+            q @ (b'"' | b'\'') => {
+                let mut j = i + 1;
+                while j < n && src[j] != q && src[j] != b'\n' {
+                    j += if src[j] == b'\\' { 2 } else { 1 };
+                }
+                if j >= n || src[j] != q {
+                    return None;
+                }
+                i = j + 1;
+                continue;
+            }
+            b @ (b'{' | b'(' | b'[') => open.push(b),
+            b @ (b'}' | b')' | b']') => {
+                let want = match b {
+                    b'}' => b'{',
+                    b')' => b'(',
+                    _ => b'[',
+                };
+                if open.pop() != Some(want) {
+                    return None;
+                }
+            }
+            b'\n' if open.is_empty() => {
+                out.push((start..i + 1, kind_of(start..i + 1)));
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if !open.is_empty() {
+        return None;
+    }
+    if start < n {
+        out.push((start..n, kind_of(start..n)));
+    }
+    Some(out)
+}
+
+/// The byte ranges to parse for the chunks marked in `keep` (one flag per
+/// chunk of `top_level_chunks`), each kept declaration with the comments
+/// and blank lines right above it (its doc comment and directives, which
+/// rules and suppressions read), adjacent chunks joined.
+pub fn kept_ranges(
+    chunks: &[(std::ops::Range<usize>, ChunkKind)],
+    mut keep: Vec<bool>,
+) -> Vec<std::ops::Range<usize>> {
+    for k in (0..chunks.len()).rev() {
+        if keep[k] && chunks[k].1 == ChunkKind::Code {
+            let mut j = k;
+            while j > 0 && chunks[j - 1].1 == ChunkKind::Comment {
+                j -= 1;
+                keep[j] = true;
+            }
+        }
+    }
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+    for (r, _) in chunks
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(c, _)| c)
+    {
+        match ranges.last_mut() {
+            Some(last) if last.end == r.start => last.end = r.end,
+            _ => ranges.push(r.clone()),
+        }
+    }
+    ranges
+}
+
+/// Parses `new`, the text that `old` (whose tree is `tree`) became through
+/// `edits` (byte ranges of `old` that do not overlap, and their new text),
+/// reusing the tree wherever the edits left the text alone. A fix touches a
+/// few lines of a file; a second full parse of every fixed file was a third
+/// of a run on big packages. A result with a syntax error is parsed again
+/// from scratch, so that error recovery is exactly a fresh parse's.
+pub fn reparse(mut tree: Tree, old: &[u8], edits: &[(usize, usize, &str)], new: &[u8]) -> Tree {
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', old).map(|i| i + 1))
+        .collect();
+    let point = |o: usize| {
+        let row = line_starts.partition_point(|&s| s <= o) - 1;
+        Point::new(row, o - line_starts[row])
+    };
+    let mut sorted = edits.to_vec();
+    sorted.sort_by_key(|e| (e.0, e.1));
+    // Last first: an edit's offsets stay valid while only text after it
+    // has changed.
+    for &(start, end, text) in sorted.iter().rev() {
+        let at = point(start);
+        let new_end_position = match text.rfind('\n') {
+            None => Point::new(at.row, at.column + text.len()),
+            Some(i) => Point::new(at.row + text.matches('\n').count(), text.len() - i - 1),
+        };
+        tree.edit(&InputEdit {
+            start_byte: start,
+            old_end_byte: end,
+            new_end_byte: start + text.len(),
+            start_position: at,
+            old_end_position: point(end),
+            new_end_position,
+        });
+    }
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_go::LANGUAGE.into())
+        .expect("tree-sitter-go is ABI-compatible with the linked tree-sitter");
+    let out = parser
+        .parse(new, Some(&tree))
+        .expect("parsing without a timeout or cancellation flag always yields a tree");
+    if out.root_node().has_error() {
+        return parse(new);
+    }
+    debug_assert_eq!(
+        out.root_node().to_sexp(),
+        parse(new).root_node().to_sexp(),
+        "an incremental parse must equal a fresh one"
+    );
+    out
 }
 
 pub fn text<'a>(node: Node, src: &'a [u8]) -> &'a str {
@@ -436,6 +655,88 @@ mod tests {
             [
                 true, true, true, true, true, true, true, false, false, false, false
             ]
+        );
+    }
+
+    #[test]
+    fn top_level_chunks_follow_declarations_not_strings_or_comments() {
+        let src = "// Package p.\npackage p\n\nimport (\n\t\"fmt\"\n)\n\n// F does {.\nfunc F() {\n\ts := `}\n}`\n\tr := '}'\n\t/* ) */ fmt.Println(s, r, \"{\")\n}\n\nvar x = map[string]int{\n\t\"a\": 1,\n}\n";
+        let chunks = top_level_chunks(src.as_bytes()).unwrap();
+        let shown: Vec<(&str, ChunkKind)> = chunks
+            .iter()
+            .map(|(r, k)| (src[r.clone()].trim(), *k))
+            .collect();
+        use ChunkKind::*;
+        assert_eq!(shown.len(), 9, "{shown:#?}");
+        assert_eq!(shown[0], ("// Package p.", Comment));
+        assert_eq!(shown[1], ("package p", Header));
+        assert_eq!(shown[3], ("import (\n\t\"fmt\"\n)", Header));
+        assert_eq!(shown[5], ("// F does {.", Comment));
+        assert!(shown[6].0.starts_with("func F() {") && shown[6].0.ends_with('}'));
+        assert_eq!(shown[6].1, Code);
+        assert!(shown[8].0.starts_with("var x = map") && shown[8].1 == Code);
+        // Pieces back to back cover the file.
+        assert_eq!(chunks.last().unwrap().0.end, src.len());
+        let bom = top_level_chunks("\u{feff}package p\n".as_bytes()).unwrap();
+        assert_eq!(bom[0].1, Header);
+        // Brackets that do not pair up, or a string that never ends: the
+        // file does not parse, and the caller parses all of it.
+        for bad in [
+            "package p\nfunc f() {\n",
+            "package p\nfunc f() )\n",
+            "package p\nvar s = `x\n",
+        ] {
+            assert!(top_level_chunks(bad.as_bytes()).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn parsing_kept_declarations_keeps_their_offsets() {
+        let src = "package p\n\nfunc a() {}\n\n// B.\nfunc b() { go f() }\n\nfunc c() {}\n";
+        let chunks = top_level_chunks(src.as_bytes()).unwrap();
+        let keep = chunks
+            .iter()
+            .map(|(r, k)| *k == ChunkKind::Header || src[r.clone()].contains("go "))
+            .collect();
+        let ranges = kept_ranges(&chunks, keep);
+        let tree = parse_ranges(src.as_bytes(), &ranges);
+        let root = tree.root_node();
+        assert!(!root.has_error(), "{}", root.to_sexp());
+        let mut c = root.walk();
+        let kinds: Vec<(&str, &str)> = root
+            .named_children(&mut c)
+            .map(|n| (n.kind(), text(n, src.as_bytes())))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("package_clause", "package p"),
+                ("comment", "// B."),
+                ("function_declaration", "func b() { go f() }"),
+            ]
+        );
+    }
+
+    #[test]
+    fn reparse_equals_a_fresh_parse() {
+        let old = "package p\n\nfunc f() {\n\tx := 1\n\t_ = x\n}\n\nfunc g() {}\n";
+        let tree = parse(old.as_bytes());
+        let edits = [
+            (
+                old.find("x := 1").unwrap(),
+                old.find("x := 1").unwrap() + 6,
+                "x := 2\n\ty := 3\n\t_ = y",
+            ),
+            (old.len() - 2, old.len() - 2, "\n\tgo f()\n"),
+        ];
+        let mut new = old.to_string();
+        for &(s, e, t) in edits.iter().rev() {
+            new.replace_range(s..e, t);
+        }
+        let inc = reparse(tree, old.as_bytes(), &edits, new.as_bytes());
+        assert_eq!(
+            inc.root_node().to_sexp(),
+            parse(new.as_bytes()).root_node().to_sexp()
         );
     }
 }

@@ -694,7 +694,7 @@ fn call_sites(ctx: &Ctx, func: Node, new_ctx: &str) -> Result<Vec<Site>, String>
     }
     let is_method = func.kind() == "method_declaration";
     let others = ctx.package.others_mentioning(name);
-    let files = std::iter::once((None, ctx.tree, ctx.src)).chain(
+    let files = std::iter::once((None, ctx.package.whole_tree(), ctx.src)).chain(
         others
             .iter()
             .map(|f| (Some(f.path.clone()), f.tree(), f.src.as_slice())),
@@ -847,7 +847,7 @@ fn has_export_directive(func: Node, src: &[u8]) -> bool {
 /// Whether a file of the package declares `context` at package level.
 fn declares_context(ctx: &Ctx) -> bool {
     let others = ctx.package.others_mentioning("context");
-    let trees = std::iter::once((ctx.tree, ctx.src))
+    let trees = std::iter::once((ctx.package.whole_tree(), ctx.src))
         .chain(others.iter().map(|f| (f.tree(), f.src.as_slice())));
     for (tree, src) in trees {
         let mut found = false;
