@@ -17,31 +17,99 @@ pub struct PkgFile {
     /// OnceLock: the files of one directory are checked in parallel and
     /// share their siblings' trees.
     tree: OnceLock<Tree>,
+    /// The file split into top-level declarations, each parsed alone (with
+    /// the header) on the first lookup of a name it mentions; None inside
+    /// when the file does not split (then lookups parse all of it).
+    split: OnceLock<Option<Split>>,
+}
+
+/// A sibling file's header (package clause, imports) and declarations.
+struct Split {
+    header: Vec<std::ops::Range<usize>>,
+    decls: Vec<(std::ops::Range<usize>, OnceLock<Tree>)>,
 }
 
 impl PkgFile {
+    fn new(path: PathBuf, src: Vec<u8>) -> PkgFile {
+        PkgFile {
+            path,
+            src,
+            tree: OnceLock::new(),
+            split: OnceLock::new(),
+        }
+    }
+
     pub fn tree(&self) -> &Tree {
         self.tree.get_or_init(|| syntax::parse(&self.src))
     }
 
+    /// Trees that hold every top-level declaration of the file that
+    /// mentions `name`: each such declaration parsed with the file's
+    /// header, or the whole tree when the file does not split cleanly. A
+    /// lookup in a big sibling (nats-server's server.go) then parses a
+    /// struct, not the file: a tree costs ~35 bytes per byte of source,
+    /// and a package's trees stay until its directory is done.
+    fn trees_declaring(&self, name: &str) -> Vec<&Tree> {
+        let split = self.split.get_or_init(|| {
+            let all = syntax::top_level_chunks(&self.src)?;
+            let header = syntax::kept_ranges(
+                &all,
+                all.iter()
+                    .map(|(_, k)| *k == syntax::ChunkKind::Header)
+                    .collect(),
+            );
+            let decls = all
+                .into_iter()
+                .filter(|(_, k)| *k == syntax::ChunkKind::Code)
+                .map(|(r, _)| (r, OnceLock::new()))
+                .collect();
+            (!header.is_empty()).then_some(Split { header, decls })
+        });
+        let Some(split) = split else {
+            return vec![self.tree()];
+        };
+        let mut out = Vec::new();
+        for (range, tree) in &split.decls {
+            if !mentions(&self.src[range.clone()], name) {
+                continue;
+            }
+            let tree = tree.get_or_init(|| {
+                let mut ranges = split.header.clone();
+                ranges.push(range.clone());
+                ranges.sort_by_key(|r| r.start);
+                syntax::parse_ranges(&self.src, &ranges)
+            });
+            if tree.root_node().has_error() {
+                return vec![self.tree()];
+            }
+            out.push(tree);
+        }
+        out
+    }
+
     /// Whether the file's text mentions `needle` at all: files that do not
     /// are never parsed for a lookup of that name.
-    /// A needle that starts or ends with an identifier character must do so
-    /// at a word boundary, so short names (`T`, `ch`) rule out most files.
     pub fn mentions(&self, needle: &str) -> bool {
-        let ident = syntax::is_ident_byte;
-        let n = needle.as_bytes();
-        let (Some(&first), Some(&last)) = (n.first(), n.last()) else {
-            return true;
-        };
-        memchr::memmem::find_iter(&self.src, n).any(|at| {
-            let before = at.checked_sub(1).map(|i| self.src[i]);
-            let after = self.src.get(at + n.len()).copied();
-            let glued_before = ident(first) && before.is_some_and(ident);
-            let glued_after = ident(last) && after.is_some_and(ident);
-            !glued_before && !glued_after
-        })
+        mentions(&self.src, needle)
     }
+}
+
+/// Whether `hay` mentions `needle`. A needle that starts or ends with an
+/// identifier character must do so at a word boundary, so short names
+/// (`T`, `ch`) rule out most files.
+fn mentions(hay: &[u8], needle: &str) -> bool {
+    let ident = syntax::is_ident_byte;
+    let n = needle.as_bytes();
+    let (Some(&first), Some(&last)) = (n.first(), n.last()) else {
+        return true;
+    };
+    memchr::memmem::find_iter(hay, n).any(|at| {
+        let before = at.checked_sub(1).map(|i| hay[i]);
+        let after = hay.get(at + n.len()).copied();
+        let glued_before = ident(first) && before.is_some_and(ident);
+        let glued_after = ident(last) && after.is_some_and(ident);
+        !glued_before && !glued_after
+    })
 }
 
 /// A declaration found in the package, with the file it is in (None: the
@@ -95,11 +163,7 @@ impl<'s> Directory<'s> {
                 .into_iter()
                 .filter_map(|p| {
                     let src = self.source.read(&p).ok()?;
-                    Some(PkgFile {
-                        path: p,
-                        src,
-                        tree: OnceLock::new(),
-                    })
+                    Some(PkgFile::new(p, src))
                 })
                 .collect()
         })
@@ -386,7 +450,11 @@ impl<'a> PackageIndex<'a> {
         let files = self
             .visible_siblings()
             .filter(|f| f.mentions(name) && hint.is_none_or(|h| f.mentions(h)))
-            .map(|f| (f.tree(), f.src.as_slice(), Some(f.path.clone())));
+            .flat_map(|f| {
+                f.trees_declaring(name)
+                    .into_iter()
+                    .map(|t| (t, f.src.as_slice(), Some(f.path.clone())))
+            });
         for (tree, src, path) in files {
             top_level_decls(tree, &mut |n| {
                 if n.kind() == kind && syntax::decl_name(n, src) == Some(name) {
