@@ -7,26 +7,39 @@ use tree_sitter::{InputEdit, Node, Parser, Point, Tree};
 /// Parses Go source. tree-sitter always returns a tree; syntax errors show up
 /// as ERROR/MISSING nodes, which callers handle per declaration.
 pub fn parse(src: &[u8]) -> Tree {
+    run_parser(&mut go_parser(), src, None)
+}
+
+fn go_parser() -> Parser {
     let mut parser = Parser::new();
     parser
         .set_language(&tree_sitter_go::LANGUAGE.into())
         .expect("tree-sitter-go is ABI-compatible with the linked tree-sitter");
     parser
-        .parse(src, None)
+}
+
+fn run_parser(parser: &mut Parser, src: &[u8], old: Option<&Tree>) -> Tree {
+    parser
+        .parse(src, old)
         .expect("parsing without a timeout or cancellation flag always yields a tree")
+}
+
+/// The row and column of each byte offset of `src`.
+fn point_finder(src: &[u8]) -> impl Fn(usize) -> Point {
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', src).map(|i| i + 1))
+        .collect();
+    move |o: usize| {
+        let row = line_starts.partition_point(|&s| s <= o) - 1;
+        Point::new(row, o - line_starts[row])
+    }
 }
 
 /// Parses only `ranges` of `src` (sorted, not overlapping, each a run of
 /// whole top-level declarations): the tree holds those declarations, at
 /// their real byte offsets and positions, and nothing else.
 pub fn parse_ranges(src: &[u8], ranges: &[std::ops::Range<usize>]) -> Tree {
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(memchr::memchr_iter(b'\n', src).map(|i| i + 1))
-        .collect();
-    let point = |o: usize| {
-        let row = line_starts.partition_point(|&s| s <= o) - 1;
-        Point::new(row, o - line_starts[row])
-    };
+    let point = point_finder(src);
     let included: Vec<tree_sitter::Range> = ranges
         .iter()
         .map(|r| tree_sitter::Range {
@@ -36,16 +49,11 @@ pub fn parse_ranges(src: &[u8], ranges: &[std::ops::Range<usize>]) -> Tree {
             end_point: point(r.end),
         })
         .collect();
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_go::LANGUAGE.into())
-        .expect("tree-sitter-go is ABI-compatible with the linked tree-sitter");
+    let mut parser = go_parser();
     parser
         .set_included_ranges(&included)
         .expect("ranges are sorted and do not overlap");
-    parser
-        .parse(src, None)
-        .expect("parsing without a timeout or cancellation flag always yields a tree")
+    run_parser(&mut parser, src, None)
 }
 
 /// What a top-level chunk of a Go file is, as far as a lexer can tell.
@@ -191,13 +199,7 @@ pub fn kept_ranges(
 /// of a run on big packages. A result with a syntax error is parsed again
 /// from scratch, so that error recovery is exactly a fresh parse's.
 pub fn reparse(mut tree: Tree, old: &[u8], edits: &[(usize, usize, &str)], new: &[u8]) -> Tree {
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(memchr::memchr_iter(b'\n', old).map(|i| i + 1))
-        .collect();
-    let point = |o: usize| {
-        let row = line_starts.partition_point(|&s| s <= o) - 1;
-        Point::new(row, o - line_starts[row])
-    };
+    let point = point_finder(old);
     let mut sorted = edits.to_vec();
     sorted.sort_by_key(|e| (e.0, e.1));
     // Last first: an edit's offsets stay valid while only text after it
@@ -217,13 +219,7 @@ pub fn reparse(mut tree: Tree, old: &[u8], edits: &[(usize, usize, &str)], new: 
             new_end_position,
         });
     }
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_go::LANGUAGE.into())
-        .expect("tree-sitter-go is ABI-compatible with the linked tree-sitter");
-    let out = parser
-        .parse(new, Some(&tree))
-        .expect("parsing without a timeout or cancellation flag always yields a tree");
+    let out = run_parser(&mut go_parser(), new, Some(&tree));
     if out.root_node().has_error() {
         return parse(new);
     }

@@ -213,19 +213,25 @@ fn case_stops(case: Node, src: &[u8]) -> bool {
         .is_some_and(|last| syntax::stops_here(last, src))
 }
 
-fn is_plain(recv: Node, func: Node, src: &[u8]) -> bool {
-    let path = syntax::ancestors_until(recv, func);
-    // `select { case <-ch: ... case <-time.After(d): t.Fatal(...) }`: when
-    // every other case stops F, getting past the select means the receive
-    // ran. Such a case and its select are as plain as a bare `<-ch`.
-    let certain = path
-        .iter()
+/// The select case whose communication is `recv` (`path`: its ancestors,
+/// innermost first), if it is one.
+fn own_case<'t>(recv: Node<'t>, path: &[Node<'t>]) -> Option<Node<'t>> {
+    path.iter()
         .find(|n| n.kind() == "communication_case")
         .filter(|c| {
             c.child_by_field_name("communication")
                 .is_some_and(|m| syntax::contains(m, recv))
         })
-        .and_then(|c| Some((*c, c.parent()?)))
+        .copied()
+}
+
+fn is_plain(recv: Node, func: Node, src: &[u8]) -> bool {
+    let path = syntax::ancestors_until(recv, func);
+    // `select { case <-ch: ... case <-time.After(d): t.Fatal(...) }`: when
+    // every other case stops F, getting past the select means the receive
+    // ran. Such a case and its select are as plain as a bare `<-ch`.
+    let certain = own_case(recv, &path)
+        .and_then(|c| Some((c, c.parent()?)))
         .filter(|(case, select)| {
             let mut w = select.walk();
             select
@@ -312,14 +318,7 @@ fn stop_paths(
     for &recv in recvs {
         let path = syntax::ancestors_until(recv, func);
         let lp = path.iter().find(|n| n.kind() == "for_statement").copied();
-        let own_case = path
-            .iter()
-            .find(|n| n.kind() == "communication_case")
-            .filter(|c| {
-                c.child_by_field_name("communication")
-                    .is_some_and(|m| syntax::contains(m, recv))
-            })
-            .copied();
+        let own_case = own_case(recv, &path);
         let mut other_cases: Vec<Node> = Vec::new();
         if let Some(case) = own_case
             && let Some(select) = case.parent()
