@@ -1,7 +1,9 @@
-//! The matching core: one parse per file, every selected rule's query over
-//! that one tree, predicates on the captures, and edit templates rendered
-//! into a fix (possibly touching other files of the package). Merging the
-//! fixes of a run is `merge`'s job. The engine knows rules only as data.
+//! The matching core: one parse per file (of the declarations that can
+//! match, or of the whole file when a predicate needs it), every selected
+//! rule's query over that one tree, predicates on the captures, and edit
+//! templates rendered into a fix (possibly touching other files of the
+//! package). Merging the fixes of a run is `merge`'s job. The engine knows
+//! rules only as data.
 
 use crate::diagnostic::{FileEdit, Finding, Position, Skipped, SuggestedFix};
 use crate::edit::{self, Fix};
