@@ -501,15 +501,7 @@ pub fn apply_tracked(src: &str, edits: &[TextEdit]) -> (String, Vec<(usize, usiz
 pub fn realign_comments(src: &str, tree: &Tree, touched: &[(usize, usize)]) -> String {
     let bytes = src.as_bytes();
     // Line starts, and for each line a trailing comment's byte offset.
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(
-            bytes
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| i + 1),
-        )
-        .collect();
+    let line_starts = syntax::line_starts(bytes);
     let line_of = |o: usize| line_starts.partition_point(|&s| s <= o) - 1;
     let mut trailing: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
     syntax::visit(tree.root_node(), &|_| true, &mut |n| {

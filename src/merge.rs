@@ -255,11 +255,7 @@ fn try_accept(
 fn fixed_text(text: &str, display: &str, merger: Merger) -> Result<String, String> {
     let bytes = text.as_bytes();
     if let Some(chunks) = syntax::top_level_chunks(bytes) {
-        let header: Vec<bool> = chunks
-            .iter()
-            .map(|(_, k)| *k == syntax::ChunkKind::Header)
-            .collect();
-        let header = syntax::kept_ranges(&chunks, header);
+        let header = syntax::header_ranges(&chunks);
         let head_tree = (!header.is_empty()).then(|| syntax::parse_ranges(bytes, &header));
         if let Some(head_tree) = head_tree.filter(|t| !t.root_node().has_error()) {
             let edits = merger.clone().into_edits(text, &head_tree);

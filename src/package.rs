@@ -52,12 +52,7 @@ impl PkgFile {
     fn trees_declaring(&self, name: &str) -> Vec<&Tree> {
         let split = self.split.get_or_init(|| {
             let all = syntax::top_level_chunks(&self.src)?;
-            let header = syntax::kept_ranges(
-                &all,
-                all.iter()
-                    .map(|(_, k)| *k == syntax::ChunkKind::Header)
-                    .collect(),
-            );
+            let header = syntax::header_ranges(&all);
             let decls = all
                 .into_iter()
                 .filter(|(_, k)| *k == syntax::ChunkKind::Code)

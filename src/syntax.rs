@@ -24,11 +24,16 @@ fn run_parser(parser: &mut Parser, src: &[u8], old: Option<&Tree>) -> Tree {
         .expect("parsing without a timeout or cancellation flag always yields a tree")
 }
 
+/// The byte offset at which each line of `src` starts.
+pub fn line_starts(src: &[u8]) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', src).map(|i| i + 1))
+        .collect()
+}
+
 /// The row and column of each byte offset of `src`.
 fn point_finder(src: &[u8]) -> impl Fn(usize) -> Point {
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(memchr::memchr_iter(b'\n', src).map(|i| i + 1))
-        .collect();
+    let line_starts = line_starts(src);
     move |o: usize| {
         let row = line_starts.partition_point(|&s| s <= o) - 1;
         Point::new(row, o - line_starts[row])
@@ -190,6 +195,19 @@ pub fn kept_ranges(
         }
     }
     ranges
+}
+
+/// The ranges of a file's header chunks (package clause, imports), joined.
+pub fn header_ranges(
+    chunks: &[(std::ops::Range<usize>, ChunkKind)],
+) -> Vec<std::ops::Range<usize>> {
+    kept_ranges(
+        chunks,
+        chunks
+            .iter()
+            .map(|(_, k)| *k == ChunkKind::Header)
+            .collect(),
+    )
 }
 
 /// Parses `new`, the text that `old` (whose tree is `tree`) became through
@@ -363,6 +381,15 @@ pub fn stops_here(stmt: Node, src: &[u8]) -> bool {
             }),
         _ => false,
     }
+}
+
+/// The cases of a select statement: `case` arms and `default`.
+pub fn select_cases(select: Node) -> Vec<Node> {
+    let mut c = select.walk();
+    select
+        .named_children(&mut c)
+        .filter(|k| matches!(k.kind(), "communication_case" | "default_case"))
+        .collect()
 }
 
 /// The `go` statement that runs function literal `literal` directly

@@ -327,11 +327,7 @@ fn abandon_reason(recv: Node, go: Node, func: Node, src: &[u8]) -> Option<String
         match n.kind() {
             "communication_case" if n.child_by_field_name("communication") == Some(child) => {
                 let select = n.parent()?;
-                let mut c = select.walk();
-                let cases: Vec<Node> = select
-                    .named_children(&mut c)
-                    .filter(|k| matches!(k.kind(), "communication_case" | "default_case"))
-                    .collect();
+                let cases = syntax::select_cases(select);
                 if cases.len() >= 2 {
                     // In a loop, another case must be able to leave it, or the
                     // loop comes back to the receive.

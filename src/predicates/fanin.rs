@@ -233,10 +233,8 @@ fn is_plain(recv: Node, func: Node, src: &[u8]) -> bool {
     let certain = own_case(recv, &path)
         .and_then(|c| Some((c, c.parent()?)))
         .filter(|(case, select)| {
-            let mut w = select.walk();
-            select
-                .named_children(&mut w)
-                .filter(|k| matches!(k.kind(), "communication_case" | "default_case"))
+            syntax::select_cases(*select)
+                .into_iter()
                 .filter(|k| k.id() != case.id())
                 .all(|k| case_stops(k, src))
         });
@@ -323,12 +321,9 @@ fn stop_paths(
         if let Some(case) = own_case
             && let Some(select) = case.parent()
         {
-            let mut c = select.walk();
-            other_cases = select
-                .named_children(&mut c)
-                .filter(|k| {
-                    matches!(k.kind(), "communication_case" | "default_case") && k.id() != case.id()
-                })
+            other_cases = syntax::select_cases(select)
+                .into_iter()
+                .filter(|k| k.id() != case.id())
                 .collect();
             let before = plain_receives(recvs, func, select.start_byte(), src);
             for o in &other_cases {

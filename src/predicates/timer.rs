@@ -273,13 +273,7 @@ pub fn received_only_in_select(ctx: &Ctx, args: &[Arg]) -> Verdict {
 }
 
 pub fn select_has_other_case(_ctx: &Ctx, args: &[Arg]) -> Verdict {
-    let select = args[0].node();
-    let mut c = select.walk();
-    let cases = select
-        .named_children(&mut c)
-        .filter(|n| matches!(n.kind(), "communication_case" | "default_case"))
-        .count();
-    if cases >= 2 {
+    if syntax::select_cases(args[0].node()).len() >= 2 {
         Verdict::Holds(vec![])
     } else {
         Verdict::Skip
