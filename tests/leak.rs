@@ -5,7 +5,8 @@
 //! Before the fix the metric must be at least `min_before`; after
 //! `gofix-leaks --write` the file must be gofmt-clean and vet-clean, the
 //! metric at most `max_after`, and every other line of output unchanged.
-//! Thresholds come from the program's `leak.toml` (default 100 and 5). The
+//! Thresholds come from the program's `leak.toml` (default 100 and 5), and
+//! extra arguments (rule options) from `args`, one a line. The
 //! module declares go 1.22, so pre-Go 1.23 timer semantics apply.
 
 mod gotool;
@@ -100,7 +101,7 @@ fn fixes_stop_the_leaks() {
         let name = format!("{rule}/{}", prog.file_name().unwrap().to_string_lossy());
         let tmp = tempfile::tempdir().unwrap();
         for f in fs::read_dir(&prog).unwrap().flatten() {
-            if f.file_name() != "leak.toml" {
+            if f.file_name() != "leak.toml" && f.file_name() != "args" {
                 fs::copy(f.path(), tmp.path().join(f.file_name())).unwrap();
             }
         }
@@ -113,10 +114,22 @@ fn fixes_stop_the_leaks() {
             before.metric,
             limits.min_before
         );
+        // Options a program needs, one argument a line in `args`.
+        let extra: Vec<String> = fs::read_to_string(prog.join("args"))
+            .map(|t| {
+                t.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default();
         let out = Command::cargo_bin("gofix-leaks")
             .unwrap()
             .current_dir(tmp.path())
-            .args(["--write", "--only", &rule, "."])
+            .args(["--write", "--only", &rule])
+            .args(&extra)
+            .arg(".")
             .output()
             .unwrap();
         assert_eq!(

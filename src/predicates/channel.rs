@@ -205,7 +205,7 @@ fn defers_verdict(func: Node, src: &[u8]) -> Result<(), String> {
 }
 
 /// Statements that end a goroutine without doing anything observable.
-fn is_inert(stmt: Node, src: &[u8]) -> bool {
+pub(super) fn is_inert(stmt: Node, src: &[u8]) -> bool {
     match stmt.kind() {
         "comment" | "empty_statement" => true,
         "return_statement" => {
@@ -559,22 +559,43 @@ pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
     let literal = call
         .and_then(|c| c.child_by_field_name("function"))
         .filter(|f| f.kind() == "func_literal");
-    let sent = match (handed.first(), literal) {
-        (None, Some(lit)) => sender(lit, &name, src),
+    // The goroutine's function (a literal, or every declaration its named
+    // callee can resolve to), its source, and the channel's name there.
+    let producers: Vec<(Node, &[u8], String)> = match (handed.first(), literal) {
+        (None, Some(lit)) => vec![(lit, src, name.clone())],
         (Some(&i), Some(lit)) => match syntax::parameter_names(lit, src).get(i) {
-            Some((p, false)) if p != "_" => sender(lit, p, src),
-            _ => Sender::Skip,
+            Some((p, false)) if p != "_" => vec![(lit, src, p.clone())],
+            _ => return Verdict::Skip,
         },
         (Some(&i), None) => match callee_params(ctx, go, i) {
-            Ok(decls) => decls
-                .into_iter()
-                .map(|(decl, dsrc, p)| sender(decl, &p, dsrc))
-                .find(|v| !matches!(v, Sender::Ok))
-                .unwrap_or(Sender::Ok),
-            Err(s) => s,
+            Ok(decls) => decls,
+            Err(Sender::Unproven(why)) => {
+                return Verdict::Unproven(
+                    why,
+                    vec![
+                        ("chan", Value::Text(name)),
+                        ("abandon", Value::Text(abandon)),
+                    ],
+                );
+            }
+            Err(_) => return Verdict::Skip,
         },
-        (None, None) => Sender::Skip,
+        (None, None) => return Verdict::Skip,
     };
+    let mut sent = producers
+        .iter()
+        .map(|(f, fsrc, p)| sender(*f, p, fsrc))
+        .find(|v| !matches!(v, Sender::Ok))
+        .unwrap_or(Sender::Ok);
+    if matches!(sent, Sender::Ok)
+        && let Some(signal) = producers.iter().find_map(|(f, fsrc, p)| {
+            signal_after_send(*f, fsrc, &sends_in(*f, p, fsrc), p, func, src)
+        })
+    {
+        sent = Sender::Unproven(format!(
+            "after its send the goroutine runs `{signal}`, which the receiver can observe: buffered, it could see that before the value"
+        ));
+    }
     let bindings = vec![
         ("chan", Value::Text(name)),
         ("abandon", Value::Text(abandon)),
@@ -584,4 +605,171 @@ pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
         Sender::Skip => Verdict::Skip,
         Sender::Unproven(why) => Verdict::Unproven(why, bindings),
     }
+}
+
+/// The sends on `name` in `func` itself (not in nested literals).
+pub(super) fn sends_in<'t>(func: Node<'t>, name: &str, src: &[u8]) -> Vec<Node<'t>> {
+    references(func, name, src, &[])
+        .into_iter()
+        .filter_map(|r| match classify(r) {
+            Use::Send(s) if syntax::enclosing_function(s).map(|f| f.id()) == Some(func.id()) => {
+                Some(s)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Go's predeclared functions that touch no channel or goroutine of the
+/// caller's (`close` is looked at on its own).
+const PURE_BUILTINS: &[&str] = &[
+    "append", "cap", "clear", "complex", "copy", "delete", "imag", "len", "make", "max", "min",
+    "new", "panic", "print", "println", "real", "recover",
+];
+
+/// The ordering principle behind every buffer fix: unbuffered, a producer
+/// parked on its send to `ch` does nothing more until the receiver takes
+/// the value, so a receiver selecting on `ch` and on something the
+/// producer signals after the send (closing or sending on another channel,
+/// calling a cancel func, `wg.Done()` that a waiter turns into a close)
+/// always sees `ch` first. Buffered, both are ready and select picks at
+/// random. Returns the first such signal after a send in `producer` (its
+/// statements after the first send, a loop around a send, every deferred
+/// call), or None when a buffer cannot change what the receiver observes.
+/// `owner` is the function that receives from `ch` (in `src`); `producer`
+/// may sit in another file of the package (`psrc`).
+pub(super) fn signal_after_send(
+    producer: Node,
+    psrc: &[u8],
+    sends: &[Node],
+    ch: &str,
+    owner: Node,
+    src: &[u8],
+) -> Option<String> {
+    let body = producer.child_by_field_name("body")?;
+    // What can run after a send: the statements after it on its way out
+    // of the producer (up to a `return`), and a loop around it, whole.
+    let mut after: Vec<Node> = Vec::new();
+    for send in sends {
+        let mut cur = *send;
+        'up: while let Some(parent) = cur.parent() {
+            if parent.id() == producer.id() {
+                break;
+            }
+            if matches!(parent.kind(), "block" | "statement_list") {
+                let mut sib = cur.next_named_sibling();
+                while let Some(s) = sib {
+                    after.push(s);
+                    if s.kind() == "return_statement" {
+                        break 'up;
+                    }
+                    sib = s.next_named_sibling();
+                }
+            }
+            if matches!(parent.kind(), "for_statement") {
+                after.push(parent);
+            }
+            cur = parent;
+        }
+    }
+    let owner_watches_done = {
+        let mut found = false;
+        syntax::visit(owner, &|_| true, &mut |n| {
+            found |= n.kind() == "communication_case"
+                && n.child_by_field_name("communication")
+                    .is_some_and(|c| text(c, src).replace(' ', "").ends_with(".Done()"));
+        });
+        found
+    };
+    let mut signal: Option<String> = None;
+    let mut check = |n: Node| {
+        if signal.is_some() {
+            return;
+        }
+        let found = match n.kind() {
+            "send_statement" => n
+                .child_by_field_name("channel")
+                .is_some_and(|c| text(c, psrc) != ch),
+            "call_expression" => {
+                let f = n.child_by_field_name("function");
+                let args = n.child_by_field_name("arguments");
+                match f.map(|f| (f.kind(), f)) {
+                    Some(("identifier", f)) if text(f, psrc) == "close" => args
+                        .and_then(|a| a.named_child(0))
+                        .is_some_and(|a| text(a, psrc) != ch),
+                    Some(("identifier", f)) => {
+                        let name = text(f, psrc);
+                        // A function value of the caller's (a cancel func,
+                        // a callback) may release what the receiver waits on.
+                        !PURE_BUILTINS.contains(&name)
+                            && super::scope::declaration(name, n, psrc).is_some()
+                            && (owner_watches_done || !name.to_lowercase().contains("cancel"))
+                    }
+                    Some(("selector_expression", f)) => {
+                        let field = f.child_by_field_name("field").map(|x| text(x, psrc));
+                        let on = f.child_by_field_name("operand").map(|x| text(x, psrc));
+                        match (field, on) {
+                            (Some("Done"), Some(on)) => waiter_signals(owner, on, ch, src),
+                            _ => false,
+                        }
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        };
+        if found {
+            signal = Some(
+                text(n, psrc)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string(),
+            );
+        }
+    };
+    for a in &after {
+        syntax::visit(
+            *a,
+            &|n| n.kind() != "func_literal" && n.kind() != "defer_statement",
+            &mut |n| check(n),
+        );
+    }
+    // Deferred calls run after the last send, whatever their place.
+    syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+        if n.kind() == "defer_statement" {
+            syntax::visit(n, &|_| true, &mut |m| check(m));
+        }
+    });
+    signal
+}
+
+/// True when `owner` waits on WaitGroup `wg` in a goroutine that then
+/// closes or sends on a channel other than `ch`: a `wg.Done()` after the
+/// send releases that signal.
+fn waiter_signals(owner: Node, wg: &str, ch: &str, src: &[u8]) -> bool {
+    let wait = format!("{wg}.Wait()");
+    let mut found = false;
+    syntax::visit(owner, &|_| true, &mut |n| {
+        if found || n.kind() != "func_literal" || !text(n, src).contains(&wait) {
+            return;
+        }
+        syntax::visit(n, &|_| true, &mut |m| {
+            found |= match m.kind() {
+                "send_statement" => m
+                    .child_by_field_name("channel")
+                    .is_some_and(|c| text(c, src) != ch),
+                "call_expression" => {
+                    m.child_by_field_name("function")
+                        .is_some_and(|f| text(f, src) == "close")
+                        && m.child_by_field_name("arguments")
+                            .and_then(|a| a.named_child(0))
+                            .is_some_and(|a| text(a, src) != ch)
+                }
+                _ => false,
+            };
+        });
+    });
+    found
 }

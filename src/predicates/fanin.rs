@@ -649,195 +649,6 @@ fn existing_child(func: Node, before: usize, ctxpkg: &str, src: &[u8]) -> Option
     child
 }
 
-/// Where F's context comes from.
-enum CtxMode {
-    /// F's own parameter (or a child F already derives and cancels).
-    Param { name: String, derived: bool },
-    /// A new first parameter, threaded through these call sites.
-    AddParam { sites: Vec<Site> },
-    /// F keeps its signature; a background context, cancelled on return.
-    Background { why: String },
-}
-
-/// Go's predeclared functions.
-const PREDECLARED_FUNCS: &[&str] = &[
-    "append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make", "max",
-    "min", "new", "panic", "print", "println", "real", "recover",
-];
-
-/// Can F take a new first parameter? Only when it is an unexported function
-/// or method (not main or init) whose every use in the package is a call,
-/// with no interface, field or other method of the same name. Returns the
-/// call sites (with the argument each caller passes) or why not.
-fn call_sites(ctx: &Ctx, func: Node, new_ctx: &str) -> Result<Vec<Site>, String> {
-    let src = ctx.src;
-    let name = match func.kind() {
-        "function_declaration" | "method_declaration" => syntax::decl_name(func, src).unwrap_or(""),
-        _ => return Err("it is a function literal".to_string()),
-    };
-    if name.chars().next().is_none_or(|c| c.is_uppercase()) {
-        return Err(format!("`{name}` is exported"));
-    }
-    if matches!(name, "main" | "init") || name == "_" {
-        return Err(format!("`{name}` cannot take parameters"));
-    }
-    // Named like a builtin, its calls look like the builtin's (`make(chan
-    // T)`, which this rule also edits; found by tests/proptest_engine.rs).
-    if PREDECLARED_FUNCS.contains(&name) {
-        return Err(format!("`{name}` shadows a predeclared function"));
-    }
-    let is_method = func.kind() == "method_declaration";
-    let others = ctx.package.others_mentioning(name);
-    let files = std::iter::once((None, ctx.package.whole_tree(), ctx.src)).chain(
-        others
-            .iter()
-            .map(|f| (Some(f.path.clone()), f.tree(), f.src.as_slice())),
-    );
-    let mut sites = Vec::new();
-    let mut methods = 0;
-    for (file, tree, fsrc) in files {
-        let file_ctx = context_name(tree, fsrc);
-        let mut problem = None;
-        // Only subtrees that hold the name's text can hold a use of it:
-        // visiting every node of the file for each finding made a file with
-        // many fan-in shapes quadratic (0.5 MB took minutes).
-        let hits: Vec<usize> = memchr::memmem::find_iter(fsrc, name.as_bytes()).collect();
-        let holds_name = |n: Node| {
-            let i = hits.partition_point(|&h| h < n.start_byte());
-            hits.get(i).is_some_and(|&h| h + name.len() <= n.end_byte())
-        };
-        let mut each = |n: Node<'_>| {
-            if problem.is_some() {
-                return;
-            }
-            match n.kind() {
-                "method_declaration" if syntax::decl_name(n, fsrc) == Some(name) => methods += 1,
-                "method_elem" | "method_spec" | "field_declaration"
-                    if n.child_by_field_name("name")
-                        .is_some_and(|m| text(m, fsrc) == name) =>
-                {
-                    problem = Some(format!(
-                        "an interface method or field is also called `{name}`"
-                    ));
-                }
-                _ => {}
-            }
-            let is_use = if is_method {
-                n.kind() == "field_identifier"
-                    && text(n, fsrc) == name
-                    && n.parent()
-                        .is_some_and(|p| p.kind() == "selector_expression")
-            } else {
-                n.kind() == "identifier"
-                    && text(n, fsrc) == name
-                    && n.parent()
-                        .is_none_or(|p| p.kind() != "function_declaration")
-            };
-            if !is_use {
-                return;
-            }
-            let callee = if is_method { n.parent().unwrap() } else { n };
-            let callee = match callee.parent() {
-                Some(ix)
-                    if ix.kind() == "index_expression"
-                        && ix.child_by_field_name("operand") == Some(callee) =>
-                {
-                    ix
-                }
-                _ => callee,
-            };
-            let call = callee.parent().filter(|c| {
-                c.kind() == "call_expression" && c.child_by_field_name("function") == Some(callee)
-            });
-            let Some(call) = call else {
-                problem = Some(format!("`{name}` is used as a value"));
-                return;
-            };
-            let Some(args) = call.child_by_field_name("arguments") else {
-                return;
-            };
-            let mut c = args.walk();
-            let has_args = args.named_children(&mut c).any(|a| a.kind() != "comment");
-            // The caller's own context, if it has one in scope.
-            let mut arg = None;
-            let mut f = syntax::enclosing_function(call);
-            while let Some(fun) = f {
-                if file.is_none() && fun.id() == func.id() {
-                    arg = Some(new_ctx.to_string());
-                    break;
-                }
-                if let Some(pkg) = &file_ctx
-                    && let Some(p) = ctx_param(fun, pkg, fsrc)
-                {
-                    arg = Some(p);
-                    break;
-                }
-                f = syntax::enclosing_function(fun);
-            }
-            let todo = arg.is_none();
-            let arg = arg
-                .unwrap_or_else(|| format!("{}.TODO()", file_ctx.as_deref().unwrap_or("context")));
-            let at = args.start_byte() + 1;
-            sites.push(Site {
-                file: file.clone(),
-                start: at,
-                end: at,
-                vars: vec![
-                    ("arg", arg),
-                    (
-                        "sep",
-                        if has_args {
-                            ", ".to_string()
-                        } else {
-                            String::new()
-                        },
-                    ),
-                    (
-                        "todo",
-                        if todo {
-                            "true".to_string()
-                        } else {
-                            String::new()
-                        },
-                    ),
-                ],
-            });
-        };
-        let tops = ctx.package.top_level_at(tree, &hits).unwrap_or_else(|| {
-            let root = tree.root_node();
-            let mut cursor = root.walk();
-            root.children(&mut cursor).collect()
-        });
-        for top in tops.into_iter().filter(|&n| holds_name(n)) {
-            syntax::visit(top, &holds_name, &mut each);
-        }
-        if let Some(p) = problem {
-            return Err(p);
-        }
-    }
-    if is_method && methods != 1 {
-        return Err(format!("several types declare a method `{name}`"));
-    }
-    Ok(sites)
-}
-
-/// A `//go:wasmexport`, `//export` or `//go:linkname` comment right above
-/// F: its signature is fixed from outside.
-fn has_export_directive(func: Node, src: &[u8]) -> bool {
-    let mut prev = func.prev_sibling();
-    while let Some(p) = prev.filter(|p| p.kind() == "comment") {
-        let t = text(p, src);
-        if t.starts_with("//go:wasmexport")
-            || t.starts_with("//export ")
-            || t.starts_with("//go:linkname")
-        {
-            return true;
-        }
-        prev = p.prev_sibling();
-    }
-    false
-}
-
 /// Whether a file of the package declares `context` at package level.
 fn declares_context(ctx: &Ctx) -> bool {
     let others = ctx.package.others_mentioning("context");
@@ -1224,9 +1035,19 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     if why.is_none() && paths.is_empty() && leaks_with(plain_total, None) {
         why = Some("it takes fewer results than its producers send".to_string());
     }
-    // Seed 003: one producer, one send, and `return <-ch, ...` in a function
-    // that has no way to give up while a caller may walk away. Test files
-    // are left out: their helpers wait on purpose.
+    // Seed 003: one producer, one send, and `return <-ch, ...`. The function
+    // always receives, so the producer cannot block forever on its account;
+    // only a caller that walks away from the wait strands it. The buffer is
+    // the leak fix, and a wait that gives up on the context is a behaviour
+    // change (the function can now return early): offered only behind the
+    // `cancellable_wait` option, with a context already in scope, never a
+    // new parameter. Test files are left out: their helpers wait on purpose.
+    let cancellable_wait = args.get(1).is_some_and(|a| !a.lit().is_empty());
+    let ctxpkg_imported = context_name(ctx.tree, src);
+    let ctxpkg = ctxpkg_imported
+        .clone()
+        .unwrap_or_else(|| "context".to_string());
+    let param_ctx = ctx_param(func, &ctxpkg, src).filter(|_| ctxpkg_imported.is_some());
     let blocking = match (recvs.as_slice(), &why) {
         ([r], None) if sent == Sends::Known(1) && ranges.is_empty() && paths.is_empty() => r
             .parent()
@@ -1240,10 +1061,11 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
                     .is_some_and(|t| text(*t, src) == "error")
             }),
         _ => None,
-    };
+    }
+    .filter(|_| cancellable_wait && param_ctx.is_some());
     let why = match (why, blocking) {
         (Some(w), _) => w,
-        (None, Some(_)) => "it waits with no way to give up, so a caller that times out leaves the producer blocked".to_string(),
+        (None, Some(_)) => "it waits with no way to give up, so a caller that cancels its context leaves it and the producer blocked".to_string(),
         (None, None) => return Verdict::Skip,
     };
     let unproven = |reason: String| {
@@ -1257,17 +1079,43 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         )
     };
 
+    // A buffer must not let the receiver see what a producer does after its
+    // send before the value itself (closing or sending on another channel
+    // it selects on, a cancel, a Done a waiter turns into a close).
+    let signal: Option<String> = producers.iter().find_map(|p| match (&p.literal, p.handed) {
+        (Some((lit, inside)), _) => {
+            channel::signal_after_send(*lit, src, &p.sends, inside, func, src)
+        }
+        (None, Some(i)) => channel::callee_params(ctx, p.go, i)
+            .ok()?
+            .into_iter()
+            .find_map(|(d, dsrc, param)| {
+                let sends = channel::sends_in(d, &param, dsrc);
+                channel::signal_after_send(d, dsrc, &sends, &param, func, src)
+            }),
+        (None, None) => None,
+    });
+    let order_note = |signal: &str| {
+        format!(
+            "after its send a producer runs `{signal}`, which the receiver can observe: with a buffer it could see that before the value"
+        )
+    };
+
     // The capacity to give: one slot per send, when the count is known.
     let unbuffered = buffer == Cap::Known(0);
     let capacity = match (&sent, unbuffered) {
         (Sends::PerLen(x), true) => Some(format!("len({x})")),
         (Sends::Known(n), true) if *n > 0 && all_single => Some(n.to_string()),
         _ => None,
-    };
+    }
+    .filter(|_| signal.is_none());
     // Named producers cannot be guarded here: the buffer must cover them.
     if let Some(p) = producers.iter().find(|p| p.literal.is_none())
         && capacity.is_none()
     {
+        if let Some(sig) = &signal {
+            return unproven(order_note(sig));
+        }
         let callee =
             p.go.named_child(0)
                 .and_then(|c| c.child_by_field_name("function"));
@@ -1275,6 +1123,24 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         return unproven(format!(
             "`{shown}` is a named producer whose sends cannot be guarded here, and no buffer size covering every send is known"
         ));
+    }
+    if blocking.is_some() && capacity.is_none() {
+        return match &signal {
+            Some(sig) => unproven(order_note(sig)),
+            None => Verdict::Skip,
+        };
+    }
+    // A buffer with a slot for every send frees every producer by itself:
+    // guards or a context would only be noise for the reviewer.
+    let covered = matches!(sent, Sends::Known(_)) && capacity.is_some();
+    if covered && blocking.is_none() {
+        return Verdict::Holds(vec![
+            ("chan", Value::Text(name)),
+            ("why", Value::Text(why)),
+            ("mode_note", Value::Text(String::new())),
+            ("capacity", Value::Text(capacity.unwrap_or_default())),
+            ("buffer_only", Value::Text("true".into())),
+        ]);
     }
     // In the seed shape the buffer of one covers the one send: no guards.
     let sends: Vec<Node> = producers
@@ -1284,7 +1150,7 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         .filter(|_| blocking.is_none())
         .collect();
     // Producers that already give up on a done or ctx channel need nothing.
-    if sends.is_empty() && blocking.is_none() && producers.iter().all(|p| p.literal.is_some()) {
+    if sends.is_empty() && blocking.is_none() {
         return Verdict::Skip;
     }
     // A send in the arm of a select that already watches a Done channel is
@@ -1299,45 +1165,6 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     if sends.iter().any(in_done_arm) {
         return Verdict::Skip;
     }
-    let ctxpkg = context_name(ctx.tree, src).unwrap_or_else(|| "context".to_string());
-    // Producers that hand the work a background context get ours.
-    let mut background_args: Vec<Site> = Vec::new();
-    for p in &producers {
-        let Some((lit, _)) = &p.literal else { continue };
-        syntax::visit(
-            *lit,
-            &|n| n.kind() != "func_literal" || n.id() == lit.id(),
-            &mut |n| {
-                if n.kind() != "call_expression" {
-                    return;
-                }
-                let first = n
-                    .child_by_field_name("arguments")
-                    .and_then(|a| a.named_child(0))
-                    .filter(|a| a.kind() == "call_expression");
-                if let Some(a) = first {
-                    let t = text(a, src);
-                    if t == format!("{ctxpkg}.Background()") || t == format!("{ctxpkg}.TODO()") {
-                        background_args.push(Site::here(a.start_byte(), a.end_byte()));
-                    }
-                }
-            },
-        );
-    }
-    // A buffer with a slot for every send frees every producer by itself:
-    // guards, a derived context and a new parameter would only be noise
-    // for the reviewer. A background context handed to the work still
-    // wants the full fix, which stops that work early.
-    let covered = matches!(sent, Sends::Known(_)) && capacity.is_some();
-    if covered && blocking.is_none() && background_args.is_empty() {
-        return Verdict::Holds(vec![
-            ("chan", Value::Text(name)),
-            ("why", Value::Text(why)),
-            ("mode_note", Value::Text(String::new())),
-            ("capacity", Value::Text(capacity.unwrap_or_default())),
-            ("buffer_only", Value::Text("true".into())),
-        ]);
-    }
     // A send sharing its line (`go func() { ch <- f() }()`) would need the
     // goroutine reformatted around the guard.
     if let Some(s) = sends.iter().find(|s| !alone_on_line(**s, src)) {
@@ -1346,51 +1173,93 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             "the send on line {line} shares its line with other code; put the goroutine's body on its own lines, then run again"
         ));
     }
-    let sends: Vec<Site> = sends
-        .iter()
-        .map(|s| Site::here(s.start_byte(), s.end_byte()))
-        .collect();
-    let first_go = first_go(&producers);
+    // A guarded send in a loop must also stop the producer (seed 001):
+    // its Done arm returns, which must skip nothing that still matters.
+    let mut guarded: Vec<Site> = Vec::new();
+    for s in &sends {
+        let lit = syntax::enclosing_function(*s).expect("a send sits in a literal");
+        // The channel's name in the producer: closing it after the loop
+        // can be skipped, nobody receives any more.
+        let inside = producers
+            .iter()
+            .find(|p| p.sends.iter().any(|x| x.id() == s.id()))
+            .and_then(|p| p.literal.as_ref())
+            .map_or(name.as_str(), |(_, n)| n.as_str());
+        let mut site = Site::here(s.start_byte(), s.end_byte());
+        if let Some(lp) = syntax::enclosing_loop(*s, lit) {
+            if lit.child_by_field_name("result").is_some() {
+                return unproven(
+                    "a producer that returns values sends in a loop; a guard cannot stop it with a bare return"
+                        .to_string(),
+                );
+            }
+            if let Some(after) = skipped_by_return(lp, lit, inside, src) {
+                let first = text(after, src).lines().next().unwrap_or("").trim();
+                return unproven(format!(
+                    "a producer sends in a loop followed by `{first}`, which a return on cancellation would skip"
+                ));
+            }
+            site.vars.push(("stop", "true".into()));
+        }
+        guarded.push(site);
+    }
 
-    // Where the context comes from.
-    let new_ctx = syntax::fresh_name("ctx", func, src, &Default::default());
-    let existing = existing_child(func, first_go, &ctxpkg, src);
-    // An edit inside a send that is wrapped in a select would overlap the
-    // wrap, and a fix whose own edits overlap cannot be applied (it made
-    // the merge panic; found by tests/proptest_engine.rs).
-    let in_send = |site: &Site| {
-        site.file.is_none()
-            && sends
-                .iter()
-                .any(|w| w.start <= site.start && site.end <= w.end)
+    // The guards' context must be cancelled only once F has stopped
+    // receiving: a context F itself watches at every receive (an existing
+    // child, or a child of its parameter), a test's own context, or else a
+    // child of the background context, cancelled when F returns.
+    let watched = |c: &str| {
+        let done = format!("<-{c}.Done()");
+        ranges.is_empty()
+            && recvs.iter().all(|r| {
+                let path = syntax::ancestors_until(*r, func);
+                own_case(*r, &path)
+                    .and_then(|case| case.parent())
+                    .is_some_and(|sel| {
+                        syntax::select_cases(sel).iter().any(|k| {
+                            k.child_by_field_name("communication")
+                                .is_some_and(|c| squeeze(text(c, src)) == done)
+                        })
+                    })
+            })
     };
-    let mode = match (existing, ctx_param(func, &ctxpkg, src)) {
-        (Some(c), _) => CtxMode::Param {
-            name: c,
-            derived: true,
-        },
-        (None, Some(p)) => CtxMode::Param {
-            name: p,
-            derived: false,
-        },
-        (None, None) => match call_sites(ctx, func, &new_ctx) {
-            Ok(sites) if sites.iter().any(in_send) => CtxMode::Background {
-                why: format!(
-                    "`{}` calls itself in a send it guards",
-                    syntax::decl_name(func, src).unwrap_or("")
-                ),
-            },
-            Ok(sites) if !has_export_directive(func, src) => CtxMode::AddParam { sites },
-            Ok(_) => CtxMode::Background {
-                why: "an export directive fixes its signature".to_string(),
-            },
-            Err(why) => CtxMode::Background { why },
-        },
+    let first_go = first_go(&producers);
+    let existing = existing_child(func, first_go, &ctxpkg, src)
+        .filter(|_| ctxpkg_imported.is_some())
+        .filter(|c| watched(c));
+    let test_ctx = testing_param(func, src).filter(|_| {
+        ctx.package
+            .module()
+            .go_version
+            .is_some_and(|v| v >= (1, 24))
+    });
+    let new_ctx = syntax::fresh_name("ctx", func, src, &Default::default());
+    let (ctx_name, parent, mode_note) = match (&existing, &param_ctx, &test_ctx) {
+        (Some(c), _, _) => (c.clone(), None, String::new()),
+        (None, Some(p), _) if watched(p) => (new_ctx.clone(), Some(p.clone()), String::new()),
+        (None, _, Some(t)) => (
+            new_ctx.clone(),
+            Some(format!("{t}.Context()")),
+            String::new(),
+        ),
+        (None, Some(p), None) => (
+            new_ctx.clone(),
+            Some(format!("{ctxpkg}.Background()")),
+            format!(
+                "; the guards watch a context cancelled when `{}` returns, not `{p}`: it may still be waiting on `{name}` when `{p}` is cancelled",
+                syntax::decl_name(func, src).unwrap_or("the function")
+            ),
+        ),
+        (None, None, None) => (
+            new_ctx.clone(),
+            Some(format!("{ctxpkg}.Background()")),
+            String::new(),
+        ),
     };
     // Adding `import "context"` must be possible: not over a package-level
     // name `context`, and not in the standard library, where packages that
     // context itself imports would form a cycle.
-    if context_name(ctx.tree, src).is_none() {
+    if ctxpkg_imported.is_none() && parent.is_some() {
         if declares_context(ctx) {
             return unproven(
                 "the package declares its own `context`, so the context package cannot be imported"
@@ -1406,20 +1275,10 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             return unproven("the context package itself depends on this package: importing it would form a cycle".to_string());
         }
     }
-    let ctx_name = match &mode {
-        CtxMode::Param { name, .. } => name.clone(),
-        _ => new_ctx.clone(),
-    };
-    // A background context handed on inside a guarded send stays: the
-    // guard alone frees the producer.
-    background_args.retain(|a| !in_send(a));
 
-    let uses_ctx = !sends.is_empty() || !background_args.is_empty();
-
-    // The blocking return, rewritten as a select on the context; not in
-    // background mode, where nothing would ever cancel it.
+    // The blocking return, rewritten as a select on F's own context.
     let mut bindings: Vec<(&'static str, Value)> = Vec::new();
-    if let Some(ret) = blocking.filter(|_| !matches!(mode, CtxMode::Background { .. })) {
+    if let (Some(ret), Some(p)) = (blocking, &param_ctx) {
         let results = result_types(func);
         let list = ret
             .named_child(0)
@@ -1429,19 +1288,8 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             .named_children(&mut c)
             .filter(|n| n.kind() != "comment")
             .collect();
-        let last_is_error = results.last().is_some_and(|t| text(*t, src) == "error");
-        if exprs.len() != results.len() || !last_is_error {
-            return Verdict::Unproven(
-                format!(
-                    "`{}` does not return an error last, so a cancelled wait cannot be reported",
-                    syntax::decl_name(func, src).unwrap_or("the function")
-                ),
-                vec![
-                    ("chan", Value::Text(name)),
-                    ("why", Value::Text(why)),
-                    ("mode_note", Value::Text(String::new())),
-                ],
-            );
+        if exprs.len() != results.len() {
+            return Verdict::Skip;
         }
         let recv_name = syntax::fresh_name("r", func, src, &Default::default());
         let ok: Vec<String> = exprs
@@ -1463,7 +1311,7 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             .enumerate()
             .map(|(i, t)| {
                 if i == last {
-                    format!("{ctx_name}.Err()")
+                    format!("{p}.Err()")
                 } else {
                     zero_value(*t, ctx)
                 }
@@ -1474,6 +1322,7 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             Value::Span(ret.start_byte(), ret.end_byte()),
         ));
         bindings.push(("recv", Value::Text(recv_name)));
+        bindings.push(("wait_ctx", Value::Text(p.clone())));
         bindings.push((
             "return_ok",
             Value::Text(format!("return {}", ok.join(", "))),
@@ -1482,83 +1331,53 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             "return_cancel",
             Value::Text(format!("return {}", cancel.join(", "))),
         ));
-    }
-    if sends.is_empty() && capacity.is_none() && bindings.is_empty() {
-        return Verdict::Skip;
+        bindings.extend([
+            ("chan", Value::Text(name)),
+            ("why", Value::Text(why)),
+            ("mode_note", Value::Text(String::new())),
+            ("capacity", Value::Text(capacity.unwrap_or_default())),
+        ]);
+        return Verdict::Holds(bindings);
     }
 
-    // Derived lines go first in F's body, above a leading comment, but
-    // below a comment on the `{` line: inserting before that one would put
-    // the lines after the brace (found by tests/proptest_engine.rs).
-    let body_start = func
-        .child_by_field_name("body")
-        .and_then(|b| {
-            let mut c = b.walk();
-            let first = b.named_children(&mut c).find(|n| {
-                n.kind() != "comment" || n.start_position().row != b.start_position().row
-            })?;
-            if first.kind() == "statement_list" {
-                let mut c2 = first.walk();
-                return first.named_children(&mut c2).next();
-            }
-            Some(first)
-        })
-        .map(|s| Value::Span(s.start_byte(), s.start_byte()));
-    let (derive, mode_note) = match &mode {
-        CtxMode::Param {
-            name,
-            derived: false,
-        } => (format!("{ctxpkg}.WithCancel({name})"), String::new()),
-        CtxMode::Param { derived: true, .. } => (String::new(), String::new()),
-        CtxMode::AddParam { .. } => (
-            format!("{ctxpkg}.WithCancel({new_ctx})"),
-            format!(
-                "; `{}` now takes a context, passed at every call site",
-                syntax::decl_name(func, src).unwrap_or("")
-            ),
-        ),
-        CtxMode::Background { why } => (
-            format!("{ctxpkg}.WithCancel({ctxpkg}.Background())"),
-            format!("; {why}, so its signature is kept: thread a ctx parameter into it by hand"),
-        ),
-    };
-    if let CtxMode::AddParam { sites } = mode {
-        let params = func
-            .child_by_field_name("parameters")
-            .expect("a declared function has parameters");
-        let mut c = params.walk();
-        let has_params = params.named_children(&mut c).any(|n| n.kind() != "comment");
-        let at = params.start_byte() + 1;
-        bindings.push((
-            "add_param",
-            Value::Sites(vec![Site {
-                file: None,
-                start: at,
-                end: at,
-                vars: vec![(
-                    "sep",
-                    if has_params {
-                        ", ".into()
-                    } else {
-                        String::new()
-                    },
-                )],
-            }]),
-        ));
-        bindings.push(("call_sites", Value::Sites(sites)));
-    }
-    let derives = uses_ctx && !derive.is_empty();
-    // The file spells the context package: in the derived child or the new
-    // parameter's type.
-    let names_package = derives || bindings.iter().any(|(k, _)| *k == "add_param");
-    if derives {
-        bindings.push(("derive", Value::Text(derive)));
-    }
-    if names_package {
-        bindings.push(("needs_import", Value::Text("true".into())));
-    }
-    if let Some(b) = body_start {
+    // Derived lines go first in F's body (after a leading `t.Parallel()`),
+    // above a leading comment, but below a comment on the `{` line:
+    // inserting before that one would put the lines after the brace (found
+    // by tests/proptest_engine.rs).
+    let body_start = func.child_by_field_name("body").and_then(|b| {
+        let mut c = b.walk();
+        let first = b
+            .named_children(&mut c)
+            .find(|n| n.kind() != "comment" || n.start_position().row != b.start_position().row)?;
+        let first = if first.kind() == "statement_list" {
+            let mut c2 = first.walk();
+            first.named_children(&mut c2).next()?
+        } else {
+            first
+        };
+        if first.kind() == "expression_statement"
+            && squeeze(text(first, src)).ends_with(".Parallel()")
+        {
+            let next = first.next_named_sibling()?;
+            return (next.start_position().row != first.start_position().row)
+                .then(|| Value::Span(next.start_byte(), next.start_byte()));
+        }
+        Some(Value::Span(first.start_byte(), first.start_byte()))
+    });
+    if let Some(parent) = parent {
+        let Some(b) = body_start else {
+            return unproven(
+                "no place to derive the guards' context at the top of the function".to_string(),
+            );
+        };
         bindings.push(("body_start", b));
+        bindings.push((
+            "derive",
+            Value::Text(format!("{ctxpkg}.WithCancel({parent})")),
+        ));
+        if ctxpkg_imported.is_none() {
+            bindings.push(("needs_import", Value::Text("true".into())));
+        }
     }
     bindings.extend([
         ("chan", Value::Text(name)),
@@ -1573,8 +1392,57 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         ),
         ("ctxpkg", Value::Text(ctxpkg)),
         ("capacity", Value::Text(capacity.unwrap_or_default())),
-        ("sends", Value::Sites(sends)),
-        ("background_args", Value::Sites(background_args)),
+        ("sends", Value::Sites(guarded)),
     ]);
     Verdict::Holds(bindings)
+}
+
+/// The first statement a `return` from inside loop `lp` would skip: what
+/// follows `lp`, and every statement around it, up to the end of `lit`.
+/// Closing the guarded channel `ch` itself is not missed: once the guard
+/// fires nobody receives from it.
+fn skipped_by_return<'t>(lp: Node<'t>, lit: Node<'t>, ch: &str, src: &[u8]) -> Option<Node<'t>> {
+    let closes_ch = |s: Node| {
+        s.kind() == "expression_statement" && squeeze(text(s, src)) == format!("close({ch})")
+    };
+    let mut cur = lp;
+    while let Some(parent) = cur.parent() {
+        if parent.id() == lit.id() {
+            return None;
+        }
+        if matches!(parent.kind(), "block" | "statement_list") {
+            let mut sib = cur.next_named_sibling();
+            while let Some(s) = sib {
+                if s.kind() == "return_statement" && channel::is_inert(s, src) {
+                    return None;
+                }
+                if !channel::is_inert(s, src) && !closes_ch(s) {
+                    return Some(s);
+                }
+                sib = s.next_named_sibling();
+            }
+        }
+        cur = parent;
+    }
+    None
+}
+
+/// The name of F's `*testing.T`, `*testing.B`, `*testing.F` or
+/// `testing.TB` parameter, whose `Context()` ends with the test.
+fn testing_param(func: Node, src: &[u8]) -> Option<String> {
+    let params = func.child_by_field_name("parameters")?;
+    let mut c = params.walk();
+    let found = params.named_children(&mut c).find_map(|d| {
+        let ty = squeeze(text(d.child_by_field_name("type")?, src));
+        if !matches!(
+            ty.as_str(),
+            "*testing.T" | "*testing.B" | "*testing.F" | "testing.TB"
+        ) {
+            return None;
+        }
+        let mut c2 = d.walk();
+        let n = d.children_by_field_name("name", &mut c2).next()?;
+        Some(text(n, src).to_string()).filter(|n| n != "_")
+    });
+    found
 }

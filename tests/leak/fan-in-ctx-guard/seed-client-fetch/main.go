@@ -27,14 +27,14 @@ func (c *Client) doRequest(id string, ch chan *Result) {
 	ch <- &Result{ID: id, Value: v}
 }
 
-func (c *Client) fetch(id string) (*Result, error) {
+func (c *Client) fetch(ctx context.Context, id string) (*Result, error) {
 	ch := make(chan *Result)
 	go c.doRequest(id, ch)
 	return <-ch, nil
 }
 
 func (c *Client) lookup(ctx context.Context, id string) (*Result, error) {
-	return c.fetch(id)
+	return c.fetch(ctx, id)
 }
 
 type reply struct {
