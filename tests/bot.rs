@@ -12,7 +12,7 @@ const FIXTURES: &[(&str, &str)] = &[
     ("single-result-buffer", "ctx-done-arm"),
     ("single-result-buffer", "early-return-before-receive"),
     ("time-after-in-loop", "bound-variable"),
-    ("fan-in-ctx-guard", "seed-literal-producer"),
+    ("fan-in-ctx-guard", "first-result-wins-slice"),
     ("waitgroup-done", "early-return-skips-done"),
 ];
 

@@ -1132,8 +1132,17 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     }
     // A buffer with a slot for every send frees every producer by itself:
     // guards or a context would only be noise for the reviewer.
-    let covered = matches!(sent, Sends::Known(_)) && capacity.is_some();
-    if covered && blocking.is_none() {
+    // Producers that already give up on a done or ctx channel need nothing.
+    let guarded_already = |s: &Node| s.parent().is_some_and(|p| p.kind() == "communication_case");
+    if blocking.is_none()
+        && producers
+            .iter()
+            .all(|p| p.literal.is_some() && p.sends.iter().all(guarded_already))
+    {
+        return Verdict::Skip;
+    }
+    // (`len(x)` counts too: one send per pass of the range over x.)
+    if capacity.is_some() && blocking.is_none() {
         return Verdict::Holds(vec![
             ("chan", Value::Text(name)),
             ("why", Value::Text(why)),
@@ -1146,10 +1155,9 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     let sends: Vec<Node> = producers
         .iter()
         .flat_map(|p| p.sends.iter().copied())
-        .filter(|s| s.parent().is_none_or(|p| p.kind() != "communication_case"))
+        .filter(|s| !guarded_already(s))
         .filter(|_| blocking.is_none())
         .collect();
-    // Producers that already give up on a done or ctx channel need nothing.
     if sends.is_empty() && blocking.is_none() {
         return Verdict::Skip;
     }
