@@ -140,7 +140,12 @@ pub struct Args {
     #[arg(long = "set", value_name = "RULE.KEY=VALUE")]
     pub set: Vec<String>,
 
-    /// Print the id and summary of every loaded rule, and exit.
+    /// Report and fix goroutine leaks only: drop findings of other kinds
+    /// (per-pass allocations) entirely, as config `kinds = ["leak"]` does.
+    #[arg(long)]
+    pub only_leaks: bool,
+
+    /// Print the id, summary, kinds and options of every loaded rule, and exit.
     #[arg(long)]
     pub list_rules: bool,
 

@@ -12,6 +12,7 @@
 //! exclude = ["gen/", "*_mock.go"]      # .gitignore syntax, relative to this file
 //! branch = "gofix-leaks/{date}"        # --apply's branch (--branch wins)
 //! author = "Leak Bot <bot@example.com>" # --apply's commit author
+//! kinds = ["leak"]                     # findings to keep (--only-leaks wins)
 //!
 //! [rules.time-after-in-loop]
 //! leak_only = true                     # like --set (the flag wins)
@@ -21,6 +22,7 @@
 //! ```
 
 use crate::cli::Args;
+use crate::diagnostic::Kind;
 use crate::gitapply::DEFAULT_BRANCH;
 use crate::rule::{self, Rule};
 use anyhow::{Context, Result, anyhow};
@@ -54,6 +56,8 @@ struct File {
     exclude: Vec<Spanned<String>>,
     branch: Option<Spanned<String>>,
     author: Option<Spanned<String>>,
+    /// The kinds of finding to report and fix; others are dropped.
+    kinds: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<Options>>,
 }
@@ -110,6 +114,29 @@ impl Config {
         }
         if let Some(b) = &file.branch {
             render_branch(b.get_ref(), &[]).map_err(|e| c.error(b.span(), e))?;
+        }
+        if let Some(kinds) = &file.kinds {
+            if kinds.get_ref().is_empty() {
+                return Err(c.error(
+                    kinds.span(),
+                    format!(
+                        "kinds: an empty list would report nothing (known: {})",
+                        Kind::names()
+                    ),
+                ));
+            }
+            for k in kinds.get_ref() {
+                if Kind::parse(k.get_ref()).is_none() {
+                    return Err(c.error(
+                        k.span(),
+                        format!(
+                            "kinds: unknown kind `{}` (known: {})",
+                            k.get_ref(),
+                            Kind::names()
+                        ),
+                    ));
+                }
+            }
         }
         for (id, options) in &file.rules {
             for (key, value) in options.get_ref() {
@@ -401,6 +428,23 @@ impl Settings {
             })
             .unwrap_or(DEFAULT_BRANCH);
         render_branch(template, &[]).map_err(|e| anyhow!("{e}"))
+    }
+
+    /// The kinds of finding to keep: `--only-leaks`, else the config's
+    /// `kinds`; None keeps every kind.
+    pub fn kinds(&self, args: &Args) -> Option<Vec<Kind>> {
+        if args.only_leaks {
+            return Some(vec![Kind::Leak]);
+        }
+        let kinds = self.config.as_ref()?.file.kinds.as_ref()?;
+        let mut out: Vec<Kind> = kinds
+            .get_ref()
+            .iter()
+            .filter_map(|k| Kind::parse(k.get_ref()))
+            .collect();
+        out.sort();
+        out.dedup();
+        Some(out)
     }
 
     /// The commit author for `--apply`: (name, email).

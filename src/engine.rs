@@ -5,7 +5,7 @@
 //! package). Merging the fixes of a run is `merge`'s job. The engine knows
 //! rules only as data.
 
-use crate::diagnostic::{FileEdit, Finding, Position, Skipped, SuggestedFix};
+use crate::diagnostic::{FileEdit, Finding, Kind, Position, Skipped, SuggestedFix};
 use crate::edit::{self, Fix};
 use crate::package::{Directory, PackageIndex};
 use crate::predicates::{self, Arg, Ctx, Site, Value, Verdict};
@@ -38,6 +38,9 @@ pub struct Engine {
     rules: Vec<Rule>,
     /// One automaton per rule over its required literals.
     prefilters: Vec<Option<AhoCorasick>>,
+    /// The kinds of finding to keep (`--only-leaks`, config `kinds`); the
+    /// others are dropped with their fixes. None: every kind.
+    kinds: Option<Vec<Kind>>,
 }
 
 impl Engine {
@@ -50,7 +53,19 @@ impl Engine {
                 })
             })
             .collect();
-        Engine { rules, prefilters }
+        Engine {
+            rules,
+            prefilters,
+            kinds: None,
+        }
+    }
+
+    /// Keeps only findings of these kinds: the others are not reported and
+    /// their fixes not made, as if the rule had not fired there (an ignore
+    /// comment covering one still counts as used).
+    pub fn keep_kinds(mut self, kinds: Option<Vec<Kind>>) -> Engine {
+        self.kinds = kinds;
+        self
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -120,6 +135,17 @@ impl Engine {
         let mut out = self.check_rules(directory, path, display, bytes)?;
         if !syntax::is_generated(bytes) {
             crate::suppress::apply(&mut out, display, bytes);
+        }
+        if let Some(kinds) = &self.kinds {
+            let keep = |k: &Kind| kinds.contains(k);
+            let found = std::mem::take(&mut out.findings);
+            let fixes = std::mem::take(&mut out.fixes);
+            (out.findings, out.fixes) = found
+                .into_iter()
+                .zip(fixes)
+                .filter(|(f, _)| keep(&f.kind))
+                .unzip();
+            out.suppressed.retain(|s| keep(&s.kind));
         }
         Ok(out)
     }
@@ -369,6 +395,7 @@ impl Engine {
             }
         };
         let message = template::render(&rule.spec.message, &mut |n| lookup(n, &[])).ok()?;
+        let kind = rule.kind_of(&|n| is_set(caps, &bound, &[], n));
         // The tree knows each node's line and byte column: counting lines
         // from the top of the file for every finding made a file with
         // thousands of findings quadratic.
@@ -382,6 +409,7 @@ impl Engine {
         let display = here.display;
         let mut finding = Finding {
             rule: rule.id().to_string(),
+            kind,
             file: display.to_string(),
             posn: format!("{display}:{}:{}", start.line, start.column),
             start,

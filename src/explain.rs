@@ -124,7 +124,7 @@ pub fn explain(rules: Vec<Rule>, id: &str, out: &mut dyn Write) -> Result<u8> {
                     Some(why) => format!(" (no automatic fix: {why})"),
                     None => String::new(),
                 };
-                writeln!(out, "  {}: {}{status}", f.posn, f.message)?;
+                writeln!(out, "  {} [{}]: {}{status}", f.posn, f.kind, f.message)?;
             }
             writeln!(out)?;
             if run.diff.is_empty() {

@@ -1,10 +1,10 @@
 //! `--format github`: GitHub Actions workflow commands, so that a workflow
 //! step shows each finding as an annotation on the line it is about:
 //! `::warning file=F,line=L,col=C,endLine=..,endColumn=..,title=RULE::MESSAGE`
-//! per finding, `::error` per file that could not be checked, `::notice`
-//! per region skipped. Columns are UTF-16 columns, as in `--format sarif`.
+//! per leak (`::notice` per per-pass allocation), `::error` per file that
+//! could not be checked, `::notice` per region skipped. Columns are UTF-16 columns, as in `--format sarif`.
 
-use crate::diagnostic::{Finding, Skipped};
+use crate::diagnostic::{Finding, Kind, Skipped};
 use crate::sarif::{ErrorItem, Texts, span, utf16_column};
 use std::io::{self, Write};
 
@@ -78,7 +78,11 @@ pub fn write(
             ("endColumn", end.column.to_string()),
             ("title", f.rule.clone()),
         ];
-        writeln!(out, "{}", command("warning", &props, &finding_message(f)))?;
+        let level = match f.kind {
+            Kind::Leak => "warning",
+            Kind::Allocation => "notice",
+        };
+        writeln!(out, "{}", command(level, &props, &finding_message(f)))?;
     }
     for (branch, commit) in branches {
         let props = [("title", "gofix-leaks".to_string())];

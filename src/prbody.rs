@@ -2,7 +2,7 @@
 //! (`--pr-body`) and the `--apply` commit message, both built from one
 //! summary of a run so that they always agree.
 
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Kind};
 use crate::edit::{self, TextEdit};
 use crate::merge::Change;
 use crate::rule::Rule;
@@ -55,25 +55,55 @@ impl<'a> Summary<'a> {
         self.findings.iter().filter(|f| f.has_fix()).count()
     }
 
-    /// One line, under 72 characters for the usual counts: the commit
-    /// subject and the PR title.
-    pub fn title(&self) -> String {
-        let n = self.fixed();
-        let files = self.changes.len();
-        format!(
-            "gofix-leaks: fix {n} goroutine leak{} in {files} file{}",
-            plural(n),
-            plural(files)
-        )
+    /// How many fixes of `kind` the run made.
+    fn fixed_of(&self, kind: Kind) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.has_fix() && f.kind == kind)
+            .count()
     }
 
-    /// The `--apply` commit message: the title, then per rule its fixes and
-    /// the files they touch.
+    /// One line under 72 characters: the commit subject and the PR title.
+    /// Leaks and per-pass allocations are counted apart, and a run without
+    /// leak fixes does not call its fixes leaks. The file count goes when
+    /// the line would be too long (always, when both kinds are counted).
+    pub fn title(&self) -> String {
+        let (leaks, allocations) = (self.fixed_of(Kind::Leak), self.fixed_of(Kind::Allocation));
+        let files = self.changes.len();
+        let in_files = format!(" in {files} file{}", plural(files));
+        let leak = count(Kind::Leak, leaks);
+        let allocation = count(Kind::Allocation, allocations);
+        let candidates = match (leaks, allocations) {
+            // Also a run with no fix at all.
+            (_, 0) => vec![format!("fix {leak}{in_files}")],
+            (0, _) => vec![
+                format!("remove {allocation}{in_files}"),
+                format!("remove {allocation}"),
+                format!("remove {allocations} timer allocations"),
+            ],
+            // Both counts leave no room for the file count.
+            _ => vec![
+                format!("fix {leak}, remove {allocation}"),
+                format!("fix {leak}, remove {allocations} timer allocations"),
+            ],
+        };
+        let lines: Vec<String> = candidates
+            .into_iter()
+            .map(|c| format!("gofix-leaks: {c}"))
+            .collect();
+        lines
+            .iter()
+            .find(|l| l.len() < 72)
+            .unwrap_or(&lines[lines.len() - 1])
+            .clone()
+    }
+
+    /// The `--apply` commit message: the title, then per rule its fixes (by
+    /// kind) and the files they touch.
     pub fn commit_message(&self) -> String {
         let mut msg = format!("{}\n\n", self.title());
         for (rule, count) in self.per_rule() {
-            let n = count.fixed.len();
-            let _ = writeln!(msg, "- {rule}: {n} fix{}", if n == 1 { "" } else { "es" });
+            let _ = writeln!(msg, "- {rule}: {}", count.by_kind());
             for file in &count.files {
                 let _ = writeln!(msg, "  - {file}");
             }
@@ -95,20 +125,42 @@ impl<'a> Summary<'a> {
         let mut md = String::new();
         let per_rule = self.per_rule();
         let _ = writeln!(md, "## {}\n", self.title());
-        let _ = writeln!(
-            md,
-            "This change was made by gofix-leaks, \
-             a codemod that fixes goroutine leaks with minimal edits. Each fix below says why \
-             the code leaked and why the rewrite keeps behaviour.\n"
-        );
+        if self.fixed_of(Kind::Allocation) == 0 {
+            let _ = writeln!(
+                md,
+                "This change was made by gofix-leaks, \
+                 a codemod that fixes goroutine leaks with minimal edits. Each fix below says why \
+                 the code leaked and why the rewrite keeps behaviour.\n"
+            );
+        } else {
+            let _ = writeln!(
+                md,
+                "This change was made by gofix-leaks, \
+                 a codemod that fixes goroutine leaks with minimal edits. Each fix below says what \
+                 the code did and why the rewrite keeps behaviour. A fix of kind `leak` stops a \
+                 goroutine or timer that could stay blocked or alive forever; a fix of kind \
+                 `allocation` is not a leak: since Go 1.23 the runtime collects such timers, but \
+                 the loop made a new one on every pass, and now makes one in all.\n"
+            );
+        }
         if per_rule.is_empty() {
             md.push_str("No fix was made.\n\n");
         } else {
-            md.push_str("| rule | fixes | files |\n| --- | --- | --- |\n");
+            md.push_str("| rule | kind | fixes | files |\n| --- | --- | --- | --- |\n");
             for (rule, count) in &per_rule {
+                let kinds = count.kinds();
+                let kind = if kinds.len() == 1 {
+                    kinds[0].0.to_string()
+                } else {
+                    kinds
+                        .iter()
+                        .map(|(k, n)| format!("{k} ({n})"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
                 let _ = writeln!(
                     md,
-                    "| `{rule}` | {} | {} |",
+                    "| `{rule}` | {kind} | {} | {} |",
                     count.fixed.len(),
                     count.files.len()
                 );
@@ -130,8 +182,15 @@ impl<'a> Summary<'a> {
                 );
             }
             let _ = writeln!(md, "Fixed here:\n");
+            // Which fix is which, when the rule made both kinds.
+            let tag = count.kinds().len() > 1;
             for f in &count.fixed {
-                let _ = writeln!(md, "- `{}`: {}", f.posn, f.message);
+                let kind = if tag {
+                    format!(" ({})", f.kind)
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(md, "- `{}`{kind}: {}", f.posn, f.message);
             }
             md.push('\n');
         }
@@ -146,8 +205,8 @@ impl<'a> Summary<'a> {
                 let why = f.no_fix_reason.as_deref().unwrap_or("no fix proposed");
                 let _ = writeln!(
                     md,
-                    "- `{}` (`{}`): {}\n  - why not: {why}",
-                    f.posn, f.rule, f.message
+                    "- `{}` (`{}`, {}): {}\n  - why not: {why}",
+                    f.posn, f.rule, f.kind, f.message
                 );
             }
             md.push('\n');
@@ -186,6 +245,36 @@ impl<'a> Summary<'a> {
         }
         (!out.is_empty()).then_some(out)
     }
+}
+
+impl RuleCount<'_> {
+    /// Its fixes per kind, in `Kind::ALL` order, leaving out kinds it has none of.
+    fn kinds(&self) -> Vec<(Kind, usize)> {
+        Kind::ALL
+            .into_iter()
+            .map(|k| (k, self.fixed.iter().filter(|f| f.kind == k).count()))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
+    /// `1 goroutine leak, 6 per-pass timer allocations`.
+    fn by_kind(&self) -> String {
+        self.kinds()
+            .into_iter()
+            .map(|(k, n)| count(k, n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// `N goroutine leak(s)` or `N per-pass timer allocation(s)`: how output
+/// counts fixes of a kind.
+fn count(kind: Kind, n: usize) -> String {
+    let noun = match kind {
+        Kind::Leak => "goroutine leak",
+        Kind::Allocation => "per-pass timer allocation",
+    };
+    format!("{n} {noun}{}", plural(n))
 }
 
 fn plural(n: usize) -> &'static str {

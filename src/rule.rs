@@ -3,6 +3,7 @@
 //! predicate and template a rule names exists, with errors that point at the
 //! file, line and column.
 
+use crate::diagnostic::Kind;
 use crate::predicates;
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
@@ -39,6 +40,13 @@ pub struct RuleSpec {
     /// forms.
     #[serde(default)]
     pub fix_message: Option<FixMessage>,
+    /// What the rule's findings are: `kind = "leak"` (the default) or
+    /// `"allocation"`, or `[[kind]]` alternatives, each `is = KIND` with
+    /// `when`/`unless` (the first that applies wins; none: `leak`), for a
+    /// rule whose findings are one or the other depending on what its
+    /// predicates found. Checked by `parse_rule`.
+    #[serde(default)]
+    pub kind: Option<toml::Spanned<toml::Value>>,
     #[serde(default, rename = "where")]
     pub conditions: Vec<Condition>,
     #[serde(default, rename = "edit")]
@@ -207,11 +215,39 @@ pub struct Rule {
     pub options: std::collections::BTreeMap<String, String>,
     /// Where the rule came from, for messages.
     pub origin: String,
+    /// The `kind` alternatives, in order, each with its guard.
+    pub kinds: Vec<(Guard, Kind)>,
 }
 
 impl Rule {
     pub fn id(&self) -> &str {
         &self.spec.id
+    }
+
+    /// The kind of a finding, given how to test a capture, binding or
+    /// option: the first `kind` alternative whose guard holds, else `leak`.
+    pub fn kind_of(&self, is_set: &dyn Fn(&str) -> bool) -> Kind {
+        self.kinds
+            .iter()
+            .find(|(g, _)| g.allows(is_set))
+            .map_or(Kind::Leak, |(_, k)| *k)
+    }
+
+    /// The kinds its findings can have, in `Kind::ALL` order.
+    pub fn possible_kinds(&self) -> Vec<Kind> {
+        let mut out = std::collections::BTreeSet::new();
+        let mut fallback = true;
+        for (g, k) in &self.kinds {
+            out.insert(*k);
+            if g.when.is_none() && g.unless.is_none() {
+                fallback = false;
+                break;
+            }
+        }
+        if fallback {
+            out.insert(Kind::Leak);
+        }
+        out.into_iter().collect()
     }
 
     /// Sets an option from `--set`; the rule must declare it.
@@ -478,13 +514,88 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
             }
         }
     }
+    let kinds = match &spec.kind {
+        None => Vec::new(),
+        Some(k) => parse_kinds(name, text, k)?,
+    };
+    for (i, (guard, _)) in kinds.iter().enumerate() {
+        check_guard(&format!("kind #{}", i + 1), guard, &known)?;
+    }
     Ok(Rule {
         spec,
         query,
         edits,
         options,
         origin: name.to_string(),
+        kinds,
     })
+}
+
+/// A rule's `kind`: one name, or `[[kind]]` tables with `is` and optional
+/// `when` / `unless`. An unknown name or key is an error at its place.
+fn parse_kinds(
+    name: &str,
+    text: &str,
+    value: &toml::Spanned<toml::Value>,
+) -> Result<Vec<(Guard, Kind)>> {
+    let at = {
+        let (l, c) = crate::syntax::line_col(text.as_bytes(), value.span().start);
+        format!("{name}:{l}:{c}")
+    };
+    let kind = |v: &toml::Value, what: &str| -> Result<Kind> {
+        let s = v
+            .as_str()
+            .ok_or_else(|| anyhow!("{at}: {what}: a string, not {}", v.type_str()))?;
+        Kind::parse(s).ok_or_else(|| {
+            anyhow!(
+                "{at}: {what}: unknown kind `{s}` (known: {})",
+                Kind::names()
+            )
+        })
+    };
+    match value.get_ref() {
+        toml::Value::Array(cases) if !cases.is_empty() => cases
+            .iter()
+            .enumerate()
+            .map(|(i, case)| {
+                let what = format!("kind #{}", i + 1);
+                let table = case.as_table().ok_or_else(|| {
+                    anyhow!(
+                        "{at}: {what}: a table (`[[kind]]` with `is`), not {}",
+                        case.type_str()
+                    )
+                })?;
+                let guard_name = |key: &str| -> Result<Option<String>> {
+                    table
+                        .get(key)
+                        .map(|v| {
+                            v.as_str().map(str::to_string).ok_or_else(|| {
+                                anyhow!("{at}: {what}: `{key}`: a string, not {}", v.type_str())
+                            })
+                        })
+                        .transpose()
+                };
+                if let Some(k) = table
+                    .keys()
+                    .find(|k| !["is", "when", "unless"].contains(&k.as_str()))
+                {
+                    bail!("{at}: {what}: unknown key `{k}` (expected is, when, unless)");
+                }
+                let is = table
+                    .get("is")
+                    .ok_or_else(|| anyhow!("{at}: {what}: `is` is required"))?;
+                Ok((
+                    Guard {
+                        when: guard_name("when")?,
+                        unless: guard_name("unless")?,
+                    },
+                    kind(is, &format!("{what}: `is`"))?,
+                ))
+            })
+            .collect(),
+        toml::Value::Array(_) => bail!("{at}: kind: an empty list"),
+        v => Ok(vec![(Guard::default(), kind(v, "kind")?)]),
+    }
 }
 
 /// Maps a (row, column) inside the query string to a 1-based line and column

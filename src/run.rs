@@ -81,6 +81,8 @@ pub fn run(args: Args) -> Result<u8> {
         let mut out = std::io::stdout().lock();
         for r in &rules {
             writeln!(out, "{:width$}  {}", r.id(), r.spec.summary)?;
+            let kinds: Vec<&str> = r.possible_kinds().into_iter().map(|k| k.as_str()).collect();
+            writeln!(out, "{:width$}    kinds: {}", "", kinds.join(", "))?;
             for (k, v) in &r.options {
                 let shown = if v.is_empty() { "false" } else { v.as_str() };
                 writeln!(out, "{:width$}    option {k} = {shown}", "")?;
@@ -88,7 +90,7 @@ pub fn run(args: Args) -> Result<u8> {
         }
         return Ok(0);
     }
-    let engine = Engine::new(rules);
+    let engine = Engine::new(rules).keep_kinds(settings.kinds(&args));
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
 
     let head = if args.apply {
@@ -490,7 +492,11 @@ fn print_text(report: &Report, args: &Args, out: &mut dyn Write) -> Result<()> {
             None if args.apply => " [fixed on branch]".to_string(),
             None => String::new(),
         };
-        writeln!(err, "{}: {}: {}{}", f.posn, f.rule, f.message, status)?;
+        writeln!(
+            err,
+            "{}: {} [{}]: {}{}",
+            f.posn, f.rule, f.kind, f.message, status
+        )?;
     }
     crate::suppress::print_text(
         &report.suppressed,
@@ -504,10 +510,18 @@ fn print_text(report: &Report, args: &Args, out: &mut dyn Write) -> Result<()> {
         *per_rule.entry(&f.rule).or_default() += 1;
     }
     if !report.findings.is_empty() {
+        let kinds: Vec<String> = crate::diagnostic::Kind::ALL
+            .into_iter()
+            .filter_map(|k| {
+                let n = report.findings.iter().filter(|f| f.kind == k).count();
+                (n > 0).then(|| format!("{n} {k}"))
+            })
+            .collect();
         writeln!(
             err,
-            "{} finding(s), {} with a fix, {} without, in {} file(s) to change",
+            "{} finding(s) ({}), {} with a fix, {} without, in {} file(s) to change",
             report.findings.len(),
+            kinds.join(", "),
             fixed,
             report.findings.len() - fixed,
             report.changed_files.len()

@@ -10,7 +10,7 @@
 //! column is converted from the file's text; replacements use line/column
 //! regions, never character offsets.
 
-use crate::diagnostic::{Finding, Position, Skipped};
+use crate::diagnostic::{Finding, Kind, Position, Skipped};
 use crate::rule::Rule;
 use crate::source::Source;
 use serde_json::{Value, json};
@@ -28,6 +28,8 @@ pub struct RuleInfo {
     pub id: String,
     pub summary: String,
     pub explanation: String,
+    /// The kinds its findings can have.
+    pub kinds: Vec<Kind>,
 }
 
 impl RuleInfo {
@@ -36,6 +38,7 @@ impl RuleInfo {
             id: rule.id().to_string(),
             summary: rule.spec.summary.trim().to_string(),
             explanation: rule.spec.explanation.trim().to_string(),
+            kinds: rule.possible_kinds(),
         }
     }
 }
@@ -307,6 +310,14 @@ fn fixes(f: &Finding, texts: &Texts) -> Vec<Value> {
         .collect()
 }
 
+/// A result's level: a leak is a `warning`, a per-pass allocation a `note`.
+pub fn level(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Leak => "warning",
+        Kind::Allocation => "note",
+    }
+}
+
 /// Everything the log is made from.
 pub struct Input<'a> {
     pub rules: &'a [RuleInfo],
@@ -342,8 +353,14 @@ pub fn log(input: &Input, texts: &Texts) -> Value {
                         r.summary, explanation, r.id
                     ),
                 },
-                "defaultConfiguration": { "level": "warning" },
-                "properties": { "tags": ["concurrency", "goroutine-leak"] },
+                // The level of its gravest kind (each result gives its own).
+                "defaultConfiguration": {
+                    "level": level(r.kinds.iter().min().copied().unwrap_or(Kind::Leak)),
+                },
+                "properties": {
+                    "tags": ["concurrency", "goroutine-leak"],
+                    "kinds": r.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+                },
             })
         })
         .collect();
@@ -357,6 +374,7 @@ pub fn log(input: &Input, texts: &Texts) -> Value {
             let (start, end) = span(texts, &f.file, &f.start, &f.end);
             let mut message = f.message.clone();
             let mut properties = serde_json::Map::new();
+            properties.insert("kind".into(), json!(f.kind));
             match &f.no_fix_reason {
                 Some(why) => {
                     message.push_str(&format!(" (no automatic fix: {why})"));
@@ -368,7 +386,7 @@ pub fn log(input: &Input, texts: &Texts) -> Value {
             }
             let mut result = json!({
                 "ruleId": f.rule,
-                "level": "warning",
+                "level": level(f.kind),
                 "message": { "text": message },
                 "locations": [{
                     "physicalLocation": {

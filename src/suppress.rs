@@ -63,6 +63,7 @@ impl Directive {
 #[derive(Debug, Clone, Serialize)]
 pub struct Suppressed {
     pub rule: String,
+    pub kind: crate::diagnostic::Kind,
     pub file: String,
     /// The finding's `file:line:column`.
     pub posn: String,
@@ -202,6 +203,7 @@ pub fn apply(out: &mut FileOutcome, display: &str, bytes: &[u8]) {
                 d.used.insert(f.rule.clone());
                 out.suppressed.push(Suppressed {
                     rule: f.rule,
+                    kind: f.kind,
                     file: f.file,
                     posn: f.posn,
                     message: f.message,

@@ -395,3 +395,104 @@ fn readme_example_loads() {
     assert!(list.contains("option leak_only = true"), "{list}");
     assert!(list.contains("option use_go = true"), "{list}");
 }
+
+/// A loop on `time.After`: an allocation per pass on go 1.23, a leak before.
+const POLL: &str = "package main
+
+import \"time\"
+
+func poll(in <-chan int) int {
+	for {
+		select {
+		case <-in:
+		case <-time.After(time.Second):
+			return 0
+		}
+	}
+}
+";
+
+#[test]
+fn kinds_keeps_only_findings_of_those_kinds() {
+    let sb = Sandbox::new();
+    sb.write("new/go.mod", "module example.com/new\n\ngo 1.23\n");
+    sb.write("new/poll.go", POLL);
+    sb.write("old/go.mod", "module example.com/old\n\ngo 1.22\n");
+    sb.write("old/poll.go", POLL);
+    sb.write("chan/main.go", LEAKY);
+    let kinds = |sb: &Sandbox, args: &[&str]| -> Vec<(String, String)> {
+        let out = sb.run(&[&["--format", "json"], args].concat());
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["file"].as_str().unwrap().to_string(),
+                    f["kind"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let pair = |f: &str, k: &str| (f.to_string(), k.to_string());
+    assert_eq!(
+        kinds(&sb, &[]),
+        [
+            pair("chan/main.go", "leak"),
+            pair("new/poll.go", "allocation"),
+            pair("old/poll.go", "leak"),
+        ]
+    );
+    sb.write(CONFIG, "kinds = [\"leak\"]\n");
+    assert_eq!(
+        kinds(&sb, &[]),
+        [pair("chan/main.go", "leak"), pair("old/poll.go", "leak")]
+    );
+    // A bot that wants the allocations only.
+    sb.write(CONFIG, "kinds = [\"allocation\"]\n");
+    assert_eq!(kinds(&sb, &[]), [pair("new/poll.go", "allocation")]);
+    // --only-leaks wins over the file; --no-config drops it.
+    assert_eq!(
+        kinds(&sb, &["--only-leaks"]),
+        [pair("chan/main.go", "leak"), pair("old/poll.go", "leak")]
+    );
+    assert_eq!(kinds(&sb, &["--no-config"]).len(), 3);
+    sb.write(CONFIG, "kinds = [\"allocation\", \"leak\"]\n");
+    assert_eq!(kinds(&sb, &[]).len(), 3);
+
+    // Only the allocations are left to fix once the leaks are: with
+    // kinds = ["leak"] that is a clean run (exit 0, no diff).
+    sb.write(CONFIG, "kinds = [\"leak\"]\n");
+    let out = sb.run(&["--write"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(sb.read("new/poll.go"), POLL);
+    assert_eq!(sb.read("chan/main.go"), fixed());
+    let out = sb.run(&[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+}
+
+#[test]
+fn kinds_values_are_checked() {
+    let sb = Sandbox::new();
+    for (text, want) in [
+        (
+            "kinds = [\"leak\", \"leaks\"]\n",
+            ":1:18: kinds: unknown kind `leaks` (known: leak, allocation)",
+        ),
+        (
+            "\nkinds = []\n",
+            ":2:9: kinds: an empty list would report nothing",
+        ),
+        ("kinds = \"leak\"\n", ":1:9: invalid config: invalid type"),
+    ] {
+        sb.write(CONFIG, text);
+        let e = error(&sb, &["--list-rules"]);
+        assert!(
+            e.contains(&format!(".gofix-leaks.toml{want}")),
+            "{text:?}: want {want:?} in {e}"
+        );
+    }
+}

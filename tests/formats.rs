@@ -136,6 +136,34 @@ fn offset_of(text: &str, line: u64, column: u64) -> usize {
 }
 
 #[test]
+fn an_allocation_is_a_note_in_a_valid_log() {
+    let sb = Sandbox::new();
+    sb.write("go.mod", "module example.com/m\n\ngo 1.23\n");
+    sb.write(
+        "timer/loop.go",
+        &fixture("time-after-in-loop/range-idle-timeout/input.go"),
+    );
+    sb.write(
+        "fix/ctx.go",
+        &fixture("single-result-buffer/ctx-done-arm/input.go"),
+    );
+    let (status, log) = sarif(&sb, &[]);
+    assert_eq!(status, 1);
+    assert_valid(&log);
+    let levels: Vec<(&str, &str)> = results(&log)
+        .iter()
+        .map(|r| (r["ruleId"].as_str().unwrap(), r["level"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            ("single-result-buffer", "warning"),
+            ("time-after-in-loop", "note")
+        ]
+    );
+}
+
+#[test]
 fn sarif_log_validates_against_the_schema_with_and_without_fixes() {
     let sb = corpus();
     let (status, log) = sarif(&sb, &[]);
@@ -199,6 +227,9 @@ fn sarif_log_validates_against_the_schema_with_and_without_fixes() {
         assert_eq!(id, f["rule"]);
         rules_seen.push(id);
         assert_eq!(rules[r["ruleIndex"].as_u64().unwrap() as usize]["id"], id);
+        // No go.mod: pre-Go 1.23 timers, so every finding is a leak.
+        assert_eq!(f["kind"], "leak");
+        assert_eq!(r["properties"]["kind"], "leak");
         assert_eq!(r["level"], "warning");
         let loc = &r["locations"][0]["physicalLocation"];
         assert_eq!(uri(loc), f["file"]);
