@@ -40,13 +40,18 @@ fn corpus() -> Sandbox {
         "nofix/iface.go",
         &fixture("single-result-buffer/interface-method-callee/input.go"),
     );
+    // The goroutine's worker sits in another file: the fix edits that file.
     sb.write(
-        "multi/input.go",
-        &fixture("fan-in-ctx-guard/callers-in-two-files/input.go"),
+        "multi/main.go",
+        "package main\n\nimport \"sync\"\n\nfunc main() {\n\tvar wg sync.WaitGroup\n\twg.Add(1)\n\tgo work(&wg, 3)\n\twg.Wait()\n}\n",
     );
     sb.write(
-        "multi/input_handler.go",
-        &fixture("fan-in-ctx-guard/callers-in-two-files/input_handler.go"),
+        "multi/worker.go",
+        "package main\n\nimport \"sync\"\n\nfunc work(wg *sync.WaitGroup, n int) {\n\tif n > 2 {\n\t\treturn\n\t}\n\twg.Done()\n}\n",
+    );
+    sb.write(
+        "fanin/first.go",
+        &fixture("fan-in-ctx-guard/first-result-wins-slice/input.go"),
     );
     sb.write(
         "timer/loop.go",
@@ -267,17 +272,21 @@ fn sarif_log_validates_against_the_schema_with_and_without_fixes() {
         assert!(rules_seen.contains(&rule), "{rule} has a result");
     }
     assert!(results.iter().any(|r| r.get("fixes").is_none()));
-    let multi = results
+    let other = results
         .iter()
-        .find(|r| r["fixes"][0]["artifactChanges"].as_array().map(Vec::len) == Some(2))
-        .expect("a fix that spans two files");
-    let files: Vec<&str> = multi["fixes"][0]["artifactChanges"]
+        .find(|r| uri(&r["locations"][0]["physicalLocation"]) == "multi/main.go")
+        .expect("the finding at the go statement");
+    let files: Vec<&str> = other["fixes"][0]["artifactChanges"]
         .as_array()
         .unwrap()
         .iter()
         .map(uri)
         .collect();
-    assert_eq!(files, ["multi/input.go", "multi/input_handler.go"]);
+    assert_eq!(
+        files,
+        ["multi/worker.go"],
+        "the fix edits the worker's file"
+    );
 
     // Fingerprints are unique, and stable across runs.
     let prints: Vec<&Value> = results.iter().map(|r| &r["partialFingerprints"]).collect();
