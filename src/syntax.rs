@@ -501,6 +501,66 @@ pub fn break_target(brk: Node) -> Option<Node> {
     None
 }
 
+/// A `goto` whose jump crosses a position of its function (see
+/// [`gotos_spanning`]).
+#[derive(Debug, Clone, Copy)]
+pub struct GotoSpan<'t> {
+    /// The `goto_statement`.
+    pub goto: Node<'t>,
+    /// The `labeled_statement` it jumps to.
+    pub label: Node<'t>,
+    /// The label comes before the position and the `goto` at or after it:
+    /// code placed at the position runs again on every jump. Otherwise the
+    /// `goto` comes before the position and the label at or after it: the
+    /// jump skips code placed there (and Go rejects a jump over a
+    /// declaration into its scope).
+    pub backward: bool,
+}
+
+/// The gotos of the function around `at` whose jump crosses byte `pos`
+/// (code placed there, before whatever statement starts at `pos`). A label
+/// that starts at `pos` itself is not crossed backward: code placed at
+/// `pos` goes before it. Gotos in nested function literals are another
+/// function's (a label is local to its function).
+pub fn gotos_spanning<'t>(at: Node<'t>, pos: usize, src: &[u8]) -> Vec<GotoSpan<'t>> {
+    let Some(body) = enclosing_function(at).and_then(|f| f.child_by_field_name("body")) else {
+        return vec![];
+    };
+    let mut labels: Vec<(&str, Node)> = Vec::new();
+    let mut gotos: Vec<(&str, Node)> = Vec::new();
+    visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+        let name = match n.kind() {
+            "labeled_statement" => n.child_by_field_name("label"),
+            "goto_statement" => n.named_child(0),
+            _ => None,
+        };
+        if let Some(name) = name.filter(|l| l.kind() == "label_name") {
+            let list = if n.kind() == "goto_statement" {
+                &mut gotos
+            } else {
+                &mut labels
+            };
+            list.push((text(name, src), n));
+        }
+    });
+    let mut out = Vec::new();
+    for (name, goto) in gotos {
+        let Some(&(_, label)) = labels.iter().find(|(l, _)| *l == name) else {
+            continue;
+        };
+        let (l, g) = (label.start_byte(), goto.start_byte());
+        let backward = l < pos && g >= pos;
+        if backward || (g < pos && l >= pos) {
+            out.push(GotoSpan {
+                goto,
+                label,
+                backward,
+            });
+        }
+    }
+    out
+}
+
 /// Leading whitespace of the line holding byte `offset`.
 pub fn indent_at(src: &[u8], offset: usize) -> &str {
     let line_start = src[..offset]
@@ -640,6 +700,39 @@ pub fn import_names(tree: &Tree, src: &[u8]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gotos_spanning_a_position() {
+        let src = b"package p\n\nfunc f(n int) {\nL:\n\tn++\n\tif n > 9 {\n\t\tgoto out\n\t}\n\tfor n < 3 {\n\t\tn++\n\t}\n\tgo func() {\n\tM:\n\t\tgoto M\n\t}()\n\tgoto L\nout:\n}\n";
+        let tree = parse(src);
+        let at = |needle: &str| {
+            let pos = std::str::from_utf8(src).unwrap().find(needle).unwrap();
+            let node = tree
+                .root_node()
+                .descendant_for_byte_range(pos, pos)
+                .unwrap();
+            (node, pos)
+        };
+        let spans = |needle: &str| {
+            let (node, pos) = at(needle);
+            gotos_spanning(node, pos, src)
+                .iter()
+                .map(|g| (text(g.goto, src).to_string(), g.backward))
+                .collect::<Vec<_>>()
+        };
+        // Before the loop: `goto L` comes back over it, `goto out` jumps over it.
+        assert_eq!(
+            spans("for n < 3"),
+            vec![
+                ("goto out".to_string(), false),
+                ("goto L".to_string(), true)
+            ]
+        );
+        // At the label itself: code placed there runs once.
+        assert_eq!(spans("L:"), vec![]);
+        // A literal's labels are its own.
+        assert_eq!(spans("goto M"), vec![("goto M".to_string(), true)]);
+    }
 
     #[test]
     fn package_clause_without_parsing() {

@@ -186,9 +186,9 @@ const PREDICATES: &[Predicate] = &[
     Predicate {
         name: "in-loop",
         args: &["@statement"],
-        binds: &["loop", "nested_loop"],
+        binds: &["loop", "nested_loop", "rearm_at"],
         site_vars: &[],
-        doc: "the statement is inside a `for` loop of the same function; binds `loop` (the innermost such loop, with its label) and `nested_loop` (set when that loop is inside another loop of the function)",
+        doc: "the statement is inside a `for` loop of the same function; binds `loop` (the innermost such loop, with its label, or from the label a backward `goto` around the loop jumps to when that label is an earlier statement of the loop's block: code inserted before it runs once, code inserted after it runs after the loop), `nested_loop` (set when that loop is inside another loop of the function) and `rearm_at` (where code that runs each time the statement is reached goes: before the statement, after its label, unless a `break` uses the label); no fix when a backward `goto` around the loop comes from a label elsewhere, a `goto` would jump over code inserted there, or a select's label is used by both `break` and `goto`",
         run: timer::in_loop,
     },
     Predicate {

@@ -179,3 +179,30 @@ pub fn references<'t>(func: Node<'t>, name: &str, src: &[u8], exclude: &[usize])
     );
     out
 }
+
+/// Names that a statement declares anywhere inside it (for clauses, range
+/// variables, `:=`, `var`, select case variables, parameters of literals).
+pub fn declares(stmt: Node, name: &str, src: &[u8]) -> bool {
+    let mut found = false;
+    syntax::visit(stmt, &|_| true, &mut |n| {
+        if found || n.kind() != "identifier" || text(n, src) != name {
+            return;
+        }
+        let Some(p) = n.parent() else { return };
+        found = match p.kind() {
+            "var_spec"
+            | "const_spec"
+            | "parameter_declaration"
+            | "variadic_parameter_declaration" => true,
+            "expression_list" => p.parent().is_some_and(|gp| {
+                matches!(
+                    gp.kind(),
+                    "short_var_declaration" | "range_clause" | "receive_statement"
+                ) && gp.child_by_field_name("left") == Some(p)
+            }),
+            "range_clause" => p.child_by_field_name("left") == Some(n),
+            _ => false,
+        };
+    });
+    found
+}

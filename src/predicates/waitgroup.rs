@@ -6,7 +6,7 @@
 //! and an `X.Add(1)` written inside the goroutine instead of before it.
 
 use super::channel;
-use super::scope::{LocalDecl, declaration, local_decl};
+use super::scope::{LocalDecl, declaration, declares, local_decl};
 use super::{Arg, Ctx, Site, Value, Verdict};
 use crate::syntax::{self, text};
 use std::path::PathBuf;
@@ -240,21 +240,132 @@ fn is_add_operand(node: Node, src: &[u8]) -> bool {
         .is_some_and(|f| text(f, src) == "Add")
 }
 
-/// Where an `Add` moved out of `go`'s goroutine goes: before `go`, or,
-/// when `go` is the first statement of another goroutine's literal, before
-/// that goroutine's `go` (and so on outwards); else the moved Add would be
-/// first in that goroutine, and the next run would move it again (found by
-/// tests/proptest_engine.rs).
-fn add_target(go: Node) -> Value {
+/// Where an `Add` moved out of `go`'s goroutine goes, and how the moved
+/// statement must spell the WaitGroup there (`x` is its spelling inside the
+/// goroutine's literal). It goes right before `go` (after `go`'s label, if
+/// any: a `goto` to that label runs the Add and the `go` again together, as
+/// before), or, when `go` is the first statement of another goroutine's
+/// literal, before that goroutine's `go` (and so on outwards); else the
+/// moved Add would be first in that goroutine, and the next run would move
+/// it again (found by tests/proptest_engine.rs). Err says why the Add
+/// cannot be written there.
+fn add_target<'t>(go: Node<'t>, x: &str, src: &[u8]) -> (Node<'t>, Result<String, String>) {
     let mut cur = go;
-    while let Some(lit) = syntax::enclosing_function(cur).filter(|f| f.kind() == "func_literal")
-        && first_stmt(lit).is_some_and(|s| s.id() == cur.id())
-        && let Some(outer) =
-            syntax::enclosing_function(lit).and_then(|f| syntax::go_running(lit, f))
-    {
-        cur = outer;
+    let mut expr = Ok(x.to_string());
+    loop {
+        if let (Ok(e), Some(lit)) = (&expr, runs_literal(cur)) {
+            expr = in_caller_terms(e, lit, cur, src);
+        }
+        // Outwards only when nothing jumps back to `cur` in between: a
+        // goroutine started again by a `goto` needs its Add again.
+        match syntax::enclosing_function(cur).filter(|f| f.kind() == "func_literal") {
+            Some(lit)
+                if first_stmt(lit).is_some_and(|s| s.id() == cur.id())
+                    && syntax::gotos_spanning(cur, cur.start_byte(), src)
+                        .iter()
+                        .all(|g| !g.backward) =>
+            {
+                match syntax::enclosing_function(lit).and_then(|f| syntax::go_running(lit, f)) {
+                    Some(outer) => cur = outer,
+                    None => break,
+                }
+            }
+            _ => break,
+        }
     }
-    Value::Span(cur.start_byte(), cur.end_byte())
+    (cur, expr)
+}
+
+/// The function literal a `go` statement runs (`go func(...) {...}(...)`).
+fn runs_literal(go: Node) -> Option<Node> {
+    go.named_child(0)
+        .and_then(|c| c.child_by_field_name("function"))
+        .filter(|f| f.kind() == "func_literal")
+}
+
+/// `expr` (`wg` or `s.wg`), as the body of `lit` spells it, in the terms of
+/// the code around `go`, which runs `lit`: a parameter becomes the argument
+/// `go` passes (`&v` gives `v`, `&x.f` gives `x.f`, a pointer `p` stays
+/// `p`); a captured name stays. Err: the name is a parameter that is no
+/// pointer (the goroutine counts its own copy), handed an argument that is
+/// not a plain variable or field (a call would run twice), or a name
+/// declared inside the literal.
+fn in_caller_terms(expr: &str, lit: Node, go: Node, src: &[u8]) -> Result<String, String> {
+    let (root, rest) = expr
+        .split_once('.')
+        .map_or((expr, ""), |(r, _)| (r, &expr[r.len()..]));
+    let params = syntax::parameter_names(lit, src);
+    let Some(i) = params.iter().position(|(n, _)| n == root) else {
+        if declares(lit, root, src) {
+            return Err(format!(
+                "`{root}` in `{expr}.Add(1)` is declared inside the goroutine, so the statement cannot move before the `go` statement"
+            ));
+        }
+        // Captured: the same variable before the `go` statement.
+        return Ok(expr.to_string());
+    };
+    let not_pointer = || {
+        format!(
+            "`{root}` is a parameter of the goroutine's function that is not a pointer: the goroutine counts its own copy"
+        )
+    };
+    if params[i].1 {
+        return Err(not_pointer());
+    }
+    let ty = param_type(lit, i).ok_or_else(not_pointer)?;
+    if ty.kind() != "pointer_type" {
+        return Err(not_pointer());
+    }
+    let arg = go
+        .named_child(0)
+        .and_then(|c| c.child_by_field_name("arguments"))
+        .and_then(|a| {
+            let mut c = a.walk();
+            a.named_children(&mut c)
+                .filter(|n| n.kind() != "comment")
+                .nth(i)
+        })
+        .ok_or("the `go` statement passes no argument for the WaitGroup")?;
+    let addressed = (arg.kind() == "unary_expression"
+        && arg
+            .child_by_field_name("operator")
+            .is_some_and(|o| text(o, src) == "&"))
+    .then(|| arg.child_by_field_name("operand"))
+    .flatten();
+    let value = addressed.unwrap_or(arg);
+    if !plain_variable(value) {
+        return Err(format!(
+            "the goroutine's `{root}` is the argument `{}`, which is not a plain variable or field (`&v`, `&x.f`, `p`): `Add` cannot be written before the `go` statement without evaluating it again",
+            text(arg, src)
+        ));
+    }
+    Ok(format!("{}{rest}", squeeze(text(value, src))))
+}
+
+/// The declared type of parameter `i` of a function-like node.
+fn param_type(func: Node, i: usize) -> Option<Node> {
+    let params = func.child_by_field_name("parameters")?;
+    let mut c = params.walk();
+    let mut seen = 0;
+    for decl in params.named_children(&mut c) {
+        let mut c2 = decl.walk();
+        let names = decl.children_by_field_name("name", &mut c2).count().max(1);
+        if i < seen + names {
+            return decl.child_by_field_name("type");
+        }
+        seen += names;
+    }
+    None
+}
+
+/// `v`, `x.f`, `x.f.g`: a variable or a chain of fields on one, which reads
+/// the same when evaluated again right before.
+fn plain_variable(n: Node) -> bool {
+    match n.kind() {
+        "identifier" => true,
+        "selector_expression" => n.child_by_field_name("operand").is_some_and(plain_variable),
+        _ => false,
+    }
 }
 
 /// The first statement of a function's body.
@@ -332,13 +443,30 @@ fn goroutine_body<'p>(ctx: &'p Ctx, go: Node<'p>, x: &str) -> Result<Body<'p>, S
     };
     match f.kind() {
         "func_literal" => {
-            // Handed in as a parameter, or captured.
-            let name = match arg_index() {
-                Some(i) => syntax::parameter_names(f, src)
-                    .get(i)
-                    .map(|(n, _)| n.clone())
-                    .ok_or("no parameter")?,
-                None => x.to_string(),
+            // Handed in as a parameter, or its owner is (`p` for `p.wg`:
+            // then `q.wg` for a parameter `q`), or captured.
+            let params = syntax::parameter_names(f, src);
+            let param = |i: usize| params.get(i).map(|(n, _)| n.clone()).ok_or("no parameter");
+            let owner = x.split_once('.').and_then(|(owner, field)| {
+                let a = args?;
+                let mut c = a.walk();
+                a.named_children(&mut c)
+                    .filter(|n| n.kind() != "comment")
+                    .position(|n| {
+                        let t = squeeze(text(n, src));
+                        t == owner || t == format!("&{owner}")
+                    })
+                    .map(|i| (i, field))
+            });
+            let root = x.split('.').next().unwrap_or(x);
+            let name = match (arg_index(), owner) {
+                (Some(i), _) => param(i)?,
+                (None, Some((i, field))) => format!("{}.{field}", param(i)?),
+                // A parameter of the same name is another variable.
+                (None, None) if params.iter().any(|(n, _)| n == root) => {
+                    return Err(format!("the goroutine's parameter `{root}` hides `{x}`"));
+                }
+                (None, None) => x.to_string(),
             };
             Ok(Body {
                 func: f,
@@ -459,6 +587,17 @@ fn covered(exit: Node, func: Node, dones: &[Node]) -> bool {
 }
 
 pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
+    let mut blocked = None;
+    match (analyse(ctx, args, &mut blocked), blocked) {
+        // The Add inside the goroutine cannot be written before `go`.
+        (Verdict::Holds(b), Some(why)) => Verdict::Unproven(why, b),
+        (v, _) => v,
+    }
+}
+
+/// The verdict of `waitgroup-goroutine`; `blocked` says why an `Add` inside
+/// the goroutine cannot move before the `go` statement.
+fn analyse(ctx: &Ctx, args: &[Arg], blocked: &mut Option<String>) -> Verdict {
     let go = args[0].node();
     let src = ctx.src;
     let Some(sync) = sync_name(ctx) else {
@@ -491,11 +630,30 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
     if add_inside.is_none() && !attributable(go, add, &x, src) {
         return Verdict::Skip;
     }
-    let body = match goroutine_body(ctx, go, &x) {
-        Ok(b) => b,
-        // Code the tool cannot see may well call Done: no finding.
-        Err(_) => return Verdict::Skip,
+    // An Add inside the goroutine names the WaitGroup as its body does.
+    let body = match literal.filter(|_| add_inside.is_some()) {
+        Some(lit) => Body {
+            func: lit,
+            src,
+            path: None,
+            name: x.clone(),
+        },
+        None => match goroutine_body(ctx, go, &x) {
+            Ok(b) => b,
+            // Code the tool cannot see may well call Done: no finding.
+            Err(_) => return Verdict::Skip,
+        },
     };
+    // Where that Add goes, spelled in the terms of the code there.
+    let moved = add_inside.map(|_| add_target(go, &x, src));
+    let wg = match &moved {
+        Some((_, Ok(outer))) => outer.clone(),
+        _ => x.clone(),
+    };
+    let go_stmt = moved
+        .as_ref()
+        .map(|(t, _)| Value::Span(t.start_byte(), t.end_byte()));
+    *blocked = moved.and_then(|(_, r)| r.err());
     let name = squeeze(&body.name);
     let bsrc = body.src;
     let Some(fbody) = body.func.child_by_field_name("body") else {
@@ -559,18 +717,20 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
     if waits {
         return Verdict::Skip;
     }
+    // Only a misplaced Add to fix, if there is one.
+    let add_only = || match (add_inside, &go_stmt) {
+        (Some(a), Some(g)) => Verdict::Holds(vec![
+            ("wg", Value::Text(wg.clone())),
+            ("inner_wg", Value::Text(name.clone())),
+            ("why", Value::Text(add_race())),
+            ("add_inside", Value::Span(a.start_byte(), a.end_byte())),
+            ("go_stmt", g.clone()),
+        ]),
+        _ => Verdict::Skip,
+    };
     if deferred || other_use || nested_done {
-        // Done is handled (or out of sight); only a misplaced Add is fixed.
-        return match add_inside {
-            Some(a) => Verdict::Holds(vec![
-                ("wg", Value::Text(x.clone())),
-                ("inner_wg", Value::Text(name.clone())),
-                ("why", Value::Text(add_race())),
-                ("add_inside", Value::Span(a.start_byte(), a.end_byte())),
-                ("go_stmt", add_target(go)),
-            ]),
-            None => Verdict::Skip,
-        };
+        // Done is handled (or out of sight).
+        return add_only();
     }
     let first = first_stmt(body.func)
         .filter(|s| add_inside.is_none_or(|a| a.id() != s.id()))
@@ -580,31 +740,31 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
             add_inside.and_then(|a| a.next_named_sibling())
         });
     let mut bindings: Vec<(&'static str, Value)> = vec![
-        ("wg", Value::Text(x.clone())),
+        ("wg", Value::Text(wg.clone())),
         ("inner_wg", Value::Text(name.clone())),
     ];
-    if let Some(r) = add_removal {
+    if let (Some(r), Some(g)) = (add_removal, &go_stmt) {
         bindings.push(r);
-        bindings.push(("go_stmt", add_target(go)));
+        bindings.push(("go_stmt", g.clone()));
     }
+    let leaves = format!(
+        "the goroutine can leave without calling `{name}.Done()` (an early return or panic), so `Wait` blocks forever"
+    );
     let why = if dones.is_empty() {
         format!("the goroutine never calls `{name}.Done()`, so `Wait` blocks forever")
     } else {
-        // In a loop, Done runs once only when the goroutine ends right after.
+        let uncovered = exits(body.func, bsrc)
+            .into_iter()
+            .any(|e| !covered(e, fbody, &dones));
+        // In a loop, Done runs once only when the goroutine ends right after;
+        // else the tool cannot tell how often it runs, nor claim a leak
+        // (`if !once { wg.Done(); once = true }` in a loop is a start gate).
         if dones.iter().any(|d| {
             syntax::in_loop_within(*d, body.func)
                 && !channel::is_last_effective(*d, body.func, bsrc)
         }) {
-            return Verdict::Unproven(
-                format!(
-                    "`{name}.Done()` is called inside a loop of the goroutine; the tool cannot tell how often"
-                ),
-                bindings,
-            );
+            return add_only();
         }
-        let uncovered = exits(body.func, bsrc)
-            .into_iter()
-            .any(|e| !covered(e, fbody, &dones));
         let ends_done = {
             let list = first.and_then(|f| f.parent());
             list.is_some_and(|l| {
@@ -614,19 +774,18 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
             })
         };
         if !uncovered && ends_done {
-            return if add_inside.is_some() {
-                bindings.push(("why", Value::Text(add_race())));
-                Verdict::Holds(bindings)
-            } else {
-                Verdict::Skip
-            };
+            return add_only();
         }
         // Moving Done to a defer delays it past any work that follows it.
         if let Some(d) = dones
             .iter()
             .find(|d| !channel::is_last_effective(**d, body.func, bsrc))
         {
+            if !uncovered {
+                return add_only();
+            }
             let (line, _) = syntax::line_col(bsrc, d.start_byte());
+            bindings.push(("why", Value::Text(leaves)));
             return Verdict::Unproven(
                 format!(
                     "`{name}.Done()` on line {line} is followed by more work that `Wait` would then wait for; a defer would change that"
@@ -634,12 +793,15 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
                 bindings,
             );
         }
-        format!(
-            "the goroutine can leave without calling `{name}.Done()` (an early return or panic), so `Wait` blocks forever"
-        )
+        leaves
     };
     let Some(first) = first else {
         return Verdict::Skip;
+    };
+    // The fix also moves the Add: the message says so.
+    let why = match add_inside {
+        Some(_) => format!("{why}; and {}", add_race()),
+        None => why,
     };
     bindings.push(("why", Value::Text(why)));
     // `X.Add(1)` right before `go func() {...}()` on a go 1.25+ module, when
