@@ -589,7 +589,14 @@ pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
         .unwrap_or(Sender::Ok);
     if matches!(sent, Sender::Ok)
         && let Some(signal) = producers.iter().find_map(|(f, fsrc, p)| {
-            signal_after_send(*f, fsrc, &sends_in(*f, p, fsrc), p, func, src)
+            let producer = Producer {
+                func: *f,
+                src: fsrc,
+                sends: sends_in(*f, p, fsrc),
+                ch: p.clone(),
+                go,
+            };
+            signal_after_send(&producer, &name, func, src)
         })
     {
         sent = Sender::Unproven(format!(
@@ -627,30 +634,65 @@ const PURE_BUILTINS: &[&str] = &[
     "new", "panic", "print", "println", "real", "recover",
 ];
 
+/// Where a producer meets the function that receives from its channel.
+pub(super) struct Producer<'t, 'p> {
+    /// The goroutine's function: a literal, or a declaration (maybe in
+    /// another file of the package, `src`).
+    pub func: Node<'p>,
+    pub src: &'p [u8],
+    /// The sends on the channel in it, and the channel's name there.
+    pub sends: Vec<Node<'p>>,
+    pub ch: String,
+    /// The `go` statement in the receiving function.
+    pub go: Node<'t>,
+}
+
 /// The ordering principle behind every buffer fix: unbuffered, a producer
 /// parked on its send to `ch` does nothing more until the receiver takes
 /// the value, so a receiver selecting on `ch` and on something the
-/// producer signals after the send (closing or sending on another channel,
-/// calling a cancel func, `wg.Done()` that a waiter turns into a close)
-/// always sees `ch` first. Buffered, both are ready and select picks at
-/// random. Returns the first such signal after a send in `producer` (its
-/// statements after the first send, a loop around a send, every deferred
-/// call), or None when a buffer cannot change what the receiver observes.
-/// `owner` is the function that receives from `ch` (in `src`); `producer`
-/// may sit in another file of the package (`psrc`).
+/// producer signals after the send (closing or sending on another channel
+/// of that select, calling a cancel func whose context it watches,
+/// `wg.Done()` that a waiter turns into such a close) always sees `ch`
+/// first. Buffered, both are ready and select picks at random. Returns the
+/// first such signal after a send in the producer (its statements after a
+/// send, a loop around a send, every deferred call), or None when a buffer
+/// cannot change what the receiver observes. `owner` (in `src`) is the
+/// function that receives from the channel, which it calls `owner_ch`.
 pub(super) fn signal_after_send(
-    producer: Node,
-    psrc: &[u8],
-    sends: &[Node],
-    ch: &str,
+    p: &Producer,
+    owner_ch: &str,
     owner: Node,
     src: &[u8],
 ) -> Option<String> {
+    let (producer, psrc, ch) = (p.func, p.src, p.ch.as_str());
     let body = producer.child_by_field_name("body")?;
+    // The producer's parameters stand for the `go` call's arguments.
+    let args: Vec<String> = p
+        .go
+        .named_child(0)
+        .and_then(|c| c.child_by_field_name("arguments"))
+        .map(|a| {
+            let mut c = a.walk();
+            a.named_children(&mut c)
+                .filter(|n| n.kind() != "comment")
+                .map(|n| squeeze(text(n, src)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let params = syntax::parameter_names(producer, psrc);
+    let in_owner = |x: &str| -> String {
+        params
+            .iter()
+            .position(|(n, _)| n == x)
+            .and_then(|i| args.get(i).cloned())
+            .unwrap_or_else(|| x.to_string())
+    };
+    // The channels the owner selects on together with its own.
+    let beside = selected_with(owner, owner_ch, src);
     // What can run after a send: the statements after it on its way out
     // of the producer (up to a `return`), and a loop around it, whole.
     let mut after: Vec<Node> = Vec::new();
-    for send in sends {
+    for send in &p.sends {
         let mut cur = *send;
         'up: while let Some(parent) = cur.parent() {
             if parent.id() == producer.id() {
@@ -666,37 +708,31 @@ pub(super) fn signal_after_send(
                     sib = s.next_named_sibling();
                 }
             }
-            if matches!(parent.kind(), "for_statement") {
+            if parent.kind() == "for_statement" {
                 after.push(parent);
             }
             cur = parent;
         }
     }
-    let owner_watches_done = {
-        let mut found = false;
-        syntax::visit(owner, &|_| true, &mut |n| {
-            found |= n.kind() == "communication_case"
-                && n.child_by_field_name("communication")
-                    .is_some_and(|c| text(c, src).replace(' ', "").ends_with(".Done()"));
-        });
-        found
-    };
+    let owner_watches_done = beside.iter().any(|b| b.ends_with(".Done()"));
     let mut signal: Option<String> = None;
     let mut check = |n: Node| {
         if signal.is_some() {
             return;
         }
+        let other_channel = |c: Node| {
+            let t = squeeze(text(c, psrc));
+            t != ch && beside.contains(&in_owner(&t))
+        };
         let found = match n.kind() {
-            "send_statement" => n
-                .child_by_field_name("channel")
-                .is_some_and(|c| text(c, psrc) != ch),
+            "send_statement" => n.child_by_field_name("channel").is_some_and(other_channel),
             "call_expression" => {
                 let f = n.child_by_field_name("function");
                 let args = n.child_by_field_name("arguments");
                 match f.map(|f| (f.kind(), f)) {
-                    Some(("identifier", f)) if text(f, psrc) == "close" => args
-                        .and_then(|a| a.named_child(0))
-                        .is_some_and(|a| text(a, psrc) != ch),
+                    Some(("identifier", f)) if text(f, psrc) == "close" => {
+                        args.and_then(|a| a.named_child(0)).is_some_and(other_channel)
+                    }
                     Some(("identifier", f)) => {
                         let name = text(f, psrc);
                         // A function value of the caller's (a cancel func,
@@ -709,7 +745,11 @@ pub(super) fn signal_after_send(
                         let field = f.child_by_field_name("field").map(|x| text(x, psrc));
                         let on = f.child_by_field_name("operand").map(|x| text(x, psrc));
                         match (field, on) {
-                            (Some("Done"), Some(on)) => waiter_signals(owner, on, ch, src),
+                            (Some("Done"), Some(on)) => {
+                                waiter_signals(owner, &in_owner(on), src)
+                                    .iter()
+                                    .any(|c| *c != owner_ch && beside.contains(c))
+                            }
                             _ => false,
                         }
                     }
@@ -719,14 +759,7 @@ pub(super) fn signal_after_send(
             _ => false,
         };
         if found {
-            signal = Some(
-                text(n, psrc)
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_string(),
-            );
+            signal = Some(text(n, psrc).lines().next().unwrap_or("").trim().to_string());
         }
     };
     for a in &after {
@@ -745,31 +778,60 @@ pub(super) fn signal_after_send(
     signal
 }
 
-/// True when `owner` waits on WaitGroup `wg` in a goroutine that then
-/// closes or sends on a channel other than `ch`: a `wg.Done()` after the
-/// send releases that signal.
-fn waiter_signals(owner: Node, wg: &str, ch: &str, src: &[u8]) -> bool {
-    let wait = format!("{wg}.Wait()");
-    let mut found = false;
+fn squeeze(s: &str) -> String {
+    s.split_whitespace().collect()
+}
+
+/// What the other cases of `owner`'s selects that receive from `ch` receive
+/// from (`x`, `ctx.Done()`, `time.After(d)`), spaces removed.
+fn selected_with(owner: Node, ch: &str, src: &[u8]) -> Vec<String> {
+    let operand = |case: Node| -> Option<String> {
+        let comm = case.child_by_field_name("communication")?;
+        if comm.kind() == "send_statement" {
+            return None;
+        }
+        let c = squeeze(text(comm, src));
+        c.split_once("<-").map(|(_, rest)| rest.to_string())
+    };
+    let mut out = Vec::new();
     syntax::visit(owner, &|_| true, &mut |n| {
-        if found || n.kind() != "func_literal" || !text(n, src).contains(&wait) {
+        if n.kind() != "select_statement" {
             return;
         }
-        syntax::visit(n, &|_| true, &mut |m| {
-            found |= match m.kind() {
-                "send_statement" => m
-                    .child_by_field_name("channel")
-                    .is_some_and(|c| text(c, src) != ch),
-                "call_expression" => {
-                    m.child_by_field_name("function")
-                        .is_some_and(|f| text(f, src) == "close")
-                        && m.child_by_field_name("arguments")
-                            .and_then(|a| a.named_child(0))
-                            .is_some_and(|a| text(a, src) != ch)
-                }
-                _ => false,
-            };
+        let ops: Vec<Option<String>> = syntax::select_cases(n).into_iter().map(operand).collect();
+        if ops.iter().any(|o| o.as_deref() == Some(ch)) {
+            out.extend(ops.into_iter().flatten().filter(|o| o != ch));
+        }
+    });
+    out
+}
+
+/// The channels `owner`'s goroutines close or send on after `wg.Wait()`:
+/// a `wg.Done()` can release them.
+fn waiter_signals(owner: Node, wg: &str, src: &[u8]) -> Vec<String> {
+    let wait = format!("{wg}.Wait()");
+    let mut out = Vec::new();
+    syntax::visit(owner, &|_| true, &mut |n| {
+        if n.kind() != "func_literal" || !text(n, src).contains(&wait) {
+            return;
+        }
+        syntax::visit(n, &|_| true, &mut |m| match m.kind() {
+            "send_statement" => out.extend(
+                m.child_by_field_name("channel")
+                    .map(|c| squeeze(text(c, src))),
+            ),
+            "call_expression"
+                if m.child_by_field_name("function")
+                    .is_some_and(|f| text(f, src) == "close") =>
+            {
+                out.extend(
+                    m.child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0))
+                        .map(|c| squeeze(text(c, src))),
+                )
+            }
+            _ => {}
         });
     });
-    found
+    out
 }

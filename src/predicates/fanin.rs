@@ -1083,15 +1083,30 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     // send before the value itself (closing or sending on another channel
     // it selects on, a cancel, a Done a waiter turns into a close).
     let signal: Option<String> = producers.iter().find_map(|p| match (&p.literal, p.handed) {
-        (Some((lit, inside)), _) => {
-            channel::signal_after_send(*lit, src, &p.sends, inside, func, src)
-        }
+        (Some((lit, inside)), _) => channel::signal_after_send(
+            &channel::Producer {
+                func: *lit,
+                src,
+                sends: p.sends.clone(),
+                ch: inside.clone(),
+                go: p.go,
+            },
+            &name,
+            func,
+            src,
+        ),
         (None, Some(i)) => channel::callee_params(ctx, p.go, i)
             .ok()?
             .into_iter()
             .find_map(|(d, dsrc, param)| {
-                let sends = channel::sends_in(d, &param, dsrc);
-                channel::signal_after_send(d, dsrc, &sends, &param, func, src)
+                let producer = channel::Producer {
+                    func: d,
+                    src: dsrc,
+                    sends: channel::sends_in(d, &param, dsrc),
+                    ch: param,
+                    go: p.go,
+                };
+                channel::signal_after_send(&producer, &name, func, src)
             }),
         (None, None) => None,
     });
@@ -1181,9 +1196,12 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             "the send on line {line} shares its line with other code; put the goroutine's body on its own lines, then run again"
         ));
     }
-    // A guarded send in a loop must also stop the producer (seed 001):
-    // its Done arm returns, which must skip nothing that still matters.
+    // A guarded send in a loop must also stop the producer (seed 001): its
+    // Done arm returns, or, when code after the loop must still run (a
+    // non-deferred `wg.Done()`, a close), leaves the producer's loop.
     let mut guarded: Vec<Site> = Vec::new();
+    let mut labels: Vec<Site> = Vec::new();
+    let mut label_names = std::collections::HashSet::new();
     for s in &sends {
         let lit = syntax::enclosing_function(*s).expect("a send sits in a literal");
         // The channel's name in the producer: closing it after the loop
@@ -1195,19 +1213,43 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             .map_or(name.as_str(), |(_, n)| n.as_str());
         let mut site = Site::here(s.start_byte(), s.end_byte());
         if let Some(lp) = syntax::enclosing_loop(*s, lit) {
-            if lit.child_by_field_name("result").is_some() {
-                return unproven(
-                    "a producer that returns values sends in a loop; a guard cannot stop it with a bare return"
-                        .to_string(),
-                );
-            }
-            if let Some(after) = skipped_by_return(lp, lit, inside, src) {
-                let first = text(after, src).lines().next().unwrap_or("").trim();
-                return unproven(format!(
-                    "a producer sends in a loop followed by `{first}`, which a return on cancellation would skip"
-                ));
-            }
-            site.vars.push(("stop", "true".into()));
+            let returns_values = lit.child_by_field_name("result").is_some();
+            let stop = match skipped_by_return(lp, lit, inside, src) {
+                None if !returns_values => "return".to_string(),
+                // Code after the loop still runs: leave the producer's
+                // outermost loop instead, under its label (made if need be).
+                _ => {
+                    let outer = syntax::ancestors_until(*s, lit)
+                        .into_iter()
+                        .filter(|n| n.kind() == "for_statement")
+                        .last()
+                        .unwrap_or(lp);
+                    let labelled = outer
+                        .parent()
+                        .filter(|p| p.kind() == "labeled_statement")
+                        .and_then(|p| p.child_by_field_name("label"));
+                    match labelled {
+                        Some(l) => format!("break {}", text(l, src)),
+                        None => {
+                            let base = format!("{name}Loop");
+                            let Some(site) = label_site(outer, lit, &base, &label_names, src)
+                            else {
+                                return unproven(
+                                    "a producer sends in a loop that cannot be given a label to leave on cancellation"
+                                        .to_string(),
+                                );
+                            };
+                            let label = site.vars[0].1.trim().trim_end_matches(':').to_string();
+                            if !labels.iter().any(|l: &Site| l.start == site.start) {
+                                label_names.insert(label.clone());
+                                labels.push(site);
+                            }
+                            format!("break {label}")
+                        }
+                    }
+                }
+            };
+            site.vars.push(("stop", stop));
         }
         guarded.push(site);
     }
@@ -1401,6 +1443,7 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         ("ctxpkg", Value::Text(ctxpkg)),
         ("capacity", Value::Text(capacity.unwrap_or_default())),
         ("sends", Value::Sites(guarded)),
+        ("loop_labels", Value::Sites(labels)),
     ]);
     Verdict::Holds(bindings)
 }
@@ -1433,6 +1476,33 @@ fn skipped_by_return<'t>(lp: Node<'t>, lit: Node<'t>, ch: &str, src: &[u8]) -> O
         cur = parent;
     }
     None
+}
+
+/// A label line for loop `lp` of producer `lit`: an empty span at the start
+/// of the loop's line, and the line (`label_line`), one tab left of the
+/// loop as gofmt lays labels out. None when the loop does not start its
+/// line or sits at the left margin.
+fn label_site(
+    lp: Node,
+    lit: Node,
+    base: &str,
+    taken: &std::collections::HashSet<String>,
+    src: &[u8],
+) -> Option<Site> {
+    let start = lp.start_byte();
+    let line_start = src[..start]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let indent = std::str::from_utf8(&src[line_start..start]).ok()?;
+    if !indent.bytes().all(|b| b == b'\t') || indent.is_empty() {
+        return None;
+    }
+    let name = syntax::fresh_name(base, lit, src, taken);
+    let mut site = Site::here(line_start, line_start);
+    site.vars
+        .push(("label_line", format!("{}{name}:\n", &indent[1..])));
+    Some(site)
 }
 
 /// The name of F's `*testing.T`, `*testing.B`, `*testing.F` or

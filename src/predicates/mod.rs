@@ -149,9 +149,10 @@ const PREDICATES: &[Predicate] = &[
             "needs_import",
             "cancel",
             "buffer_only",
+            "loop_labels",
         ],
-        site_vars: &["stop"],
-        doc: "the `make` call is bound to a local results channel that goroutines started in the function send on, and the function can stop receiving before all have sent; binds the capacity to give (alone, with `buffer_only` set, when it has a slot for every send and no producer signals the receiver after its send), the sends to guard (`stop` on a send in a loop, whose guard must end the producer), the context the guards watch and how to derive it (a context the function watches at every receive, a test's `Context()`, or a background context cancelled on return), and, with the cancellable-wait option and a context parameter, a blocking `return <-ch` to turn into a select on it",
+        site_vars: &["stop", "label_line"],
+        doc: "the `make` call is bound to a local results channel that goroutines started in the function send on, and the function can stop receiving before all have sent; binds the capacity to give (alone, with `buffer_only` set, when it has a slot for every send and no producer signals the receiver after its send), the sends to guard (`stop` on a send in a loop: the statement its guard ends the producer with, `return` or `break LABEL`, with `loop_labels` to add), the context the guards watch and how to derive it (a context the function watches at every receive, a test's `Context()`, or a background context cancelled on return), and, with the cancellable-wait option and a context parameter, a blocking `return <-ch` to turn into a select on it",
         run: fanin::fan_in_producers,
     },
     Predicate {
