@@ -17,7 +17,12 @@
 # gofmt failures, and a sample of the diffs; every fix, one diff each, goes to
 # $REALWORLD_OUT (default target/realworld/<tree>.fixes.diff) to be read.
 # Exit 1 when a fix broke a build, a rewritten file is not gofmt-clean, the
-# tool failed (exit 2) or reported errors; 0 otherwise.
+# tool failed (exit 2) or reported errors, or the second run over the fixed
+# copy still proposes a fix (the fixes are not idempotent); 0 otherwise.
+#
+# GOFIX_LEAKS=/path/to/gofix-leaks runs that binary instead of building one
+# (no cargo build then), e.g. to compare two versions of the tool:
+#   GOFIX_LEAKS=/tmp/old/gofix-leaks REALWORLD_OUT=/tmp/rw-old scripts/realworld.sh
 #
 # Time bound: at most ~15 minutes on 2 cores. The release build comes first
 # (seconds when target/ is current, 2-3 minutes from scratch). Everything
@@ -25,35 +30,67 @@
 # TOOL_TIMEOUT, each vet by VET_TIMEOUT and by what is left of the budget; a
 # vet that cannot start or finish in time is listed as not vetted and the run
 # ends INCOMPLETE (exit 0; STRICT=1 makes that exit 1). Measured on the
-# project's shared 2-core machine (load average 6-11 from other jobs): with a
-# warm Go build cache 283 s in all (build 138, tool 52, vet 77); with a cold
-# one vet alone needs 10-15 minutes (it compiles the dependencies of every
-# changed package, the k8s client for prometheus's discovery/kubernetes
-# above all), so the budget cuts the last tree (prometheus) and says so.
+# project's shared 2-core machine (load average 3-7 from other jobs), Go's
+# tree and 13 modules: with a warm Go build cache 78 s in all (tool 7, vet
+# 62); from an empty module cache and Go build cache 1522 s (tool 26, vet
+# 1473: go vet downloads and compiles the dependencies of every changed
+# package; per-tree costs are next to MODULES below). The trees are ordered
+# so that a cold run's budget cuts the expensive ones last: about 420 s
+# (CI's REALWORLD_BUDGET) reaches nats-server, the default 780 s reaches
+# syncthing; what is cut is listed as not vetted.
 # go vet runs with -trimpath so that the next run reuses the build cache
 # despite the copies' temp paths. The wall time of every phase and the total
 # are printed. Network: only `go mod download` and the go command's module
 # fetches (Go module proxy, checksum database). KEEP=1 keeps the copies.
 set -euo pipefail
+# GOFIX_LEAKS relative to the caller's directory, before the cd below.
+given_tool=${GOFIX_LEAKS:+$(realpath -m -- "$GOFIX_LEAKS")}
 cd "$(dirname "$0")/.."
 root=$PWD
 
 # Pinned trees: name and module@version. Chosen for many goroutines, selects,
 # time.After in loops and WaitGroups, and for building from the module cache.
-# hashicorp/raft v1.7.1 is at go 1.20: time-after-in-loop's stop-and-drain
-# re-arm (pre-Go 1.23 timers) is exercised there; the others are at go 1.23+.
-# Cheapest to vet first: when the time budget runs out, what is left unvetted
-# is reported (WARNING) rather than the run overrunning. A third field gives
-# build tags for go vet: prometheus's remove_all_sd leaves out the service
-# discovery plugins, whose dependencies are the bulk of a cold build (and one,
-# a nomad pseudo-version, is not served by the Go module proxy).
+# hashicorp/raft v1.7.1 and cockroachdb/pebble v1.1.5 are at go 1.20:
+# time-after-in-loop's stop-and-drain re-arm (pre-Go 1.23 timers) is
+# exercised there; the others are at go 1.23+. Cheapest to vet first: when the
+# time budget runs out, what is left unvetted is reported (WARNING) rather
+# than the run overrunning. A third field gives build tags for go vet:
+# prometheus's remove_all_sd leaves out the service discovery plugins, whose
+# dependencies are the bulk of a cold build (and one, a nomad pseudo-version,
+# is not served by the Go module proxy).
+#
+# Cost per tree (comments below), measured 2026-12-04 on the shared 2-core
+# machine (load 5-7) from an empty module cache and an empty Go build cache:
+# fetch is `go mod download` of the module itself (its dependencies are
+# fetched by go vet and counted in vet); vet is the sum of its go vet runs,
+# which includes compiling what no tree before it compiled. Measured in the
+# order raft .. nats-server, syncthing, containerd, prometheus, go-ethereum,
+# jaeger (pebble in a later run); Go's tree first: vet 142 s. The whole run
+# took 1522 s (vet 1473 s); again with a warm build cache, 78 s.
+# Left out: traefik/v3 (its go.mod replaces ./dynamic/ext, which a module copy
+# lacks, and pins pseudo-versions the proxy does not serve: no changed package
+# loads), hashicorp/nomad, nsqio/nsq (the proxy answers 403), temporal
+# (needs go 1.26.10).
 MODULES=(
-  "raft github.com/hashicorp/raft@v1.7.1"
-  "etcd-server go.etcd.io/etcd/server/v3@v3.5.21"
-  "grpc google.golang.org/grpc@v1.85.0"
-  "nats-server github.com/nats-io/nats-server/v2@v2.15.2"
-  "prometheus github.com/prometheus/prometheus@v0.316.0 remove_all_sd"
+  "raft github.com/hashicorp/raft@v1.7.1"                          # fetch <1 s, vet    7 s
+  "serf github.com/hashicorp/serf@v0.11.0"                         # fetch <1 s, vet   12 s
+  "badger github.com/dgraph-io/badger/v4@v4.9.6"                   # fetch <1 s, vet   20 s (vet fails before the fix too: copylocks in db_test.go)
+  "sarama github.com/IBM/sarama@v1.62.0"                           # fetch <1 s, vet   25 s
+  "etcd-server go.etcd.io/etcd/server/v3@v3.5.21"                  # fetch <1 s, vet   33 s
+  "grpc google.golang.org/grpc@v1.85.0"                            # fetch <1 s, vet   93 s
+  "nats-server github.com/nats-io/nats-server/v2@v2.15.2"          # fetch <1 s, vet   82 s
+  "pebble github.com/cockroachdb/pebble@v1.1.5"                    # fetch <1 s, vet   47 s
+  "jaeger github.com/jaegertracing/jaeger@v1.76.0"                 # fetch <1 s, vet   56 s
+  "syncthing github.com/syncthing/syncthing@v1.30.0"               # fetch  1 s, vet   66 s
+  "go-ethereum github.com/ethereum/go-ethereum@v1.17.10"           # fetch  3 s, vet  192 s
+  "containerd github.com/containerd/containerd/v2@v2.4.2"          # fetch  1 s, vet  218 s (186 s of it: integration/, the k8s CRI client)
+  "prometheus github.com/prometheus/prometheus@v0.316.0 remove_all_sd" # fetch <1 s, vet 383 s
 )
+
+# REALWORLD_TREES="serf pebble" (names from the list above, goroot for Go's
+# tree; spaces or commas) runs only those trees. Default: all of them.
+only=${REALWORLD_TREES:-}
+ONLY=" ${only//,/ } "
 
 # Seconds for everything after the build; go vet stops starting packages past
 # it (what is left is listed as not vetted).
@@ -83,27 +120,38 @@ phase() { # NAME: prints the wall time since the previous phase ended
 
 echo "realworld: $(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# 1. Build the release binary once.
-cargo build --release --quiet --bin gofix-leaks
-tool=$root/target/release/gofix-leaks
+# 1. Build the release binary once (or take the one GOFIX_LEAKS names).
+if [ -n "$given_tool" ]; then
+  tool=$given_tool
+  [ -x "$tool" ] || { echo "FAIL: GOFIX_LEAKS=$GOFIX_LEAKS is not an executable file"; exit 1; }
+  echo "realworld: using $tool (GOFIX_LEAKS; no cargo build)"
+else
+  cargo build --release --quiet --bin gofix-leaks
+  tool=$root/target/release/gofix-leaks
+fi
+"$tool" --version 2>/dev/null || true
 phase build
 t_budget=$t_phase
 
 # 2. Fetch the pinned modules (no-op when the module cache has them).
 trees=() # name|original dir|copy dir|kind
 goroot=$(go env GOROOT)
-trees+=("goroot|$goroot/src|$work/goroot/src|goroot|")
+wanted() { [ "$ONLY" = "  " ] || [[ "$ONLY" == *" $1 "* ]]; }
+wanted goroot && trees+=("goroot|$goroot/src|$work/goroot/src|goroot|")
 for m in "${MODULES[@]}"; do
   read -r name mv tags <<<"$m"
+  wanted "$name" || continue
+  t0=$(date +%s.%N)
   dir=$(GOFLAGS=-mod=mod go mod download -json "$mv" |
     python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("Dir") or sys.exit(d.get("Error")))')
+  printf '  fetch %-14s %-52s %5.1f s\n' "$name" "$mv" "$(awk "BEGIN{print $(date +%s.%N) - $t0}")"
   trees+=("$name|$dir|$work/$name|module|${tags:-}")
 done
 phase fetch
 
 # 3. Copy: the whole GOROOT (its go command and tools vet the copy), and
 # each module directory, made writable.
-cp -a "$goroot" "$work/goroot"
+wanted goroot && cp -a "$goroot" "$work/goroot"
 for t in "${trees[@]}"; do
   IFS='|' read -r name orig copy kind tags <<<"$t"
   [ "$kind" = module ] && cp -a "$orig" "$copy"
@@ -304,10 +352,17 @@ def platform(path):
 
 DIAG = re.compile(r"^(vet: )?\S+\.go:\d+:\d+: ")
 
+# An import the go command cannot resolve is reported at the import's
+# position, like a diagnostic, but it means the package did not load.
+UNRESOLVED = re.compile(r": (reading https?://|missing go\.sum entry|no required module provides|cannot find module providing)|"
+                        r"(module .* found, but does not contain package|invalid version: )")
+
 def setup_errors(output):
-    """Lines of a failed vet run that are not diagnostics: the package did not load."""
+    """Lines of a failed vet run that say the package did not load: not
+    diagnostics, or an import the go command could not resolve."""
     return [l for l in output.splitlines() if l.strip() and not l.startswith(("#", "\t", " "))
-            and not DIAG.match(l) and not re.match(r"go: (downloading|finding|extracting|added|upgraded) ", l)]
+            and (not DIAG.match(l) or UNRESOLVED.search(l))
+            and not re.match(r"go: (downloading|finding|extracting|added|upgraded) ", l)]
 
 def norm(output):
     """Diagnostics of a vet run, without positions (fixes move lines) and
@@ -455,7 +510,9 @@ for name, t in data.items():
     for fn in v["unchecked"]:
         print("  WARNING: no GOOS/tags found that build %s; not vetted" % fn)
     for f in t["rerun_fixes"]:
-        print("  note: a second run still fixes %s %s" % (f["rule"], f["posn"]))
+        # Idempotence: the fixed copy must give no further fix.
+        failed = True
+        print("  NOT IDEMPOTENT: a second run still fixes %s %s" % (f["rule"], f["posn"]))
     if t["json"]["errors"]:
         failed = True
         print("  ERRORS: %s" % t["json"]["errors"][:5])
@@ -485,7 +542,7 @@ t_end=$(date +%s.%N)
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'total %.1f s\n' "$(awk "BEGIN{print $t_end - $t_all}")" | tee -a "$out/phases.txt"
 if [ "$rc" -ne 0 ]; then
-  echo "realworld: FAIL (a fix broke a build, a file is not gofmt-clean, or the tool reported errors)"
+  echo "realworld: FAIL (a fix broke a build, a file is not gofmt-clean, a second run still fixes something, or the tool reported errors)"
   exit 1
 fi
 incomplete=$(cat "$out/incomplete.txt")
