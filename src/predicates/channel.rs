@@ -667,18 +667,17 @@ pub(super) fn signal_after_send(
     let (producer, psrc, ch) = (p.func, p.src, p.ch.as_str());
     let body = producer.child_by_field_name("body")?;
     // The producer's parameters stand for the `go` call's arguments.
-    let args: Vec<String> = p
-        .go
-        .named_child(0)
-        .and_then(|c| c.child_by_field_name("arguments"))
-        .map(|a| {
-            let mut c = a.walk();
-            a.named_children(&mut c)
-                .filter(|n| n.kind() != "comment")
-                .map(|n| squeeze(text(n, src)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let args: Vec<String> =
+        p.go.named_child(0)
+            .and_then(|c| c.child_by_field_name("arguments"))
+            .map(|a| {
+                let mut c = a.walk();
+                a.named_children(&mut c)
+                    .filter(|n| n.kind() != "comment")
+                    .map(|n| squeeze(text(n, src)))
+                    .collect()
+            })
+            .unwrap_or_default();
     let params = syntax::parameter_names(producer, psrc);
     let in_owner = |x: &str| -> String {
         params
@@ -730,9 +729,9 @@ pub(super) fn signal_after_send(
                 let f = n.child_by_field_name("function");
                 let args = n.child_by_field_name("arguments");
                 match f.map(|f| (f.kind(), f)) {
-                    Some(("identifier", f)) if text(f, psrc) == "close" => {
-                        args.and_then(|a| a.named_child(0)).is_some_and(other_channel)
-                    }
+                    Some(("identifier", f)) if text(f, psrc) == "close" => args
+                        .and_then(|a| a.named_child(0))
+                        .is_some_and(other_channel),
                     Some(("identifier", f)) => {
                         let name = text(f, psrc);
                         // A function value of the caller's (a cancel func,
@@ -745,11 +744,9 @@ pub(super) fn signal_after_send(
                         let field = f.child_by_field_name("field").map(|x| text(x, psrc));
                         let on = f.child_by_field_name("operand").map(|x| text(x, psrc));
                         match (field, on) {
-                            (Some("Done"), Some(on)) => {
-                                waiter_signals(owner, &in_owner(on), src)
-                                    .iter()
-                                    .any(|c| *c != owner_ch && beside.contains(c))
-                            }
+                            (Some("Done"), Some(on)) => waiter_signals(owner, &in_owner(on), src)
+                                .iter()
+                                .any(|c| *c != owner_ch && beside.contains(c)),
                             _ => false,
                         }
                     }
@@ -759,7 +756,14 @@ pub(super) fn signal_after_send(
             _ => false,
         };
         if found {
-            signal = Some(text(n, psrc).lines().next().unwrap_or("").trim().to_string());
+            signal = Some(
+                text(n, psrc)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string(),
+            );
         }
     };
     for a in &after {

@@ -191,10 +191,10 @@ fn first_go(producers: &[Producer]) -> usize {
 
 /// Receives that always run when F gets to them: not inside a condition,
 /// loop, select or switch. Counts those starting before `before`.
-fn plain_receives(recvs: &[Node], func: Node, before: usize, src: &[u8]) -> usize {
+fn plain_receives(recvs: &[Node], func: Node, gos: &[Node], before: usize, src: &[u8]) -> usize {
     recvs
         .iter()
-        .filter(|r| r.start_byte() < before && is_plain(**r, func, src))
+        .filter(|r| r.start_byte() < before && is_plain(**r, func, gos, src))
         .count()
 }
 
@@ -225,8 +225,18 @@ fn own_case<'t>(recv: Node<'t>, path: &[Node<'t>]) -> Option<Node<'t>> {
         .copied()
 }
 
-fn is_plain(recv: Node, func: Node, src: &[u8]) -> bool {
-    let path = syntax::ancestors_until(recv, func);
+/// `gos`: the producers' `go` statements. Only the statements between the
+/// receive and the innermost one holding every `go` count: what encloses
+/// them both runs the receive whenever it ran the producers (a `<-done`
+/// in the same select case as its `go`).
+fn is_plain(recv: Node, func: Node, gos: &[Node], src: &[u8]) -> bool {
+    let mut path = syntax::ancestors_until(recv, func);
+    if let Some(i) = path
+        .iter()
+        .position(|a| gos.iter().all(|g| syntax::contains(*a, *g)))
+    {
+        path.truncate(i);
+    }
     // `select { case <-ch: ... case <-time.After(d): t.Fatal(...) }`: when
     // every other case stops F, getting past the select means the receive
     // ran. Such a case and its select are as plain as a bare `<-ch`.
@@ -297,6 +307,7 @@ fn stop_paths(
     first_go: usize,
     made_at: usize,
     ok_names: &[String],
+    gos: &[Node],
     src: &[u8],
 ) -> Vec<(&'static str, usize, Option<usize>)> {
     let mut out = Vec::new();
@@ -325,7 +336,7 @@ fn stop_paths(
                 .into_iter()
                 .filter(|k| k.id() != case.id())
                 .collect();
-            let before = plain_receives(recvs, func, select.start_byte(), src);
+            let before = plain_receives(recvs, func, gos, select.start_byte(), src);
             for o in &other_cases {
                 // A timeout branch that drains the channel takes a value too.
                 let drained = recvs.iter().filter(|r| syntax::contains(*o, **r)).count();
@@ -341,7 +352,8 @@ fn stop_paths(
                             recvs
                                 .iter()
                                 .filter(|r| {
-                                    r.start_byte() > select.end_byte() && is_plain(**r, func, src)
+                                    r.start_byte() > select.end_byte()
+                                        && is_plain(**r, func, gos, src)
                                 })
                                 .count()
                         };
@@ -357,7 +369,7 @@ fn stop_paths(
         }
         if let Some(l) = lp {
             let body = l.child_by_field_name("body").unwrap_or(l);
-            let before = plain_receives(recvs, func, l.start_byte(), src);
+            let before = plain_receives(recvs, func, gos, l.start_byte(), src);
             let in_other_case = |n: Node| other_cases.iter().any(|o| syntax::contains(*o, n));
             // When each pass makes its own channel, leaving before the
             // producers start strands none of them.
@@ -381,7 +393,7 @@ fn stop_paths(
         if !loop_exits(body, l, src, &|_| false).is_empty() {
             out.push((
                 "its range over the results can return early",
-                plain_receives(recvs, func, l.start_byte(), src) + 1,
+                plain_receives(recvs, func, gos, l.start_byte(), src) + 1,
                 None,
             ));
         }
@@ -389,7 +401,7 @@ fn stop_paths(
     // Returns between the first `go` and the last plain receive.
     let last_plain = recvs
         .iter()
-        .filter(|r| is_plain(**r, func, src))
+        .filter(|r| is_plain(**r, func, gos, src))
         .map(|r| r.start_byte())
         .max();
     if let (Some(last), Some(body)) = (last_plain, func.child_by_field_name("body")) {
@@ -407,7 +419,7 @@ fn stop_paths(
                 let ends_f = e.kind() != "goto_statement";
                 out.push((
                     "it can return before it receives",
-                    plain_receives(recvs, func, e.start_byte(), src),
+                    plain_receives(recvs, func, gos, e.start_byte(), src),
                     ends_f.then(|| e.start_byte()),
                 ));
             }
@@ -960,6 +972,7 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         .filter_map(|l| l.named_child(1))
         .map(|n| text(n, src).to_string())
         .collect();
+    let gos: Vec<Node> = producers.iter().map(|p| p.go).collect();
     let paths = stop_paths(
         &recvs,
         &ranges,
@@ -967,9 +980,10 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         first_go(&producers),
         make.start_byte(),
         &ok_names,
+        &gos,
         src,
     );
-    let plain_total = plain_receives(&recvs, func, usize::MAX, src);
+    let plain_total = plain_receives(&recvs, func, &gos, usize::MAX, src);
     // A range over the channel with no way out takes everything until the
     // producers close it.
     let ranges_to_close = ranges.iter().any(|l| {
@@ -1224,6 +1238,17 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
                         .filter(|n| n.kind() == "for_statement")
                         .last()
                         .unwrap_or(lp);
+                    // Leaving the outer loop must skip nothing either: an
+                    // inner iterator's Release, a count after the inner loop.
+                    let between = (outer.id() != lp.id())
+                        .then(|| skipped_by_return(lp, outer, inside, src))
+                        .flatten();
+                    if let Some(after) = between {
+                        let first = text(after, src).lines().next().unwrap_or("").trim();
+                        return unproven(format!(
+                            "a producer sends in a nested loop followed by `{first}`, which leaving the loop on cancellation would skip"
+                        ));
+                    }
                     let labelled = outer
                         .parent()
                         .filter(|p| p.kind() == "labeled_statement")
@@ -1449,7 +1474,8 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
 }
 
 /// The first statement a `return` from inside loop `lp` would skip: what
-/// follows `lp`, and every statement around it, up to the end of `lit`.
+/// follows `lp`, and every statement around it, up to the end of `lit` (a
+/// function literal, or an outer loop for a `break` out of it).
 /// Closing the guarded channel `ch` itself is not missed: once the guard
 /// fires nobody receives from it.
 fn skipped_by_return<'t>(lp: Node<'t>, lit: Node<'t>, ch: &str, src: &[u8]) -> Option<Node<'t>> {

@@ -152,6 +152,9 @@ pub fn in_loop(ctx: &Ctx, args: &[Arg]) -> Verdict {
     let Some(func) = syntax::enclosing_function(select) else {
         return Verdict::Skip;
     };
+    if leaves_after(select, ctx.src) {
+        return Verdict::Skip;
+    }
     let nested = syntax::in_loop_within(site.lp, func);
     Verdict::Holds(vec![
         // From where code goes before the loop to the loop's end, where
@@ -169,6 +172,64 @@ pub fn in_loop(ctx: &Ctx, args: &[Arg]) -> Verdict {
             Value::Text(if nested { "true".into() } else { String::new() }),
         ),
     ])
+}
+
+/// True when the statements after `stmt` in its block always leave the
+/// function (the last one returns, panics, `t.Fatal`s, ...) with no jump
+/// back into the loop on the way: `stmt` then runs once, not once a pass
+/// (serf's `flushTimeout := time.After(d)` in a shutdown case).
+fn leaves_after(stmt: Node, src: &[u8]) -> bool {
+    if !stmt
+        .parent()
+        .is_some_and(|p| matches!(p.kind(), "block" | "statement_list"))
+    {
+        return false;
+    }
+    let mut rest = Vec::new();
+    let mut sib = stmt.next_named_sibling();
+    while let Some(x) = sib {
+        if x.kind() != "comment" {
+            rest.push(x);
+        }
+        sib = x.next_named_sibling();
+    }
+    let Some(last) = rest.last() else {
+        return false;
+    };
+    // A break or continue whose target lies among these statements (a
+    // drain loop's `break FLUSH`) stays inside them.
+    let inside = |t: Node| rest.iter().any(|x| syntax::contains(*x, t));
+    let labelled_inside = |label: &str| {
+        let mut found = false;
+        for x in &rest {
+            syntax::visit(*x, &|n| n.kind() != "func_literal", &mut |n| {
+                found |= n.kind() == "labeled_statement"
+                    && n.child_by_field_name("label")
+                        .is_some_and(|l| syntax::text(l, src) == label);
+            });
+        }
+        found
+    };
+    let mut jumps = false;
+    for x in &rest {
+        syntax::visit(*x, &|n| n.kind() != "func_literal", &mut |n| {
+            let label = n
+                .named_child(0)
+                .filter(|l| l.kind() == "label_name")
+                .map(|l| syntax::text(l, src));
+            jumps |= match (n.kind(), label) {
+                ("goto_statement", _) => true,
+                ("break_statement" | "continue_statement", Some(l)) => !labelled_inside(l),
+                ("break_statement", None) => !syntax::break_target(n).is_some_and(inside),
+                ("continue_statement", None) => !syntax::ancestors_until(n, stmt)
+                    .into_iter()
+                    .find(|a| a.kind() == "for_statement")
+                    .is_some_and(inside),
+                _ => false,
+            };
+        });
+    }
+    !jumps && syntax::stops_here(*last, src)
 }
 
 /// Names of the types that a call of the form `T(x)` converts to without
