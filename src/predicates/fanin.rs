@@ -304,12 +304,12 @@ fn stop_paths(
     recvs: &[Node],
     ranges: &[Node],
     func: Node,
-    first_go: usize,
     made_at: usize,
     ok_names: &[String],
     gos: &[Node],
     src: &[u8],
 ) -> Vec<(&'static str, usize, Option<usize>)> {
+    let first_go = gos.iter().map(|g| g.start_byte()).min().unwrap_or(0);
     let mut out = Vec::new();
     // `if !ok { return }` after `v, ok := <-ch`: the channel was closed.
     let closed_exit = |n: Node| {
@@ -977,7 +977,6 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         &recvs,
         &ranges,
         func,
-        first_go(&producers),
         make.start_byte(),
         &ok_names,
         &gos,
@@ -1235,8 +1234,7 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
                 _ => {
                     let outer = syntax::ancestors_until(*s, lit)
                         .into_iter()
-                        .filter(|n| n.kind() == "for_statement")
-                        .last()
+                        .rfind(|n| n.kind() == "for_statement")
                         .unwrap_or(lp);
                     // Leaving the outer loop must skip nothing either: an
                     // inner iterator's Release, a count after the inner loop.
@@ -1536,7 +1534,7 @@ fn label_site(
 fn testing_param(func: Node, src: &[u8]) -> Option<String> {
     let params = func.child_by_field_name("parameters")?;
     let mut c = params.walk();
-    let found = params.named_children(&mut c).find_map(|d| {
+    params.named_children(&mut c).find_map(|d| {
         let ty = squeeze(text(d.child_by_field_name("type")?, src));
         if !matches!(
             ty.as_str(),
@@ -1547,6 +1545,5 @@ fn testing_param(func: Node, src: &[u8]) -> Option<String> {
         let mut c2 = d.walk();
         let n = d.children_by_field_name("name", &mut c2).next()?;
         Some(text(n, src).to_string()).filter(|n| n != "_")
-    });
-    found
+    })
 }
