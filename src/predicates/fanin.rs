@@ -1225,7 +1225,11 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             .and_then(|p| p.literal.as_ref())
             .map_or(name.as_str(), |(_, n)| n.as_str());
         let mut site = Site::here(s.start_byte(), s.end_byte());
-        if let Some(lp) = syntax::enclosing_loop(*s, lit) {
+        // A send the producer already leaves after needs no stop of its own.
+        let then_returns = s
+            .next_named_sibling()
+            .is_some_and(|n| n.kind() == "return_statement");
+        if let Some(lp) = syntax::enclosing_loop(*s, lit).filter(|_| !then_returns) {
             let returns_values = lit.child_by_field_name("result").is_some();
             let stop = match skipped_by_return(lp, lit, inside, src) {
                 None if !returns_values => "return".to_string(),
