@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{LEAKY, LEAKY_GET2, Sandbox, clean, code, diff_files, fixed, hunks, stderr, stdout};
+use common::{
+    LEAKY, LEAKY_GET2, POLL, Sandbox, clean, code, diff_files, fixed, hunks, stderr, stdout,
+};
 use predicates::prelude::*;
 use serde_json::Value;
 use std::fs;
@@ -1308,25 +1310,6 @@ fn dump_tree_prints_the_syntax_tree() {
 }
 
 // ---- time-after-in-loop: options and go.mod from the right source ----
-
-const POLL: &str = "package main
-
-import \"time\"
-
-func poll(in <-chan int) int {
-	n := 0
-	for {
-		select {
-		case <-in:
-			n++
-		case <-time.After(time.Second):
-			return n
-		}
-	}
-}
-
-func main() { _ = poll(nil) }
-";
 
 #[test]
 fn list_rules_shows_options_and_set_validates_them() {

@@ -47,19 +47,6 @@ fn files(case: &Path) -> Vec<(String, PathBuf)> {
     out
 }
 
-/// Extra command-line arguments a case asks for, one per line in `args`.
-fn case_args(case: &Path) -> Vec<String> {
-    fs::read_to_string(case.join("args"))
-        .map(|t| {
-            t.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn run(dir: &Path, rule: &str, mode: &str, extra: &[String]) -> (i32, String) {
     let out = Command::cargo_bin("gofix-leaks")
         .unwrap()
@@ -95,7 +82,7 @@ fn golden_fixtures() {
             }
             fs::copy(f.path(), tmp.path().join(&n)).unwrap();
         }
-        let extra = case_args(case);
+        let extra = gotool::case_args(case);
         let (code, out) = run(tmp.path(), rule, "--write", &extra);
         if code == 2 {
             failures.push(format!("{name}: exit 2:\n{out}"));

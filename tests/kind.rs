@@ -7,29 +7,8 @@
 
 mod common;
 
-use common::{LEAKY, Sandbox, code, stderr, stdout};
+use common::{LEAKY, POLL, Sandbox, code, stderr, stdout};
 use serde_json::Value;
-
-/// A loop whose select waits on `time.After`: a leak before Go 1.23, an
-/// allocation per pass after.
-const POLL: &str = "package main
-
-import \"time\"
-
-func poll(in <-chan int) int {
-	n := 0
-	for {
-		select {
-		case <-in:
-			n++
-		case <-time.After(time.Second):
-			return n
-		}
-	}
-}
-
-func main() { _ = poll(nil) }
-";
 
 fn go_mod(version: &str) -> String {
     format!("module example.com/m\n\ngo {version}\n")

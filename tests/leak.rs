@@ -115,15 +115,7 @@ fn fixes_stop_the_leaks() {
             limits.min_before
         );
         // Options a program needs, one argument a line in `args`.
-        let extra: Vec<String> = fs::read_to_string(prog.join("args"))
-            .map(|t| {
-                t.lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(String::from)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let extra = gotool::case_args(&prog);
         let out = Command::cargo_bin("gofix-leaks")
             .unwrap()
             .current_dir(tmp.path())

@@ -55,6 +55,27 @@ func get2() (int, error) {
 "#;
 
 /// What `--write` makes of [`LEAKY`].
+/// A loop whose select waits on `time.After`: a leak before Go 1.23, an
+/// allocation per pass after (time-after-in-loop's kind and options).
+pub const POLL: &str = "package main
+
+import \"time\"
+
+func poll(in <-chan int) int {
+	n := 0
+	for {
+		select {
+		case <-in:
+			n++
+		case <-time.After(time.Second):
+			return n
+		}
+	}
+}
+
+func main() { _ = poll(nil) }
+";
+
 pub fn fixed() -> String {
     LEAKY.replacen("make(chan int)", "make(chan int, 1)", 1)
 }

@@ -61,3 +61,18 @@ pub fn ensure_module(dir: &Path, go_version: &str) {
         .unwrap();
     }
 }
+
+/// Extra command-line arguments a test case asks for (rule options), one a
+/// line in its `args` file; none without one.
+#[allow(dead_code)] // not every test crate that includes this module reads cases
+pub fn case_args(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("args"))
+        .map(|t| {
+            t.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
