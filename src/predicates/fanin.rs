@@ -999,7 +999,17 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             && recvs
                 .iter()
                 .any(|r| syntax::enclosing_loop(*r, func).is_some()));
-    if drains_all {
+    if drains_all
+        || takes_each_pass(
+            &producers,
+            &counts,
+            &recvs,
+            &ranges,
+            buffer == Cap::Known(0),
+            func,
+            src,
+        )
+    {
         return Verdict::Skip;
     }
     // Is some path left with more sends than it takes or buffers?
@@ -1473,6 +1483,89 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         ("loop_labels", Value::Sites(labels)),
     ]);
     Verdict::Holds(bindings)
+}
+
+/// A producer started on every pass of a loop whose pass always takes its
+/// one value before it ends (go-ethereum's resubscribe loop): `for { go
+/// func() { ...; ch <- v }(); select { case v := <-ch: ...; case <-quit:
+/// <-ch; return } }`. One unbuffered channel, one producer sending once,
+/// every receive in the loop, and a select right after the `go` (nothing
+/// but plain statements between) whose every case takes the value: by its
+/// communication, or by a plain `<-ch` in its body before any jump.
+fn takes_each_pass(
+    producers: &[Producer],
+    counts: &[Option<usize>],
+    recvs: &[Node],
+    ranges: &[Node],
+    unbuffered: bool,
+    func: Node,
+    src: &[u8],
+) -> bool {
+    let ([p], [Some(1)]) = (producers, counts) else {
+        return false;
+    };
+    let Some(lp) = syntax::enclosing_loop(p.go, func) else {
+        return false;
+    };
+    if !unbuffered || !ranges.is_empty() || !recvs.iter().all(|r| syntax::contains(lp, *r)) {
+        return false;
+    }
+    let jumps = |n: Node| {
+        let mut found = false;
+        syntax::visit(n, &|k| k.kind() != "func_literal", &mut |k| {
+            found |= matches!(
+                k.kind(),
+                "return_statement" | "break_statement" | "continue_statement" | "goto_statement"
+            ) || syntax::stops_here(k, src);
+        });
+        found
+    };
+    // The go statement and, after it in the same block, the select.
+    let mut next = p.go.next_named_sibling();
+    let select = loop {
+        match next {
+            None => return false,
+            Some(n) if n.kind() == "select_statement" => break n,
+            Some(n) if n.kind() == "comment" || !jumps(n) => next = n.next_named_sibling(),
+            Some(_) => return false,
+        }
+    };
+    let takes = |r: &Node| syntax::contains(select, *r);
+    syntax::select_cases(select).into_iter().all(|case| {
+        let comm = case.child_by_field_name("communication");
+        if comm.is_some_and(|c| recvs.iter().any(|r| syntax::contains(c, *r))) {
+            return true;
+        }
+        // A plain receive in the case's own statements, before any jump.
+        let mut c = case.walk();
+        let Some(body) = case
+            .named_children(&mut c)
+            .find(|n| n.kind() == "statement_list")
+        else {
+            return false;
+        };
+        let mut c = body.walk();
+        for st in body.named_children(&mut c) {
+            let plain = matches!(
+                st.kind(),
+                "expression_statement" | "short_var_declaration" | "assignment_statement"
+            ) && recvs.iter().any(|r| {
+                takes(r)
+                    && r.parent().is_some_and(|x| {
+                        x.id() == st.id()
+                            || (x.kind() == "expression_list"
+                                && x.parent().is_some_and(|y| y.id() == st.id()))
+                    })
+            });
+            if plain {
+                return true;
+            }
+            if jumps(st) {
+                return false;
+            }
+        }
+        false
+    })
 }
 
 /// The first statement a `return` from inside loop `lp` would skip: what
