@@ -1292,9 +1292,10 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     }
 
     // The guards' context must be cancelled only once F has stopped
-    // receiving: a context F itself watches at every receive (an existing
-    // child, or a child of its parameter), a test's own context, or else a
-    // child of the background context, cancelled when F returns.
+    // receiving: a context F itself watches at every receive, with an arm
+    // that leaves (an existing child, or a child of its parameter), a
+    // test's own context, or else a child of the background context,
+    // cancelled when F returns.
     let watched = |c: &str| {
         let done = format!("<-{c}.Done()");
         ranges.is_empty()
@@ -1303,9 +1304,16 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
                 own_case(*r, &path)
                     .and_then(|case| case.parent())
                     .is_some_and(|sel| {
+                        // The Done arm must not wait on the channel again
+                        // (for a send the guard skipped): it stops F, or
+                        // nothing after the select, outside a loop, takes
+                        // from the channel.
+                        let no_more = !syntax::in_loop_within(sel, func)
+                            && recvs.iter().all(|x| x.start_byte() < sel.end_byte());
                         syntax::select_cases(sel).iter().any(|k| {
                             k.child_by_field_name("communication")
                                 .is_some_and(|c| squeeze(text(c, src)) == done)
+                                && (no_more || case_stops(*k, src))
                         })
                     })
             })
