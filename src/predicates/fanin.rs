@@ -1319,9 +1319,18 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             })
     };
     let first_go = first_go(&producers);
+    // An existing child is named in the guards as it is: a producer that
+    // declares its own of that name would watch that one instead.
+    let shadowed = |c: &str| {
+        producers.iter().any(|p| {
+            p.literal
+                .as_ref()
+                .is_some_and(|(lit, _)| super::scope::declares(*lit, c, src))
+        })
+    };
     let existing = existing_child(func, first_go, &ctxpkg, src)
         .filter(|_| ctxpkg_imported.is_some())
-        .filter(|c| watched(c));
+        .filter(|c| watched(c) && !shadowed(c));
     let test_ctx = testing_param(func, src).filter(|_| {
         ctx.package
             .module()
