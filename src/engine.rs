@@ -632,10 +632,22 @@ fn statement_indent(tree: &tree_sitter::Tree, src: &[u8], start: usize) -> Strin
             let mut c = n.walk();
             // Not a comment after the label (`loop: // c`), whose line is
             // the label's (found by tests/proptest_engine.rs).
-            if let Some(inner) = n
+            if let Some(mut inner) = n
                 .named_children(&mut c)
                 .find(|k| k.kind() != "label_name" && k.kind() != "comment")
             {
+                // `a: b: for {...}`: every label is outdented; the first
+                // statement that is not one gives the indentation.
+                while inner.kind() == "labeled_statement" {
+                    let mut c2 = inner.walk();
+                    let Some(next) = inner
+                        .named_children(&mut c2)
+                        .find(|k| k.kind() != "label_name" && k.kind() != "comment")
+                    else {
+                        break;
+                    };
+                    inner = next;
+                }
                 return syntax::indent_at(src, inner.start_byte()).to_string();
             }
         }

@@ -1633,6 +1633,40 @@ loop: // until idle
     );
 }
 
+/// Two labels (the same one twice: the mutation does not compile, but it
+/// parses) before a loop that a `goto` goes back to: the timer went before
+/// them at the labels' column 0 instead of the statement's indentation
+/// (fixed in engine.rs, `statement_indent`).
+#[test]
+fn regression_time_after_goto_stacked_labels() {
+    assert_properties(
+        "time-after-goto-stacked-labels",
+        "package main
+
+import (
+	\"time\"
+)
+
+func reconnect(msgs <-chan string, tries int) ([]string, int) {
+retry:
+retry:
+	n++
+	for {
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+			}
+		case <-time.After(5 * time.Millisecond):
+			if n < tries {
+				goto retry
+			}
+		}
+	}
+}
+",
+    );
+}
+
 /// Three `go` statements in a loop between `wg.Add` and the goroutine: the
 /// count overflowed, a panic in debug builds (fixed in
 /// predicates/waitgroup.rs, `attributable`).
