@@ -1,6 +1,7 @@
 //! Channel predicates: is a `make` unbuffered, is a type a channel, and the
 //! single-result analysis (who sends, who receives, can the receiver walk
-//! away, does the channel escape) behind `single-result-channel`.
+//! away, does the channel escape) behind `single-result-channel`; and the
+//! ordering principle every buffer fix obeys (`signal_after_send`).
 
 use super::scope::{LocalDecl, local_decl, references};
 use super::{Arg, Ctx, Value, Verdict};

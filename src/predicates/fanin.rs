@@ -1,10 +1,12 @@
 //! The fan-in analysis behind `fan-in-producers`: a results channel made in
 //! a function F, producer goroutines started in F that send on it, and an F
 //! that can stop receiving before every producer has sent. It works out what
-//! a fix needs: the sends to guard, the capacity to give the channel, where
-//! the context comes from (F's parameter, a new parameter threaded through
-//! every call site of the package, or a background context), and the
-//! rewrite of a blocking `return <-ch` into a select on the context.
+//! a fix needs: the capacity to give the channel (refused when a producer
+//! signals the receiver after its send), or else the sends to guard, how
+//! each guard stops its producer, and the context the guards watch (one F
+//! watches at every receive, a test's `t.Context()`, or a background child
+//! cancelled on return; never a new parameter), and, behind an option, the
+//! rewrite of a blocking `return <-ch` into a select on F's own context.
 
 use super::channel::{self, Use};
 use super::scope::{declaration, references};
