@@ -383,6 +383,84 @@ pub fn stops_here(stmt: Node, src: &[u8]) -> bool {
     }
 }
 
+/// True when `stmt` runs at most once per entry to its loop: the
+/// statements after it in its block always leave (the last one returns,
+/// panics, `t.Fatal`s, ... or breaks out of the loop), and neither it nor
+/// they jump back into the loop on the way (a `continue`, a `goto`, a
+/// `break` of an inner select). serf's `flushTimeout := time.After(d)` in a
+/// shutdown case, prometheus's `select {...}; break Loop`.
+pub fn leaves_after<'t>(stmt: Node<'t>, src: &[u8]) -> bool {
+    if !stmt
+        .parent()
+        .is_some_and(|p| matches!(p.kind(), "block" | "statement_list"))
+    {
+        return false;
+    }
+    let Some(lp) = enclosing_function(stmt).and_then(|f| enclosing_loop(stmt, f)) else {
+        return false;
+    };
+    let mut scope = vec![stmt];
+    let mut sib = stmt.next_named_sibling();
+    while let Some(x) = sib {
+        if x.kind() != "comment" {
+            scope.push(x);
+        }
+        sib = x.next_named_sibling();
+    }
+    let last = *scope.last().expect("stmt itself");
+    if last.id() == stmt.id() {
+        return false;
+    }
+    let inside = |t: Node<'t>| scope.iter().any(|x| contains(*x, t));
+    // The statement a jump leaves or continues: the one its label names,
+    // or the nearest loop (continue) or breakable statement (break).
+    let target = |j: Node<'t>| -> Option<Node<'t>> {
+        match j.named_child(0).filter(|l| l.kind() == "label_name") {
+            Some(l) => {
+                let label = text(l, src);
+                let mut cur = j.parent();
+                while let Some(n) = cur {
+                    if n.kind() == "labeled_statement"
+                        && n.child_by_field_name("label")
+                            .is_some_and(|x| text(x, src) == label)
+                    {
+                        return n.named_child(1);
+                    }
+                    cur = n.parent();
+                }
+                None
+            }
+            None if j.kind() == "continue_statement" => {
+                let mut cur = j.parent();
+                while let Some(n) = cur {
+                    if n.kind() == "for_statement" {
+                        return Some(n);
+                    }
+                    cur = n.parent();
+                }
+                None
+            }
+            None => break_target(j),
+        }
+    };
+    // Leaving `lp` (or a loop around it) ends the passes for good.
+    let leaves = |t: Node<'t>| t.kind() == "for_statement" && contains(t, lp);
+    let mut back = false;
+    for x in &scope {
+        visit(*x, &|n| n.kind() != "func_literal", &mut |n| {
+            back |= match n.kind() {
+                "goto_statement" => true,
+                "continue_statement" => !target(n).is_some_and(inside),
+                "break_statement" => !target(n).is_some_and(|t| inside(t) || leaves(t)),
+                _ => false,
+            };
+        });
+    }
+    let ends = stops_here(last, src)
+        || (last.kind() == "break_statement" && target(last).is_some_and(leaves));
+    !back && ends
+}
+
 /// The cases of a select statement: `case` arms and `default`.
 pub fn select_cases(select: Node) -> Vec<Node> {
     let mut c = select.walk();

@@ -263,7 +263,10 @@ pub(super) fn is_last_effective(send: Node, func: Node, src: &[u8]) -> bool {
                     || parent.child_by_field_name("alternative") == Some(cur) => {}
             "expression_switch_statement" | "type_switch_statement"
                 if matches!(cur.kind(), "expression_case" | "default_case" | "type_case") => {}
-            "expression_case" | "default_case" | "type_case" | "labeled_statement" => {}
+            // The end of a select case's body goes on after the select.
+            "select_statement" if matches!(cur.kind(), "communication_case" | "default_case") => {}
+            "expression_case" | "default_case" | "type_case" | "communication_case"
+            | "labeled_statement" => {}
             _ => return false,
         }
         cur = parent;
@@ -313,7 +316,9 @@ pub(super) fn sender(func: Node, name: &str, src: &[u8]) -> Sender {
 }
 
 /// Why the function may never take the value, if it may not.
-fn abandon_reason(recv: Node, go: Node, func: Node, src: &[u8]) -> Option<String> {
+/// A loop that also makes the channel (`make`) starts afresh each pass: it
+/// does not bring the receive back to the same channel.
+fn abandon_reason(recv: Node, go: Node, func: Node, make: Node, src: &[u8]) -> Option<String> {
     let fname = match func.kind() {
         "func_literal" => "the function literal".to_string(),
         _ => format!(
@@ -322,7 +327,9 @@ fn abandon_reason(recv: Node, go: Node, func: Node, src: &[u8]) -> Option<String
         ),
     };
     let path = syntax::ancestors_until(recv, func);
-    let in_loop = path.iter().any(|n| n.kind() == "for_statement");
+    let in_loop = path
+        .iter()
+        .any(|n| n.kind() == "for_statement" && !syntax::contains(*n, make));
     let mut child = recv;
     for n in &path {
         match n.kind() {
@@ -549,10 +556,10 @@ pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
     if !handed.is_empty() && goroutines.len() != 1 {
         return Verdict::Skip;
     }
-    if syntax::in_loop_within(go, func) || recv.start_byte() < go.end_byte() {
+    if loop_below(go, func, make).is_some() || recv.start_byte() < go.end_byte() {
         return Verdict::Skip;
     }
-    let Some(abandon) = abandon_reason(*recv, go, func, src) else {
+    let Some(abandon) = abandon_reason(*recv, go, func, make, src) else {
         return Verdict::Skip;
     };
 
@@ -613,6 +620,15 @@ pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
         Sender::Skip => Verdict::Skip,
         Sender::Unproven(why) => Verdict::Unproven(why, bindings),
     }
+}
+
+/// The innermost loop around `n` in `func` that does not also hold `make`:
+/// a loop that makes the channel makes a new one each pass, with its own
+/// producers, so only loops below the `make` repeat sends on one channel.
+pub(super) fn loop_below<'t>(n: Node<'t>, func: Node<'t>, make: Node<'t>) -> Option<Node<'t>> {
+    syntax::ancestors_until(n, func)
+        .into_iter()
+        .find(|a| a.kind() == "for_statement" && !syntax::contains(*a, make))
 }
 
 /// The sends on `name` in `func` itself (not in nested literals).

@@ -434,24 +434,29 @@ fn stop_paths(
 /// send counts as its select) runs once unless it is in a loop; a send that
 /// ends the function runs at most once overall. None: unbounded.
 fn count_sends(sends: &[Node], func: Node, src: &[u8]) -> Option<usize> {
-    let stmts: Vec<Node> = sends
-        .iter()
-        .map(|s| match s.parent() {
-            Some(c) if c.kind() == "communication_case" => c.parent().unwrap_or(*s),
-            _ => *s,
-        })
-        .collect();
-    let terminal = |s: &Node| channel::is_last_effective(*s, func, src);
-    if stmts.iter().all(terminal) {
-        return Some(usize::from(!stmts.is_empty()));
+    // A send that ends the producer (only inert code after it, or a select
+    // case that returns once it is taken) runs at most once, whichever.
+    let (mut terminal, mut others) = (0, 0);
+    for s in sends {
+        let (stmt, ends) = match s.parent() {
+            Some(c) if c.kind() == "communication_case" => {
+                let select = c.parent().unwrap_or(*s);
+                (
+                    select,
+                    case_stops(c, src) || channel::is_last_effective(select, func, src),
+                )
+            }
+            _ => (*s, channel::is_last_effective(*s, func, src)),
+        };
+        if ends {
+            terminal += 1;
+        } else if syntax::in_loop_within(stmt, func) {
+            return None;
+        } else {
+            others += 1;
+        }
     }
-    if stmts
-        .iter()
-        .any(|s| syntax::in_loop_within(*s, func) && !terminal(s))
-    {
-        return None;
-    }
-    Some(stmts.len())
+    Some(others + usize::from(terminal > 0))
 }
 
 /// True when at most one of the `go` statements can run: each pair sits in
@@ -861,7 +866,10 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     if producers.is_empty() || (recvs.is_empty() && ranges.is_empty()) {
         return Verdict::Skip;
     }
-    let in_loop = producers.iter().any(|p| syntax::in_loop_within(p.go, func));
+    // A loop that also makes the channel makes a new one each pass, with
+    // its own producers: only loops below the `make` repeat sends on it.
+    let loop_below_make = |n| channel::loop_below(n, func, make);
+    let in_loop = producers.iter().any(|p| loop_below_make(p.go).is_some());
     // Sends one producer can make in a run: None when unbounded.
     let per_producer = |p: &Producer| -> Option<usize> {
         match (&p.literal, p.handed) {
@@ -908,12 +916,10 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     } else if in_loop {
         let loops: Vec<Node> = producers
             .iter()
-            .filter_map(|p| syntax::enclosing_loop(p.go, func))
+            .filter_map(|p| loop_below_make(p.go))
             .collect();
         let same = loops.len() == producers.len() && loops.iter().all(|l| l.id() == loops[0].id());
-        let nested = loops
-            .first()
-            .is_some_and(|l| syntax::in_loop_within(*l, func));
+        let nested = loops.first().is_some_and(|l| loop_below_make(*l).is_some());
         let per_pass: usize = counts.iter().flatten().sum();
         match (
             same && !nested,
@@ -1237,10 +1243,10 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             .and_then(|p| p.literal.as_ref())
             .map_or(name.as_str(), |(_, n)| n.as_str());
         let mut site = Site::here(s.start_byte(), s.end_byte());
-        // A send the producer already leaves after needs no stop of its own.
-        let then_returns = s
-            .next_named_sibling()
-            .is_some_and(|n| n.kind() == "return_statement");
+        // A send after which the producer already returns or leaves its
+        // loop (`errc <- err; err = e; return`) needs no stop of its own:
+        // falling through keeps that path as it was.
+        let then_returns = syntax::leaves_after(*s, src);
         if let Some(lp) = syntax::enclosing_loop(*s, lit).filter(|_| !then_returns) {
             let returns_values = lit.child_by_field_name("result").is_some();
             let stop = match skipped_by_return(lp, lit, inside, src) {
@@ -1269,6 +1275,17 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
                         .and_then(|p| p.child_by_field_name("label"));
                     match labelled {
                         Some(l) => format!("break {}", text(l, src)),
+                        // Another send of this fix leaves the same loop.
+                        None if labels
+                            .iter()
+                            .any(|l: &Site| l.start == line_start(outer, src)) =>
+                        {
+                            let l = labels
+                                .iter()
+                                .find(|l| l.start == line_start(outer, src))
+                                .expect("just found");
+                            format!("break {}", l.vars[0].1.trim().trim_end_matches(':'))
+                        }
                         None => {
                             let base = format!("{name}Loop");
                             let Some(site) = label_site(outer, lit, &base, &label_names, src)
@@ -1298,9 +1315,15 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     // that leaves (an existing child, or a child of its parameter), a
     // test's own context, or else a child of the background context,
     // cancelled when F returns.
+    // A producer that closes the channel (or signals another the receiver
+    // selects on) would, after a guard skipped its send, hand a receiver
+    // that still selects the close instead of the value: only a context
+    // cancelled once F returns is safe then.
+    let closes = producers.iter().any(|p| p.closes) || signal.is_some();
     let watched = |c: &str| {
         let done = format!("<-{c}.Done()");
-        ranges.is_empty()
+        !closes
+            && ranges.is_empty()
             && recvs.iter().all(|r| {
                 let path = syntax::ancestors_until(*r, func);
                 own_case(*r, &path)
@@ -1630,10 +1653,7 @@ fn label_site(
     src: &[u8],
 ) -> Option<Site> {
     let start = lp.start_byte();
-    let line_start = src[..start]
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
+    let line_start = line_start(lp, src);
     let indent = std::str::from_utf8(&src[line_start..start]).ok()?;
     if !indent.bytes().all(|b| b == b'\t') || indent.is_empty() {
         return None;
@@ -1643,6 +1663,14 @@ fn label_site(
     site.vars
         .push(("label_line", format!("{}{name}:\n", &indent[1..])));
     Some(site)
+}
+
+/// The offset where `n`'s line starts.
+fn line_start(n: Node, src: &[u8]) -> usize {
+    src[..n.start_byte()]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1)
 }
 
 /// The name of F's `*testing.T`, `*testing.B`, `*testing.F` or
