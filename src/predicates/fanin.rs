@@ -302,15 +302,24 @@ fn loop_exits<'t>(
 /// surely taken by then and, when that way ends F at a known point, that
 /// point: producers started after it have not run. An empty list means F
 /// never stops early.
+/// What tells F the producers are through: `ok` names of `v, ok := <-ch`
+/// (false once the channel is closed), and channels the producers close
+/// or send on only after their last send on it.
+struct Through {
+    ok_names: Vec<String>,
+    finished: Vec<String>,
+}
+
 fn stop_paths(
     recvs: &[Node],
     ranges: &[Node],
     func: Node,
     made_at: usize,
-    ok_names: &[String],
+    through: &Through,
     gos: &[Node],
     src: &[u8],
 ) -> Vec<(&'static str, usize, Option<usize>)> {
+    let ok_names = &through.ok_names;
     let first_go = gos.iter().map(|g| g.start_byte()).min().unwrap_or(0);
     let mut out = Vec::new();
     // `if !ok { return }` after `v, ok := <-ch`: the channel was closed.
@@ -340,6 +349,18 @@ fn stop_paths(
                 .collect();
             let before = plain_receives(recvs, func, gos, select.start_byte(), src);
             for o in &other_cases {
+                // A case on a channel the producers signal only once they
+                // have sent everything: taking it leaves nothing unsent.
+                let finished = o.child_by_field_name("communication").is_some_and(|c| {
+                    let c = squeeze(text(c, src));
+                    through
+                        .finished
+                        .iter()
+                        .any(|x| c == format!("<-{x}") || c.ends_with(&format!("=<-{x}")))
+                });
+                if finished {
+                    continue;
+                }
                 // A timeout branch that drains the channel takes a value too.
                 let drained = recvs.iter().filter(|r| syntax::contains(*o, **r)).count();
                 let (taken, at) = match lp {
@@ -981,12 +1002,16 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         .map(|n| text(n, src).to_string())
         .collect();
     let gos: Vec<Node> = producers.iter().map(|p| p.go).collect();
+    let through = Through {
+        ok_names,
+        finished: finished_signals(&producers, &name, src),
+    };
     let paths = stop_paths(
         &recvs,
         &ranges,
         func,
         make.start_byte(),
-        &ok_names,
+        &through,
         &gos,
         src,
     );
@@ -1608,6 +1633,105 @@ fn takes_each_pass(
         }
         false
     })
+}
+
+/// Channels every producer closes or sends on only once it has made its
+/// last send on `ch` (pion's `close(doneCh)` after the read loop, a
+/// `quit <- true; break LOOP`, a deferred close): a receiver that takes
+/// them has taken, or can no longer be owed, any value. Literal producers
+/// only, and only names they share with F.
+fn finished_signals(producers: &[Producer], ch: &str, src: &[u8]) -> Vec<String> {
+    let mut per: Vec<Vec<String>> = Vec::new();
+    for p in producers {
+        let Some((lit, inside)) = &p.literal else {
+            return vec![];
+        };
+        if inside != ch {
+            return vec![];
+        }
+        let sends = &p.sends;
+        // The statement that signals `x`, if `n` does.
+        let signalled = |n: Node| -> Option<String> {
+            match n.kind() {
+                "send_statement" => n
+                    .child_by_field_name("channel")
+                    .map(|c| squeeze(text(c, src))),
+                "call_expression"
+                    if n.child_by_field_name("function")
+                        .is_some_and(|f| text(f, src) == "close") =>
+                {
+                    n.child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0))
+                        .map(|c| squeeze(text(c, src)))
+                }
+                _ => None,
+            }
+        };
+        let mut finals: Vec<String> = Vec::new();
+        let mut early: Vec<String> = Vec::new();
+        syntax::visit(
+            *lit,
+            &|n| n.kind() != "func_literal" || n.id() == lit.id(),
+            &mut |n| {
+                let Some(x) = signalled(n) else { return };
+                if x == ch {
+                    return;
+                }
+                let deferred = syntax::ancestors_until(n, *lit)
+                    .iter()
+                    .any(|a| a.kind() == "defer_statement");
+                let stmt = if n.kind() == "send_statement" {
+                    n
+                } else {
+                    n.parent().unwrap_or(n)
+                };
+                let after_all = sends.iter().all(|s| s.end_byte() <= stmt.start_byte())
+                    && !syntax::ancestors_until(stmt, *lit).iter().any(|a| {
+                        a.kind() == "for_statement"
+                            && sends.iter().any(|s| syntax::contains(*a, *s))
+                    });
+                // `x <- v; break LOOP` (or `return`) where LOOP holds every
+                // send and nothing is sent after it.
+                let next = stmt.next_named_sibling().filter(|n| n.kind() != "comment");
+                let leaves_sends = next.is_some_and(|b| {
+                    if syntax::stops_here(b, src) {
+                        return true;
+                    }
+                    let label = b
+                        .named_child(0)
+                        .filter(|l| b.kind() == "break_statement" && l.kind() == "label_name")
+                        .map(|l| text(l, src));
+                    let Some(label) = label else { return false };
+                    syntax::ancestors_until(stmt, *lit).into_iter().any(|a| {
+                        a.kind() == "labeled_statement"
+                            && a.child_by_field_name("label")
+                                .is_some_and(|l| text(l, src) == label)
+                            && a.named_child(1).is_some_and(|l| {
+                                l.kind() == "for_statement"
+                                    && sends.iter().all(|s| syntax::contains(l, *s))
+                            })
+                    })
+                });
+                if deferred || after_all || leaves_sends {
+                    finals.push(x);
+                } else {
+                    early.push(x);
+                }
+            },
+        );
+        finals.retain(|x| !early.contains(x) && !super::scope::declares(*lit, x, src));
+        finals.sort();
+        finals.dedup();
+        per.push(finals);
+    }
+    let Some(first) = per.first() else {
+        return vec![];
+    };
+    first
+        .iter()
+        .filter(|x| per.iter().all(|f| f.contains(x)))
+        .cloned()
+        .collect()
 }
 
 /// The first statement a `return` from inside loop `lp` would skip: what
