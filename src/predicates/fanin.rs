@@ -1033,6 +1033,7 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
                 .iter()
                 .any(|r| syntax::enclosing_loop(*r, func).is_some()));
     if drains_all
+        || waits_for_producers(&through.finished, &recvs, &gos, func, src)
         || takes_each_pass(
             &producers,
             &counts,
@@ -1633,6 +1634,52 @@ fn takes_each_pass(
         }
         false
     })
+}
+
+/// F waits, before it can return at all, for a channel the producers
+/// signal only after their last send (`<-done`, closed by the producer's
+/// deferred close): F cannot return while a producer still sends, so a
+/// send nobody takes would hang F rather than leak, and no guard on a
+/// context cancelled when F returns could ever fire (etcd raft's
+/// node_test). A plain receive of such a channel after every receive of
+/// the results, and no exit from F before it.
+fn waits_for_producers(
+    finished: &[String],
+    recvs: &[Node],
+    gos: &[Node],
+    func: Node,
+    src: &[u8],
+) -> bool {
+    let Some(body) = func.child_by_field_name("body") else {
+        return false;
+    };
+    let last_recv = recvs.iter().map(|r| r.end_byte()).max().unwrap_or(0);
+    let mut wait: Option<Node> = None;
+    syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+        if wait.is_some() || n.kind() != "unary_expression" || n.start_byte() < last_recv {
+            return;
+        }
+        let t = squeeze(text(n, src));
+        let waits = finished.iter().any(|x| t == format!("<-{x}"))
+            && n.parent()
+                .is_some_and(|p| p.kind() == "expression_statement")
+            && is_plain(n, func, gos, src);
+        if waits {
+            wait = Some(n);
+        }
+    });
+    let Some(wait) = wait else {
+        return false;
+    };
+    // `t.Fatal` and the like leave F too (and run its deferred cancel).
+    let mut stops_before = false;
+    syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+        stops_before |= n.end_byte() <= wait.start_byte() && syntax::stops_here(n, src);
+    });
+    !stops_before
+        && loop_exits(body, func, src, &|_| false)
+            .iter()
+            .all(|e| e.start_byte() > wait.end_byte())
 }
 
 /// Channels every producer closes or sends on only once it has made its
