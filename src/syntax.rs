@@ -383,6 +383,39 @@ pub fn stops_here(stmt: Node, src: &[u8]) -> bool {
     }
 }
 
+/// The statement a `break` or `continue` at `j` leaves or continues: the
+/// one its label names, or else the nearest loop (continue) or breakable
+/// statement (break).
+pub fn jump_target<'t>(j: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
+    match j.named_child(0).filter(|l| l.kind() == "label_name") {
+        Some(l) => {
+            let label = text(l, src);
+            let mut cur = j.parent();
+            while let Some(n) = cur {
+                if n.kind() == "labeled_statement"
+                    && n.child_by_field_name("label")
+                        .is_some_and(|x| text(x, src) == label)
+                {
+                    return n.named_child(1);
+                }
+                cur = n.parent();
+            }
+            None
+        }
+        None if j.kind() == "continue_statement" => {
+            let mut cur = j.parent();
+            while let Some(n) = cur {
+                if n.kind() == "for_statement" {
+                    return Some(n);
+                }
+                cur = n.parent();
+            }
+            None
+        }
+        None => break_target(j),
+    }
+}
+
 /// True when `stmt` runs at most once per entry to its loop: the
 /// statements after it in its block always leave (the last one returns,
 /// panics, `t.Fatal`s, ... or breaks out of the loop), and neither it nor
@@ -414,35 +447,7 @@ pub fn leaves_after<'t>(stmt: Node<'t>, src: &[u8]) -> bool {
     let inside = |t: Node<'t>| scope.iter().any(|x| contains(*x, t));
     // The statement a jump leaves or continues: the one its label names,
     // or the nearest loop (continue) or breakable statement (break).
-    let target = |j: Node<'t>| -> Option<Node<'t>> {
-        match j.named_child(0).filter(|l| l.kind() == "label_name") {
-            Some(l) => {
-                let label = text(l, src);
-                let mut cur = j.parent();
-                while let Some(n) = cur {
-                    if n.kind() == "labeled_statement"
-                        && n.child_by_field_name("label")
-                            .is_some_and(|x| text(x, src) == label)
-                    {
-                        return n.named_child(1);
-                    }
-                    cur = n.parent();
-                }
-                None
-            }
-            None if j.kind() == "continue_statement" => {
-                let mut cur = j.parent();
-                while let Some(n) = cur {
-                    if n.kind() == "for_statement" {
-                        return Some(n);
-                    }
-                    cur = n.parent();
-                }
-                None
-            }
-            None => break_target(j),
-        }
-    };
+    let target = |j: Node<'t>| jump_target(j, src);
     // Leaving `lp` (or a loop around it) ends the passes for good.
     let leaves = |t: Node<'t>| t.kind() == "for_statement" && contains(t, lp);
     let mut back = false;
@@ -639,12 +644,23 @@ pub fn gotos_spanning<'t>(at: Node<'t>, pos: usize, src: &[u8]) -> Vec<GotoSpan<
     out
 }
 
-/// Leading whitespace of the line holding byte `offset`.
-pub fn indent_at(src: &[u8], offset: usize) -> &str {
-    let line_start = src[..offset]
+/// The offset where the line holding `offset` starts.
+pub fn line_start(src: &[u8], offset: usize) -> usize {
+    src[..offset]
         .iter()
         .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
+        .map_or(0, |i| i + 1)
+}
+
+/// `s` without its white space: how code is compared as text
+/// (`<- ch` and `<-ch` alike).
+pub fn squeeze(s: &str) -> String {
+    s.split_whitespace().collect()
+}
+
+/// Leading whitespace of the line holding byte `offset`.
+pub fn indent_at(src: &[u8], offset: usize) -> &str {
+    let line_start = line_start(src, offset);
     let end = src[line_start..]
         .iter()
         .position(|&b| b != b' ' && b != b'\t')

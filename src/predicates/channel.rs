@@ -691,7 +691,7 @@ pub(super) fn signal_after_send(
                 let mut c = a.walk();
                 a.named_children(&mut c)
                     .filter(|n| n.kind() != "comment")
-                    .map(|n| squeeze(text(n, src)))
+                    .map(|n| syntax::squeeze(text(n, src)))
                     .collect()
             })
             .unwrap_or_default();
@@ -736,19 +736,12 @@ pub(super) fn signal_after_send(
         if signal.is_some() {
             return;
         }
-        let other_channel = |c: Node| {
-            let t = squeeze(text(c, psrc));
-            t != ch && beside.contains(&in_owner(&t))
-        };
-        let found = match n.kind() {
-            "send_statement" => n.child_by_field_name("channel").is_some_and(other_channel),
-            "call_expression" => {
+        let found = match (n.kind(), signalled(n, psrc)) {
+            (_, Some(t)) => t != ch && beside.contains(&in_owner(&t)),
+            ("call_expression", None) => {
                 let f = n.child_by_field_name("function");
-                let args = n.child_by_field_name("arguments");
                 match f.map(|f| (f.kind(), f)) {
-                    Some(("identifier", f)) if text(f, psrc) == "close" => args
-                        .and_then(|a| a.named_child(0))
-                        .is_some_and(other_channel),
+                    Some(("identifier", f)) if text(f, psrc) == "close" => false,
                     Some(("identifier", f)) => {
                         let name = text(f, psrc);
                         // A function value of the caller's (a cancel func,
@@ -799,10 +792,6 @@ pub(super) fn signal_after_send(
     signal
 }
 
-fn squeeze(s: &str) -> String {
-    s.split_whitespace().collect()
-}
-
 /// What the other cases of `owner`'s selects that receive from `ch` receive
 /// from (`x`, `ctx.Done()`, `time.After(d)`), spaces removed.
 fn selected_with(owner: Node, ch: &str, src: &[u8]) -> Vec<String> {
@@ -811,7 +800,7 @@ fn selected_with(owner: Node, ch: &str, src: &[u8]) -> Vec<String> {
         if comm.kind() == "send_statement" {
             return None;
         }
-        let c = squeeze(text(comm, src));
+        let c = syntax::squeeze(text(comm, src));
         c.split_once("<-").map(|(_, rest)| rest.to_string())
     };
     let mut out = Vec::new();
@@ -827,6 +816,23 @@ fn selected_with(owner: Node, ch: &str, src: &[u8]) -> Vec<String> {
     out
 }
 
+/// The channel `n` signals, spaces removed: `x` for `x <- v` or
+/// `close(x)`; None for anything else.
+pub(super) fn signalled(n: Node, src: &[u8]) -> Option<String> {
+    let target = match n.kind() {
+        "send_statement" => n.child_by_field_name("channel"),
+        "call_expression"
+            if n.child_by_field_name("function")
+                .is_some_and(|f| text(f, src) == "close") =>
+        {
+            n.child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+        }
+        _ => None,
+    };
+    target.map(|c| syntax::squeeze(text(c, src)))
+}
+
 /// The channels `owner`'s goroutines close or send on after `wg.Wait()`:
 /// a `wg.Done()` can release them.
 fn waiter_signals(owner: Node, wg: &str, src: &[u8]) -> Vec<String> {
@@ -836,23 +842,7 @@ fn waiter_signals(owner: Node, wg: &str, src: &[u8]) -> Vec<String> {
         if n.kind() != "func_literal" || !text(n, src).contains(&wait) {
             return;
         }
-        syntax::visit(n, &|_| true, &mut |m| match m.kind() {
-            "send_statement" => out.extend(
-                m.child_by_field_name("channel")
-                    .map(|c| squeeze(text(c, src))),
-            ),
-            "call_expression"
-                if m.child_by_field_name("function")
-                    .is_some_and(|f| text(f, src) == "close") =>
-            {
-                out.extend(
-                    m.child_by_field_name("arguments")
-                        .and_then(|a| a.named_child(0))
-                        .map(|c| squeeze(text(c, src))),
-                )
-            }
-            _ => {}
-        });
+        syntax::visit(n, &|_| true, &mut |m| out.extend(signalled(m, src)));
     });
     out
 }

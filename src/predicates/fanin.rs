@@ -161,10 +161,6 @@ enum Cap {
     Other,
 }
 
-fn squeeze(s: &str) -> String {
-    s.split_whitespace().collect()
-}
-
 /// Nothing but blanks around `n` on its lines.
 fn alone_on_line(n: Node, src: &[u8]) -> bool {
     let start = src[..n.start_byte()]
@@ -329,7 +325,7 @@ fn stop_paths(
             .filter(|a| a.kind() == "if_statement")
             .filter_map(|i| i.child_by_field_name("condition"))
             .any(|c| {
-                let t = squeeze(text(c, src));
+                let t = syntax::squeeze(text(c, src));
                 ok_names
                     .iter()
                     .any(|ok| t == format!("!{ok}") || t == format!("{ok}==false"))
@@ -352,7 +348,7 @@ fn stop_paths(
                 // A case on a channel the producers signal only once they
                 // have sent everything: taking it leaves nothing unsent.
                 let finished = o.child_by_field_name("communication").is_some_and(|c| {
-                    let c = squeeze(text(c, src));
+                    let c = syntax::squeeze(text(c, src));
                     through
                         .finished
                         .iter()
@@ -560,7 +556,7 @@ fn literal_count(lp: Node, src: &[u8]) -> Option<usize> {
                 && update
                     .named_child(0)
                     .is_some_and(|u| text(u, src) == text(var, src));
-            let zero = squeeze(text(start, src));
+            let zero = syntax::squeeze(text(start, src));
             let zero = zero == "0"
                 || (zero.ends_with("(0)") && zero.starts_with(|c: char| c.is_ascii_alphabetic()));
             if !zero || text(l, src) != text(var, src) || op.kind() != "<" || !steps_up {
@@ -967,7 +963,7 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         None => Cap::Known(0),
         Some(n) if n.kind() == "int_literal" => text(n, src).parse().map_or(Cap::Other, Cap::Known),
         Some(n) => {
-            let t = squeeze(text(n, src));
+            let t = syntax::squeeze(text(n, src));
             match t.strip_prefix("len(").and_then(|r| r.strip_suffix(')')) {
                 Some(x) => Cap::Len(x.to_string()),
                 None => Cap::Other,
@@ -1239,7 +1235,7 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         syntax::ancestors_until(*s, func).iter().any(|a| {
             a.kind() == "communication_case"
                 && a.child_by_field_name("communication")
-                    .is_some_and(|c| squeeze(text(c, src)).ends_with(".Done()"))
+                    .is_some_and(|c| syntax::squeeze(text(c, src)).ends_with(".Done()"))
         })
     };
     if sends.iter().any(in_done_arm) {
@@ -1302,13 +1298,13 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
                     match labelled {
                         Some(l) => format!("break {}", text(l, src)),
                         // Another send of this fix leaves the same loop.
-                        None if labels
-                            .iter()
-                            .any(|l: &Site| l.start == line_start(outer, src)) =>
+                        None if labels.iter().any(|l: &Site| {
+                            l.start == syntax::line_start(src, outer.start_byte())
+                        }) =>
                         {
                             let l = labels
                                 .iter()
-                                .find(|l| l.start == line_start(outer, src))
+                                .find(|l| l.start == syntax::line_start(src, outer.start_byte()))
                                 .expect("just found");
                             format!("break {}", l.vars[0].1.trim().trim_end_matches(':'))
                         }
@@ -1363,7 +1359,7 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
                             && recvs.iter().all(|x| x.start_byte() < sel.end_byte());
                         syntax::select_cases(sel).iter().any(|k| {
                             k.child_by_field_name("communication")
-                                .is_some_and(|c| squeeze(text(c, src)) == done)
+                                .is_some_and(|c| syntax::squeeze(text(c, src)) == done)
                                 && (no_more || case_stops(*k, src))
                         })
                     })
@@ -1511,7 +1507,7 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             first
         };
         if first.kind() == "expression_statement"
-            && squeeze(text(first, src)).ends_with(".Parallel()")
+            && syntax::squeeze(text(first, src)).ends_with(".Parallel()")
         {
             let next = first.next_named_sibling()?;
             return (next.start_position().row != first.start_position().row)
@@ -1659,7 +1655,7 @@ fn waits_for_producers(
         if wait.is_some() || n.kind() != "unary_expression" || n.start_byte() < last_recv {
             return;
         }
-        let t = squeeze(text(n, src));
+        let t = syntax::squeeze(text(n, src));
         let waits = finished.iter().any(|x| t == format!("<-{x}"))
             && n.parent()
                 .is_some_and(|p| p.kind() == "expression_statement")
@@ -1698,29 +1694,15 @@ fn finished_signals(producers: &[Producer], ch: &str, src: &[u8]) -> Vec<String>
         }
         let sends = &p.sends;
         // The statement that signals `x`, if `n` does.
-        let signalled = |n: Node| -> Option<String> {
-            match n.kind() {
-                "send_statement" => n
-                    .child_by_field_name("channel")
-                    .map(|c| squeeze(text(c, src))),
-                "call_expression"
-                    if n.child_by_field_name("function")
-                        .is_some_and(|f| text(f, src) == "close") =>
-                {
-                    n.child_by_field_name("arguments")
-                        .and_then(|a| a.named_child(0))
-                        .map(|c| squeeze(text(c, src)))
-                }
-                _ => None,
-            }
-        };
         let mut finals: Vec<String> = Vec::new();
         let mut early: Vec<String> = Vec::new();
         syntax::visit(
             *lit,
             &|n| n.kind() != "func_literal" || n.id() == lit.id(),
             &mut |n| {
-                let Some(x) = signalled(n) else { return };
+                let Some(x) = channel::signalled(n, src) else {
+                    return;
+                };
                 if x == ch {
                     return;
                 }
@@ -1744,20 +1726,14 @@ fn finished_signals(producers: &[Producer], ch: &str, src: &[u8]) -> Vec<String>
                     if syntax::stops_here(b, src) {
                         return true;
                     }
-                    let label = b
-                        .named_child(0)
-                        .filter(|l| b.kind() == "break_statement" && l.kind() == "label_name")
-                        .map(|l| text(l, src));
-                    let Some(label) = label else { return false };
-                    syntax::ancestors_until(stmt, *lit).into_iter().any(|a| {
-                        a.kind() == "labeled_statement"
-                            && a.child_by_field_name("label")
-                                .is_some_and(|l| text(l, src) == label)
-                            && a.named_child(1).is_some_and(|l| {
-                                l.kind() == "for_statement"
-                                    && sends.iter().all(|s| syntax::contains(l, *s))
-                            })
-                    })
+                    let labelled = b.named_child(0).is_some_and(|l| l.kind() == "label_name");
+                    b.kind() == "break_statement"
+                        && labelled
+                        && syntax::jump_target(b, src).is_some_and(|l| {
+                            l.kind() == "for_statement"
+                                && syntax::contains(*lit, l)
+                                && sends.iter().all(|s| syntax::contains(l, *s))
+                        })
                 });
                 if deferred || after_all || leaves_sends {
                     finals.push(x);
@@ -1788,7 +1764,8 @@ fn finished_signals(producers: &[Producer], ch: &str, src: &[u8]) -> Vec<String>
 /// fires nobody receives from it.
 fn skipped_by_return<'t>(lp: Node<'t>, lit: Node<'t>, ch: &str, src: &[u8]) -> Option<Node<'t>> {
     let closes_ch = |s: Node| {
-        s.kind() == "expression_statement" && squeeze(text(s, src)) == format!("close({ch})")
+        s.kind() == "expression_statement"
+            && syntax::squeeze(text(s, src)) == format!("close({ch})")
     };
     let mut cur = lp;
     while let Some(parent) = cur.parent() {
@@ -1824,7 +1801,7 @@ fn label_site(
     src: &[u8],
 ) -> Option<Site> {
     let start = lp.start_byte();
-    let line_start = line_start(lp, src);
+    let line_start = syntax::line_start(src, start);
     let indent = std::str::from_utf8(&src[line_start..start]).ok()?;
     if !indent.bytes().all(|b| b == b'\t') || indent.is_empty() {
         return None;
@@ -1836,21 +1813,13 @@ fn label_site(
     Some(site)
 }
 
-/// The offset where `n`'s line starts.
-fn line_start(n: Node, src: &[u8]) -> usize {
-    src[..n.start_byte()]
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1)
-}
-
 /// The name of F's `*testing.T`, `*testing.B`, `*testing.F` or
 /// `testing.TB` parameter, whose `Context()` ends with the test.
 fn testing_param(func: Node, src: &[u8]) -> Option<String> {
     let params = func.child_by_field_name("parameters")?;
     let mut c = params.walk();
     params.named_children(&mut c).find_map(|d| {
-        let ty = squeeze(text(d.child_by_field_name("type")?, src));
+        let ty = syntax::squeeze(text(d.child_by_field_name("type")?, src));
         if !matches!(
             ty.as_str(),
             "*testing.T" | "*testing.B" | "*testing.F" | "testing.TB"

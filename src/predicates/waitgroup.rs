@@ -140,10 +140,6 @@ fn method_call<'t>(stmt: Node<'t>, method: &str, src: &[u8]) -> Option<Node<'t>>
     .then(|| f.child_by_field_name("operand"))?
 }
 
-fn squeeze(s: &str) -> String {
-    s.split_whitespace().collect()
-}
-
 /// The literal count of an `X.Add(n)` statement; None when `n` is not a
 /// decimal literal.
 fn add_count(add: Node, src: &[u8]) -> Option<usize> {
@@ -223,13 +219,15 @@ fn attributable(go: Node, add: Node, x: &str, src: &[u8]) -> bool {
         }) else {
             return;
         };
-        released_elsewhere |= node.kind() == "call_expression" && squeeze(text(op, src)) == x;
+        released_elsewhere |=
+            node.kind() == "call_expression" && syntax::squeeze(text(op, src)) == x;
     });
     !released_elsewhere
 }
 
 fn mentions_x(node: Node, x: &str, src: &[u8]) -> bool {
-    matches!(node.kind(), "identifier" | "selector_expression") && squeeze(text(node, src)) == x
+    matches!(node.kind(), "identifier" | "selector_expression")
+        && syntax::squeeze(text(node, src)) == x
 }
 
 /// Whether `node` is X in `X.Add(...)`.
@@ -339,7 +337,7 @@ fn in_caller_terms(expr: &str, lit: Node, go: Node, src: &[u8]) -> Result<String
             text(arg, src)
         ));
     }
-    Ok(format!("{}{rest}", squeeze(text(value, src))))
+    Ok(format!("{}{rest}", syntax::squeeze(text(value, src))))
 }
 
 /// The declared type of parameter `i` of a function-like node.
@@ -439,7 +437,10 @@ fn goroutine_body<'p>(ctx: &'p Ctx, go: Node<'p>, x: &str) -> Result<Body<'p>, S
         let mut c = a.walk();
         a.named_children(&mut c)
             .filter(|n| n.kind() != "comment")
-            .position(|n| squeeze(text(n, src)) == x || squeeze(text(n, src)) == format!("&{x}"))
+            .position(|n| {
+                syntax::squeeze(text(n, src)) == x
+                    || syntax::squeeze(text(n, src)) == format!("&{x}")
+            })
     };
     match f.kind() {
         "func_literal" => {
@@ -453,7 +454,7 @@ fn goroutine_body<'p>(ctx: &'p Ctx, go: Node<'p>, x: &str) -> Result<Body<'p>, S
                 a.named_children(&mut c)
                     .filter(|n| n.kind() != "comment")
                     .position(|n| {
-                        let t = squeeze(text(n, src));
+                        let t = syntax::squeeze(text(n, src));
                         t == owner || t == format!("&{owner}")
                     })
                     .map(|i| (i, field))
@@ -626,7 +627,7 @@ fn analyse(ctx: &Ctx, args: &[Arg], blocked: &mut Option<String>) -> Verdict {
     if !is_wg(x_node, &sync, ctx) {
         return Verdict::Skip;
     }
-    let x = squeeze(text(x_node, src));
+    let x = syntax::squeeze(text(x_node, src));
     if add_inside.is_none() && !attributable(go, add, &x, src) {
         return Verdict::Skip;
     }
@@ -654,7 +655,7 @@ fn analyse(ctx: &Ctx, args: &[Arg], blocked: &mut Option<String>) -> Verdict {
         .as_ref()
         .map(|(t, _)| Value::Span(t.start_byte(), t.end_byte()));
     *blocked = moved.and_then(|(_, r)| r.err());
-    let name = squeeze(&body.name);
+    let name = syntax::squeeze(&body.name);
     let bsrc = body.src;
     let Some(fbody) = body.func.child_by_field_name("body") else {
         return Verdict::Skip;
@@ -668,13 +669,13 @@ fn analyse(ctx: &Ctx, args: &[Arg], blocked: &mut Option<String>) -> Verdict {
     let mut nested_done = false;
     syntax::visit(fbody, &|_| true, &mut |n| {
         if n.kind() == "defer_statement"
-            && squeeze(text(n, bsrc)).contains(&format!("{name}.Done()"))
+            && syntax::squeeze(text(n, bsrc)).contains(&format!("{name}.Done()"))
         {
             deferred = true;
         }
         if let Some(op) =
             method_call(n, "Done", bsrc).filter(|_| n.kind() == "expression_statement")
-            && squeeze(text(op, bsrc)) == name
+            && syntax::squeeze(text(op, bsrc)) == name
         {
             let in_defer = syntax::ancestors_until(n, fbody)
                 .iter()
@@ -702,10 +703,11 @@ fn analyse(ctx: &Ctx, args: &[Arg], blocked: &mut Option<String>) -> Verdict {
             other_use |= local_fn || owner_method;
         }
         // A goroutine that waits on the group is its waiter, not a member.
-        waits |= method_call(n, "Wait", bsrc).is_some_and(|op| squeeze(text(op, bsrc)) == name);
+        waits |=
+            method_call(n, "Wait", bsrc).is_some_and(|op| syntax::squeeze(text(op, bsrc)) == name);
         // Handed on (`helper(wg)`, `&wg`): Done may happen out of sight.
         if matches!(n.kind(), "identifier" | "selector_expression")
-            && squeeze(text(n, bsrc)) == name
+            && syntax::squeeze(text(n, bsrc)) == name
             && n.parent()
                 .is_some_and(|p| p.kind() == "argument_list" || p.kind() == "unary_expression")
         {
