@@ -15,7 +15,7 @@ fn main() {
     // The same files gofix-leaks considers (vendor/, testdata/ and hidden
     // directories skipped, .gitignore honoured), so the two runs compare
     // like with like.
-    let files: Vec<PathBuf> = gofix_leaks::walk::discover(&roots).expect("walk the tree");
+    let files: Vec<PathBuf> = gofix_leaks::files::walk::discover(&roots).expect("walk the tree");
     if list {
         for f in &files {
             println!("{}", f.display());
@@ -26,7 +26,7 @@ fn main() {
         .par_iter()
         .map(|p| {
             let src = std::fs::read(p).unwrap_or_default();
-            let tree = gofix_leaks::syntax::parse(&src);
+            let tree = gofix_leaks::go::syntax::parse(&src);
             (src.len(), tree.root_node().descendant_count())
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));

@@ -2,7 +2,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = match gofix_leaks::cli::Args::try_parse() {
+    let args = match gofix_leaks::cli::args::Args::try_parse() {
         Ok(a) => a,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -10,7 +10,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match gofix_leaks::run::run(args) {
+    match gofix_leaks::cli::run::run(args) {
         Ok(code) => ExitCode::from(code),
         // A reader that stops early (`gofix-leaks | head`) is not an error,
         // as in other Unix tools; the work before the write is done.

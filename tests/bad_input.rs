@@ -828,7 +828,7 @@ fn write_into_a_read_only_directory_fails_whole_and_says_so() {
 /// read and its write.
 #[test]
 fn a_file_changed_since_it_was_read_is_not_overwritten() {
-    use gofix_leaks::write::write_atomic;
+    use gofix_leaks::files::write::write_atomic;
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("main.go");
     let edited = LEAKY.replace("return 42", "return 43");

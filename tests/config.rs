@@ -327,9 +327,9 @@ fn branch_from_the_file_with_a_date_and_the_flag_wins() {
     sb.write("main.go", LEAKY);
     sb.write(CONFIG, "branch = \"bot/leaks-{date}\"\n");
     sb.commit_all("initial");
-    let before = gofix_leaks::config::today();
+    let before = gofix_leaks::cli::config::today();
     let out = sb.run(&["--apply"]);
-    let after = gofix_leaks::config::today();
+    let after = gofix_leaks::cli::config::today();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
     let made = [before, after]

@@ -6,7 +6,8 @@ mod common;
 mod gotool;
 
 use common::{Sandbox, code, stderr, stdout};
-use gofix_leaks::{explain, rule};
+use gofix_leaks::report::explain;
+use gofix_leaks::rules::rule;
 use std::fs;
 
 #[test]
@@ -37,7 +38,7 @@ fn every_builtin_rule_has_an_example_that_it_fixes() {
         let mut again = rule::builtin().unwrap();
         again.retain(|r| r.id() == id);
         let mut rule = again.pop().unwrap();
-        rule.spec.example = Some(explain::Example {
+        rule.spec.example = Some(rule::Example {
             input: output.clone(),
             go_mod: example.as_ref().and_then(|e| e.go_mod.clone()),
         });

@@ -184,7 +184,7 @@ fn sarif_log_validates_against_the_schema_with_and_without_fixes() {
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
     let rules = driver["rules"].as_array().unwrap();
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    let builtin: Vec<String> = gofix_leaks::rule::builtin()
+    let builtin: Vec<String> = gofix_leaks::rules::rule::builtin()
         .unwrap()
         .iter()
         .map(|r| r.id().to_string())

@@ -32,10 +32,13 @@
 #[allow(dead_code)]
 mod gotool;
 
-use gofix_leaks::engine::Engine;
-use gofix_leaks::merge::{self, Merged};
-use gofix_leaks::source::WorkTree;
-use gofix_leaks::{rule, run, syntax, walk, write};
+use gofix_leaks::cli::run;
+use gofix_leaks::engine::matching::Engine;
+use gofix_leaks::engine::merge::{self, Merged};
+use gofix_leaks::files::source::WorkTree;
+use gofix_leaks::files::{walk, write};
+use gofix_leaks::go::syntax;
+use gofix_leaks::rules::rule;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
@@ -1003,7 +1006,7 @@ fn gofmt_listed(dir: &Path) -> BTreeSet<String> {
 }
 
 fn unified(name: &str, old: &str, new: &str) -> String {
-    gofix_leaks::diff::unified(name, old, new)
+    gofix_leaks::report::diff::unified(name, old, new)
 }
 
 const MAX_ROUNDS: usize = 4;

@@ -6,11 +6,11 @@
 //! no longer parse is left alone, and so is every file that shares a fix
 //! with it, so a fix is never half-applied.
 
-use crate::diagnostic::{Finding, Skipped};
-use crate::edit::{self, Fix, Merger};
-use crate::engine::FileOutcome;
-use crate::source::Source;
-use crate::syntax;
+use crate::engine::diagnostic::{Finding, Skipped};
+use crate::engine::edit::{self, Fix, Merger};
+use crate::engine::matching::FileOutcome;
+use crate::files::source::Source;
+use crate::go::syntax;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -34,8 +34,8 @@ pub struct Merged {
     pub findings: Vec<Finding>,
     pub skipped: Vec<Skipped>,
     /// Findings dropped by `//gofix-leaks:ignore` comments, and the comments.
-    pub suppressed: Vec<crate::suppress::Suppressed>,
-    pub directives: Vec<crate::suppress::Directive>,
+    pub suppressed: Vec<crate::engine::suppress::Suppressed>,
+    pub directives: Vec<crate::engine::suppress::Directive>,
     pub errors: Vec<FileError>,
     pub changes: Vec<Change>,
 }

@@ -17,9 +17,9 @@
 //! engine's findings carry them, and `review` checks them against the
 //! loaded rules.
 
-use crate::diagnostic::Finding;
-use crate::engine::FileOutcome;
-use crate::syntax;
+use crate::engine::diagnostic::Finding;
+use crate::engine::matching::FileOutcome;
+use crate::go::syntax;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -63,7 +63,7 @@ impl Directive {
 #[derive(Debug, Clone, Serialize)]
 pub struct Suppressed {
     pub rule: String,
-    pub kind: crate::diagnostic::Kind,
+    pub kind: crate::engine::diagnostic::Kind,
     pub file: String,
     /// The finding's `file:line:column`.
     pub posn: String,

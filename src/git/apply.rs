@@ -2,7 +2,7 @@
 //! a new branch with git2. The work tree, the index and the checked-out
 //! branch are never touched, so uncommitted work is neither included nor lost.
 
-use crate::source::Source;
+use crate::files::source::Source;
 use anyhow::{Context, Result, anyhow, bail};
 use git2::{FileMode, ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 use std::collections::BTreeMap;
@@ -122,7 +122,7 @@ impl HeadTree {
         let mut out = Vec::new();
         let mut links = Vec::new();
         for arg in &args {
-            let root = crate::walk::root_of(arg);
+            let root = crate::files::walk::root_of(arg);
             let abs = normalize(&canon_cwd.join(&root));
             let rel = abs
                 .strip_prefix(&canon_work)

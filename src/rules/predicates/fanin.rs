@@ -11,7 +11,7 @@
 use super::channel::{self, Use};
 use super::scope::{declaration, references};
 use super::{Arg, Ctx, Site, Value, Verdict};
-use crate::syntax::{self, text};
+use crate::go::syntax::{self, text};
 use tree_sitter::{Node, Tree};
 
 /// A goroutine started in F that uses the channel.

@@ -4,8 +4,8 @@
 //! per leak (`::notice` per per-pass allocation), `::error` per file that
 //! could not be checked, `::notice` per region skipped. Columns are UTF-16 columns, as in `--format sarif`.
 
-use crate::diagnostic::{Finding, Kind, Skipped};
-use crate::sarif::{ErrorItem, Texts, span, utf16_column};
+use crate::engine::diagnostic::{Finding, Kind, Skipped};
+use crate::report::sarif::{ErrorItem, Texts, span, utf16_column};
 use std::io::{self, Write};
 
 /// Escapes a command's message (the data after `::`).

@@ -3,7 +3,7 @@
 //! it is spelled out. Shared by predicates that resolve callees or check
 //! that an expression can be moved.
 
-use crate::syntax::{self, text};
+use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
 /// How a name used at some point is declared in the enclosing functions.

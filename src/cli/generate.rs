@@ -2,7 +2,7 @@
 //! script and a man page (roff), both generated from the clap definitions
 //! in `cli`, so they always match the flags the binary takes.
 
-use crate::cli::{Args, Tool};
+use crate::cli::args::{Args, Tool};
 use anyhow::Result;
 use clap::CommandFactory;
 use std::io::Write;

@@ -2,10 +2,10 @@
 //! (`--pr-body`) and the `--apply` commit message, both built from one
 //! summary of a run so that they always agree.
 
-use crate::diagnostic::{Finding, Kind};
-use crate::edit::{self, TextEdit};
-use crate::merge::Change;
-use crate::rule::Rule;
+use crate::engine::diagnostic::{Finding, Kind};
+use crate::engine::edit::{self, TextEdit};
+use crate::engine::merge::Change;
+use crate::rules::rule::Rule;
 use similar::TextDiff;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -26,7 +26,7 @@ struct RuleCount<'a> {
 
 impl<'a> Summary<'a> {
     /// The summary of one merged group of a run.
-    pub fn of(rules: &'a [Rule], merged: &'a crate::merge::Merged) -> Summary<'a> {
+    pub fn of(rules: &'a [Rule], merged: &'a crate::engine::merge::Merged) -> Summary<'a> {
         Summary {
             rules,
             findings: &merged.findings,

@@ -1,15 +1,18 @@
 //! One run of the tool: load rules, find files, check them in parallel,
 //! then show, write or commit the fixes and choose the exit status.
 
-use crate::cli::{Args, Color, Format, Split};
-use crate::diagnostic::{Finding, Skipped};
-use crate::engine::Engine;
-use crate::gitapply::{HeadTree, normalize};
-use crate::merge::{self, Checked};
-use crate::package::Directory;
-use crate::prbody::Summary;
-use crate::source::{Source, WorkTree};
-use crate::{diff, rule, syntax, walk, write};
+use crate::cli::args::{Args, Color, Format, Split};
+use crate::engine::diagnostic::{Finding, Skipped};
+use crate::engine::matching::Engine;
+use crate::engine::merge::{self, Checked};
+use crate::files::source::{Source, WorkTree};
+use crate::files::{walk, write};
+use crate::git::apply::{HeadTree, normalize};
+use crate::go::package::Directory;
+use crate::go::syntax;
+use crate::report::diff;
+use crate::report::prbody::Summary;
+use crate::rules::rule;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -32,10 +35,10 @@ struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<String>,
     /// Findings dropped by `//gofix-leaks:ignore` comments.
-    suppressed: Vec<crate::suppress::Suppressed>,
+    suppressed: Vec<crate::engine::suppress::Suppressed>,
     /// Ignore comments that name an unknown rule, or (with
     /// --report-unused-ignores) suppress nothing.
-    ignore_problems: Vec<crate::suppress::IgnoreProblem>,
+    ignore_problems: Vec<crate::engine::suppress::IgnoreProblem>,
     /// With --apply: every branch made (one, or one per --split group).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     branches: Vec<BranchReport>,
@@ -64,13 +67,13 @@ pub fn run(args: Args) -> Result<u8> {
         return dump_tree(path);
     }
     if let Some(tool) = &args.tool {
-        return crate::generate::run(tool, &mut std::io::stdout().lock());
+        return crate::cli::generate::run(tool, &mut std::io::stdout().lock());
     }
     // .gofix-leaks.toml, merged with the flags (which win).
-    let settings = crate::config::Settings::load(&args)?;
+    let settings = crate::cli::config::Settings::load(&args)?;
     let rules = settings.load_rules(&args)?;
     if let Some(id) = &args.explain {
-        return crate::explain::explain(rules, id, &mut std::io::stdout().lock());
+        return crate::report::explain::explain(rules, id, &mut std::io::stdout().lock());
     }
     let loaded: Vec<String> = rules.iter().map(|r| r.id().to_string()).collect();
     let rules = settings.select(rules, &args)?;
@@ -160,7 +163,7 @@ pub fn run(args: Args) -> Result<u8> {
     let mut report = Report {
         skipped: rest.skipped,
         suppressed: rest.suppressed,
-        ignore_problems: crate::suppress::review(
+        ignore_problems: crate::engine::suppress::review(
             &rest.directives,
             &loaded,
             &ran,
@@ -298,7 +301,7 @@ pub fn run(args: Args) -> Result<u8> {
         }
         Format::Text => print_text(&report, &args, &mut stdout)?,
         Format::Sarif | Format::Github => {
-            let mut texts = crate::sarif::Texts::new(source, annotated);
+            let mut texts = crate::report::sarif::Texts::new(source, annotated);
             for c in &changes {
                 texts.add(&c.display, &c.old);
             }
@@ -429,10 +432,10 @@ fn print_annotated(
     report: &Report,
     format: Format,
     rules: &[rule::Rule],
-    texts: &crate::sarif::Texts,
+    texts: &crate::report::sarif::Texts,
     out: &mut dyn Write,
 ) -> Result<()> {
-    use crate::sarif::{self, ErrorItem};
+    use crate::report::sarif::{self, ErrorItem};
     let errors = || {
         report.errors.iter().map(|e| ErrorItem {
             file: &e.file,
@@ -446,7 +449,7 @@ fn print_annotated(
         .collect();
     if format == Format::Github {
         let errors: Vec<ErrorItem> = errors().collect();
-        crate::github::write(
+        crate::report::github::write(
             out,
             &report.findings,
             &report.skipped,
@@ -498,7 +501,7 @@ fn print_text(report: &Report, args: &Args, out: &mut dyn Write) -> Result<()> {
             f.posn, f.rule, f.kind, f.message, status
         )?;
     }
-    crate::suppress::print_text(
+    crate::engine::suppress::print_text(
         &report.suppressed,
         &report.ignore_problems,
         args.show_suppressed,
@@ -510,7 +513,7 @@ fn print_text(report: &Report, args: &Args, out: &mut dyn Write) -> Result<()> {
         *per_rule.entry(&f.rule).or_default() += 1;
     }
     if !report.findings.is_empty() {
-        let kinds: Vec<String> = crate::diagnostic::Kind::ALL
+        let kinds: Vec<String> = crate::engine::diagnostic::Kind::ALL
             .into_iter()
             .filter_map(|k| {
                 let n = report.findings.iter().filter(|f| f.kind == k).count();

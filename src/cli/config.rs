@@ -21,10 +21,10 @@
 //! enabled = false                      # like skip
 //! ```
 
-use crate::cli::Args;
-use crate::diagnostic::Kind;
-use crate::gitapply::DEFAULT_BRANCH;
-use crate::rule::{self, Rule};
+use crate::cli::args::Args;
+use crate::engine::diagnostic::Kind;
+use crate::git::apply::DEFAULT_BRANCH;
+use crate::rules::rule::{self, Rule};
 use anyhow::{Context, Result, anyhow};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde::Deserialize;
@@ -224,7 +224,7 @@ impl Config {
 
 /// `:line:column` of a byte offset.
 fn position(text: &str, span: Range<usize>) -> String {
-    let (l, c) = crate::syntax::line_col(text.as_bytes(), span.start);
+    let (l, c) = crate::go::syntax::line_col(text.as_bytes(), span.start);
     format!(":{l}:{c}")
 }
 
@@ -470,7 +470,7 @@ impl Settings {
         files
             .into_iter()
             .zip(displays)
-            .filter(|(f, _)| !c.excludes(&crate::gitapply::normalize(&base.join(f))))
+            .filter(|(f, _)| !c.excludes(&crate::git::apply::normalize(&base.join(f))))
             .unzip()
     }
 }

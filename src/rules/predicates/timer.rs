@@ -4,7 +4,7 @@
 
 use super::scope::{LocalDecl, declares, local_decl, references};
 use super::{Arg, Ctx, Value, Verdict};
-use crate::syntax::{self, text};
+use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
 pub fn imports(ctx: &Ctx, args: &[Arg]) -> Verdict {

@@ -3,7 +3,7 @@
 //! indentation and line endings of inserted lines, and import insertion that
 //! keeps import blocks as gofmt lays them out.
 
-use crate::syntax;
+use crate::go::syntax;
 use serde::Serialize;
 use tree_sitter::Tree;
 

@@ -10,9 +10,9 @@
 //! column is converted from the file's text; replacements use line/column
 //! regions, never character offsets.
 
-use crate::diagnostic::{Finding, Kind, Position, Skipped};
-use crate::rule::Rule;
-use crate::source::Source;
+use crate::engine::diagnostic::{Finding, Kind, Position, Skipped};
+use crate::files::source::Source;
+use crate::rules::rule::Rule;
 use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};

@@ -2,29 +2,16 @@
 //! on the example its file carries (`[example]`), showing the findings and
 //! the diff the engine actually makes, so the example cannot go stale.
 
-use crate::diagnostic::Finding;
-use crate::engine::Engine;
-use crate::merge::{self, Checked};
-use crate::package::Directory;
-use crate::rule::Rule;
-use crate::source::Source;
+use crate::engine::diagnostic::Finding;
+use crate::engine::matching::Engine;
+use crate::engine::merge::{self, Checked};
+use crate::files::source::Source;
+use crate::go::package::Directory;
+use crate::rules::rule::Rule;
 use anyhow::{Result, bail};
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-
-/// A rule file's `[example]`: a Go file the rule fixes, and optionally the
-/// `go.mod` next to it (for rules whose fix depends on the Go version).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Example {
-    /// The Go source, a whole file (package clause and imports included).
-    pub input: String,
-    /// The module file beside it; without one the file is in no module.
-    #[serde(default)]
-    pub go_mod: Option<String>,
-}
 
 /// The directory and name the example is checked under.
 const DIR: &str = "example";
@@ -76,7 +63,7 @@ pub fn run_example(rule: Rule) -> Result<Option<ExampleRun>> {
         .map(|c| c.new);
     let diff = output
         .as_deref()
-        .map(|new| crate::diff::unified(FILE, &example.input, new))
+        .map(|new| crate::report::diff::unified(FILE, &example.input, new))
         .unwrap_or_default();
     Ok(Some(ExampleRun {
         input: example.input,

@@ -10,7 +10,7 @@ mod scope;
 mod timer;
 mod waitgroup;
 
-use crate::package::PackageIndex;
+use crate::go::package::PackageIndex;
 use tree_sitter::{Node, Tree};
 
 /// An argument as a rule passes it: a capture (`@name`) or a literal string.

@@ -3,8 +3,8 @@
 //! predicate and template a rule names exists, with errors that point at the
 //! file, line and column.
 
-use crate::diagnostic::Kind;
-use crate::predicates;
+use crate::rules::kind::Kind;
+use crate::rules::predicates;
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -59,7 +59,32 @@ pub struct RuleSpec {
     /// A short Go file the rule fixes; `--explain` runs the rule on it and
     /// prints the diff it makes.
     #[serde(default)]
-    pub example: Option<crate::explain::Example>,
+    pub example: Option<Example>,
+    /// `[[test]]` tables: Go files the rule must not fire on (`valid`) or
+    /// must fire on (`invalid`, with the fixed file as `output` when the
+    /// fix is checked too); run by `gofix-leaks test`.
+    #[serde(default, rename = "test")]
+    pub tests: Vec<RuleTest>,
+}
+
+/// One `[[test]]` of a rule file. Exactly one of `valid` and `invalid`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleTest {
+    /// Shown in the report; defaults to the test's position in the file.
+    pub name: Option<String>,
+    /// A Go file the rule must not fire on.
+    pub valid: Option<String>,
+    /// A Go file the rule must fire on.
+    pub invalid: Option<String>,
+    /// With `invalid`: the file after the rule's fixes; absent means the
+    /// fix is not checked.
+    pub output: Option<String>,
+    /// With `invalid`: the finding must carry no fix.
+    #[serde(default)]
+    pub no_fix: bool,
+    /// The `go.mod` beside the file, for rules whose result depends on it.
+    pub go_mod: Option<String>,
 }
 
 /// A fix message: one template, or `[[fix_message]]` alternatives.
@@ -310,7 +335,7 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
         let at = e
             .span()
             .map(|s| {
-                let (l, c) = crate::syntax::line_col(text.as_bytes(), s.start);
+                let (l, c) = crate::go::syntax::line_col(text.as_bytes(), s.start);
                 format!(":{l}:{c}")
             })
             .unwrap_or_default();
@@ -501,7 +526,7 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
         }
     }
     for (field, t) in templates {
-        for ph in crate::template::placeholders(t) {
+        for ph in crate::rules::template::placeholders(t) {
             if let Some(base) = ph.strip_prefix("fresh:") {
                 if base.is_empty() || !base.chars().all(|c| c.is_alphanumeric() || c == '_') {
                     bail!("{name}: {field}: `{{{{{ph}}}}}`: a fresh name needs an identifier base");
@@ -539,7 +564,7 @@ fn parse_kinds(
     value: &toml::Spanned<toml::Value>,
 ) -> Result<Vec<(Guard, Kind)>> {
     let at = {
-        let (l, c) = crate::syntax::line_col(text.as_bytes(), value.span().start);
+        let (l, c) = crate::go::syntax::line_col(text.as_bytes(), value.span().start);
         format!("{name}:{l}:{c}")
     };
     let kind = |v: &toml::Value, what: &str| -> Result<Kind> {
@@ -623,7 +648,7 @@ fn query_position(file: &str, row: usize, col: usize) -> (usize, usize) {
             start += 1;
         }
     }
-    let (base_line, base_col) = crate::syntax::line_col(file.as_bytes(), start);
+    let (base_line, base_col) = crate::go::syntax::line_col(file.as_bytes(), start);
     if row == 0 {
         (base_line, base_col + col)
     } else {
@@ -657,4 +682,16 @@ pub fn select(rules: Vec<Rule>, only: &[String], skip: &[String]) -> Result<Vec<
         .filter(|r| only.is_empty() || only.iter().any(|o| o == r.id()))
         .filter(|r| !skip.iter().any(|s| s == r.id()))
         .collect())
+}
+
+/// A rule file's `[example]`: a Go file the rule fixes, and optionally the
+/// `go.mod` next to it (for rules whose fix depends on the Go version).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    /// The Go source, a whole file (package clause and imports included).
+    pub input: String,
+    /// The module file beside it; without one the file is in no module.
+    #[serde(default)]
+    pub go_mod: Option<String>,
 }

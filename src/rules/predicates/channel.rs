@@ -5,7 +5,7 @@
 
 use super::scope::{LocalDecl, local_decl, references};
 use super::{Arg, Ctx, Value, Verdict};
-use crate::syntax::{self, text};
+use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
 pub fn unbuffered_make(ctx: &Ctx, args: &[Arg]) -> Verdict {

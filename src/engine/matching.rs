@@ -5,13 +5,13 @@
 //! package). Merging the fixes of a run is `merge`'s job. The engine knows
 //! rules only as data.
 
-use crate::diagnostic::{FileEdit, Finding, Kind, Position, Skipped, SuggestedFix};
-use crate::edit::{self, Fix};
-use crate::package::{Directory, PackageIndex};
-use crate::predicates::{self, Arg, Ctx, Site, Value, Verdict};
-use crate::rule::{EditKind, Rule, Within};
-use crate::syntax;
-use crate::template;
+use crate::engine::diagnostic::{FileEdit, Finding, Kind, Position, Skipped, SuggestedFix};
+use crate::engine::edit::{self, Fix};
+use crate::go::package::{Directory, PackageIndex};
+use crate::go::syntax;
+use crate::rules::predicates::{self, Arg, Ctx, Site, Value, Verdict};
+use crate::rules::rule::{EditKind, Rule, Within};
+use crate::rules::template;
 use aho_corasick::AhoCorasick;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -29,9 +29,9 @@ pub struct FileOutcome {
     pub skipped: Vec<Skipped>,
     pub text: Option<String>,
     /// Findings that `//gofix-leaks:ignore` comments dropped (with their fixes).
-    pub suppressed: Vec<crate::suppress::Suppressed>,
+    pub suppressed: Vec<crate::engine::suppress::Suppressed>,
     /// The file's ignore comments, with what each suppressed.
-    pub directives: Vec<crate::suppress::Directive>,
+    pub directives: Vec<crate::engine::suppress::Directive>,
 }
 
 pub struct Engine {
@@ -134,7 +134,7 @@ impl Engine {
     ) -> Result<FileOutcome, String> {
         let mut out = self.check_rules(directory, path, display, bytes)?;
         if !syntax::is_generated(bytes) {
-            crate::suppress::apply(&mut out, display, bytes);
+            crate::engine::suppress::apply(&mut out, display, bytes);
         }
         if let Some(kinds) = &self.kinds {
             let keep = |k: &Kind| kinds.contains(k);
@@ -328,7 +328,7 @@ impl Engine {
             .collect();
         let mut unproven: Option<String> = None;
         for cond in &rule.spec.conditions {
-            let guard = crate::rule::Guard {
+            let guard = crate::rules::rule::Guard {
                 when: cond.when.clone(),
                 unless: cond.unless.clone(),
             };

@@ -2,8 +2,8 @@
 //! with the same package clause, parsed on demand so that a predicate can
 //! look at a function that the file calls but does not declare.
 
-use crate::source::Source;
-use crate::syntax;
+use crate::files::source::Source;
+use crate::go::syntax;
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -8,7 +8,7 @@
 use super::channel;
 use super::scope::{LocalDecl, declaration, declares, local_decl};
 use super::{Arg, Ctx, Site, Value, Verdict};
-use crate::syntax::{self, text};
+use crate::go::syntax::{self, text};
 use std::path::PathBuf;
 use tree_sitter::Node;
 
@@ -383,7 +383,7 @@ fn first_stmt(f: Node<'_>) -> Option<Node<'_>> {
 }
 
 /// The methods named `method` declared on type `ty` in the package.
-fn methods_of<'p>(ctx: &'p Ctx, ty: &str, method: &str) -> Vec<crate::package::FuncDecl<'p>> {
+fn methods_of<'p>(ctx: &'p Ctx, ty: &str, method: &str) -> Vec<crate::go::package::FuncDecl<'p>> {
     ctx.package
         .find((ctx.tree, ctx.src), "method_declaration", method)
         .into_iter()
@@ -411,7 +411,7 @@ struct Body<'t> {
 
 impl<'t> Body<'t> {
     /// The body of declaration `d`, handed the WaitGroup as parameter `i`.
-    fn handed(d: &crate::package::FuncDecl<'t>, i: usize) -> Result<Body<'t>, String> {
+    fn handed(d: &crate::go::package::FuncDecl<'t>, i: usize) -> Result<Body<'t>, String> {
         let params = syntax::parameter_names(d.node, d.src);
         let name = params
             .get(i)

@@ -1,0 +1,4 @@
+//! git: `--apply` commits fixes onto a new branch without touching the
+//! work tree or the user's branch.
+
+pub mod apply;

@@ -1,0 +1,8 @@
+//! What a run shows: unified diffs, SARIF, GitHub workflow commands, the
+//! PR body, and `--explain`.
+
+pub mod diff;
+pub mod explain;
+pub mod github;
+pub mod prbody;
+pub mod sarif;
