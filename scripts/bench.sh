@@ -6,13 +6,15 @@
 # linear in bytes?). A benchmark, not a test: it prints figures.
 #
 # Usage: scripts/bench.sh [TREE...]   (default: $(go env GOROOT)/src)
+# GOFIX_LEAKS=BIN measures that binary instead of this tree's release build
+# (to compare a change with the commit before it).
 # ast-grep: $AST_GREP, else `ast-grep` on PATH, else the PyPI wheel
 # (ast-grep-cli) is fetched into target/ast-grep once; without it (c) is left out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || set -- "$(go env GOROOT)/src"
 cargo build --release --quiet --bin gofix-leaks --example parse_floor
-tool=target/release/gofix-leaks
+tool=${GOFIX_LEAKS:-target/release/gofix-leaks}
 floor=target/release/examples/parse_floor
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
