@@ -341,6 +341,9 @@ impl Settings {
         for p in &args.rules {
             rules.extend(rule::load_path(p)?);
         }
+        for w in rules.iter().flat_map(|r| &r.warnings) {
+            eprintln!("gofix-leaks: {w}");
+        }
         if let Some(c) = &self.config {
             for (id, options) in &c.file.rules {
                 let Some(i) = rules.iter().position(|r| r.id() == id.get_ref()) else {
