@@ -1,8 +1,8 @@
 //! `gofix-leaks test` and the load-time checks of rule files: the built-in
-//! pack's `[[test]]` tables pass; a wrong table is reported as FAIL (exit
-//! 1) with why; a rule that does not load is exit 2 with `file:line:col`;
-//! typed options reject values of the wrong type; `[[message]]`
-//! alternatives and `no_fix` reach the findings.
+//! pack's `[[test]]` tables pass; a wrong table is reported as FAIL, exit
+//! status 1, with why; a rule that does not load is exit status 2 with
+//! `file:line:col`; typed options reject values of the wrong type;
+//! `[[message]]` alternatives and `no_fix` reach the findings.
 
 mod common;
 

@@ -583,3 +583,45 @@ fn kind_case(
         kind(is, &format!("{what}: `is`"))?,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The query reader agrees with tree-sitter on every pattern of the
+    /// built-in rules and the examples, so their kind checks really run.
+    #[test]
+    fn every_shipped_query_is_read() {
+        let mut files: Vec<(String, String)> = crate::rules::rule::BUILTIN_RULES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/rules");
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "toml") {
+                files.push((
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                ));
+            }
+        }
+        assert!(files.len() >= 5);
+        for (name, text) in files {
+            let spec = parse_spec(&name, &text).unwrap();
+            let query = compile_query(&name, &text, &spec.query).unwrap();
+            let reach = Reach::new(&query, &shape::read(&spec.query), &|o| o.to_string());
+            assert!(
+                reach.read_all(),
+                "{name}: the query reader disagrees with tree-sitter"
+            );
+        }
+    }
+
+    #[test]
+    fn package_names() {
+        assert_eq!(package_name("time"), "time");
+        assert_eq!(package_name("os/signal"), "signal");
+        assert_eq!(package_name("github.com/x/y/v2"), "y");
+    }
+}

@@ -32,13 +32,18 @@ pub struct Reach {
 }
 
 impl Reach {
+    /// Whether the query text was read for every pattern (for tests).
+    pub fn read_all(&self) -> bool {
+        self.patterns.iter().all(|p| p.kinds.is_some())
+    }
+
     /// `place` maps a byte offset of the query text to `file:line:col`.
     pub fn new(query: &Query, shape: &Shape, place: &dyn Fn(usize) -> String) -> Reach {
         let names = query.capture_names();
         let patterns = (0..query.pattern_count())
             .map(|i| {
                 let start = query.start_byte_for_pattern(i);
-                let presence = names
+                let presence: HashMap<String, Presence> = names
                     .iter()
                     .zip(query.capture_quantifiers(i))
                     .map(|(n, q)| {
@@ -54,10 +59,19 @@ impl Reach {
                         (n.to_string(), p)
                     })
                     .collect();
+                // Kinds only from a reading that agrees with tree-sitter on
+                // which captures the pattern has; else nothing is claimed.
                 let kinds = shape
                     .patterns
                     .iter()
                     .find(|p| p.start == start)
+                    .filter(|p| {
+                        p.captures.keys().eq(presence
+                            .iter()
+                            .filter(|(_, p)| **p != Presence::Never)
+                            .map(|(n, _)| n)
+                            .collect::<std::collections::BTreeSet<_>>())
+                    })
                     .map(|p| p.captures.clone());
                 PatternInfo {
                     place: place(start),
