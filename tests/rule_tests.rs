@@ -249,7 +249,14 @@ fn misspelt_names_get_a_suggestion() {
     let e = load_error(
         "query = \"(go_statement) @go\"\nat = \"@go\"\nmessage = \"m\"\n[[where]]\npredicate = \"waitgroup-gorutine\"\nargs = [\"@go\", \"\"]\n",
     );
-    assert!(e.contains("r.toml:8:13: unknown predicate `waitgroup-gorutine`; did you mean `waitgroup-goroutine`?"), "{e}");
+    assert!(
+        e.contains("r.toml:8:13: unknown predicate `waitgroup-gorutine` (known: "),
+        "{e}"
+    );
+    assert!(
+        e.contains("async-timers); did you mean `waitgroup-goroutine`?"),
+        "{e}"
+    );
     let e = load_error("query = \"(go_statement) @go\"\nat = \"@goo\"\nmessage = \"m\"\n");
     assert!(
         e.contains("the query has no capture @goo; did you mean `go`?"),

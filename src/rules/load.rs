@@ -181,10 +181,10 @@ fn check_conditions(at: &Places, spec: &RuleSpec, reach: &Reach, names: &mut Nam
         let place = at.condition(i, "predicate");
         let Some(p) = predicates::lookup(&cond.predicate) else {
             bail!(
-                "{place}: unknown predicate `{}`{} (known: {})",
+                "{place}: unknown predicate `{}` (known: {}){}",
                 cond.predicate,
-                suggest::hint(&cond.predicate, predicates::names()),
-                predicates::names().join(", ")
+                predicates::names().join(", "),
+                suggest::hint(&cond.predicate, predicates::names())
             );
         };
         if cond.args.len() != p.args.len() {
@@ -522,9 +522,9 @@ fn parse_kinds(
             .ok_or_else(|| anyhow!("{at}: {what}: a string, not {}", v.type_str()))?;
         Kind::parse(s).ok_or_else(|| {
             anyhow!(
-                "{at}: {what}: unknown kind `{s}`{} (known: {})",
-                suggest::hint(s, Kind::ALL.iter().map(|k| k.as_str())),
-                Kind::names()
+                "{at}: {what}: unknown kind `{s}` (known: {}){}",
+                Kind::names(),
+                suggest::hint(s, Kind::ALL.iter().map(|k| k.as_str()))
             )
         })
     };
