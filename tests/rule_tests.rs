@@ -376,3 +376,53 @@ fn a_require_literal_a_renamed_import_hides_is_a_warning() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_test_sets_options_of_their_type() {
+    let sb = Sandbox::new();
+    let body = BUFFER.replace(
+        "{{make_fn}}({{type}}, 1)",
+        "{{make_fn}}({{type}}, {{option.size}})",
+    ) + "\n[options]\nsize = 1\n";
+    let two = BUFFERED.replace(", 1)", ", 2)");
+    let tests = format!(
+        "{}{}",
+        test_table(&format!(
+            "name = \"default\"\ninvalid = '''\n{UNBUFFERED}'''\noutput = '''\n{BUFFERED}'''"
+        )),
+        test_table(&format!(
+            "name = \"two\"\noptions = {{ size = 2 }}\ninvalid = '''\n{UNBUFFERED}'''\noutput = '''\n{two}'''"
+        )),
+    );
+    sb.write("r.toml", &rule(&format!("{body}{tests}")));
+    let out = sb.run(&["test", "r.toml"]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "PASS r default\nPASS r two\n2 passed, 0 failed\n"
+    );
+    // The option is reset to its default after each test: "two" first.
+    let swapped = format!(
+        "{}{}",
+        test_table(&format!(
+            "name = \"two\"\noptions = {{ size = 2 }}\ninvalid = '''\n{UNBUFFERED}'''\noutput = '''\n{two}'''"
+        )),
+        test_table(&format!(
+            "name = \"default\"\ninvalid = '''\n{UNBUFFERED}'''\noutput = '''\n{BUFFERED}'''"
+        )),
+    );
+    sb.write("r.toml", &rule(&format!("{body}{swapped}")));
+    let out = sb.run(&["test", "r.toml"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    // A value of another type does not load.
+    let e = load_error(&format!(
+        "{body}{}",
+        test_table(&format!(
+            "options = {{ size = \"big\" }}\ninvalid = '''\n{UNBUFFERED}'''"
+        ))
+    ));
+    assert!(
+        e.contains("test #1: option `size`: `big` is not an integer"),
+        "{e}"
+    );
+}

@@ -72,6 +72,12 @@ impl Engine {
         &self.rules
     }
 
+    /// The rules back, to run them again another way (`gofix-leaks test`
+    /// sets each test's options).
+    pub fn into_rules(self) -> Vec<Rule> {
+        self.rules
+    }
+
     /// Indexes of the rules whose required literals all occur in `src`.
     fn candidates(&self, src: &[u8]) -> Vec<usize> {
         (0..self.rules.len())

@@ -6,8 +6,9 @@
 use crate::engine::diagnostic::Finding;
 use crate::engine::matching::Engine;
 use crate::engine::memory;
+use crate::rules::options::value_text;
 use crate::rules::rule::{Rule, RuleTest};
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 use std::io::Write;
 
 /// The directory and name each test's file is checked under.
@@ -32,10 +33,20 @@ pub fn run_all(rules: Vec<Rule>, out: &mut dyn Write) -> Result<Tally> {
             writeln!(out, "NONE {id}: {origin} has no [[test]] tables")?;
             continue;
         }
-        let engine = Engine::new(vec![rule]);
+        let defaults = rule.options.clone();
+        let mut rule = Some(rule);
         for (i, t) in tests.iter().enumerate() {
             let name = t.name.clone().unwrap_or_else(|| format!("#{}", i + 1));
-            match check(&engine, t) {
+            let mut r = rule.take().expect("the rule comes back after each test");
+            r.options = defaults.clone();
+            for (k, v) in &t.options {
+                let text = value_text(v).map_err(|e| anyhow!("{origin}: option `{k}`: {e}"))?;
+                r.set_option(k, &text)?;
+            }
+            let engine = Engine::new(vec![r]);
+            let verdict = check(&engine, t);
+            rule = engine.into_rules().pop();
+            match verdict {
                 Ok(()) => {
                     tally.passed += 1;
                     writeln!(out, "PASS {id} {name}")?;

@@ -82,6 +82,10 @@ pub struct RuleTest {
     pub no_fix: bool,
     /// The `go.mod` beside the file, for rules whose result depends on it.
     pub go_mod: Option<String>,
+    /// Option values for this test (`options = { use_go = true }`), as
+    /// `--set` would give them.
+    #[serde(default)]
+    pub options: toml::Table,
 }
 
 /// A message: one template, or `[[message]]` / `[[fix_message]]`

@@ -91,7 +91,7 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
             &reach,
         )?;
     }
-    check_tests(&at, &spec)?;
+    check_tests(&at, &spec, &declared.types)?;
     let warnings = require_warnings(&at, &spec);
     Ok(Rule {
         spec,
@@ -428,7 +428,11 @@ fn check_template(
 
 /// Each `[[test]]` says one thing: exactly one of `valid` and `invalid`;
 /// `output` and `no_fix` only with `invalid`, and not both.
-fn check_tests(at: &Places, spec: &RuleSpec) -> Result<()> {
+fn check_tests(
+    at: &Places,
+    spec: &RuleSpec,
+    types: &std::collections::BTreeMap<String, options::OptionType>,
+) -> Result<()> {
     for (i, t) in spec.tests.iter().enumerate() {
         let what = match &t.name {
             Some(n) => format!("test `{n}`"),
@@ -455,6 +459,18 @@ fn check_tests(at: &Places, spec: &RuleSpec) -> Result<()> {
                 "{}: {what}: `output` (the fixed file) and `no_fix = true` (no fix) contradict each other",
                 place("no_fix")
             );
+        }
+        for (k, v) in &t.options {
+            let Some(ty) = types.get(k) else {
+                bail!(
+                    "{}: {what}: `options`: the rule has no option `{k}`{}",
+                    place("options"),
+                    suggest::hint(k, types.keys().map(String::as_str))
+                );
+            };
+            options::value_text(v)
+                .and_then(|text| ty.check(&text))
+                .map_err(|e| anyhow!("{}: {what}: option `{k}`: {e}", place("options")))?;
         }
     }
     Ok(())

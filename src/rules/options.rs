@@ -55,6 +55,20 @@ impl OptionType {
     }
 }
 
+/// An option value written in TOML (a config file, a test), as `--set`
+/// would take it.
+pub fn value_text(v: &toml::Value) -> Result<String, String> {
+    match v {
+        toml::Value::Boolean(b) => Ok(b.to_string()),
+        toml::Value::Integer(i) => Ok(i.to_string()),
+        toml::Value::String(s) => Ok(s.clone()),
+        other => Err(format!(
+            "a boolean, string or integer, not {}",
+            other.type_str()
+        )),
+    }
+}
+
 /// The options a rule declares: each one's type and default (as text).
 #[derive(Debug, Default)]
 pub struct Declared {
