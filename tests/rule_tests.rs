@@ -230,6 +230,14 @@ fn a_predicate_argument_of_the_wrong_kind_does_not_load() {
 
 #[test]
 fn a_predicate_outside_its_pattern_does_not_load() {
+    // Naming a capture of another pattern: tree-sitter ignores it too.
+    let e = load_error(
+        "query = \"\"\"\n(go_statement) @g @d\n(defer_statement (#eq? @g \\\"foo\\\")) @d\n\"\"\"\nat = \"@d\"\nmessage = \"m\"\n",
+    );
+    assert!(
+        e.contains("r.toml:6:24: the predicate names @g, which its pattern does not capture"),
+        "{e}"
+    );
     let e =
         load_error("query = '(identifier) @x (#eq? @x \"foo\")'\nat = \"@x\"\nmessage = \"m\"\n");
     assert!(

@@ -55,6 +55,7 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
             at.in_query(&spec.query, off)
         );
     }
+    check_predicate_uses(&at, &spec.query, &shape)?;
     let reach = Reach::new(&query, &shape, &|o| at.in_query(&spec.query, o));
     let declared = options::declare(&spec.options)
         .map_err(|(k, e)| anyhow!("{}: option `{k}`: {e}", at.option(&k)))?;
@@ -103,6 +104,25 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
         kinds,
         warnings,
     })
+}
+
+/// A query predicate names a capture of its own pattern: tree-sitter
+/// accepts one from another pattern, and then ignores the predicate.
+fn check_predicate_uses(at: &Places, query: &str, shape: &shape::Shape) -> Result<()> {
+    for p in &shape.patterns {
+        if let Some((off, c)) = p
+            .predicate_uses
+            .iter()
+            .find(|(_, c)| !p.captures.contains_key(c))
+        {
+            bail!(
+                "{}: the predicate names @{c}, which its pattern does not capture; tree-sitter would ignore it and match every node it was to filter{}",
+                at.in_query(query, *off),
+                suggest::hint(c, p.captures.keys().map(String::as_str))
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The TOML, with "did you mean" for a misspelt key or value.

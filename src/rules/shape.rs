@@ -37,6 +37,8 @@ pub struct Pattern {
     pub start: usize,
     /// Each capture written in it, with the kinds its node can be.
     pub captures: BTreeMap<String, Kinds>,
+    /// The captures its predicates (`#eq?` ...) name, with their offsets.
+    pub predicate_uses: Vec<(usize, String)>,
 }
 
 /// What the query text says.
@@ -145,6 +147,8 @@ struct Item {
     captures: Vec<String>,
     inner: Vec<Item>,
     predicate: bool,
+    /// For a predicate: the captures it names, with their offsets.
+    uses: Vec<(usize, String)>,
 }
 
 struct Parser {
@@ -172,6 +176,7 @@ impl Parser {
             captures: vec![],
             inner: vec![],
             predicate: false,
+            uses: vec![],
         };
         match tok {
             Tok::Close | Tok::CloseAlt => {
@@ -222,11 +227,15 @@ impl Parser {
         loop {
             if item.predicate {
                 // A predicate's arguments are captures and strings, not items.
-                match self.peek() {
+                match self.toks.get(self.pos) {
                     None => return,
-                    Some(t) if t == close => {
+                    Some((_, t)) if t == close => {
                         self.pos += 1;
                         return;
+                    }
+                    Some((at, Tok::Capture(c))) => {
+                        item.uses.push((*at, c.clone()));
+                        self.pos += 1;
                     }
                     _ => self.pos += 1,
                 }
@@ -245,7 +254,8 @@ impl Parser {
     }
 }
 
-fn collect(item: &Item, into: &mut BTreeMap<String, Kinds>) {
+fn collect(item: &Item, into: &mut BTreeMap<String, Kinds>, uses: &mut Vec<(usize, String)>) {
+    uses.extend(item.uses.iter().cloned());
     for c in &item.captures {
         let k = match into.remove(c) {
             Some(k) => k.union(item.kinds.clone()),
@@ -254,7 +264,7 @@ fn collect(item: &Item, into: &mut BTreeMap<String, Kinds>) {
         into.insert(c.clone(), k);
     }
     for i in &item.inner {
-        collect(i, into);
+        collect(i, into, uses);
     }
 }
 
@@ -275,10 +285,12 @@ pub fn read(query: &str) -> Shape {
             continue;
         }
         let mut captures = BTreeMap::new();
-        collect(&item, &mut captures);
+        let mut predicate_uses = Vec::new();
+        collect(&item, &mut captures, &mut predicate_uses);
         shape.patterns.push(Pattern {
             start: item.start,
             captures,
+            predicate_uses,
         });
     }
     shape
@@ -315,6 +327,7 @@ mod tests {
         assert_eq!(q["cases"], kinds(&["communication_case"]));
         assert_eq!(q["arrow"], kinds(&["<-"]));
         assert!(!q.contains_key("make"));
+        assert_eq!(s.patterns[0].predicate_uses, vec![(78, "fn".to_string())]);
     }
 
     #[test]

@@ -21,13 +21,14 @@ pub fn distance(a: &str, b: &str) -> usize {
 }
 
 /// The closest of `known` to `name`, when it is close enough to be a typo
-/// (at most a third of the name's length, and at least one edit).
+/// (at most a third of the name's length, at least one edit, and not
+/// the whole name).
 pub fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (name.chars().count().div_ceil(3)).max(1);
     known
         .into_iter()
         .map(|k| (distance(name, k), k))
-        .filter(|(d, _)| *d <= limit)
+        .filter(|(d, _)| *d <= limit && *d < name.chars().count())
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
 }
