@@ -463,11 +463,13 @@ fn a_rule_file_declares_its_kind() {
 fn kind_alternatives_follow_their_guards() {
     let sb = Sandbox::new();
     sb.write("main.go", LEAKY);
-    // `@nope` is a capture of another pattern: unset here, so the second
-    // alternative applies.
+    // `@nope` is a capture of the second pattern only: unset for the
+    // `make` call, so the second alternative applies there, and set for the
+    // `go` statement (which the second pattern also captures as `@make`,
+    // the `at` every pattern must have).
     let rule = KIND_RULE.replace(
         "(#eq? @f \"make\")) @make\n",
-        "(#eq? @f \"make\")) @make\n(go_statement) @nope\n",
+        "(#eq? @f \"make\")) @make\n(go_statement) @nope @make\n",
     ) + "\n[[kind]]\nwhen = \"nope\"\nis = \"leak\"\n\n[[kind]]\nunless = \"nope\"\nis = \"allocation\"\n";
     sb.write("guarded.toml", &rule);
     let report = json(&sb.run(&[
@@ -480,7 +482,10 @@ fn kind_alternatives_follow_their_guards() {
     ]));
     assert_eq!(
         kinds(&report),
-        [("chan-make".to_string(), "allocation".to_string())],
+        [
+            ("chan-make".to_string(), "allocation".to_string()),
+            ("chan-make".to_string(), "leak".to_string())
+        ],
         "{report}"
     );
     // Without an unguarded alternative, `leak` is what is left.

@@ -45,6 +45,7 @@ Examples:
   gofix-leaks --format github                 annotations in a GitHub Actions step
   gofix-leaks --explain waitgroup-done        a rule's explanation and the fix it makes on its example
   gofix-leaks completions bash|zsh|fish       a completion script; `gofix-leaks man` prints the man page
+  gofix-leaks test my-rules/                  run the [[test]] tables of rule files (none: the built-in pack)
   gofix-leaks --list-rules                    the loaded rules
   gofix-leaks --rules my-rules/ --only my-rule  add and select rules (see README: rule format)
 
@@ -185,13 +186,14 @@ pub struct Args {
     #[arg(long, value_name = "RULE-ID")]
     pub explain: Option<String>,
 
-    /// Print a shell completion script or the man page instead of checking
-    /// code (`gofix-leaks ./man` still checks a directory called `man`).
+    /// Print a shell completion script or the man page, or test rules,
+    /// instead of checking code (`gofix-leaks ./man` and `gofix-leaks
+    /// ./test` still check directories called `man` and `test`).
     #[command(subcommand)]
     pub tool: Option<Tool>,
 }
 
-/// Subcommands that print something about the tool itself.
+/// Subcommands about the tool itself and its rules.
 #[derive(Debug, Subcommand)]
 pub enum Tool {
     /// Print a shell completion script on stdout.
@@ -206,4 +208,15 @@ pub enum Tool {
     /// For example `gofix-leaks man | man -l -`, or
     /// `gofix-leaks man > /usr/local/share/man/man1/gofix-leaks.1`.
     Man,
+    /// Run the `[[test]]` tables of rule files: the built-in pack, or the
+    /// rule files (and directories of them) given.
+    ///
+    /// Each test runs its rule alone on its Go file in memory, as a real
+    /// run would, and prints `PASS RULE TEST` or `FAIL RULE TEST: why`, then
+    /// `N passed, M failed`. Exit status: 0 when all pass, 1 when any
+    /// fails, 2 when a rule does not load.
+    Test {
+        #[arg(value_name = "RULE_FILE", value_hint = clap::ValueHint::AnyPath)]
+        rules: Vec<PathBuf>,
+    },
 }

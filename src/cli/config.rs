@@ -153,7 +153,7 @@ impl Config {
                         ));
                     }
                     (_, v) => {
-                        option_text(v).map_err(|e| {
+                        crate::rules::options::value_text(v).map_err(|e| {
                             c.error(
                                 value.span(),
                                 format!("[rules.{}] {}: {e}", id.get_ref(), key.get_ref()),
@@ -226,19 +226,6 @@ impl Config {
 fn position(text: &str, span: Range<usize>) -> String {
     let (l, c) = crate::go::syntax::line_col(text.as_bytes(), span.start);
     format!(":{l}:{c}")
-}
-
-/// An option value as `--set` takes it.
-fn option_text(v: &toml::Value) -> Result<String, String> {
-    match v {
-        toml::Value::Boolean(b) => Ok(b.to_string()),
-        toml::Value::Integer(i) => Ok(i.to_string()),
-        toml::Value::String(s) => Ok(s.clone()),
-        other => Err(format!(
-            "a boolean, string or integer, not {}",
-            other.type_str()
-        )),
-    }
 }
 
 /// `Name <email>` -> (name, email).
@@ -341,6 +328,9 @@ impl Settings {
         for p in &args.rules {
             rules.extend(rule::load_path(p)?);
         }
+        for w in rules.iter().flat_map(|r| &r.warnings) {
+            eprintln!("gofix-leaks: {w}");
+        }
         if let Some(c) = &self.config {
             for (id, options) in &c.file.rules {
                 let Some(i) = rules.iter().position(|r| r.id() == id.get_ref()) else {
@@ -352,8 +342,8 @@ impl Settings {
                     if key.get_ref() == "enabled" {
                         continue;
                     }
-                    let text =
-                        option_text(value.get_ref()).map_err(|e| c.error(value.span(), e))?;
+                    let text = crate::rules::options::value_text(value.get_ref())
+                        .map_err(|e| c.error(value.span(), e))?;
                     rule.set_option(key.get_ref(), &text).map_err(|e| {
                         c.error(key.span(), format!("[rules.{}] {e:#}", id.get_ref()))
                     })?;

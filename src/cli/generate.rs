@@ -18,6 +18,7 @@ pub fn run(tool: &Tool, out: &mut dyn Write) -> Result<u8> {
             cmd.build();
             clap_mangen::Man::new(cmd).render(out)?;
         }
+        Tool::Test { rules } => return crate::cli::test::run(rules, out),
     }
     Ok(0)
 }

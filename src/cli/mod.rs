@@ -1,7 +1,9 @@
 //! The command line: flags and their help, `.gofix-leaks.toml`, one run
-//! from loading rules to exit code, and generated completions and man page.
+//! from loading rules to exit code, generated completions and man page, and
+//! `gofix-leaks test`.
 
 pub mod args;
 pub mod config;
 pub mod generate;
 pub mod run;
+pub mod test;

@@ -12,6 +12,7 @@ use crate::go::package::Directory;
 use crate::go::syntax;
 use crate::report::diff;
 use crate::report::prbody::Summary;
+use crate::rules::options::OptionType;
 use crate::rules::rule;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -88,7 +89,12 @@ pub fn run(args: Args) -> Result<u8> {
             writeln!(out, "{:width$}    kinds: {}", "", kinds.join(", "))?;
             for (k, v) in &r.options {
                 let shown = if v.is_empty() { "false" } else { v.as_str() };
-                writeln!(out, "{:width$}    option {k} = {shown}", "")?;
+                // A choice lists its values; other types show by their value.
+                let choices = match r.option_types.get(k) {
+                    Some(OptionType::OneOf(vs)) => format!(" (one of {})", vs.join(", ")),
+                    _ => String::new(),
+                };
+                writeln!(out, "{:width$}    option {k} = {shown}{choices}", "")?;
             }
         }
         return Ok(0);

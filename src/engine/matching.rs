@@ -10,7 +10,7 @@ use crate::engine::edit::{self, Fix};
 use crate::go::package::{Directory, PackageIndex};
 use crate::go::syntax;
 use crate::rules::predicates::{self, Arg, Ctx, Site, Value, Verdict};
-use crate::rules::rule::{EditKind, Rule, Within};
+use crate::rules::rule::{EditKind, Message, Rule, Within};
 use crate::rules::template;
 use aho_corasick::AhoCorasick;
 use std::collections::{HashMap, HashSet};
@@ -70,6 +70,12 @@ impl Engine {
 
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// The rules back, to run them again another way (`gofix-leaks test`
+    /// sets each test's options).
+    pub fn into_rules(self) -> Vec<Rule> {
+        self.rules
     }
 
     /// Indexes of the rules whose required literals all occur in `src`.
@@ -328,11 +334,7 @@ impl Engine {
             .collect();
         let mut unproven: Option<String> = None;
         for cond in &rule.spec.conditions {
-            let guard = crate::rules::rule::Guard {
-                when: cond.when.clone(),
-                unless: cond.unless.clone(),
-            };
-            if !guard.allows(&|n| is_set(caps, &bound, &[], n)) {
+            if !cond.guard().allows(&|n| is_set(caps, &bound, &[], n)) {
                 continue;
             }
             let p = predicates::lookup(&cond.predicate).expect("validated at load");
@@ -394,7 +396,8 @@ impl Engine {
                 Value::Sites(_) => None,
             }
         };
-        let message = template::render(&rule.spec.message, &mut |n| lookup(n, &[])).ok()?;
+        let message = choose(&rule.spec.message, &|n| is_set(caps, &bound, &[], n))?;
+        let message = template::render(message, &mut |n| lookup(n, &[])).ok()?;
         let kind = rule.kind_of(&|n| is_set(caps, &bound, &[], n));
         // The tree knows each node's line and byte column: counting lines
         // from the top of the file for every finding made a file with
@@ -422,7 +425,13 @@ impl Engine {
             finding.no_fix_reason = Some(why);
             return Some((finding, None));
         }
+        // A flag-only finding says why it has no fix when the rule does.
+        let no_fix = |lookup: &mut Lookup| {
+            let t = rule.spec.no_fix.as_deref()?;
+            template::render(t, &mut |n| lookup(n, &[])).ok()
+        };
         if rule.edits.is_empty() {
+            finding.no_fix_reason = no_fix(&mut lookup);
             return Some((finding, None));
         }
         let mut fix = Fix::default();
@@ -492,14 +501,15 @@ impl Engine {
             return Some((finding, None));
         }
         if fix.is_empty() {
+            finding.no_fix_reason = no_fix(&mut lookup);
             return Some((finding, None));
         }
-        let chosen = rule.spec.fix_message.as_ref().and_then(|m| {
-            m.cases()
-                .into_iter()
-                .find(|(g, _)| g.allows(&|n| is_set(caps, &bound, &[], n)))
-                .map(|(_, t)| t.to_string())
-        });
+        let chosen = rule
+            .spec
+            .fix_message
+            .as_ref()
+            .and_then(|m| choose(m, &|n| is_set(caps, &bound, &[], n)))
+            .map(str::to_string);
         fix.message = match chosen {
             Some(m) => template::render(&m, &mut |n| lookup(n, &[])).unwrap_or_default(),
             None => rule.spec.summary.clone(),
@@ -527,6 +537,14 @@ impl Engine {
         });
         Some((finding, Some(fix)))
     }
+}
+
+/// The first alternative of a message whose guard holds.
+fn choose<'m>(m: &'m Message, is_set: &dyn Fn(&str) -> bool) -> Option<&'m str> {
+    m.cases()
+        .into_iter()
+        .find(|(g, _)| g.allows(is_set))
+        .map(|(_, t)| t)
 }
 
 /// Finds a template value by name, given a site's own values.

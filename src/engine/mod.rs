@@ -5,5 +5,6 @@
 pub mod diagnostic;
 pub mod edit;
 pub mod matching;
+pub mod memory;
 pub mod merge;
 pub mod suppress;

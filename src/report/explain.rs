@@ -4,14 +4,10 @@
 
 use crate::engine::diagnostic::Finding;
 use crate::engine::matching::Engine;
-use crate::engine::merge::{self, Checked};
-use crate::files::source::Source;
-use crate::go::package::Directory;
+use crate::engine::memory;
 use crate::rules::rule::Rule;
 use anyhow::{Result, bail};
-use std::collections::BTreeMap;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
 
 /// The directory and name the example is checked under.
 const DIR: &str = "example";
@@ -34,41 +30,27 @@ pub fn run_example(rule: Rule) -> Result<Option<ExampleRun>> {
     let Some(example) = rule.spec.example.clone() else {
         return Ok(None);
     };
-    let mut files = BTreeMap::new();
-    let path = Path::new(DIR).join(FILE);
-    files.insert(path.clone(), example.input.clone().into_bytes());
-    if let Some(m) = &example.go_mod {
-        files.insert(Path::new(DIR).join("go.mod"), m.clone().into_bytes());
-    }
-    let source = Memory { files };
     let id = rule.id().to_string();
     let engine = Engine::new(vec![rule]);
-    let directory = Directory::new(&source, Path::new(DIR));
-    let outcome = engine.check(&directory, &path, FILE, example.input.as_bytes());
-    let merged = merge::merge(
-        vec![Checked {
-            path: path.clone(),
-            display: FILE.to_string(),
-            outcome,
-        }],
-        &source,
+    let run = memory::run(
+        &engine,
+        DIR,
+        FILE,
+        &example.input,
+        example.go_mod.as_deref(),
     );
-    if let Some(e) = merged.errors.first() {
-        bail!("rule `{id}`: its example: {}", e.message);
+    if let Some(e) = run.errors.first() {
+        bail!("rule `{id}`: its example: {e}");
     }
-    let output = merged
-        .changes
-        .into_iter()
-        .find(|c| c.path == path)
-        .map(|c| c.new);
-    let diff = output
+    let diff = run
+        .output
         .as_deref()
         .map(|new| crate::report::diff::unified(FILE, &example.input, new))
         .unwrap_or_default();
     Ok(Some(ExampleRun {
         input: example.input,
-        findings: merged.findings,
-        output,
+        findings: run.findings,
+        output: run.output,
         diff,
     }))
 }
@@ -124,42 +106,4 @@ pub fn explain(rules: Vec<Rule>, id: &str, out: &mut dyn Write) -> Result<u8> {
         }
     }
     Ok(0)
-}
-
-/// The example's files, in memory.
-struct Memory {
-    files: BTreeMap<PathBuf, Vec<u8>>,
-}
-
-impl Source for Memory {
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        self.files
-            .get(path)
-            .cloned()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "not in the example"))
-    }
-
-    fn go_files_in(&self, dir: &Path) -> Vec<PathBuf> {
-        self.files
-            .keys()
-            .filter(|p| p.parent() == Some(dir) && p.extension().is_some_and(|x| x == "go"))
-            .cloned()
-            .collect()
-    }
-
-    fn find_up(&self, dir: &Path, name: &str) -> Option<(Vec<u8>, PathBuf)> {
-        let mut cur = dir.to_path_buf();
-        loop {
-            if let Some(bytes) = self.files.get(&cur.join(name)) {
-                let below = dir
-                    .strip_prefix(&cur)
-                    .unwrap_or(Path::new(""))
-                    .to_path_buf();
-                return Some((bytes.clone(), below));
-            }
-            if !cur.pop() {
-                return None;
-            }
-        }
-    }
 }

@@ -5,4 +5,5 @@ pub mod diff;
 pub mod explain;
 pub mod github;
 pub mod prbody;
+pub mod ruletest;
 pub mod sarif;

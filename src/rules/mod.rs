@@ -2,7 +2,14 @@
 //! templates, and the named predicates rules call for what a query cannot
 //! say. Nothing here runs a rule over a file; that is the engine's job.
 
+pub mod format;
 pub mod kind;
+pub mod load;
+pub mod options;
+pub mod places;
 pub mod predicates;
+pub mod reach;
 pub mod rule;
+pub mod shape;
+pub mod suggest;
 pub mod template;

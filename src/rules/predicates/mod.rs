@@ -94,6 +94,10 @@ pub struct Predicate {
     pub name: &'static str,
     /// The arguments: `@what` for a capture, `what` for a literal string.
     pub args: &'static [&'static str],
+    /// For each argument, the node kinds a capture passed there may be
+    /// (`_statement`: any kind of that tree-sitter-go supertype); empty:
+    /// any node, or a literal. Checked at load against the query.
+    pub kinds: &'static [&'static [&'static str]],
     /// Names this predicate binds when it holds (or is unproven).
     pub binds: &'static [&'static str],
     /// Names of the values the sites it binds carry (seen by templates and
@@ -103,10 +107,16 @@ pub struct Predicate {
     pub run: fn(&Ctx, &[Arg]) -> Verdict,
 }
 
+/// A `make` (or any other) call.
+const CALL: &[&str] = &["call_expression"];
+/// Any statement.
+const STATEMENT: &[&str] = &["_statement"];
+
 const PREDICATES: &[Predicate] = &[
     Predicate {
         name: "unbuffered-make",
         args: &["@make-call"],
+        kinds: &[CALL],
         binds: &[],
         site_vars: &[],
         doc: "the `make` call has no capacity, or a literal capacity of 0",
@@ -115,6 +125,7 @@ const PREDICATES: &[Predicate] = &[
     Predicate {
         name: "channel-type",
         args: &["@type"],
+        kinds: &[&["_type", "identifier"]],
         binds: &[],
         site_vars: &[],
         doc: "the type is a channel type: written `chan T`, or a type of this package declared as one",
@@ -123,6 +134,7 @@ const PREDICATES: &[Predicate] = &[
     Predicate {
         name: "single-result-channel",
         args: &["@make-call"],
+        kinds: &[CALL],
         binds: &["chan", "abandon"],
         site_vars: &[],
         doc: "the `make` call is bound to a local channel that exactly one goroutine (not started in a loop) sends on exactly once as its last effective statement, that the function receives once where it can give up, and that escapes nowhere else",
@@ -131,6 +143,7 @@ const PREDICATES: &[Predicate] = &[
     Predicate {
         name: "fan-in-producers",
         args: &["@make-call", "cancellable-wait"],
+        kinds: &[CALL, &[]],
         binds: &[
             "chan",
             "why",
@@ -158,6 +171,7 @@ const PREDICATES: &[Predicate] = &[
     Predicate {
         name: "waitgroup-goroutine",
         args: &["@go-statement", "use-go"],
+        kinds: &[&["go_statement"], &[]],
         binds: &[
             "wg",
             "inner_wg",
@@ -179,6 +193,7 @@ const PREDICATES: &[Predicate] = &[
     Predicate {
         name: "imports",
         args: &["@package-name", "import-path"],
+        kinds: &[&["identifier", "package_identifier"], &[]],
         binds: &[],
         site_vars: &[],
         doc: "the identifier is the name under which this file imports the package at the path (its own name or an alias)",
@@ -187,6 +202,7 @@ const PREDICATES: &[Predicate] = &[
     Predicate {
         name: "in-loop",
         args: &["@statement"],
+        kinds: &[STATEMENT],
         binds: &["loop", "nested_loop", "rearm_at"],
         site_vars: &[],
         doc: "the statement is inside a `for` loop of the same function; binds `loop` (the innermost such loop, with its label, or from the label a backward `goto` around the loop jumps to when that label is an earlier statement of the loop's block: code inserted before it runs once, code inserted after it runs after the loop), `nested_loop` (set when that loop is inside another loop of the function) and `rearm_at` (where code that runs each time the statement is reached goes: before the statement, after its label, unless a `break` uses the label); no fix when a backward `goto` around the loop comes from a label elsewhere, a `goto` would jump over code inserted there, or a select's label is used by both `break` and `goto`",
@@ -195,6 +211,7 @@ const PREDICATES: &[Predicate] = &[
     Predicate {
         name: "select-has-other-case",
         args: &["@select"],
+        kinds: &[&["select_statement"]],
         binds: &[],
         site_vars: &[],
         doc: "the select statement has at least two cases (a `default` counts), so the case at hand can lose",
@@ -203,6 +220,7 @@ const PREDICATES: &[Predicate] = &[
     Predicate {
         name: "received-only-in-select",
         args: &["@variable", "@declaration"],
+        kinds: &[&["identifier"], STATEMENT],
         binds: &[],
         site_vars: &[],
         doc: "the variable the declaration binds is used only as the channel of select receive cases after it, inside the same loop",
@@ -211,6 +229,7 @@ const PREDICATES: &[Predicate] = &[
     Predicate {
         name: "repeatable-before",
         args: &["@expression", "@statement"],
+        kinds: &[&[], STATEMENT],
         binds: &[],
         site_vars: &[],
         doc: "the expression has no side effects (identifiers, literals, selectors, arithmetic, conversions) and uses no name declared inside the statement, so it can be evaluated again before it",
@@ -219,6 +238,7 @@ const PREDICATES: &[Predicate] = &[
     Predicate {
         name: "go-timer-semantics",
         args: &[],
+        kinds: &[],
         binds: &["async_timers", "timer_note"],
         site_vars: &[],
         doc: "always holds; reads the nearest go.mod (go line, godebug asynctimerchan) and //go:debug in a main package, and binds `async_timers` (set before Go 1.23 semantics) and `timer_note`",
@@ -227,6 +247,7 @@ const PREDICATES: &[Predicate] = &[
     Predicate {
         name: "async-timers",
         args: &[],
+        kinds: &[],
         binds: &[],
         site_vars: &[],
         doc: "the module has pre-Go 1.23 timer semantics (go line below 1.23, no go.mod, or asynctimerchan=1), where an unfired timer is never collected",
@@ -240,4 +261,130 @@ pub fn lookup(name: &str) -> Option<&'static Predicate> {
 
 pub fn names() -> Vec<&'static str> {
     PREDICATES.iter().map(|p| p.name).collect()
+}
+
+/// tree-sitter-go's supertypes (from its node-types.json: the parser
+/// library does not expose them at this ABI), each with the kinds under it.
+const SUPERTYPES: &[(&str, &[&str])] = &[
+    (
+        "_expression",
+        &[
+            "binary_expression",
+            "call_expression",
+            "composite_literal",
+            "false",
+            "float_literal",
+            "func_literal",
+            "identifier",
+            "imaginary_literal",
+            "index_expression",
+            "int_literal",
+            "interpreted_string_literal",
+            "iota",
+            "nil",
+            "parenthesized_expression",
+            "raw_string_literal",
+            "rune_literal",
+            "selector_expression",
+            "slice_expression",
+            "true",
+            "type_assertion_expression",
+            "type_conversion_expression",
+            "type_instantiation_expression",
+            "unary_expression",
+        ],
+    ),
+    (
+        "_simple_statement",
+        &[
+            "assignment_statement",
+            "dec_statement",
+            "expression_statement",
+            "inc_statement",
+            "send_statement",
+            "short_var_declaration",
+        ],
+    ),
+    (
+        "_simple_type",
+        &[
+            "array_type",
+            "channel_type",
+            "function_type",
+            "generic_type",
+            "interface_type",
+            "map_type",
+            "negated_type",
+            "pointer_type",
+            "qualified_type",
+            "slice_type",
+            "struct_type",
+            "type_identifier",
+        ],
+    ),
+    (
+        "_statement",
+        &[
+            "_simple_statement",
+            "block",
+            "break_statement",
+            "const_declaration",
+            "continue_statement",
+            "defer_statement",
+            "empty_statement",
+            "expression_switch_statement",
+            "fallthrough_statement",
+            "for_statement",
+            "go_statement",
+            "goto_statement",
+            "if_statement",
+            "labeled_statement",
+            "return_statement",
+            "select_statement",
+            "type_declaration",
+            "type_switch_statement",
+            "var_declaration",
+        ],
+    ),
+    ("_type", &["_simple_type", "parenthesized_type"]),
+];
+
+/// The node kinds `names` stand for, a supertype (`_statement`) standing
+/// for every kind under it (recursively).
+pub fn node_kinds(names: &[&str]) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut todo: Vec<&str> = names.to_vec();
+    while let Some(name) = todo.pop() {
+        match SUPERTYPES.iter().find(|(s, _)| *s == name) {
+            Some((_, subs)) => todo.extend_from_slice(subs),
+            None => {
+                out.insert(name.to_string());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_name_real_node_kinds() {
+        let lang: tree_sitter::Language = tree_sitter_go::LANGUAGE.into();
+        for p in PREDICATES {
+            assert_eq!(p.kinds.len(), p.args.len(), "{}", p.name);
+            for (arg, kinds) in p.args.iter().zip(p.kinds) {
+                assert!(arg.starts_with('@') || kinds.is_empty(), "{}", p.name);
+                for k in node_kinds(kinds) {
+                    assert_ne!(lang.id_for_node_kind(&k, true), 0, "{}: {k}", p.name);
+                }
+            }
+        }
+        let statements = node_kinds(STATEMENT);
+        for k in ["select_statement", "short_var_declaration", "go_statement"] {
+            assert!(statements.contains(k), "{k} in {statements:?}");
+        }
+        assert!(!statements.contains("call_expression"));
+    }
 }

@@ -1,0 +1,663 @@
+//! Loading one rule file: the TOML, the compiled query, and the checks
+//! that everything the rule says fits together, so that a rule that loads
+//! never silently matches nothing: every name exists (with "did you mean"),
+//! every capture a use can reach is in the patterns that reach it, every
+//! predicate argument is a node of the kind the predicate takes, and
+//! every `[[test]]` says one thing. Errors point at `file:line:col`.
+
+use crate::rules::format::{Guard, Message, RuleSpec};
+use crate::rules::kind::Kind;
+use crate::rules::options;
+use crate::rules::places::{Places, query_position};
+use crate::rules::predicates;
+use crate::rules::reach::Reach;
+use crate::rules::rule::{Edit, EditKind, Rule};
+use crate::rules::{shape, suggest};
+use anyhow::{Result, anyhow, bail};
+use tree_sitter::Query;
+
+/// The names a use can refer to so far: captures, options (`option.KEY`)
+/// and what the predicates before it bind.
+struct Names {
+    captures: Vec<String>,
+    options: Vec<String>,
+    bound: Vec<String>,
+}
+
+impl Names {
+    fn all(&self) -> impl Iterator<Item = &str> {
+        self.captures
+            .iter()
+            .chain(&self.options)
+            .chain(&self.bound)
+            .map(String::as_str)
+    }
+
+    fn has(&self, n: &str) -> bool {
+        self.all().any(|k| k == n)
+    }
+
+    /// A name only a capture provides (no predicate binds it too).
+    fn capture_only(&self, n: &str) -> bool {
+        self.captures.iter().any(|c| c == n) && !self.bound.iter().any(|b| b == n)
+    }
+}
+
+/// Parses and validates one rule file's text. `name` is used in errors.
+pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
+    let spec = parse_spec(name, text)?;
+    let at = Places::new(name, text);
+    let query = compile_query(name, text, &spec.query)?;
+    let shape = shape::read(&spec.query);
+    if let Some(&off) = shape.stray_predicates.first() {
+        bail!(
+            "{}: a query predicate outside every pattern's parentheses; tree-sitter takes it for a pattern of its own, so it tests nothing. Move it inside the pattern it is about, before its closing `)`",
+            at.in_query(&spec.query, off)
+        );
+    }
+    check_predicate_uses(&at, &spec.query, &shape)?;
+    let reach = Reach::new(&query, &shape, &|o| at.in_query(&spec.query, o));
+    let declared = options::declare(&spec.options)
+        .map_err(|(k, e)| anyhow!("{}: option `{k}`: {e}", at.option(&k)))?;
+    let mut names = Names {
+        captures: query
+            .capture_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        options: declared
+            .values
+            .keys()
+            .map(|k| format!("option.{k}"))
+            .collect(),
+        bound: vec![],
+    };
+    let at_capture = capture_ref(&at.top("at"), "at", &spec.at, &names)?;
+    reach
+        .need(&at_capture, &Guard::default())
+        .map_err(|e| anyhow!("{}: `at = \"{}\"`: {e}", at.top("at"), spec.at))?;
+    check_conditions(&at, &spec, &reach, &mut names)?;
+    let edits = resolve_edits(&at, &spec, &reach, &names)?;
+    check_messages(&at, &spec, &reach, &names)?;
+    let kinds = match &spec.kind {
+        None => Vec::new(),
+        Some(k) => parse_kinds(name, text, k)?,
+    };
+    for (i, (guard, _)) in kinds.iter().enumerate() {
+        check_guard(
+            &at.top("kind"),
+            &format!("kind #{}", i + 1),
+            guard,
+            &names,
+            &reach,
+        )?;
+    }
+    check_tests(&at, &spec, &declared.types)?;
+    let warnings = require_warnings(&at, &spec);
+    Ok(Rule {
+        spec,
+        query,
+        edits,
+        options: declared.values,
+        option_types: declared.types,
+        origin: name.to_string(),
+        kinds,
+        warnings,
+    })
+}
+
+/// A query predicate names a capture of its own pattern: tree-sitter
+/// accepts one from another pattern, and then ignores the predicate.
+fn check_predicate_uses(at: &Places, query: &str, shape: &shape::Shape) -> Result<()> {
+    for p in &shape.patterns {
+        if let Some((off, c)) = p
+            .predicate_uses
+            .iter()
+            .find(|(_, c)| !p.captures.contains_key(c))
+        {
+            bail!(
+                "{}: the predicate names @{c}, which its pattern does not capture; tree-sitter would ignore it and match every node it was to filter{}",
+                at.in_query(query, *off),
+                suggest::hint(c, p.captures.keys().map(String::as_str))
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The TOML, with "did you mean" for a misspelt key or value.
+fn parse_spec(name: &str, text: &str) -> Result<RuleSpec> {
+    toml::from_str(text).map_err(|e| {
+        let at = e
+            .span()
+            .map(|s| {
+                let (l, c) = crate::go::syntax::line_col(text.as_bytes(), s.start);
+                format!(":{l}:{c}")
+            })
+            .unwrap_or_default();
+        let msg = e.message();
+        anyhow!("{name}{at}: invalid rule: {msg}{}", unknown_hint(msg))
+    })
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" (and
+/// "unknown variant"), the closest expected name.
+fn unknown_hint(msg: &str) -> String {
+    if !msg.starts_with("unknown field") && !msg.starts_with("unknown variant") {
+        return String::new();
+    }
+    let quoted: Vec<&str> = msg.split('`').skip(1).step_by(2).collect();
+    match quoted.split_first() {
+        Some((bad, known)) => suggest::hint(bad, known.iter().copied()),
+        None => String::new(),
+    }
+}
+
+fn compile_query(name: &str, text: &str, query: &str) -> Result<Query> {
+    Query::new(&tree_sitter_go::LANGUAGE.into(), query).map_err(|e| {
+        // Point into the file: the query string's own line plus the error's.
+        let (qline, qcol) = query_position(text, e.row, e.column);
+        anyhow!(
+            "{name}:{qline}:{qcol}: invalid tree-sitter query ({:?}): {}",
+            e.kind,
+            e.message.lines().next().unwrap_or("").trim()
+        )
+    })
+}
+
+/// A `@name` that must be a capture of the query.
+fn capture_ref(place: &str, field: &str, v: &str, names: &Names) -> Result<String> {
+    let c = v
+        .strip_prefix('@')
+        .ok_or_else(|| anyhow!("{place}: `{field} = \"{v}\"`: a capture is written `@name`"))?;
+    if !names.captures.iter().any(|k| k == c) {
+        bail!(
+            "{place}: `{field} = \"{v}\"`: the query has no capture @{c}{}",
+            suggest::hint(c, names.captures.iter().map(String::as_str))
+        );
+    }
+    Ok(c.to_string())
+}
+
+/// A `when`/`unless` names something that exists, and lets some pattern
+/// through.
+fn check_guard(place: &str, what: &str, g: &Guard, names: &Names, reach: &Reach) -> Result<()> {
+    for n in [&g.when, &g.unless].into_iter().flatten() {
+        let n = n.trim_start_matches('@');
+        if !names.has(n) {
+            bail!(
+                "{place}: {what}: `when`/`unless` names `{n}`, which no capture, earlier predicate or option provides{}",
+                suggest::hint(n, names.all())
+            );
+        }
+    }
+    reach
+        .ever(g)
+        .map_err(|e| anyhow!("{place}: {what} never applies: {e}"))
+}
+
+fn check_conditions(at: &Places, spec: &RuleSpec, reach: &Reach, names: &mut Names) -> Result<()> {
+    for (i, cond) in spec.conditions.iter().enumerate() {
+        let place = at.condition(i, "predicate");
+        let Some(p) = predicates::lookup(&cond.predicate) else {
+            bail!(
+                "{place}: unknown predicate `{}` (known: {}){}",
+                cond.predicate,
+                predicates::names().join(", "),
+                suggest::hint(&cond.predicate, predicates::names())
+            );
+        };
+        if cond.args.len() != p.args.len() {
+            bail!(
+                "{place}: predicate `{}` takes {} argument(s) ({}), got {}",
+                cond.predicate,
+                p.args.len(),
+                p.args.join(", "),
+                cond.args.len()
+            );
+        }
+        let guard = cond.guard();
+        let what = format!("predicate `{}`", cond.predicate);
+        check_guard(&place, &what, &guard, names, reach)?;
+        for (j, (a, want)) in cond.args.iter().zip(p.args).enumerate() {
+            let place = at.condition_arg(i, j);
+            check_arg(&place, &what, a, want, p.kinds[j], &guard, names, reach)?;
+        }
+        names
+            .bound
+            .extend(p.binds.iter().chain(p.site_vars).map(|s| s.to_string()));
+    }
+    Ok(())
+}
+
+/// One predicate argument: a capture of the kind the signature says, in
+/// every pattern that reaches it; or a literal (`option.KEY` an option).
+#[allow(clippy::too_many_arguments)]
+fn check_arg(
+    place: &str,
+    what: &str,
+    a: &str,
+    want: &str,
+    kinds: &[&str],
+    guard: &Guard,
+    names: &Names,
+    reach: &Reach,
+) -> Result<()> {
+    if want.starts_with('@') {
+        let c = capture_ref(place, "args", a, names)?;
+        reach
+            .need(&c, guard)
+            .map_err(|e| anyhow!("{place}: {what}: argument `{a}`: {e}"))?;
+        if !kinds.is_empty() {
+            reach
+                .kinds_fit(&c, guard, &predicates::node_kinds(kinds))
+                .map_err(|e| anyhow!("{place}: {what}: argument `{want}`: {e}"))?;
+        }
+    } else if let Some(k) = a.strip_prefix("option.") {
+        if !names.options.iter().any(|o| o == a) {
+            let opts = names.options.iter().map(|o| &o["option.".len()..]);
+            bail!(
+                "{place}: {what}: no option `{k}` in [options]{}",
+                suggest::hint(k, opts)
+            );
+        }
+    } else if a.starts_with('@') {
+        bail!("{place}: {what}: argument `{want}` is a literal string, not a capture");
+    }
+    Ok(())
+}
+
+/// The edits, resolved: exactly one target key each, the keys it needs,
+/// a target that exists in every pattern that reaches it.
+fn resolve_edits(at: &Places, spec: &RuleSpec, reach: &Reach, names: &Names) -> Result<Vec<Edit>> {
+    let mut edits = Vec::new();
+    for (i, e) in spec.edits.iter().enumerate() {
+        let what = format!("edit #{}", i + 1);
+        let guard = e.guard();
+        let place = |key: &str| at.edit(i, key);
+        let field = |o: &Option<String>, key: &str| -> Result<String> {
+            o.clone()
+                .ok_or_else(|| anyhow!("{}: {what}: `{key}` is required", place(key)))
+        };
+        // An edit targets a capture or a span that a predicate binds.
+        let target = |key: &str, v: &str| -> Result<String> {
+            let t = v.strip_prefix('@').ok_or_else(|| {
+                anyhow!(
+                    "{}: `{key} = \"{v}\"`: a target is written `@name`",
+                    place(key)
+                )
+            })?;
+            if !names.has(t) {
+                bail!(
+                    "{}: `{key} = \"{v}\"`: no capture or predicate binding `{t}`{}",
+                    place(key),
+                    suggest::hint(t, names.all())
+                );
+            }
+            if names.capture_only(t) {
+                reach
+                    .need(t, &guard)
+                    .map_err(|e| anyhow!("{}: {what}: `{key} = \"{v}\"`: {e}", place(key)))?;
+            }
+            Ok(t.to_string())
+        };
+        let keys = [
+            ("replace", &e.replace),
+            ("insert_before", &e.insert_before),
+            ("insert_after", &e.insert_after),
+            ("wrap", &e.wrap),
+            ("delete", &e.delete),
+            ("ensure_import", &e.ensure_import),
+        ];
+        let set: Vec<(&str, &String)> = keys
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (*k, v)))
+            .collect();
+        let [(key, t)] = set[..] else {
+            bail!(
+                "{}: {what}: set exactly one of replace, insert_before, insert_after, wrap, delete, ensure_import",
+                place("")
+            );
+        };
+        let kind = match key {
+            "replace" => EditKind::Replace {
+                target: target(key, t)?,
+                with: field(&e.with, "with")?,
+            },
+            "insert_before" => EditKind::InsertBefore {
+                target: target(key, t)?,
+                text: field(&e.text, "text")?,
+            },
+            "insert_after" => EditKind::InsertAfter {
+                target: target(key, t)?,
+                text: field(&e.text, "text")?,
+            },
+            "wrap" => EditKind::Wrap {
+                target: target(key, t)?,
+                before: e.before.clone().unwrap_or_default(),
+                after: e.after.clone().unwrap_or_default(),
+            },
+            "delete" => EditKind::Delete {
+                target: target(key, t)?,
+            },
+            _ => EditKind::EnsureImport {
+                path: t.clone(),
+                within: e.within.as_deref().map(|w| target("in", w)).transpose()?,
+            },
+        };
+        if e.within.is_some() && e.ensure_import.is_none() {
+            bail!("{}: {what}: `in` goes with `ensure_import`", place("in"));
+        }
+        check_guard(&place("when"), &what, &guard, names, reach)?;
+        edits.push(Edit { kind, guard });
+    }
+    Ok(edits)
+}
+
+/// Every template: its placeholders name something, and a capture one is
+/// in every pattern that reaches the template. `message` alternatives end
+/// with one that always applies, so that every match has a message.
+fn check_messages(at: &Places, spec: &RuleSpec, reach: &Reach, names: &Names) -> Result<()> {
+    let mut templates: Template = Vec::new();
+    message_cases(at, &spec.message, "message", names, reach, &mut templates)?;
+    if templates
+        .last()
+        .is_some_and(|(_, _, g, _)| g.when.is_some() || g.unless.is_some())
+    {
+        bail!(
+            "{}: the last `[[message]]` needs no `when`/`unless`: a match none applies to would be dropped without a word",
+            at.top("message")
+        );
+    }
+    if let Some(m) = &spec.fix_message {
+        message_cases(at, m, "fix_message", names, reach, &mut templates)?;
+    }
+    if let Some(t) = &spec.no_fix {
+        templates.push((at.top("no_fix"), "no_fix".into(), Guard::default(), t));
+    }
+    for (i, e) in spec.edits.iter().enumerate() {
+        for (key, t) in [
+            ("with", &e.with),
+            ("text", &e.text),
+            ("before", &e.before),
+            ("after", &e.after),
+        ] {
+            if let Some(t) = t {
+                templates.push((
+                    at.edit(i, key),
+                    format!("edit #{} `{key}`", i + 1),
+                    e.guard(),
+                    t,
+                ));
+            }
+        }
+    }
+    for (place, what, guard, t) in templates {
+        check_template(&place, &what, &guard, t, names, reach)?;
+    }
+    Ok(())
+}
+
+/// Templates to check: place, what, guard, text.
+type Template<'s> = Vec<(String, String, Guard, &'s str)>;
+
+fn message_cases<'s>(
+    at: &Places,
+    m: &'s Message,
+    key: &str,
+    names: &Names,
+    reach: &Reach,
+    out: &mut Template<'s>,
+) -> Result<()> {
+    for (i, (guard, t)) in m.cases().into_iter().enumerate() {
+        let what = format!("{key} #{}", i + 1);
+        check_guard(&at.top(key), &what, &guard, names, reach)?;
+        out.push((at.top(key), what, guard, t));
+    }
+    Ok(())
+}
+
+fn check_template(
+    place: &str,
+    what: &str,
+    guard: &Guard,
+    t: &str,
+    names: &Names,
+    reach: &Reach,
+) -> Result<()> {
+    for ph in crate::rules::template::placeholders(t) {
+        if let Some(base) = ph.strip_prefix("fresh:") {
+            if base.is_empty() || !base.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                bail!("{place}: {what}: `{{{{{ph}}}}}`: a fresh name needs an identifier base");
+            }
+        } else if ph == "rule" {
+        } else if !names.has(ph) {
+            bail!(
+                "{place}: {what}: `{{{{{ph}}}}}` names no capture, predicate binding or option{} (have: {})",
+                suggest::hint(ph, names.all()),
+                names.all().collect::<Vec<_>>().join(", ")
+            );
+        } else if names.capture_only(ph) {
+            reach
+                .need(ph, guard)
+                .map_err(|e| anyhow!("{place}: {what}: `{{{{{ph}}}}}`: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Each `[[test]]` says one thing: exactly one of `valid` and `invalid`;
+/// `output` and `no_fix` only with `invalid`, and not both.
+fn check_tests(
+    at: &Places,
+    spec: &RuleSpec,
+    types: &std::collections::BTreeMap<String, options::OptionType>,
+) -> Result<()> {
+    for (i, t) in spec.tests.iter().enumerate() {
+        let what = match &t.name {
+            Some(n) => format!("test `{n}`"),
+            None => format!("test #{}", i + 1),
+        };
+        let place = |key: &str| at.test(i, key);
+        match (&t.valid, &t.invalid) {
+            (Some(_), Some(_)) => bail!(
+                "{}: {what}: set one of `valid` and `invalid`, not both",
+                place("invalid")
+            ),
+            (None, None) => bail!(
+                "{}: {what}: set `valid` (Go the rule must not fire on) or `invalid` (Go it must fire on)",
+                place("")
+            ),
+            (Some(_), None) if t.output.is_some() || t.no_fix => bail!(
+                "{}: {what}: `output` and `no_fix` go with `invalid`; a `valid` file has no finding to fix",
+                place(if t.no_fix { "no_fix" } else { "output" })
+            ),
+            _ => {}
+        }
+        if t.output.is_some() && t.no_fix {
+            bail!(
+                "{}: {what}: `output` (the fixed file) and `no_fix = true` (no fix) contradict each other",
+                place("no_fix")
+            );
+        }
+        for (k, v) in &t.options {
+            let Some(ty) = types.get(k) else {
+                bail!(
+                    "{}: {what}: `options`: the rule has no option `{k}`{}",
+                    place("options"),
+                    suggest::hint(k, types.keys().map(String::as_str))
+                );
+            };
+            options::value_text(v)
+                .and_then(|text| ty.check(&text))
+                .map_err(|e| anyhow!("{}: {what}: option `{k}`: {e}", place("options")))?;
+        }
+    }
+    Ok(())
+}
+
+/// `require` literals that a renamed import hides: a rule that matches a
+/// package under whatever name the file imports it as (the `imports`
+/// predicate) but requires the literal `NAME.` (or `NAME`) never runs on a
+/// file that imports it as another name. A warning, not an error: the
+/// author may accept missing those files for the speed.
+fn require_warnings(at: &Places, spec: &RuleSpec) -> Vec<String> {
+    let packages: Vec<(&str, String)> = spec
+        .conditions
+        .iter()
+        .filter(|c| c.predicate == "imports")
+        .filter_map(|c| c.args.get(1))
+        .map(|path| (path.as_str(), package_name(path)))
+        .collect();
+    let mut out = Vec::new();
+    for (i, lit) in spec.require.iter().enumerate() {
+        for (path, pkg) in &packages {
+            let names_it = lit == pkg
+                || lit
+                    .strip_prefix(pkg.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'));
+            if names_it {
+                out.push(format!(
+                    "{}: warning: `require` literal `{lit}` names package `{pkg}`, which the rule matches under any import name (predicate `imports`, \"{path}\"); a file importing \"{path}\" under another name is never checked. Require what the code says whatever the name, such as `{}`",
+                    at.require(i),
+                    lit.strip_prefix(pkg.as_str()).filter(|r| !r.is_empty()).unwrap_or("the called name")
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The name a package is imported as by default: the path's last element,
+/// skipping a major version suffix (`/v2`).
+fn package_name(path: &str) -> String {
+    let mut parts = path.rsplit('/');
+    let last = parts.next().unwrap_or(path);
+    let is_version =
+        last.len() > 1 && last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit());
+    match (is_version, parts.next()) {
+        (true, Some(before)) => before.to_string(),
+        _ => last.to_string(),
+    }
+}
+
+/// A rule's `kind`: one name, or `[[kind]]` tables with `is` and optional
+/// `when` / `unless`. An unknown name or key is an error at its place.
+fn parse_kinds(
+    name: &str,
+    text: &str,
+    value: &toml::Spanned<toml::Value>,
+) -> Result<Vec<(Guard, Kind)>> {
+    let at = {
+        let (l, c) = crate::go::syntax::line_col(text.as_bytes(), value.span().start);
+        format!("{name}:{l}:{c}")
+    };
+    let kind = |v: &toml::Value, what: &str| -> Result<Kind> {
+        let s = v
+            .as_str()
+            .ok_or_else(|| anyhow!("{at}: {what}: a string, not {}", v.type_str()))?;
+        Kind::parse(s).ok_or_else(|| {
+            anyhow!(
+                "{at}: {what}: unknown kind `{s}` (known: {}){}",
+                Kind::names(),
+                suggest::hint(s, Kind::ALL.iter().map(|k| k.as_str()))
+            )
+        })
+    };
+    match value.get_ref() {
+        toml::Value::Array(cases) if !cases.is_empty() => cases
+            .iter()
+            .enumerate()
+            .map(|(i, case)| kind_case(&at, i, case, &kind))
+            .collect(),
+        toml::Value::Array(_) => bail!("{at}: kind: an empty list"),
+        v => Ok(vec![(Guard::default(), kind(v, "kind")?)]),
+    }
+}
+
+/// One `[[kind]]` table.
+fn kind_case(
+    at: &str,
+    i: usize,
+    case: &toml::Value,
+    kind: &dyn Fn(&toml::Value, &str) -> Result<Kind>,
+) -> Result<(Guard, Kind)> {
+    let what = format!("kind #{}", i + 1);
+    let table = case.as_table().ok_or_else(|| {
+        anyhow!(
+            "{at}: {what}: a table (`[[kind]]` with `is`), not {}",
+            case.type_str()
+        )
+    })?;
+    let guard_name = |key: &str| -> Result<Option<String>> {
+        table
+            .get(key)
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| anyhow!("{at}: {what}: `{key}`: a string, not {}", v.type_str()))
+            })
+            .transpose()
+    };
+    if let Some(k) = table
+        .keys()
+        .find(|k| !["is", "when", "unless"].contains(&k.as_str()))
+    {
+        bail!(
+            "{at}: {what}: unknown key `{k}` (expected is, when, unless){}",
+            suggest::hint(k, ["is", "when", "unless"])
+        );
+    }
+    let is = table
+        .get("is")
+        .ok_or_else(|| anyhow!("{at}: {what}: `is` is required"))?;
+    Ok((
+        Guard {
+            when: guard_name("when")?,
+            unless: guard_name("unless")?,
+        },
+        kind(is, &format!("{what}: `is`"))?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The query reader agrees with tree-sitter on every pattern of the
+    /// built-in rules and the examples, so their kind checks really run.
+    #[test]
+    fn every_shipped_query_is_read() {
+        let mut files: Vec<(String, String)> = crate::rules::rule::BUILTIN_RULES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/rules");
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "toml") {
+                files.push((
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                ));
+            }
+        }
+        assert!(files.len() >= 5);
+        for (name, text) in files {
+            let spec = parse_spec(&name, &text).unwrap();
+            let query = compile_query(&name, &text, &spec.query).unwrap();
+            let reach = Reach::new(&query, &shape::read(&spec.query), &|o| o.to_string());
+            assert!(
+                reach.read_all(),
+                "{name}: the query reader disagrees with tree-sitter"
+            );
+        }
+    }
+
+    #[test]
+    fn package_names() {
+        assert_eq!(package_name("time"), "time");
+        assert_eq!(package_name("os/signal"), "signal");
+        assert_eq!(package_name("github.com/x/y/v2"), "y");
+    }
+}
