@@ -6,3 +6,4 @@ pub mod kind;
 pub mod predicates;
 pub mod rule;
 pub mod template;
+pub mod vocab;

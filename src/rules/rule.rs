@@ -134,10 +134,12 @@ pub enum Within {
     Declaration,
 }
 
-/// A named predicate applied to captures.
+/// A condition: a named predicate applied to captures, or (without
+/// `predicate`) a form of the vocabulary (rules/vocab.rs).
 #[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
 pub struct Condition {
+    /// Empty for a vocabulary condition.
+    #[serde(default)]
     pub predicate: String,
     /// Captures (`@name`) or literal strings, as the predicate's signature says.
     #[serde(default)]
@@ -146,9 +148,14 @@ pub struct Condition {
     pub when: Option<String>,
     /// Apply the condition only when this is not set.
     pub unless: Option<String>,
-    /// Holds when the predicate does not (neither holds nor is unproven).
+    /// `not = true`: holds when the predicate does not (neither holds nor
+    /// is unproven); `not = { ... }`: a vocabulary form.
     #[serde(default)]
-    pub not: bool,
+    pub not: crate::rules::vocab::Not,
+    /// The other keys: a vocabulary form, checked by `vocab::compile_all`
+    /// (which rejects unknown keys, as `deny_unknown_fields` would).
+    #[serde(flatten)]
+    pub vocab: toml::Table,
 }
 
 /// One edit template. Exactly one of the target keys is set.
@@ -242,6 +249,8 @@ pub struct Rule {
     pub origin: String,
     /// The `kind` alternatives, in order, each with its guard.
     pub kinds: Vec<(Guard, Kind)>,
+    /// Per `[[where]]`: its compiled vocabulary form (None: a predicate).
+    pub vocab: Vec<Option<crate::rules::vocab::Compiled>>,
 }
 
 impl Rule {
@@ -394,7 +403,17 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
         }
         Ok(())
     };
-    for cond in &spec.conditions {
+    let vocab = crate::rules::vocab::compile_all(name, &spec.conditions, &query)?;
+    for (i, cond) in spec.conditions.iter().enumerate() {
+        if let Some(v) = &vocab[i] {
+            let guard = Guard {
+                when: cond.when.clone(),
+                unless: cond.unless.clone(),
+            };
+            check_guard(&format!("[[where]] #{}", i + 1), &guard, &known)?;
+            known.extend(v.bind.clone());
+            continue;
+        }
         let Some(p) = predicates::lookup(&cond.predicate) else {
             bail!(
                 "{name}: unknown predicate `{}` (known: {})",
@@ -553,6 +572,7 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
         options,
         origin: name.to_string(),
         kinds,
+        vocab,
     })
 }
 
