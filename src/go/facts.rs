@@ -60,6 +60,9 @@ pub enum UseKind {
     Aliased,
     /// The value sent on a channel: `ch <- x`.
     Sent,
+    /// Assigned to the blank identifier (`_ = x`): the value is dropped,
+    /// which Go programs write to mark a variable used.
+    Discarded,
     /// The local itself is assigned (`x = v`, `x++`, redeclared by `:=`,
     /// a `range` or receive with `=`).
     Assigned,
@@ -79,6 +82,7 @@ impl UseKind {
             UseKind::Stored => "stored",
             UseKind::Aliased => "aliased",
             UseKind::Sent => "sent",
+            UseKind::Discarded => "discarded",
             UseKind::Assigned => "assigned",
             UseKind::Read => "read",
         }
@@ -95,6 +99,7 @@ pub const USE_KINDS: &[&str] = &[
     "stored",
     "aliased",
     "sent",
+    "discarded",
     "assigned",
     "read",
     "captured",
@@ -717,7 +722,7 @@ fn in_list(
             match pos.and_then(|i| targets.get(i)) {
                 _ if op_assign => UseKind::Read,
                 // `_ = x` discards the value.
-                Some(t) if t.kind() == "identifier" && text(*t, src) == "_" => UseKind::Read,
+                Some(t) if t.kind() == "identifier" && text(*t, src) == "_" => UseKind::Discarded,
                 Some(t) if t.kind() == "identifier" && is_local(*t) => UseKind::Aliased,
                 // A package-level variable, a field, an element, or a tuple
                 // assignment from a call (`a, b = f(x)`) this analysis
@@ -814,7 +819,7 @@ func f(ch chan *T) (*T, error) {
                 "stored",
                 "stored",
                 "aliased",
-                "read",
+                "discarded",
                 "assigned",
                 "read",
                 "returned",
@@ -853,13 +858,17 @@ func f(x int) {
 }";
         // The outer t: read in `x := x + t`, reassigned by `t, y := ...`,
         // captured by the literal that declares no t of its own.
-        assert_eq!(uses_of(src, "t", 0), vec!["read", "assigned", "read+captured"]);
+        assert_eq!(
+            uses_of(src, "t", 0),
+            vec!["read", "assigned", "discarded+captured"]
+        );
         // if-init t: the condition, t++.
         assert_eq!(uses_of(src, "t", 1), vec!["read", "assigned"]);
         for n in 2..=5 {
-            assert_eq!(uses_of(src, "t", n), vec!["read"], "t #{n}");
+            assert_eq!(uses_of(src, "t", n), vec!["discarded"], "t #{n}");
         }
-        assert_eq!(uses_of(src, "t", 6), vec!["read"]);
+        // The literal's own parameter.
+        assert_eq!(uses_of(src, "t", 6), vec!["discarded"]);
         // `x := x + t` declares a new x in the body? No: the parameter and
         // the body share Go's function block, so x is reassigned.
         assert_eq!(uses_of(src, "x", 0), vec!["assigned", "read"]);

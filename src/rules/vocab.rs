@@ -68,10 +68,12 @@ pub enum Form {
         order: Order,
     },
     /// A use of the local the capture names, of one of `kinds` (any when
-    /// empty), calling one of `methods` (any when empty).
+    /// empty) and none of `except`, calling one of `methods` (any when
+    /// empty).
     Uses {
         of: String,
         kinds: Vec<String>,
+        except: Vec<String>,
         methods: Vec<String>,
     },
     Escapes(String),
@@ -219,6 +221,7 @@ impl Parser<'_> {
                 Ok(Form::Uses {
                     of: self.capture(cap, at)?,
                     kinds: vec!["called-on".into()],
+                    except: vec![],
                     methods: vec![method.to_string()],
                 })
             }
@@ -355,24 +358,26 @@ impl Parser<'_> {
     }
 
     fn uses(&self, t: &toml::Table, at: &str) -> Result<Form> {
-        self.keys(t, &["of", "kind", "method"], at)?;
-        let kinds = t
-            .get("kind")
-            .map(|v| strings(v, &format!("{at}.kind")))
-            .transpose()?
-            .unwrap_or_default();
-        for k in &kinds {
-            if !USE_KINDS.contains(&k.as_str()) {
+        self.keys(t, &["of", "kind", "except", "method"], at)?;
+        let kinds = |key: &str| -> Result<Vec<String>> {
+            let ks = t
+                .get(key)
+                .map(|v| strings(v, &format!("{at}.{key}")))
+                .transpose()?
+                .unwrap_or_default();
+            if let Some(k) = ks.iter().find(|k| !USE_KINDS.contains(&k.as_str())) {
                 bail!(
-                    "{at}.kind: unknown use kind `{k}`{} (known: {})",
+                    "{at}.{key}: unknown use kind `{k}`{} (known: {})",
                     did_you_mean(k, USE_KINDS),
                     USE_KINDS.join(", ")
                 );
             }
-        }
+            Ok(ks)
+        };
         Ok(Form::Uses {
             of: self.capture(&self.required(t, "of", at)?, &format!("{at}.of"))?,
-            kinds,
+            kinds: kinds("kind")?,
+            except: kinds("except")?,
             methods: t
                 .get("method")
                 .map(|v| strings(v, &format!("{at}.method")))
@@ -546,11 +551,17 @@ pub fn eval<'t>(form: &Form, ctx: &Ctx<'t>, caps: &HashMap<&str, Node<'t>>) -> b
             pattern,
             order,
         } => has(ctx, caps, of.as_deref().and_then(cap), scope, pattern, *order),
-        Form::Uses { of, kinds, methods } => cap(of)
+        Form::Uses {
+            of,
+            kinds,
+            except,
+            methods,
+        } => cap(of)
             .and_then(|n| ctx.facts.local(n))
             .is_some_and(|(f, id)| {
                 f.local(id).uses.iter().any(|u| {
                     (kinds.is_empty() || kinds.iter().any(|k| u.is(k)))
+                        && !except.iter().any(|k| u.is(k))
                         && (methods.is_empty()
                             || u.method().is_some_and(|m| methods.iter().any(|x| x == m)))
                 })
