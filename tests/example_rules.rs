@@ -179,7 +179,9 @@ fn check(id: &str, case: &Case) -> Result<(), String> {
     if let Some(want) = &expect.output
         && &after_text != want
     {
-        return Err(format!("fixed file differs:\n--- got\n{after_text}\n--- want\n{want}"));
+        return Err(format!(
+            "fixed file differs:\n--- got\n{after_text}\n--- want\n{want}"
+        ));
     }
     let vet = go(dir, &["vet", "."]);
     if !vet.status.success() {
@@ -213,12 +215,20 @@ fn check(id: &str, case: &Case) -> Result<(), String> {
 
 fn run_rule(id: &str) {
     let version = go(&root(), &["version"]);
-    assert!(version.status.success(), "`go version` fails: {}", text(&version));
+    assert!(
+        version.status.success(),
+        "`go version` fails: {}",
+        text(&version)
+    );
     let mut cases = table_cases(id);
     cases.extend(file_cases(id));
     let failures: Vec<String> = cases
         .iter()
-        .filter_map(|c| check(id, c).err().map(|e| format!("{id} / {}: {e}", c.name)))
+        .filter_map(|c| {
+            check(id, c)
+                .err()
+                .map(|e| format!("{id} / {}: {e}", c.name))
+        })
         .collect();
     assert!(
         failures.is_empty(),
@@ -256,7 +266,10 @@ fn every_rule_has_both_kinds_of_case() {
             .iter()
             .filter(|c| c.expect.as_ref().is_some_and(|e| e.output.is_some()))
             .count();
-        assert!(valid >= 3 && fixed >= 2, "{id}: {valid} valid, {fixed} with fixes");
+        assert!(
+            valid >= 3 && fixed >= 2,
+            "{id}: {valid} valid, {fixed} with fixes"
+        );
     }
 }
 

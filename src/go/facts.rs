@@ -360,9 +360,9 @@ pub fn enclosing_goroutine(node: Node) -> Option<Node> {
 /// The statement of `kind` (`go_statement`, `defer_statement`) that calls
 /// func literal `lit` directly: `go func() {...}()`.
 fn called_by<'t>(lit: Node<'t>, kind: &str) -> Option<Node<'t>> {
-    let call = lit
-        .parent()
-        .filter(|c| c.kind() == "call_expression" && c.child_by_field_name("function") == Some(lit))?;
+    let call = lit.parent().filter(|c| {
+        c.kind() == "call_expression" && c.child_by_field_name("function") == Some(lit)
+    })?;
     call.parent().filter(|g| g.kind() == kind)
 }
 
@@ -412,7 +412,9 @@ fn compute<'t>(root: Node<'t>, src: &[u8]) -> FuncFacts<'t> {
         match step {
             Step::Visit(n) => w.visit(n),
             Step::Push(f) => {
-                let func = f.or_else(|| w.scopes.last().map(|s| s.func)).unwrap_or(root);
+                let func = f
+                    .or_else(|| w.scopes.last().map(|s| s.func))
+                    .unwrap_or(root);
                 w.scopes.push(Scope {
                     names: HashMap::new(),
                     func,
@@ -456,8 +458,14 @@ impl<'t> Walk<'t, '_> {
     fn visit(&mut self, n: Node<'t>) {
         match n.kind() {
             "function_declaration" | "method_declaration" | "func_literal" => self.function(n),
-            "block" | "if_statement" | "for_statement" | "expression_switch_statement"
-            | "select_statement" | "expression_case" | "default_case" | "type_case"
+            "block"
+            | "if_statement"
+            | "for_statement"
+            | "expression_switch_statement"
+            | "select_statement"
+            | "expression_case"
+            | "default_case"
+            | "type_case"
             | "communication_case" => {
                 self.steps.push(Step::Pop);
                 self.then_visit(Self::children(n));
@@ -619,7 +627,8 @@ fn identifiers(list: Node) -> Vec<Node> {
 
 fn has_token(n: Node, token: &str) -> bool {
     let mut c = n.walk();
-    n.children(&mut c).any(|x| !x.is_named() && x.kind() == token)
+    n.children(&mut c)
+        .any(|x| !x.is_named() && x.kind() == token)
 }
 
 /// What the use at `ident` does with its local (declared in `func`), and

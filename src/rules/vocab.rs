@@ -117,7 +117,10 @@ const KIND_ALIASES: &[(&str, &[&str])] = &[
         &["function_declaration", "method_declaration", "func_literal"],
     ),
     ("loop", &["for_statement"]),
-    ("switch", &["expression_switch_statement", "type_switch_statement"]),
+    (
+        "switch",
+        &["expression_switch_statement", "type_switch_statement"],
+    ),
 ];
 
 const FORM_KEYS: &[&str] = &[
@@ -134,7 +137,11 @@ pub fn compile_all(
 ) -> Result<Vec<Option<Compiled>>> {
     let p = Parser {
         file,
-        captures: query.capture_names().iter().map(|s| s.to_string()).collect(),
+        captures: query
+            .capture_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         lang: tree_sitter_go::LANGUAGE.into(),
     };
     conditions
@@ -162,7 +169,9 @@ impl Parser<'_> {
                 );
             }
             if let Not::Form(_) = c.not {
-                bail!("{at}: `not = {{...}}` is a vocabulary form; with `predicate`, write `not = true`");
+                bail!(
+                    "{at}: `not = {{...}}` is a vocabulary form; with `predicate`, write `not = true`"
+                );
             }
             return Ok(None);
         }
@@ -184,7 +193,9 @@ impl Parser<'_> {
             );
         }
         if bind.is_some() && c.not.negates() {
-            bail!("{at}: `bind` never drops a match, so `not = true` cannot turn it around; write `not = {{...}}`");
+            bail!(
+                "{at}: `bind` never drops a match, so `not = true` cannot turn it around; write `not = {{...}}`"
+            );
         }
         let form = self.forms(&table, &at)?;
         Ok(Some(Compiled { form, bind }))
@@ -316,7 +327,9 @@ impl Parser<'_> {
             .map(|v| string(v, &format!("{at}.in")))
             .transpose()?
             .or(default_scope)
-            .ok_or_else(|| anyhow!("{at}: `in` is required (function, declaration, file or @capture)"))?;
+            .ok_or_else(|| {
+                anyhow!("{at}: `in` is required (function, declaration, file or @capture)")
+            })?;
         let scope = match scope_text.as_str() {
             "function" => Scope::Function,
             "declaration" => Scope::Declaration,
@@ -470,8 +483,8 @@ fn is_identifier(s: &str) -> bool {
 /// ` (did you mean `x`?)` for the nearest candidate within a small edit
 /// distance, else nothing.
 fn did_you_mean(word: &str, candidates: &[&str]) -> String {
-    let close = nearest(word, candidates.iter().copied())
-        .filter(|(d, _)| *d <= (word.len() / 3).max(2));
+    let close =
+        nearest(word, candidates.iter().copied()).filter(|(d, _)| *d <= (word.len() / 3).max(2));
     // `for_stmt`: the nearest kind that starts with the same word.
     let head = word.split('_').next().unwrap_or(word);
     let prefixed = || {
@@ -550,7 +563,14 @@ pub fn eval<'t>(form: &Form, ctx: &Ctx<'t>, caps: &HashMap<&str, Node<'t>>) -> b
             scope,
             pattern,
             order,
-        } => has(ctx, caps, of.as_deref().and_then(cap), scope, pattern, *order),
+        } => has(
+            ctx,
+            caps,
+            of.as_deref().and_then(cap),
+            scope,
+            pattern,
+            *order,
+        ),
         Form::Uses {
             of,
             kinds,
@@ -573,9 +593,9 @@ pub fn eval<'t>(form: &Form, ctx: &Ctx<'t>, caps: &HashMap<&str, Node<'t>>) -> b
                 .local(n)
                 .is_none_or(|(f, id)| f.local(id).escapes())
         }),
-        Form::Declared(c) => cap(c).is_some_and(|n| {
-            n.kind() == "identifier" && ctx.facts.of(n).declares(n)
-        }),
+        Form::Declared(c) => {
+            cap(c).is_some_and(|n| n.kind() == "identifier" && ctx.facts.of(n).declares(n))
+        }
         Form::Imports { name, path } => cap(name).is_some_and(|n| {
             let local = text(n, ctx.src);
             ctx.facts.local(n).is_none()
@@ -667,6 +687,151 @@ fn same_thing<'t>(ctx: &Ctx<'t>, outer: Node<'t>, inner: Node<'t>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::files::source::WorkTree;
+    use crate::go::package::{Directory, PackageIndex};
+    use std::path::Path;
+
+    /// Whether the `[[where]]` (TOML) holds on each match of `query` in
+    /// `src`, in match order.
+    fn holds(src: &str, query: &str, cond: &str) -> Vec<bool> {
+        #[derive(Deserialize)]
+        struct W {
+            #[serde(rename = "where")]
+            conditions: Vec<crate::rules::rule::Condition>,
+        }
+        let w: W = toml::from_str(&format!("[[where]]\n{cond}")).unwrap();
+        let q = Query::new(&tree_sitter_go::LANGUAGE.into(), query).unwrap();
+        let compiled = compile_all("t.toml", &w.conditions, &q).unwrap();
+        let c = compiled[0].as_ref().expect("a vocabulary form");
+        let tree = syntax::parse(src.as_bytes());
+        let dir = Directory::new(&WorkTree, Path::new("/nonexistent"));
+        let path = Path::new("/nonexistent/x.go");
+        let package = PackageIndex::new(&dir, path, &tree, src.as_bytes());
+        let facts = facts::Facts::new(src.as_bytes());
+        let ctx = Ctx {
+            src: src.as_bytes(),
+            tree: &tree,
+            package: &package,
+            facts: &facts,
+        };
+        let mut out = Vec::new();
+        let mut cursor = QueryCursor::new();
+        let mut ms = cursor.matches(&q, tree.root_node(), src.as_bytes());
+        while let Some(m) = ms.next() {
+            let caps: HashMap<&str, Node> = m
+                .captures
+                .iter()
+                .map(|c| (q.capture_names()[c.index as usize], c.node))
+                .collect();
+            out.push(eval(&c.form, &ctx, &caps));
+        }
+        out
+    }
+
+    fn load_error(query: &str, cond: &str) -> String {
+        let rule = format!(
+            "id = \"x\"\nsummary = \"s\"\nexplanation = \"e\"\nquery = '''{query}'''\nat = \"@t\"\nmessage = \"m\"\n[[where]]\n{cond}"
+        );
+        match crate::rules::rule::parse_rule("r.toml", &rule) {
+            Ok(_) => panic!("loads: {cond}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    const CALLS: &str = "(call_expression function: (identifier) @f) @t";
+
+    #[test]
+    fn inside_nearest_or_top_level_function() {
+        let src = "package main
+func main() { a(); func() { b() }() }
+type S struct{}
+func (S) main() { c() }
+func init() { d() }";
+        let nearest = r#"inside = { of = "@t", kind = "function_declaration", name = ["main", "init"], stop_by = "function" }"#;
+        // a() in main, b() in the literal, c() in a method named main, d()
+        // in init (the literal's own call has no identifier callee).
+        assert_eq!(holds(src, CALLS, nearest), vec![true, false, false, true]);
+        let top = r#"inside = { of = "@t", kind = "function_declaration", name = "main" }"#;
+        assert_eq!(holds(src, CALLS, top), vec![true, true, false, false]);
+        let literal = r#"inside = { of = "@t", kind = "function", name = "main" }"#;
+        assert_eq!(holds(src, CALLS, literal), vec![true, false, true, false]);
+    }
+
+    #[test]
+    fn has_back_references_follow_scopes() {
+        let src = "package p
+func f() {
+	t := New()
+	{
+		t := New()
+		t.Stop()
+	}
+	u := New()
+	u.Stop()
+}";
+        let q = "(short_var_declaration left: (expression_list (identifier) @t)) @decl";
+        let stop = r#"has = { in = "function", of = "@t", pattern = "(call_expression function: (selector_expression operand: (identifier) @t field: (field_identifier) @m (#eq? @m \"Stop\")))" }"#;
+        // The outer t is not stopped: the inner t is another variable.
+        assert_eq!(holds(src, q, stop), vec![false, true, true]);
+        assert_eq!(
+            holds(src, q, r#"calls = "@t.Stop""#),
+            vec![false, true, true]
+        );
+    }
+
+    #[test]
+    fn order_and_use_kinds() {
+        let src = "package p
+func f() {
+	ctx, cancel := With()
+	_ = cancel
+	a, stop := With()
+	defer stop()
+	_ = a
+	_ = ctx
+}";
+        let q =
+            "(short_var_declaration left: (expression_list (identifier) (identifier) @t)) @decl";
+        let later = r#"follows = { of = "@decl", pattern = "(defer_statement (call_expression function: (identifier) @t))" }"#;
+        assert_eq!(holds(src, q, later), vec![false, true]);
+        let earlier = r#"precedes = { of = "@decl", pattern = "(identifier) @t" }"#;
+        assert_eq!(holds(src, q, earlier), vec![false, false]);
+        let used = r#"uses = { of = "@t", except = ["discarded"] }"#;
+        assert_eq!(holds(src, q, used), vec![false, true]);
+        let deferred = r#"uses = { of = "@t", kind = ["deferred"] }"#;
+        assert_eq!(holds(src, q, deferred), vec![false, true]);
+    }
+
+    #[test]
+    fn load_errors() {
+        let e = load_error(CALLS, "bind = \"x\"\nnot = true\nescapes = \"@t\"");
+        assert!(e.contains("[[where]] #1") && e.contains("`bind`"), "{e}");
+        let e = load_error(
+            CALLS,
+            "predicate = \"in-loop\"\nargs = [\"@t\"]\ninside = { of = \"@t\", kind = \"block\" }",
+        );
+        assert!(e.contains("unknown key `inside`"), "{e}");
+        let e = load_error(
+            CALLS,
+            r#"follows = { of = "@t", pattern = "(identifier)" }"#,
+        );
+        assert!(e.contains("`follows`.pattern: capture"), "{e}");
+        let e = load_error(
+            CALLS,
+            r#"has = { in = "functon", of = "@t", pattern = "(identifier)" }"#,
+        );
+        assert!(e.contains("did you mean `function`"), "{e}");
+        let e = load_error(CALLS, r#"uses = { of = "@t", kind = "caled" }"#);
+        assert!(
+            e.contains("unknown use kind `caled` (did you mean `called`?)"),
+            "{e}"
+        );
+        let e = load_error(CALLS, r#"has = { in = "file", pattern = "(identifier" }"#);
+        assert!(
+            e.contains("`has`.pattern: invalid tree-sitter pattern"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn suggestions() {
