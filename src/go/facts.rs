@@ -209,6 +209,20 @@ impl<'t> FuncFacts<'t> {
             .is_some_and(|id| self.locals[id].ident.id() == ident.id())
     }
 
+    /// The labelled statement a `goto`, `break L` or `continue L` names:
+    /// the label of that name in the jump's own function.
+    pub fn target_of(&self, jump: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
+        let name = jump
+            .named_child(0)
+            .filter(|l| l.kind() == "label_name")
+            .map(|l| text(l, src))?;
+        let func = syntax::enclosing_function(jump);
+        self.labels
+            .iter()
+            .find(|(n, l)| n == name && syntax::enclosing_function(*l) == func)
+            .map(|(_, l)| *l)
+    }
+
     /// The `goto`, `break` and `continue` statements that name the label of
     /// `labelled` (a labeled_statement).
     pub fn jumps_to(&self, labelled: Node<'t>, src: &[u8]) -> Vec<Node<'t>> {
@@ -954,5 +968,8 @@ L:
         let jumps = ff.jumps_to(ff.labels[0].1, b);
         let kinds: Vec<&str> = jumps.iter().map(|j| j.kind()).collect();
         assert_eq!(kinds, vec!["break_statement", "goto_statement"]);
+        for j in jumps {
+            assert_eq!(ff.target_of(j, b), Some(ff.labels[0].1));
+        }
     }
 }
