@@ -175,6 +175,15 @@ impl Parser<'_> {
             }
             return Ok(None);
         }
+        let mut known = FORM_KEYS.to_vec();
+        known.extend(["predicate", "bind"]);
+        if let Some(k) = table.keys().find(|k| !known.contains(&k.as_str())) {
+            bail!(
+                "{at}: unknown key `{k}`{} (known: {})",
+                did_you_mean(k, &known),
+                known.join(", ")
+            );
+        }
         if !c.args.is_empty() {
             bail!("{at}: `args` goes with `predicate`");
         }
@@ -821,6 +830,11 @@ func f() {
             r#"has = { in = "functon", of = "@t", pattern = "(identifier)" }"#,
         );
         assert!(e.contains("did you mean `function`"), "{e}");
+        let e = load_error(CALLS, "predicat = \"in-loop\"\nargs = [\"@t\"]");
+        assert!(
+            e.contains("unknown key `predicat` (did you mean `predicate`?)"),
+            "{e}"
+        );
         let e = load_error(CALLS, r#"uses = { of = "@t", kind = "caled" }"#);
         assert!(
             e.contains("unknown use kind `caled` (did you mean `called`?)"),
