@@ -250,6 +250,7 @@ impl<'t> FuncFacts<'t> {
 }
 
 /// The facts of one file, computed per top-level declaration on first need.
+/// Ask only about nodes of that file's tree: text is read from its bytes.
 pub struct Facts<'t> {
     src: &'t [u8],
     cache: RefCell<HashMap<usize, Rc<FuncFacts<'t>>>>,
