@@ -250,10 +250,12 @@ impl Engine {
             });
         }
         let package = PackageIndex::new(directory, path, tree, bytes);
+        let facts = crate::go::facts::Facts::new(bytes);
         let ctx = Ctx {
             src: bytes,
             tree,
             package: &package,
+            facts: &facts,
         };
         let here = Here {
             path,
@@ -316,13 +318,13 @@ impl Engine {
     /// Runs a rule's conditions on one match and builds its finding and fix.
     /// `reserved` holds the fresh names already handed out in this file, per
     /// function, so that two fixes never declare the same name.
-    fn evaluate(
+    fn evaluate<'t>(
         &self,
         rule: &Rule,
-        ctx: &Ctx,
+        ctx: &Ctx<'t>,
         here: &Here,
-        caps: &HashMap<&str, Node>,
-        at: Node,
+        caps: &HashMap<&str, Node<'t>>,
+        at: Node<'t>,
         reserved: &mut HashMap<usize, HashSet<String>>,
     ) -> Option<(Finding, Option<Fix>)> {
         let src = here.src;
@@ -333,26 +335,30 @@ impl Engine {
             .map(|(k, v)| (format!("option.{k}"), Value::Text(v.clone())))
             .collect();
         let mut unproven: Option<String> = None;
-        for cond in &rule.spec.conditions {
+        for (i, cond) in rule.spec.conditions.iter().enumerate() {
             if !cond.guard().allows(&|n| is_set(caps, &bound, &[], n)) {
                 continue;
             }
-            let p = predicates::lookup(&cond.predicate).expect("validated at load");
-            let args: Vec<Arg> = cond
-                .args
-                .iter()
-                .map(|a| match a.strip_prefix('@') {
-                    Some(c) => caps.get(c).copied().map(Arg::Node),
-                    // `option.KEY` passes the option's value.
-                    None => Some(Arg::Lit(
-                        a.strip_prefix("option.")
-                            .and_then(|k| rule.options.get(k))
-                            .map_or(a.as_str(), String::as_str),
-                    )),
-                })
-                .collect::<Option<_>>()?;
-            let verdict = (p.run)(ctx, &args);
-            let verdict = if cond.not {
+            let verdict = if let Some(v) = &rule.vocab[i] {
+                crate::rules::vocab::run(v, ctx, caps, &mut bound)
+            } else {
+                let p = predicates::lookup(&cond.predicate).expect("validated at load");
+                let args: Vec<Arg> = cond
+                    .args
+                    .iter()
+                    .map(|a| match a.strip_prefix('@') {
+                        Some(c) => caps.get(c).copied().map(Arg::Node),
+                        // `option.KEY` passes the option's value.
+                        None => Some(Arg::Lit(
+                            a.strip_prefix("option.")
+                                .and_then(|k| rule.options.get(k))
+                                .map_or(a.as_str(), String::as_str),
+                        )),
+                    })
+                    .collect::<Option<_>>()?;
+                (p.run)(ctx, &args)
+            };
+            let verdict = if cond.not.negates() {
                 match verdict {
                     Verdict::Skip => Verdict::Holds(vec![]),
                     _ => Verdict::Skip,

@@ -376,6 +376,11 @@ impl<'a> PackageIndex<'a> {
             .collect()
     }
 
+    /// The package clause's name (`main` for a command).
+    pub fn package_name(&self) -> &str {
+        &self.pkg_name
+    }
+
     /// Whether the file being checked is a `_test.go` file.
     pub fn is_test_file(&self) -> bool {
         self.path.to_string_lossy().ends_with("_test.go")

@@ -139,10 +139,12 @@ pub enum Within {
     Declaration,
 }
 
-/// A named predicate applied to captures.
+/// A condition: a named predicate applied to captures, or (without
+/// `predicate`) a form of the vocabulary (rules/vocab.rs).
 #[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
 pub struct Condition {
+    /// Empty for a vocabulary condition.
+    #[serde(default)]
     pub predicate: String,
     /// Captures (`@name`) or literal strings, as the predicate's signature says.
     #[serde(default)]
@@ -151,9 +153,14 @@ pub struct Condition {
     pub when: Option<String>,
     /// Apply the condition only when this is not set.
     pub unless: Option<String>,
-    /// Holds when the predicate does not (neither holds nor is unproven).
+    /// `not = true`: holds when the predicate does not (neither holds nor
+    /// is unproven); `not = { ... }`: a vocabulary form.
     #[serde(default)]
-    pub not: bool,
+    pub not: crate::rules::vocab::Not,
+    /// The other keys: a vocabulary form, checked by `vocab::compile_all`
+    /// (which rejects unknown keys, as `deny_unknown_fields` would).
+    #[serde(flatten)]
+    pub vocab: toml::Table,
 }
 
 /// One edit template. Exactly one of the target keys is set.

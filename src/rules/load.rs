@@ -12,6 +12,7 @@ use crate::rules::places::{Places, query_position};
 use crate::rules::predicates;
 use crate::rules::reach::Reach;
 use crate::rules::rule::{Edit, EditKind, Rule};
+use crate::rules::vocab::Compiled;
 use crate::rules::{shape, suggest};
 use anyhow::{Result, anyhow, bail};
 use tree_sitter::Query;
@@ -76,7 +77,8 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
     reach
         .need(&at_capture, &Guard::default())
         .map_err(|e| anyhow!("{}: `at = \"{}\"`: {e}", at.top("at"), spec.at))?;
-    check_conditions(&at, &spec, &reach, &mut names)?;
+    let vocab = crate::rules::vocab::compile_all(name, &spec.conditions, &query)?;
+    check_conditions(&at, &spec, &vocab, &reach, &mut names)?;
     let edits = resolve_edits(&at, &spec, &reach, &names)?;
     check_messages(&at, &spec, &reach, &names)?;
     let kinds = match &spec.kind {
@@ -103,6 +105,7 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
         origin: name.to_string(),
         kinds,
         warnings,
+        vocab,
     })
 }
 
@@ -196,8 +199,21 @@ fn check_guard(place: &str, what: &str, g: &Guard, names: &Names, reach: &Reach)
         .map_err(|e| anyhow!("{place}: {what} never applies: {e}"))
 }
 
-fn check_conditions(at: &Places, spec: &RuleSpec, reach: &Reach, names: &mut Names) -> Result<()> {
+fn check_conditions(
+    at: &Places,
+    spec: &RuleSpec,
+    vocab: &[Option<Compiled>],
+    reach: &Reach,
+    names: &mut Names,
+) -> Result<()> {
     for (i, cond) in spec.conditions.iter().enumerate() {
+        if let Some(v) = &vocab[i] {
+            // The form's own captures were checked by `vocab::compile_all`.
+            let place = at.condition(i, "when");
+            check_guard(&place, "the condition", &cond.guard(), names, reach)?;
+            names.bound.extend(v.bind.clone());
+            continue;
+        }
         let place = at.condition(i, "predicate");
         let Some(p) = predicates::lookup(&cond.predicate) else {
             bail!(

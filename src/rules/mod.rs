@@ -13,3 +13,4 @@ pub mod rule;
 pub mod shape;
 pub mod suggest;
 pub mod template;
+pub mod vocab;

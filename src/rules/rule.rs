@@ -65,6 +65,8 @@ pub struct Rule {
     /// Load warnings (a `require` literal a renamed import hides), for the
     /// command line to show.
     pub warnings: Vec<String>,
+    /// Per `[[where]]`: its compiled vocabulary form (None: a predicate).
+    pub vocab: Vec<Option<crate::rules::vocab::Compiled>>,
 }
 
 impl Rule {

@@ -10,6 +10,7 @@ mod scope;
 mod timer;
 mod waitgroup;
 
+use crate::go::facts::Facts;
 use crate::go::package::PackageIndex;
 use tree_sitter::{Node, Tree};
 
@@ -43,6 +44,9 @@ pub struct Ctx<'a> {
     pub src: &'a [u8],
     pub tree: &'a Tree,
     pub package: &'a PackageIndex<'a>,
+    /// The file's Go facts (scopes, uses, escapes), computed per function
+    /// on first need and shared by every condition of the check.
+    pub facts: &'a Facts<'a>,
 }
 
 /// A value a predicate binds for templates.
