@@ -327,222 +327,274 @@ impl Engine {
         at: Node<'t>,
         reserved: &mut HashMap<usize, HashSet<String>>,
     ) -> Option<(Finding, Option<Fix>)> {
-        let src = here.src;
-        let bytes = src.as_bytes();
-        let mut bound: HashMap<String, Value> = rule
-            .options
-            .iter()
-            .map(|(k, v)| (format!("option.{k}"), Value::Text(v.clone())))
-            .collect();
-        let mut unproven: Option<String> = None;
-        for (i, cond) in rule.spec.conditions.iter().enumerate() {
-            if !cond.guard().allows(&|n| is_set(caps, &bound, &[], n)) {
-                continue;
-            }
-            let verdict = if let Some(v) = &rule.vocab[i] {
-                crate::rules::vocab::run(v, ctx, caps, &mut bound)
-            } else {
-                let p = predicates::lookup(&cond.predicate).expect("validated at load");
-                let args: Vec<Arg> = cond
-                    .args
-                    .iter()
-                    .map(|a| match a.strip_prefix('@') {
-                        Some(c) => caps.get(c).copied().map(Arg::Node),
-                        // `option.KEY` passes the option's value.
-                        None => Some(Arg::Lit(
-                            a.strip_prefix("option.")
-                                .and_then(|k| rule.options.get(k))
-                                .map_or(a.as_str(), String::as_str),
-                        )),
-                    })
-                    .collect::<Option<_>>()?;
-                (p.run)(ctx, &args)
-            };
-            let verdict = if cond.not.negates() {
-                match verdict {
-                    Verdict::Skip => Verdict::Holds(vec![]),
-                    _ => Verdict::Skip,
-                }
-            } else {
-                verdict
-            };
-            match verdict {
-                Verdict::Skip => return None,
-                Verdict::Holds(b) => bound.extend(b.into_iter().map(|(k, v)| (k.to_string(), v))),
-                Verdict::Unproven(why, b) => {
-                    bound.extend(b.into_iter().map(|(k, v)| (k.to_string(), v)));
-                    unproven.get_or_insert(why);
-                }
-            }
-        }
+        let (bound, unproven) = check_conditions(rule, ctx, caps)?;
         let func_scope = syntax::enclosing_function(at).unwrap_or(at);
-        let taken = reserved.entry(func_scope.id()).or_default();
-        let mut fresh: HashMap<String, String> = HashMap::new();
-        let mut lookup = |name: &str, vars: &[(&'static str, String)]| -> Option<String> {
-            if let Some((_, v)) = vars.iter().find(|(k, _)| *k == name) {
-                return Some(v.clone());
-            }
-            if let Some(base) = name.strip_prefix("fresh:") {
-                let n = fresh.entry(base.to_string()).or_insert_with(|| {
-                    let n = syntax::fresh_name(base, func_scope, bytes, taken);
-                    taken.insert(n.clone());
-                    n
-                });
-                return Some(n.clone());
-            }
-            if name == "rule" {
-                return Some(rule.id().to_string());
-            }
-            if let Some(n) = caps.get(name) {
-                return Some(syntax::text(*n, bytes).to_string());
-            }
-            match bound.get(name)? {
-                Value::Text(t) => Some(t.clone()),
-                Value::Span(s, e) => Some(src[*s..*e].to_string()),
-                Value::Sites(_) => None,
-            }
+        let mut values = Values {
+            rule,
+            src: here.src,
+            caps,
+            bound: &bound,
+            func_scope,
+            taken: reserved.entry(func_scope.id()).or_default(),
+            fresh: HashMap::new(),
         };
-        let message = choose(&rule.spec.message, &|n| is_set(caps, &bound, &[], n))?;
-        let message = template::render(message, &mut |n| lookup(n, &[])).ok()?;
-        let kind = rule.kind_of(&|n| is_set(caps, &bound, &[], n));
-        // The tree knows each node's line and byte column: counting lines
-        // from the top of the file for every finding made a file with
-        // thousands of findings quadratic.
-        let pos = |p: tree_sitter::Point, offset: usize| Position {
-            line: p.row + 1,
-            column: p.column + 1,
-            offset,
-        };
-        let start = pos(at.start_position(), at.start_byte());
-        let end = pos(at.end_position(), at.end_byte());
-        let display = here.display;
-        let mut finding = Finding {
-            rule: rule.id().to_string(),
-            kind,
-            file: display.to_string(),
-            posn: format!("{display}:{}:{}", start.line, start.column),
-            start,
-            end,
-            message,
-            suggested_fixes: vec![],
-            no_fix_reason: None,
-        };
+        let set = |n: &str| is_set(caps, &bound, &[], n);
+        let message = choose(&rule.spec.message, &set)?;
+        let message = values.render(message, &[]).ok()?;
+        let mut finding = new_finding(rule.id(), rule.kind_of(&set), here.display, at, message);
         if let Some(why) = unproven {
             finding.no_fix_reason = Some(why);
             return Some((finding, None));
         }
-        // A flag-only finding says why it has no fix when the rule does.
-        let no_fix = |lookup: &mut Lookup| {
-            let t = rule.spec.no_fix.as_deref()?;
-            template::render(t, &mut |n| lookup(n, &[])).ok()
-        };
-        if rule.edits.is_empty() {
-            finding.no_fix_reason = no_fix(&mut lookup);
-            return Some((finding, None));
-        }
-        let mut fix = Fix::default();
-        let rendered = (|| -> Result<(), String> {
-            for e in &rule.edits {
-                // Where the edit lands: a capture or a bound span of this
-                // file, or each of a bound list of sites (maybe in other files).
-                let sites: Vec<Site> = match edit_target(&e.kind) {
-                    None => vec![Site {
-                        file: None,
-                        start: 0,
-                        end: 0,
-                        vars: vec![],
-                    }],
-                    Some(target) => match (caps.get(target), bound.get(target)) {
-                        (Some(n), _) => vec![Site::here(n.start_byte(), n.end_byte())],
-                        (None, Some(Value::Span(s, t))) => vec![Site::here(*s, *t)],
-                        (None, Some(Value::Sites(list))) => list.clone(),
-                        (None, Some(Value::Text(_))) => {
-                            return Err(format!("edit target `{target}` is text, not a place"));
-                        }
-                        // Not bound for this match (another pattern or mode).
-                        (None, None) => vec![],
-                    },
-                };
-                for site in sites {
-                    if !e.guard.allows(&|n| is_set(caps, &bound, &site.vars, n)) {
-                        continue;
-                    }
-                    let file = here.file(site.file.as_deref())?;
-                    let render = |t: &str, lookup: &mut Lookup| {
-                        template::render(t, &mut |n| lookup(n, &site.vars))
-                    };
-                    let (s, t) = (site.start, site.end);
-                    let text_edit = match &e.kind {
-                        EditKind::Replace { with, .. } => {
-                            edit::replace(file.src, s, t, &render(with, &mut lookup)?)
-                        }
-                        EditKind::InsertBefore { text, .. } => {
-                            let indent = statement_indent(file.tree, file.src.as_bytes(), s);
-                            edit::insert_before(file.src, s, &render(text, &mut lookup)?, &indent)
-                        }
-                        EditKind::InsertAfter { text, .. } => {
-                            let indent = statement_indent(file.tree, file.src.as_bytes(), s);
-                            edit::insert_after(file.src, t, &render(text, &mut lookup)?, &indent)
-                        }
-                        EditKind::Wrap { before, after, .. } => {
-                            let b = render(before, &mut lookup)?;
-                            let a = render(after, &mut lookup)?;
-                            edit::wrap(file.src, s, t, &b, &a)
-                        }
-                        EditKind::Delete { .. } => edit::delete(file.src, s, t),
-                        EditKind::EnsureImport { path, .. } => {
-                            fix.part(&file.path, &file.display)
-                                .imports
-                                .push(path.clone());
-                            continue;
-                        }
-                    };
-                    fix.part(&file.path, &file.display).edits.push(text_edit);
-                }
+        let mut fix = match build_fix(rule, here, &mut values) {
+            Err(why) => {
+                finding.no_fix_reason = Some(format!("internal: {why}"));
+                return Some((finding, None));
             }
-            Ok(())
-        })();
-        if let Err(why) = rendered {
-            finding.no_fix_reason = Some(format!("internal: {why}"));
-            return Some((finding, None));
-        }
-        if fix.is_empty() {
-            finding.no_fix_reason = no_fix(&mut lookup);
-            return Some((finding, None));
-        }
-        let chosen = rule
-            .spec
-            .fix_message
-            .as_ref()
-            .and_then(|m| choose(m, &|n| is_set(caps, &bound, &[], n)))
-            .map(str::to_string);
+            Ok(fix) if fix.is_empty() => {
+                // A flag-only finding says why it has no fix when the rule does.
+                finding.no_fix_reason = rule
+                    .spec
+                    .no_fix
+                    .as_deref()
+                    .and_then(|t| values.render(t, &[]).ok());
+                return Some((finding, None));
+            }
+            Ok(fix) => fix,
+        };
+        let chosen = rule.spec.fix_message.as_ref().and_then(|m| choose(m, &set));
         fix.message = match chosen {
-            Some(m) => template::render(&m, &mut |n| lookup(n, &[])).unwrap_or_default(),
+            Some(m) => values.render(m, &[]).unwrap_or_default(),
             None => rule.spec.summary.clone(),
         };
-        // The JSON shows each fix on its own: its edits plus its own imports.
-        let mut edits = Vec::new();
-        for part in &fix.parts {
-            let file = here.file(here.other(&part.path)).ok()?;
-            for e in &part.edits {
-                edits.push(FileEdit {
-                    filename: part.display.clone(),
-                    edit: e.clone(),
-                });
-            }
-            if let Some(imp) = edit::import_edit(file.src, file.tree, &part.imports) {
-                edits.push(FileEdit {
-                    filename: part.display.clone(),
-                    edit: imp,
-                });
-            }
-        }
-        finding.suggested_fixes.push(SuggestedFix {
-            message: fix.message.clone(),
-            edits,
-        });
+        finding.suggested_fixes.push(suggested_fix(here, &fix)?);
         Some((finding, Some(fix)))
     }
+}
+
+/// Runs a rule's `[[where]]` conditions in order on one match: None when
+/// one does not hold (no finding), else what they bound (options included,
+/// as `option.KEY`) and the first reason a fix could not be proven safe.
+fn check_conditions<'t>(
+    rule: &Rule,
+    ctx: &Ctx<'t>,
+    caps: &HashMap<&str, Node<'t>>,
+) -> Option<(HashMap<String, Value>, Option<String>)> {
+    let mut bound: HashMap<String, Value> = rule
+        .options
+        .iter()
+        .map(|(k, v)| (format!("option.{k}"), Value::Text(v.clone())))
+        .collect();
+    let mut unproven: Option<String> = None;
+    for (i, cond) in rule.spec.conditions.iter().enumerate() {
+        if !cond.guard().allows(&|n| is_set(caps, &bound, &[], n)) {
+            continue;
+        }
+        let verdict = match &rule.vocab[i] {
+            Some(v) => crate::rules::vocab::run(v, ctx, caps, &mut bound),
+            None => run_predicate(rule, cond, ctx, caps)?,
+        };
+        let verdict = match verdict {
+            Verdict::Skip if cond.not.negates() => Verdict::Holds(vec![]),
+            _ if cond.not.negates() => Verdict::Skip,
+            v => v,
+        };
+        match verdict {
+            Verdict::Skip => return None,
+            Verdict::Holds(b) => bound.extend(b.into_iter().map(|(k, v)| (k.to_string(), v))),
+            Verdict::Unproven(why, b) => {
+                bound.extend(b.into_iter().map(|(k, v)| (k.to_string(), v)));
+                unproven.get_or_insert(why);
+            }
+        }
+    }
+    Some((bound, unproven))
+}
+
+/// Calls a named predicate with the condition's arguments: captures as
+/// nodes, `option.KEY` as the option's value, other literals as written.
+/// None when a capture argument is not set in this match.
+fn run_predicate<'t>(
+    rule: &Rule,
+    cond: &crate::rules::format::Condition,
+    ctx: &Ctx<'t>,
+    caps: &HashMap<&str, Node<'t>>,
+) -> Option<Verdict> {
+    let p = predicates::lookup(&cond.predicate).expect("validated at load");
+    let args: Vec<Arg> = cond
+        .args
+        .iter()
+        .map(|a| match a.strip_prefix('@') {
+            Some(c) => caps.get(c).copied().map(Arg::Node),
+            None => Some(Arg::Lit(
+                a.strip_prefix("option.")
+                    .and_then(|k| rule.options.get(k))
+                    .map_or(a.as_str(), String::as_str),
+            )),
+        })
+        .collect::<Option<_>>()?;
+    Some((p.run)(ctx, &args))
+}
+
+/// A finding at `at`, with no fix yet. The tree knows each node's line and
+/// byte column: counting lines from the top of the file for every finding
+/// made a file with thousands of findings quadratic.
+fn new_finding(rule: &str, kind: Kind, display: &str, at: Node, message: String) -> Finding {
+    let pos = |p: tree_sitter::Point, offset: usize| Position {
+        line: p.row + 1,
+        column: p.column + 1,
+        offset,
+    };
+    let start = pos(at.start_position(), at.start_byte());
+    let end = pos(at.end_position(), at.end_byte());
+    Finding {
+        rule: rule.to_string(),
+        kind,
+        file: display.to_string(),
+        posn: format!("{display}:{}:{}", start.line, start.column),
+        start,
+        end,
+        message,
+        suggested_fixes: vec![],
+        no_fix_reason: None,
+    }
+}
+
+/// What a match's templates can name: a site's own values, `fresh:NAME`
+/// (a name unused in the function, the same for every use in one fix),
+/// `rule`, captures, and what the conditions bound.
+struct Values<'a, 't> {
+    rule: &'a Rule,
+    src: &'a str,
+    caps: &'a HashMap<&'a str, Node<'t>>,
+    bound: &'a HashMap<String, Value>,
+    func_scope: Node<'t>,
+    /// Names already handed out in this function, by this fix or another.
+    taken: &'a mut HashSet<String>,
+    fresh: HashMap<String, String>,
+}
+
+impl Values<'_, '_> {
+    fn get(&mut self, name: &str, vars: &[(&'static str, String)]) -> Option<String> {
+        if let Some((_, v)) = vars.iter().find(|(k, _)| *k == name) {
+            return Some(v.clone());
+        }
+        if let Some(base) = name.strip_prefix("fresh:") {
+            if let Some(n) = self.fresh.get(base) {
+                return Some(n.clone());
+            }
+            let n = syntax::fresh_name(base, self.func_scope, self.src.as_bytes(), self.taken);
+            self.taken.insert(n.clone());
+            self.fresh.insert(base.to_string(), n.clone());
+            return Some(n);
+        }
+        if name == "rule" {
+            return Some(self.rule.id().to_string());
+        }
+        if let Some(n) = self.caps.get(name) {
+            return Some(syntax::text(*n, self.src.as_bytes()).to_string());
+        }
+        match self.bound.get(name)? {
+            Value::Text(t) => Some(t.clone()),
+            Value::Span(s, e) => Some(self.src[*s..*e].to_string()),
+            Value::Sites(_) => None,
+        }
+    }
+
+    fn render(&mut self, t: &str, vars: &[(&'static str, String)]) -> Result<String, String> {
+        template::render(t, &mut |n| self.get(n, vars))
+    }
+}
+
+/// The rule's edits for one match, each at its target (a capture, a bound
+/// span, or each of a bound list of sites, maybe in other files) where its
+/// guard allows. Err when a template cannot be filled.
+fn build_fix(rule: &Rule, here: &Here, values: &mut Values) -> Result<Fix, String> {
+    let mut fix = Fix::default();
+    for e in &rule.edits {
+        for site in edit_sites(&e.kind, values.caps, values.bound)? {
+            if !e
+                .guard
+                .allows(&|n| is_set(values.caps, values.bound, &site.vars, n))
+            {
+                continue;
+            }
+            let file = here.file(site.file.as_deref())?;
+            let (s, t) = (site.start, site.end);
+            let mut render = |t: &str| values.render(t, &site.vars);
+            let text_edit = match &e.kind {
+                EditKind::Replace { with, .. } => edit::replace(file.src, s, t, &render(with)?),
+                EditKind::InsertBefore { text, .. } => {
+                    let indent = statement_indent(file.tree, file.src.as_bytes(), s);
+                    edit::insert_before(file.src, s, &render(text)?, &indent)
+                }
+                EditKind::InsertAfter { text, .. } => {
+                    let indent = statement_indent(file.tree, file.src.as_bytes(), s);
+                    edit::insert_after(file.src, t, &render(text)?, &indent)
+                }
+                EditKind::Wrap { before, after, .. } => {
+                    let b = render(before)?;
+                    let a = render(after)?;
+                    edit::wrap(file.src, s, t, &b, &a)
+                }
+                EditKind::Delete { .. } => edit::delete(file.src, s, t),
+                EditKind::EnsureImport { path, .. } => {
+                    fix.part(&file.path, &file.display)
+                        .imports
+                        .push(path.clone());
+                    continue;
+                }
+            };
+            fix.part(&file.path, &file.display).edits.push(text_edit);
+        }
+    }
+    Ok(fix)
+}
+
+/// Where an edit lands for one match. An edit with no target (an import in
+/// this file) lands once; a target not bound in this match (another
+/// pattern or mode) nowhere.
+fn edit_sites(
+    kind: &EditKind,
+    caps: &HashMap<&str, Node>,
+    bound: &HashMap<String, Value>,
+) -> Result<Vec<Site>, String> {
+    let Some(target) = edit_target(kind) else {
+        return Ok(vec![Site::here(0, 0)]);
+    };
+    Ok(match (caps.get(target), bound.get(target)) {
+        (Some(n), _) => vec![Site::here(n.start_byte(), n.end_byte())],
+        (None, Some(Value::Span(s, t))) => vec![Site::here(*s, *t)],
+        (None, Some(Value::Sites(list))) => list.clone(),
+        (None, Some(Value::Text(_))) => {
+            return Err(format!("edit target `{target}` is text, not a place"));
+        }
+        (None, None) => vec![],
+    })
+}
+
+/// The fix as the JSON shows it on its own: its edits plus its own imports.
+fn suggested_fix(here: &Here, fix: &Fix) -> Option<SuggestedFix> {
+    let mut edits = Vec::new();
+    for part in &fix.parts {
+        let file = here.file(here.other(&part.path)).ok()?;
+        for e in &part.edits {
+            edits.push(FileEdit {
+                filename: part.display.clone(),
+                edit: e.clone(),
+            });
+        }
+        if let Some(imp) = edit::import_edit(file.src, file.tree, &part.imports) {
+            edits.push(FileEdit {
+                filename: part.display.clone(),
+                edit: imp,
+            });
+        }
+    }
+    Some(SuggestedFix {
+        message: fix.message.clone(),
+        edits,
+    })
 }
 
 /// The first alternative of a message whose guard holds.
@@ -552,9 +604,6 @@ fn choose<'m>(m: &'m Message, is_set: &dyn Fn(&str) -> bool) -> Option<&'m str> 
         .find(|(g, _)| g.allows(is_set))
         .map(|(_, t)| t)
 }
-
-/// Finds a template value by name, given a site's own values.
-type Lookup<'a> = dyn FnMut(&str, &[(&'static str, String)]) -> Option<String> + 'a;
 
 /// Whether a guard name is set: a capture that matched, a non-empty binding
 /// or option, or a site's own value.
