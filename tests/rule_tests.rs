@@ -434,3 +434,42 @@ fn a_test_sets_options_of_their_type() {
         "{e}"
     );
 }
+
+/// Two patterns of one query can match the same `at` node; when the
+/// first's conditions fail, the second still gets its turn (the node used
+/// to be taken by the first match, held or not, and the finding lost).
+#[test]
+fn a_later_pattern_gets_the_node_when_an_earlier_one_fails() {
+    let sb = Sandbox::new();
+    let body = r#"query = """
+(call_expression
+  function: (identifier) @f (#eq? @f "make")
+  arguments: (argument_list . (channel_type) @type)) @c
+
+(call_expression
+  function: (identifier) @g (#eq? @g "make")) @c
+"""
+at = "@c"
+message = "a make call"
+no_fix = "flag only"
+
+# The second pattern's match completes first (at `make`, before the
+# argument list) and fails here; the first pattern's must still count.
+[[where]]
+when = "@g"
+inside = { of = "@c", kind = "function_declaration" }
+
+[[test]]
+name = "second pattern"
+invalid = '''
+package p
+
+var c = make(chan int)
+'''
+no_fix = true
+"#;
+    sb.write("r.toml", &rule(body));
+    let out = sb.run(&["test", "r.toml"]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(stdout(&out), "PASS r second pattern\n1 passed, 0 failed\n");
+}

@@ -292,13 +292,17 @@ impl Engine {
                     else {
                         continue;
                     };
-                    if !seen_at.insert(at.byte_range()) {
+                    // One finding per node: the first match whose
+                    // conditions hold takes it, so a later pattern still
+                    // gets its turn when an earlier one's conditions fail.
+                    if seen_at.contains(&at.byte_range()) {
                         continue;
                     }
                     if errors.iter().any(|(d, _)| syntax::contains(*d, at)) {
                         continue;
                     }
                     if let Some(f) = self.evaluate(rule, &ctx, &here, &caps, at, &mut reserved) {
+                        seen_at.insert(at.byte_range());
                         found.push(f);
                     }
                 }
