@@ -22,6 +22,10 @@ struct Producer<'t> {
     literal: Option<(Node<'t>, String)>,
     /// A named function handed the channel as argument `index`.
     handed: Option<usize>,
+    /// For a named producer, every declaration its callee can resolve to,
+    /// with the parameter the channel arrives in: found once, as counting
+    /// its sends and looking for a signal after them both need them.
+    callees: Vec<channel::CalleeParam<'t>>,
     sends: Vec<Node<'t>>,
     closes: bool,
 }
@@ -294,10 +298,6 @@ fn loop_exits<'t>(
     out
 }
 
-/// Every way F can stop receiving early, with how many values it has
-/// surely taken by then and, when that way ends F at a known point, that
-/// point: producers started after it have not run. An empty list means F
-/// never stops early.
 /// What tells F the producers are through: `ok` names of `v, ok := <-ch`
 /// (false once the channel is closed), and channels the producers close
 /// or send on only after their last send on it.
@@ -306,145 +306,216 @@ struct Through {
     finished: Vec<String>,
 }
 
-fn stop_paths(
-    recvs: &[Node],
-    ranges: &[Node],
-    func: Node,
-    made_at: usize,
-    through: &Through,
-    gos: &[Node],
-    src: &[u8],
-) -> Vec<(&'static str, usize, Option<usize>)> {
-    let ok_names = &through.ok_names;
-    let first_go = gos.iter().map(|g| g.start_byte()).min().unwrap_or(0);
-    let mut out = Vec::new();
-    // `if !ok { return }` after `v, ok := <-ch`: the channel was closed.
-    let closed_exit = |n: Node| {
-        syntax::ancestors_until(n, func)
+impl Through {
+    /// True when select case `case` receives from a channel the producers
+    /// signal only once they have sent everything: taking it leaves
+    /// nothing unsent.
+    fn finishes(&self, case: Node, src: &[u8]) -> bool {
+        case.child_by_field_name("communication").is_some_and(|c| {
+            let c = syntax::squeeze(text(c, src));
+            self.finished
+                .iter()
+                .any(|x| c == format!("<-{x}") || c.ends_with(&format!("=<-{x}")))
+        })
+    }
+}
+
+/// One way F can stop receiving early: how many values it has surely
+/// taken by then and, when that way ends F at a known point, that point
+/// (producers started after it have not run).
+struct StopPath {
+    reason: &'static str,
+    taken: usize,
+    at: Option<usize>,
+}
+
+impl<'t> FanIn<'t, '_> {
+    /// Every way F can stop receiving early (see [`StopPath`]). An empty
+    /// list means F never stops early.
+    fn stop_paths(&self, through: &Through) -> Vec<StopPath> {
+        let mut out = Vec::new();
+        for &recv in &self.recvs {
+            let path = syntax::ancestors_until(recv, self.func);
+            let lp = path.iter().find(|n| n.kind() == "for_statement").copied();
+            let own_case = own_case(recv, &path);
+            let mut other_cases: Vec<Node> = Vec::new();
+            if let Some(case) = own_case
+                && let Some(select) = case.parent()
+            {
+                other_cases = syntax::select_cases(select)
+                    .into_iter()
+                    .filter(|k| k.id() != case.id())
+                    .collect();
+                self.other_case_stops(select, &other_cases, lp, through, &mut out);
+            }
+            if let Some(l) = lp {
+                self.receive_loop_stops(recv, l, own_case, &other_cases, through, &mut out);
+            }
+        }
+        self.range_stops(&mut out);
+        self.early_returns(&mut out);
+        out
+    }
+
+    /// `if !ok { return }` after `v, ok := <-ch`: an exit that runs only
+    /// once the channel is closed, so after every value was taken.
+    fn closed_exit(&self, n: Node, through: &Through) -> bool {
+        syntax::ancestors_until(n, self.func)
             .iter()
             .filter(|a| a.kind() == "if_statement")
             .filter_map(|i| i.child_by_field_name("condition"))
             .any(|c| {
-                let t = syntax::squeeze(text(c, src));
-                ok_names
+                let t = syntax::squeeze(text(c, self.src));
+                through
+                    .ok_names
                     .iter()
                     .any(|ok| t == format!("!{ok}") || t == format!("{ok}==false"))
             })
-    };
-    for &recv in recvs {
-        let path = syntax::ancestors_until(recv, func);
-        let lp = path.iter().find(|n| n.kind() == "for_statement").copied();
-        let own_case = own_case(recv, &path);
-        let mut other_cases: Vec<Node> = Vec::new();
-        if let Some(case) = own_case
-            && let Some(select) = case.parent()
-        {
-            other_cases = syntax::select_cases(select)
-                .into_iter()
-                .filter(|k| k.id() != case.id())
-                .collect();
-            let before = plain_receives(recvs, func, gos, select.start_byte(), src);
-            for o in &other_cases {
-                // A case on a channel the producers signal only once they
-                // have sent everything: taking it leaves nothing unsent.
-                let finished = o.child_by_field_name("communication").is_some_and(|c| {
-                    let c = syntax::squeeze(text(c, src));
-                    through
-                        .finished
-                        .iter()
-                        .any(|x| c == format!("<-{x}") || c.ends_with(&format!("=<-{x}")))
-                });
-                if finished {
-                    continue;
-                }
-                // A timeout branch that drains the channel takes a value too.
-                let drained = recvs.iter().filter(|r| syntax::contains(*o, **r)).count();
-                let (taken, at) = match lp {
-                    Some(l) if loop_exits(*o, l, src, &closed_exit).is_empty() => continue,
-                    Some(_) => (before + drained, None),
-                    None if case_stops(*o, src) => (before + drained, Some(o.start_byte())),
-                    None => {
-                        let returns = !loop_exits(*o, func, src, &|_| false).is_empty();
-                        let after = if returns {
-                            0
-                        } else {
-                            recvs
-                                .iter()
-                                .filter(|r| {
-                                    r.start_byte() > select.end_byte()
-                                        && is_plain(**r, func, gos, src)
-                                })
-                                .count()
-                        };
-                        (before + drained + after, None)
-                    }
-                };
-                out.push((
-                    "it can take another select case and stop receiving",
-                    taken,
-                    at,
-                ));
+    }
+
+    /// Receives that always run when F gets to them, starting before
+    /// `before`.
+    fn plain_before(&self, before: usize) -> usize {
+        plain_receives(&self.recvs, self.func, &self.gos, before, self.src)
+    }
+
+    /// The other cases of a select receiving from the channel: each that
+    /// can leave the receive loop (or, outside a loop, simply be taken
+    /// instead) is a way to stop receiving, having taken the receives
+    /// before the select and any the case drains itself.
+    fn other_case_stops(
+        &self,
+        select: Node,
+        others: &[Node],
+        lp: Option<Node>,
+        through: &Through,
+        out: &mut Vec<StopPath>,
+    ) {
+        let src = self.src;
+        let closed_exit = |n: Node| self.closed_exit(n, through);
+        let before = self.plain_before(select.start_byte());
+        for o in others {
+            if through.finishes(*o, src) {
+                continue;
             }
+            // A timeout branch that drains the channel takes a value too.
+            let drained = self
+                .recvs
+                .iter()
+                .filter(|r| syntax::contains(*o, **r))
+                .count();
+            let (taken, at) = match lp {
+                Some(l) if loop_exits(*o, l, src, &closed_exit).is_empty() => continue,
+                Some(_) => (before + drained, None),
+                None if case_stops(*o, src) => (before + drained, Some(o.start_byte())),
+                None => (before + drained + self.taken_after(*o, select), None),
+            };
+            out.push(StopPath {
+                reason: "it can take another select case and stop receiving",
+                taken,
+                at,
+            });
         }
-        if let Some(l) = lp {
+    }
+
+    /// The plain receives after `select` that still run once its case
+    /// `case` is taken: none when the case returns.
+    fn taken_after(&self, case: Node, select: Node) -> usize {
+        if !loop_exits(case, self.func, self.src, &|_| false).is_empty() {
+            return 0;
+        }
+        self.recvs
+            .iter()
+            .filter(|r| {
+                r.start_byte() > select.end_byte() && is_plain(**r, self.func, &self.gos, self.src)
+            })
+            .count()
+    }
+
+    /// The exits of loop `lp` around `recv`: each a way to stop receiving,
+    /// except those that only run once the channel is closed, those in
+    /// another select case (counted there), and, when each pass makes its
+    /// own channel, those before the producers start (they strand none).
+    fn receive_loop_stops(
+        &self,
+        recv: Node,
+        lp: Node,
+        own_case: Option<Node>,
+        other_cases: &[Node],
+        through: &Through,
+        out: &mut Vec<StopPath>,
+    ) {
+        let body = lp.child_by_field_name("body").unwrap_or(lp);
+        let before = self.plain_before(lp.start_byte());
+        let in_other_case = |n: Node| other_cases.iter().any(|o| syntax::contains(*o, n));
+        let made_at = self.make.start_byte();
+        let fresh_per_pass = lp.start_byte() < made_at && made_at < lp.end_byte();
+        let first_go = self.gos.iter().map(|g| g.start_byte()).min().unwrap_or(0);
+        let before_producers = |n: Node| fresh_per_pass && n.start_byte() < first_go;
+        for e in loop_exits(body, lp, self.src, &|n| {
+            self.closed_exit(n, through) || in_other_case(n) || before_producers(n)
+        }) {
+            let after_receive = own_case.is_some_and(|c| syntax::contains(c, e))
+                || e.start_byte() > recv.end_byte();
+            out.push(StopPath {
+                reason: "its receive loop can return early",
+                taken: before + usize::from(after_receive),
+                at: None,
+            });
+        }
+    }
+
+    /// A range over the channel with an exit stops receiving early, having
+    /// taken at least the one value that got it into the body.
+    fn range_stops(&self, out: &mut Vec<StopPath>) {
+        for &l in &self.ranges {
             let body = l.child_by_field_name("body").unwrap_or(l);
-            let before = plain_receives(recvs, func, gos, l.start_byte(), src);
-            let in_other_case = |n: Node| other_cases.iter().any(|o| syntax::contains(*o, n));
-            // When each pass makes its own channel, leaving before the
-            // producers start strands none of them.
-            let fresh_per_pass = l.start_byte() < made_at && made_at < l.end_byte();
-            let before_producers = |n: Node| fresh_per_pass && n.start_byte() < first_go;
-            for e in loop_exits(body, l, src, &|n| {
-                closed_exit(n) || in_other_case(n) || before_producers(n)
-            }) {
-                let after_receive = own_case.is_some_and(|c| syntax::contains(c, e))
-                    || e.start_byte() > recv.end_byte();
-                out.push((
-                    "its receive loop can return early",
-                    before + usize::from(after_receive),
-                    None,
-                ));
+            if !loop_exits(body, l, self.src, &|_| false).is_empty() {
+                out.push(StopPath {
+                    reason: "its range over the results can return early",
+                    taken: self.plain_before(l.start_byte()) + 1,
+                    at: None,
+                });
             }
         }
     }
-    for &l in ranges {
-        let body = l.child_by_field_name("body").unwrap_or(l);
-        if !loop_exits(body, l, src, &|_| false).is_empty() {
-            out.push((
-                "its range over the results can return early",
-                plain_receives(recvs, func, gos, l.start_byte(), src) + 1,
-                None,
-            ));
-        }
-    }
-    // Returns between the first `go` and the last plain receive.
-    let last_plain = recvs
-        .iter()
-        .filter(|r| is_plain(**r, func, gos, src))
-        .map(|r| r.start_byte())
-        .max();
-    if let (Some(last), Some(body)) = (last_plain, func.child_by_field_name("body")) {
+
+    /// Exits of F between the first `go` and the last plain receive, not
+    /// inside a loop or select that receives (counted there): F stops
+    /// before taking what the later receives would. A `goto` goes on
+    /// somewhere in F, so only the others end F at a known point.
+    fn early_returns(&self, out: &mut Vec<StopPath>) {
+        let (func, src) = (self.func, self.src);
+        let first_go = self.gos.iter().map(|g| g.start_byte()).min().unwrap_or(0);
+        let last_plain = self
+            .recvs
+            .iter()
+            .filter(|r| is_plain(**r, func, &self.gos, src))
+            .map(|r| r.start_byte())
+            .max();
+        let (Some(last), Some(body)) = (last_plain, func.child_by_field_name("body")) else {
+            return;
+        };
         for e in loop_exits(body, func, src, &|_| false) {
             let inside_receiving = syntax::ancestors_until(e, func).iter().any(|a| {
                 matches!(a.kind(), "for_statement" | "select_statement")
-                    && recvs.iter().any(|r| syntax::contains(*a, *r))
+                    && self.recvs.iter().any(|r| syntax::contains(*a, *r))
             });
-            let receives_itself = recvs.iter().any(|r| syntax::contains(e, *r));
+            let receives_itself = self.recvs.iter().any(|r| syntax::contains(e, *r));
             if e.start_byte() > first_go
                 && e.start_byte() < last
                 && !inside_receiving
                 && !receives_itself
             {
                 let ends_f = e.kind() != "goto_statement";
-                out.push((
-                    "it can return before it receives",
-                    plain_receives(recvs, func, gos, e.start_byte(), src),
-                    ends_f.then(|| e.start_byte()),
-                ));
+                out.push(StopPath {
+                    reason: "it can return before it receives",
+                    taken: self.plain_before(e.start_byte()),
+                    at: ends_f.then(|| e.start_byte()),
+                });
             }
         }
     }
-    out
 }
 
 /// The most sends one run of `func` makes: each send statement (a guarded
@@ -779,164 +850,394 @@ fn result_types<'t>(func: Node<'t>) -> Vec<Node<'t>> {
     out
 }
 
-pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
-    let make = args[0].node();
-    let src = ctx.src;
-    let Some(func) = syntax::enclosing_function(make) else {
-        return Verdict::Skip;
-    };
-    let Some((name, binding_sites)) = channel::binding(make, func, src) else {
-        return Verdict::Skip;
-    };
+/// One fan-in under analysis: F, the channel it makes, and who uses that
+/// channel. Each step of the analysis reads it.
+struct FanIn<'t, 'a> {
+    ctx: &'t Ctx<'a>,
+    src: &'t [u8],
+    make: Node<'t>,
+    func: Node<'t>,
+    /// The channel's name in F.
+    name: String,
+    recvs: Vec<Node<'t>>,
+    /// `for ... range ch` loops in F.
+    ranges: Vec<Node<'t>>,
+    producers: Vec<Producer<'t>>,
+    /// The producers' `go` statements.
+    gos: Vec<Node<'t>>,
+}
 
-    // Who uses the channel, and how.
-    let mut recvs: Vec<Node> = Vec::new();
-    let mut ranges: Vec<Node> = Vec::new();
-    let mut producers: Vec<Producer> = Vec::new();
-    fn producer_at<'t>(producers: &mut Vec<Producer<'t>>, go: Node<'t>) -> usize {
-        producers
+/// What the producers can send in one run of F, and the buffer they send
+/// into.
+struct Supply {
+    /// Per producer, the most sends one run of it makes (None: unbounded).
+    counts: Vec<Option<usize>>,
+    sent: Sends,
+    /// Some `go` sits in a loop below the `make`, so it sends on one
+    /// channel again and again.
+    in_loop: bool,
+    /// At most one producer runs.
+    one_runs: bool,
+    buffer: Cap,
+}
+
+/// The `context` package as F's file sees it.
+struct CtxPkg {
+    /// The name the file imports `context` under, if it does.
+    imported: Option<String>,
+    /// The name to write: the imported one, or `context` once imported.
+    name: String,
+    /// F's own `context.Context` parameter (only when already imported).
+    param: Option<String>,
+}
+
+/// The context the guards watch: its name and, when the fix derives it,
+/// what from; `mode_note` tells the reviewer when that is not F's own.
+struct GuardCtx {
+    name: String,
+    parent: Option<String>,
+    mode_note: String,
+}
+
+pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
+    let Some(fa) = FanIn::find(ctx, args[0].node()) else {
+        return Verdict::Skip;
+    };
+    let supply = fa.supply();
+    // A buffer this rule cannot size up, or a deliberately buffered channel
+    // fed by a producer whose sends cannot be counted: nothing to prove.
+    if supply.buffer == Cap::Other
+        || (supply.sent == Sends::Unbounded && supply.buffer != Cap::Known(0))
+    {
+        return Verdict::Skip;
+    }
+    let through = Through {
+        ok_names: fa.ok_names(),
+        finished: finished_signals(&fa.producers, &fa.name, fa.src),
+    };
+    let paths = fa.stop_paths(&through);
+    if fa.takes_everything(&supply, &through, &paths) {
+        return Verdict::Skip;
+    }
+    let why = fa.why_leaks(&supply, &paths);
+    let cancellable_wait = args.get(1).is_some_and(|a| !a.lit().is_empty());
+    let ctxpkg = CtxPkg::of(ctx, fa.func);
+    let blocking = fa
+        .blocking_return(why.is_none(), &supply, paths.is_empty())
+        .filter(|_| cancellable_wait && ctxpkg.param.is_some());
+    let why = match (why, blocking) {
+        (Some(w), _) => w,
+        (None, Some(_)) => "it waits with no way to give up, so a caller that cancels its context leaves it and the producer blocked".to_string(),
+        (None, None) => return Verdict::Skip,
+    };
+    let signal = fa.signal();
+    let capacity = capacity(&supply, signal.is_some());
+    if capacity.is_none()
+        && let Some(refused) = fa.refuse_unbuffered(&why, signal.as_deref(), blocking.is_some())
+    {
+        return refused;
+    }
+    // A buffer with a slot for every send frees every producer by itself:
+    // guards or a context would only be noise for the reviewer.
+    // Producers that already give up on a done or ctx channel need nothing.
+    if blocking.is_none()
+        && fa
+            .producers
+            .iter()
+            .all(|p| p.literal.is_some() && p.sends.iter().all(guarded_already))
+    {
+        return Verdict::Skip;
+    }
+    // (`len(x)` counts too: one send per pass of the range over x.)
+    if let Some(capacity) = capacity.clone().filter(|_| blocking.is_none()) {
+        return Verdict::Holds(vec![
+            ("chan", Value::Text(fa.name)),
+            ("why", Value::Text(why)),
+            ("mode_note", Value::Text(String::new())),
+            ("capacity", Value::Text(capacity)),
+            ("buffer_only", Value::Text("true".into())),
+        ]);
+    }
+    fa.guard(why, &ctxpkg, blocking, capacity, signal.is_some())
+}
+
+/// A producer's own uses of the channel inside its literal: only sends and
+/// a `close` (recorded); None for anything else (a receive, handing it on,
+/// a use in a nested literal).
+fn literal_uses(p: &mut Producer, src: &[u8]) -> Option<()> {
+    let Some((lit, inside)) = &p.literal else {
+        return Some(());
+    };
+    for r in references(*lit, inside, src, &[]) {
+        if syntax::enclosing_function(r).map(|f| f.id()) != Some(lit.id()) {
+            return None;
+        }
+        match channel::classify(r) {
+            Use::Send(s) => p.sends.push(s),
+            _ => {
+                let is_close = r
+                    .parent()
+                    .and_then(|a| a.parent())
+                    .filter(|c| c.kind() == "call_expression")
+                    .and_then(|c| c.child_by_field_name("function"))
+                    .is_some_and(|f| text(f, src) == "close");
+                if !is_close {
+                    return None;
+                }
+                p.closes = true;
+            }
+        }
+    }
+    Some(())
+}
+
+/// A send already in a select case: its producer can give up on it.
+fn guarded_already(s: &Node) -> bool {
+    s.parent().is_some_and(|p| p.kind() == "communication_case")
+}
+
+/// The capacity to give the channel: one slot per send, when the count is
+/// known, every producer sends once per run, and no producer signals the
+/// receiver after its send (a buffer would let the receiver see that
+/// first).
+fn capacity(supply: &Supply, signals: bool) -> Option<String> {
+    let all_single = supply.counts.iter().all(|c| *c == Some(1));
+    let unbuffered = supply.buffer == Cap::Known(0);
+    match (&supply.sent, unbuffered) {
+        (Sends::PerLen(x), true) => Some(format!("len({x})")),
+        (Sends::Known(n), true) if *n > 0 && all_single => Some(n.to_string()),
+        _ => None,
+    }
+    .filter(|_| !signals)
+}
+
+/// The channel's buffer, from the `make` call's capacity argument.
+fn buffer_of(make: Node, src: &[u8]) -> Cap {
+    let cap_arg: Option<Node> = make.child_by_field_name("arguments").and_then(|a| {
+        let mut c = a.walk();
+        a.named_children(&mut c)
+            .filter(|n| n.kind() != "comment")
+            .nth(1)
+    });
+    match cap_arg {
+        None => Cap::Known(0),
+        Some(n) if n.kind() == "int_literal" => text(n, src).parse().map_or(Cap::Other, Cap::Known),
+        Some(n) => {
+            let t = syntax::squeeze(text(n, src));
+            match t.strip_prefix("len(").and_then(|r| r.strip_suffix(')')) {
+                Some(x) => Cap::Len(x.to_string()),
+                None => Cap::Other,
+            }
+        }
+    }
+}
+
+/// Whether F has a `goto` of its own: then its statements may run in
+/// another order than they are written.
+fn has_goto(func: Node) -> bool {
+    let mut found = false;
+    syntax::visit(
+        func,
+        &|n| n.kind() != "func_literal" || n.id() == func.id(),
+        &mut |n| {
+            found |= n.kind() == "goto_statement";
+        },
+    );
+    found
+}
+
+impl CtxPkg {
+    fn of(ctx: &Ctx, func: Node) -> CtxPkg {
+        let imported = context_name(ctx.tree, ctx.src);
+        let name = imported.clone().unwrap_or_else(|| "context".to_string());
+        let param = ctx_param(func, &name, ctx.src).filter(|_| imported.is_some());
+        CtxPkg {
+            imported,
+            name,
+            param,
+        }
+    }
+}
+
+impl<'t, 'a> FanIn<'t, 'a> {
+    /// Finds F, the channel `make` makes there, its receives and ranges,
+    /// and its producers with their sends. None when the channel is used
+    /// any other way (F sends on it, it is stored or handed to anything
+    /// but a `go`), or a named producer cannot be seen: then who sends
+    /// what cannot be counted, and a producer the tool cannot see is no
+    /// evidence either way.
+    fn find(ctx: &'t Ctx<'a>, make: Node<'t>) -> Option<FanIn<'t, 'a>> {
+        let src = ctx.src;
+        let func = syntax::enclosing_function(make)?;
+        let (name, binding_sites) = channel::binding(make, func, src)?;
+        let mut fa = FanIn {
+            ctx,
+            src,
+            make,
+            func,
+            name,
+            recvs: vec![],
+            ranges: vec![],
+            producers: vec![],
+            gos: vec![],
+        };
+        for r in references(func, &fa.name, src, &binding_sites) {
+            fa.add_use(r)?;
+        }
+        for p in &mut fa.producers {
+            literal_uses(p, src)?;
+        }
+        // Goroutines that only close the channel are closers, not producers.
+        fa.producers
+            .retain(|p| p.handed.is_some() || !p.sends.is_empty());
+        if fa.producers.is_empty() || (fa.recvs.is_empty() && fa.ranges.is_empty()) {
+            return None;
+        }
+        for p in &mut fa.producers {
+            if let Some(i) = p.handed {
+                p.callees = channel::callee_params(ctx, p.go, i).ok()?;
+            }
+        }
+        fa.gos = fa.producers.iter().map(|p| p.go).collect();
+        Some(fa)
+    }
+
+    /// Records one reference `r` to the channel in F: a receive, a range,
+    /// a `go` statement's argument, or a capture in a goroutine's literal.
+    /// None for any other use.
+    fn add_use(&mut self, r: Node<'t>) -> Option<()> {
+        let inner = syntax::enclosing_function(r).expect("a reference sits in the function");
+        if inner.id() != self.func.id() {
+            let go = syntax::go_running(inner, self.func)?;
+            let i = self.producer_at(go);
+            if self.producers[i].literal.is_none() {
+                self.producers[i].literal = Some((inner, self.name.clone()));
+            }
+            return Some(());
+        }
+        match channel::classify(r) {
+            Use::Recv(u) => self.recvs.push(u),
+            Use::GoArg { go, index } => {
+                let i = self.producer_at(go);
+                let lit = go
+                    .named_child(0)
+                    .and_then(|c| c.child_by_field_name("function"))
+                    .filter(|f| f.kind() == "func_literal");
+                match lit {
+                    Some(l) => match syntax::parameter_names(l, self.src).get(index) {
+                        Some((p, false)) if p != "_" => {
+                            self.producers[i].literal = Some((l, p.clone()))
+                        }
+                        _ => return None,
+                    },
+                    None => self.producers[i].handed = Some(index),
+                }
+            }
+            Use::Send(_) => return None,
+            Use::Other => {
+                let range = r
+                    .parent()
+                    .filter(|p| {
+                        p.kind() == "range_clause" && p.child_by_field_name("right") == Some(r)
+                    })
+                    .and_then(|p| p.parent());
+                self.ranges.push(range?);
+            }
+        }
+        Some(())
+    }
+
+    /// The producer started by `go`, made on first sight.
+    fn producer_at(&mut self, go: Node<'t>) -> usize {
+        self.producers
             .iter()
             .position(|p| p.go.id() == go.id())
             .unwrap_or_else(|| {
-                producers.push(Producer {
+                self.producers.push(Producer {
                     go,
                     literal: None,
                     handed: None,
+                    callees: vec![],
                     sends: vec![],
                     closes: false,
                 });
-                producers.len() - 1
+                self.producers.len() - 1
             })
     }
-    for r in references(func, &name, src, &binding_sites) {
-        let inner = syntax::enclosing_function(r).expect("a reference sits in the function");
-        if inner.id() == func.id() {
-            match channel::classify(r) {
-                Use::Recv(u) => recvs.push(u),
-                Use::GoArg { go, index } => {
-                    let i = producer_at(&mut producers, go);
-                    let lit = go
-                        .named_child(0)
-                        .and_then(|c| c.child_by_field_name("function"))
-                        .filter(|f| f.kind() == "func_literal");
-                    match lit {
-                        Some(l) => match syntax::parameter_names(l, src).get(index) {
-                            Some((p, false)) if p != "_" => {
-                                producers[i].literal = Some((l, p.clone()))
-                            }
-                            _ => return Verdict::Skip,
-                        },
-                        None => producers[i].handed = Some(index),
-                    }
-                }
-                Use::Send(_) => return Verdict::Skip,
-                Use::Other => {
-                    let range = r
-                        .parent()
-                        .filter(|p| {
-                            p.kind() == "range_clause" && p.child_by_field_name("right") == Some(r)
-                        })
-                        .and_then(|p| p.parent());
-                    match range {
-                        Some(l) => ranges.push(l),
-                        None => return Verdict::Skip,
-                    }
-                }
-            }
-            continue;
-        }
-        let go = syntax::go_running(inner, func);
-        let Some(go) = go else { return Verdict::Skip };
-        let i = producer_at(&mut producers, go);
-        if producers[i].literal.is_none() {
-            producers[i].literal = Some((inner, name.clone()));
-        }
+
+    /// The innermost loop around `n` below the `make`: a loop that also
+    /// makes the channel makes a new one each pass, with its own
+    /// producers, so only loops below the `make` repeat sends on it.
+    fn loop_below(&self, n: Node<'t>) -> Option<Node<'t>> {
+        channel::loop_below(n, self.func, self.make)
     }
-    // Inside each literal: only sends and a close.
-    for p in &mut producers {
-        let Some((lit, inside)) = &p.literal else {
-            continue;
-        };
-        for r in references(*lit, inside, src, &[]) {
-            if syntax::enclosing_function(r).map(|f| f.id()) != Some(lit.id()) {
-                return Verdict::Skip;
-            }
-            match channel::classify(r) {
-                Use::Send(s) => p.sends.push(s),
-                _ => {
-                    let is_close = r
-                        .parent()
-                        .and_then(|a| a.parent())
-                        .filter(|c| c.kind() == "call_expression")
-                        .and_then(|c| c.child_by_field_name("function"))
-                        .is_some_and(|f| text(f, src) == "close");
-                    if !is_close {
-                        return Verdict::Skip;
-                    }
-                    p.closes = true;
-                }
-            }
-        }
-    }
-    // Goroutines that only close the channel are closers, not producers.
-    producers.retain(|p| p.handed.is_some() || !p.sends.is_empty());
-    if producers.is_empty() || (recvs.is_empty() && ranges.is_empty()) {
-        return Verdict::Skip;
-    }
-    // A loop that also makes the channel makes a new one each pass, with
-    // its own producers: only loops below the `make` repeat sends on it.
-    let loop_below_make = |n| channel::loop_below(n, func, make);
-    let in_loop = producers.iter().any(|p| loop_below_make(p.go).is_some());
-    // Sends one producer can make in a run: None when unbounded.
-    let per_producer = |p: &Producer| -> Option<usize> {
+
+    /// The most sends producer `p` makes in one run; None when unbounded,
+    /// or when a named producer uses the channel for more than sends. A
+    /// named producer counts as the worst of its declarations.
+    fn sends_of(&self, p: &Producer) -> Option<usize> {
         match (&p.literal, p.handed) {
-            (Some((lit, _)), _) => count_sends(&p.sends, *lit, src),
-            (None, Some(i)) => {
-                let decls = channel::callee_params(ctx, p.go, i).ok()?;
-                let counted: Vec<Option<usize>> = decls
-                    .into_iter()
-                    .map(|(d, dsrc, param)| {
-                        let mut sends = Vec::new();
-                        for r in references(d, &param, dsrc, &[]) {
-                            match channel::classify(r) {
-                                Use::Send(s)
-                                    if syntax::enclosing_function(s).map(|f| f.id())
-                                        == Some(d.id()) =>
-                                {
-                                    sends.push(s)
-                                }
-                                _ => return None,
-                            }
+            (Some((lit, _)), _) => count_sends(&p.sends, *lit, self.src),
+            (None, Some(_)) => p.callees.iter().try_fold(0, |m, (d, dsrc, param)| {
+                let mut sends = Vec::new();
+                for r in references(*d, param, dsrc, &[]) {
+                    match channel::classify(r) {
+                        Use::Send(s)
+                            if syntax::enclosing_function(s).map(|f| f.id()) == Some(d.id()) =>
+                        {
+                            sends.push(s)
                         }
-                        count_sends(&sends, d, dsrc)
-                    })
-                    .collect();
-                counted.into_iter().try_fold(0, |m, c| c.map(|c| m.max(c)))
-            }
+                        _ => return None,
+                    }
+                }
+                count_sends(&sends, *d, dsrc).map(|c| m.max(c))
+            }),
             (None, None) => None,
         }
-    };
-    // A producer the tool cannot see is no evidence either way.
-    let unseen = producers.iter().any(|p| {
-        p.handed
-            .is_some_and(|i| channel::callee_params(ctx, p.go, i).is_err())
-    });
-    if unseen {
-        return Verdict::Skip;
     }
-    let counts: Vec<Option<usize>> = producers.iter().map(per_producer).collect();
-    let all_single = counts.iter().all(|c| *c == Some(1));
-    let one_runs = producers.len() == 1 || exclusive(&producers, func);
-    let range_target = shared_range(&producers, func).filter(|x| has_length(*x, src));
-    let sent = if counts.iter().any(Option::is_none) {
-        Sends::Unbounded
-    } else if in_loop {
-        let loops: Vec<Node> = producers
+
+    /// How many values the producers can send in one run of F, and the
+    /// buffer there is for them.
+    fn supply(&self) -> Supply {
+        let in_loop = self
+            .producers
             .iter()
-            .filter_map(|p| loop_below_make(p.go))
+            .any(|p| self.loop_below(p.go).is_some());
+        let counts: Vec<Option<usize>> = self.producers.iter().map(|p| self.sends_of(p)).collect();
+        let one_runs = self.producers.len() == 1 || exclusive(&self.producers, self.func);
+        let sent = if counts.iter().any(Option::is_none) {
+            Sends::Unbounded
+        } else if in_loop {
+            self.sent_in_loop(&counts)
+        } else if one_runs {
+            Sends::Known(counts.iter().flatten().copied().max().unwrap_or(0))
+        } else {
+            Sends::Known(counts.iter().flatten().sum())
+        };
+        Supply {
+            counts,
+            sent,
+            in_loop,
+            one_runs,
+            buffer: buffer_of(self.make, self.src),
+        }
+    }
+
+    /// What producers started in a loop below the `make` send in all: a
+    /// known number when they share one loop with a literal count, one
+    /// per element of what that loop ranges over when each sends once,
+    /// else unbounded.
+    fn sent_in_loop(&self, counts: &[Option<usize>]) -> Sends {
+        let src = self.src;
+        let range_target = shared_range(&self.producers, self.func).filter(|x| has_length(*x, src));
+        let loops: Vec<Node> = self
+            .producers
+            .iter()
+            .filter_map(|p| self.loop_below(p.go))
             .collect();
-        let same = loops.len() == producers.len() && loops.iter().all(|l| l.id() == loops[0].id());
-        let nested = loops.first().is_some_and(|l| loop_below_make(*l).is_some());
+        let same =
+            loops.len() == self.producers.len() && loops.iter().all(|l| l.id() == loops[0].id());
+        let nested = loops.first().is_some_and(|l| self.loop_below(*l).is_some());
         let per_pass: usize = counts.iter().flatten().sum();
         match (
             same && !nested,
@@ -947,416 +1248,441 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
             (true, None, Some(x)) if per_pass == 1 => Sends::PerLen(text(x, src).to_string()),
             _ => Sends::Unbounded,
         }
-    } else if one_runs {
-        Sends::Known(counts.iter().flatten().copied().max().unwrap_or(0))
-    } else {
-        Sends::Known(counts.iter().flatten().sum())
-    };
-    // The buffer the channel has.
-    let cap_arg: Option<Node> = make.child_by_field_name("arguments").and_then(|a| {
-        let mut c = a.walk();
-        a.named_children(&mut c)
-            .filter(|n| n.kind() != "comment")
-            .nth(1)
-    });
-    let buffer = match cap_arg {
-        None => Cap::Known(0),
-        Some(n) if n.kind() == "int_literal" => text(n, src).parse().map_or(Cap::Other, Cap::Known),
-        Some(n) => {
-            let t = syntax::squeeze(text(n, src));
-            match t.strip_prefix("len(").and_then(|r| r.strip_suffix(')')) {
-                Some(x) => Cap::Len(x.to_string()),
-                None => Cap::Other,
-            }
+    }
+
+    /// The `ok` names of `v, ok := <-ch` receives (in a select case, or as
+    /// a statement): exits under `if !ok` only run once the channel is
+    /// closed.
+    fn ok_names(&self) -> Vec<String> {
+        self.recvs
+            .iter()
+            .filter_map(|r| {
+                let p = r.parent()?;
+                match p.kind() {
+                    "receive_statement" => Some(p),
+                    "expression_list" => p
+                        .parent()
+                        .filter(|d| {
+                            matches!(d.kind(), "short_var_declaration" | "assignment_statement")
+                        })
+                        .filter(|d| d.child_by_field_name("right") == Some(p)),
+                    _ => None,
+                }
+            })
+            .filter_map(|p| p.child_by_field_name("left"))
+            .filter(|l| l.named_child_count() == 2)
+            .filter_map(|l| l.named_child(1))
+            .map(|n| text(n, self.src).to_string())
+            .collect()
+    }
+
+    /// True when F surely takes every value sent: a range over the channel
+    /// with no way out (it takes everything until the producers close
+    /// it), a receive loop with no early stop, a wait for the producers'
+    /// finishing signal, or a loop that takes each pass's one value.
+    fn takes_everything(&self, supply: &Supply, through: &Through, paths: &[StopPath]) -> bool {
+        let ranges_to_close = self.ranges.iter().any(|l| {
+            loop_exits(
+                l.child_by_field_name("body").unwrap_or(*l),
+                *l,
+                self.src,
+                &|_| false,
+            )
+            .is_empty()
+        });
+        let drains_all = ranges_to_close
+            || (paths.is_empty()
+                && self
+                    .recvs
+                    .iter()
+                    .any(|r| syntax::enclosing_loop(*r, self.func).is_some()));
+        drains_all
+            || self.waits_for_producers(&through.finished)
+            || self.takes_each_pass(&supply.counts, supply.buffer == Cap::Known(0))
+    }
+
+    /// Why F leaks a producer: the first way to stop receiving that takes
+    /// fewer values than are sent beyond the buffer, or, with no way to
+    /// stop early, too few receives in all. None: no leak shown.
+    fn why_leaks(&self, supply: &Supply, paths: &[StopPath]) -> Option<String> {
+        let sent_at = |at| self.sent_by(supply, at);
+        let leaks_with = |taken: usize, at: Option<usize>| match (&sent_at(at), &supply.buffer) {
+            (Sends::Known(s), Cap::Known(c)) => *s > taken + c,
+            (Sends::PerLen(x), Cap::Len(y)) => x != y,
+            (Sends::PerLen(_), Cap::Known(_)) | (Sends::Unbounded, _) => true,
+            (Sends::Known(_), _) | (Sends::PerLen(_), Cap::Other) => false,
+        };
+        let why = paths
+            .iter()
+            .find(|p| leaks_with(p.taken, p.at))
+            .map(|p| p.reason.to_string());
+        let plain_total = plain_receives(&self.recvs, self.func, &self.gos, usize::MAX, self.src);
+        if why.is_none() && paths.is_empty() && leaks_with(plain_total, None) {
+            return Some("it takes fewer results than its producers send".to_string());
         }
-    };
-    // A buffer this rule cannot size up, or a deliberately buffered channel
-    // fed by a producer whose sends cannot be counted: nothing to prove.
-    if buffer == Cap::Other || (sent == Sends::Unbounded && buffer != Cap::Known(0)) {
-        return Verdict::Skip;
+        why
     }
-    // `v, ok := <-ch`: exits under `if !ok` only run once the channel is closed.
-    let ok_names: Vec<String> = recvs
-        .iter()
-        .filter_map(|r| {
-            // `v, ok := <-ch` in a select case, or as a statement.
-            let p = r.parent()?;
-            match p.kind() {
-                "receive_statement" => Some(p),
-                "expression_list" => p
-                    .parent()
-                    .filter(|d| {
-                        matches!(d.kind(), "short_var_declaration" | "assignment_statement")
-                    })
-                    .filter(|d| d.child_by_field_name("right") == Some(p)),
-                _ => None,
-            }
-        })
-        .filter_map(|p| p.child_by_field_name("left"))
-        .filter(|l| l.named_child_count() == 2)
-        .filter_map(|l| l.named_child(1))
-        .map(|n| text(n, src).to_string())
-        .collect();
-    let gos: Vec<Node> = producers.iter().map(|p| p.go).collect();
-    let through = Through {
-        ok_names,
-        finished: finished_signals(&producers, &name, src),
-    };
-    let paths = stop_paths(
-        &recvs,
-        &ranges,
-        func,
-        make.start_byte(),
-        &through,
-        &gos,
-        src,
-    );
-    let plain_total = plain_receives(&recvs, func, &gos, usize::MAX, src);
-    // A range over the channel with no way out takes everything until the
-    // producers close it.
-    let ranges_to_close = ranges.iter().any(|l| {
-        loop_exits(
-            l.child_by_field_name("body").unwrap_or(*l),
-            *l,
-            src,
-            &|_| false,
-        )
-        .is_empty()
-    });
-    let drains_all = ranges_to_close
-        || (paths.is_empty()
-            && recvs
-                .iter()
-                .any(|r| syntax::enclosing_loop(*r, func).is_some()));
-    if drains_all
-        || waits_for_producers(&through.finished, &recvs, &gos, func, src)
-        || takes_each_pass(
-            &producers,
-            &counts,
-            &recvs,
-            &ranges,
-            buffer == Cap::Known(0),
-            func,
-            src,
-        )
-    {
-        return Verdict::Skip;
+
+    /// What can be sent by the time F leaves at `at`. Producers started
+    /// one after another, each after the point where an earlier exit
+    /// leaves F (the staged shape of prometheus's scrape_test.go): at that
+    /// exit only the ones started so far can be sending. Only when every
+    /// `go` runs at most once, in F's own order.
+    fn sent_by(&self, supply: &Supply, at: Option<usize>) -> Sends {
+        let staged = matches!(supply.sent, Sends::Known(_))
+            && !supply.in_loop
+            && !supply.one_runs
+            && !has_goto(self.func)
+            && self.producers.len() > 1;
+        match at {
+            Some(pos) if staged => Sends::Known(
+                self.producers
+                    .iter()
+                    .zip(&supply.counts)
+                    .filter(|(p, _)| p.go.start_byte() < pos)
+                    .map(|(_, c)| c.unwrap_or(0))
+                    .sum(),
+            ),
+            _ => supply.sent.clone(),
+        }
     }
-    // Is some path left with more sends than it takes or buffers?
-    // Producers started one after another, each after the point where an
-    // earlier exit leaves F (the staged shape of prometheus's
-    // scrape_test.go): at that exit only the ones started so far can be
-    // sending. Only when every `go` runs at most once, in F's own order.
-    let has_goto = {
-        let mut found = false;
-        syntax::visit(
-            func,
-            &|n| n.kind() != "func_literal" || n.id() == func.id(),
-            &mut |n| {
-                found |= n.kind() == "goto_statement";
-            },
-        );
-        found
-    };
-    let staged = matches!(sent, Sends::Known(_))
-        && !in_loop
-        && !one_runs
-        && !has_goto
-        && producers.len() > 1;
-    let sent_at = |at: Option<usize>| match at {
-        Some(pos) if staged => Sends::Known(
-            producers
-                .iter()
-                .zip(&counts)
-                .filter(|(p, _)| p.go.start_byte() < pos)
-                .map(|(_, c)| c.unwrap_or(0))
-                .sum(),
-        ),
-        _ => sent.clone(),
-    };
-    let leaks_with = |taken: usize, at: Option<usize>| match (&sent_at(at), &buffer) {
-        (Sends::Known(s), Cap::Known(c)) => *s > taken + c,
-        (Sends::PerLen(x), Cap::Len(y)) => x != y,
-        (Sends::PerLen(_), Cap::Known(_)) | (Sends::Unbounded, _) => true,
-        (Sends::Known(_), _) | (Sends::PerLen(_), Cap::Other) => false,
-    };
-    let mut why: Option<String> = paths
-        .iter()
-        .filter(|(_, taken, at)| leaks_with(*taken, *at))
-        .map(|(reason, _, _)| reason.to_string())
-        .next();
-    if why.is_none() && paths.is_empty() && leaks_with(plain_total, None) {
-        why = Some("it takes fewer results than its producers send".to_string());
-    }
-    // Seed 003: one producer, one send, and `return <-ch, ...`. The function
-    // always receives, so the producer cannot block forever on its account;
-    // only a caller that walks away from the wait strands it. The buffer is
-    // the leak fix, and a wait that gives up on the context is a behaviour
-    // change (the function can now return early): offered only behind the
-    // `cancellable_wait` option, with a context already in scope, never a
-    // new parameter. Test files are left out: their helpers wait on purpose.
-    let cancellable_wait = args.get(1).is_some_and(|a| !a.lit().is_empty());
-    let ctxpkg_imported = context_name(ctx.tree, src);
-    let ctxpkg = ctxpkg_imported
-        .clone()
-        .unwrap_or_else(|| "context".to_string());
-    let param_ctx = ctx_param(func, &ctxpkg, src).filter(|_| ctxpkg_imported.is_some());
-    let blocking = match (recvs.as_slice(), &why) {
-        ([r], None) if sent == Sends::Known(1) && ranges.is_empty() && paths.is_empty() => r
-            .parent()
+
+    /// Seed 003: one producer, one send, and `return <-ch, ...`. The
+    /// function always receives, so the producer cannot block forever on
+    /// its account; only a caller that walks away from the wait strands
+    /// it. The buffer is the leak fix, and a wait that gives up on the
+    /// context is a behaviour change (the function can now return early):
+    /// offered only behind the `cancellable_wait` option, with a context
+    /// already in scope, never a new parameter. Test files are left out:
+    /// their helpers wait on purpose. `no_leak`: no other leak was found.
+    fn blocking_return(&self, no_leak: bool, supply: &Supply, no_paths: bool) -> Option<Node<'t>> {
+        let ([r], true) = (self.recvs.as_slice(), no_leak) else {
+            return None;
+        };
+        if supply.sent != Sends::Known(1) || !self.ranges.is_empty() || !no_paths {
+            return None;
+        }
+        r.parent()
             .filter(|l| l.kind() == "expression_list")
             .and_then(|l| l.parent())
             .filter(|s| s.kind() == "return_statement")
-            .filter(|_| !ctx.package.is_test_file())
+            .filter(|_| !self.ctx.package.is_test_file())
             .filter(|_| {
-                result_types(func)
+                result_types(self.func)
                     .last()
-                    .is_some_and(|t| text(*t, src) == "error")
-            }),
-        _ => None,
+                    .is_some_and(|t| text(*t, self.src) == "error")
+            })
     }
-    .filter(|_| cancellable_wait && param_ctx.is_some());
-    let why = match (why, blocking) {
-        (Some(w), _) => w,
-        (None, Some(_)) => "it waits with no way to give up, so a caller that cancels its context leaves it and the producer blocked".to_string(),
-        (None, None) => return Verdict::Skip,
-    };
-    let unproven = |reason: String| {
+
+    /// A buffer must not let the receiver see what a producer does after
+    /// its send before the value itself (closing or sending on another
+    /// channel it selects on, a cancel, a Done a waiter turns into a
+    /// close): the first such thing a producer does, if any.
+    fn signal(&self) -> Option<String> {
+        let (func, src) = (self.func, self.src);
+        self.producers.iter().find_map(|p| match &p.literal {
+            Some((lit, inside)) => channel::signal_after_send(
+                &channel::Producer {
+                    func: *lit,
+                    src,
+                    sends: p.sends.clone(),
+                    ch: inside.clone(),
+                    go: p.go,
+                },
+                &self.name,
+                func,
+                src,
+            ),
+            None => p.callees.iter().find_map(|(d, dsrc, param)| {
+                let producer = channel::Producer {
+                    func: *d,
+                    src: dsrc,
+                    sends: channel::sends_in(*d, param, dsrc),
+                    ch: param.clone(),
+                    go: p.go,
+                };
+                channel::signal_after_send(&producer, &self.name, func, src)
+            }),
+        })
+    }
+
+    /// A finding with no fix, and why.
+    fn unproven(&self, why: &str, reason: String) -> Verdict {
         Verdict::Unproven(
             reason,
             vec![
-                ("chan", Value::Text(name.clone())),
-                ("why", Value::Text(why.clone())),
+                ("chan", Value::Text(self.name.clone())),
+                ("why", Value::Text(why.to_string())),
                 ("mode_note", Value::Text(String::new())),
             ],
         )
-    };
-
-    // A buffer must not let the receiver see what a producer does after its
-    // send before the value itself (closing or sending on another channel
-    // it selects on, a cancel, a Done a waiter turns into a close).
-    let signal: Option<String> = producers.iter().find_map(|p| match (&p.literal, p.handed) {
-        (Some((lit, inside)), _) => channel::signal_after_send(
-            &channel::Producer {
-                func: *lit,
-                src,
-                sends: p.sends.clone(),
-                ch: inside.clone(),
-                go: p.go,
-            },
-            &name,
-            func,
-            src,
-        ),
-        (None, Some(i)) => channel::callee_params(ctx, p.go, i)
-            .ok()?
-            .into_iter()
-            .find_map(|(d, dsrc, param)| {
-                let producer = channel::Producer {
-                    func: d,
-                    src: dsrc,
-                    sends: channel::sends_in(d, &param, dsrc),
-                    ch: param,
-                    go: p.go,
-                };
-                channel::signal_after_send(&producer, &name, func, src)
-            }),
-        (None, None) => None,
-    });
-    let order_note = |signal: &str| {
-        format!(
-            "after its send a producer runs `{signal}`, which the receiver can observe: with a buffer it could see that before the value"
-        )
-    };
-
-    // The capacity to give: one slot per send, when the count is known.
-    let unbuffered = buffer == Cap::Known(0);
-    let capacity = match (&sent, unbuffered) {
-        (Sends::PerLen(x), true) => Some(format!("len({x})")),
-        (Sends::Known(n), true) if *n > 0 && all_single => Some(n.to_string()),
-        _ => None,
     }
-    .filter(|_| signal.is_none());
-    // Named producers cannot be guarded here: the buffer must cover them.
-    if let Some(p) = producers.iter().find(|p| p.literal.is_none())
-        && capacity.is_none()
-    {
-        if let Some(sig) = &signal {
-            return unproven(order_note(sig));
-        }
-        let callee =
-            p.go.named_child(0)
-                .and_then(|c| c.child_by_field_name("function"));
-        let shown = callee.map(|f| text(f, src)).unwrap_or("the producer");
-        return unproven(format!(
-            "`{shown}` is a named producer whose sends cannot be guarded here, and no buffer size covering every send is known"
-        ));
-    }
-    if blocking.is_some() && capacity.is_none() {
-        return match &signal {
-            Some(sig) => unproven(order_note(sig)),
-            None => Verdict::Skip,
+
+    /// With no capacity to give: named producers cannot be guarded here
+    /// (the buffer must cover them), and the blocking return is only
+    /// rewritten alongside a buffer. The verdict then, if it comes to one.
+    fn refuse_unbuffered(
+        &self,
+        why: &str,
+        signal: Option<&str>,
+        blocking: bool,
+    ) -> Option<Verdict> {
+        let order_note = |signal: &str| {
+            format!(
+                "after its send a producer runs `{signal}`, which the receiver can observe: with a buffer it could see that before the value"
+            )
         };
+        if let Some(p) = self.producers.iter().find(|p| p.literal.is_none()) {
+            if let Some(sig) = signal {
+                return Some(self.unproven(why, order_note(sig)));
+            }
+            let callee =
+                p.go.named_child(0)
+                    .and_then(|c| c.child_by_field_name("function"));
+            let shown = callee.map(|f| text(f, self.src)).unwrap_or("the producer");
+            return Some(self.unproven(why, format!(
+                "`{shown}` is a named producer whose sends cannot be guarded here, and no buffer size covering every send is known"
+            )));
+        }
+        if blocking {
+            return Some(match signal {
+                Some(sig) => self.unproven(why, order_note(sig)),
+                None => Verdict::Skip,
+            });
+        }
+        None
     }
-    // A buffer with a slot for every send frees every producer by itself:
-    // guards or a context would only be noise for the reviewer.
-    // Producers that already give up on a done or ctx channel need nothing.
-    let guarded_already = |s: &Node| s.parent().is_some_and(|p| p.kind() == "communication_case");
-    if blocking.is_none()
-        && producers
-            .iter()
-            .all(|p| p.literal.is_some() && p.sends.iter().all(guarded_already))
-    {
-        return Verdict::Skip;
+}
+
+/// The label lines a fix adds to producer loops it leaves by `break`, and
+/// the names they take (two sends leaving one loop share its label).
+#[derive(Default)]
+struct Labels {
+    sites: Vec<Site>,
+    names: std::collections::HashSet<String>,
+}
+
+impl Labels {
+    /// The label a new line before loop `outer` (of producer `lit`) gives
+    /// it, made once per loop. None when the loop cannot be given one.
+    fn make(&mut self, outer: Node, lit: Node, base: &str, src: &[u8]) -> Option<String> {
+        let start = syntax::line_start(src, outer.start_byte());
+        if let Some(l) = self.sites.iter().find(|l| l.start == start) {
+            return Some(l.vars[0].1.trim().trim_end_matches(':').to_string());
+        }
+        let site = label_site(outer, lit, base, &self.names, src)?;
+        let label = site.vars[0].1.trim().trim_end_matches(':').to_string();
+        self.names.insert(label.clone());
+        self.sites.push(site);
+        Some(label)
     }
-    // (`len(x)` counts too: one send per pass of the range over x.)
-    if capacity.is_some() && blocking.is_none() {
-        return Verdict::Holds(vec![
-            ("chan", Value::Text(name)),
+}
+
+impl<'t> FanIn<'t, '_> {
+    /// The guarded fix: the sends to guard with how each stops its
+    /// producer, the context the guards watch and where it is derived, or
+    /// (seed 003) the blocking return rewritten as a select.
+    fn guard(
+        &self,
+        why: String,
+        ctxpkg: &CtxPkg,
+        blocking: Option<Node<'t>>,
+        capacity: Option<String>,
+        signals: bool,
+    ) -> Verdict {
+        // In the seed shape the buffer of one covers the one send: no guards.
+        let sends: Vec<Node> = match blocking {
+            Some(_) => vec![],
+            None => self.sends_to_guard(),
+        };
+        if sends.is_empty() && blocking.is_none() {
+            return Verdict::Skip;
+        }
+        if sends.iter().any(|s| self.in_done_arm(*s)) {
+            return Verdict::Skip;
+        }
+        // A send sharing its line (`go func() { ch <- f() }()`) would need
+        // the goroutine reformatted around the guard.
+        if let Some(s) = sends.iter().find(|s| !alone_on_line(**s, self.src)) {
+            let (line, _) = syntax::line_col(self.src, s.start_byte());
+            return self.unproven(&why, format!(
+                "the send on line {line} shares its line with other code; put the goroutine's body on its own lines, then run again"
+            ));
+        }
+        let (guarded, labels) = match self.guard_sites(&sends) {
+            Ok(sites) => sites,
+            Err(reason) => return self.unproven(&why, reason),
+        };
+        let closes = self.producers.iter().any(|p| p.closes) || signals;
+        let gctx = self.guard_context(ctxpkg, closes);
+        if ctxpkg.imported.is_none()
+            && gctx.parent.is_some()
+            && let Some(reason) = self.cannot_import_context()
+        {
+            return self.unproven(&why, reason.to_string());
+        }
+        if let (Some(ret), Some(p)) = (blocking, &ctxpkg.param) {
+            return self.wait_bindings(ret, p, why, capacity);
+        }
+        let mut bindings: Vec<(&'static str, Value)> = Vec::new();
+        if let Some(parent) = &gctx.parent {
+            let Some(b) = body_start(self.func, self.src) else {
+                return self.unproven(
+                    &why,
+                    "no place to derive the guards' context at the top of the function".to_string(),
+                );
+            };
+            bindings.push(("body_start", b));
+            bindings.push((
+                "derive",
+                Value::Text(format!("{}.WithCancel({parent})", ctxpkg.name)),
+            ));
+            if ctxpkg.imported.is_none() {
+                bindings.push(("needs_import", Value::Text("true".into())));
+            }
+        }
+        bindings.extend([
+            ("chan", Value::Text(self.name.clone())),
             ("why", Value::Text(why)),
-            ("mode_note", Value::Text(String::new())),
+            ("mode_note", Value::Text(gctx.mode_note)),
+            ("ctx", Value::Text(gctx.name)),
+            // Named here, not per fix: two findings in one function then
+            // make identical derive lines, which merge.
+            (
+                "cancel",
+                Value::Text(syntax::fresh_name(
+                    "cancel",
+                    self.func,
+                    self.src,
+                    &Default::default(),
+                )),
+            ),
+            ("ctxpkg", Value::Text(ctxpkg.name.clone())),
             ("capacity", Value::Text(capacity.unwrap_or_default())),
-            ("buffer_only", Value::Text("true".into())),
+            ("sends", Value::Sites(guarded)),
+            ("loop_labels", Value::Sites(labels.sites)),
         ]);
+        Verdict::Holds(bindings)
     }
-    // In the seed shape the buffer of one covers the one send: no guards.
-    let sends: Vec<Node> = producers
-        .iter()
-        .flat_map(|p| p.sends.iter().copied())
-        .filter(|s| !guarded_already(s))
-        .filter(|_| blocking.is_none())
-        .collect();
-    if sends.is_empty() && blocking.is_none() {
-        return Verdict::Skip;
+
+    /// The producers' sends not already in a select case.
+    fn sends_to_guard(&self) -> Vec<Node<'t>> {
+        self.producers
+            .iter()
+            .flat_map(|p| p.sends.iter().copied())
+            .filter(|s| !guarded_already(s))
+            .collect()
     }
-    // A send in the arm of a select that already watches a Done channel is
-    // how that producer reports cancellation: guarding it would drop it.
-    let in_done_arm = |s: &Node| {
-        syntax::ancestors_until(*s, func).iter().any(|a| {
+
+    /// A send in the arm of a select that already watches a Done channel
+    /// is how that producer reports cancellation: guarding it would drop
+    /// it.
+    fn in_done_arm(&self, s: Node) -> bool {
+        syntax::ancestors_until(s, self.func).iter().any(|a| {
             a.kind() == "communication_case"
                 && a.child_by_field_name("communication")
-                    .is_some_and(|c| syntax::squeeze(text(c, src)).ends_with(".Done()"))
+                    .is_some_and(|c| syntax::squeeze(text(c, self.src)).ends_with(".Done()"))
         })
-    };
-    if sends.iter().any(in_done_arm) {
-        return Verdict::Skip;
     }
-    // A send sharing its line (`go func() { ch <- f() }()`) would need the
-    // goroutine reformatted around the guard.
-    if let Some(s) = sends.iter().find(|s| !alone_on_line(**s, src)) {
-        let (line, _) = syntax::line_col(src, s.start_byte());
-        return unproven(format!(
-            "the send on line {line} shares its line with other code; put the goroutine's body on its own lines, then run again"
-        ));
+
+    /// One guard site per send, with the statement that stops its
+    /// producer once the guard fires (when the send is in a loop), and the
+    /// label lines those statements need. Err: why a send cannot be
+    /// guarded.
+    fn guard_sites(&self, sends: &[Node<'t>]) -> Result<(Vec<Site>, Labels), String> {
+        let mut guarded: Vec<Site> = Vec::new();
+        let mut labels = Labels::default();
+        for s in sends {
+            let lit = syntax::enclosing_function(*s).expect("a send sits in a literal");
+            let mut site = Site::here(s.start_byte(), s.end_byte());
+            // A send after which the producer already returns or leaves
+            // its loop (`errc <- err; err = e; return`) needs no stop of
+            // its own: falling through keeps that path as it was.
+            let then_returns = syntax::leaves_after(*s, self.src);
+            if let Some(lp) = syntax::enclosing_loop(*s, lit).filter(|_| !then_returns) {
+                site.vars
+                    .push(("stop", self.stop_statement(*s, lp, lit, &mut labels)?));
+            }
+            guarded.push(site);
+        }
+        Ok((guarded, labels))
     }
-    // A guarded send in a loop must also stop the producer (seed 001): its
-    // Done arm returns, or, when code after the loop must still run (a
-    // non-deferred `wg.Done()`, a close), leaves the producer's loop.
-    let mut guarded: Vec<Site> = Vec::new();
-    let mut labels: Vec<Site> = Vec::new();
-    let mut label_names = std::collections::HashSet::new();
-    for s in &sends {
-        let lit = syntax::enclosing_function(*s).expect("a send sits in a literal");
+
+    /// How a guarded send in loop `lp` of producer `lit` stops its
+    /// producer (seed 001): the Done arm returns, or, when code after the
+    /// loop must still run (a non-deferred `wg.Done()`, a close) or the
+    /// producer returns values, leaves the producer's outermost loop under
+    /// its label (made if need be).
+    fn stop_statement(
+        &self,
+        s: Node<'t>,
+        lp: Node<'t>,
+        lit: Node<'t>,
+        labels: &mut Labels,
+    ) -> Result<String, String> {
+        let src = self.src;
         // The channel's name in the producer: closing it after the loop
         // can be skipped, nobody receives any more.
-        let inside = producers
+        let inside = self
+            .producers
             .iter()
             .find(|p| p.sends.iter().any(|x| x.id() == s.id()))
             .and_then(|p| p.literal.as_ref())
-            .map_or(name.as_str(), |(_, n)| n.as_str());
-        let mut site = Site::here(s.start_byte(), s.end_byte());
-        // A send after which the producer already returns or leaves its
-        // loop (`errc <- err; err = e; return`) needs no stop of its own:
-        // falling through keeps that path as it was.
-        let then_returns = syntax::leaves_after(*s, src);
-        if let Some(lp) = syntax::enclosing_loop(*s, lit).filter(|_| !then_returns) {
-            let returns_values = lit.child_by_field_name("result").is_some();
-            let stop = match skipped_by_return(lp, lit, inside, src) {
-                None if !returns_values => "return".to_string(),
-                // Code after the loop still runs: leave the producer's
-                // outermost loop instead, under its label (made if need be).
-                _ => {
-                    let outer = syntax::ancestors_until(*s, lit)
-                        .into_iter()
-                        .rfind(|n| n.kind() == "for_statement")
-                        .unwrap_or(lp);
-                    // Leaving the outer loop must skip nothing either: an
-                    // inner iterator's Release, a count after the inner loop.
-                    let between = (outer.id() != lp.id())
-                        .then(|| skipped_by_return(lp, outer, inside, src))
-                        .flatten();
-                    if let Some(after) = between {
-                        let first = text(after, src).lines().next().unwrap_or("").trim();
-                        return unproven(format!(
-                            "a producer sends in a nested loop followed by `{first}`, which leaving the loop on cancellation would skip"
-                        ));
-                    }
-                    let labelled = outer
-                        .parent()
-                        .filter(|p| p.kind() == "labeled_statement")
-                        .and_then(|p| p.child_by_field_name("label"));
-                    match labelled {
-                        Some(l) => format!("break {}", text(l, src)),
-                        // Another send of this fix leaves the same loop.
-                        None if labels.iter().any(|l: &Site| {
-                            l.start == syntax::line_start(src, outer.start_byte())
-                        }) =>
-                        {
-                            let l = labels
-                                .iter()
-                                .find(|l| l.start == syntax::line_start(src, outer.start_byte()))
-                                .expect("just found");
-                            format!("break {}", l.vars[0].1.trim().trim_end_matches(':'))
-                        }
-                        None => {
-                            let base = format!("{name}Loop");
-                            let Some(site) = label_site(outer, lit, &base, &label_names, src)
-                            else {
-                                return unproven(
-                                    "a producer sends in a loop that cannot be given a label to leave on cancellation"
-                                        .to_string(),
-                                );
-                            };
-                            let label = site.vars[0].1.trim().trim_end_matches(':').to_string();
-                            if !labels.iter().any(|l: &Site| l.start == site.start) {
-                                label_names.insert(label.clone());
-                                labels.push(site);
-                            }
-                            format!("break {label}")
-                        }
-                    }
-                }
-            };
-            site.vars.push(("stop", stop));
+            .map_or(self.name.as_str(), |(_, n)| n.as_str());
+        let returns_values = lit.child_by_field_name("result").is_some();
+        if skipped_by_return(lp, lit, inside, src).is_none() && !returns_values {
+            return Ok("return".to_string());
         }
-        guarded.push(site);
+        let outer = syntax::ancestors_until(s, lit)
+            .into_iter()
+            .rfind(|n| n.kind() == "for_statement")
+            .unwrap_or(lp);
+        // Leaving the outer loop must skip nothing either: an inner
+        // iterator's Release, a count after the inner loop.
+        let between = (outer.id() != lp.id())
+            .then(|| skipped_by_return(lp, outer, inside, src))
+            .flatten();
+        if let Some(after) = between {
+            let first = text(after, src).lines().next().unwrap_or("").trim();
+            return Err(format!(
+                "a producer sends in a nested loop followed by `{first}`, which leaving the loop on cancellation would skip"
+            ));
+        }
+        let labelled = outer
+            .parent()
+            .filter(|p| p.kind() == "labeled_statement")
+            .and_then(|p| p.child_by_field_name("label"));
+        if let Some(l) = labelled {
+            return Ok(format!("break {}", text(l, src)));
+        }
+        match labels.make(outer, lit, &format!("{}Loop", self.name), src) {
+            Some(label) => Ok(format!("break {label}")),
+            None => Err(
+                "a producer sends in a loop that cannot be given a label to leave on cancellation"
+                    .to_string(),
+            ),
+        }
     }
 
-    // The guards' context must be cancelled only once F has stopped
-    // receiving: a context F itself watches at every receive, with an arm
-    // that leaves (an existing child, or a child of its parameter), a
-    // test's own context, or else a child of the background context,
-    // cancelled when F returns.
-    // A producer that closes the channel (or signals another the receiver
-    // selects on) would, after a guard skipped its send, hand a receiver
-    // that still selects the close instead of the value: only a context
-    // cancelled once F returns is safe then.
-    let closes = producers.iter().any(|p| p.closes) || signal.is_some();
-    let watched = |c: &str| {
+    /// Whether F watches context `c` at every receive, in a select arm
+    /// `<-c.Done()` that stops F or after which nothing takes from the
+    /// channel (else the arm would wait on the channel again, for a send
+    /// the guard skipped). A producer that closes the channel (or signals
+    /// another the receiver selects on) would, after a guard skipped its
+    /// send, hand a receiver that still selects the close instead of the
+    /// value: with `closes`, no context F watches is safe.
+    fn watched(&self, c: &str, closes: bool) -> bool {
+        let (func, src) = (self.func, self.src);
         let done = format!("<-{c}.Done()");
         !closes
-            && ranges.is_empty()
-            && recvs.iter().all(|r| {
+            && self.ranges.is_empty()
+            && self.recvs.iter().all(|r| {
                 let path = syntax::ancestors_until(*r, func);
                 own_case(*r, &path)
                     .and_then(|case| case.parent())
                     .is_some_and(|sel| {
-                        // The Done arm must not wait on the channel again
-                        // (for a send the guard skipped): it stops F, or
-                        // nothing after the select, outside a loop, takes
-                        // from the channel.
                         let no_more = !syntax::in_loop_within(sel, func)
-                            && recvs.iter().all(|x| x.start_byte() < sel.end_byte());
+                            && self.recvs.iter().all(|x| x.start_byte() < sel.end_byte());
                         syntax::select_cases(sel).iter().any(|k| {
                             k.child_by_field_name("communication")
                                 .is_some_and(|c| syntax::squeeze(text(c, src)) == done)
@@ -1364,72 +1690,83 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
                         })
                     })
             })
-    };
-    let first_go = first_go(&producers);
-    // An existing child is named in the guards as it is: a producer that
-    // declares its own of that name would watch that one instead.
-    let shadowed = |c: &str| {
-        producers.iter().any(|p| {
-            p.literal
-                .as_ref()
-                .is_some_and(|(lit, _)| super::scope::declares(*lit, c, src))
-        })
-    };
-    let existing = existing_child(func, first_go, &ctxpkg, src)
-        .filter(|_| ctxpkg_imported.is_some())
-        .filter(|c| watched(c) && !shadowed(c));
-    let test_ctx = testing_param(func, src).filter(|_| {
-        ctx.package
-            .module()
-            .go_version
-            .is_some_and(|v| v >= (1, 24))
-    });
-    let new_ctx = syntax::fresh_name("ctx", func, src, &Default::default());
-    let (ctx_name, parent, mode_note) = match (&existing, &param_ctx, &test_ctx) {
-        (Some(c), _, _) => (c.clone(), None, String::new()),
-        (None, Some(p), _) if watched(p) => (new_ctx.clone(), Some(p.clone()), String::new()),
-        (None, _, Some(t)) => (
-            new_ctx.clone(),
-            Some(format!("{t}.Context()")),
-            String::new(),
-        ),
-        (None, Some(p), None) => (
-            new_ctx.clone(),
-            Some(format!("{ctxpkg}.Background()")),
-            format!(
-                "; the guards watch a context cancelled when `{}` returns, not `{p}`: it may still be waiting on `{name}` when `{p}` is cancelled",
-                syntax::decl_name(func, src).unwrap_or("the function")
+    }
+
+    /// The guards' context must be cancelled only once F has stopped
+    /// receiving: a context F itself watches at every receive, with an arm
+    /// that leaves (an existing child, or a child of its parameter), a
+    /// test's own context, or else a child of the background context,
+    /// cancelled when F returns.
+    fn guard_context(&self, ctxpkg: &CtxPkg, closes: bool) -> GuardCtx {
+        let (func, src) = (self.func, self.src);
+        // An existing child is named in the guards as it is: a producer
+        // that declares its own of that name would watch that one instead.
+        let shadowed = |c: &str| {
+            self.producers.iter().any(|p| {
+                p.literal
+                    .as_ref()
+                    .is_some_and(|(lit, _)| super::scope::declares(*lit, c, src))
+            })
+        };
+        let existing = existing_child(func, first_go(&self.producers), &ctxpkg.name, src)
+            .filter(|_| ctxpkg.imported.is_some())
+            .filter(|c| self.watched(c, closes) && !shadowed(c));
+        let test_ctx = testing_param(func, src).filter(|_| {
+            self.ctx
+                .package
+                .module()
+                .go_version
+                .is_some_and(|v| v >= (1, 24))
+        });
+        let derived = |parent: String, mode_note: String| GuardCtx {
+            name: syntax::fresh_name("ctx", func, src, &Default::default()),
+            parent: Some(parent),
+            mode_note,
+        };
+        let background = format!("{}.Background()", ctxpkg.name);
+        match (existing, &ctxpkg.param, test_ctx) {
+            (Some(c), _, _) => GuardCtx {
+                name: c,
+                parent: None,
+                mode_note: String::new(),
+            },
+            (None, Some(p), _) if self.watched(p, closes) => derived(p.clone(), String::new()),
+            (None, _, Some(t)) => derived(format!("{t}.Context()"), String::new()),
+            (None, Some(p), None) => derived(
+                background,
+                format!(
+                    "; the guards watch a context cancelled when `{}` returns, not `{p}`: it may still be waiting on `{}` when `{p}` is cancelled",
+                    syntax::decl_name(func, src).unwrap_or("the function"),
+                    self.name
+                ),
             ),
-        ),
-        (None, None, None) => (
-            new_ctx.clone(),
-            Some(format!("{ctxpkg}.Background()")),
-            String::new(),
-        ),
-    };
-    // Adding `import "context"` must be possible: not over a package-level
-    // name `context`, and not in the standard library, where packages that
-    // context itself imports would form a cycle.
-    if ctxpkg_imported.is_none() && parent.is_some() {
-        if declares_context(ctx) {
-            return unproven(
-                "the package declares its own `context`, so the context package cannot be imported"
-                    .to_string(),
-            );
-        }
-        let m = ctx.package.module();
-        if m.path.as_deref() == Some("std")
-            && m.import_path
-                .as_deref()
-                .is_none_or(|p| CONTEXT_DEPS.contains(&p))
-        {
-            return unproven("the context package itself depends on this package: importing it would form a cycle".to_string());
+            (None, None, None) => derived(background, String::new()),
         }
     }
 
-    // The blocking return, rewritten as a select on F's own context.
-    let mut bindings: Vec<(&'static str, Value)> = Vec::new();
-    if let (Some(ret), Some(p)) = (blocking, &param_ctx) {
+    /// Why `import "context"` cannot be added, if it cannot: a
+    /// package-level name `context`, or a standard-library package that
+    /// `context` itself imports (a cycle).
+    fn cannot_import_context(&self) -> Option<&'static str> {
+        if declares_context(self.ctx) {
+            return Some(
+                "the package declares its own `context`, so the context package cannot be imported",
+            );
+        }
+        let m = self.ctx.package.module();
+        (m.path.as_deref() == Some("std")
+            && m.import_path
+                .as_deref()
+                .is_none_or(|p| CONTEXT_DEPS.contains(&p)))
+        .then_some(
+            "the context package itself depends on this package: importing it would form a cycle",
+        )
+    }
+
+    /// The blocking `return <-ch, ...` rewritten as a select on F's own
+    /// context `p`: the value's return, or the zero values and `p.Err()`.
+    fn wait_bindings(&self, ret: Node, p: &str, why: String, capacity: Option<String>) -> Verdict {
+        let (func, src) = (self.func, self.src);
         let results = result_types(func);
         let list = ret
             .named_child(0)
@@ -1446,7 +1783,7 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
         let ok: Vec<String> = exprs
             .iter()
             .map(|e| {
-                if syntax::contains(*e, recvs[0]) && e.kind() == "unary_expression" {
+                if syntax::contains(*e, self.recvs[0]) && e.kind() == "unary_expression" {
                     recv_name.clone()
                 } else {
                     text(*e, src).to_string()
@@ -1464,218 +1801,179 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
                 if i == last {
                     format!("{p}.Err()")
                 } else {
-                    zero_value(*t, ctx)
+                    zero_value(*t, self.ctx)
                 }
             })
             .collect();
-        bindings.push((
-            "blocking_return",
-            Value::Span(ret.start_byte(), ret.end_byte()),
-        ));
-        bindings.push(("recv", Value::Text(recv_name)));
-        bindings.push(("wait_ctx", Value::Text(p.clone())));
-        bindings.push((
-            "return_ok",
-            Value::Text(format!("return {}", ok.join(", "))),
-        ));
-        bindings.push((
-            "return_cancel",
-            Value::Text(format!("return {}", cancel.join(", "))),
-        ));
-        bindings.extend([
-            ("chan", Value::Text(name)),
+        Verdict::Holds(vec![
+            (
+                "blocking_return",
+                Value::Span(ret.start_byte(), ret.end_byte()),
+            ),
+            ("recv", Value::Text(recv_name)),
+            ("wait_ctx", Value::Text(p.to_string())),
+            (
+                "return_ok",
+                Value::Text(format!("return {}", ok.join(", "))),
+            ),
+            (
+                "return_cancel",
+                Value::Text(format!("return {}", cancel.join(", "))),
+            ),
+            ("chan", Value::Text(self.name.clone())),
             ("why", Value::Text(why)),
             ("mode_note", Value::Text(String::new())),
             ("capacity", Value::Text(capacity.unwrap_or_default())),
-        ]);
-        return Verdict::Holds(bindings);
+        ])
     }
-
-    // Derived lines go first in F's body (after a leading `t.Parallel()`),
-    // above a leading comment, but below a comment on the `{` line:
-    // inserting before that one would put the lines after the brace (found
-    // by tests/proptest_engine.rs).
-    let body_start = func.child_by_field_name("body").and_then(|b| {
-        let mut c = b.walk();
-        let first = b
-            .named_children(&mut c)
-            .find(|n| n.kind() != "comment" || n.start_position().row != b.start_position().row)?;
-        let first = if first.kind() == "statement_list" {
-            let mut c2 = first.walk();
-            first.named_children(&mut c2).next()?
-        } else {
-            first
-        };
-        if first.kind() == "expression_statement"
-            && syntax::squeeze(text(first, src)).ends_with(".Parallel()")
-        {
-            let next = first.next_named_sibling()?;
-            return (next.start_position().row != first.start_position().row)
-                .then(|| Value::Span(next.start_byte(), next.start_byte()));
-        }
-        Some(Value::Span(first.start_byte(), first.start_byte()))
-    });
-    if let Some(parent) = parent {
-        let Some(b) = body_start else {
-            return unproven(
-                "no place to derive the guards' context at the top of the function".to_string(),
-            );
-        };
-        bindings.push(("body_start", b));
-        bindings.push((
-            "derive",
-            Value::Text(format!("{ctxpkg}.WithCancel({parent})")),
-        ));
-        if ctxpkg_imported.is_none() {
-            bindings.push(("needs_import", Value::Text("true".into())));
-        }
-    }
-    bindings.extend([
-        ("chan", Value::Text(name)),
-        ("why", Value::Text(why)),
-        ("mode_note", Value::Text(mode_note)),
-        ("ctx", Value::Text(ctx_name)),
-        // Named here, not per fix: two findings in one function then make
-        // identical derive lines, which merge.
-        (
-            "cancel",
-            Value::Text(syntax::fresh_name("cancel", func, src, &Default::default())),
-        ),
-        ("ctxpkg", Value::Text(ctxpkg)),
-        ("capacity", Value::Text(capacity.unwrap_or_default())),
-        ("sends", Value::Sites(guarded)),
-        ("loop_labels", Value::Sites(labels)),
-    ]);
-    Verdict::Holds(bindings)
 }
 
-/// A producer started on every pass of a loop whose pass always takes its
-/// one value before it ends (go-ethereum's resubscribe loop): `for { go
-/// func() { ...; ch <- v }(); select { case v := <-ch: ...; case <-quit:
-/// <-ch; return } }`. One unbuffered channel, one producer sending once,
-/// every receive in the loop, and a select right after the `go` (nothing
-/// but plain statements between) whose every case takes the value: by its
-/// communication, or by a plain `<-ch` in its body before any jump.
-fn takes_each_pass(
-    producers: &[Producer],
-    counts: &[Option<usize>],
-    recvs: &[Node],
-    ranges: &[Node],
-    unbuffered: bool,
-    func: Node,
-    src: &[u8],
-) -> bool {
-    let ([p], [Some(1)]) = (producers, counts) else {
-        return false;
+/// Where derived lines go in F's body: first (after a leading
+/// `t.Parallel()`), above a leading comment, but below a comment on the
+/// `{` line: inserting before that one would put the lines after the brace
+/// (found by tests/proptest_engine.rs).
+fn body_start(func: Node, src: &[u8]) -> Option<Value> {
+    let b = func.child_by_field_name("body")?;
+    let mut c = b.walk();
+    let first = b
+        .named_children(&mut c)
+        .find(|n| n.kind() != "comment" || n.start_position().row != b.start_position().row)?;
+    let first = if first.kind() == "statement_list" {
+        let mut c2 = first.walk();
+        first.named_children(&mut c2).next()?
+    } else {
+        first
     };
-    let Some(lp) = syntax::enclosing_loop(p.go, func) else {
-        return false;
-    };
-    if !unbuffered || !ranges.is_empty() || !recvs.iter().all(|r| syntax::contains(lp, *r)) {
-        return false;
+    if first.kind() == "expression_statement"
+        && syntax::squeeze(text(first, src)).ends_with(".Parallel()")
+    {
+        let next = first.next_named_sibling()?;
+        return (next.start_position().row != first.start_position().row)
+            .then(|| Value::Span(next.start_byte(), next.start_byte()));
     }
-    let jumps = |n: Node| {
-        let mut found = false;
-        syntax::visit(n, &|k| k.kind() != "func_literal", &mut |k| {
-            found |= matches!(
-                k.kind(),
-                "return_statement" | "break_statement" | "continue_statement" | "goto_statement"
-            ) || syntax::stops_here(k, src);
-        });
-        found
-    };
-    // The go statement and, after it in the same block, the select.
-    let mut next = p.go.next_named_sibling();
-    let select = loop {
-        match next {
-            None => return false,
-            Some(n) if n.kind() == "select_statement" => break n,
-            Some(n) if n.kind() == "comment" || !jumps(n) => next = n.next_named_sibling(),
-            Some(_) => return false,
-        }
-    };
-    let takes = |r: &Node| syntax::contains(select, *r);
-    syntax::select_cases(select).into_iter().all(|case| {
-        let comm = case.child_by_field_name("communication");
-        if comm.is_some_and(|c| recvs.iter().any(|r| syntax::contains(c, *r))) {
-            return true;
-        }
-        // A plain receive in the case's own statements, before any jump.
-        let mut c = case.walk();
-        let Some(body) = case
-            .named_children(&mut c)
-            .find(|n| n.kind() == "statement_list")
-        else {
+    Some(Value::Span(first.start_byte(), first.start_byte()))
+}
+
+impl FanIn<'_, '_> {
+    /// A producer started on every pass of a loop whose pass always takes its
+    /// one value before it ends (go-ethereum's resubscribe loop): `for { go
+    /// func() { ...; ch <- v }(); select { case v := <-ch: ...; case <-quit:
+    /// <-ch; return } }`. One unbuffered channel, one producer sending once,
+    /// every receive in the loop, and a select right after the `go` (nothing
+    /// but plain statements between) whose every case takes the value: by its
+    /// communication, or by a plain `<-ch` in its body before any jump.
+    fn takes_each_pass(&self, counts: &[Option<usize>], unbuffered: bool) -> bool {
+        let (recvs, ranges, func, src) = (&self.recvs, &self.ranges, self.func, self.src);
+        let ([p], [Some(1)]) = (self.producers.as_slice(), counts) else {
             return false;
         };
-        let mut c = body.walk();
-        for st in body.named_children(&mut c) {
-            let plain = matches!(
-                st.kind(),
-                "expression_statement" | "short_var_declaration" | "assignment_statement"
-            ) && recvs.iter().any(|r| {
-                takes(r)
-                    && r.parent().is_some_and(|x| {
-                        x.id() == st.id()
-                            || (x.kind() == "expression_list"
-                                && x.parent().is_some_and(|y| y.id() == st.id()))
-                    })
+        let Some(lp) = syntax::enclosing_loop(p.go, func) else {
+            return false;
+        };
+        if !unbuffered || !ranges.is_empty() || !recvs.iter().all(|r| syntax::contains(lp, *r)) {
+            return false;
+        }
+        let jumps = |n: Node| {
+            let mut found = false;
+            syntax::visit(n, &|k| k.kind() != "func_literal", &mut |k| {
+                found |= matches!(
+                    k.kind(),
+                    "return_statement"
+                        | "break_statement"
+                        | "continue_statement"
+                        | "goto_statement"
+                ) || syntax::stops_here(k, src);
             });
-            if plain {
+            found
+        };
+        // The go statement and, after it in the same block, the select.
+        let mut next = p.go.next_named_sibling();
+        let select = loop {
+            match next {
+                None => return false,
+                Some(n) if n.kind() == "select_statement" => break n,
+                Some(n) if n.kind() == "comment" || !jumps(n) => next = n.next_named_sibling(),
+                Some(_) => return false,
+            }
+        };
+        let takes = |r: &Node| syntax::contains(select, *r);
+        syntax::select_cases(select).into_iter().all(|case| {
+            let comm = case.child_by_field_name("communication");
+            if comm.is_some_and(|c| recvs.iter().any(|r| syntax::contains(c, *r))) {
                 return true;
             }
-            if jumps(st) {
+            // A plain receive in the case's own statements, before any jump.
+            let mut c = case.walk();
+            let Some(body) = case
+                .named_children(&mut c)
+                .find(|n| n.kind() == "statement_list")
+            else {
                 return false;
+            };
+            let mut c = body.walk();
+            for st in body.named_children(&mut c) {
+                let plain = matches!(
+                    st.kind(),
+                    "expression_statement" | "short_var_declaration" | "assignment_statement"
+                ) && recvs.iter().any(|r| {
+                    takes(r)
+                        && r.parent().is_some_and(|x| {
+                            x.id() == st.id()
+                                || (x.kind() == "expression_list"
+                                    && x.parent().is_some_and(|y| y.id() == st.id()))
+                        })
+                });
+                if plain {
+                    return true;
+                }
+                if jumps(st) {
+                    return false;
+                }
             }
-        }
-        false
-    })
-}
+            false
+        })
+    }
 
-/// F waits, before it can return at all, for a channel the producers
-/// signal only after their last send (`<-done`, closed by the producer's
-/// deferred close): F cannot return while a producer still sends, so a
-/// send nobody takes would hang F rather than leak, and no guard on a
-/// context cancelled when F returns could ever fire (etcd raft's
-/// node_test). A plain receive of such a channel after every receive of
-/// the results, and no exit from F before it.
-fn waits_for_producers(
-    finished: &[String],
-    recvs: &[Node],
-    gos: &[Node],
-    func: Node,
-    src: &[u8],
-) -> bool {
-    let Some(body) = func.child_by_field_name("body") else {
-        return false;
-    };
-    let last_recv = recvs.iter().map(|r| r.end_byte()).max().unwrap_or(0);
-    let mut wait: Option<Node> = None;
-    syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-        if wait.is_some() || n.kind() != "unary_expression" || n.start_byte() < last_recv {
-            return;
-        }
-        let t = syntax::squeeze(text(n, src));
-        let waits = finished.iter().any(|x| t == format!("<-{x}"))
-            && n.parent()
-                .is_some_and(|p| p.kind() == "expression_statement")
-            && is_plain(n, func, gos, src);
-        if waits {
-            wait = Some(n);
-        }
-    });
-    let Some(wait) = wait else {
-        return false;
-    };
-    // `t.Fatal` and the like leave F too (and run its deferred cancel).
-    let mut stops_before = false;
-    syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-        stops_before |= n.end_byte() <= wait.start_byte() && syntax::stops_here(n, src);
-    });
-    !stops_before
-        && loop_exits(body, func, src, &|_| false)
-            .iter()
-            .all(|e| e.start_byte() > wait.end_byte())
+    /// F waits, before it can return at all, for a channel the producers
+    /// signal only after their last send (`<-done`, closed by the producer's
+    /// deferred close): F cannot return while a producer still sends, so a
+    /// send nobody takes would hang F rather than leak, and no guard on a
+    /// context cancelled when F returns could ever fire (etcd raft's
+    /// node_test). A plain receive of such a channel after every receive of
+    /// the results, and no exit from F before it.
+    fn waits_for_producers(&self, finished: &[String]) -> bool {
+        let (recvs, gos, func, src) = (&self.recvs, &self.gos, self.func, self.src);
+        let Some(body) = func.child_by_field_name("body") else {
+            return false;
+        };
+        let last_recv = recvs.iter().map(|r| r.end_byte()).max().unwrap_or(0);
+        let mut wait: Option<Node> = None;
+        syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+            if wait.is_some() || n.kind() != "unary_expression" || n.start_byte() < last_recv {
+                return;
+            }
+            let t = syntax::squeeze(text(n, src));
+            let waits = finished.iter().any(|x| t == format!("<-{x}"))
+                && n.parent()
+                    .is_some_and(|p| p.kind() == "expression_statement")
+                && is_plain(n, func, gos, src);
+            if waits {
+                wait = Some(n);
+            }
+        });
+        let Some(wait) = wait else {
+            return false;
+        };
+        // `t.Fatal` and the like leave F too (and run its deferred cancel).
+        let mut stops_before = false;
+        syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+            stops_before |= n.end_byte() <= wait.start_byte() && syntax::stops_here(n, src);
+        });
+        !stops_before
+            && loop_exits(body, func, src, &|_| false)
+                .iter()
+                .all(|e| e.start_byte() > wait.end_byte())
+    }
 }
 
 /// Channels every producer closes or sends on only once it has made its
