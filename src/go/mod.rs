@@ -2,5 +2,7 @@
 //! and syntax helpers, the package a file belongs to, and facts derived
 //! once and shared by every rule and predicate.
 
+/// Which statements leave a function or goroutine: one list for every rule.
+pub mod exits;
 pub mod package;
 pub mod syntax;

@@ -5,6 +5,7 @@
 
 use super::scope::{LocalDecl, local_decl, references};
 use super::{Arg, Ctx, Value, Verdict};
+use crate::go::exits::{self, Ends};
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
@@ -343,11 +344,9 @@ fn abandon_reason(recv: Node, go: Node, func: Node, make: Node, src: &[u8]) -> O
                         || cases.iter().filter(|k| k.id() != n.id()).any(|k| {
                             let mut exits = false;
                             syntax::visit(*k, &|x| x.kind() != "func_literal", &mut |x| {
-                                exits |= matches!(x.kind(), "return_statement" | "goto_statement")
+                                exits |= x.kind() == "goto_statement"
                                     || (x.kind() == "break_statement" && x.named_child_count() > 0)
-                                    || (x.kind() == "call_expression"
-                                        && x.child_by_field_name("function")
-                                            .is_some_and(|f| text(f, src) == "panic"));
+                                    || exits::leaves(x, src, Ends::Survived);
                             });
                             exits
                         });
@@ -383,11 +382,10 @@ fn abandon_reason(recv: Node, go: Node, func: Node, make: Node, src: &[u8]) -> O
     let body = func.child_by_field_name("body")?;
     let mut early = false;
     syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-        let exits = n.kind() == "return_statement"
-            || (n.kind() == "call_expression"
-                && n.child_by_field_name("function")
-                    .is_some_and(|f| text(f, src) == "panic"));
-        if exits && n.start_byte() >= go.end_byte() && n.end_byte() <= recv.start_byte() {
+        if exits::leaves(n, src, Ends::Survived)
+            && n.start_byte() >= go.end_byte()
+            && n.end_byte() <= recv.start_byte()
+        {
             early = true;
         }
     });

@@ -11,6 +11,7 @@
 use super::channel::{self, Use};
 use super::scope::{declaration, references};
 use super::{Arg, Ctx, Site, Value, Verdict};
+use crate::go::exits::{self, Ends};
 use crate::go::syntax::{self, text};
 use tree_sitter::{Node, Tree};
 
@@ -28,28 +29,6 @@ struct Producer<'t> {
     callees: Vec<channel::CalleeParam<'t>>,
     sends: Vec<Node<'t>>,
     closes: bool,
-}
-
-/// Whether `stop` (a `break`) leaves loop `lp`: a plain break ends its
-/// innermost for, switch or select; a labelled one the statement labelled so.
-fn break_leaves(stop: Node, lp: Node, src: &[u8]) -> bool {
-    match stop.named_child(0) {
-        Some(label) => {
-            let label = text(label, src);
-            let mut cur = Some(lp);
-            while let Some(n) = cur {
-                if n.kind() == "labeled_statement"
-                    && n.child_by_field_name("label")
-                        .is_some_and(|l| text(l, src) == label)
-                {
-                    return true;
-                }
-                cur = n.parent().filter(|p| !syntax::is_function(*p));
-            }
-            false
-        }
-        None => syntax::break_target(stop).is_some_and(|n| n.id() == lp.id()),
-    }
 }
 
 /// A countdown: `if n == 0 { return }` (or `<=`, `>=`, `==` against any
@@ -212,7 +191,7 @@ fn case_stops(case: Node, src: &[u8]) -> bool {
     body.named_children(&mut c)
         .filter(|n| n.kind() != "comment")
         .last()
-        .is_some_and(|last| syntax::stops_here(last, src))
+        .is_some_and(|last| exits::stops_here(last, src))
 }
 
 /// The select case whose communication is `recv` (`path`: its ancestors,
@@ -272,30 +251,19 @@ fn is_plain(recv: Node, func: Node, gos: &[Node], src: &[u8]) -> bool {
     })
 }
 
-/// The exits in `scope` that leave loop `lp` (or F): returns, gotos,
-/// panics, breaks that end `lp`; not in nested function literals, not
-/// countdowns (`n--; if n == 0 { return }`), not `skip`ped.
+/// The exits in `scope` that leave loop `lp` (or F) with the process
+/// going on ([`exits::leaving`]): returns, gotos, panics, breaks that end
+/// `lp`; not countdowns (`n--; if n == 0 { return }`), not `skip`ped.
 fn loop_exits<'t>(
     scope: Node<'t>,
     lp: Node<'t>,
     src: &[u8],
     skip: &dyn Fn(Node) -> bool,
 ) -> Vec<Node<'t>> {
-    let mut out = Vec::new();
-    syntax::visit(scope, &|n| n.kind() != "func_literal", &mut |n| {
-        let exits = match n.kind() {
-            "return_statement" | "goto_statement" => true,
-            "break_statement" => break_leaves(n, lp, src),
-            "call_expression" => n
-                .child_by_field_name("function")
-                .is_some_and(|f| text(f, src) == "panic"),
-            _ => false,
-        };
-        if exits && !skip(n) && !is_countdown(n, scope, src) {
-            out.push(n);
-        }
-    });
-    out
+    exits::leaving(scope, lp, src, Ends::Survived)
+        .into_iter()
+        .filter(|n| !skip(*n) && !is_countdown(*n, scope, src))
+        .collect()
 }
 
 /// What tells F the producers are through: `ok` names of `v, ok := <-ch`
@@ -1882,7 +1850,7 @@ impl FanIn<'_, '_> {
                         | "break_statement"
                         | "continue_statement"
                         | "goto_statement"
-                ) || syntax::stops_here(k, src);
+                ) || exits::stops_here(k, src);
             });
             found
         };
@@ -1967,7 +1935,7 @@ impl FanIn<'_, '_> {
         // `t.Fatal` and the like leave F too (and run its deferred cancel).
         let mut stops_before = false;
         syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-            stops_before |= n.end_byte() <= wait.start_byte() && syntax::stops_here(n, src);
+            stops_before |= n.end_byte() <= wait.start_byte() && exits::stops_here(n, src);
         });
         !stops_before
             && loop_exits(body, func, src, &|_| false)
@@ -2021,7 +1989,7 @@ fn finished_signals(producers: &[Producer], ch: &str, src: &[u8]) -> Vec<String>
                 // send and nothing is sent after it.
                 let next = stmt.next_named_sibling().filter(|n| n.kind() != "comment");
                 let leaves_sends = next.is_some_and(|b| {
-                    if syntax::stops_here(b, src) {
+                    if exits::stops_here(b, src) {
                         return true;
                     }
                     let labelled = b.named_child(0).is_some_and(|l| l.kind() == "label_name");
