@@ -450,6 +450,24 @@ pub fn select_cases(select: Node) -> Vec<Node> {
         .collect()
 }
 
+/// The function literal a `go` statement runs (`go func(...) {...}(...)`).
+pub fn go_literal(go: Node) -> Option<Node> {
+    go.named_child(0)
+        .and_then(|c| c.child_by_field_name("function"))
+        .filter(|f| f.kind() == "func_literal")
+}
+
+/// The arguments of call `call`, comments left out.
+pub fn arguments(call: Node) -> Vec<Node> {
+    let Some(list) = call.child_by_field_name("arguments") else {
+        return vec![];
+    };
+    let mut c = list.walk();
+    list.named_children(&mut c)
+        .filter(|n| n.kind() != "comment")
+        .collect()
+}
+
 /// The `go` statement that runs function literal `literal` directly
 /// (`go func() {...}()`), when that statement is in `func` itself.
 pub fn go_running<'t>(literal: Node<'t>, func: Node<'t>) -> Option<Node<'t>> {

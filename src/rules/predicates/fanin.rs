@@ -981,13 +981,7 @@ fn capacity(supply: &Supply, signals: bool) -> Option<String> {
 
 /// The channel's buffer, from the `make` call's capacity argument.
 fn buffer_of(make: Node, src: &[u8]) -> Cap {
-    let cap_arg: Option<Node> = make.child_by_field_name("arguments").and_then(|a| {
-        let mut c = a.walk();
-        a.named_children(&mut c)
-            .filter(|n| n.kind() != "comment")
-            .nth(1)
-    });
-    match cap_arg {
+    match syntax::arguments(make).get(1).copied() {
         None => Cap::Known(0),
         Some(n) if n.kind() == "int_literal" => text(n, src).parse().map_or(Cap::Other, Cap::Known),
         Some(n) => {
@@ -1087,11 +1081,7 @@ impl<'t, 'a> FanIn<'t, 'a> {
             Use::Recv(u) => self.recvs.push(u),
             Use::GoArg { go, index } => {
                 let i = self.producer_at(go);
-                let lit = go
-                    .named_child(0)
-                    .and_then(|c| c.child_by_field_name("function"))
-                    .filter(|f| f.kind() == "func_literal");
-                match lit {
+                match syntax::go_literal(go) {
                     Some(l) => match syntax::parameter_names(l, self.src).get(index) {
                         Some((p, false)) if p != "_" => {
                             self.producers[i].literal = Some((l, p.clone()))

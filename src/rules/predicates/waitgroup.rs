@@ -252,7 +252,7 @@ fn add_target<'t>(go: Node<'t>, x: &str, src: &[u8]) -> (Node<'t>, Result<String
     let mut cur = go;
     let mut expr = Ok(x.to_string());
     loop {
-        if let (Ok(e), Some(lit)) = (&expr, runs_literal(cur)) {
+        if let (Ok(e), Some(lit)) = (&expr, syntax::go_literal(cur)) {
             expr = in_caller_terms(e, lit, cur, src);
         }
         // Outwards only when nothing jumps back to `cur` in between: a
@@ -273,13 +273,6 @@ fn add_target<'t>(go: Node<'t>, x: &str, src: &[u8]) -> (Node<'t>, Result<String
         }
     }
     (cur, expr)
-}
-
-/// The function literal a `go` statement runs (`go func(...) {...}(...)`).
-fn runs_literal(go: Node) -> Option<Node> {
-    go.named_child(0)
-        .and_then(|c| c.child_by_field_name("function"))
-        .filter(|f| f.kind() == "func_literal")
 }
 
 /// `expr` (`wg` or `s.wg`), as the body of `lit` spells it, in the terms of
@@ -317,13 +310,7 @@ fn in_caller_terms(expr: &str, lit: Node, go: Node, src: &[u8]) -> Result<String
     }
     let arg = go
         .named_child(0)
-        .and_then(|c| c.child_by_field_name("arguments"))
-        .and_then(|a| {
-            let mut c = a.walk();
-            a.named_children(&mut c)
-                .filter(|n| n.kind() != "comment")
-                .nth(i)
-        })
+        .and_then(|c| syntax::arguments(c).get(i).copied())
         .ok_or("the `go` statement passes no argument for the WaitGroup")?;
     let addressed = (arg.kind() == "unary_expression"
         && arg
@@ -432,10 +419,9 @@ fn goroutine_body<'p>(ctx: &'p Ctx, go: Node<'p>, x: &str) -> Result<Body<'p>, S
     let src = ctx.src;
     let call = go.named_child(0).ok_or("no call")?;
     let f = call.child_by_field_name("function").ok_or("no callee")?;
-    let args = call.child_by_field_name("arguments");
-    let arg_index = arg_position(args, x, src);
+    let arg_index = arg_position(call, x, src);
     match f.kind() {
-        "func_literal" => literal_body(f, args, x, src),
+        "func_literal" => literal_body(f, call, x, src),
         "identifier" => {
             let i = arg_index
                 .ok_or_else(|| format!("`{}` is not handed the WaitGroup", text(f, src)))?;
@@ -461,32 +447,23 @@ fn goroutine_body<'p>(ctx: &'p Ctx, go: Node<'p>, x: &str) -> Result<Body<'p>, S
 }
 
 /// The position among the `go` call's arguments of `name` or `&name`.
-fn arg_position(args: Option<Node>, name: &str, src: &[u8]) -> Option<usize> {
-    let a = args?;
-    let mut c = a.walk();
-    a.named_children(&mut c)
-        .filter(|n| n.kind() != "comment")
-        .position(|n| {
-            let t = syntax::squeeze(text(n, src));
-            t == name || t == format!("&{name}")
-        })
+fn arg_position(call: Node, name: &str, src: &[u8]) -> Option<usize> {
+    syntax::arguments(call).iter().position(|n| {
+        let t = syntax::squeeze(text(*n, src));
+        t == name || t == format!("&{name}")
+    })
 }
 
 /// A literal's body: X is handed in as a parameter, or its owner is (`p`
 /// for `p.wg`: then `q.wg` for a parameter `q`), or captured.
-fn literal_body<'p>(
-    f: Node<'p>,
-    args: Option<Node>,
-    x: &str,
-    src: &'p [u8],
-) -> Result<Body<'p>, String> {
+fn literal_body<'p>(f: Node<'p>, call: Node, x: &str, src: &'p [u8]) -> Result<Body<'p>, String> {
     let params = syntax::parameter_names(f, src);
     let param = |i: usize| params.get(i).map(|(n, _)| n.clone()).ok_or("no parameter");
     let owner = x
         .split_once('.')
-        .and_then(|(owner, field)| arg_position(args, owner, src).map(|i| (i, field)));
+        .and_then(|(owner, field)| arg_position(call, owner, src).map(|i| (i, field)));
     let root = x.split('.').next().unwrap_or(x);
-    let name = match (arg_position(args, x, src), owner) {
+    let name = match (arg_position(call, x, src), owner) {
         (Some(i), _) => param(i)?,
         (None, Some((i, field))) => format!("{}.{field}", param(i)?),
         // A parameter of the same name is another variable.
@@ -674,10 +651,7 @@ impl<'t> Counted<'t> {
     fn find(ctx: &Ctx, go: Node<'t>) -> Option<Counted<'t>> {
         let src = ctx.src;
         let sync = sync_name(ctx)?;
-        let literal = go
-            .named_child(0)
-            .and_then(|c| c.child_by_field_name("function"))
-            .filter(|f| f.kind() == "func_literal");
+        let literal = syntax::go_literal(go);
         // `X.Add(1)` as the literal's first statement: a race with Wait.
         let add_inside = literal.and_then(first_stmt).filter(|s| {
             method_call(*s, "Add", src).is_some_and(|x| is_wg(x, &sync, ctx))
