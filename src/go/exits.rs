@@ -34,7 +34,9 @@ pub enum NoReturn {
 pub enum Ends {
     /// Every one: the question is whether the path goes any further (does
     /// a select case stop the function, does a statement end its
-    /// goroutine).
+    /// goroutine). Used through [`stops_here`]: fan-in's select cases,
+    /// waits and finishing signals, and `syntax::leaves_after` (the
+    /// time-after and fan-in rules' "runs once per loop entry").
     Everything,
     /// Those after which the process goes on (`panic`, `log.Panic*`,
     /// `runtime.Goexit`): the question is what a way out leaves stranded
@@ -42,7 +44,10 @@ pub enum Ends {
     /// that was skipped. `os.Exit` and `log.Fatal*` end the process, so
     /// nothing stays stranded; a test's `Fatal`/`FailNow`/`Skip*` ends the
     /// test, is a failure report rather than a path worth a fix, and `go
-    /// vet` already reports it in any goroutine but the test's own.
+    /// vet` already reports it in any goroutine but the test's own. Used
+    /// by fan-in's receive-loop and early exits, single-result's early
+    /// exits and other select cases, and the WaitGroup rule's exits that
+    /// skip `Done`.
     Survived,
 }
 
