@@ -81,23 +81,7 @@ pub fn run(args: Args) -> Result<u8> {
     let ran: Vec<String> = rules.iter().map(|r| r.id().to_string()).collect();
     let branch = settings.branch(&args)?;
     if args.list_rules {
-        let width = rules.iter().map(|r| r.id().len()).max().unwrap_or(0);
-        let mut out = std::io::stdout().lock();
-        for r in &rules {
-            writeln!(out, "{:width$}  {}", r.id(), r.spec.summary)?;
-            let kinds: Vec<&str> = r.possible_kinds().into_iter().map(|k| k.as_str()).collect();
-            writeln!(out, "{:width$}    kinds: {}", "", kinds.join(", "))?;
-            for (k, v) in &r.options {
-                let shown = if v.is_empty() { "false" } else { v.as_str() };
-                // A choice lists its values; other types show by their value.
-                let choices = match r.option_types.get(k) {
-                    Some(OptionType::OneOf(vs)) => format!(" (one of {})", vs.join(", ")),
-                    _ => String::new(),
-                };
-                writeln!(out, "{:width$}    option {k} = {shown}{choices}", "")?;
-            }
-        }
-        return Ok(0);
+        return list_rules(&rules);
     }
     let engine = Engine::new(rules).keep_kinds(settings.kinds(&args));
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
@@ -109,56 +93,19 @@ pub fn run(args: Args) -> Result<u8> {
     } else {
         None
     };
-    // What the walk passed over (symlinks) or could not read, for the report.
-    let mut walk_skipped = Vec::new();
-    let mut walk_errors = Vec::new();
-    let (source, files, displays): (&dyn Source, Vec<PathBuf>, Vec<String>) =
-        if let Some(head) = &head {
-            if args.split.is_none() {
-                // Fail before any work when the one branch cannot be made.
-                head.check_branch(&branch, args.force)?;
-            }
-            let (files, links) = head.select(&cwd, &args.paths)?;
-            let displays = files.iter().map(|p| slash(p)).collect();
-            for (p, reason) in links {
-                let file = slash(&p);
-                walk_skipped.push((p, file, reason));
-            }
-            (head, files, displays)
-        } else {
-            let found = walk::find(&args.paths)?;
-            let base = display_base(&cwd);
-            let displays = found
-                .files
-                .iter()
-                .map(|p| display_path(&cwd, &base, p))
-                .collect();
-            for (p, reason) in found.skipped {
-                let file = display_path(&cwd, &base, &p);
-                walk_skipped.push((p, file, reason));
-            }
-            for (p, why) in found.errors {
-                let file = display_path(&cwd, &base, &p);
-                walk_errors.push((p, file, why));
-            }
-            (&WorkTree, found.files, displays)
-        };
-    // The config's `exclude` patterns.
-    let base = head.as_ref().map_or(cwd.as_path(), |h| h.workdir());
-    let (files, displays) = settings.retain_included(base, files, displays);
-    let excluded = |p: &PathBuf| {
-        let (kept, _) = settings.retain_included(base, vec![p.clone()], vec![String::new()]);
-        kept.is_empty()
-    };
-    walk_skipped.retain(|(p, ..)| !excluded(p));
-    walk_errors.retain(|(p, ..)| !excluded(p));
-
+    let inputs = Inputs::find(&args, &settings, &cwd, head.as_ref(), &branch)?;
+    let source = inputs.source;
     // Annotations convert byte columns to characters: they read the files.
     let annotated: Vec<(String, PathBuf)> = match args.format {
-        Format::Sarif | Format::Github => displays.iter().cloned().zip(files.clone()).collect(),
+        Format::Sarif | Format::Github => inputs
+            .displays
+            .iter()
+            .cloned()
+            .zip(inputs.files.clone())
+            .collect(),
         _ => Vec::new(),
     };
-    let checked = check_all(&engine, source, files, displays, args.threads)?;
+    let checked = check_all(&engine, source, inputs.files, inputs.displays, args.threads)?;
     // Findings are merged per group: one group, or one per --split branch.
     let (rest, groups) = merge::split_by(checked, |path, finding| match (args.split, &head) {
         (Some(Split::Rule), _) => finding.rule.clone(),
@@ -166,60 +113,19 @@ pub fn run(args: Args) -> Result<u8> {
         _ => String::new(),
     });
     let rest = merge::merge(rest, source);
-    let mut report = Report {
-        skipped: rest.skipped,
-        suppressed: rest.suppressed,
-        ignore_problems: crate::engine::suppress::review(
-            &rest.directives,
-            &loaded,
-            &ran,
-            args.report_unused_ignores,
-        ),
-        errors: rest
-            .errors
-            .into_iter()
-            .map(|e| JsonError {
-                file: e.file,
-                message: e.message,
-            })
-            .collect(),
-        ..Report::default()
-    };
     let groups: Vec<(String, merge::Merged)> = groups
         .into_iter()
         .map(|(slug, checked)| (slug, merge::merge(checked, source)))
         .collect();
-    for (_, m) in &groups {
-        report.findings.extend(m.findings.iter().cloned());
-        report
-            .changed_files
-            .extend(m.changes.iter().map(|c| c.display.clone()));
-    }
-    report
-        .findings
-        .sort_by(|a, b| (&a.file, a.start, &a.rule).cmp(&(&b.file, b.start, &b.rule)));
-    report.changed_files.sort();
-    report.changed_files.dedup();
+    let mut report = Report::of(
+        rest,
+        &groups,
+        (&loaded, &ran),
+        inputs.walk_skipped,
+        inputs.walk_errors,
+        args.report_unused_ignores,
+    );
     let changes: Vec<&merge::Change> = groups.iter().flat_map(|(_, m)| &m.changes).collect();
-    report
-        .skipped
-        .extend(walk_skipped.into_iter().map(|(_, file, reason)| Skipped {
-            posn: file.clone(),
-            file,
-            line: 0,
-            column: 0,
-            reason,
-        }));
-    report
-        .skipped
-        .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-    report
-        .errors
-        .extend(walk_errors.into_iter().map(|(_, file, why)| JsonError {
-            message: format!("{file}: cannot read: {why}"),
-            file,
-        }));
-    report.errors.sort_by(|a, b| a.file.cmp(&b.file));
 
     let color = match args.color {
         Color::Always => true,
@@ -228,49 +134,9 @@ pub fn run(args: Args) -> Result<u8> {
     };
     let mut stdout = std::io::stdout().lock();
     if args.write {
-        for c in &changes {
-            if let Err(e) = write::write_atomic(&c.path, c.old.as_bytes(), c.new.as_bytes()) {
-                report.errors.push(JsonError {
-                    file: c.display.clone(),
-                    message: format!("{e:#}"),
-                });
-                // Not changed after all: its findings must not say [fixed].
-                report.changed_files.retain(|f| *f != c.display);
-            }
-        }
+        write_changes(&changes, &mut report);
     } else if let Some(head) = &head {
-        let branches: Vec<String> = groups
-            .iter()
-            .map(|(slug, _)| branch_name(&branch, args.split.map(|_| slug.as_str())))
-            .collect();
-        // Every branch is checked before the first is made: all or nothing.
-        for b in &branches {
-            head.check_branch(b, args.force)?;
-        }
-        for ((slug, m), branch) in groups.iter().zip(&branches) {
-            if m.changes.is_empty() {
-                continue;
-            }
-            let summary = Summary::of(engine.rules(), m);
-            let files: Vec<(PathBuf, String)> = m
-                .changes
-                .iter()
-                .map(|c| (c.path.clone(), c.new.clone()))
-                .collect();
-            let commit = head.commit(branch, args.force, &summary.commit_message(), &files)?;
-            report.branches.push(BranchReport {
-                branch: branch.clone(),
-                commit: commit.to_string(),
-                group: args.split.map(|_| slug.clone()),
-                changed_files: m.changes.iter().map(|c| c.display.clone()).collect(),
-            });
-        }
-        if args.split.is_none()
-            && let Some(b) = report.branches.first()
-        {
-            report.branch = Some(b.branch.clone());
-            report.commit = Some(b.commit.clone());
-        }
+        commit_branches(head, &groups, &branch, &args, &engine, &mut report)?;
     } else if args.format == Format::Text {
         for c in changes.iter().copied() {
             let d = diff::unified(&c.display, &c.old, &c.new);
@@ -278,44 +144,328 @@ pub fn run(args: Args) -> Result<u8> {
             stdout.write_all(d.as_bytes())?;
         }
     }
-
     if let Some(path) = &args.pr_body {
-        // Without --split a body is always written, even for a clean run, so
-        // that a script can count on the file.
-        let empty = [(String::new(), merge::Merged::default())];
-        let groups = if groups.is_empty() && args.split.is_none() {
-            &empty[..]
-        } else {
-            &groups[..]
-        };
-        for (slug, m) in groups {
-            let summary = Summary::of(engine.rules(), m);
-            let file = match args.split {
-                Some(_) => with_slug(path, slug),
-                None => path.clone(),
-            };
-            std::fs::write(&file, summary.pr_body())
-                .with_context(|| format!("cannot write the PR body to {}", file.display()))?;
-            report.pr_bodies.push(slash(&file));
-        }
+        write_pr_bodies(path, &groups, &args, &engine, &mut report)?;
     }
 
+    let shown = Shown {
+        source,
+        annotated,
+        changes: &changes,
+    };
+    print_report(&report, &args, engine.rules(), shown, &mut stdout)?;
+    Ok(exit_status(&report, args.write || args.apply))
+}
+
+/// What the annotated formats read besides the report: the checked files
+/// (`annotated`: display and path) and the old contents of changed ones,
+/// to turn byte columns into characters.
+struct Shown<'a> {
+    source: &'a dyn Source,
+    annotated: Vec<(String, PathBuf)>,
+    changes: &'a [&'a merge::Change],
+}
+
+/// Prints the report in the format asked for.
+fn print_report(
+    report: &Report,
+    args: &Args,
+    rules: &[rule::Rule],
+    shown: Shown,
+    stdout: &mut dyn Write,
+) -> Result<()> {
     match args.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut stdout, &report)?;
+            serde_json::to_writer_pretty(&mut *stdout, report)?;
             writeln!(stdout)?;
         }
-        Format::Text => print_text(&report, &args, &mut stdout)?,
+        Format::Text => print_text(report, args, stdout)?,
         Format::Sarif | Format::Github => {
-            let mut texts = crate::report::sarif::Texts::new(source, annotated);
-            for c in &changes {
+            let mut texts = crate::report::sarif::Texts::new(shown.source, shown.annotated);
+            for c in shown.changes {
                 texts.add(&c.display, &c.old);
             }
-            print_annotated(&report, args.format, engine.rules(), &texts, &mut stdout)?;
+            print_annotated(report, args.format, rules, &texts, stdout)?;
         }
     }
+    Ok(())
+}
 
-    let modifies = args.write || args.apply;
+/// `--list-rules`: each rule's id and summary, the kinds it can report and
+/// its options.
+fn list_rules(rules: &[rule::Rule]) -> Result<u8> {
+    let width = rules.iter().map(|r| r.id().len()).max().unwrap_or(0);
+    let mut out = std::io::stdout().lock();
+    for r in rules {
+        writeln!(out, "{:width$}  {}", r.id(), r.spec.summary)?;
+        let kinds: Vec<&str> = r.possible_kinds().into_iter().map(|k| k.as_str()).collect();
+        writeln!(out, "{:width$}    kinds: {}", "", kinds.join(", "))?;
+        for (k, v) in &r.options {
+            let shown = if v.is_empty() { "false" } else { v.as_str() };
+            // A choice lists its values; other types show by their value.
+            let choices = match r.option_types.get(k) {
+                Some(OptionType::OneOf(vs)) => format!(" (one of {})", vs.join(", ")),
+                _ => String::new(),
+            };
+            writeln!(out, "{:width$}    option {k} = {shown}{choices}", "")?;
+        }
+    }
+    Ok(0)
+}
+
+/// A file the walk passed over or could not read: its path, how it is
+/// shown, and why.
+type WalkNote = (PathBuf, String, String);
+
+/// The files a run checks and where they are read from: the work tree, or
+/// with --apply the commit the branches start from.
+struct Inputs<'s> {
+    source: &'s dyn Source,
+    files: Vec<PathBuf>,
+    displays: Vec<String>,
+    /// What the walk passed over (symlinks), for the report.
+    walk_skipped: Vec<WalkNote>,
+    /// What the walk could not read, for the report.
+    walk_errors: Vec<WalkNote>,
+}
+
+impl<'s> Inputs<'s> {
+    /// The files named by the arguments, less the config's `exclude`
+    /// patterns (which also drop what the walk says of excluded files).
+    fn find(
+        args: &Args,
+        settings: &crate::cli::config::Settings,
+        cwd: &Path,
+        head: Option<&'s HeadTree>,
+        branch: &str,
+    ) -> Result<Inputs<'s>> {
+        let mut inputs = match head {
+            Some(head) => {
+                if args.split.is_none() {
+                    // Fail before any work when the one branch cannot be made.
+                    head.check_branch(branch, args.force)?;
+                }
+                Inputs::at_head(head, cwd, &args.paths)?
+            }
+            None => Inputs::in_work_tree(cwd, &args.paths)?,
+        };
+        let base = head.map_or(cwd, |h| h.workdir());
+        let (files, displays) = settings.retain_included(base, inputs.files, inputs.displays);
+        (inputs.files, inputs.displays) = (files, displays);
+        let excluded = |p: &PathBuf| {
+            let (kept, _) = settings.retain_included(base, vec![p.clone()], vec![String::new()]);
+            kept.is_empty()
+        };
+        inputs.walk_skipped.retain(|(p, ..)| !excluded(p));
+        inputs.walk_errors.retain(|(p, ..)| !excluded(p));
+        Ok(inputs)
+    }
+
+    /// The files of HEAD's tree (or --base's) that `paths` select.
+    fn at_head(head: &'s HeadTree, cwd: &Path, paths: &[String]) -> Result<Inputs<'s>> {
+        let (files, links) = head.select(cwd, paths)?;
+        let displays = files.iter().map(|p| slash(p)).collect();
+        let walk_skipped = links
+            .into_iter()
+            .map(|(p, reason)| {
+                let file = slash(&p);
+                (p, file, reason)
+            })
+            .collect();
+        Ok(Inputs {
+            source: head,
+            files,
+            displays,
+            walk_skipped,
+            walk_errors: vec![],
+        })
+    }
+
+    /// The `.go` files below `paths` in the work tree, shown relative to
+    /// the current directory.
+    fn in_work_tree(cwd: &Path, paths: &[String]) -> Result<Inputs<'static>> {
+        let found = walk::find(paths)?;
+        let base = display_base(cwd);
+        let shown = |p: PathBuf, why: String| {
+            let file = display_path(cwd, &base, &p);
+            (p, file, why)
+        };
+        Ok(Inputs {
+            source: &WorkTree,
+            displays: found
+                .files
+                .iter()
+                .map(|p| display_path(cwd, &base, p))
+                .collect(),
+            files: found.files,
+            walk_skipped: found
+                .skipped
+                .into_iter()
+                .map(|(p, r)| shown(p, r))
+                .collect(),
+            walk_errors: found.errors.into_iter().map(|(p, r)| shown(p, r)).collect(),
+        })
+    }
+}
+
+impl Report {
+    /// The report of what was found: the merged findings of every group
+    /// (sorted by file, position, rule), the files they change, and what
+    /// was skipped or failed, the walk's included. `rules`: the ids loaded
+    /// and the ids run, against which ignore comments are reviewed.
+    fn of(
+        rest: merge::Merged,
+        groups: &[(String, merge::Merged)],
+        rules: (&[String], &[String]),
+        walk_skipped: Vec<WalkNote>,
+        walk_errors: Vec<WalkNote>,
+        report_unused_ignores: bool,
+    ) -> Report {
+        let (loaded, ran) = rules;
+        let mut report = Report {
+            skipped: rest.skipped,
+            suppressed: rest.suppressed,
+            ignore_problems: crate::engine::suppress::review(
+                &rest.directives,
+                loaded,
+                ran,
+                report_unused_ignores,
+            ),
+            errors: rest
+                .errors
+                .into_iter()
+                .map(|e| JsonError {
+                    file: e.file,
+                    message: e.message,
+                })
+                .collect(),
+            ..Report::default()
+        };
+        for (_, m) in groups {
+            report.findings.extend(m.findings.iter().cloned());
+            report
+                .changed_files
+                .extend(m.changes.iter().map(|c| c.display.clone()));
+        }
+        report
+            .findings
+            .sort_by(|a, b| (&a.file, a.start, &a.rule).cmp(&(&b.file, b.start, &b.rule)));
+        report.changed_files.sort();
+        report.changed_files.dedup();
+        report
+            .skipped
+            .extend(walk_skipped.into_iter().map(|(_, file, reason)| Skipped {
+                posn: file.clone(),
+                file,
+                line: 0,
+                column: 0,
+                reason,
+            }));
+        report
+            .skipped
+            .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        report
+            .errors
+            .extend(walk_errors.into_iter().map(|(_, file, why)| JsonError {
+                message: format!("{file}: cannot read: {why}"),
+                file,
+            }));
+        report.errors.sort_by(|a, b| a.file.cmp(&b.file));
+        report
+    }
+}
+
+/// --write: each changed file written in place; one that cannot be is an
+/// error, and its findings must not say [fixed].
+fn write_changes(changes: &[&merge::Change], report: &mut Report) {
+    for c in changes {
+        if let Err(e) = write::write_atomic(&c.path, c.old.as_bytes(), c.new.as_bytes()) {
+            report.errors.push(JsonError {
+                file: c.display.clone(),
+                message: format!("{e:#}"),
+            });
+            report.changed_files.retain(|f| *f != c.display);
+        }
+    }
+}
+
+/// --apply: one commit per group with changes, each on its own branch.
+/// Every branch is checked before the first is made: all or nothing.
+fn commit_branches(
+    head: &HeadTree,
+    groups: &[(String, merge::Merged)],
+    branch: &str,
+    args: &Args,
+    engine: &Engine,
+    report: &mut Report,
+) -> Result<()> {
+    let branches: Vec<String> = groups
+        .iter()
+        .map(|(slug, _)| branch_name(branch, args.split.map(|_| slug.as_str())))
+        .collect();
+    for b in &branches {
+        head.check_branch(b, args.force)?;
+    }
+    for ((slug, m), branch) in groups.iter().zip(&branches) {
+        if m.changes.is_empty() {
+            continue;
+        }
+        let summary = Summary::of(engine.rules(), m);
+        let files: Vec<(PathBuf, String)> = m
+            .changes
+            .iter()
+            .map(|c| (c.path.clone(), c.new.clone()))
+            .collect();
+        let commit = head.commit(branch, args.force, &summary.commit_message(), &files)?;
+        report.branches.push(BranchReport {
+            branch: branch.clone(),
+            commit: commit.to_string(),
+            group: args.split.map(|_| slug.clone()),
+            changed_files: m.changes.iter().map(|c| c.display.clone()).collect(),
+        });
+    }
+    if args.split.is_none()
+        && let Some(b) = report.branches.first()
+    {
+        report.branch = Some(b.branch.clone());
+        report.commit = Some(b.commit.clone());
+    }
+    Ok(())
+}
+
+/// --pr-body: a pull-request body per group, at `path` (with --split, one
+/// file per group's slug). Without --split a body is always written, even
+/// for a clean run, so that a script can count on the file.
+fn write_pr_bodies(
+    path: &Path,
+    groups: &[(String, merge::Merged)],
+    args: &Args,
+    engine: &Engine,
+    report: &mut Report,
+) -> Result<()> {
+    let empty = [(String::new(), merge::Merged::default())];
+    let groups = if groups.is_empty() && args.split.is_none() {
+        &empty[..]
+    } else {
+        groups
+    };
+    for (slug, m) in groups {
+        let summary = Summary::of(engine.rules(), m);
+        let file = match args.split {
+            Some(_) => with_slug(path, slug),
+            None => path.to_path_buf(),
+        };
+        std::fs::write(&file, summary.pr_body())
+            .with_context(|| format!("cannot write the PR body to {}", file.display()))?;
+        report.pr_bodies.push(slash(&file));
+    }
+    Ok(())
+}
+
+/// 2 on any error; 1 when something is left to look at (findings, or with
+/// --write/--apply findings without a fix; code not analysed; ignore
+/// comments in question); else 0.
+fn exit_status(report: &Report, modifies: bool) -> u8 {
     let unfixed = report.findings.iter().any(|f| !f.has_fix());
     let remaining = if modifies {
         unfixed
@@ -325,13 +475,13 @@ pub fn run(args: Args) -> Result<u8> {
     // Code that was not analysed (a syntax error, a symlink not followed) is
     // something left to look at: exit 1, not a clean 0.
     let remaining = remaining || !report.skipped.is_empty();
-    Ok(if !report.errors.is_empty() {
+    if !report.errors.is_empty() {
         2
     } else if remaining || !report.ignore_problems.is_empty() {
         1
     } else {
         0
-    })
+    }
 }
 
 /// Checks `files` (shown as `displays`) a directory at a time and returns

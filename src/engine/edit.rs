@@ -5,7 +5,7 @@
 
 use crate::go::syntax;
 use serde::Serialize;
-use tree_sitter::Tree;
+use tree_sitter::{Node, Tree};
 
 /// Replace `start..end` with `new_text` (go/analysis's TextEdit). An insertion
 /// has `start == end`.
@@ -317,8 +317,6 @@ pub fn import_edit(src: &str, tree: &Tree, wanted: &[String]) -> Option<TextEdit
         .children(&mut cursor)
         .filter(|c| c.kind() == "import_declaration")
         .collect();
-    let quoted = |p: &str| format!("\"{p}\"");
-
     // A parenthesised block: insert into its first standard-library group.
     for decl in &decls {
         let mut c = decl.walk();
@@ -328,131 +326,150 @@ pub fn import_edit(src: &str, tree: &Tree, wanted: &[String]) -> Option<TextEdit
         else {
             continue;
         };
-        let mut c2 = list.walk();
-        let specs: Vec<_> = list
-            .named_children(&mut c2)
-            .filter(|n| n.kind() == "import_spec")
-            .collect();
-        let path_of = |n: tree_sitter::Node| {
-            n.child_by_field_name("path")
-                .map(|p| {
-                    syntax::text(p, src.as_bytes())
-                        .trim_matches('"')
-                        .to_string()
-                })
-                .unwrap_or_default()
-        };
-        // Groups are runs of specs on consecutive lines.
-        let mut groups: Vec<Vec<tree_sitter::Node>> = Vec::new();
-        for s in &specs {
-            match groups.last_mut() {
-                Some(g) if s.start_position().row <= g.last().unwrap().end_position().row + 1 => {
-                    g.push(*s)
-                }
-                _ => groups.push(vec![*s]),
-            }
+        if let Some(edit) = into_block(list, src, &missing, eol) {
+            return Some(edit);
         }
-        let std_group = groups
+    }
+    if let Some(edit) = decls
+        .first()
+        .and_then(|d| from_lone_import(*d, src, &missing, eol))
+    {
+        return Some(edit);
+    }
+    new_import_decl(root, &missing, eol)
+}
+
+/// `"p"`: an import path as Go source.
+fn quoted(p: &str) -> String {
+    format!("\"{p}\"")
+}
+
+/// The path an import spec imports, unquoted.
+fn spec_path(spec: Node, src: &str) -> String {
+    spec.child_by_field_name("path")
+        .map(|p| {
+            syntax::text(p, src.as_bytes())
+                .trim_matches('"')
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// The edit adding `missing` to the import block `list`: into its first
+/// standard-library group (groups are runs of specs on consecutive lines),
+/// or, with none, a new group at the top of the block. None for a block
+/// with no specs.
+fn into_block(list: Node, src: &str, missing: &[&String], eol: &str) -> Option<TextEdit> {
+    let mut c = list.walk();
+    let specs: Vec<_> = list
+        .named_children(&mut c)
+        .filter(|n| n.kind() == "import_spec")
+        .collect();
+    let mut groups: Vec<Vec<Node>> = Vec::new();
+    for s in &specs {
+        match groups.last_mut() {
+            Some(g) if s.start_position().row <= g.last().unwrap().end_position().row + 1 => {
+                g.push(*s)
+            }
+            _ => groups.push(vec![*s]),
+        }
+    }
+    if let Some(g) = groups
+        .iter()
+        .find(|g| g.iter().all(|s| is_std(&spec_path(*s, src))))
+    {
+        return Some(into_group(g, src, missing, eol));
+    }
+    // No standard-library group: open one at the top of the block.
+    let start = specs.first()?.start_byte();
+    let indent = syntax::indent_at(src.as_bytes(), start);
+    let mut text = missing
+        .iter()
+        .map(|m| quoted(m))
+        .collect::<Vec<_>>()
+        .join(&format!("{eol}{indent}"));
+    // A blank line (no indent) separates the new group from the old.
+    text.push_str(&format!("{eol}{eol}{indent}"));
+    Some(TextEdit {
+        start,
+        end: start,
+        new_text: text,
+    })
+}
+
+/// One edit over the standard-library group `g`'s whole lines: existing
+/// lines are kept byte for byte (comments included); each new line goes
+/// before the first line whose path sorts after it.
+fn into_group(g: &[Node], src: &str, missing: &[&String], eol: &str) -> TextEdit {
+    let first = g.first().unwrap().start_byte();
+    let last = g.last().unwrap().end_byte();
+    let start = src[..first].rfind('\n').map_or(0, |i| i + 1);
+    let end = src[last..].find('\n').map_or(src.len(), |i| last + i);
+    let indent = syntax::indent_at(src.as_bytes(), first);
+    let cr = if eol == "\r\n" { "\r" } else { "" };
+    let mut lines: Vec<(String, String)> = g
+        .iter()
+        .zip(src[start..end].split('\n'))
+        .map(|(spec, line)| (spec_path(*spec, src), line.to_string()))
+        .collect();
+    for m in missing {
+        let pos = lines
             .iter()
-            .find(|g| g.iter().all(|s| is_std(&path_of(*s))));
-        if let Some(g) = std_group {
-            // One edit over the group's whole lines: existing lines are kept
-            // byte for byte (comments included); each new line goes before
-            // the first line whose path sorts after it.
-            let first = g.first().unwrap().start_byte();
-            let last = g.last().unwrap().end_byte();
-            let start = src[..first].rfind('\n').map_or(0, |i| i + 1);
-            let end = src[last..].find('\n').map_or(src.len(), |i| last + i);
-            let indent = syntax::indent_at(src.as_bytes(), first);
-            let cr = if eol == "\r\n" { "\r" } else { "" };
-            let mut lines: Vec<(String, String)> = g
-                .iter()
-                .zip(src[start..end].split('\n'))
-                .map(|(spec, line)| (path_of(*spec), line.to_string()))
-                .collect();
-            for m in &missing {
-                let pos = lines
-                    .iter()
-                    .position(|(p, _)| p > *m)
-                    .unwrap_or(lines.len());
-                lines.insert(pos, ((*m).clone(), format!("{indent}{}{cr}", quoted(m))));
-            }
-            let body = lines
-                .into_iter()
-                .map(|(_, l)| l)
-                .collect::<Vec<_>>()
-                .join("\n");
-            // The last line's own `\r` (CRLF) stays outside the edit.
-            let end = if src[..end].ends_with('\r') {
-                end - 1
-            } else {
-                end
-            };
-            let body = body.strip_suffix('\r').map(str::to_string).unwrap_or(body);
-            return Some(TextEdit {
-                start,
-                end,
-                new_text: body,
-            });
-        }
-        // No standard-library group: open one at the top of the block.
-        if let Some(first) = specs.first() {
-            let start = first.start_byte();
-            let indent = syntax::indent_at(src.as_bytes(), start);
-            let mut text = missing
-                .iter()
-                .map(|m| quoted(m))
-                .collect::<Vec<_>>()
-                .join(&format!("{eol}{indent}"));
-            // A blank line (no indent) separates the new group from the old.
-            text.push_str(&format!("{eol}{eol}{indent}"));
-            return Some(TextEdit {
-                start,
-                end: start,
-                new_text: text,
-            });
-        }
+            .position(|(p, _)| p > *m)
+            .unwrap_or(lines.len());
+        lines.insert(pos, ((*m).clone(), format!("{indent}{}{cr}", quoted(m))));
     }
-
-    // A lone `import "x"`: turn it into a block when it is standard library.
-    if let Some(decl) = decls.first() {
-        let mut c = decl.walk();
-        if let Some(spec) = decl
-            .named_children(&mut c)
-            .find(|n| n.kind() == "import_spec")
-        {
-            let spec_text = syntax::text(spec, src.as_bytes()).to_string();
-            let path = spec
-                .child_by_field_name("path")
-                .map(|p| {
-                    syntax::text(p, src.as_bytes())
-                        .trim_matches('"')
-                        .to_string()
-                })
-                .unwrap_or_default();
-            let mut lines: Vec<(String, String)> =
-                missing.iter().map(|m| ((*m).clone(), quoted(m))).collect();
-            let mut extra_group = String::new();
-            if is_std(&path) {
-                lines.push((path, spec_text));
-                lines.sort();
-            } else {
-                extra_group = format!("{eol}{eol}\t{spec_text}");
-            }
-            let body = lines
-                .iter()
-                .map(|(_, t)| format!("\t{t}"))
-                .collect::<Vec<_>>()
-                .join(eol);
-            return Some(TextEdit {
-                start: decl.start_byte(),
-                end: decl.end_byte(),
-                new_text: format!("import ({eol}{body}{extra_group}{eol})"),
-            });
-        }
+    let body = lines
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect::<Vec<_>>()
+        .join("\n");
+    // The last line's own `\r` (CRLF) stays outside the edit.
+    let end = if src[..end].ends_with('\r') {
+        end - 1
+    } else {
+        end
+    };
+    let body = body.strip_suffix('\r').map(str::to_string).unwrap_or(body);
+    TextEdit {
+        start,
+        end,
+        new_text: body,
     }
+}
 
-    // No imports at all: a new declaration after the package clause.
+/// A lone `import "x"` made a block holding `missing` too: sorted in with
+/// it when it is standard library, else in a group of their own before it.
+fn from_lone_import(decl: Node, src: &str, missing: &[&String], eol: &str) -> Option<TextEdit> {
+    let mut c = decl.walk();
+    let spec = decl
+        .named_children(&mut c)
+        .find(|n| n.kind() == "import_spec")?;
+    let spec_text = syntax::text(spec, src.as_bytes()).to_string();
+    let path = spec_path(spec, src);
+    let mut lines: Vec<(String, String)> =
+        missing.iter().map(|m| ((*m).clone(), quoted(m))).collect();
+    let mut extra_group = String::new();
+    if is_std(&path) {
+        lines.push((path, spec_text));
+        lines.sort();
+    } else {
+        extra_group = format!("{eol}{eol}\t{spec_text}");
+    }
+    let body = lines
+        .iter()
+        .map(|(_, t)| format!("\t{t}"))
+        .collect::<Vec<_>>()
+        .join(eol);
+    Some(TextEdit {
+        start: decl.start_byte(),
+        end: decl.end_byte(),
+        new_text: format!("import ({eol}{body}{extra_group}{eol})"),
+    })
+}
+
+/// No imports at all: a new declaration after the package clause.
+fn new_import_decl(root: Node, missing: &[&String], eol: &str) -> Option<TextEdit> {
     let mut c = root.walk();
     let clause = root
         .children(&mut c)

@@ -2,6 +2,8 @@
 //! and syntax helpers, the package a file belongs to, and facts derived
 //! once and shared by every rule and predicate.
 
+/// Which statements leave a function or goroutine: one list for every rule.
+pub mod exits;
 pub mod facts;
 pub mod package;
 pub mod syntax;

@@ -354,54 +354,12 @@ fn first_error(node: Node) -> Option<Node> {
     None
 }
 
-/// A statement after which its goroutine surely goes no further: a
-/// `return`, or a call that never returns: `panic`, `runtime.Goexit`,
-/// `os.Exit`, `log.Fatal*` and `log.Panic*`, a test's or logger's
-/// `Fatal`/`Fatalf`/`FailNow`/`Skip`/`Skipf`/`SkipNow` (testing's end in
-/// `runtime.Goexit`, loggers' in `os.Exit`), and testify's `require.Fail*`.
-pub fn stops_here(stmt: Node, src: &[u8]) -> bool {
-    match stmt.kind() {
-        "return_statement" => true,
-        "expression_statement" => stmt
-            .named_child(0)
-            .filter(|c| c.kind() == "call_expression")
-            .and_then(|c| c.child_by_field_name("function"))
-            .is_some_and(|f| match text(f, src).rsplit_once('.') {
-                None => text(f, src) == "panic",
-                Some((on, name)) => match on {
-                    "runtime" => name == "Goexit",
-                    "os" => name == "Exit",
-                    "log" => name.starts_with("Fatal") || name.starts_with("Panic"),
-                    "require" => name.starts_with("Fail"),
-                    _ => matches!(
-                        name,
-                        "Fatal" | "Fatalf" | "FailNow" | "Skip" | "Skipf" | "SkipNow"
-                    ),
-                },
-            }),
-        _ => false,
-    }
-}
-
 /// The statement a `break` or `continue` at `j` leaves or continues: the
 /// one its label names, or else the nearest loop (continue) or breakable
 /// statement (break).
 pub fn jump_target<'t>(j: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
     match j.named_child(0).filter(|l| l.kind() == "label_name") {
-        Some(l) => {
-            let label = text(l, src);
-            let mut cur = j.parent();
-            while let Some(n) = cur {
-                if n.kind() == "labeled_statement"
-                    && n.child_by_field_name("label")
-                        .is_some_and(|x| text(x, src) == label)
-                {
-                    return n.named_child(1);
-                }
-                cur = n.parent();
-            }
-            None
-        }
+        Some(_) => labelled(j, src)?.named_child(1),
         None if j.kind() == "continue_statement" => {
             let mut cur = j.parent();
             while let Some(n) = cur {
@@ -414,6 +372,23 @@ pub fn jump_target<'t>(j: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
         }
         None => break_target(j),
     }
+}
+
+/// The `labeled_statement` that a labelled `break`, `continue` or `goto`
+/// at `j` names, searched outwards from `j`.
+pub fn labelled<'t>(j: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
+    let label = text(j.named_child(0).filter(|l| l.kind() == "label_name")?, src);
+    let mut cur = j.parent();
+    while let Some(n) = cur {
+        if n.kind() == "labeled_statement"
+            && n.child_by_field_name("label")
+                .is_some_and(|x| text(x, src) == label)
+        {
+            return Some(n);
+        }
+        cur = n.parent();
+    }
+    None
 }
 
 /// True when `stmt` runs at most once per entry to its loop: the
@@ -461,7 +436,7 @@ pub fn leaves_after<'t>(stmt: Node<'t>, src: &[u8]) -> bool {
             };
         });
     }
-    let ends = stops_here(last, src)
+    let ends = super::exits::stops_here(last, src)
         || (last.kind() == "break_statement" && target(last).is_some_and(leaves));
     !back && ends
 }
@@ -472,6 +447,24 @@ pub fn select_cases(select: Node) -> Vec<Node> {
     select
         .named_children(&mut c)
         .filter(|k| matches!(k.kind(), "communication_case" | "default_case"))
+        .collect()
+}
+
+/// The function literal a `go` statement runs (`go func(...) {...}(...)`).
+pub fn go_literal(go: Node) -> Option<Node> {
+    go.named_child(0)
+        .and_then(|c| c.child_by_field_name("function"))
+        .filter(|f| f.kind() == "func_literal")
+}
+
+/// The arguments of call `call`, comments left out.
+pub fn arguments(call: Node) -> Vec<Node> {
+    let Some(list) = call.child_by_field_name("arguments") else {
+        return vec![];
+    };
+    let mut c = list.walk();
+    list.named_children(&mut c)
+        .filter(|n| n.kind() != "comment")
         .collect()
 }
 
@@ -843,29 +836,6 @@ mod tests {
             Some("p_test")
         );
         assert_eq!(package_clause(b"packages\n"), None);
-    }
-
-    #[test]
-    fn statements_that_stop_a_goroutine() {
-        let src = b"package p\nfunc f() {\n\treturn\n\tpanic(1)\n\tt.Fatalf(\"x\")\n\trequire.FailNow(t, \"x\")\n\tos.Exit(1)\n\truntime.Goexit()\n\tlog.Fatal(1)\n\tt.Errorf(\"x\")\n\trequire.NoError(t, err)\n\tfoo.Exit(1)\n\tx := 1\n}\n";
-        let tree = parse(src);
-        let body = tree
-            .root_node()
-            .named_child(1)
-            .and_then(|f| f.child_by_field_name("body"))
-            .and_then(|b| b.named_child(0))
-            .unwrap();
-        let mut c = body.walk();
-        let stops: Vec<bool> = body
-            .named_children(&mut c)
-            .map(|n| stops_here(n, src))
-            .collect();
-        assert_eq!(
-            stops,
-            [
-                true, true, true, true, true, true, true, false, false, false, false
-            ]
-        );
     }
 
     #[test]

@@ -336,77 +336,116 @@ pub fn log(input: &Input, texts: &Texts) -> Value {
         .enumerate()
         .map(|(i, r)| (r.id.as_str(), i))
         .collect();
-    let rules: Vec<Value> = input
-        .rules
-        .iter()
-        .map(|r| {
-            let explanation = unwrap_paragraphs(&r.explanation);
-            json!({
-                "id": r.id,
-                "name": pascal_case(&r.id),
-                "shortDescription": { "text": r.summary },
-                "fullDescription": { "text": explanation },
-                "help": {
-                    "text": format!("{}\n\n{}", r.summary, explanation),
-                    "markdown": format!(
-                        "**{}**\n\n{}\n\nRun `gofix-leaks --explain {}` to see the rule fix an example.",
-                        r.summary, explanation, r.id
-                    ),
-                },
-                // The level of its gravest kind (each result gives its own).
-                "defaultConfiguration": {
-                    "level": level(r.kinds.iter().min().copied().unwrap_or(Kind::Leak)),
-                },
-                "properties": {
-                    "tags": ["concurrency", "goroutine-leak"],
-                    "kinds": r.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-                },
-            })
-        })
-        .collect();
-
+    let rules: Vec<Value> = input.rules.iter().map(rule_descriptor).collect();
     let prints = fingerprints(input.findings, texts);
     let results: Vec<Value> = input
         .findings
         .iter()
         .zip(prints)
-        .map(|(f, print)| {
-            let (start, end) = span(texts, &f.file, &f.start, &f.end);
-            let mut message = f.message.clone();
-            let mut properties = serde_json::Map::new();
-            properties.insert("kind".into(), json!(f.kind));
-            match &f.no_fix_reason {
-                Some(why) => {
-                    message.push_str(&format!(" (no automatic fix: {why})"));
-                    properties.insert("noFixReason".into(), json!(why));
-                }
-                None => {
-                    properties.insert("fixable".into(), json!(f.has_fix()));
-                }
-            }
-            let mut result = json!({
-                "ruleId": f.rule,
-                "level": level(f.kind),
-                "message": { "text": message },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": artifact_location(&f.file),
-                        "region": region(start, end),
-                    }
-                }],
-                "partialFingerprints": { FINGERPRINT_KEY: print },
-                "properties": properties,
-            });
-            if let Some(i) = index.get(f.rule.as_str()) {
-                result["ruleIndex"] = json!(i);
-            }
-            if f.has_fix() {
-                result["fixes"] = json!(fixes(f, texts));
-            }
-            result
-        })
+        .map(|(f, print)| result(f, print, &index, texts))
         .collect();
+    let mut driver = json!({
+        "name": "gofix-leaks",
+        "version": env!("CARGO_PKG_VERSION"),
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    });
+    if let Some(uri) = information_uri() {
+        driver["informationUri"] = json!(uri);
+    }
+    let mut run = json!({
+        "tool": { "driver": driver },
+        "columnKind": "utf16CodeUnits",
+        "results": results,
+        "invocations": [{
+            "executionSuccessful": input.errors.is_empty(),
+            "toolExecutionNotifications": notifications(input, texts),
+        }],
+    });
+    if !input.branches.is_empty() {
+        run["properties"] = json!({
+            "branches": input
+                .branches
+                .iter()
+                .map(|(b, c)| json!({ "branch": b, "commit": c }))
+                .collect::<Vec<_>>(),
+        });
+    }
+    json!({
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [run],
+    })
+}
 
+/// A rule's reportingDescriptor: its texts, help with the `--explain`
+/// hint, and the level of its gravest kind.
+fn rule_descriptor(r: &RuleInfo) -> Value {
+    let explanation = unwrap_paragraphs(&r.explanation);
+    json!({
+        "id": r.id,
+        "name": pascal_case(&r.id),
+        "shortDescription": { "text": r.summary },
+        "fullDescription": { "text": explanation },
+        "help": {
+            "text": format!("{}\n\n{}", r.summary, explanation),
+            "markdown": format!(
+                "**{}**\n\n{}\n\nRun `gofix-leaks --explain {}` to see the rule fix an example.",
+                r.summary, explanation, r.id
+            ),
+        },
+        // The level of its gravest kind (each result gives its own).
+        "defaultConfiguration": {
+            "level": level(r.kinds.iter().min().copied().unwrap_or(Kind::Leak)),
+        },
+        "properties": {
+            "tags": ["concurrency", "goroutine-leak"],
+            "kinds": r.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+        },
+    })
+}
+
+/// A finding's result: where, its message (with why there is no fix, if
+/// there is none), its fingerprint, its rule's index, and its fixes.
+fn result(f: &Finding, print: String, index: &HashMap<&str, usize>, texts: &Texts) -> Value {
+    let (start, end) = span(texts, &f.file, &f.start, &f.end);
+    let mut message = f.message.clone();
+    let mut properties = serde_json::Map::new();
+    properties.insert("kind".into(), json!(f.kind));
+    match &f.no_fix_reason {
+        Some(why) => {
+            message.push_str(&format!(" (no automatic fix: {why})"));
+            properties.insert("noFixReason".into(), json!(why));
+        }
+        None => {
+            properties.insert("fixable".into(), json!(f.has_fix()));
+        }
+    }
+    let mut result = json!({
+        "ruleId": f.rule,
+        "level": level(f.kind),
+        "message": { "text": message },
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": artifact_location(&f.file),
+                "region": region(start, end),
+            }
+        }],
+        "partialFingerprints": { FINGERPRINT_KEY: print },
+        "properties": properties,
+    });
+    if let Some(i) = index.get(f.rule.as_str()) {
+        result["ruleIndex"] = json!(i);
+    }
+    if f.has_fix() {
+        result["fixes"] = json!(fixes(f, texts));
+    }
+    result
+}
+
+/// The run's notifications: a note for each skipped file or region, an
+/// error for each error.
+fn notifications(input: &Input, texts: &Texts) -> Vec<Value> {
     let mut notifications: Vec<Value> = Vec::new();
     for s in input.skipped {
         let mut location = json!({ "artifactLocation": artifact_location(&s.file) });
@@ -436,39 +475,7 @@ pub fn log(input: &Input, texts: &Texts) -> Value {
         }
         notifications.push(n);
     }
-
-    let mut driver = json!({
-        "name": "gofix-leaks",
-        "version": env!("CARGO_PKG_VERSION"),
-        "semanticVersion": env!("CARGO_PKG_VERSION"),
-        "rules": rules,
-    });
-    if let Some(uri) = information_uri() {
-        driver["informationUri"] = json!(uri);
-    }
-    let mut run = json!({
-        "tool": { "driver": driver },
-        "columnKind": "utf16CodeUnits",
-        "results": results,
-        "invocations": [{
-            "executionSuccessful": input.errors.is_empty(),
-            "toolExecutionNotifications": notifications,
-        }],
-    });
-    if !input.branches.is_empty() {
-        run["properties"] = json!({
-            "branches": input
-                .branches
-                .iter()
-                .map(|(b, c)| json!({ "branch": b, "commit": c }))
-                .collect::<Vec<_>>(),
-        });
-    }
-    json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [run],
-    })
+    notifications
 }
 
 /// The project's page: Cargo.toml's `homepage`, else its `repository`.

@@ -5,19 +5,12 @@
 
 use super::scope::{LocalDecl, local_decl, references};
 use super::{Arg, Ctx, Value, Verdict};
+use crate::go::exits::{self, Ends};
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
 pub fn unbuffered_make(ctx: &Ctx, args: &[Arg]) -> Verdict {
-    let Some(list) = args[0].node().child_by_field_name("arguments") else {
-        return Verdict::Skip;
-    };
-    let mut c = list.walk();
-    let items: Vec<Node> = list
-        .named_children(&mut c)
-        .filter(|n| n.kind() != "comment")
-        .collect();
-    match items.as_slice() {
+    match syntax::arguments(args[0].node()).as_slice() {
         [_] => Verdict::Holds(vec![]),
         [_, size] if size.kind() == "int_literal" && text(*size, ctx.src) == "0" => {
             Verdict::Holds(vec![])
@@ -343,11 +336,9 @@ fn abandon_reason(recv: Node, go: Node, func: Node, make: Node, src: &[u8]) -> O
                         || cases.iter().filter(|k| k.id() != n.id()).any(|k| {
                             let mut exits = false;
                             syntax::visit(*k, &|x| x.kind() != "func_literal", &mut |x| {
-                                exits |= matches!(x.kind(), "return_statement" | "goto_statement")
+                                exits |= x.kind() == "goto_statement"
                                     || (x.kind() == "break_statement" && x.named_child_count() > 0)
-                                    || (x.kind() == "call_expression"
-                                        && x.child_by_field_name("function")
-                                            .is_some_and(|f| text(f, src) == "panic"));
+                                    || exits::leaves(x, src, Ends::Survived);
                             });
                             exits
                         });
@@ -383,11 +374,10 @@ fn abandon_reason(recv: Node, go: Node, func: Node, make: Node, src: &[u8]) -> O
     let body = func.child_by_field_name("body")?;
     let mut early = false;
     syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-        let exits = n.kind() == "return_statement"
-            || (n.kind() == "call_expression"
-                && n.child_by_field_name("function")
-                    .is_some_and(|f| text(f, src) == "panic"));
-        if exits && n.start_byte() >= go.end_byte() && n.end_byte() <= recv.start_byte() {
+        if exits::leaves(n, src, Ends::Survived)
+            && n.start_byte() >= go.end_byte()
+            && n.end_byte() <= recv.start_byte()
+        {
             early = true;
         }
     });
@@ -524,101 +514,117 @@ pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
     let Some((name, sites)) = binding(make, func, src) else {
         return Verdict::Skip;
     };
+    let Some((recv, go, handed)) = one_receive_one_goroutine(func, &name, &sites, src) else {
+        return Verdict::Skip;
+    };
+    if loop_below(go, func, make).is_some() || recv.start_byte() < go.end_byte() {
+        return Verdict::Skip;
+    }
+    let Some(abandon) = abandon_reason(recv, go, func, make, src) else {
+        return Verdict::Skip;
+    };
+    let bindings = vec![
+        ("chan", Value::Text(name.clone())),
+        ("abandon", Value::Text(abandon)),
+    ];
+    let producers = match goroutine_functions(ctx, go, handed, &name) {
+        Ok(p) => p,
+        Err(Sender::Unproven(why)) => return Verdict::Unproven(why, bindings),
+        Err(_) => return Verdict::Skip,
+    };
+    match sends_once(&producers, go, &name, func, src) {
+        Sender::Ok => Verdict::Holds(bindings),
+        Sender::Skip => Verdict::Skip,
+        Sender::Unproven(why) => Verdict::Unproven(why, bindings),
+    }
+}
 
+/// The one receive from channel `name` in `func` and the one `go`
+/// statement using it (by capture, or handed it as argument `Some(i)`).
+/// None when the channel is used any other way, received twice, used by
+/// two goroutines, or both handed to and captured by one.
+fn one_receive_one_goroutine<'t>(
+    func: Node<'t>,
+    name: &str,
+    sites: &[usize],
+    src: &[u8],
+) -> Option<(Node<'t>, Node<'t>, Option<usize>)> {
     let mut recvs = Vec::new();
     let mut goroutines: Vec<(Node, Option<usize>)> = Vec::new();
-    for r in references(func, &name, src, &sites) {
+    for r in references(func, name, src, sites) {
         let inner = syntax::enclosing_function(r).expect("a reference sits in the function");
         if inner.id() == func.id() {
             match classify(r) {
                 Use::Recv(u) => recvs.push(u),
                 Use::GoArg { go, index } => goroutines.push((go, Some(index))),
-                _ => return Verdict::Skip,
+                _ => return None,
             }
             continue;
         }
         // Inside a literal: only the body of a `go func(){...}()` started
         // directly in this function counts.
-        let go = syntax::go_running(inner, func);
-        match go {
-            Some(go) => goroutines.push((go, None)),
-            None => return Verdict::Skip,
-        }
+        goroutines.push((syntax::go_running(inner, func)?, None));
     }
     let mut go_ids: Vec<usize> = goroutines.iter().map(|(g, _)| g.id()).collect();
     go_ids.dedup();
     let ([recv], [_]) = (recvs.as_slice(), go_ids.as_slice()) else {
-        return Verdict::Skip;
+        return None;
     };
-    let go = goroutines[0].0;
     // Handed over and used by closure at once, or handed over twice.
     let handed: Vec<usize> = goroutines.iter().filter_map(|(_, i)| *i).collect();
     if !handed.is_empty() && goroutines.len() != 1 {
-        return Verdict::Skip;
+        return None;
     }
-    if loop_below(go, func, make).is_some() || recv.start_byte() < go.end_byte() {
-        return Verdict::Skip;
-    }
-    let Some(abandon) = abandon_reason(*recv, go, func, make, src) else {
-        return Verdict::Skip;
-    };
+    Some((*recv, goroutines[0].0, handed.first().copied()))
+}
 
-    let call = go.named_child(0);
-    let literal = call
-        .and_then(|c| c.child_by_field_name("function"))
-        .filter(|f| f.kind() == "func_literal");
-    // The goroutine's function (a literal, or every declaration its named
-    // callee can resolve to), its source, and the channel's name there.
-    let producers: Vec<(Node, &[u8], String)> = match (handed.first(), literal) {
-        (None, Some(lit)) => vec![(lit, src, name.clone())],
-        (Some(&i), Some(lit)) => match syntax::parameter_names(lit, src).get(i) {
-            Some((p, false)) if p != "_" => vec![(lit, src, p.clone())],
-            _ => return Verdict::Skip,
+/// The goroutine's function (a literal, or every declaration its named
+/// callee can resolve to), its source, and the channel's name there.
+fn goroutine_functions<'p>(
+    ctx: &'p Ctx,
+    go: Node<'p>,
+    handed: Option<usize>,
+    name: &str,
+) -> Result<Vec<CalleeParam<'p>>, Sender> {
+    let src = ctx.src;
+    match (handed, syntax::go_literal(go)) {
+        (None, Some(lit)) => Ok(vec![(lit, src, name.to_string())]),
+        (Some(i), Some(lit)) => match syntax::parameter_names(lit, src).get(i) {
+            Some((p, false)) if p != "_" => Ok(vec![(lit, src, p.clone())]),
+            _ => Err(Sender::Skip),
         },
-        (Some(&i), None) => match callee_params(ctx, go, i) {
-            Ok(decls) => decls,
-            Err(Sender::Unproven(why)) => {
-                return Verdict::Unproven(
-                    why,
-                    vec![
-                        ("chan", Value::Text(name)),
-                        ("abandon", Value::Text(abandon)),
-                    ],
-                );
-            }
-            Err(_) => return Verdict::Skip,
-        },
-        (None, None) => return Verdict::Skip,
-    };
-    let mut sent = producers
+        (Some(i), None) => callee_params(ctx, go, i),
+        (None, None) => Err(Sender::Skip),
+    }
+}
+
+/// Whether every one of the goroutine's functions sends once and is done
+/// ([`sender`]), and does nothing after that send the receiver could see
+/// before the value once the channel is buffered ([`signal_after_send`]).
+fn sends_once(producers: &[CalleeParam], go: Node, name: &str, func: Node, src: &[u8]) -> Sender {
+    let sent = producers
         .iter()
         .map(|(f, fsrc, p)| sender(*f, p, fsrc))
         .find(|v| !matches!(v, Sender::Ok))
         .unwrap_or(Sender::Ok);
-    if matches!(sent, Sender::Ok)
-        && let Some(signal) = producers.iter().find_map(|(f, fsrc, p)| {
-            let producer = Producer {
-                func: *f,
-                src: fsrc,
-                sends: sends_in(*f, p, fsrc),
-                ch: p.clone(),
-                go,
-            };
-            signal_after_send(&producer, &name, func, src)
-        })
-    {
-        sent = Sender::Unproven(format!(
-            "after its send the goroutine runs `{signal}`, which the receiver can observe: buffered, it could see that before the value"
-        ));
+    if !matches!(sent, Sender::Ok) {
+        return sent;
     }
-    let bindings = vec![
-        ("chan", Value::Text(name)),
-        ("abandon", Value::Text(abandon)),
-    ];
-    match sent {
-        Sender::Ok => Verdict::Holds(bindings),
-        Sender::Skip => Verdict::Skip,
-        Sender::Unproven(why) => Verdict::Unproven(why, bindings),
+    let signal = producers.iter().find_map(|(f, fsrc, p)| {
+        let producer = Producer {
+            func: *f,
+            src: fsrc,
+            sends: sends_in(*f, p, fsrc),
+            ch: p.clone(),
+            go,
+        };
+        signal_after_send(&producer, name, func, src)
+    });
+    match signal {
+        Some(signal) => Sender::Unproven(format!(
+            "after its send the goroutine runs `{signal}`, which the receiver can observe: buffered, it could see that before the value"
+        )),
+        None => Sender::Ok,
     }
 }
 
@@ -681,37 +687,46 @@ pub(super) fn signal_after_send(
     owner: Node,
     src: &[u8],
 ) -> Option<String> {
-    let (producer, psrc, ch) = (p.func, p.src, p.ch.as_str());
-    let body = producer.child_by_field_name("body")?;
-    // The producer's parameters stand for the `go` call's arguments.
-    let args: Vec<String> =
-        p.go.named_child(0)
-            .and_then(|c| c.child_by_field_name("arguments"))
-            .map(|a| {
-                let mut c = a.walk();
-                a.named_children(&mut c)
-                    .filter(|n| n.kind() != "comment")
-                    .map(|n| syntax::squeeze(text(n, src)))
-                    .collect()
-            })
-            .unwrap_or_default();
-    let params = syntax::parameter_names(producer, psrc);
-    let in_owner = |x: &str| -> String {
-        params
-            .iter()
-            .position(|(n, _)| n == x)
-            .and_then(|i| args.get(i).cloned())
-            .unwrap_or_else(|| x.to_string())
+    let body = p.func.child_by_field_name("body")?;
+    let watch = Watch::new(p, owner_ch, owner, src);
+    let mut signal: Option<String> = None;
+    let mut check = |n: Node| {
+        if signal.is_none() && watch.observes(n, p) {
+            signal = Some(
+                text(n, p.src)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string(),
+            );
+        }
     };
-    // The channels the owner selects on together with its own.
-    let beside = selected_with(owner, owner_ch, src);
-    // What can run after a send: the statements after it on its way out
-    // of the producer (up to a `return`), and a loop around it, whole.
+    for a in after_sends(p) {
+        syntax::visit(
+            a,
+            &|n| n.kind() != "func_literal" && n.kind() != "defer_statement",
+            &mut |n| check(n),
+        );
+    }
+    // Deferred calls run after the last send, whatever their place.
+    syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+        if n.kind() == "defer_statement" {
+            syntax::visit(n, &|_| true, &mut |m| check(m));
+        }
+    });
+    signal
+}
+
+/// What can run after a send of the producer: the statements after it on
+/// its way out of the producer (up to a `return`), and a loop around it,
+/// whole.
+fn after_sends<'p>(p: &Producer<'_, 'p>) -> Vec<Node<'p>> {
     let mut after: Vec<Node> = Vec::new();
     for send in &p.sends {
         let mut cur = *send;
         'up: while let Some(parent) = cur.parent() {
-            if parent.id() == producer.id() {
+            if parent.id() == p.func.id() {
                 break;
             }
             if matches!(parent.kind(), "block" | "statement_list") {
@@ -730,22 +745,67 @@ pub(super) fn signal_after_send(
             cur = parent;
         }
     }
-    let owner_watches_done = beside.iter().any(|b| b.ends_with(".Done()"));
-    let mut signal: Option<String> = None;
-    let mut check = |n: Node| {
-        if signal.is_some() {
-            return;
+    after
+}
+
+/// What the receiving function `owner` (in `src`) watches beside its
+/// channel `owner_ch`, and how the producer's names read there.
+struct Watch<'o> {
+    owner: Node<'o>,
+    owner_ch: &'o str,
+    src: &'o [u8],
+    /// The channels `owner` selects on together with its own.
+    beside: Vec<String>,
+    /// The `go` call's arguments, which the producer's parameters stand for.
+    args: Vec<String>,
+    params: Vec<(String, bool)>,
+}
+
+impl<'o> Watch<'o> {
+    fn new(p: &Producer, owner_ch: &'o str, owner: Node<'o>, src: &'o [u8]) -> Watch<'o> {
+        let args: Vec<String> =
+            p.go.named_child(0)
+                .map(syntax::arguments)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|n| syntax::squeeze(text(n, src)))
+                .collect();
+        Watch {
+            owner,
+            owner_ch,
+            src,
+            beside: selected_with(owner, owner_ch, src),
+            args,
+            params: syntax::parameter_names(p.func, p.src),
         }
-        let found = match (n.kind(), signalled(n, psrc)) {
-            (_, Some(t)) => t != ch && beside.contains(&in_owner(&t)),
+    }
+
+    /// Producer name `x` as the owner spells it: a parameter becomes the
+    /// `go` call's argument.
+    fn in_owner(&self, x: &str) -> String {
+        self.params
+            .iter()
+            .position(|(n, _)| n == x)
+            .and_then(|i| self.args.get(i).cloned())
+            .unwrap_or_else(|| x.to_string())
+    }
+
+    /// Whether producer node `n` signals something the owner watches: a
+    /// send or close on a channel it selects with its own, a call of a
+    /// function value of the caller's (a cancel func, a callback) that may
+    /// release what it waits on, or a `wg.Done()` that a waiter of the
+    /// owner's turns into such a close.
+    fn observes(&self, n: Node, p: &Producer) -> bool {
+        let psrc = p.src;
+        match (n.kind(), signalled(n, psrc)) {
+            (_, Some(t)) => t != p.ch && self.beside.contains(&self.in_owner(&t)),
             ("call_expression", None) => {
                 let f = n.child_by_field_name("function");
                 match f.map(|f| (f.kind(), f)) {
                     Some(("identifier", f)) if text(f, psrc) == "close" => false,
                     Some(("identifier", f)) => {
                         let name = text(f, psrc);
-                        // A function value of the caller's (a cancel func,
-                        // a callback) may release what the receiver waits on.
+                        let owner_watches_done = self.beside.iter().any(|b| b.ends_with(".Done()"));
                         !PURE_BUILTINS.contains(&name)
                             && super::scope::declaration(name, n, psrc).is_some()
                             && (owner_watches_done || !name.to_lowercase().contains("cancel"))
@@ -754,9 +814,11 @@ pub(super) fn signal_after_send(
                         let field = f.child_by_field_name("field").map(|x| text(x, psrc));
                         let on = f.child_by_field_name("operand").map(|x| text(x, psrc));
                         match (field, on) {
-                            (Some("Done"), Some(on)) => waiter_signals(owner, &in_owner(on), src)
-                                .iter()
-                                .any(|c| *c != owner_ch && beside.contains(c)),
+                            (Some("Done"), Some(on)) => {
+                                waiter_signals(self.owner, &self.in_owner(on), self.src)
+                                    .iter()
+                                    .any(|c| *c != self.owner_ch && self.beside.contains(c))
+                            }
                             _ => false,
                         }
                     }
@@ -764,32 +826,8 @@ pub(super) fn signal_after_send(
                 }
             }
             _ => false,
-        };
-        if found {
-            signal = Some(
-                text(n, psrc)
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_string(),
-            );
         }
-    };
-    for a in &after {
-        syntax::visit(
-            *a,
-            &|n| n.kind() != "func_literal" && n.kind() != "defer_statement",
-            &mut |n| check(n),
-        );
     }
-    // Deferred calls run after the last send, whatever their place.
-    syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-        if n.kind() == "defer_statement" {
-            syntax::visit(n, &|_| true, &mut |m| check(m));
-        }
-    });
-    signal
 }
 
 /// What the other cases of `owner`'s selects that receive from `ch` receive

@@ -8,6 +8,7 @@
 use super::channel;
 use super::scope::{LocalDecl, declaration, declares, local_decl};
 use super::{Arg, Ctx, Site, Value, Verdict};
+use crate::go::exits::{self, Ends};
 use crate::go::syntax::{self, text};
 use std::path::PathBuf;
 use tree_sitter::Node;
@@ -251,7 +252,7 @@ fn add_target<'t>(go: Node<'t>, x: &str, src: &[u8]) -> (Node<'t>, Result<String
     let mut cur = go;
     let mut expr = Ok(x.to_string());
     loop {
-        if let (Ok(e), Some(lit)) = (&expr, runs_literal(cur)) {
+        if let (Ok(e), Some(lit)) = (&expr, syntax::go_literal(cur)) {
             expr = in_caller_terms(e, lit, cur, src);
         }
         // Outwards only when nothing jumps back to `cur` in between: a
@@ -272,13 +273,6 @@ fn add_target<'t>(go: Node<'t>, x: &str, src: &[u8]) -> (Node<'t>, Result<String
         }
     }
     (cur, expr)
-}
-
-/// The function literal a `go` statement runs (`go func(...) {...}(...)`).
-fn runs_literal(go: Node) -> Option<Node> {
-    go.named_child(0)
-        .and_then(|c| c.child_by_field_name("function"))
-        .filter(|f| f.kind() == "func_literal")
 }
 
 /// `expr` (`wg` or `s.wg`), as the body of `lit` spells it, in the terms of
@@ -316,13 +310,7 @@ fn in_caller_terms(expr: &str, lit: Node, go: Node, src: &[u8]) -> Result<String
     }
     let arg = go
         .named_child(0)
-        .and_then(|c| c.child_by_field_name("arguments"))
-        .and_then(|a| {
-            let mut c = a.walk();
-            a.named_children(&mut c)
-                .filter(|n| n.kind() != "comment")
-                .nth(i)
-        })
+        .and_then(|c| syntax::arguments(c).get(i).copied())
         .ok_or("the `go` statement passes no argument for the WaitGroup")?;
     let addressed = (arg.kind() == "unary_expression"
         && arg
@@ -431,53 +419,11 @@ fn goroutine_body<'p>(ctx: &'p Ctx, go: Node<'p>, x: &str) -> Result<Body<'p>, S
     let src = ctx.src;
     let call = go.named_child(0).ok_or("no call")?;
     let f = call.child_by_field_name("function").ok_or("no callee")?;
-    let args = call.child_by_field_name("arguments");
-    let arg_index = || -> Option<usize> {
-        let a = args?;
-        let mut c = a.walk();
-        a.named_children(&mut c)
-            .filter(|n| n.kind() != "comment")
-            .position(|n| {
-                syntax::squeeze(text(n, src)) == x
-                    || syntax::squeeze(text(n, src)) == format!("&{x}")
-            })
-    };
+    let arg_index = arg_position(call, x, src);
     match f.kind() {
-        "func_literal" => {
-            // Handed in as a parameter, or its owner is (`p` for `p.wg`:
-            // then `q.wg` for a parameter `q`), or captured.
-            let params = syntax::parameter_names(f, src);
-            let param = |i: usize| params.get(i).map(|(n, _)| n.clone()).ok_or("no parameter");
-            let owner = x.split_once('.').and_then(|(owner, field)| {
-                let a = args?;
-                let mut c = a.walk();
-                a.named_children(&mut c)
-                    .filter(|n| n.kind() != "comment")
-                    .position(|n| {
-                        let t = syntax::squeeze(text(n, src));
-                        t == owner || t == format!("&{owner}")
-                    })
-                    .map(|i| (i, field))
-            });
-            let root = x.split('.').next().unwrap_or(x);
-            let name = match (arg_index(), owner) {
-                (Some(i), _) => param(i)?,
-                (None, Some((i, field))) => format!("{}.{field}", param(i)?),
-                // A parameter of the same name is another variable.
-                (None, None) if params.iter().any(|(n, _)| n == root) => {
-                    return Err(format!("the goroutine's parameter `{root}` hides `{x}`"));
-                }
-                (None, None) => x.to_string(),
-            };
-            Ok(Body {
-                func: f,
-                src,
-                path: None,
-                name,
-            })
-        }
+        "func_literal" => literal_body(f, call, x, src),
         "identifier" => {
-            let i = arg_index()
+            let i = arg_index
                 .ok_or_else(|| format!("`{}` is not handed the WaitGroup", text(f, src)))?;
             let decls = ctx
                 .package
@@ -490,81 +436,96 @@ fn goroutine_body<'p>(ctx: &'p Ctx, go: Node<'p>, x: &str) -> Result<Body<'p>, S
             };
             Body::handed(d, i)
         }
-        "selector_expression" if arg_index().is_some() => {
-            // `go svc.call(wg, ...)`: a method handed the WaitGroup.
-            let operand = f.child_by_field_name("operand").ok_or("no operand")?;
-            let method = text(f.child_by_field_name("field").ok_or("no method")?, src);
-            let LocalDecl::Typed(ty) = local_decl(text(operand, src), operand, src) else {
-                return Err(format!(
-                    "the type of `{}` is not spelled out",
-                    text(operand, src)
-                ));
-            };
-            let decls = methods_of(ctx, &ty, method);
-            let [d] = decls.as_slice() else {
-                return Err(format!(
-                    "method `{method}` of `{ty}` is not declared once in this package"
-                ));
-            };
-            let i = arg_index().expect("checked by the guard");
-            Body::handed(d, i)
+        // `go svc.call(wg, ...)`: a method handed the WaitGroup.
+        "selector_expression" if arg_index.is_some() => {
+            let d = the_method(ctx, f)?;
+            Body::handed(&d, arg_index.expect("checked by the guard"))
         }
-        "selector_expression" => {
-            // `go s.loop()` with X = `s.wg`: the method's receiver + field.
-            let operand = f.child_by_field_name("operand").ok_or("no operand")?;
-            let method = text(f.child_by_field_name("field").ok_or("no method")?, src);
-            let (recv_var, field) = x
-                .split_once('.')
-                .ok_or("the WaitGroup is not a field of the receiver")?;
-            if text(operand, src) != recv_var {
-                return Err("the goroutine's receiver is not the WaitGroup's owner".to_string());
-            }
-            let LocalDecl::Typed(ty) = local_decl(recv_var, operand, src) else {
-                return Err(format!("the type of `{recv_var}` is not spelled out"));
-            };
-            let decls = methods_of(ctx, &ty, method);
-            let [d] = decls.as_slice() else {
-                return Err(format!(
-                    "method `{method}` of `{ty}` is not declared once in this package"
-                ));
-            };
-            let recv_name = d
-                .node
-                .child_by_field_name("receiver")
-                .and_then(|r| r.named_child(0))
-                .and_then(|p| p.child_by_field_name("name"))
-                .map(|n| text(n, d.src).to_string())
-                .ok_or("the method's receiver has no name")?;
-            Ok(Body {
-                func: d.node,
-                src: d.src,
-                path: d.path.clone(),
-                name: format!("{recv_name}.{field}"),
-            })
-        }
+        "selector_expression" => receiver_body(ctx, f, x),
         _ => Err(format!("cannot see what `{}` runs", text(f, src))),
     }
 }
 
-/// The exit statements of `func`'s body (not in nested literals): returns,
-/// `panic(...)` and `runtime.Goexit()`.
-fn exits<'t>(func: Node<'t>, src: &[u8]) -> Vec<Node<'t>> {
-    let mut out = Vec::new();
-    if let Some(body) = func.child_by_field_name("body") {
-        syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-            let is_exit = n.kind() == "return_statement"
-                || (n.kind() == "expression_statement"
-                    && n.named_child(0).is_some_and(|c| {
-                        c.kind() == "call_expression"
-                            && c.child_by_field_name("function")
-                                .is_some_and(|f| matches!(text(f, src), "panic" | "runtime.Goexit"))
-                    }));
-            if is_exit {
-                out.push(n);
-            }
-        });
+/// The position among the `go` call's arguments of `name` or `&name`.
+fn arg_position(call: Node, name: &str, src: &[u8]) -> Option<usize> {
+    syntax::arguments(call).iter().position(|n| {
+        let t = syntax::squeeze(text(*n, src));
+        t == name || t == format!("&{name}")
+    })
+}
+
+/// A literal's body: X is handed in as a parameter, or its owner is (`p`
+/// for `p.wg`: then `q.wg` for a parameter `q`), or captured.
+fn literal_body<'p>(f: Node<'p>, call: Node, x: &str, src: &'p [u8]) -> Result<Body<'p>, String> {
+    let params = syntax::parameter_names(f, src);
+    let param = |i: usize| params.get(i).map(|(n, _)| n.clone()).ok_or("no parameter");
+    let owner = x
+        .split_once('.')
+        .and_then(|(owner, field)| arg_position(call, owner, src).map(|i| (i, field)));
+    let root = x.split('.').next().unwrap_or(x);
+    let name = match (arg_position(call, x, src), owner) {
+        (Some(i), _) => param(i)?,
+        (None, Some((i, field))) => format!("{}.{field}", param(i)?),
+        // A parameter of the same name is another variable.
+        (None, None) if params.iter().any(|(n, _)| n == root) => {
+            return Err(format!("the goroutine's parameter `{root}` hides `{x}`"));
+        }
+        (None, None) => x.to_string(),
+    };
+    Ok(Body {
+        func: f,
+        src,
+        path: None,
+        name,
+    })
+}
+
+/// The one declaration of the method `f` (`v.m`) calls, `v` being a local
+/// variable of a spelled-out type.
+fn the_method<'p>(ctx: &'p Ctx, f: Node) -> Result<crate::go::package::FuncDecl<'p>, String> {
+    let src = ctx.src;
+    let operand = f.child_by_field_name("operand").ok_or("no operand")?;
+    let method = text(f.child_by_field_name("field").ok_or("no method")?, src);
+    let LocalDecl::Typed(ty) = local_decl(text(operand, src), operand, src) else {
+        return Err(format!(
+            "the type of `{}` is not spelled out",
+            text(operand, src)
+        ));
+    };
+    let mut decls = methods_of(ctx, &ty, method);
+    if decls.len() != 1 {
+        return Err(format!(
+            "method `{method}` of `{ty}` is not declared once in this package"
+        ));
     }
-    out
+    Ok(decls.remove(0))
+}
+
+/// `go s.loop()` with X = `s.wg`: the method's body, where X is its
+/// receiver's field.
+fn receiver_body<'p>(ctx: &'p Ctx, f: Node, x: &str) -> Result<Body<'p>, String> {
+    let operand = f.child_by_field_name("operand").ok_or("no operand")?;
+    f.child_by_field_name("field").ok_or("no method")?;
+    let (recv_var, field) = x
+        .split_once('.')
+        .ok_or("the WaitGroup is not a field of the receiver")?;
+    if text(operand, ctx.src) != recv_var {
+        return Err("the goroutine's receiver is not the WaitGroup's owner".to_string());
+    }
+    let d = the_method(ctx, f)?;
+    let recv_name = d
+        .node
+        .child_by_field_name("receiver")
+        .and_then(|r| r.named_child(0))
+        .and_then(|p| p.child_by_field_name("name"))
+        .map(|n| text(n, d.src).to_string())
+        .ok_or("the method's receiver has no name")?;
+    Ok(Body {
+        func: d.node,
+        src: d.src,
+        path: d.path.clone(),
+        name: format!("{recv_name}.{field}"),
+    })
 }
 
 /// True when a Done statement runs before `exit` on its path: an earlier
@@ -601,139 +562,49 @@ pub fn waitgroup_goroutine(ctx: &Ctx, args: &[Arg]) -> Verdict {
 fn analyse(ctx: &Ctx, args: &[Arg], blocked: &mut Option<String>) -> Verdict {
     let go = args[0].node();
     let src = ctx.src;
-    let Some(sync) = sync_name(ctx) else {
+    let Some(counted) = Counted::find(ctx, go) else {
         return Verdict::Skip;
     };
-    let literal = go
-        .named_child(0)
-        .and_then(|c| c.child_by_field_name("function"))
-        .filter(|f| f.kind() == "func_literal");
-    // `X.Add(1)` as the literal's first statement: a race with Wait.
-    let add_inside = literal.and_then(first_stmt).filter(|s| {
-        method_call(*s, "Add", src).is_some_and(|x| is_wg(x, &sync, ctx))
-            && add_count(*s, src) == Some(1)
-            // Not when another `Add` follows: moving this one would leave
-            // that one first, and each run would move one more (found by
-            // tests/proptest_engine.rs).
-            && std::iter::successors(s.next_named_sibling(), |n| n.next_named_sibling())
-                .find(|n| n.kind() != "comment")
-                .is_none_or(|n| method_call(n, "Add", src).is_none())
-    });
-    let (x_node, add) = match (add_inside, counting_add(go, src)) {
-        (Some(a), _) => (method_call(a, "Add", src).unwrap(), a),
-        (None, Some(a)) => (method_call(a, "Add", src).unwrap(), a),
-        (None, None) => return Verdict::Skip,
-    };
-    if !is_wg(x_node, &sync, ctx) {
-        return Verdict::Skip;
-    }
-    let x = syntax::squeeze(text(x_node, src));
-    if add_inside.is_none() && !attributable(go, add, &x, src) {
-        return Verdict::Skip;
-    }
     // An Add inside the goroutine names the WaitGroup as its body does.
-    let body = match literal.filter(|_| add_inside.is_some()) {
+    let body = match counted.literal.filter(|_| counted.add_inside.is_some()) {
         Some(lit) => Body {
             func: lit,
             src,
             path: None,
-            name: x.clone(),
+            name: counted.x.clone(),
         },
-        None => match goroutine_body(ctx, go, &x) {
+        None => match goroutine_body(ctx, go, &counted.x) {
             Ok(b) => b,
             // Code the tool cannot see may well call Done: no finding.
             Err(_) => return Verdict::Skip,
         },
     };
     // Where that Add goes, spelled in the terms of the code there.
-    let moved = add_inside.map(|_| add_target(go, &x, src));
-    let wg = match &moved {
-        Some((_, Ok(outer))) => outer.clone(),
-        _ => x.clone(),
+    let moved = counted.add_inside.map(|_| add_target(go, &counted.x, src));
+    let fix = Fix {
+        wg: match &moved {
+            Some((_, Ok(outer))) => outer.clone(),
+            _ => counted.x.clone(),
+        },
+        go_stmt: moved
+            .as_ref()
+            .map(|(t, _)| Value::Span(t.start_byte(), t.end_byte())),
+        name: syntax::squeeze(&body.name),
+        counted,
     };
-    let go_stmt = moved
-        .as_ref()
-        .map(|(t, _)| Value::Span(t.start_byte(), t.end_byte()));
     *blocked = moved.and_then(|(_, r)| r.err());
-    let name = syntax::squeeze(&body.name);
-    let bsrc = body.src;
     let Some(fbody) = body.func.child_by_field_name("body") else {
         return Verdict::Skip;
     };
-
-    // How the goroutine uses the WaitGroup.
-    let mut deferred = false;
-    let mut dones: Vec<Node> = Vec::new();
-    let mut other_use = false;
-    let mut waits = false;
-    let mut nested_done = false;
-    syntax::visit(fbody, &|_| true, &mut |n| {
-        if n.kind() == "defer_statement"
-            && syntax::squeeze(text(n, bsrc)).contains(&format!("{name}.Done()"))
-        {
-            deferred = true;
-        }
-        if let Some(op) =
-            method_call(n, "Done", bsrc).filter(|_| n.kind() == "expression_statement")
-            && syntax::squeeze(text(op, bsrc)) == name
-        {
-            let in_defer = syntax::ancestors_until(n, fbody)
-                .iter()
-                .any(|a| a.kind() == "defer_statement");
-            let in_literal = syntax::enclosing_function(n).map(|f| f.id()) != Some(body.func.id());
-            if in_literal && !in_defer {
-                nested_done = true;
-            } else if !in_defer {
-                dones.push(n);
-            }
-        }
-        // Calls that may call Done out of sight: a local function value
-        // (a closure over the WaitGroup), or another method of the owner of
-        // a field WaitGroup.
-        if n.kind() == "call_expression"
-            && let Some(f) = n.child_by_field_name("function")
-        {
-            let local_fn = f.kind() == "identifier"
-                && local_decl(text(f, bsrc), f, bsrc) != LocalDecl::NotLocal;
-            let owner_method = f.kind() == "selector_expression"
-                && name.split_once('.').is_some_and(|(owner, _)| {
-                    f.child_by_field_name("operand")
-                        .is_some_and(|o| text(o, bsrc) == owner)
-                });
-            other_use |= local_fn || owner_method;
-        }
-        // A goroutine that waits on the group is its waiter, not a member.
-        waits |=
-            method_call(n, "Wait", bsrc).is_some_and(|op| syntax::squeeze(text(op, bsrc)) == name);
-        // Handed on (`helper(wg)`, `&wg`): Done may happen out of sight.
-        if matches!(n.kind(), "identifier" | "selector_expression")
-            && syntax::squeeze(text(n, bsrc)) == name
-            && n.parent()
-                .is_some_and(|p| p.kind() == "argument_list" || p.kind() == "unary_expression")
-        {
-            other_use = true;
-        }
-    });
-    let add_removal = add_inside.map(|a| ("add_inside", Value::Span(a.start_byte(), a.end_byte())));
-    let add_race = || format!("`{x}.Add(1)` runs inside the goroutine, racing with `Wait`");
-    if waits {
+    let uses = Uses::of(&body, fbody, &fix.name);
+    if uses.waits {
         return Verdict::Skip;
     }
-    // Only a misplaced Add to fix, if there is one.
-    let add_only = || match (add_inside, &go_stmt) {
-        (Some(a), Some(g)) => Verdict::Holds(vec![
-            ("wg", Value::Text(wg.clone())),
-            ("inner_wg", Value::Text(name.clone())),
-            ("why", Value::Text(add_race())),
-            ("add_inside", Value::Span(a.start_byte(), a.end_byte())),
-            ("go_stmt", g.clone()),
-        ]),
-        _ => Verdict::Skip,
-    };
-    if deferred || other_use || nested_done {
+    if uses.deferred || uses.other_use || uses.nested_done {
         // Done is handled (or out of sight).
-        return add_only();
+        return fix.add_only();
     }
+    let add_inside = fix.counted.add_inside;
     let first = first_stmt(body.func)
         .filter(|s| add_inside.is_none_or(|a| a.id() != s.id()))
         .or_else(|| {
@@ -741,132 +612,341 @@ fn analyse(ctx: &Ctx, args: &[Arg], blocked: &mut Option<String>) -> Verdict {
             // before the one after it.
             add_inside.and_then(|a| a.next_named_sibling())
         });
-    let mut bindings: Vec<(&'static str, Value)> = vec![
-        ("wg", Value::Text(wg.clone())),
-        ("inner_wg", Value::Text(name.clone())),
-    ];
-    if let (Some(r), Some(g)) = (add_removal, &go_stmt) {
-        bindings.push(r);
-        bindings.push(("go_stmt", g.clone()));
-    }
-    let leaves = format!(
-        "the goroutine can leave without calling `{name}.Done()` (an early return or panic), so `Wait` blocks forever"
-    );
-    let why = if dones.is_empty() {
-        format!("the goroutine never calls `{name}.Done()`, so `Wait` blocks forever")
-    } else {
-        let uncovered = exits(body.func, bsrc)
-            .into_iter()
-            .any(|e| !covered(e, fbody, &dones));
-        // In a loop, Done runs once only when the goroutine ends right after;
-        // else the tool cannot tell how often it runs, nor claim a leak
-        // (`if !once { wg.Done(); once = true }` in a loop is a start gate).
-        if dones.iter().any(|d| {
-            syntax::in_loop_within(*d, body.func)
-                && !channel::is_last_effective(*d, body.func, bsrc)
-        }) {
-            return add_only();
-        }
-        let ends_done = {
-            let list = first.and_then(|f| f.parent());
-            list.is_some_and(|l| {
-                let mut c = l.walk();
-                l.named_children(&mut c)
-                    .any(|s| dones.iter().any(|d| d.id() == s.id()))
-            })
-        };
-        if !uncovered && ends_done {
-            return add_only();
-        }
-        // Moving Done to a defer delays it past any work that follows it.
-        if let Some(d) = dones
-            .iter()
-            .find(|d| !channel::is_last_effective(**d, body.func, bsrc))
-        {
-            if !uncovered {
-                return add_only();
-            }
-            let (line, _) = syntax::line_col(bsrc, d.start_byte());
-            bindings.push(("why", Value::Text(leaves)));
-            return Verdict::Unproven(
-                format!(
-                    "`{name}.Done()` on line {line} is followed by more work that `Wait` would then wait for; a defer would change that"
-                ),
-                bindings,
-            );
-        }
-        leaves
+    let why = match fix.why_done_missing(&body, fbody, &uses.dones, first) {
+        Ok(why) => why,
+        Err(verdict) => return verdict,
     };
     let Some(first) = first else {
         return Verdict::Skip;
     };
     // The fix also moves the Add: the message says so.
     let why = match add_inside {
-        Some(_) => format!("{why}; and {}", add_race()),
+        Some(_) => format!("{why}; and {}", fix.add_race()),
         None => why,
     };
+    let mut bindings = fix.bindings();
     bindings.push(("why", Value::Text(why)));
-    // `X.Add(1)` right before `go func() {...}()` on a go 1.25+ module, when
-    // asked: `X.Go(func() {...})`, which counts and calls Done itself.
-    let wants_go = !args[1].lit().is_empty();
-    let modern = ctx
-        .package
-        .module()
-        .go_version
-        .is_some_and(|v| v >= (1, 25));
-    let call = go.named_child(0);
-    let no_args = call
-        .and_then(|c| c.child_by_field_name("arguments"))
-        .is_some_and(|a| a.named_child_count() == 0);
-    let no_params = literal.is_some_and(|l| syntax::parameter_names(l, src).is_empty());
-    let add_right_before = go.prev_named_sibling().is_some_and(|p| p.id() == add.id())
-        && add_count(add, src) == Some(1);
-    if let Some(lit) = literal.filter(|_| {
-        wants_go && modern && no_args && no_params && add_right_before && add_inside.is_none()
-    }) {
+    if fix.wants_go_form(ctx, args) {
+        return fix.go_form(bindings, &uses.dones);
+    }
+    fix.defer_done(bindings, &body, first, &uses.dones)
+}
+
+/// The `X.Add` that counts a `go` statement's goroutine: before it in its
+/// block, or (a race with `Wait`) the first statement of its literal.
+struct Counted<'t> {
+    go: Node<'t>,
+    /// The function literal the goroutine runs, if it runs one.
+    literal: Option<Node<'t>>,
+    /// X as the Add spells it, spaces removed.
+    x: String,
+    add: Node<'t>,
+    /// The Add, when it is inside the goroutine.
+    add_inside: Option<Node<'t>>,
+}
+
+impl<'t> Counted<'t> {
+    /// The Add counting `go`'s goroutine on a WaitGroup beyond doubt (see
+    /// [`attributable`]); None when there is none.
+    fn find(ctx: &Ctx, go: Node<'t>) -> Option<Counted<'t>> {
+        let src = ctx.src;
+        let sync = sync_name(ctx)?;
+        let literal = syntax::go_literal(go);
+        // `X.Add(1)` as the literal's first statement: a race with Wait.
+        let add_inside = literal.and_then(first_stmt).filter(|s| {
+            method_call(*s, "Add", src).is_some_and(|x| is_wg(x, &sync, ctx))
+                && add_count(*s, src) == Some(1)
+                // Not when another `Add` follows: moving this one would
+                // leave that one first, and each run would move one more
+                // (found by tests/proptest_engine.rs).
+                && std::iter::successors(s.next_named_sibling(), |n| n.next_named_sibling())
+                    .find(|n| n.kind() != "comment")
+                    .is_none_or(|n| method_call(n, "Add", src).is_none())
+        });
+        let add = add_inside.or_else(|| counting_add(go, src))?;
+        let x_node = method_call(add, "Add", src).expect("found as an Add");
+        if !is_wg(x_node, &sync, ctx) {
+            return None;
+        }
+        let x = syntax::squeeze(text(x_node, src));
+        if add_inside.is_none() && !attributable(go, add, &x, src) {
+            return None;
+        }
+        Some(Counted {
+            go,
+            literal,
+            x,
+            add,
+            add_inside,
+        })
+    }
+}
+
+/// How the goroutine's body uses the WaitGroup (called `name` there).
+#[derive(Default)]
+struct Uses<'t> {
+    /// A `defer` calls `name.Done()`.
+    deferred: bool,
+    /// The `name.Done()` statements of the body itself, not deferred.
+    dones: Vec<Node<'t>>,
+    /// Something may call Done out of sight: the WaitGroup handed on, a
+    /// local function value called (a closure over it), another method of
+    /// the owner of a field WaitGroup.
+    other_use: bool,
+    /// The goroutine waits on the group: it is its waiter, not a member.
+    waits: bool,
+    /// A nested literal calls Done, not deferred.
+    nested_done: bool,
+}
+
+impl<'t> Uses<'t> {
+    fn of(body: &Body<'t>, fbody: Node<'t>, name: &str) -> Uses<'t> {
+        let bsrc = body.src;
+        let mut uses = Uses::default();
+        syntax::visit(fbody, &|_| true, &mut |n| {
+            if n.kind() == "defer_statement"
+                && syntax::squeeze(text(n, bsrc)).contains(&format!("{name}.Done()"))
+            {
+                uses.deferred = true;
+            }
+            if let Some(op) =
+                method_call(n, "Done", bsrc).filter(|_| n.kind() == "expression_statement")
+                && syntax::squeeze(text(op, bsrc)) == name
+            {
+                let in_defer = syntax::ancestors_until(n, fbody)
+                    .iter()
+                    .any(|a| a.kind() == "defer_statement");
+                let in_literal =
+                    syntax::enclosing_function(n).map(|f| f.id()) != Some(body.func.id());
+                if in_literal && !in_defer {
+                    uses.nested_done = true;
+                } else if !in_defer {
+                    uses.dones.push(n);
+                }
+            }
+            uses.other_use |= calls_out_of_sight(n, name, bsrc) || handed_on(n, name, bsrc);
+            uses.waits |= method_call(n, "Wait", bsrc)
+                .is_some_and(|op| syntax::squeeze(text(op, bsrc)) == name);
+        });
+        uses
+    }
+}
+
+/// A call that may call Done out of sight: a local function value (a
+/// closure over the WaitGroup), or another method of the owner of a field
+/// WaitGroup `name`.
+fn calls_out_of_sight(n: Node, name: &str, src: &[u8]) -> bool {
+    let Some(f) = n
+        .child_by_field_name("function")
+        .filter(|_| n.kind() == "call_expression")
+    else {
+        return false;
+    };
+    let local_fn =
+        f.kind() == "identifier" && local_decl(text(f, src), f, src) != LocalDecl::NotLocal;
+    let owner_method = f.kind() == "selector_expression"
+        && name.split_once('.').is_some_and(|(owner, _)| {
+            f.child_by_field_name("operand")
+                .is_some_and(|o| text(o, src) == owner)
+        });
+    local_fn || owner_method
+}
+
+/// The WaitGroup `name` handed on (`helper(wg)`, `&wg`): Done may happen
+/// out of sight.
+fn handed_on(n: Node, name: &str, src: &[u8]) -> bool {
+    matches!(n.kind(), "identifier" | "selector_expression")
+        && syntax::squeeze(text(n, src)) == name
+        && n.parent()
+            .is_some_and(|p| p.kind() == "argument_list" || p.kind() == "unary_expression")
+}
+
+/// What the fix writes: the counted Add, the WaitGroup as spelled where
+/// the Add goes (`wg`) and in the goroutine (`name`), and, when the Add
+/// moves out of the goroutine, the `go` statement it goes before.
+struct Fix<'t> {
+    counted: Counted<'t>,
+    wg: String,
+    go_stmt: Option<Value>,
+    name: String,
+}
+
+impl<'t> Fix<'t> {
+    fn add_race(&self) -> String {
+        format!(
+            "`{}.Add(1)` runs inside the goroutine, racing with `Wait`",
+            self.counted.x
+        )
+    }
+
+    /// Only a misplaced Add to fix, if there is one.
+    fn add_only(&self) -> Verdict {
+        match (self.counted.add_inside, &self.go_stmt) {
+            (Some(a), Some(g)) => Verdict::Holds(vec![
+                ("wg", Value::Text(self.wg.clone())),
+                ("inner_wg", Value::Text(self.name.clone())),
+                ("why", Value::Text(self.add_race())),
+                ("add_inside", Value::Span(a.start_byte(), a.end_byte())),
+                ("go_stmt", g.clone()),
+            ]),
+            _ => Verdict::Skip,
+        }
+    }
+
+    /// The bindings every fix has: the WaitGroup's names and, when the Add
+    /// moves, where from and where to.
+    fn bindings(&self) -> Vec<(&'static str, Value)> {
+        let mut bindings: Vec<(&'static str, Value)> = vec![
+            ("wg", Value::Text(self.wg.clone())),
+            ("inner_wg", Value::Text(self.name.clone())),
+        ];
+        if let (Some(a), Some(g)) = (self.counted.add_inside, &self.go_stmt) {
+            bindings.push(("add_inside", Value::Span(a.start_byte(), a.end_byte())));
+            bindings.push(("go_stmt", g.clone()));
+        }
+        bindings
+    }
+
+    /// Why Done can be missed: never called, or skipped by an exit of the
+    /// goroutine ([`exits::function_exits`], [`Ends::Survived`]) that no
+    /// earlier Done covers. Err: the verdict when a deferred Done is not
+    /// the fix (only the Add, or a Done whose move would change timing).
+    fn why_done_missing(
+        &self,
+        body: &Body<'t>,
+        fbody: Node<'t>,
+        dones: &[Node<'t>],
+        first: Option<Node<'t>>,
+    ) -> Result<String, Verdict> {
+        let (name, bsrc) = (&self.name, body.src);
+        if dones.is_empty() {
+            return Ok(format!(
+                "the goroutine never calls `{name}.Done()`, so `Wait` blocks forever"
+            ));
+        }
+        let leaves = format!(
+            "the goroutine can leave without calling `{name}.Done()` (an early return or panic), so `Wait` blocks forever"
+        );
+        let uncovered = exits::function_exits(body.func, bsrc, Ends::Survived)
+            .into_iter()
+            .any(|e| !covered(e, fbody, dones));
+        // In a loop, Done runs once only when the goroutine ends right
+        // after; else the tool cannot tell how often it runs, nor claim a
+        // leak (`if !once { wg.Done(); once = true }` in a loop is a start
+        // gate).
+        if dones.iter().any(|d| {
+            syntax::in_loop_within(*d, body.func)
+                && !channel::is_last_effective(*d, body.func, bsrc)
+        }) {
+            return Err(self.add_only());
+        }
+        let ends_done = first.and_then(|f| f.parent()).is_some_and(|l| {
+            let mut c = l.walk();
+            l.named_children(&mut c)
+                .any(|s| dones.iter().any(|d| d.id() == s.id()))
+        });
+        if !uncovered && ends_done {
+            return Err(self.add_only());
+        }
+        // Moving Done to a defer delays it past any work that follows it.
+        let Some(d) = dones
+            .iter()
+            .find(|d| !channel::is_last_effective(**d, body.func, bsrc))
+        else {
+            return Ok(leaves);
+        };
+        if !uncovered {
+            return Err(self.add_only());
+        }
+        let (line, _) = syntax::line_col(bsrc, d.start_byte());
+        let mut bindings = self.bindings();
+        bindings.push(("why", Value::Text(leaves)));
+        Err(Verdict::Unproven(
+            format!(
+                "`{name}.Done()` on line {line} is followed by more work that `Wait` would then wait for; a defer would change that"
+            ),
+            bindings,
+        ))
+    }
+
+    /// `X.Add(1)` right before `go func() {...}()` on a go 1.25+ module,
+    /// when asked: the fix can be `X.Go(func() {...})`, which counts and
+    /// calls Done itself.
+    fn wants_go_form(&self, ctx: &Ctx, args: &[Arg]) -> bool {
+        let (go, add, src) = (self.counted.go, self.counted.add, ctx.src);
+        let wants_go = !args[1].lit().is_empty();
+        let modern = ctx
+            .package
+            .module()
+            .go_version
+            .is_some_and(|v| v >= (1, 25));
+        let no_args = go
+            .named_child(0)
+            .and_then(|c| c.child_by_field_name("arguments"))
+            .is_some_and(|a| a.named_child_count() == 0);
+        let no_params = self
+            .counted
+            .literal
+            .is_some_and(|l| syntax::parameter_names(l, src).is_empty());
+        let add_right_before = go.prev_named_sibling().is_some_and(|p| p.id() == add.id())
+            && add_count(add, src) == Some(1);
+        self.counted.literal.is_some()
+            && wants_go
+            && modern
+            && no_args
+            && no_params
+            && add_right_before
+            && self.counted.add_inside.is_none()
+    }
+
+    /// The `X.Go(func() {...})` fix: the `go` keyword and call tail, the
+    /// Add, and the Done calls it replaces.
+    fn go_form(&self, mut bindings: Vec<(&'static str, Value)>, dones: &[Node]) -> Verdict {
+        let (go, add) = (self.counted.go, self.counted.add);
+        let lit = self.counted.literal.expect("checked by wants_go_form");
         bindings.push(("go_form", Value::Text("true".into())));
         bindings.push(("go_kw", Value::Span(go.start_byte(), lit.start_byte())));
         bindings.push(("call_tail", Value::Span(lit.end_byte(), go.end_byte())));
         bindings.push(("add_stmt", Value::Span(add.start_byte(), add.end_byte())));
-        bindings.push((
-            "done_calls",
-            Value::Sites(
-                dones
-                    .iter()
-                    .map(|d| Site {
-                        file: None,
-                        start: d.start_byte(),
-                        end: d.end_byte(),
-                        vars: vec![],
-                    })
-                    .collect(),
-            ),
-        ));
-        return Verdict::Holds(bindings);
+        bindings.push(("done_calls", done_sites(dones, None)));
+        Verdict::Holds(bindings)
     }
-    bindings.push(("add_defer", Value::Text("true".into())));
-    bindings.push((
-        "body_start",
-        Value::Sites(vec![Site {
-            file: body.path.clone(),
-            start: first.start_byte(),
-            end: first.start_byte(),
-            vars: vec![],
-        }]),
-    ));
-    bindings.push((
-        "done_calls",
-        Value::Sites(
-            dones
-                .iter()
-                .map(|d| Site {
-                    file: body.path.clone(),
-                    start: d.start_byte(),
-                    end: d.end_byte(),
-                    vars: vec![],
-                })
-                .collect(),
-        ),
-    ));
-    Verdict::Holds(bindings)
+
+    /// The `defer X.Done()` fix: the defer goes before the body's `first`
+    /// statement, and the Done calls it replaces go.
+    fn defer_done(
+        &self,
+        mut bindings: Vec<(&'static str, Value)>,
+        body: &Body,
+        first: Node,
+        dones: &[Node],
+    ) -> Verdict {
+        bindings.push(("add_defer", Value::Text("true".into())));
+        bindings.push((
+            "body_start",
+            Value::Sites(vec![Site {
+                file: body.path.clone(),
+                start: first.start_byte(),
+                end: first.start_byte(),
+                vars: vec![],
+            }]),
+        ));
+        bindings.push(("done_calls", done_sites(dones, body.path.as_ref())));
+        Verdict::Holds(bindings)
+    }
+}
+
+/// The Done calls as sites of the goroutine body's file.
+fn done_sites(dones: &[Node], file: Option<&PathBuf>) -> Value {
+    Value::Sites(
+        dones
+            .iter()
+            .map(|d| Site {
+                file: file.cloned(),
+                start: d.start_byte(),
+                end: d.end_byte(),
+                vars: vec![],
+            })
+            .collect(),
+    )
 }

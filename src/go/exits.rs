@@ -1,0 +1,256 @@
+//! Exit paths: which statements leave the function or goroutine they are
+//! in. The one list every rule reads: `return`; a call that never returns
+//! (`panic`, `runtime.Goexit`, `os.Exit`, `log.Fatal*`, `log.Panic*`, a
+//! test's or logger's `Fatal`/`Fatalf`/`FailNow`/`Skip`/`Skipf`/`SkipNow`,
+//! testify's `require.Fail*`); and, leaving a loop rather than the function,
+//! a `goto` or a `break` out of it. A question that counts only some of
+//! those calls says which, by [`Ends`], and why.
+
+use super::syntax::{self, text};
+use tree_sitter::Node;
+
+/// A call that never returns to its caller, by what it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoReturn {
+    /// `panic(v)`: unwinds the goroutine, running its deferred calls; a
+    /// `recover` up the stack keeps the process going.
+    Panic,
+    /// `log.Panic*`: logs, then panics.
+    LogPanic,
+    /// `runtime.Goexit()`: ends the goroutine, running its deferred calls;
+    /// the rest of the process goes on.
+    Goexit,
+    /// `os.Exit(n)`, `log.Fatal*`: end the process.
+    Exit,
+    /// `X.Fatal`, `X.Fatalf`, `X.FailNow`, `X.Skip`, `X.Skipf`, `X.SkipNow`
+    /// on any `X`, and testify's `require.Fail*`: a test's (ends the test's
+    /// goroutine through `runtime.Goexit`, failing or skipping the test)
+    /// or a logger's (ends the process through `os.Exit`).
+    Fails,
+}
+
+/// Which calls that never return count as leaving, for one question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ends {
+    /// Every one: the question is whether the path goes any further (does
+    /// a select case stop the function, does a statement end its
+    /// goroutine). Used through [`stops_here`]: fan-in's select cases,
+    /// waits and finishing signals, and `syntax::leaves_after` (the
+    /// time-after and fan-in rules' "runs once per loop entry").
+    Everything,
+    /// Those after which the process goes on (`panic`, `log.Panic*`,
+    /// `runtime.Goexit`): the question is what a way out leaves stranded
+    /// behind it, a producer blocked on its send, a `Wait` for a `Done`
+    /// that was skipped. `os.Exit` and `log.Fatal*` end the process, so
+    /// nothing stays stranded; a test's `Fatal`/`FailNow`/`Skip*` ends the
+    /// test, is a failure report rather than a path worth a fix, and `go
+    /// vet` already reports it in any goroutine but the test's own. Used
+    /// by fan-in's receive-loop and early exits, single-result's early
+    /// exits and other select cases, and the WaitGroup rule's exits that
+    /// skip `Done`.
+    Survived,
+}
+
+impl Ends {
+    /// Whether a call that ends `how` counts for this question.
+    pub fn counts(self, how: NoReturn) -> bool {
+        match self {
+            Ends::Everything => true,
+            Ends::Survived => {
+                matches!(how, NoReturn::Panic | NoReturn::LogPanic | NoReturn::Goexit)
+            }
+        }
+    }
+}
+
+/// The callee of `call` as written (`panic`, `t.Fatal`), if it is a call.
+fn callee<'s>(call: Node, src: &'s [u8]) -> Option<&'s str> {
+    (call.kind() == "call_expression")
+        .then(|| call.child_by_field_name("function"))
+        .flatten()
+        .map(|f| text(f, src))
+}
+
+/// How the call `call` (a `call_expression`) never returns, if it never
+/// does. Judged by its callee's spelling: `log`, `os` and `runtime` are
+/// taken to be the standard packages.
+pub fn no_return(call: Node, src: &[u8]) -> Option<NoReturn> {
+    let f = callee(call, src)?;
+    match f.rsplit_once('.') {
+        None => (f == "panic").then_some(NoReturn::Panic),
+        Some((on, name)) => match on {
+            "runtime" => (name == "Goexit").then_some(NoReturn::Goexit),
+            "os" => (name == "Exit").then_some(NoReturn::Exit),
+            "log" if name.starts_with("Fatal") => Some(NoReturn::Exit),
+            "log" => name.starts_with("Panic").then_some(NoReturn::LogPanic),
+            "require" => name.starts_with("Fail").then_some(NoReturn::Fails),
+            _ => matches!(
+                name,
+                "Fatal" | "Fatalf" | "FailNow" | "Skip" | "Skipf" | "SkipNow"
+            )
+            .then_some(NoReturn::Fails),
+        },
+    }
+}
+
+/// Whether statement `stmt` leaves its function or goroutine: a `return`,
+/// or a call statement that never returns and counts for `ends`.
+pub fn leaves(stmt: Node, src: &[u8], ends: Ends) -> bool {
+    match stmt.kind() {
+        "return_statement" => true,
+        "expression_statement" => stmt
+            .named_child(0)
+            .filter(|c| c.kind() == "call_expression")
+            .is_some_and(|c| no_return(c, src).is_some_and(|how| ends.counts(how))),
+        _ => false,
+    }
+}
+
+/// A statement after which its goroutine surely goes no further: a
+/// `return`, or any call that never returns.
+pub fn stops_here(stmt: Node, src: &[u8]) -> bool {
+    leaves(stmt, src, Ends::Everything)
+}
+
+/// The statements of `func`'s body (not in nested function literals) that
+/// [`leaves`] it for `ends`.
+pub fn function_exits<'t>(func: Node<'t>, src: &[u8], ends: Ends) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    if let Some(body) = func.child_by_field_name("body") {
+        syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+            if leaves(n, src, ends) {
+                out.push(n);
+            }
+        });
+    }
+    out
+}
+
+/// Whether `brk` (a `break`) leaves `stmt`: a plain break ends its
+/// innermost for, switch or select; a labelled one the statement labelled
+/// so, and whatever that holds.
+pub fn breaks_out_of(brk: Node, stmt: Node, src: &[u8]) -> bool {
+    match brk.named_child(0).filter(|l| l.kind() == "label_name") {
+        Some(_) => syntax::labelled(brk, src).is_some_and(|l| syntax::contains(l, stmt)),
+        None => syntax::break_target(brk).is_some_and(|n| n.id() == stmt.id()),
+    }
+}
+
+/// The statements in `scope` (not in nested function literals) that leave
+/// `lp`, a loop or the function itself: what [`leaves`] the function for
+/// `ends`, every `goto` (it may go anywhere), and the breaks out of `lp`.
+pub fn leaving<'t>(scope: Node<'t>, lp: Node<'t>, src: &[u8], ends: Ends) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    syntax::visit(scope, &|n| n.kind() != "func_literal", &mut |n| {
+        let exits = match n.kind() {
+            "goto_statement" => true,
+            "break_statement" => breaks_out_of(n, lp, src),
+            _ => leaves(n, src, ends),
+        };
+        if exits {
+            out.push(n);
+        }
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The statements of the first function's body in `body` (Go source
+    /// inside `func f() { ... }`).
+    fn with_body(body: &str, check: impl Fn(&[Node], &[u8])) {
+        let src = format!("package p\nfunc f() {{\n{body}\n}}\n");
+        let tree = syntax::parse(src.as_bytes());
+        let list = tree
+            .root_node()
+            .named_child(1)
+            .and_then(|f| f.child_by_field_name("body"))
+            .and_then(|b| b.named_child(0))
+            .unwrap();
+        let mut c = list.walk();
+        let stmts: Vec<Node> = list.named_children(&mut c).collect();
+        check(&stmts, src.as_bytes());
+    }
+
+    #[test]
+    fn statements_that_stop_a_goroutine() {
+        with_body(
+            "\treturn\n\tpanic(1)\n\tt.Fatalf(\"x\")\n\trequire.FailNow(t, \"x\")\n\tos.Exit(1)\n\truntime.Goexit()\n\tlog.Fatal(1)\n\tt.Errorf(\"x\")\n\trequire.NoError(t, err)\n\tfoo.Exit(1)\n\tx := 1",
+            |stmts, src| {
+                let stops: Vec<bool> = stmts.iter().map(|n| stops_here(*n, src)).collect();
+                assert_eq!(
+                    stops,
+                    [
+                        true, true, true, true, true, true, true, false, false, false, false
+                    ]
+                );
+            },
+        );
+    }
+
+    #[test]
+    fn what_each_question_counts() {
+        with_body(
+            "\treturn\n\tpanic(1)\n\truntime.Goexit()\n\tlog.Panicf(\"x\")\n\tos.Exit(1)\n\tlog.Fatal(1)\n\tt.FailNow()\n\tb.Skip()",
+            |stmts, src| {
+                let count =
+                    |ends| -> Vec<bool> { stmts.iter().map(|n| leaves(*n, src, ends)).collect() };
+                assert_eq!(count(Ends::Everything), [true; 8]);
+                assert_eq!(
+                    count(Ends::Survived),
+                    [true, true, true, true, false, false, false, false]
+                );
+            },
+        );
+    }
+
+    #[test]
+    fn how_calls_never_return() {
+        with_body(
+            "\tpanic(1)\n\tlog.Panicln(1)\n\truntime.Goexit()\n\tos.Exit(2)\n\tlog.Fatalf(\"x\")\n\tt.Skipf(\"x\")\n\trequire.Fail(t, \"x\")\n\tfmt.Println(1)\n\tos.Getenv(\"x\")",
+            |stmts, src| {
+                let how: Vec<Option<NoReturn>> = stmts
+                    .iter()
+                    .map(|s| no_return(s.named_child(0).unwrap(), src))
+                    .collect();
+                use NoReturn::*;
+                assert_eq!(
+                    how,
+                    [
+                        Some(Panic),
+                        Some(LogPanic),
+                        Some(Goexit),
+                        Some(Exit),
+                        Some(Exit),
+                        Some(Fails),
+                        Some(Fails),
+                        None,
+                        None
+                    ]
+                );
+            },
+        );
+    }
+
+    #[test]
+    fn what_leaves_a_loop() {
+        with_body(
+            "L:\n\tfor {\n\t\tfor {\n\t\t\tbreak\n\t\t}\n\t\tswitch {\n\t\tcase true:\n\t\t\tbreak\n\t\t}\n\t\tif x {\n\t\t\tbreak\n\t\t}\n\t\tfor {\n\t\t\tbreak L\n\t\t}\n\t\tgoto M\n\t\tgo func() { return }()\n\t\tdefer panic(1)\n\t\tpanic(2)\n\t}\nM:",
+            |stmts, src| {
+                let lp = stmts[0].named_child(1).unwrap();
+                assert_eq!(lp.kind(), "for_statement");
+                let body = lp.child_by_field_name("body").unwrap();
+                let left: Vec<String> = leaving(body, lp, src, Ends::Survived)
+                    .iter()
+                    .map(|n| text(*n, src).to_string())
+                    .collect();
+                // The inner loop's and the switch's breaks stay in `lp`;
+                // the literal's return is another function's; a deferred
+                // panic runs later, at the function's end.
+                assert_eq!(left, ["break", "break L", "goto M", "panic(2)"]);
+            },
+        );
+    }
+}

@@ -1,0 +1,808 @@
+//! The fan-in analysis behind `fan-in-producers`: a results channel made in
+//! a function F, producer goroutines started in F that send on it, and an F
+//! that can stop receiving before every producer has sent. It works out what
+//! a fix needs: the capacity to give the channel (refused when a producer
+//! signals the receiver after its send), or else the sends to guard, how
+//! each guard stops its producer, and the context the guards watch (one F
+//! watches at every receive, a test's `t.Context()`, or a background child
+//! cancelled on return; never a new parameter), and, behind an option, the
+//! rewrite of a blocking `return <-ch` into a select on F's own context.
+//!
+//! This module finds the channel and its producers, counts what they send
+//! and the buffer, and decides whether there is a leak and whether a
+//! buffer alone fixes it; `stops` owns the ways F stops receiving, and
+//! `guard` the guarded fix.
+
+mod guard;
+mod stops;
+
+use guard::{context_name, ctx_param, result_types};
+use stops::{StopPath, Through, case_stops, finished_signals, loop_exits, plain_receives};
+
+use super::channel::{self, Use};
+use super::scope::{declaration, references};
+use super::{Arg, Ctx, Value, Verdict};
+use crate::go::syntax::{self, text};
+use tree_sitter::Node;
+
+/// A goroutine started in F that uses the channel.
+struct Producer<'t> {
+    go: Node<'t>,
+    /// The function literal the goroutine runs, with the channel's name in
+    /// it (captured, or the parameter it is handed to).
+    literal: Option<(Node<'t>, String)>,
+    /// A named function handed the channel as argument `index`.
+    handed: Option<usize>,
+    /// For a named producer, every declaration its callee can resolve to,
+    /// with the parameter the channel arrives in: found once, as counting
+    /// its sends and looking for a signal after them both need them.
+    callees: Vec<channel::CalleeParam<'t>>,
+    sends: Vec<Node<'t>>,
+    closes: bool,
+}
+
+/// How many values producers can send in one run of F.
+#[derive(Debug, PartialEq, Clone)]
+enum Sends {
+    Known(usize),
+    /// One per element of `x`, the slice, array or map the producers'
+    /// loop ranges over.
+    PerLen(String),
+    Unbounded,
+}
+
+/// The channel's buffer.
+#[derive(Debug, PartialEq)]
+enum Cap {
+    Known(usize),
+    Len(String),
+    Other,
+}
+
+/// The most sends one run of `func` makes: each send statement (a guarded
+/// send counts as its select) runs once unless it is in a loop; a send that
+/// ends the function runs at most once overall. None: unbounded.
+fn count_sends(sends: &[Node], func: Node, src: &[u8]) -> Option<usize> {
+    // A send that ends the producer (only inert code after it, or a select
+    // case that returns once it is taken) runs at most once, whichever.
+    let (mut terminal, mut others) = (0, 0);
+    for s in sends {
+        let (stmt, ends) = match s.parent() {
+            Some(c) if c.kind() == "communication_case" => {
+                let select = c.parent().unwrap_or(*s);
+                (
+                    select,
+                    case_stops(c, src) || channel::is_last_effective(select, func, src),
+                )
+            }
+            _ => (*s, channel::is_last_effective(*s, func, src)),
+        };
+        if ends {
+            terminal += 1;
+        } else if syntax::in_loop_within(stmt, func) {
+            return None;
+        } else {
+            others += 1;
+        }
+    }
+    Some(others + usize::from(terminal > 0))
+}
+
+/// True when at most one of the `go` statements can run: each pair sits in
+/// different branches of one if/else or switch.
+fn exclusive(producers: &[Producer], func: Node) -> bool {
+    let branch_of = |a: Node, b: Node| -> bool {
+        let pa = syntax::ancestors_until(a, func);
+        let Some(common) = pa.iter().find(|n| syntax::contains(**n, b)) else {
+            return false;
+        };
+        match common.kind() {
+            "if_statement" => {
+                let cons = common.child_by_field_name("consequence");
+                let alt = common.child_by_field_name("alternative");
+                let side = |x: Node| {
+                    if cons.is_some_and(|c| syntax::contains(c, x)) {
+                        1
+                    } else if alt.is_some_and(|c| syntax::contains(c, x)) {
+                        2
+                    } else {
+                        0
+                    }
+                };
+                side(a) != 0 && side(b) != 0 && side(a) != side(b)
+            }
+            "expression_switch_statement" | "type_switch_statement" => {
+                let case_of = |x: Node| {
+                    syntax::ancestors_until(x, *common)
+                        .into_iter()
+                        .rev()
+                        .find(|n| {
+                            matches!(n.kind(), "expression_case" | "default_case" | "type_case")
+                        })
+                        .map(|n| n.id())
+                };
+                case_of(a).is_some() && case_of(b).is_some() && case_of(a) != case_of(b)
+            }
+            _ => false,
+        }
+    };
+    producers.len() > 1
+        && producers
+            .iter()
+            .enumerate()
+            .all(|(i, a)| producers[i + 1..].iter().all(|b| branch_of(a.go, b.go)))
+}
+
+/// The number of passes of `for i := 0; i < N; i++` or `for range N` with
+/// a literal N.
+fn literal_count(lp: Node, src: &[u8]) -> Option<usize> {
+    let mut c = lp.walk();
+    let header = lp
+        .named_children(&mut c)
+        .find(|n| matches!(n.kind(), "for_clause" | "range_clause"))?;
+    match header.kind() {
+        "range_clause" => {
+            let right = header.child_by_field_name("right")?;
+            (right.kind() == "int_literal")
+                .then(|| text(right, src).parse().ok())
+                .flatten()
+        }
+        _ => {
+            let init = header.child_by_field_name("initializer")?;
+            let cond = header.child_by_field_name("condition")?;
+            let update = header.child_by_field_name("update")?;
+            let start = init
+                .child_by_field_name("right")
+                .and_then(|r| r.named_child(0))?;
+            let var = init
+                .child_by_field_name("left")
+                .and_then(|l| l.named_child(0))?;
+            let (Some(l), Some(op), Some(r)) = (
+                cond.child_by_field_name("left"),
+                cond.child_by_field_name("operator"),
+                cond.child_by_field_name("right"),
+            ) else {
+                return None;
+            };
+            let steps_up = update.kind() == "inc_statement"
+                && update
+                    .named_child(0)
+                    .is_some_and(|u| text(u, src) == text(var, src));
+            let zero = syntax::squeeze(text(start, src));
+            let zero = zero == "0"
+                || (zero.ends_with("(0)") && zero.starts_with(|c: char| c.is_ascii_alphabetic()));
+            if !zero || text(l, src) != text(var, src) || op.kind() != "<" || !steps_up {
+                return None;
+            }
+            (r.kind() == "int_literal")
+                .then(|| text(r, src).parse().ok())
+                .flatten()
+        }
+    }
+}
+
+/// The range target of the innermost loop around every `go` statement,
+/// when they share one `for ... range X` loop.
+fn shared_range<'t>(producers: &[Producer<'t>], func: Node<'t>) -> Option<Node<'t>> {
+    let loops: Vec<Node> = producers
+        .iter()
+        .filter_map(|p| syntax::enclosing_loop(p.go, func))
+        .collect();
+    if loops.len() != producers.len() || loops.iter().any(|l| l.id() != loops[0].id()) {
+        return None;
+    }
+    let mut c = loops[0].walk();
+    let clause = loops[0]
+        .named_children(&mut c)
+        .find(|n| n.kind() == "range_clause")?;
+    clause.child_by_field_name("right")
+}
+
+/// True when `x` (an identifier) is declared once as a slice, array or map
+/// (by type, composite literal or `make`), so `len(x)` counts a loop's
+/// passes over it.
+fn has_length(x: Node, src: &[u8]) -> bool {
+    let sized = |t: Node| matches!(t.kind(), "slice_type" | "array_type" | "map_type");
+    if x.kind() != "identifier" {
+        return false;
+    }
+    let Some(d) = declaration(text(x, src), x, src).filter(|d| d.count == 1) else {
+        return false;
+    };
+    d.ty.is_some_and(sized)
+        || d.value.is_some_and(|v| {
+            (v.kind() == "composite_literal" && v.child_by_field_name("type").is_some_and(sized))
+                || (v.kind() == "call_expression"
+                    && v.child_by_field_name("function")
+                        .is_some_and(|f| text(f, src) == "make")
+                    && v.child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0))
+                        .is_some_and(sized))
+        })
+}
+
+/// One fan-in under analysis: F, the channel it makes, and who uses that
+/// channel. Each step of the analysis reads it.
+struct FanIn<'t, 'a> {
+    ctx: &'t Ctx<'a>,
+    src: &'t [u8],
+    make: Node<'t>,
+    func: Node<'t>,
+    /// The channel's name in F.
+    name: String,
+    recvs: Vec<Node<'t>>,
+    /// `for ... range ch` loops in F.
+    ranges: Vec<Node<'t>>,
+    producers: Vec<Producer<'t>>,
+    /// The producers' `go` statements.
+    gos: Vec<Node<'t>>,
+}
+
+/// What the producers can send in one run of F, and the buffer they send
+/// into.
+struct Supply {
+    /// Per producer, the most sends one run of it makes (None: unbounded).
+    counts: Vec<Option<usize>>,
+    sent: Sends,
+    /// Some `go` sits in a loop below the `make`, so it sends on one
+    /// channel again and again.
+    in_loop: bool,
+    /// At most one producer runs.
+    one_runs: bool,
+    buffer: Cap,
+}
+
+/// The `context` package as F's file sees it.
+struct CtxPkg {
+    /// The name the file imports `context` under, if it does.
+    imported: Option<String>,
+    /// The name to write: the imported one, or `context` once imported.
+    name: String,
+    /// F's own `context.Context` parameter (only when already imported).
+    param: Option<String>,
+}
+
+pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
+    let Some(fa) = FanIn::find(ctx, args[0].node()) else {
+        return Verdict::Skip;
+    };
+    let supply = fa.supply();
+    // A buffer this rule cannot size up, or a deliberately buffered channel
+    // fed by a producer whose sends cannot be counted: nothing to prove.
+    if supply.buffer == Cap::Other
+        || (supply.sent == Sends::Unbounded && supply.buffer != Cap::Known(0))
+    {
+        return Verdict::Skip;
+    }
+    let through = Through {
+        ok_names: fa.ok_names(),
+        finished: finished_signals(&fa.producers, &fa.name, fa.src),
+    };
+    let paths = fa.stop_paths(&through);
+    if fa.takes_everything(&supply, &through, &paths) {
+        return Verdict::Skip;
+    }
+    let why = fa.why_leaks(&supply, &paths);
+    let cancellable_wait = args.get(1).is_some_and(|a| !a.lit().is_empty());
+    let ctxpkg = CtxPkg::of(ctx, fa.func);
+    let blocking = fa
+        .blocking_return(why.is_none(), &supply, paths.is_empty())
+        .filter(|_| cancellable_wait && ctxpkg.param.is_some());
+    let why = match (why, blocking) {
+        (Some(w), _) => w,
+        (None, Some(_)) => "it waits with no way to give up, so a caller that cancels its context leaves it and the producer blocked".to_string(),
+        (None, None) => return Verdict::Skip,
+    };
+    let signal = fa.signal();
+    let capacity = capacity(&supply, signal.is_some());
+    if capacity.is_none()
+        && let Some(refused) = fa.refuse_unbuffered(&why, signal.as_deref(), blocking.is_some())
+    {
+        return refused;
+    }
+    // A buffer with a slot for every send frees every producer by itself:
+    // guards or a context would only be noise for the reviewer.
+    // Producers that already give up on a done or ctx channel need nothing.
+    if blocking.is_none()
+        && fa
+            .producers
+            .iter()
+            .all(|p| p.literal.is_some() && p.sends.iter().all(guarded_already))
+    {
+        return Verdict::Skip;
+    }
+    // (`len(x)` counts too: one send per pass of the range over x.)
+    if let Some(capacity) = capacity.clone().filter(|_| blocking.is_none()) {
+        return Verdict::Holds(vec![
+            ("chan", Value::Text(fa.name)),
+            ("why", Value::Text(why)),
+            ("mode_note", Value::Text(String::new())),
+            ("capacity", Value::Text(capacity)),
+            ("buffer_only", Value::Text("true".into())),
+        ]);
+    }
+    fa.guard(why, &ctxpkg, blocking, capacity, signal.is_some())
+}
+
+/// A producer's own uses of the channel inside its literal: only sends and
+/// a `close` (recorded); None for anything else (a receive, handing it on,
+/// a use in a nested literal).
+fn literal_uses(p: &mut Producer, src: &[u8]) -> Option<()> {
+    let Some((lit, inside)) = &p.literal else {
+        return Some(());
+    };
+    for r in references(*lit, inside, src, &[]) {
+        if syntax::enclosing_function(r).map(|f| f.id()) != Some(lit.id()) {
+            return None;
+        }
+        match channel::classify(r) {
+            Use::Send(s) => p.sends.push(s),
+            _ => {
+                let is_close = r
+                    .parent()
+                    .and_then(|a| a.parent())
+                    .filter(|c| c.kind() == "call_expression")
+                    .and_then(|c| c.child_by_field_name("function"))
+                    .is_some_and(|f| text(f, src) == "close");
+                if !is_close {
+                    return None;
+                }
+                p.closes = true;
+            }
+        }
+    }
+    Some(())
+}
+
+/// A send already in a select case: its producer can give up on it.
+fn guarded_already(s: &Node) -> bool {
+    s.parent().is_some_and(|p| p.kind() == "communication_case")
+}
+
+/// The capacity to give the channel: one slot per send, when the count is
+/// known, every producer sends once per run, and no producer signals the
+/// receiver after its send (a buffer would let the receiver see that
+/// first).
+fn capacity(supply: &Supply, signals: bool) -> Option<String> {
+    let all_single = supply.counts.iter().all(|c| *c == Some(1));
+    let unbuffered = supply.buffer == Cap::Known(0);
+    match (&supply.sent, unbuffered) {
+        (Sends::PerLen(x), true) => Some(format!("len({x})")),
+        (Sends::Known(n), true) if *n > 0 && all_single => Some(n.to_string()),
+        _ => None,
+    }
+    .filter(|_| !signals)
+}
+
+/// The channel's buffer, from the `make` call's capacity argument.
+fn buffer_of(make: Node, src: &[u8]) -> Cap {
+    match syntax::arguments(make).get(1).copied() {
+        None => Cap::Known(0),
+        Some(n) if n.kind() == "int_literal" => text(n, src).parse().map_or(Cap::Other, Cap::Known),
+        Some(n) => {
+            let t = syntax::squeeze(text(n, src));
+            match t.strip_prefix("len(").and_then(|r| r.strip_suffix(')')) {
+                Some(x) => Cap::Len(x.to_string()),
+                None => Cap::Other,
+            }
+        }
+    }
+}
+
+/// Whether F has a `goto` of its own: then its statements may run in
+/// another order than they are written.
+fn has_goto(func: Node) -> bool {
+    let mut found = false;
+    syntax::visit(
+        func,
+        &|n| n.kind() != "func_literal" || n.id() == func.id(),
+        &mut |n| {
+            found |= n.kind() == "goto_statement";
+        },
+    );
+    found
+}
+
+impl CtxPkg {
+    fn of(ctx: &Ctx, func: Node) -> CtxPkg {
+        let imported = context_name(ctx.tree, ctx.src);
+        let name = imported.clone().unwrap_or_else(|| "context".to_string());
+        let param = ctx_param(func, &name, ctx.src).filter(|_| imported.is_some());
+        CtxPkg {
+            imported,
+            name,
+            param,
+        }
+    }
+}
+
+impl<'t, 'a> FanIn<'t, 'a> {
+    /// Finds F, the channel `make` makes there, its receives and ranges,
+    /// and its producers with their sends. None when the channel is used
+    /// any other way (F sends on it, it is stored or handed to anything
+    /// but a `go`), or a named producer cannot be seen: then who sends
+    /// what cannot be counted, and a producer the tool cannot see is no
+    /// evidence either way.
+    fn find(ctx: &'t Ctx<'a>, make: Node<'t>) -> Option<FanIn<'t, 'a>> {
+        let src = ctx.src;
+        let func = syntax::enclosing_function(make)?;
+        let (name, binding_sites) = channel::binding(make, func, src)?;
+        let mut fa = FanIn {
+            ctx,
+            src,
+            make,
+            func,
+            name,
+            recvs: vec![],
+            ranges: vec![],
+            producers: vec![],
+            gos: vec![],
+        };
+        for r in references(func, &fa.name, src, &binding_sites) {
+            fa.add_use(r)?;
+        }
+        for p in &mut fa.producers {
+            literal_uses(p, src)?;
+        }
+        // Goroutines that only close the channel are closers, not producers.
+        fa.producers
+            .retain(|p| p.handed.is_some() || !p.sends.is_empty());
+        if fa.producers.is_empty() || (fa.recvs.is_empty() && fa.ranges.is_empty()) {
+            return None;
+        }
+        for p in &mut fa.producers {
+            if let Some(i) = p.handed {
+                p.callees = channel::callee_params(ctx, p.go, i).ok()?;
+            }
+        }
+        fa.gos = fa.producers.iter().map(|p| p.go).collect();
+        Some(fa)
+    }
+
+    /// Records one reference `r` to the channel in F: a receive, a range,
+    /// a `go` statement's argument, or a capture in a goroutine's literal.
+    /// None for any other use.
+    fn add_use(&mut self, r: Node<'t>) -> Option<()> {
+        let inner = syntax::enclosing_function(r).expect("a reference sits in the function");
+        if inner.id() != self.func.id() {
+            let go = syntax::go_running(inner, self.func)?;
+            let i = self.producer_at(go);
+            if self.producers[i].literal.is_none() {
+                self.producers[i].literal = Some((inner, self.name.clone()));
+            }
+            return Some(());
+        }
+        match channel::classify(r) {
+            Use::Recv(u) => self.recvs.push(u),
+            Use::GoArg { go, index } => {
+                let i = self.producer_at(go);
+                match syntax::go_literal(go) {
+                    Some(l) => match syntax::parameter_names(l, self.src).get(index) {
+                        Some((p, false)) if p != "_" => {
+                            self.producers[i].literal = Some((l, p.clone()))
+                        }
+                        _ => return None,
+                    },
+                    None => self.producers[i].handed = Some(index),
+                }
+            }
+            Use::Send(_) => return None,
+            Use::Other => {
+                let range = r
+                    .parent()
+                    .filter(|p| {
+                        p.kind() == "range_clause" && p.child_by_field_name("right") == Some(r)
+                    })
+                    .and_then(|p| p.parent());
+                self.ranges.push(range?);
+            }
+        }
+        Some(())
+    }
+
+    /// The producer started by `go`, made on first sight.
+    fn producer_at(&mut self, go: Node<'t>) -> usize {
+        self.producers
+            .iter()
+            .position(|p| p.go.id() == go.id())
+            .unwrap_or_else(|| {
+                self.producers.push(Producer {
+                    go,
+                    literal: None,
+                    handed: None,
+                    callees: vec![],
+                    sends: vec![],
+                    closes: false,
+                });
+                self.producers.len() - 1
+            })
+    }
+
+    /// The innermost loop around `n` below the `make`: a loop that also
+    /// makes the channel makes a new one each pass, with its own
+    /// producers, so only loops below the `make` repeat sends on it.
+    fn loop_below(&self, n: Node<'t>) -> Option<Node<'t>> {
+        channel::loop_below(n, self.func, self.make)
+    }
+
+    /// The most sends producer `p` makes in one run; None when unbounded,
+    /// or when a named producer uses the channel for more than sends. A
+    /// named producer counts as the worst of its declarations.
+    fn sends_of(&self, p: &Producer) -> Option<usize> {
+        match (&p.literal, p.handed) {
+            (Some((lit, _)), _) => count_sends(&p.sends, *lit, self.src),
+            (None, Some(_)) => p.callees.iter().try_fold(0, |m, (d, dsrc, param)| {
+                let mut sends = Vec::new();
+                for r in references(*d, param, dsrc, &[]) {
+                    match channel::classify(r) {
+                        Use::Send(s)
+                            if syntax::enclosing_function(s).map(|f| f.id()) == Some(d.id()) =>
+                        {
+                            sends.push(s)
+                        }
+                        _ => return None,
+                    }
+                }
+                count_sends(&sends, *d, dsrc).map(|c| m.max(c))
+            }),
+            (None, None) => None,
+        }
+    }
+
+    /// How many values the producers can send in one run of F, and the
+    /// buffer there is for them.
+    fn supply(&self) -> Supply {
+        let in_loop = self
+            .producers
+            .iter()
+            .any(|p| self.loop_below(p.go).is_some());
+        let counts: Vec<Option<usize>> = self.producers.iter().map(|p| self.sends_of(p)).collect();
+        let one_runs = self.producers.len() == 1 || exclusive(&self.producers, self.func);
+        let sent = if counts.iter().any(Option::is_none) {
+            Sends::Unbounded
+        } else if in_loop {
+            self.sent_in_loop(&counts)
+        } else if one_runs {
+            Sends::Known(counts.iter().flatten().copied().max().unwrap_or(0))
+        } else {
+            Sends::Known(counts.iter().flatten().sum())
+        };
+        Supply {
+            counts,
+            sent,
+            in_loop,
+            one_runs,
+            buffer: buffer_of(self.make, self.src),
+        }
+    }
+
+    /// What producers started in a loop below the `make` send in all: a
+    /// known number when they share one loop with a literal count, one
+    /// per element of what that loop ranges over when each sends once,
+    /// else unbounded.
+    fn sent_in_loop(&self, counts: &[Option<usize>]) -> Sends {
+        let src = self.src;
+        let range_target = shared_range(&self.producers, self.func).filter(|x| has_length(*x, src));
+        let loops: Vec<Node> = self
+            .producers
+            .iter()
+            .filter_map(|p| self.loop_below(p.go))
+            .collect();
+        let same =
+            loops.len() == self.producers.len() && loops.iter().all(|l| l.id() == loops[0].id());
+        let nested = loops.first().is_some_and(|l| self.loop_below(*l).is_some());
+        let per_pass: usize = counts.iter().flatten().sum();
+        match (
+            same && !nested,
+            loops.first().and_then(|l| literal_count(*l, src)),
+            range_target,
+        ) {
+            (true, Some(n), _) => Sends::Known(n * per_pass),
+            (true, None, Some(x)) if per_pass == 1 => Sends::PerLen(text(x, src).to_string()),
+            _ => Sends::Unbounded,
+        }
+    }
+
+    /// The `ok` names of `v, ok := <-ch` receives (in a select case, or as
+    /// a statement): exits under `if !ok` only run once the channel is
+    /// closed.
+    fn ok_names(&self) -> Vec<String> {
+        self.recvs
+            .iter()
+            .filter_map(|r| {
+                let p = r.parent()?;
+                match p.kind() {
+                    "receive_statement" => Some(p),
+                    "expression_list" => p
+                        .parent()
+                        .filter(|d| {
+                            matches!(d.kind(), "short_var_declaration" | "assignment_statement")
+                        })
+                        .filter(|d| d.child_by_field_name("right") == Some(p)),
+                    _ => None,
+                }
+            })
+            .filter_map(|p| p.child_by_field_name("left"))
+            .filter(|l| l.named_child_count() == 2)
+            .filter_map(|l| l.named_child(1))
+            .map(|n| text(n, self.src).to_string())
+            .collect()
+    }
+
+    /// True when F surely takes every value sent: a range over the channel
+    /// with no way out (it takes everything until the producers close
+    /// it), a receive loop with no early stop, a wait for the producers'
+    /// finishing signal, or a loop that takes each pass's one value.
+    fn takes_everything(&self, supply: &Supply, through: &Through, paths: &[StopPath]) -> bool {
+        let ranges_to_close = self.ranges.iter().any(|l| {
+            loop_exits(
+                l.child_by_field_name("body").unwrap_or(*l),
+                *l,
+                self.src,
+                &|_| false,
+            )
+            .is_empty()
+        });
+        let drains_all = ranges_to_close
+            || (paths.is_empty()
+                && self
+                    .recvs
+                    .iter()
+                    .any(|r| syntax::enclosing_loop(*r, self.func).is_some()));
+        drains_all
+            || self.waits_for_producers(&through.finished)
+            || self.takes_each_pass(&supply.counts, supply.buffer == Cap::Known(0))
+    }
+
+    /// Why F leaks a producer: the first way to stop receiving that takes
+    /// fewer values than are sent beyond the buffer, or, with no way to
+    /// stop early, too few receives in all. None: no leak shown.
+    fn why_leaks(&self, supply: &Supply, paths: &[StopPath]) -> Option<String> {
+        let sent_at = |at| self.sent_by(supply, at);
+        let leaks_with = |taken: usize, at: Option<usize>| match (&sent_at(at), &supply.buffer) {
+            (Sends::Known(s), Cap::Known(c)) => *s > taken + c,
+            (Sends::PerLen(x), Cap::Len(y)) => x != y,
+            (Sends::PerLen(_), Cap::Known(_)) | (Sends::Unbounded, _) => true,
+            (Sends::Known(_), _) | (Sends::PerLen(_), Cap::Other) => false,
+        };
+        let why = paths
+            .iter()
+            .find(|p| leaks_with(p.taken, p.at))
+            .map(|p| p.reason.to_string());
+        let plain_total = plain_receives(&self.recvs, self.func, &self.gos, usize::MAX, self.src);
+        if why.is_none() && paths.is_empty() && leaks_with(plain_total, None) {
+            return Some("it takes fewer results than its producers send".to_string());
+        }
+        why
+    }
+
+    /// What can be sent by the time F leaves at `at`. Producers started
+    /// one after another, each after the point where an earlier exit
+    /// leaves F (the staged shape of prometheus's scrape_test.go): at that
+    /// exit only the ones started so far can be sending. Only when every
+    /// `go` runs at most once, in F's own order.
+    fn sent_by(&self, supply: &Supply, at: Option<usize>) -> Sends {
+        let staged = matches!(supply.sent, Sends::Known(_))
+            && !supply.in_loop
+            && !supply.one_runs
+            && !has_goto(self.func)
+            && self.producers.len() > 1;
+        match at {
+            Some(pos) if staged => Sends::Known(
+                self.producers
+                    .iter()
+                    .zip(&supply.counts)
+                    .filter(|(p, _)| p.go.start_byte() < pos)
+                    .map(|(_, c)| c.unwrap_or(0))
+                    .sum(),
+            ),
+            _ => supply.sent.clone(),
+        }
+    }
+
+    /// Seed 003: one producer, one send, and `return <-ch, ...`. The
+    /// function always receives, so the producer cannot block forever on
+    /// its account; only a caller that walks away from the wait strands
+    /// it. The buffer is the leak fix, and a wait that gives up on the
+    /// context is a behaviour change (the function can now return early):
+    /// offered only behind the `cancellable_wait` option, with a context
+    /// already in scope, never a new parameter. Test files are left out:
+    /// their helpers wait on purpose. `no_leak`: no other leak was found.
+    fn blocking_return(&self, no_leak: bool, supply: &Supply, no_paths: bool) -> Option<Node<'t>> {
+        let ([r], true) = (self.recvs.as_slice(), no_leak) else {
+            return None;
+        };
+        if supply.sent != Sends::Known(1) || !self.ranges.is_empty() || !no_paths {
+            return None;
+        }
+        r.parent()
+            .filter(|l| l.kind() == "expression_list")
+            .and_then(|l| l.parent())
+            .filter(|s| s.kind() == "return_statement")
+            .filter(|_| !self.ctx.package.is_test_file())
+            .filter(|_| {
+                result_types(self.func)
+                    .last()
+                    .is_some_and(|t| text(*t, self.src) == "error")
+            })
+    }
+
+    /// A buffer must not let the receiver see what a producer does after
+    /// its send before the value itself (closing or sending on another
+    /// channel it selects on, a cancel, a Done a waiter turns into a
+    /// close): the first such thing a producer does, if any.
+    fn signal(&self) -> Option<String> {
+        let (func, src) = (self.func, self.src);
+        self.producers.iter().find_map(|p| match &p.literal {
+            Some((lit, inside)) => channel::signal_after_send(
+                &channel::Producer {
+                    func: *lit,
+                    src,
+                    sends: p.sends.clone(),
+                    ch: inside.clone(),
+                    go: p.go,
+                },
+                &self.name,
+                func,
+                src,
+            ),
+            None => p.callees.iter().find_map(|(d, dsrc, param)| {
+                let producer = channel::Producer {
+                    func: *d,
+                    src: dsrc,
+                    sends: channel::sends_in(*d, param, dsrc),
+                    ch: param.clone(),
+                    go: p.go,
+                };
+                channel::signal_after_send(&producer, &self.name, func, src)
+            }),
+        })
+    }
+
+    /// A finding with no fix, and why.
+    fn unproven(&self, why: &str, reason: String) -> Verdict {
+        Verdict::Unproven(
+            reason,
+            vec![
+                ("chan", Value::Text(self.name.clone())),
+                ("why", Value::Text(why.to_string())),
+                ("mode_note", Value::Text(String::new())),
+            ],
+        )
+    }
+
+    /// With no capacity to give: named producers cannot be guarded here
+    /// (the buffer must cover them), and the blocking return is only
+    /// rewritten alongside a buffer. The verdict then, if it comes to one.
+    fn refuse_unbuffered(
+        &self,
+        why: &str,
+        signal: Option<&str>,
+        blocking: bool,
+    ) -> Option<Verdict> {
+        let order_note = |signal: &str| {
+            format!(
+                "after its send a producer runs `{signal}`, which the receiver can observe: with a buffer it could see that before the value"
+            )
+        };
+        if let Some(p) = self.producers.iter().find(|p| p.literal.is_none()) {
+            if let Some(sig) = signal {
+                return Some(self.unproven(why, order_note(sig)));
+            }
+            let callee =
+                p.go.named_child(0)
+                    .and_then(|c| c.child_by_field_name("function"));
+            let shown = callee.map(|f| text(f, self.src)).unwrap_or("the producer");
+            return Some(self.unproven(why, format!(
+                "`{shown}` is a named producer whose sends cannot be guarded here, and no buffer size covering every send is known"
+            )));
+        }
+        if blocking {
+            return Some(match signal {
+                Some(sig) => self.unproven(why, order_note(sig)),
+                None => Verdict::Skip,
+            });
+        }
+        None
+    }
+}
