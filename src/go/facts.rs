@@ -16,7 +16,7 @@ use crate::go::syntax::{self, text};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use tree_sitter::Node;
+use tree_sitter::{Node, Tree};
 
 /// How a local is declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -284,6 +284,16 @@ impl<'t> Facts<'t> {
         let f = self.of(ident);
         let id = f.local_of(ident)?;
         Some((f, id))
+    }
+
+    /// Whether `ident` names the package this file imports from `path`
+    /// (under its own name or an alias), not a local that hides it.
+    pub fn names_import(&self, ident: Node<'t>, path: &str, tree: &Tree) -> bool {
+        let name = syntax::text(ident, self.src);
+        self.local(ident).is_none()
+            && syntax::import_names(tree, self.src)
+                .iter()
+                .any(|(n, p)| n == name && p == path)
     }
 
     /// Whether two identifiers name the same local.

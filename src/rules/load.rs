@@ -518,12 +518,15 @@ fn check_tests(
 /// file that imports it as another name. A warning, not an error: the
 /// author may accept missing those files for the speed.
 fn require_warnings(at: &Places, spec: &RuleSpec) -> Vec<String> {
+    // The predicate `imports` and the vocabulary's `imports = {...}`.
     let packages: Vec<(&str, String)> = spec
         .conditions
         .iter()
-        .filter(|c| c.predicate == "imports")
-        .filter_map(|c| c.args.get(1))
-        .map(|path| (path.as_str(), package_name(path)))
+        .filter_map(|c| match c.predicate.as_str() {
+            "imports" => c.args.get(1).map(String::as_str),
+            _ => c.vocab.get("imports")?.get("path")?.as_str(),
+        })
+        .map(|path| (path, package_name(path)))
         .collect();
     let mut out = Vec::new();
     for (i, lit) in spec.require.iter().enumerate() {
@@ -534,7 +537,7 @@ fn require_warnings(at: &Places, spec: &RuleSpec) -> Vec<String> {
                     .is_some_and(|rest| rest.starts_with('.'));
             if names_it {
                 out.push(format!(
-                    "{}: warning: `require` literal `{lit}` names package `{pkg}`, which the rule matches under any import name (predicate `imports`, \"{path}\"); a file importing \"{path}\" under another name is never checked. Require what the code says whatever the name, such as `{}`",
+                    "{}: warning: `require` literal `{lit}` names package `{pkg}`, which the rule matches under any import name (`imports` \"{path}\"); a file importing \"{path}\" under another name is never checked. Require what the code says whatever the name, such as `{}`",
                     at.require(i),
                     lit.strip_prefix(pkg.as_str()).filter(|r| !r.is_empty()).unwrap_or("the called name")
                 ));

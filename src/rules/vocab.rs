@@ -605,13 +605,9 @@ pub fn eval<'t>(form: &Form, ctx: &Ctx<'t>, caps: &HashMap<&str, Node<'t>>) -> b
         Form::Declared(c) => {
             cap(c).is_some_and(|n| n.kind() == "identifier" && ctx.facts.of(n).declares(n))
         }
-        Form::Imports { name, path } => cap(name).is_some_and(|n| {
-            let local = text(n, ctx.src);
-            ctx.facts.local(n).is_none()
-                && syntax::import_names(ctx.tree, ctx.src)
-                    .iter()
-                    .any(|(nm, p)| nm == local && p == path)
-        }),
+        Form::Imports { name, path } => {
+            cap(name).is_some_and(|n| ctx.facts.names_import(n, path, ctx.tree))
+        }
         Form::Package(names) => names.iter().any(|n| n == ctx.package.package_name()),
     }
 }

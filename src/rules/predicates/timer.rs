@@ -8,14 +8,13 @@ use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
 pub fn imports(ctx: &Ctx, args: &[Arg]) -> Verdict {
+    // The same node, borrowed for as long as the facts are.
     let ident = args[0].node();
-    let name = text(ident, ctx.src);
-    let path = args[1].lit();
-    let imported = syntax::import_names(ctx.tree, ctx.src)
-        .iter()
-        .any(|(n, p)| n == name && p == path);
-    // A local variable of the same name hides the import.
-    if imported && local_decl(name, ident, ctx.src) == LocalDecl::NotLocal {
+    let ident = ctx
+        .tree
+        .root_node()
+        .descendant_for_byte_range(ident.start_byte(), ident.end_byte());
+    if ident.is_some_and(|n| ctx.facts.names_import(n, args[1].lit(), ctx.tree)) {
         Verdict::Holds(vec![])
     } else {
         Verdict::Skip
