@@ -306,8 +306,12 @@ fn vocabulary_errors_name_the_key() {
             .err()
             .unwrap_or_else(|| panic!("{to}: loads"))
             .to_string();
+        // file:line:col of the form, then which [[where]] it is.
+        let line = text.lines().position(|l| l.contains(to)).unwrap() + 1;
+        let col = text.lines().nth(line - 1).unwrap().find(" = ").unwrap() + 4;
         assert!(
-            err.starts_with("x/ticker-stop.toml: [[where]] #") && err.contains(want),
+            err.starts_with(&format!("x/ticker-stop.toml:{line}:{col}: [[where]] #"))
+                && err.contains(want),
             "{to}: {err}"
         );
     }

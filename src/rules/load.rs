@@ -77,7 +77,8 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
     reach
         .need(&at_capture, &Guard::default())
         .map_err(|e| anyhow!("{}: `at = \"{}\"`: {e}", at.top("at"), spec.at))?;
-    let vocab = crate::rules::vocab::compile_all(name, &spec.conditions, &query)?;
+    let vocab =
+        crate::rules::vocab::compile_all(&|i| at.condition_form(i), &spec.conditions, &query)?;
     check_conditions(&at, &spec, &vocab, &reach, &mut names)?;
     let edits = resolve_edits(&at, &spec, &reach, &names)?;
     check_messages(&at, &spec, &reach, &names)?;

@@ -33,11 +33,21 @@ struct CondSpans {
     unless: Option<Spanned<String>>,
 }
 
+/// Every key of each `[[where]]`, for the vocabulary's forms (whose keys
+/// `CondSpans` cannot list).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct WhereKeys {
+    #[serde(rename = "where")]
+    conditions: Vec<BTreeMap<String, Spanned<toml::Value>>>,
+}
+
 /// A rule file's name, text and value spans.
 pub struct Places<'a> {
     pub name: &'a str,
     text: &'a str,
     spans: Spans,
+    where_keys: WhereKeys,
 }
 
 impl<'a> Places<'a> {
@@ -46,7 +56,21 @@ impl<'a> Places<'a> {
             name,
             text,
             spans: toml::from_str(text).unwrap_or_default(),
+            where_keys: toml::from_str(text).unwrap_or_default(),
         }
+    }
+
+    /// The `[[where]]` number `i`'s vocabulary form: its first key that is
+    /// not a guard (`when`, `unless`) or `bind`, else the file.
+    pub fn condition_form(&self, i: usize) -> String {
+        let keys = self.where_keys.conditions.get(i);
+        let form = keys.and_then(|k| {
+            k.iter()
+                .filter(|(name, _)| !matches!(name.as_str(), "when" | "unless" | "bind"))
+                .map(|(_, v)| v)
+                .min_by_key(|v| v.span().start)
+        });
+        self.span(form)
     }
 
     /// `file:line:col` of a byte offset of the file.

@@ -130,13 +130,14 @@ const FORM_KEYS: &[&str] = &[
 
 /// Compiles the vocabulary conditions of a rule: for each `[[where]]`, the
 /// compiled form, or None for a `predicate = ...` condition.
+/// `place(i)` says where the `i`th condition (from 0) is, `file:line:col`.
 pub fn compile_all(
-    file: &str,
+    place: &dyn Fn(usize) -> String,
     conditions: &[crate::rules::rule::Condition],
     query: &Query,
 ) -> Result<Vec<Option<Compiled>>> {
     let p = Parser {
-        file,
+        place,
         captures: query
             .capture_names()
             .iter()
@@ -152,14 +153,14 @@ pub fn compile_all(
 }
 
 struct Parser<'a> {
-    file: &'a str,
+    place: &'a dyn Fn(usize) -> String,
     captures: Vec<String>,
     lang: Language,
 }
 
 impl Parser<'_> {
     fn condition(&self, n: usize, c: &crate::rules::rule::Condition) -> Result<Option<Compiled>> {
-        let at = format!("{}: [[where]] #{n}", self.file);
+        let at = format!("{}: [[where]] #{n}", (self.place)(n - 1));
         let mut table = c.vocab.clone();
         if !c.predicate.is_empty() {
             if let Some(k) = table.keys().next() {
@@ -706,7 +707,7 @@ mod tests {
         }
         let w: W = toml::from_str(&format!("[[where]]\n{cond}")).unwrap();
         let q = Query::new(&tree_sitter_go::LANGUAGE.into(), query).unwrap();
-        let compiled = compile_all("t.toml", &w.conditions, &q).unwrap();
+        let compiled = compile_all(&|_| "t.toml".to_string(), &w.conditions, &q).unwrap();
         let c = compiled[0].as_ref().expect("a vocabulary form");
         let tree = syntax::parse(src.as_bytes());
         let dir = Directory::new(&WorkTree, Path::new("/nonexistent"));
