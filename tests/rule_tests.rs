@@ -383,6 +383,39 @@ fn a_require_literal_a_renamed_import_hides_is_a_warning() {
         "{}",
         stderr(&out)
     );
+    assert!(
+        stderr(&out).contains("such as `After(`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A bare package name is in every importing file's import path, so it
+/// hides nothing, unless the literals must sit inside one declaration.
+#[test]
+fn a_bare_package_name_warns_only_within_a_declaration() {
+    let sb = Sandbox::new();
+    for (within, warns) in [("", false), ("require_within = \"declaration\"\n", true)] {
+        sb.write(
+            "r.toml",
+            &rule(&format!(
+                "require = [\"time\"]\n{within}{}",
+                concat!(
+                    "query = \"(call_expression function: (selector_expression operand: (identifier) @pkg)) @call\"\n",
+                    "at = \"@call\"\nmessage = \"m\"\n",
+                    "[[where]]\nimports = { name = \"@pkg\", path = \"time\" }\n",
+                )
+            )),
+        );
+        let out = sb.run(&["--rules", "r.toml", "--list-rules"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert_eq!(
+            stderr(&out).contains("warning: `require` literal `time`"),
+            warns,
+            "{within}: {}",
+            stderr(&out)
+        );
+    }
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! predicate argument is a node of the kind the predicate takes, and
 //! every `[[test]]` says one thing. Errors point at `file:line:col`.
 
-use crate::rules::format::{Guard, Message, RuleSpec};
+use crate::rules::format::{Guard, Message, RuleSpec, Within};
 use crate::rules::kind::Kind;
 use crate::rules::options;
 use crate::rules::places::{Places, query_position};
@@ -532,15 +532,23 @@ fn require_warnings(at: &Places, spec: &RuleSpec) -> Vec<String> {
     let mut out = Vec::new();
     for (i, lit) in spec.require.iter().enumerate() {
         for (path, pkg) in &packages {
-            let names_it = lit == pkg
-                || lit
-                    .strip_prefix(pkg.as_str())
-                    .is_some_and(|rest| rest.starts_with('.'));
-            if names_it {
+            // A bare package name is also in the import path (`"time"`),
+            // a word of every importing file: hidden only when the literals
+            // must sit inside one declaration. `time.After(` is never there.
+            let hidden = if lit == pkg {
+                spec.require_within == Within::Declaration
+            } else {
+                lit.strip_prefix(pkg.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'))
+            };
+            if hidden {
+                let instead = match lit.strip_prefix(pkg.as_str()) {
+                    Some(rest) if !rest.is_empty() => format!("`{}`", &rest[1..]),
+                    _ => "the called name".to_string(),
+                };
                 out.push(format!(
-                    "{}: warning: `require` literal `{lit}` names package `{pkg}`, which the rule matches under any import name (`imports` \"{path}\"); a file importing \"{path}\" under another name is never checked. Require what the code says whatever the name, such as `{}`",
+                    "{}: warning: `require` literal `{lit}` names package `{pkg}`, which the rule matches under any import name (`imports` \"{path}\"); a file importing \"{path}\" under another name is never checked. Require what the code says whatever the name, such as {instead}",
                     at.require(i),
-                    lit.strip_prefix(pkg.as_str()).filter(|r| !r.is_empty()).unwrap_or("the called name")
                 ));
             }
         }
