@@ -506,3 +506,38 @@ no_fix = true
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
     assert_eq!(stdout(&out), "PASS r second pattern\n1 passed, 0 failed\n");
 }
+
+/// A vocabulary form naming a capture that a pattern reaching it lacks is
+/// a load error, as for a predicate's argument: under `not` it would hold
+/// for that pattern's matches without a word.
+#[test]
+fn a_form_naming_a_capture_one_pattern_lacks_does_not_load() {
+    let body = r#"query = """
+(short_var_declaration left: (expression_list (identifier) @t)) @decl
+
+(call_expression) @decl
+"""
+at = "@decl"
+message = "m"
+
+[[where]]
+not = { calls = "@t.Stop" }
+"#;
+    let sb = Sandbox::new();
+    sb.write("r.toml", &rule(body));
+    let out = sb.run(&["--rules", "r.toml", "--list-rules"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("r.toml:13:7: [[where]] #1: `@t`: the pattern at r.toml:7:1")
+            && stderr(&out).contains("does not capture @t"),
+        "{}",
+        stderr(&out)
+    );
+    // Guarded by the capture, the form only reaches the pattern that has it.
+    sb.write(
+        "r.toml",
+        &rule(&body.replace("[[where]]\n", "[[where]]\nwhen = \"@t\"\n")),
+    );
+    let out = sb.run(&["--rules", "r.toml", "--list-rules"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}

@@ -209,9 +209,20 @@ fn check_conditions(
 ) -> Result<()> {
     for (i, cond) in spec.conditions.iter().enumerate() {
         if let Some(v) = &vocab[i] {
-            // The form's own captures were checked by `vocab::compile_all`.
+            // `vocab::compile_all` checked that the query has the form's
+            // captures; each pattern reaching the form must have them too,
+            // or the form would quietly not hold (or, under `not`, hold).
             let place = at.condition(i, "when");
             check_guard(&place, "the condition", &cond.guard(), names, reach)?;
+            for c in v.form.captures() {
+                reach.need(c, &cond.guard()).map_err(|e| {
+                    anyhow!(
+                        "{}: [[where]] #{}: `@{c}`: {e}",
+                        at.condition_form(i),
+                        i + 1
+                    )
+                })?;
+            }
             names.bound.extend(v.bind.clone());
             continue;
         }

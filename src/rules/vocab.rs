@@ -88,6 +88,28 @@ pub enum Form {
     Not(Box<Form>),
 }
 
+impl Form {
+    /// The outer captures the form reads, nested forms included (not the
+    /// inner captures of a `has` pattern, which only refer back to them).
+    pub fn captures(&self) -> Vec<&str> {
+        match self {
+            Form::Inside { of, .. } | Form::Uses { of, .. } => vec![of],
+            Form::Escapes(c) | Form::Declared(c) => vec![c],
+            Form::Imports { name, .. } => vec![name],
+            Form::Has { of, scope, .. } => {
+                let mut v: Vec<&str> = of.iter().map(String::as_str).collect();
+                if let Scope::Capture(c) = scope {
+                    v.push(c);
+                }
+                v
+            }
+            Form::Package(_) => vec![],
+            Form::All(fs) | Form::Any(fs) => fs.iter().flat_map(Form::captures).collect(),
+            Form::Not(f) => f.captures(),
+        }
+    }
+}
+
 /// Where `has`, `follows` and `precedes` look.
 #[derive(Debug, Clone)]
 pub enum Scope {
