@@ -213,9 +213,10 @@ fn check_conditions(
             // captures; each pattern reaching the form must have them too,
             // or the form would quietly not hold (or, under `not`, hold).
             let place = at.condition(i, "when");
-            check_guard(&place, "the condition", &cond.guard(), names, reach)?;
+            let guard = cond.guard();
+            check_guard(&place, "the condition", &guard, names, reach)?;
             for c in v.form.captures() {
-                reach.need(c, &cond.guard()).map_err(|e| {
+                reach.need(c, &guard).map_err(|e| {
                     anyhow!(
                         "{}: [[where]] #{}: `@{c}`: {e}",
                         at.condition_form(i),

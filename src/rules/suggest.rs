@@ -2,23 +2,8 @@
 //! distance, for load errors about unknown captures, predicates, options
 //! and keys.
 
-/// Levenshtein distance over chars.
-pub fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diag = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (diag + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(row[j + 1] + 1);
-            diag = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
+/// Levenshtein distance over chars (clap already brings `strsim` in).
+pub use strsim::levenshtein as distance;
 
 /// The closest of `known` to `name`, when it is close enough to be a typo
 /// (at most a third of the name's length, at least one edit, and not

@@ -535,23 +535,8 @@ fn did_you_mean(word: &str, candidates: &[&str]) -> String {
 }
 
 fn nearest<'c>(word: &str, pool: impl Iterator<Item = &'c str>) -> Option<(usize, &'c str)> {
-    pool.map(|c| (edit_distance(word, c), c))
+    pool.map(|c| (crate::rules::suggest::distance(word, c), c))
         .min_by_key(|(d, _)| *d)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 /// Runs a compiled condition on a match: Holds or Skip, and with `bind`,

@@ -108,7 +108,9 @@ pub struct Predicate {
     /// guards of edits that target those sites).
     pub site_vars: &'static [&'static str],
     pub doc: &'static str,
-    pub run: fn(&Ctx, &[Arg]) -> Verdict,
+    /// The captures come from the tree the context's facts are about, so
+    /// a predicate can ask those facts about them.
+    pub run: for<'t> fn(&Ctx<'t>, &[Arg<'_, 't>]) -> Verdict,
 }
 
 /// A `make` (or any other) call.

@@ -7,14 +7,11 @@ use super::{Arg, Ctx, Value, Verdict};
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
-pub fn imports(ctx: &Ctx, args: &[Arg]) -> Verdict {
-    // The same node, borrowed for as long as the facts are.
-    let ident = args[0].node();
-    let ident = ctx
-        .tree
-        .root_node()
-        .descendant_for_byte_range(ident.start_byte(), ident.end_byte());
-    if ident.is_some_and(|n| ctx.facts.names_import(n, args[1].lit(), ctx.tree)) {
+pub fn imports<'t>(ctx: &Ctx<'t>, args: &[Arg<'_, 't>]) -> Verdict {
+    if ctx
+        .facts
+        .names_import(args[0].node(), args[1].lit(), ctx.tree)
+    {
         Verdict::Holds(vec![])
     } else {
         Verdict::Skip
