@@ -66,7 +66,7 @@ fn corpus() -> Sandbox {
         "broken/b.go",
         &LEAKY.replace(
             "func main() { _, _ = get() }\n",
-            "func broken() {\n\tx := new(int(3))\n\tgo func() { _ = make(chan int) }()\n\t_ = x\n}\n\nfunc main() { _, _ = get() }\n",
+            "func broken() {\n\tx := 1 2\n\tgo func() { _ = make(chan int) }()\n\t_ = x\n}\n\nfunc main() { _, _ = get() }\n",
         ),
     );
     sb

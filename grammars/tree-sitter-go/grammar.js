@@ -709,7 +709,9 @@ module.exports = grammar({
     special_argument_list: $ => seq(
       '(',
       optional(seq(
-        $._type,
+        // Go 1.26: new(T) or new(expr). Where both parse (new(x), new(p.T),
+        // new(*p), new(a[i])...), the type is kept.
+        choice(prec.dynamic(10, $._type), $._expression),
         repeat(seq(',', $._expression)),
         optional(','),
       )),
