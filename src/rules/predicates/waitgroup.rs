@@ -886,7 +886,17 @@ impl<'t> Fix<'t> {
             l.named_children(&mut c)
                 .any(|s| dones.iter().any(|d| d.id() == s.id()))
         });
-        if !uncovered && ends_done {
+        // Nor when the body never reaches its end (`for { select {...} }`).
+        let endless = first
+            .and_then(|f| f.parent())
+            .and_then(|l| {
+                let mut c = l.walk();
+                l.named_children(&mut c)
+                    .filter(|n| n.kind() != "comment")
+                    .last()
+            })
+            .is_some_and(|s| exits::never_completes(s, bsrc));
+        if !uncovered && (ends_done || endless) {
             return Err(self.add_only());
         }
         // Moving Done to a defer delays it past any work that follows it.
