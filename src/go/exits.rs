@@ -126,6 +126,29 @@ pub fn function_exits<'t>(func: Node<'t>, src: &[u8], ends: Ends) -> Vec<Node<'t
     out
 }
 
+/// The statements of `func`'s body that leave it when `func` is what a
+/// goroutine runs: [`function_exits`] for [`Ends::Survived`], less the
+/// panics when the body defers nothing. Only a deferred call of the
+/// goroutine's own function can recover its panic; without one, the panic
+/// ends the process, and nothing stays stranded behind it.
+pub fn goroutine_exits<'t>(func: Node<'t>, src: &[u8]) -> Vec<Node<'t>> {
+    let mut defers = false;
+    if let Some(body) = func.child_by_field_name("body") {
+        syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+            defers |= n.kind() == "defer_statement";
+        });
+    }
+    let mut out = function_exits(func, src, Ends::Survived);
+    if !defers {
+        out.retain(|e| {
+            !e.named_child(0)
+                .and_then(|c| no_return(c, src))
+                .is_some_and(|how| matches!(how, NoReturn::Panic | NoReturn::LogPanic))
+        });
+    }
+    out
+}
+
 /// Whether `brk` (a `break`) leaves `stmt`: a plain break ends its
 /// innermost for, switch or select; a labelled one the statement labelled
 /// so, and whatever that holds.

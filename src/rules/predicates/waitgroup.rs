@@ -10,7 +10,7 @@ mod count;
 use super::channel;
 use super::scope::{LocalDecl, declaration, declares, local_decl};
 use super::{Arg, Ctx, Site, Value, Verdict};
-use crate::go::exits::{self, Ends};
+use crate::go::exits;
 use crate::go::syntax::{self, text};
 use std::path::PathBuf;
 use tree_sitter::Node;
@@ -868,7 +868,7 @@ impl<'t> Fix<'t> {
         let leaves = format!(
             "the goroutine can leave without calling `{name}.Done()` (an early return or panic), so `Wait` blocks forever"
         );
-        let uncovered = exits::function_exits(body.func, bsrc, Ends::Survived)
+        let uncovered = exits::goroutine_exits(body.func, bsrc)
             .into_iter()
             .any(|e| !covered(e, fbody, dones));
         // In a loop, Done runs once only when the goroutine ends right
