@@ -162,7 +162,6 @@ func main() { start(&sync.WaitGroup{}) }
 
 /// A goroutine whose Done a defer cannot take over (more work follows it)
 /// but that an early return surely leaves without Done: reported, no fix.
-#[test]
 /// With a closer goroutine (`go func() { wg.Wait(); close(out) }()`) too.
 #[test]
 fn done_before_more_work_is_reported_without_a_fix() {
