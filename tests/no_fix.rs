@@ -162,21 +162,20 @@ func main() { start(&sync.WaitGroup{}) }
 
 /// A goroutine whose Done a defer cannot take over (more work follows it)
 /// but that an early return surely leaves without Done: reported, no fix.
+/// With a closer goroutine (`go func() { wg.Wait(); close(out) }()`) too.
 #[test]
 fn done_before_more_work_is_reported_without_a_fix() {
-    let got = findings(
-        &fixture("waitgroup-done", "done-before-cleanup"),
-        "waitgroup-done",
-        &[],
-    );
-    assert_eq!(got.len(), 1, "{got:?}");
-    let (message, fixes, reason) = &got[0];
-    assert!(
-        message.contains("can leave without calling `wg.Done()`"),
-        "{message}"
-    );
-    assert!(fixes.is_empty());
-    assert!(reason.contains("is followed by more work"), "{reason}");
+    for case in ["done-before-cleanup", "closer-send-after-done"] {
+        let got = findings(&fixture("waitgroup-done", case), "waitgroup-done", &[]);
+        assert_eq!(got.len(), 1, "{case}: {got:?}");
+        let (message, fixes, reason) = &got[0];
+        assert!(
+            message.contains("can leave without calling `wg.Done()`"),
+            "{message}"
+        );
+        assert!(fixes.is_empty());
+        assert!(reason.contains("is followed by more work"), "{reason}");
+    }
 }
 
 /// Each waitgroup-done fix message names what its fix does: a fix that

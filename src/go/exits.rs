@@ -126,6 +126,29 @@ pub fn function_exits<'t>(func: Node<'t>, src: &[u8], ends: Ends) -> Vec<Node<'t
     out
 }
 
+/// The statements of `func`'s body that leave it when `func` is what a
+/// goroutine runs: [`function_exits`] for [`Ends::Survived`], less the
+/// panics when the body defers nothing. Only a deferred call of the
+/// goroutine's own function can recover its panic; without one, the panic
+/// ends the process, and nothing stays stranded behind it.
+pub fn goroutine_exits<'t>(func: Node<'t>, src: &[u8]) -> Vec<Node<'t>> {
+    let mut defers = false;
+    if let Some(body) = func.child_by_field_name("body") {
+        syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+            defers |= n.kind() == "defer_statement";
+        });
+    }
+    let mut out = function_exits(func, src, Ends::Survived);
+    if !defers {
+        out.retain(|e| {
+            !e.named_child(0)
+                .and_then(|c| no_return(c, src))
+                .is_some_and(|how| matches!(how, NoReturn::Panic | NoReturn::LogPanic))
+        });
+    }
+    out
+}
+
 /// Whether `brk` (a `break`) leaves `stmt`: a plain break ends its
 /// innermost for, switch or select; a labelled one the statement labelled
 /// so, and whatever that holds.
@@ -154,6 +177,61 @@ pub fn leaving<'t>(scope: Node<'t>, lp: Node<'t>, src: &[u8], ends: Ends) -> Vec
     out
 }
 
+/// Whether statement `stmt` never completes, so nothing after it runs: a
+/// `for` loop without a condition (`for {}`, `for i := 0; ; i++`), or one
+/// ranging over a ticker's channel, which is never closed (`time.Tick(d)`,
+/// `time.NewTicker(d).C`), that no `break`, `goto` or labelled `continue`
+/// leaves. (What returns or never returns from inside it leaves the
+/// function: nothing after it runs either.)
+pub fn never_completes(stmt: Node, src: &[u8]) -> bool {
+    if stmt.kind() != "for_statement" {
+        return false;
+    }
+    let mut c = stmt.walk();
+    let header = stmt
+        .named_children(&mut c)
+        .find(|n| !matches!(n.kind(), "block" | "comment"));
+    let endless = match header {
+        None => true,
+        Some(h) if h.kind() == "for_clause" => h.child_by_field_name("condition").is_none(),
+        Some(h) if h.kind() == "range_clause" => h
+            .child_by_field_name("right")
+            .is_some_and(|r| ticker_channel(r, src)),
+        Some(_) => false,
+    };
+    let mut leaves = false;
+    syntax::visit(stmt, &|n| n.kind() != "func_literal", &mut |n| {
+        leaves |= match n.kind() {
+            "goto_statement" => true,
+            "break_statement" => breaks_out_of(n, stmt, src),
+            "continue_statement" => {
+                syntax::jump_target(n, src).is_none_or(|t| !syntax::contains(stmt, t))
+            }
+            _ => false,
+        };
+    });
+    endless && !leaves
+}
+
+/// `time.Tick(d)` or `time.NewTicker(d).C`: a channel nothing closes.
+fn ticker_channel(r: Node, src: &[u8]) -> bool {
+    let call = match r.kind() {
+        "selector_expression"
+            if r.child_by_field_name("field")
+                .is_some_and(|f| text(f, src) == "C") =>
+        {
+            r.child_by_field_name("operand")
+        }
+        _ => Some(r),
+    };
+    let want = if r.kind() == "selector_expression" {
+        "time.NewTicker"
+    } else {
+        "time.Tick"
+    };
+    call.and_then(|c| callee(c, src)).is_some_and(|f| f == want)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +250,32 @@ mod tests {
         let mut c = list.walk();
         let stmts: Vec<Node> = list.named_children(&mut c).collect();
         check(&stmts, src.as_bytes());
+    }
+
+    #[test]
+    fn loops_that_never_complete() {
+        with_body(
+            "\tfor {}\n\tfor i := 0; ; i++ {}\n\tfor range time.Tick(d) {}\n\tfor range time.NewTicker(d).C {}\n\tfor { break }\n\tfor ok {}\n\tfor range ch {}\n\tL: for { for { continue L } }\n\tfor { select { default: break } }\n\tfor { go func() { for { break } }() }\n\tM: for { for { break M } }",
+            |stmts, src| {
+                let got: Vec<bool> = stmts
+                    .iter()
+                    .map(|s| {
+                        let s = if s.kind() == "labeled_statement" {
+                            s.named_child(1).unwrap()
+                        } else {
+                            *s
+                        };
+                        never_completes(s, src)
+                    })
+                    .collect();
+                assert_eq!(
+                    got,
+                    [
+                        true, true, true, true, false, false, false, true, true, true, false
+                    ]
+                );
+            },
+        );
     }
 
     #[test]

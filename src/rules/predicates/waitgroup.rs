@@ -5,10 +5,12 @@
 //! WaitGroup), the name the WaitGroup has there, the exits that skip Done,
 //! and an `X.Add(1)` written inside the goroutine instead of before it.
 
+mod count;
+
 use super::channel;
 use super::scope::{LocalDecl, declaration, declares, local_decl};
 use super::{Arg, Ctx, Site, Value, Verdict};
-use crate::go::exits::{self, Ends};
+use crate::go::exits;
 use crate::go::syntax::{self, text};
 use std::path::PathBuf;
 use tree_sitter::Node;
@@ -171,19 +173,40 @@ fn counting_add<'t>(go: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
     None
 }
 
-/// Whether `add` (`X.Add(n)`, an earlier statement of `go`'s block) counts
-/// `go`'s goroutine beyond doubt. Real code uses WaitGroups in ways where an
-/// extra `Done` panics ("negative WaitGroup counter") or releases `Wait`
-/// early, so each of these makes the goroutine not ours to fix:
-/// - between the two, `X.Wait()` (the count was settled before `go`), any
-///   other mention of X (handed on, captured by a closure given to a call),
-///   a `go` in a loop (it takes an unknown share of the count), or as many
-///   `go` statements as a literal `n` counts (a non-literal `n` counts only
-///   the first);
+/// Whether `add` (`X.Add(n)`, an earlier statement of `go`'s block, or
+/// one before the loop whose body starts `go`) counts `go`'s goroutine
+/// beyond doubt. Real code uses WaitGroups in ways where an extra `Done`
+/// panics ("negative WaitGroup counter") or releases `Wait` early, so each
+/// of these makes the goroutine not ours to fix:
+/// - in one block, between the two, `X.Wait()` (the count was settled
+///   before `go`), any other mention of X (handed on, captured by a closure
+///   given to a call), a `go` in a loop (it takes an unknown share of the
+///   count), or as many `go` statements as a literal `n` counts (a
+///   non-literal `n` counts only the first);
+/// - before a loop, a count the loop's passes do not match ([`count`]);
 /// - anywhere else in the function, `X.Done()` outside this goroutine (a
 ///   sibling goroutine or the function itself releases the count: a start
-///   gate or an ordering signal) or `X.Wait()` inside another goroutine.
+///   gate or an ordering signal) or, unless the Add pays for exactly the
+///   goroutines after it, `X.Wait()` inside another goroutine.
 fn attributable(go: Node, add: Node, x: &str, src: &[u8]) -> bool {
+    let same_block = add.parent().map(|p| p.id()) == go.parent().map(|p| p.id());
+    let members = if same_block {
+        if !nothing_between(go, add, x, src) {
+            return false;
+        }
+        count::block_pays(add, x, src)
+    } else if count::loop_pays(go, add, x, src) {
+        Some(vec![go])
+    } else {
+        return false;
+    };
+    !released_elsewhere(go, x, src, members.as_deref())
+}
+
+/// Between `add` and `go` (in one block): no other mention of X, and fewer
+/// `go` statements than a literal `n` counts (none for a non-literal `n`;
+/// a `go` in a loop counts as many).
+fn nothing_between(go: Node, add: Node, x: &str, src: &[u8]) -> bool {
     let n = add_count(add, src);
     let mut gos = 0usize;
     let mut clear = true;
@@ -206,24 +229,40 @@ fn attributable(go: Node, add: Node, x: &str, src: &[u8]) -> bool {
         });
         stmt = s.next_named_sibling();
     }
-    if !clear || gos >= n.unwrap_or(1) {
-        return false;
-    }
+    clear && gos < n.unwrap_or(1)
+}
+
+/// Whether something else in `go`'s function releases X's count: an
+/// `X.Done()` outside `go`'s goroutine (a sibling goroutine or the function
+/// itself: a start gate, an ordering signal), or an `X.Wait()` in another
+/// goroutine (whose count the tool cannot tell). When the Add pays for
+/// exactly the goroutines it is followed by (`members`, [`count`]), a
+/// goroutine waiting on X is only a waiter, and a Done in one of those
+/// goroutines, or in one an `X.Add(1)` right before pays for, is its own.
+fn released_elsewhere(go: Node, x: &str, src: &[u8], members: Option<&[Node]>) -> bool {
     let Some(func) = syntax::enclosing_function(go) else {
-        return false;
+        return true;
     };
-    let mut released_elsewhere = false;
-    syntax::visit(func, &|n| n.id() != go.id(), &mut |node| {
+    let own = |n: Node| {
+        n.id() == go.id()
+            || members.is_some_and(|m| {
+                n.kind() == "go_statement"
+                    && (m.iter().any(|g| g.id() == n.id()) || count::after_add_one(n, x, src))
+            })
+    };
+    let mut released = false;
+    syntax::visit(func, &|n| !own(n), &mut |node| {
         let Some(op) = method_call(node, "Done", src).or_else(|| {
-            method_call(node, "Wait", src)
-                .filter(|_| syntax::enclosing_function(node).is_some_and(|f| f.id() != func.id()))
+            method_call(node, "Wait", src).filter(|_| {
+                members.is_none()
+                    && syntax::enclosing_function(node).is_some_and(|f| f.id() != func.id())
+            })
         }) else {
             return;
         };
-        released_elsewhere |=
-            node.kind() == "call_expression" && syntax::squeeze(text(op, src)) == x;
+        released |= node.kind() == "call_expression" && syntax::squeeze(text(op, src)) == x;
     });
-    !released_elsewhere
+    released
 }
 
 fn mentions_x(node: Node, x: &str, src: &[u8]) -> bool {
@@ -663,7 +702,9 @@ impl<'t> Counted<'t> {
                     .find(|n| n.kind() != "comment")
                     .is_none_or(|n| method_call(n, "Add", src).is_none())
         });
-        let add = add_inside.or_else(|| counting_add(go, src))?;
+        let add = add_inside
+            .or_else(|| counting_add(go, src))
+            .or_else(|| count::loop_add(go, src))?;
         let x_node = method_call(add, "Add", src).expect("found as an Add");
         if !is_wg(x_node, &sync, ctx) {
             return None;
@@ -827,7 +868,7 @@ impl<'t> Fix<'t> {
         let leaves = format!(
             "the goroutine can leave without calling `{name}.Done()` (an early return or panic), so `Wait` blocks forever"
         );
-        let uncovered = exits::function_exits(body.func, bsrc, Ends::Survived)
+        let uncovered = exits::goroutine_exits(body.func, bsrc)
             .into_iter()
             .any(|e| !covered(e, fbody, dones));
         // In a loop, Done runs once only when the goroutine ends right
@@ -845,7 +886,17 @@ impl<'t> Fix<'t> {
             l.named_children(&mut c)
                 .any(|s| dones.iter().any(|d| d.id() == s.id()))
         });
-        if !uncovered && ends_done {
+        // Nor when the body never reaches its end (`for { select {...} }`).
+        let endless = first
+            .and_then(|f| f.parent())
+            .and_then(|l| {
+                let mut c = l.walk();
+                l.named_children(&mut c)
+                    .filter(|n| n.kind() != "comment")
+                    .last()
+            })
+            .is_some_and(|s| exits::never_completes(s, bsrc));
+        if !uncovered && (ends_done || endless) {
             return Err(self.add_only());
         }
         // Moving Done to a defer delays it past any work that follows it.
