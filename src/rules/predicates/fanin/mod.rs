@@ -14,6 +14,7 @@
 //! `guard` the guarded fix.
 
 mod guard;
+mod handoff;
 mod stops;
 
 use guard::{context_name, ctx_param, result_types};
@@ -37,8 +38,19 @@ struct Producer<'t> {
     /// with the parameter the channel arrives in: found once, as counting
     /// its sends and looking for a signal after them both need them.
     callees: Vec<channel::CalleeParam<'t>>,
+    /// Calls in the literal that hand the channel to a function of this
+    /// package (`produce(ctx, ch)`), which sends on it.
+    helpers: Vec<Helper<'t>>,
     sends: Vec<Node<'t>>,
     closes: bool,
+}
+
+/// A function of this package a producer hands the channel to: the call,
+/// and every declaration it can resolve to with the parameter the channel
+/// arrives in, and that declaration's sends on it (its only uses).
+struct Helper<'t> {
+    call: Node<'t>,
+    callees: Vec<(channel::CalleeParam<'t>, Vec<Node<'t>>)>,
 }
 
 /// How many values producers can send in one run of F.
@@ -60,9 +72,15 @@ enum Cap {
 }
 
 /// The most sends one run of `func` makes: each send statement (a guarded
-/// send counts as its select) runs once unless it is in a loop; a send that
-/// ends the function runs at most once overall. None: unbounded.
-fn count_sends(sends: &[Node], func: Node, src: &[u8]) -> Option<usize> {
+/// send counts as its select) runs once, or once per pass of the one
+/// counted loop around it (`passes`); a send that ends the function runs
+/// at most once overall. None: unbounded.
+fn count_sends(
+    sends: &[Node],
+    func: Node,
+    src: &[u8],
+    passes: &dyn Fn(Node) -> Option<usize>,
+) -> Option<usize> {
     // A send that ends the producer (only inert code after it, or a select
     // case that returns once it is taken) runs at most once, whichever.
     let (mut terminal, mut others) = (0, 0);
@@ -79,8 +97,11 @@ fn count_sends(sends: &[Node], func: Node, src: &[u8]) -> Option<usize> {
         };
         if ends {
             terminal += 1;
-        } else if syntax::in_loop_within(stmt, func) {
-            return None;
+        } else if let Some(lp) = syntax::enclosing_loop(stmt, func) {
+            if syntax::in_loop_within(lp, func) {
+                return None;
+            }
+            others += passes(lp)?;
         } else {
             others += 1;
         }
@@ -136,17 +157,22 @@ fn exclusive(producers: &[Producer], func: Node) -> bool {
 /// The number of passes of `for i := 0; i < N; i++` or `for range N` with
 /// a literal N.
 fn literal_count(lp: Node, src: &[u8]) -> Option<usize> {
+    loop_count(lp, src, &|n| {
+        (n.kind() == "int_literal")
+            .then(|| text(n, src).parse().ok())
+            .flatten()
+    })
+}
+
+/// The number of passes of `for i := 0; i < N; i++` (whose body leaves `i`
+/// alone) or `for range N`, with N's value from `value`.
+fn loop_count(lp: Node, src: &[u8], value: &dyn Fn(Node) -> Option<usize>) -> Option<usize> {
     let mut c = lp.walk();
     let header = lp
         .named_children(&mut c)
         .find(|n| matches!(n.kind(), "for_clause" | "range_clause"))?;
     match header.kind() {
-        "range_clause" => {
-            let right = header.child_by_field_name("right")?;
-            (right.kind() == "int_literal")
-                .then(|| text(right, src).parse().ok())
-                .flatten()
-        }
+        "range_clause" => value(header.child_by_field_name("right")?),
         _ => {
             let init = header.child_by_field_name("initializer")?;
             let cond = header.child_by_field_name("condition")?;
@@ -174,11 +200,33 @@ fn literal_count(lp: Node, src: &[u8]) -> Option<usize> {
             if !zero || text(l, src) != text(var, src) || op.kind() != "<" || !steps_up {
                 return None;
             }
-            (r.kind() == "int_literal")
-                .then(|| text(r, src).parse().ok())
-                .flatten()
+            let body = lp.child_by_field_name("body")?;
+            if assigns(body, text(var, src), src) {
+                return None;
+            }
+            value(r)
         }
     }
+}
+
+/// Whether `name` is assigned, incremented or decremented in `scope`.
+fn assigns(scope: Node, name: &str, src: &[u8]) -> bool {
+    let mut found = false;
+    syntax::visit(scope, &|_| true, &mut |n| {
+        let target = match n.kind() {
+            "assignment_statement" => n.child_by_field_name("left"),
+            "inc_statement" | "dec_statement" => Some(n),
+            _ => None,
+        };
+        found |= target.is_some_and(|t| {
+            let mut hit = false;
+            syntax::visit(t, &|_| true, &mut |m| {
+                hit |= m.kind() == "identifier" && text(m, src) == name;
+            });
+            hit
+        });
+    });
+    found
 }
 
 /// The range target of the innermost loop around every `go` statement,
@@ -304,10 +352,15 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     // guards or a context would only be noise for the reviewer.
     // Producers that already give up on a done or ctx channel need nothing.
     if blocking.is_none()
-        && fa
-            .producers
-            .iter()
-            .all(|p| p.literal.is_some() && p.sends.iter().all(guarded_already))
+        && fa.producers.iter().all(|p| {
+            (p.literal.is_some() || !p.helpers.is_empty())
+                && p.sends.iter().all(guarded_already)
+                && p.helpers.iter().all(|h| {
+                    h.callees
+                        .iter()
+                        .all(|(_, sends)| sends.iter().all(guarded_already))
+                })
+        })
     {
         return Verdict::Skip;
     }
@@ -324,10 +377,12 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     fa.guard(why, &ctxpkg, blocking, capacity, signal.is_some())
 }
 
-/// A producer's own uses of the channel inside its literal: only sends and
-/// a `close` (recorded); None for anything else (a receive, handing it on,
-/// a use in a nested literal).
-fn literal_uses(p: &mut Producer, src: &[u8]) -> Option<()> {
+/// A producer's own uses of the channel inside its literal: only sends, a
+/// `close`, and calls handing it to a function of this package that only
+/// sends on it (recorded); None for anything else (a receive, handing it
+/// elsewhere, a use in a nested literal).
+fn literal_uses<'t>(ctx: &'t Ctx, p: &mut Producer<'t>) -> Option<()> {
+    let src = ctx.src;
     let Some((lit, inside)) = &p.literal else {
         return Some(());
     };
@@ -337,6 +392,10 @@ fn literal_uses(p: &mut Producer, src: &[u8]) -> Option<()> {
         }
         match channel::classify(r) {
             Use::Send(s) => p.sends.push(s),
+            _ if handed_to(r, src).is_some() => {
+                let (call, index) = handed_to(r, src)?;
+                p.helpers.push(helper(ctx, call, index)?);
+            }
             _ => {
                 let is_close = r
                     .parent()
@@ -352,6 +411,41 @@ fn literal_uses(p: &mut Producer, src: &[u8]) -> Option<()> {
         }
     }
     Some(())
+}
+
+/// The call `r` is an argument of (not a builtin's), and its position
+/// there.
+fn handed_to<'t>(r: Node<'t>, src: &[u8]) -> Option<(Node<'t>, usize)> {
+    let args = r.parent().filter(|a| a.kind() == "argument_list")?;
+    let call = args.parent().filter(|c| c.kind() == "call_expression")?;
+    let f = call.child_by_field_name("function")?;
+    if matches!(text(f, src), "close" | "len" | "cap") {
+        return None;
+    }
+    let index = syntax::arguments(call)
+        .iter()
+        .position(|a| a.id() == r.id())?;
+    Some((call, index))
+}
+
+/// The function of this package that `call` hands the channel to as
+/// argument `index`, with its sends on it: None when it cannot be
+/// resolved, or does anything with the channel but send on it.
+fn helper<'t>(ctx: &'t Ctx, call: Node<'t>, index: usize) -> Option<Helper<'t>> {
+    let mut callees = Vec::new();
+    for (d, dsrc, param) in channel::call_params(ctx, call, index).ok()? {
+        let mut sends = Vec::new();
+        for r in references(d, &param, dsrc, &[]) {
+            match channel::classify(r) {
+                Use::Send(s) if syntax::enclosing_function(s).map(|f| f.id()) == Some(d.id()) => {
+                    sends.push(s)
+                }
+                _ => return None,
+            }
+        }
+        callees.push(((d, dsrc, param), sends));
+    }
+    Some(Helper { call, callees })
 }
 
 /// A send already in a select case: its producer can give up on it.
@@ -374,11 +468,19 @@ fn capacity(supply: &Supply, signals: bool) -> Option<String> {
     .filter(|_| !signals)
 }
 
-/// The channel's buffer, from the `make` call's capacity argument.
-fn buffer_of(make: Node, src: &[u8]) -> Cap {
+/// The channel's buffer, from the `make` call's capacity argument (a
+/// constant expression counts).
+fn buffer_of(ctx: &Ctx, make: Node) -> Cap {
+    let src = ctx.src;
+    let constant = |n| {
+        ctx.package
+            .const_int((ctx.tree, src), n, src)
+            .and_then(|v| usize::try_from(v).ok())
+    };
     match syntax::arguments(make).get(1).copied() {
         None => Cap::Known(0),
         Some(n) if n.kind() == "int_literal" => text(n, src).parse().map_or(Cap::Other, Cap::Known),
+        Some(n) if constant(n).is_some() => constant(n).map_or(Cap::Other, Cap::Known),
         Some(n) => {
             let t = syntax::squeeze(text(n, src));
             match t.strip_prefix("len(").and_then(|r| r.strip_suffix(')')) {
@@ -442,17 +544,20 @@ impl<'t, 'a> FanIn<'t, 'a> {
             fa.add_use(r)?;
         }
         for p in &mut fa.producers {
-            literal_uses(p, src)?;
+            literal_uses(ctx, p)?;
         }
         // Goroutines that only close the channel are closers, not producers.
         fa.producers
-            .retain(|p| p.handed.is_some() || !p.sends.is_empty());
+            .retain(|p| p.handed.is_some() || !p.sends.is_empty() || !p.helpers.is_empty());
         if fa.producers.is_empty() || (fa.recvs.is_empty() && fa.ranges.is_empty()) {
             return None;
         }
         for p in &mut fa.producers {
             if let Some(i) = p.handed {
                 p.callees = channel::callee_params(ctx, p.go, i).ok()?;
+                // Guarded where it sends, when it only sends.
+                let call = p.go.named_child(0)?;
+                p.helpers.extend(helper(ctx, call, i));
             }
         }
         fa.gos = fa.producers.iter().map(|p| p.go).collect();
@@ -511,6 +616,7 @@ impl<'t, 'a> FanIn<'t, 'a> {
                     literal: None,
                     handed: None,
                     callees: vec![],
+                    helpers: vec![],
                     sends: vec![],
                     closes: false,
                 });
@@ -530,7 +636,18 @@ impl<'t, 'a> FanIn<'t, 'a> {
     /// named producer counts as the worst of its declarations.
     fn sends_of(&self, p: &Producer) -> Option<usize> {
         match (&p.literal, p.handed) {
-            (Some((lit, _)), _) => count_sends(&p.sends, *lit, self.src),
+            (Some((lit, _)), _) => {
+                let own = count_sends(&p.sends, *lit, self.src, &self.passes(self.src))?;
+                p.helpers.iter().try_fold(own, |n, h| {
+                    if syntax::in_loop_within(h.call, *lit) {
+                        return None;
+                    }
+                    let most = h.callees.iter().try_fold(0, |m, ((d, dsrc, _), sends)| {
+                        count_sends(sends, *d, dsrc, &self.passes(dsrc)).map(|c| m.max(c))
+                    })?;
+                    Some(n + most)
+                })
+            }
             (None, Some(_)) => p.callees.iter().try_fold(0, |m, (d, dsrc, param)| {
                 let mut sends = Vec::new();
                 for r in references(*d, param, dsrc, &[]) {
@@ -543,9 +660,21 @@ impl<'t, 'a> FanIn<'t, 'a> {
                         _ => return None,
                     }
                 }
-                count_sends(&sends, *d, dsrc).map(|c| m.max(c))
+                count_sends(&sends, *d, dsrc, &self.passes(dsrc)).map(|c| m.max(c))
             }),
             (None, None) => None,
+        }
+    }
+
+    /// The passes of a counted loop in a file of the package (`src`), its
+    /// bound a constant expression.
+    fn passes<'s>(&'s self, src: &'s [u8]) -> impl Fn(Node) -> Option<usize> + 's {
+        let ctx = self.ctx;
+        move |lp| {
+            loop_count(lp, src, &|n| {
+                let v = ctx.package.const_int((ctx.tree, ctx.src), n, src)?;
+                usize::try_from(v).ok()
+            })
         }
     }
 
@@ -572,7 +701,7 @@ impl<'t, 'a> FanIn<'t, 'a> {
             sent,
             in_loop,
             one_runs,
-            buffer: buffer_of(self.make, self.src),
+            buffer: buffer_of(self.ctx, self.make),
         }
     }
 
@@ -785,7 +914,11 @@ impl<'t, 'a> FanIn<'t, 'a> {
                 "after its send a producer runs `{signal}`, which the receiver can observe: with a buffer it could see that before the value"
             )
         };
-        if let Some(p) = self.producers.iter().find(|p| p.literal.is_none()) {
+        if let Some(p) = self
+            .producers
+            .iter()
+            .find(|p| p.literal.is_none() && p.helpers.is_empty())
+        {
             if let Some(sig) = signal {
                 return Some(self.unproven(why, order_note(sig)));
             }
