@@ -7,4 +7,5 @@ pub mod exits;
 pub mod facts;
 pub mod lookup;
 pub mod package;
+pub mod paths;
 pub mod syntax;

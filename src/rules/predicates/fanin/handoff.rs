@@ -8,8 +8,9 @@
 use super::super::scope::declares;
 use super::super::{Site, Value, Verdict};
 use super::guard::{alone_on_line, ctx_param, existing_child, first_go, skipped_by_return};
-use super::stops::{case_stops, own_case};
+use super::stops::{Through, case_stops, loop_exits, own_case};
 use super::{CtxPkg, FanIn, Helper, guarded_already};
+use crate::go::exits::{self, Ends};
 use crate::go::syntax::{self, text};
 use std::path::PathBuf;
 use tree_sitter::Node;
@@ -152,6 +153,11 @@ impl<'t> FanIn<'t, '_> {
                 "`{callee}` is handed `{arg}`, not a context `{fname}` gives up on: a guard on it could skip a send `{fname}` still waits for, or never fire"
             ));
         }
+        if !self.gives_up_only_on(arg) {
+            return Err(format!(
+                "`{fname}` also stops taking values while `{arg}` is not cancelled: a guard on `{arg}` in `{callee}` would not free it then"
+            ));
+        }
         if self.watched(arg, closes) {
             return Ok(String::new());
         }
@@ -200,6 +206,45 @@ impl<'t> FanIn<'t, '_> {
         Err(not_given_up())
     }
 
+    /// Whether F stops taking values early only in a `<-arg.Done()` case:
+    /// every receive sits in a loop, and every exit of F or of those loops
+    /// from the first producer's start to the end of the last loop is in
+    /// such a case (or runs only once the channel is closed).
+    fn gives_up_only_on(&self, arg: &str) -> bool {
+        let (func, src) = (self.func, self.src);
+        let through = Through {
+            ok_names: self.ok_names(),
+            finished: vec![],
+        };
+        let mut loops = self.ranges.clone();
+        for r in &self.recvs {
+            match self.loop_below(*r) {
+                Some(l) => loops.push(l),
+                None => return false,
+            }
+        }
+        let start = first_go(&self.producers);
+        let end = loops.iter().map(|l| l.end_byte()).max().unwrap_or(0);
+        let mut exits = exits::function_exits(func, src, Ends::Survived);
+        for l in &loops {
+            exits.extend(loop_exits(
+                l.child_by_field_name("body").unwrap_or(*l),
+                *l,
+                src,
+                &|_| false,
+            ));
+        }
+        exits
+            .iter()
+            .filter(|e| e.start_byte() > start && e.start_byte() < end)
+            .all(|e| {
+                self.closed_exit(*e, &through)
+                    || syntax::ancestors_until(*e, func).iter().any(|a| {
+                        a.kind() == "communication_case" && done_of(*a, src).as_deref() == Some(arg)
+                    })
+            })
+    }
+
     /// Every other use of helper `d` (named `name`) in the package must be
     /// a call handing it a context that is never cancelled: a guard in the
     /// helper would change any other caller that still receives after its
@@ -212,11 +257,13 @@ impl<'t> FanIn<'t, '_> {
         k: usize,
         name: &str,
     ) -> Result<(), String> {
-        let decl_name = d.child_by_field_name("name").map(|n| n.id());
+        // Trees of one file may differ (a sibling's declaration is parsed
+        // alone): places are compared by file and byte.
+        let decl_name = d.child_by_field_name("name").map(|n| n.start_byte());
         let this = call.child_by_field_name("function").map(|f| f.end_byte());
         for u in self.ctx.package.uses_of(self.src, name) {
             let here = std::ptr::eq(u.src, self.src);
-            let own = (std::ptr::eq(u.src, dsrc) && Some(u.node.id()) == decl_name)
+            let own = (std::ptr::eq(u.src, dsrc) && Some(u.node.start_byte()) == decl_name)
                 || (here && Some(u.node.end_byte()) == this);
             if own {
                 continue;
@@ -239,15 +286,12 @@ impl<'t> FanIn<'t, '_> {
                 });
             if !never_cancelled {
                 let (line, _) = syntax::line_col(u.src, u.node.start_byte());
-                let file = u
-                    .path
-                    .as_ref()
-                    .and_then(|p| p.file_name())
-                    .map_or("this file".to_string(), |f| {
-                        f.to_string_lossy().into_owned()
-                    });
+                let at = match u.path.as_ref().and_then(|p| p.file_name()) {
+                    Some(f) => format!("{}:{line}", f.to_string_lossy()),
+                    None => format!("line {line}"),
+                };
                 return Err(format!(
-                    "`{name}` is also used at {file}:{line}, maybe with a context that is cancelled while that caller still receives: a guard in `{name}` would change it too"
+                    "`{name}` is also used at {at}, maybe with a context that is cancelled while that caller still receives: a guard in `{name}` would change it too"
                 ));
             }
         }

@@ -21,8 +21,9 @@ use guard::{context_name, ctx_param, result_types};
 use stops::{StopPath, Through, case_stops, finished_signals, loop_exits, plain_receives};
 
 use super::channel::{self, Use};
-use super::scope::{declaration, references};
+use super::scope::{LocalDecl, declaration, local_decl, references};
 use super::{Arg, Ctx, Value, Verdict};
+use crate::go::paths;
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
@@ -71,42 +72,38 @@ enum Cap {
     Other,
 }
 
-/// The most sends one run of `func` makes: each send statement (a guarded
-/// send counts as its select) runs once, or once per pass of the one
-/// counted loop around it (`passes`); a send that ends the function runs
-/// at most once overall. None: unbounded.
+/// The most sends one run of `func` makes, along any one path (the
+/// branches of an `if`, `switch` or `select` take the most of any one; a
+/// send in a loop runs once per pass of counted loops, `passes`); a send
+/// that ends the function (only inert code after it, or a select case that
+/// returns once it is taken) runs at most once overall. None: unbounded.
 fn count_sends(
     sends: &[Node],
     func: Node,
     src: &[u8],
     passes: &dyn Fn(Node) -> Option<usize>,
 ) -> Option<usize> {
-    // A send that ends the producer (only inert code after it, or a select
-    // case that returns once it is taken) runs at most once, whichever.
-    let (mut terminal, mut others) = (0, 0);
+    let mut terminal = false;
+    let mut others = std::collections::HashSet::new();
     for s in sends {
-        let (stmt, ends) = match s.parent() {
+        let ends = match s.parent() {
             Some(c) if c.kind() == "communication_case" => {
                 let select = c.parent().unwrap_or(*s);
-                (
-                    select,
-                    case_stops(c, src) || channel::is_last_effective(select, func, src),
-                )
+                case_stops(c, src) || channel::is_last_effective(select, func, src)
             }
-            _ => (*s, channel::is_last_effective(*s, func, src)),
+            _ => channel::is_last_effective(*s, func, src),
         };
         if ends {
-            terminal += 1;
-        } else if let Some(lp) = syntax::enclosing_loop(stmt, func) {
-            if syntax::in_loop_within(lp, func) {
-                return None;
-            }
-            others += passes(lp)?;
+            terminal = true;
         } else {
-            others += 1;
+            others.insert(s.id());
         }
     }
-    Some(others + usize::from(terminal > 0))
+    let most = match others.is_empty() {
+        true => 0,
+        false => paths::most_runs(func, &|n| others.contains(&n.id()), passes)?,
+    };
+    Some(most + usize::from(terminal))
 }
 
 /// True when at most one of the `go` statements can run: each pair sits in
@@ -666,6 +663,31 @@ impl<'t, 'a> FanIn<'t, 'a> {
         }
     }
 
+    /// True when `x` is `v.f`, a field of slice, array or map type of the
+    /// struct type `v` is declared with, and F assigns neither `v` nor any
+    /// of its fields: `len(v.f)` at the `make` counts the loop's passes.
+    fn field_has_length(&self, x: Node) -> bool {
+        let src = self.src;
+        let (Some(v), Some(f)) = (
+            x.child_by_field_name("operand"),
+            x.child_by_field_name("field"),
+        ) else {
+            return false;
+        };
+        if x.kind() != "selector_expression" || v.kind() != "identifier" {
+            return false;
+        }
+        let LocalDecl::Typed(ty) = local_decl(text(v, src), v, src) else {
+            return false;
+        };
+        let sized = |t: Node| matches!(t.kind(), "slice_type" | "array_type" | "map_type");
+        self.ctx
+            .package
+            .field_type((self.ctx.tree, src), &ty, text(f, src))
+            .is_some_and(|(t, _)| sized(t))
+            && !assigns(self.func, text(v, src), src)
+    }
+
     /// The passes of a counted loop in a file of the package (`src`), its
     /// bound a constant expression.
     fn passes<'s>(&'s self, src: &'s [u8]) -> impl Fn(Node) -> Option<usize> + 's {
@@ -711,7 +733,8 @@ impl<'t, 'a> FanIn<'t, 'a> {
     /// else unbounded.
     fn sent_in_loop(&self, counts: &[Option<usize>]) -> Sends {
         let src = self.src;
-        let range_target = shared_range(&self.producers, self.func).filter(|x| has_length(*x, src));
+        let range_target = shared_range(&self.producers, self.func)
+            .filter(|x| has_length(*x, src) || self.field_has_length(*x));
         let loops: Vec<Node> = self
             .producers
             .iter()
