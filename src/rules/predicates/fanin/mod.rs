@@ -885,19 +885,43 @@ impl<'t, 'a> FanIn<'t, 'a> {
     /// close): the first such thing a producer does, if any.
     fn signal(&self) -> Option<String> {
         let (func, src) = (self.func, self.src);
+        // What a helper handed the channel does after its sends, as seen
+        // from its declaration.
+        let in_helpers = |p: &Producer<'t>| {
+            p.helpers.iter().find_map(|h| {
+                h.callees.iter().find_map(|((d, dsrc, param), sends)| {
+                    let producer = channel::Producer {
+                        func: *d,
+                        src: dsrc,
+                        sends: sends.clone(),
+                        ch: param.clone(),
+                        go: p.go,
+                    };
+                    channel::signal_after_send(&producer, &self.name, func, src)
+                })
+            })
+        };
         self.producers.iter().find_map(|p| match &p.literal {
+            // A call handing the channel on sends in it: what follows the
+            // call in the literal comes after those sends.
             Some((lit, inside)) => channel::signal_after_send(
                 &channel::Producer {
                     func: *lit,
                     src,
-                    sends: p.sends.clone(),
+                    sends: p
+                        .sends
+                        .iter()
+                        .copied()
+                        .chain(p.helpers.iter().map(|h| h.call))
+                        .collect(),
                     ch: inside.clone(),
                     go: p.go,
                 },
                 &self.name,
                 func,
                 src,
-            ),
+            )
+            .or_else(|| in_helpers(p)),
             None => p.callees.iter().find_map(|(d, dsrc, param)| {
                 let producer = channel::Producer {
                     func: *d,
