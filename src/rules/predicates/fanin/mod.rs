@@ -961,13 +961,19 @@ impl<'t, 'a> FanIn<'t, 'a> {
                 "after its send a producer runs `{signal}`, which the receiver can observe: with a buffer it could see that before the value"
             )
         };
+        // A named producer is guarded where it sends when it can be; when
+        // it cannot, the reason the buffer is refused says most.
+        let unguarded = || self.handed_guards(true).is_err();
         if let Some(p) = self
             .producers
             .iter()
-            .find(|p| p.literal.is_none() && p.helpers.is_empty())
+            .find(|p| p.literal.is_none() && (p.helpers.is_empty() || unguarded()))
         {
             if let Some(sig) = signal {
                 return Some(self.unproven(why, order_note(sig)));
+            }
+            if !p.helpers.is_empty() {
+                return None;
             }
             let callee =
                 p.go.named_child(0)
