@@ -5,5 +5,7 @@
 /// Which statements leave a function or goroutine: one list for every rule.
 pub mod exits;
 pub mod facts;
+pub mod lookup;
 pub mod package;
+pub mod paths;
 pub mod syntax;

@@ -471,11 +471,16 @@ impl<'a> PackageIndex<'a> {
 }
 
 /// Calls `f` on each top-level node of `tree` and each spec of a top-level
-/// `type` declaration, in document order.
+/// `type` or `const` declaration, in document order.
 fn top_level_decls<'t>(tree: &'t Tree, f: &mut dyn FnMut(Node<'t>)) {
     syntax::visit(
         tree.root_node(),
-        &|n| matches!(n.kind(), "source_file" | "type_declaration"),
+        &|n| {
+            matches!(
+                n.kind(),
+                "source_file" | "type_declaration" | "const_declaration" | "const_spec_list"
+            )
+        },
         f,
     );
 }

@@ -750,8 +750,12 @@ pub fn package_name<'a>(tree: &Tree, src: &'a [u8]) -> Option<&'a str> {
 /// top-level declarations made a file with thousands of functions quadratic
 /// (a 1 MB file took 20 s).
 pub fn import_names(tree: &Tree, src: &[u8]) -> Vec<(String, String)> {
+    import_names_at(tree.root_node(), src)
+}
+
+/// [`import_names`] from the root node of a file's tree.
+pub fn import_names_at(root: Node, src: &[u8]) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let root = tree.root_node();
     let mut cursor = root.walk();
     for decl in root.children(&mut cursor) {
         match decl.kind() {

@@ -397,6 +397,18 @@ pub(super) fn callee_params<'p>(
     index: usize,
 ) -> Result<Vec<CalleeParam<'p>>, Sender> {
     let call = go.named_child(0).ok_or(Sender::Skip)?;
+    call_params(ctx, call, index)
+}
+
+/// [`callee_params`] for any call (a `go` statement's, or a plain call in
+/// a goroutine that hands the channel on): the declarations its function
+/// can resolve to in this package, each with its parameter at `index`.
+pub(super) fn call_params<'p>(
+    ctx: &'p Ctx,
+    call: Node,
+    index: usize,
+) -> Result<Vec<CalleeParam<'p>>, Sender> {
+    let go = call;
     let mut f = call.child_by_field_name("function").ok_or(Sender::Skip)?;
     // An instantiated generic function, `produce[T](ch)`: the callee is the operand.
     if f.kind() == "index_expression" {

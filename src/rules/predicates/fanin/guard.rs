@@ -5,6 +5,7 @@
 
 use super::super::channel;
 use super::super::{Ctx, Site, Value, Verdict};
+use super::handoff;
 use super::stops::{case_stops, own_case};
 use super::{CtxPkg, FanIn, Producer, guarded_already};
 use crate::go::syntax::{self, text};
@@ -317,8 +318,19 @@ impl<'t> FanIn<'t, '_> {
             Some(_) => vec![],
             None => self.sends_to_guard(),
         };
+        let closes = self.producers.iter().any(|p| p.closes) || signals;
+        let handed = match blocking {
+            Some(_) => Default::default(),
+            None => match self.handed_guards(closes) {
+                Ok(h) => h,
+                Err(reason) => return self.unproven(&why, reason),
+            },
+        };
         if sends.is_empty() && blocking.is_none() {
-            return Verdict::Skip;
+            if handed.sites.is_empty() {
+                return Verdict::Skip;
+            }
+            return handoff::handed_bindings(self, why, handed);
         }
         if sends.iter().any(|s| self.in_done_arm(*s)) {
             return Verdict::Skip;
@@ -331,12 +343,13 @@ impl<'t> FanIn<'t, '_> {
                 "the send on line {line} shares its line with other code; put the goroutine's body on its own lines, then run again"
             ));
         }
-        let (guarded, labels) = match self.guard_sites(&sends) {
+        let (mut guarded, labels) = match self.guard_sites(&sends) {
             Ok(sites) => sites,
             Err(reason) => return self.unproven(&why, reason),
         };
-        let closes = self.producers.iter().any(|p| p.closes) || signals;
-        let gctx = self.guard_context(ctxpkg, closes);
+        guarded.extend(handed.sites);
+        let mut gctx = self.guard_context(ctxpkg, closes);
+        gctx.mode_note.push_str(&handed.note);
         if ctxpkg.imported.is_none()
             && gctx.parent.is_some()
             && let Some(reason) = self.cannot_import_context()

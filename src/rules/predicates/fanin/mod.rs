@@ -14,14 +14,16 @@
 //! `guard` the guarded fix.
 
 mod guard;
+mod handoff;
 mod stops;
 
 use guard::{context_name, ctx_param, result_types};
 use stops::{StopPath, Through, case_stops, finished_signals, loop_exits, plain_receives};
 
 use super::channel::{self, Use};
-use super::scope::{declaration, references};
+use super::scope::{LocalDecl, declaration, local_decl, references};
 use super::{Arg, Ctx, Value, Verdict};
+use crate::go::paths;
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
@@ -37,8 +39,19 @@ struct Producer<'t> {
     /// with the parameter the channel arrives in: found once, as counting
     /// its sends and looking for a signal after them both need them.
     callees: Vec<channel::CalleeParam<'t>>,
+    /// Calls in the literal that hand the channel to a function of this
+    /// package (`produce(ctx, ch)`), which sends on it.
+    helpers: Vec<Helper<'t>>,
     sends: Vec<Node<'t>>,
     closes: bool,
+}
+
+/// A function of this package a producer hands the channel to: the call,
+/// and every declaration it can resolve to with the parameter the channel
+/// arrives in, and that declaration's sends on it (its only uses).
+struct Helper<'t> {
+    call: Node<'t>,
+    callees: Vec<(channel::CalleeParam<'t>, Vec<Node<'t>>)>,
 }
 
 /// How many values producers can send in one run of F.
@@ -59,33 +72,38 @@ enum Cap {
     Other,
 }
 
-/// The most sends one run of `func` makes: each send statement (a guarded
-/// send counts as its select) runs once unless it is in a loop; a send that
-/// ends the function runs at most once overall. None: unbounded.
-fn count_sends(sends: &[Node], func: Node, src: &[u8]) -> Option<usize> {
-    // A send that ends the producer (only inert code after it, or a select
-    // case that returns once it is taken) runs at most once, whichever.
-    let (mut terminal, mut others) = (0, 0);
+/// The most sends one run of `func` makes, along any one path (the
+/// branches of an `if`, `switch` or `select` take the most of any one; a
+/// send in a loop runs once per pass of counted loops, `passes`); a send
+/// that ends the function (only inert code after it, or a select case that
+/// returns once it is taken) runs at most once overall. None: unbounded.
+fn count_sends(
+    sends: &[Node],
+    func: Node,
+    src: &[u8],
+    passes: &dyn Fn(Node) -> Option<usize>,
+) -> Option<usize> {
+    let mut terminal = false;
+    let mut others = std::collections::HashSet::new();
     for s in sends {
-        let (stmt, ends) = match s.parent() {
+        let ends = match s.parent() {
             Some(c) if c.kind() == "communication_case" => {
                 let select = c.parent().unwrap_or(*s);
-                (
-                    select,
-                    case_stops(c, src) || channel::is_last_effective(select, func, src),
-                )
+                case_stops(c, src) || channel::is_last_effective(select, func, src)
             }
-            _ => (*s, channel::is_last_effective(*s, func, src)),
+            _ => channel::is_last_effective(*s, func, src),
         };
         if ends {
-            terminal += 1;
-        } else if syntax::in_loop_within(stmt, func) {
-            return None;
+            terminal = true;
         } else {
-            others += 1;
+            others.insert(s.id());
         }
     }
-    Some(others + usize::from(terminal > 0))
+    let most = match others.is_empty() {
+        true => 0,
+        false => paths::most_runs(func, &|n| others.contains(&n.id()), passes)?,
+    };
+    Some(most + usize::from(terminal))
 }
 
 /// True when at most one of the `go` statements can run: each pair sits in
@@ -136,17 +154,22 @@ fn exclusive(producers: &[Producer], func: Node) -> bool {
 /// The number of passes of `for i := 0; i < N; i++` or `for range N` with
 /// a literal N.
 fn literal_count(lp: Node, src: &[u8]) -> Option<usize> {
+    loop_count(lp, src, &|n| {
+        (n.kind() == "int_literal")
+            .then(|| text(n, src).parse().ok())
+            .flatten()
+    })
+}
+
+/// The number of passes of `for i := 0; i < N; i++` (whose body leaves `i`
+/// alone) or `for range N`, with N's value from `value`.
+fn loop_count(lp: Node, src: &[u8], value: &dyn Fn(Node) -> Option<usize>) -> Option<usize> {
     let mut c = lp.walk();
     let header = lp
         .named_children(&mut c)
         .find(|n| matches!(n.kind(), "for_clause" | "range_clause"))?;
     match header.kind() {
-        "range_clause" => {
-            let right = header.child_by_field_name("right")?;
-            (right.kind() == "int_literal")
-                .then(|| text(right, src).parse().ok())
-                .flatten()
-        }
+        "range_clause" => value(header.child_by_field_name("right")?),
         _ => {
             let init = header.child_by_field_name("initializer")?;
             let cond = header.child_by_field_name("condition")?;
@@ -174,11 +197,33 @@ fn literal_count(lp: Node, src: &[u8]) -> Option<usize> {
             if !zero || text(l, src) != text(var, src) || op.kind() != "<" || !steps_up {
                 return None;
             }
-            (r.kind() == "int_literal")
-                .then(|| text(r, src).parse().ok())
-                .flatten()
+            let body = lp.child_by_field_name("body")?;
+            if assigns(body, text(var, src), src) {
+                return None;
+            }
+            value(r)
         }
     }
+}
+
+/// Whether `name` is assigned, incremented or decremented in `scope`.
+fn assigns(scope: Node, name: &str, src: &[u8]) -> bool {
+    let mut found = false;
+    syntax::visit(scope, &|_| true, &mut |n| {
+        let target = match n.kind() {
+            "assignment_statement" => n.child_by_field_name("left"),
+            "inc_statement" | "dec_statement" => Some(n),
+            _ => None,
+        };
+        found |= target.is_some_and(|t| {
+            let mut hit = false;
+            syntax::visit(t, &|_| true, &mut |m| {
+                hit |= m.kind() == "identifier" && text(m, src) == name;
+            });
+            hit
+        });
+    });
+    found
 }
 
 /// The range target of the innermost loop around every `go` statement,
@@ -304,10 +349,15 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     // guards or a context would only be noise for the reviewer.
     // Producers that already give up on a done or ctx channel need nothing.
     if blocking.is_none()
-        && fa
-            .producers
-            .iter()
-            .all(|p| p.literal.is_some() && p.sends.iter().all(guarded_already))
+        && fa.producers.iter().all(|p| {
+            (p.literal.is_some() || !p.helpers.is_empty())
+                && p.sends.iter().all(guarded_already)
+                && p.helpers.iter().all(|h| {
+                    h.callees
+                        .iter()
+                        .all(|(_, sends)| sends.iter().all(guarded_already))
+                })
+        })
     {
         return Verdict::Skip;
     }
@@ -324,10 +374,12 @@ pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
     fa.guard(why, &ctxpkg, blocking, capacity, signal.is_some())
 }
 
-/// A producer's own uses of the channel inside its literal: only sends and
-/// a `close` (recorded); None for anything else (a receive, handing it on,
-/// a use in a nested literal).
-fn literal_uses(p: &mut Producer, src: &[u8]) -> Option<()> {
+/// A producer's own uses of the channel inside its literal: only sends, a
+/// `close`, and calls handing it to a function of this package that only
+/// sends on it (recorded); None for anything else (a receive, handing it
+/// elsewhere, a use in a nested literal).
+fn literal_uses<'t>(ctx: &'t Ctx, p: &mut Producer<'t>) -> Option<()> {
+    let src = ctx.src;
     let Some((lit, inside)) = &p.literal else {
         return Some(());
     };
@@ -337,6 +389,10 @@ fn literal_uses(p: &mut Producer, src: &[u8]) -> Option<()> {
         }
         match channel::classify(r) {
             Use::Send(s) => p.sends.push(s),
+            _ if handed_to(r, src).is_some() => {
+                let (call, index) = handed_to(r, src)?;
+                p.helpers.push(helper(ctx, call, index)?);
+            }
             _ => {
                 let is_close = r
                     .parent()
@@ -352,6 +408,41 @@ fn literal_uses(p: &mut Producer, src: &[u8]) -> Option<()> {
         }
     }
     Some(())
+}
+
+/// The call `r` is an argument of (not a builtin's), and its position
+/// there.
+fn handed_to<'t>(r: Node<'t>, src: &[u8]) -> Option<(Node<'t>, usize)> {
+    let args = r.parent().filter(|a| a.kind() == "argument_list")?;
+    let call = args.parent().filter(|c| c.kind() == "call_expression")?;
+    let f = call.child_by_field_name("function")?;
+    if matches!(text(f, src), "close" | "len" | "cap") {
+        return None;
+    }
+    let index = syntax::arguments(call)
+        .iter()
+        .position(|a| a.id() == r.id())?;
+    Some((call, index))
+}
+
+/// The function of this package that `call` hands the channel to as
+/// argument `index`, with its sends on it: None when it cannot be
+/// resolved, or does anything with the channel but send on it.
+fn helper<'t>(ctx: &'t Ctx, call: Node<'t>, index: usize) -> Option<Helper<'t>> {
+    let mut callees = Vec::new();
+    for (d, dsrc, param) in channel::call_params(ctx, call, index).ok()? {
+        let mut sends = Vec::new();
+        for r in references(d, &param, dsrc, &[]) {
+            match channel::classify(r) {
+                Use::Send(s) if syntax::enclosing_function(s).map(|f| f.id()) == Some(d.id()) => {
+                    sends.push(s)
+                }
+                _ => return None,
+            }
+        }
+        callees.push(((d, dsrc, param), sends));
+    }
+    Some(Helper { call, callees })
 }
 
 /// A send already in a select case: its producer can give up on it.
@@ -374,11 +465,19 @@ fn capacity(supply: &Supply, signals: bool) -> Option<String> {
     .filter(|_| !signals)
 }
 
-/// The channel's buffer, from the `make` call's capacity argument.
-fn buffer_of(make: Node, src: &[u8]) -> Cap {
+/// The channel's buffer, from the `make` call's capacity argument (a
+/// constant expression counts).
+fn buffer_of(ctx: &Ctx, make: Node) -> Cap {
+    let src = ctx.src;
+    let constant = |n| {
+        ctx.package
+            .const_int((ctx.tree, src), n, src)
+            .and_then(|v| usize::try_from(v).ok())
+    };
     match syntax::arguments(make).get(1).copied() {
         None => Cap::Known(0),
         Some(n) if n.kind() == "int_literal" => text(n, src).parse().map_or(Cap::Other, Cap::Known),
+        Some(n) if constant(n).is_some() => constant(n).map_or(Cap::Other, Cap::Known),
         Some(n) => {
             let t = syntax::squeeze(text(n, src));
             match t.strip_prefix("len(").and_then(|r| r.strip_suffix(')')) {
@@ -442,17 +541,20 @@ impl<'t, 'a> FanIn<'t, 'a> {
             fa.add_use(r)?;
         }
         for p in &mut fa.producers {
-            literal_uses(p, src)?;
+            literal_uses(ctx, p)?;
         }
         // Goroutines that only close the channel are closers, not producers.
         fa.producers
-            .retain(|p| p.handed.is_some() || !p.sends.is_empty());
+            .retain(|p| p.handed.is_some() || !p.sends.is_empty() || !p.helpers.is_empty());
         if fa.producers.is_empty() || (fa.recvs.is_empty() && fa.ranges.is_empty()) {
             return None;
         }
         for p in &mut fa.producers {
             if let Some(i) = p.handed {
                 p.callees = channel::callee_params(ctx, p.go, i).ok()?;
+                // Guarded where it sends, when it only sends.
+                let call = p.go.named_child(0)?;
+                p.helpers.extend(helper(ctx, call, i));
             }
         }
         fa.gos = fa.producers.iter().map(|p| p.go).collect();
@@ -511,6 +613,7 @@ impl<'t, 'a> FanIn<'t, 'a> {
                     literal: None,
                     handed: None,
                     callees: vec![],
+                    helpers: vec![],
                     sends: vec![],
                     closes: false,
                 });
@@ -530,7 +633,18 @@ impl<'t, 'a> FanIn<'t, 'a> {
     /// named producer counts as the worst of its declarations.
     fn sends_of(&self, p: &Producer) -> Option<usize> {
         match (&p.literal, p.handed) {
-            (Some((lit, _)), _) => count_sends(&p.sends, *lit, self.src),
+            (Some((lit, _)), _) => {
+                let own = count_sends(&p.sends, *lit, self.src, &self.passes(self.src))?;
+                p.helpers.iter().try_fold(own, |n, h| {
+                    if syntax::in_loop_within(h.call, *lit) {
+                        return None;
+                    }
+                    let most = h.callees.iter().try_fold(0, |m, ((d, dsrc, _), sends)| {
+                        count_sends(sends, *d, dsrc, &self.passes(dsrc)).map(|c| m.max(c))
+                    })?;
+                    Some(n + most)
+                })
+            }
             (None, Some(_)) => p.callees.iter().try_fold(0, |m, (d, dsrc, param)| {
                 let mut sends = Vec::new();
                 for r in references(*d, param, dsrc, &[]) {
@@ -543,9 +657,46 @@ impl<'t, 'a> FanIn<'t, 'a> {
                         _ => return None,
                     }
                 }
-                count_sends(&sends, *d, dsrc).map(|c| m.max(c))
+                count_sends(&sends, *d, dsrc, &self.passes(dsrc)).map(|c| m.max(c))
             }),
             (None, None) => None,
+        }
+    }
+
+    /// True when `x` is `v.f`, a field of slice, array or map type of the
+    /// struct type `v` is declared with, and F assigns neither `v` nor any
+    /// of its fields: `len(v.f)` at the `make` counts the loop's passes.
+    fn field_has_length(&self, x: Node) -> bool {
+        let src = self.src;
+        let (Some(v), Some(f)) = (
+            x.child_by_field_name("operand"),
+            x.child_by_field_name("field"),
+        ) else {
+            return false;
+        };
+        if x.kind() != "selector_expression" || v.kind() != "identifier" {
+            return false;
+        }
+        let LocalDecl::Typed(ty) = local_decl(text(v, src), v, src) else {
+            return false;
+        };
+        let sized = |t: Node| matches!(t.kind(), "slice_type" | "array_type" | "map_type");
+        self.ctx
+            .package
+            .field_type((self.ctx.tree, src), &ty, text(f, src))
+            .is_some_and(|(t, _)| sized(t))
+            && !assigns(self.func, text(v, src), src)
+    }
+
+    /// The passes of a counted loop in a file of the package (`src`), its
+    /// bound a constant expression.
+    fn passes<'s>(&'s self, src: &'s [u8]) -> impl Fn(Node) -> Option<usize> + 's {
+        let ctx = self.ctx;
+        move |lp| {
+            loop_count(lp, src, &|n| {
+                let v = ctx.package.const_int((ctx.tree, ctx.src), n, src)?;
+                usize::try_from(v).ok()
+            })
         }
     }
 
@@ -572,7 +723,7 @@ impl<'t, 'a> FanIn<'t, 'a> {
             sent,
             in_loop,
             one_runs,
-            buffer: buffer_of(self.make, self.src),
+            buffer: buffer_of(self.ctx, self.make),
         }
     }
 
@@ -582,7 +733,8 @@ impl<'t, 'a> FanIn<'t, 'a> {
     /// else unbounded.
     fn sent_in_loop(&self, counts: &[Option<usize>]) -> Sends {
         let src = self.src;
-        let range_target = shared_range(&self.producers, self.func).filter(|x| has_length(*x, src));
+        let range_target = shared_range(&self.producers, self.func)
+            .filter(|x| has_length(*x, src) || self.field_has_length(*x));
         let loops: Vec<Node> = self
             .producers
             .iter()
@@ -733,19 +885,43 @@ impl<'t, 'a> FanIn<'t, 'a> {
     /// close): the first such thing a producer does, if any.
     fn signal(&self) -> Option<String> {
         let (func, src) = (self.func, self.src);
+        // What a helper handed the channel does after its sends, as seen
+        // from its declaration.
+        let in_helpers = |p: &Producer<'t>| {
+            p.helpers.iter().find_map(|h| {
+                h.callees.iter().find_map(|((d, dsrc, param), sends)| {
+                    let producer = channel::Producer {
+                        func: *d,
+                        src: dsrc,
+                        sends: sends.clone(),
+                        ch: param.clone(),
+                        go: p.go,
+                    };
+                    channel::signal_after_send(&producer, &self.name, func, src)
+                })
+            })
+        };
         self.producers.iter().find_map(|p| match &p.literal {
+            // A call handing the channel on sends in it: what follows the
+            // call in the literal comes after those sends.
             Some((lit, inside)) => channel::signal_after_send(
                 &channel::Producer {
                     func: *lit,
                     src,
-                    sends: p.sends.clone(),
+                    sends: p
+                        .sends
+                        .iter()
+                        .copied()
+                        .chain(p.helpers.iter().map(|h| h.call))
+                        .collect(),
                     ch: inside.clone(),
                     go: p.go,
                 },
                 &self.name,
                 func,
                 src,
-            ),
+            )
+            .or_else(|| in_helpers(p)),
             None => p.callees.iter().find_map(|(d, dsrc, param)| {
                 let producer = channel::Producer {
                     func: *d,
@@ -785,9 +961,19 @@ impl<'t, 'a> FanIn<'t, 'a> {
                 "after its send a producer runs `{signal}`, which the receiver can observe: with a buffer it could see that before the value"
             )
         };
-        if let Some(p) = self.producers.iter().find(|p| p.literal.is_none()) {
+        // A named producer is guarded where it sends when it can be; when
+        // it cannot, the reason the buffer is refused says most.
+        let unguarded = || self.handed_guards(true).is_err();
+        if let Some(p) = self
+            .producers
+            .iter()
+            .find(|p| p.literal.is_none() && (p.helpers.is_empty() || unguarded()))
+        {
             if let Some(sig) = signal {
                 return Some(self.unproven(why, order_note(sig)));
+            }
+            if !p.helpers.is_empty() {
+                return None;
             }
             let callee =
                 p.go.named_child(0)
