@@ -198,12 +198,98 @@ impl<'t> FanIn<'t, '_> {
             && stops_on_done
             && recvs_watch
         {
-            return Ok(format!(
-                "; once `{arg}` is cancelled, `{callee}` stops sending and `{}` is closed, so `{fname}` may leave its range over it before its own `<-{arg}.Done()` case",
+            if self.range_ends_like_done(&gives_up) {
+                return Ok(String::new());
+            }
+            return Err(format!(
+                "once `{arg}` is cancelled, a guard in `{callee}` would stop its sends and `{}` would be closed, so `{fname}` could leave its range over it and go on after the loop instead of taking its own `<-{arg}.Done()` case: a result it never returned before",
                 self.name
             ));
         }
         Err(not_given_up())
+    }
+
+    /// Whether leaving a range over the channel because the producer
+    /// stopped on Done and closed it ends F as its Done cases do: the
+    /// statement after each range loop is a `return` spelled like the one
+    /// and only statement of every Done case inside that loop, naming
+    /// nothing declared in the loop. Then the guard gives F's caller the
+    /// result the Done case would have given.
+    fn range_ends_like_done(&self, gives_up: &dyn Fn(Node) -> bool) -> bool {
+        let src = self.src;
+        let one_return = |case: Node<'t>| {
+            let mut c = case.walk();
+            let body = case
+                .named_children(&mut c)
+                .find(|n| n.kind() == "statement_list")?;
+            let mut c = body.walk();
+            let stmts: Vec<_> = body
+                .named_children(&mut c)
+                .filter(|n| n.kind() != "comment")
+                .collect();
+            match stmts[..] {
+                [ret] if ret.kind() == "return_statement" => Some(ret),
+                _ => None,
+            }
+        };
+        self.ranges.iter().all(|&r| {
+            let stmt = r
+                .parent()
+                .filter(|p| p.kind() == "labeled_statement")
+                .unwrap_or(r);
+            let mut after = stmt.next_named_sibling();
+            while let Some(n) = after.filter(|n| n.kind() == "comment") {
+                after = n.next_named_sibling();
+            }
+            let Some(after) = after.filter(|n| n.kind() == "return_statement") else {
+                return false;
+            };
+            let want = syntax::squeeze(text(after, src));
+            let mut cases = vec![];
+            syntax::visit(r, &|n| n.kind() != "func_literal", &mut |n| {
+                if n.kind() == "communication_case" && gives_up(n) {
+                    cases.push(n);
+                }
+            });
+            !cases.is_empty()
+                && cases.into_iter().all(|case| {
+                    one_return(case).is_some_and(|ret| {
+                        syntax::squeeze(text(ret, src)) == want && !self.names_loop_local(ret, r)
+                    })
+                })
+        })
+    }
+
+    /// Whether `node` spells a name declared inside `lp` (range variables,
+    /// `:=` and `var` in its body): by name, which may refuse a use of an
+    /// outer variable of the same name, never the other way round.
+    fn names_loop_local(&self, node: Node, lp: Node) -> bool {
+        let src = self.src;
+        let mut declared = std::collections::HashSet::new();
+        syntax::visit(lp, &|n| n.kind() != "func_literal", &mut |n| {
+            let left = match n.kind() {
+                "range_clause" | "short_var_declaration" => n.child_by_field_name("left"),
+                "var_spec" | "const_spec" => Some(n),
+                _ => None,
+            };
+            if let Some(left) = left {
+                let mut c = left.walk();
+                for id in left
+                    .named_children(&mut c)
+                    .filter(|i| i.kind() == "identifier")
+                {
+                    declared.insert(text(id, src));
+                }
+                if left.kind() == "identifier" {
+                    declared.insert(text(left, src));
+                }
+            }
+        });
+        let mut found = false;
+        syntax::visit(node, &|_| true, &mut |n| {
+            found |= n.kind() == "identifier" && declared.contains(text(n, src));
+        });
+        found
     }
 
     /// Whether F stops taking values early only in a `<-arg.Done()` case:
