@@ -245,9 +245,9 @@ const PREDICATES: &[Predicate] = &[
         name: "timer-duration",
         args: &["@expression", "@statement"],
         kinds: &[&[], STATEMENT],
-        binds: &["stopped", "drained"],
+        binds: &["stopped"],
         site_vars: &[],
-        doc: "how a timer re-armed with `Reset(expression)` before the statement (a select, or the binding of its channel) is made before the loop: binds `stopped` when the expression must be evaluated only there (it is more than literals, names, arithmetic and conversions, or uses a name declared in the loop), so the timer is made stopped, and `drained` when that takes a drain too (pre-Go 1.23 timers); unproven when a case before the expression's in the select evaluates something with a side effect (`X.Done()` aside) and the re-arm would move the expression before it",
+        doc: "how a timer re-armed with `Reset(expression)` before the statement (a select, or the binding of its channel) is made before the loop: binds `stopped` when the expression must be evaluated only there (it is more than literals, names, arithmetic and conversions, or uses a name declared in the loop), so the timer is made stopped; unproven when a case before the expression's in the select evaluates something with a side effect (`X.Done()` aside) and the re-arm would move the expression before it",
         run: timer::timer_duration,
     },
     Predicate {

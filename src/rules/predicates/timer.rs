@@ -315,8 +315,8 @@ fn effect(expr: Node, ctx: &Ctx, done_ok: bool) -> Option<String> {
 /// How the owned timer is made for the `time.After` duration `expr` of the
 /// statement `rearm` (a select, or the binding of its channel), re-armed
 /// with `Reset(expr)` before it. Binds `stopped` when the timer is made
-/// stopped (`NewTimer(0)` then stopped, and drained before Go 1.23:
-/// `drained`) so that `expr` is evaluated exactly where `time.After` did;
+/// stopped (`NewTimer(0)`, stopped and drained) so that `expr` is
+/// evaluated exactly where `time.After` did;
 /// else `NewTimer(expr)` repeats it, which only a `simple` expression of
 /// names made before the loop allows. Unproven when the re-arm would
 /// evaluate `expr` before an earlier case's side effect.
@@ -327,9 +327,10 @@ pub fn timer_duration<'t>(ctx: &Ctx<'t>, args: &[Arg<'_, 't>]) -> Verdict {
         return Verdict::Unproven(why, vec![]);
     }
     let stopped = !simple(expr, ctx) || bound_in_loop(expr, rearm, ctx.src).is_some();
-    let drained = stopped && semantics(ctx).0;
-    let flag = |b: bool| Value::Text(if b { "true".into() } else { String::new() });
-    Verdict::Holds(vec![("stopped", flag(stopped)), ("drained", flag(drained))])
+    Verdict::Holds(vec![(
+        "stopped",
+        Value::Text(if stopped { "true".into() } else { String::new() }),
+    )])
 }
 
 pub fn repeatable_before(ctx: &Ctx, args: &[Arg]) -> Verdict {
