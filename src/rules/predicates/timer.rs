@@ -74,11 +74,13 @@ fn before_loop<'t>(stmt: Node<'t>, src: &[u8]) -> Option<Result<BeforeLoop<'t>, 
         .map(|s| s.label)
         .min_by_key(|l| l.start_byte())
         .unwrap_or(end);
-    Some(placeable(at, at.id() != end.id(), src).map(|()| BeforeLoop {
-        at,
-        end,
-        lp: Some(lp),
-    }))
+    Some(
+        placeable(at, at.id() != end.id(), src).map(|()| BeforeLoop {
+            at,
+            end,
+            lp: Some(lp),
+        }),
+    )
 }
 
 /// A loop written with `goto` alone around `stmt` (no `for` around it):
@@ -89,7 +91,10 @@ fn goto_loop<'t>(stmt: Node<'t>, src: &[u8]) -> Option<Result<BeforeLoop<'t>, St
         .into_iter()
         .filter(|s| s.backward && runs_after(s.goto, stmt))
         .collect();
-    let at = back.iter().map(|s| s.label).min_by_key(|l| l.start_byte())?;
+    let at = back
+        .iter()
+        .map(|s| s.label)
+        .min_by_key(|l| l.start_byte())?;
     // The statement of the label's block that holds the last jump back.
     let last = back
         .iter()
@@ -329,7 +334,11 @@ pub fn timer_duration<'t>(ctx: &Ctx<'t>, args: &[Arg<'_, 't>]) -> Verdict {
     let stopped = !simple(expr, ctx) || bound_in_loop(expr, rearm, ctx.src).is_some();
     Verdict::Holds(vec![(
         "stopped",
-        Value::Text(if stopped { "true".into() } else { String::new() }),
+        Value::Text(if stopped {
+            "true".into()
+        } else {
+            String::new()
+        }),
     )])
 }
 
@@ -425,14 +434,12 @@ fn simple(expr: Node, ctx: &Ctx) -> bool {
                 && simple(r, ctx)
                 && (literal || !matches!(op.kind(), "/" | "%" | "<<" | ">>"))
         }
-        "selector_expression" => expr
-            .child_by_field_name("operand")
-            .is_some_and(|o| {
-                o.kind() == "identifier"
-                    && syntax::import_names(ctx.tree, src)
-                        .iter()
-                        .any(|(n, _)| n == text(o, src))
-            }),
+        "selector_expression" => expr.child_by_field_name("operand").is_some_and(|o| {
+            o.kind() == "identifier"
+                && syntax::import_names(ctx.tree, src)
+                    .iter()
+                    .any(|(n, _)| n == text(o, src))
+        }),
         "call_expression" => {
             pure_call(expr, ctx)
                 && expr
