@@ -400,10 +400,10 @@ fn bound_in_loop(expr: Node, inside: Node, src: &[u8]) -> Option<String> {
     bad
 }
 
-/// Whether evaluating `expr` more often or earlier is invisible: it is
-/// made of literals, names (a package's too), `+ - * ^`, division, remainder and
-/// shifts by a literal, and conversions, so it reads values and cannot
-/// panic (a field selector can: its operand may be a nil pointer).
+/// Whether evaluating `expr` once more, earlier, is invisible: it is made
+/// of literals, names (a package's too), `+ - * ^`, division, remainder
+/// and shifts by a literal, and conversions, so it only reads values and
+/// cannot panic (a field selector can: its operand may be a nil pointer).
 fn simple(expr: Node, ctx: &Ctx) -> bool {
     let src = ctx.src;
     fn kids(n: Node) -> Vec<Node> {
@@ -436,6 +436,7 @@ fn simple(expr: Node, ctx: &Ctx) -> bool {
         }
         "selector_expression" => expr.child_by_field_name("operand").is_some_and(|o| {
             o.kind() == "identifier"
+                && local_decl(text(o, src), o, src) == LocalDecl::NotLocal
                 && syntax::import_names(ctx.tree, src)
                     .iter()
                     .any(|(n, _)| n == text(o, src))
