@@ -4,6 +4,7 @@
 
 use super::scope::{LocalDecl, declares, local_decl, references};
 use super::{Arg, Ctx, Value, Verdict};
+use crate::go::facts::UseKind;
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
@@ -455,14 +456,14 @@ fn simple(expr: Node, ctx: &Ctx) -> bool {
 /// case of the select `rearm`, to before the select could change what the
 /// program does: a case before it evaluates a channel or value with a side
 /// effect (`X.Done()` aside), and the duration has one too or reads a
-/// variable that effect could change. The spec evaluates the cases' channels
+/// local that effect could change (`reads_shared_local`). The spec evaluates the cases' channels
 /// and values in source order on entering the select.
 fn reordered<'t>(expr: Node<'t>, rearm: Node<'t>, ctx: &Ctx<'t>) -> Option<String> {
     if rearm.kind() != "select_statement" {
         return None;
     }
     let src = ctx.src;
-    if side_effect(expr, ctx).is_none() && !reads_variable(expr, ctx) {
+    if side_effect(expr, ctx).is_none() && !reads_shared_local(expr, ctx) {
         return None;
     }
     let case = std::iter::successors(Some(expr), |n| n.parent())
@@ -486,21 +487,23 @@ fn reordered<'t>(expr: Node<'t>, rearm: Node<'t>, ctx: &Ctx<'t>) -> Option<Strin
     }
     None
 }
-/// Whether `expr` reads a variable: a name that is not a package, the
-/// type of a conversion or a builtin.
-fn reads_variable(expr: Node, ctx: &Ctx) -> bool {
-    let imports = syntax::import_names(ctx.tree, ctx.src);
-    let mut reads = false;
+/// Whether `expr` reads a local that a call elsewhere could change: one
+/// whose address or value leaves the function or a closure uses
+/// (`Local::escapes`), or that has a method called on it (a pointer
+/// receiver can write it). Package-level names are taken as unchanged by
+/// the select's cases, as before the stopped form.
+fn reads_shared_local<'t>(expr: Node<'t>, ctx: &Ctx<'t>) -> bool {
+    let mut shared = false;
     syntax::visit(expr, &|_| true, &mut |n| {
-        let p = n.parent();
-        let role = |field: &str| p.and_then(|p| p.child_by_field_name(field)) == Some(n);
-        reads |= n.kind() == "identifier"
-            && !(p.is_some_and(|p| p.kind() == "call_expression") && role("function"))
-            && !(p.is_some_and(|p| p.kind() == "selector_expression")
-                && role("operand")
-                && imports.iter().any(|(i, _)| i == text(n, ctx.src)));
+        if let Some((f, id)) = ctx.facts.local(n) {
+            let l = f.local(id);
+            shared |= l.escapes()
+                || l.uses
+                    .iter()
+                    .any(|u| matches!(u.kind, UseKind::CalledOn(_)));
+        }
     });
-    reads
+    shared
 }
 
 /// The expressions a select evaluates for case `c` on entering: the
