@@ -4,7 +4,7 @@
 
 use super::scope::{LocalDecl, declares, local_decl, references};
 use super::{Arg, Ctx, Value, Verdict};
-use crate::go::facts::UseKind;
+use crate::go::facts::{DeclKind, UseKind};
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
@@ -488,23 +488,25 @@ fn reordered<'t>(expr: Node<'t>, rearm: Node<'t>, ctx: &Ctx<'t>) -> Option<Strin
     None
 }
 /// Whether `expr` reads a local that a call elsewhere could change: one
-/// whose address is taken (`&x`), that a closure uses, or that has a
-/// method called on it (a pointer receiver can write it). A copy of its
+/// not a constant, whose address is taken (`&x`), that a closure uses, or
+/// that has a method called on it (a pointer receiver can write it). A copy of its
 /// value passed, stored or returned cannot write it. Package-level names are taken as unchanged by
 /// the select's cases, as before the stopped form.
 fn reads_shared_local<'t>(expr: Node<'t>, ctx: &Ctx<'t>) -> bool {
     let mut shared = false;
     syntax::visit(expr, &|_| true, &mut |n| {
         if let Some((f, id)) = ctx.facts.local(n) {
-            shared |= f.local(id).uses.iter().any(|u| {
-                u.captured
-                    || matches!(u.kind, UseKind::CalledOn(_))
-                    || u.node.parent().is_some_and(|p| {
-                        p.kind() == "unary_expression"
-                            && p.child_by_field_name("operator")
-                                .is_some_and(|o| o.kind() == "&")
-                    })
-            });
+            let l = f.local(id);
+            shared |= l.kind != DeclKind::Const
+                && l.uses.iter().any(|u| {
+                    u.captured
+                        || matches!(u.kind, UseKind::CalledOn(_))
+                        || u.node.parent().is_some_and(|p| {
+                            p.kind() == "unary_expression"
+                                && p.child_by_field_name("operator")
+                                    .is_some_and(|o| o.kind() == "&")
+                        })
+                });
         }
     });
     shared
