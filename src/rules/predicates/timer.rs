@@ -86,8 +86,13 @@ fn before_loop<'t>(stmt: Node<'t>, src: &[u8]) -> Option<Result<BeforeLoop<'t>, 
 
 /// A loop written with `goto` alone around `stmt` (no `for` around it):
 /// the earliest label before `stmt` that a `goto` running after `stmt`
-/// jumps back to (inside `stmt`, or after a statement around it).
+/// jumps back to (inside `stmt`, or after a statement around it), unless
+/// the statements after `stmt` always leave the function.
 fn goto_loop<'t>(stmt: Node<'t>, src: &[u8]) -> Option<Result<BeforeLoop<'t>, String>> {
+    // The statements after it always leave: it runs once.
+    if syntax::stops_after(stmt, None, src) {
+        return None;
+    }
     let back: Vec<_> = syntax::gotos_spanning(stmt, stmt.start_byte(), src)
         .into_iter()
         .filter(|s| s.backward && runs_after(s.goto, stmt))
