@@ -305,10 +305,8 @@ fn effect(expr: Node, ctx: &Ctx, done_ok: bool) -> Option<String> {
             return;
         }
         match n.kind() {
-            "call_expression" => {
-                if !pure_call(n, ctx) && !(done_ok && done_call(n, src)) {
-                    why = Some(format!("calls `{}`", text(n, src)));
-                }
+            "call_expression" if !(pure_call(n, ctx) || done_ok && done_call(n, src)) => {
+                why = Some(format!("calls `{}`", text(n, src)));
             }
             "unary_expression"
                 if n.child_by_field_name("operator")
