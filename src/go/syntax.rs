@@ -398,15 +398,22 @@ pub fn labelled<'t>(j: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
 /// `break` of an inner select). serf's `flushTimeout := time.After(d)` in a
 /// shutdown case, prometheus's `select {...}; break Loop`.
 pub fn leaves_after<'t>(stmt: Node<'t>, src: &[u8]) -> bool {
+    let Some(lp) = enclosing_function(stmt).and_then(|f| enclosing_loop(stmt, f)) else {
+        return false;
+    };
+    stops_after(stmt, Some(lp), src)
+}
+
+/// [`leaves_after`] for `stmt` in the loop `lp`, or in no `for` at all (a
+/// loop written with `goto`): the statements after it in its block always
+/// leave, and nothing among them jumps back.
+pub fn stops_after<'t>(stmt: Node<'t>, lp: Option<Node<'t>>, src: &[u8]) -> bool {
     if !stmt
         .parent()
         .is_some_and(|p| matches!(p.kind(), "block" | "statement_list"))
     {
         return false;
     }
-    let Some(lp) = enclosing_function(stmt).and_then(|f| enclosing_loop(stmt, f)) else {
-        return false;
-    };
     let mut scope = vec![stmt];
     let mut sib = stmt.next_named_sibling();
     while let Some(x) = sib {
@@ -424,7 +431,7 @@ pub fn leaves_after<'t>(stmt: Node<'t>, src: &[u8]) -> bool {
     // or the nearest loop (continue) or breakable statement (break).
     let target = |j: Node<'t>| jump_target(j, src);
     // Leaving `lp` (or a loop around it) ends the passes for good.
-    let leaves = |t: Node<'t>| t.kind() == "for_statement" && contains(t, lp);
+    let leaves = |t: Node<'t>| t.kind() == "for_statement" && lp.is_some_and(|lp| contains(t, lp));
     let mut back = false;
     for x in &scope {
         visit(*x, &|n| n.kind() != "func_literal", &mut |n| {

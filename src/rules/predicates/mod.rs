@@ -211,7 +211,7 @@ const PREDICATES: &[Predicate] = &[
         kinds: &[STATEMENT],
         binds: &["loop", "nested_loop", "rearm_at"],
         site_vars: &[],
-        doc: "the statement is inside a `for` loop of the same function; binds `loop` (the innermost such loop, with its label, or from the label a backward `goto` around the loop jumps to when that label is an earlier statement of the loop's block: code inserted before it runs once, code inserted after it runs after the loop), `nested_loop` (set when that loop is inside another loop of the function) and `rearm_at` (where code that runs each time the statement is reached goes: before the statement, after its label, unless a `break` uses the label); no fix when a backward `goto` around the loop comes from a label elsewhere, a `goto` would jump over code inserted there, or a select's label is used by both `break` and `goto`",
+        doc: "the statement is inside a `for` loop of the same function, or, with no `for` around it, a backward `goto` that can run after it jumps to a label before it; binds `loop` (the innermost such loop, with its label, or from the label a backward `goto` around the loop jumps to when that label is an earlier statement of the loop's block: code inserted before it runs once, code inserted after it runs after the loop), `nested_loop` (set when that loop is inside another loop of the function) and `rearm_at` (where code that runs each time the statement is reached goes: before the statement, after its label, unless a `break` uses the label); no fix when a backward `goto` around the loop comes from a label elsewhere, a `goto` would jump over code inserted there, or a select's label is used by both `break` and `goto`",
         run: timer::in_loop,
     },
     Predicate {
@@ -240,6 +240,15 @@ const PREDICATES: &[Predicate] = &[
         site_vars: &[],
         doc: "the expression has no side effects (identifiers, literals, selectors, arithmetic, conversions) and uses no name declared inside the statement, so it can be evaluated again before it",
         run: timer::repeatable_before,
+    },
+    Predicate {
+        name: "timer-duration",
+        args: &["@expression", "@statement"],
+        kinds: &[&[], STATEMENT],
+        binds: &["stopped"],
+        site_vars: &[],
+        doc: "how a timer re-armed with `Reset(expression)` before the statement (a select, or the binding of its channel) is made before the loop: binds `stopped` when the expression must be evaluated only there (it is more than literals, names, arithmetic and conversions, or uses a name declared in the loop), so the timer is made stopped; unproven when a case before the expression's in the select evaluates something with a side effect (`X.Done()` aside) and the re-arm would move the expression before it",
+        run: timer::timer_duration,
     },
     Predicate {
         name: "go-timer-semantics",

@@ -4,6 +4,7 @@
 
 use super::scope::{LocalDecl, declares, local_decl, references};
 use super::{Arg, Ctx, Value, Verdict};
+use crate::go::facts::{DeclKind, UseKind};
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
@@ -32,70 +33,137 @@ struct BeforeLoop<'t> {
     /// The statement to insert before: the loop (with its label), or the
     /// earlier label a backward `goto` jumps to around the loop.
     at: Node<'t>,
-    /// The loop with its label: code after the loop goes after it.
+    /// The last statement of the loop's block that the loop spans: the
+    /// loop with its label, or the statement holding the `goto` of a loop
+    /// written with `goto`. Code after the loop goes after it.
     end: Node<'t>,
-    /// The `for` statement.
-    lp: Node<'t>,
+    /// The `for` statement; None for a loop written with `goto` alone.
+    lp: Option<Node<'t>>,
 }
 
 /// The loop around `stmt` in its function and where code made once for it
-/// goes (None: no loop). Err says why there is no such place: a backward
-/// `goto` around the loop from a label outside the loop's block (code
-/// before the loop would run again on every jump), or a `goto` that would
-/// jump forward over the new declaration.
+/// goes (None: no loop). The loop is the innermost `for` around `stmt`, or,
+/// with no `for`, a backward `goto` that can run after `stmt` to a label
+/// before it. Err says why there is no such place: a backward `goto`
+/// around the loop from a label outside the loop's block (code before the
+/// loop would run again on every jump), or a `goto` that would jump
+/// forward over the new declaration.
 fn before_loop<'t>(stmt: Node<'t>, src: &[u8]) -> Option<Result<BeforeLoop<'t>, String>> {
     let func = syntax::enclosing_function(stmt)?;
-    let lp = syntax::enclosing_loop(stmt, func)?;
-    let end = with_label(lp);
-    let line = |n: Node| syntax::line_col(src, n.start_byte()).0;
-    let label = |s: &syntax::GotoSpan| {
-        s.label
-            .child_by_field_name("label")
-            .map_or("", |l| text(l, src))
-            .to_string()
+    let Some(lp) = syntax::enclosing_loop(stmt, func) else {
+        return goto_loop(stmt, src);
     };
-    let mut at = end;
-    let mut spans = syntax::gotos_spanning(end, end.start_byte(), src);
+    let end = with_label(lp);
     // A loop written with `goto`: make the timer before the label the jump
     // goes back to, when that label is an earlier statement of the loop's
     // block (then only declarations in between matter: repeatable_before).
+    let spans = syntax::gotos_spanning(end, end.start_byte(), src);
     let back: Vec<_> = spans.iter().filter(|s| s.backward).collect();
     if let Some(s) = back
         .iter()
         .find(|s| s.label.parent().map(|p| p.id()) != end.parent().map(|p| p.id()))
     {
-        let l = label(s);
+        let l = goto_label(s, src);
         return Some(Err(format!(
             "`goto {l}` on line {} jumps back around the loop to `{l}` on line {}, outside the loop's block: a timer made before the loop would be made again on every jump",
-            line(s.goto),
-            line(s.label)
+            line(s.goto, src),
+            line(s.label, src)
         )));
     }
-    if let Some(first) = back.iter().map(|s| s.label).min_by_key(|l| l.start_byte()) {
-        at = first;
-        spans = syntax::gotos_spanning(at, at.start_byte(), src);
-        if let Some(s) = spans.iter().find(|s| s.backward) {
-            let l = label(s);
-            return Some(Err(format!(
-                "`goto {l}` on line {} jumps back to `{l}` on line {}, around the loop's own `goto` label: a timer made before the loop would be made again on every jump",
-                line(s.goto),
-                line(s.label)
-            )));
-        }
+    let at = back
+        .iter()
+        .map(|s| s.label)
+        .min_by_key(|l| l.start_byte())
+        .unwrap_or(end);
+    Some(
+        placeable(at, at.id() != end.id(), src).map(|()| BeforeLoop {
+            at,
+            end,
+            lp: Some(lp),
+        }),
+    )
+}
+
+/// A loop written with `goto` alone around `stmt` (no `for` around it):
+/// the earliest label before `stmt` that a `goto` running after `stmt`
+/// jumps back to (inside `stmt`, or after a statement around it), unless
+/// the statements after `stmt` always leave the function.
+fn goto_loop<'t>(stmt: Node<'t>, src: &[u8]) -> Option<Result<BeforeLoop<'t>, String>> {
+    // The statements after it always leave: it runs once.
+    if syntax::stops_after(stmt, None, src) {
+        return None;
+    }
+    let back: Vec<_> = syntax::gotos_spanning(stmt, stmt.start_byte(), src)
+        .into_iter()
+        .filter(|s| s.backward && runs_after(s.goto, stmt))
+        .collect();
+    let at = back
+        .iter()
+        .map(|s| s.label)
+        .min_by_key(|l| l.start_byte())?;
+    // The statement of the label's block that holds the last jump back.
+    let last = back
+        .iter()
+        .filter(|s| s.label.id() == at.id())
+        .map(|s| s.goto)
+        .max_by_key(|g| g.start_byte())?;
+    let end = std::iter::successors(Some(at), |s| s.next_named_sibling())
+        .find(|s| syntax::contains(*s, last))?;
+    Some(placeable(at, true, src).map(|()| BeforeLoop { at, end, lp: None }))
+}
+
+/// Whether `goto` can run after `stmt` has run: it is inside `stmt`, or
+/// after `stmt` or a statement around it in that statement's list.
+fn runs_after(goto: Node, stmt: Node) -> bool {
+    syntax::contains(stmt, goto)
+        || std::iter::successors(Some(stmt), |n| n.parent())
+            .take_while(|n| !syntax::is_function(*n))
+            .any(|a| {
+                a.parent().is_some_and(|p| {
+                    p.kind() == "statement_list"
+                        && syntax::contains(p, goto)
+                        && goto.start_byte() >= a.end_byte()
+                })
+            })
+}
+
+/// Whether code declaring a variable can go before `at`: no `goto` jumps
+/// back around `at` (`moved`: `at` is the label a loop's own `goto` jumps
+/// back to), and none jumps forward over it into its block.
+fn placeable(at: Node, moved: bool, src: &[u8]) -> Result<(), String> {
+    let spans = syntax::gotos_spanning(at, at.start_byte(), src);
+    if moved && let Some(s) = spans.iter().find(|s| s.backward) {
+        let l = goto_label(s, src);
+        return Err(format!(
+            "`goto {l}` on line {} jumps back to `{l}` on line {}, around the loop's own `goto` label: a timer made before the loop would be made again on every jump",
+            line(s.goto, src),
+            line(s.label, src)
+        ));
     }
     let parent = at.parent().map(|p| p.id());
     if let Some(s) = spans
         .iter()
         .find(|s| !s.backward && s.label.parent().map(|p| p.id()) == parent)
     {
-        let l = label(s);
-        return Some(Err(format!(
+        let l = goto_label(s, src);
+        return Err(format!(
             "`goto {l}` on line {} jumps over the loop to `{l}` on line {}, and Go forbids jumping over the new timer's declaration",
-            line(s.goto),
-            line(s.label)
-        )));
+            line(s.goto, src),
+            line(s.label, src)
+        ));
     }
-    Some(Ok(BeforeLoop { at, end, lp }))
+    Ok(())
+}
+
+fn line(n: Node, src: &[u8]) -> usize {
+    syntax::line_col(src, n.start_byte()).0
+}
+
+fn goto_label(s: &syntax::GotoSpan, src: &[u8]) -> String {
+    s.label
+        .child_by_field_name("label")
+        .map_or("", |l| text(l, src))
+        .to_string()
 }
 
 /// Where code that must run every time `stmt` (a select, or the `:=` of a
@@ -151,7 +219,7 @@ pub fn in_loop(ctx: &Ctx, args: &[Arg]) -> Verdict {
     if syntax::leaves_after(select, ctx.src) {
         return Verdict::Skip;
     }
-    let nested = syntax::in_loop_within(site.lp, func);
+    let nested = site.lp.is_some_and(|lp| syntax::in_loop_within(lp, func));
     Verdict::Holds(vec![
         // From where code goes before the loop to the loop's end, where
         // code goes after it.
@@ -179,8 +247,57 @@ const CONVERSIONS: &[&str] = &[
 /// Builtins without side effects.
 const PURE_BUILTINS: &[&str] = &["len", "cap", "min", "max"];
 
+/// Whether the call `call` runs no code: a conversion to a numeric type
+/// or `time.Duration`, or a builtin without side effects.
+fn pure_call(call: Node, ctx: &Ctx) -> bool {
+    let src = ctx.src;
+    match call.child_by_field_name("function").map(|f| (f.kind(), f)) {
+        Some(("identifier", f)) => {
+            let name = text(f, src);
+            (CONVERSIONS.contains(&name) || PURE_BUILTINS.contains(&name))
+                && local_decl(name, f, src) == LocalDecl::NotLocal
+        }
+        // `time.Duration(n)`: a conversion to the time package's type.
+        Some(("selector_expression", f)) => {
+            let operand = f
+                .child_by_field_name("operand")
+                .map(|o| text(o, src))
+                .unwrap_or("");
+            let field = f
+                .child_by_field_name("field")
+                .map(|o| text(o, src))
+                .unwrap_or("");
+            field == "Duration"
+                && syntax::import_names(ctx.tree, src)
+                    .iter()
+                    .any(|(n, p)| n == operand && p == "time")
+        }
+        Some(("parenthesized_type", _)) => true,
+        _ => false,
+    }
+}
+
+/// Whether `call` is `X.Done()`: by convention (context.Context and its
+/// look-alikes) an accessor that hands out a channel and changes nothing.
+fn done_call(call: Node, src: &[u8]) -> bool {
+    call.child_by_field_name("function")
+        .filter(|f| f.kind() == "selector_expression")
+        .and_then(|f| f.child_by_field_name("field"))
+        .is_some_and(|f| text(f, src) == "Done")
+        && call
+            .child_by_field_name("arguments")
+            .is_some_and(|a| a.named_child_count() == 0)
+}
+
 /// Why `expr` cannot be evaluated an extra time, if it cannot.
 fn side_effect(expr: Node, ctx: &Ctx) -> Option<String> {
+    effect(expr, ctx, false)
+}
+
+/// Why evaluating `expr` can change or see a change of the program, if it
+/// can: a call that runs code (`X.Done()` too, unless `done_ok`), a
+/// receive, a function literal.
+fn effect(expr: Node, ctx: &Ctx, done_ok: bool) -> Option<String> {
     let src = ctx.src;
     let mut why = None;
     syntax::visit(expr, &|_| true, &mut |n| {
@@ -188,35 +305,8 @@ fn side_effect(expr: Node, ctx: &Ctx) -> Option<String> {
             return;
         }
         match n.kind() {
-            "call_expression" => {
-                let f = n.child_by_field_name("function");
-                let ok = match f.map(|f| (f.kind(), f)) {
-                    Some(("identifier", f)) => {
-                        let name = text(f, src);
-                        (CONVERSIONS.contains(&name) || PURE_BUILTINS.contains(&name))
-                            && local_decl(name, f, src) == LocalDecl::NotLocal
-                    }
-                    // `time.Duration(n)`: a conversion to the time package's type.
-                    Some(("selector_expression", f)) => {
-                        let operand = f
-                            .child_by_field_name("operand")
-                            .map(|o| text(o, src))
-                            .unwrap_or("");
-                        let field = f
-                            .child_by_field_name("field")
-                            .map(|o| text(o, src))
-                            .unwrap_or("");
-                        field == "Duration"
-                            && syntax::import_names(ctx.tree, src)
-                                .iter()
-                                .any(|(n, p)| n == operand && p == "time")
-                    }
-                    Some(("parenthesized_type", _)) => true,
-                    _ => false,
-                };
-                if !ok {
-                    why = Some(format!("calls `{}`", text(n, src)));
-                }
+            "call_expression" if !(pure_call(n, ctx) || done_ok && done_call(n, src)) => {
+                why = Some(format!("calls `{}`", text(n, src)));
             }
             "unary_expression"
                 if n.child_by_field_name("operator")
@@ -229,6 +319,31 @@ fn side_effect(expr: Node, ctx: &Ctx) -> Option<String> {
         }
     });
     why
+}
+
+/// How the owned timer is made for the `time.After` duration `expr` of the
+/// statement `rearm` (a select, or the binding of its channel), re-armed
+/// with `Reset(expr)` before it. Binds `stopped` when the timer is made
+/// stopped (`NewTimer(0)`, stopped and drained) so that `expr` is
+/// evaluated exactly where `time.After` did;
+/// else `NewTimer(expr)` repeats it, which only a `simple` expression of
+/// names made before the loop allows. Unproven when the re-arm would
+/// evaluate `expr` before an earlier case's side effect.
+pub fn timer_duration<'t>(ctx: &Ctx<'t>, args: &[Arg<'_, 't>]) -> Verdict {
+    let expr = args[0].node();
+    let rearm = args[1].node();
+    if let Some(why) = reordered(expr, rearm, ctx) {
+        return Verdict::Unproven(why, vec![]);
+    }
+    let stopped = !simple(expr, ctx) || bound_in_loop(expr, rearm, ctx.src).is_some();
+    Verdict::Holds(vec![(
+        "stopped",
+        Value::Text(if stopped {
+            "true".into()
+        } else {
+            String::new()
+        }),
+    )])
 }
 
 pub fn repeatable_before(ctx: &Ctx, args: &[Arg]) -> Verdict {
@@ -244,9 +359,22 @@ pub fn repeatable_before(ctx: &Ctx, args: &[Arg]) -> Verdict {
             vec![],
         );
     }
+    match bound_in_loop(expr, inside, src) {
+        Some(why) => Verdict::Unproven(
+            format!("the duration `{shown}` {why}, so the timer cannot be made before it"),
+            vec![],
+        ),
+        None => Verdict::Holds(vec![]),
+    }
+}
+
+/// Why `expr` cannot be evaluated before the loop around `inside`: it uses
+/// a name declared inside the loop, or set between the `goto` label the
+/// code before the loop goes before and the loop.
+fn bound_in_loop(expr: Node, inside: Node, src: &[u8]) -> Option<String> {
     // No place before the loop: `in-loop` says why (or skips).
     let Some(Ok(site)) = before_loop(inside, src) else {
-        return Verdict::Holds(vec![]);
+        return None;
     };
     // Statements between a `goto` label the timer goes before and the loop.
     let between: Vec<Node> = std::iter::successors(Some(site.at), |s| s.next_named_sibling())
@@ -258,7 +386,7 @@ pub fn repeatable_before(ctx: &Ctx, args: &[Arg]) -> Verdict {
             return;
         }
         let name = text(n, src);
-        if declares(site.lp, name, src) {
+        if declares(site.end, name, src) {
             bad = Some(format!("uses `{name}`, which is declared inside the loop"));
         } else if between
             .iter()
@@ -273,13 +401,153 @@ pub fn repeatable_before(ctx: &Ctx, args: &[Arg]) -> Verdict {
             ));
         }
     });
-    match bad {
-        Some(why) => Verdict::Unproven(
-            format!("the duration `{shown}` {why}, so the timer cannot be made before it"),
-            vec![],
-        ),
-        None => Verdict::Holds(vec![]),
+    bad
+}
+
+/// Whether evaluating `expr` once more, earlier, is invisible: it is made
+/// of literals, names (a package's too), `+ - * ^`, division, remainder
+/// and shifts by a literal, and conversions, so it only reads values and
+/// cannot panic (a field selector can: its operand may be a nil pointer).
+fn simple(expr: Node, ctx: &Ctx) -> bool {
+    let src = ctx.src;
+    fn kids(n: Node) -> Vec<Node> {
+        let mut c = n.walk();
+        n.named_children(&mut c).collect()
     }
+    match expr.kind() {
+        "identifier" | "int_literal" | "float_literal" | "imaginary_literal" | "rune_literal"
+        | "true" | "false" | "iota" => true,
+        "parenthesized_expression" => kids(expr).iter().all(|k| simple(*k, ctx)),
+        "unary_expression" => {
+            expr.child_by_field_name("operator")
+                .is_some_and(|o| matches!(o.kind(), "-" | "+" | "^" | "!"))
+                && expr
+                    .child_by_field_name("operand")
+                    .is_some_and(|o| simple(o, ctx))
+        }
+        "binary_expression" => {
+            let (Some(l), Some(op), Some(r)) = (
+                expr.child_by_field_name("left"),
+                expr.child_by_field_name("operator"),
+                expr.child_by_field_name("right"),
+            ) else {
+                return false;
+            };
+            let literal = matches!(r.kind(), "int_literal" | "float_literal");
+            simple(l, ctx)
+                && simple(r, ctx)
+                && (literal || !matches!(op.kind(), "/" | "%" | "<<" | ">>"))
+        }
+        "selector_expression" => expr.child_by_field_name("operand").is_some_and(|o| {
+            o.kind() == "identifier"
+                && local_decl(text(o, src), o, src) == LocalDecl::NotLocal
+                && syntax::import_names(ctx.tree, src)
+                    .iter()
+                    .any(|(n, _)| n == text(o, src))
+        }),
+        "call_expression" => {
+            pure_call(expr, ctx)
+                && expr
+                    .child_by_field_name("arguments")
+                    .is_some_and(|a| kids(a).iter().all(|k| simple(*k, ctx)))
+        }
+        _ => false,
+    }
+}
+
+/// Why moving the evaluation of `expr`, the duration of a `time.After`
+/// case of the select `rearm`, to before the select could change what the
+/// program does: a case before it evaluates a channel or value with a side
+/// effect (`X.Done()` aside), and the duration has one too or reads a
+/// local that effect could change (`reads_shared_local`). The spec evaluates the cases' channels
+/// and values in source order on entering the select.
+fn reordered<'t>(expr: Node<'t>, rearm: Node<'t>, ctx: &Ctx<'t>) -> Option<String> {
+    if rearm.kind() != "select_statement" {
+        return None;
+    }
+    let src = ctx.src;
+    if side_effect(expr, ctx).is_none() && !reads_shared_local(expr, ctx) {
+        return None;
+    }
+    let case = std::iter::successors(Some(expr), |n| n.parent())
+        .find(|n| n.parent().is_some_and(|p| p.id() == rearm.id()))?;
+    for c in syntax::select_cases(rearm) {
+        if c.start_byte() >= case.start_byte() {
+            break;
+        }
+        for e in entry_expressions(c) {
+            // An earlier `time.After(x)` case is re-armed before the select
+            // too, in source order: only `x` is evaluated there.
+            let e = after_operand(e, ctx).unwrap_or(e);
+            if let Some(why) = effect(e, ctx, true) {
+                return Some(format!(
+                    "the select evaluates the case on line {} first, and it {why}: re-arming the timer before the select would evaluate the duration `{}` before it",
+                    syntax::line_col(src, c.start_byte()).0,
+                    text(expr, src)
+                ));
+            }
+        }
+    }
+    None
+}
+/// Whether `expr` reads a local that a call elsewhere could change: one
+/// not a constant, whose address is taken (`&x`), that a closure uses, or
+/// that has a method called on it (a pointer receiver can write it). A copy of its
+/// value passed, stored or returned cannot write it. Package-level names are taken as unchanged by
+/// the select's cases, as before the stopped form.
+fn reads_shared_local<'t>(expr: Node<'t>, ctx: &Ctx<'t>) -> bool {
+    let mut shared = false;
+    syntax::visit(expr, &|_| true, &mut |n| {
+        if let Some((f, id)) = ctx.facts.local(n) {
+            let l = f.local(id);
+            shared |= l.kind != DeclKind::Const
+                && l.uses.iter().any(|u| {
+                    u.captured
+                        || matches!(u.kind, UseKind::CalledOn(_))
+                        || u.node.parent().is_some_and(|p| {
+                            p.kind() == "unary_expression"
+                                && p.child_by_field_name("operator")
+                                    .is_some_and(|o| o.kind() == "&")
+                        })
+                });
+        }
+    });
+    shared
+}
+
+/// The expressions a select evaluates for case `c` on entering: the
+/// channel of a receive, the channel and value of a send.
+fn entry_expressions(c: Node) -> Vec<Node> {
+    let Some(comm) = c.child_by_field_name("communication") else {
+        return vec![];
+    };
+    let fields: &[&str] = match comm.kind() {
+        "receive_statement" => &["right"],
+        "send_statement" => &["channel", "value"],
+        _ => &[],
+    };
+    fields
+        .iter()
+        .filter_map(|f| comm.child_by_field_name(f))
+        .map(|e| match e.kind() {
+            "unary_expression" => e.child_by_field_name("operand").unwrap_or(e),
+            _ => e,
+        })
+        .collect()
+}
+
+/// The duration of `e` when `e` is `time.After(x)`.
+fn after_operand<'t>(e: Node<'t>, ctx: &Ctx<'t>) -> Option<Node<'t>> {
+    let f = e
+        .child_by_field_name("function")
+        .filter(|f| e.kind() == "call_expression" && f.kind() == "selector_expression")?;
+    let pkg = f.child_by_field_name("operand")?;
+    let is_after = f
+        .child_by_field_name("field")
+        .is_some_and(|x| text(x, ctx.src) == "After")
+        && ctx.facts.names_import(pkg, "time", ctx.tree);
+    let args = e.child_by_field_name("arguments")?;
+    (is_after && args.named_child_count() == 1).then(|| args.named_child(0))?
 }
 
 /// Whether `stmt` assigns to `name` anywhere inside it: `name` on the left
