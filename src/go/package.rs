@@ -3,6 +3,7 @@
 //! look at a function that the file calls but does not declare.
 
 use crate::files::source::Source;
+use crate::go::fields::PackageFields;
 use crate::go::syntax;
 use std::cell::OnceCell;
 use std::collections::HashMap;
@@ -140,6 +141,8 @@ pub struct Directory<'s> {
     source: &'s dyn Source,
     dir: PathBuf,
     files: OnceLock<Vec<PkgFile>>,
+    /// Channel fields and their uses, per package clause, made on first need.
+    fields: std::sync::Mutex<HashMap<String, std::sync::Arc<PackageFields>>>,
 }
 
 impl<'s> Directory<'s> {
@@ -148,6 +151,7 @@ impl<'s> Directory<'s> {
             source,
             dir: dir.to_path_buf(),
             files: OnceLock::new(),
+            fields: Default::default(),
         }
     }
 
@@ -374,6 +378,49 @@ impl<'a> PackageIndex<'a> {
             .copied()
             .filter(|f| f.mentions(needle))
             .collect()
+    }
+
+    /// Every file of the package, the current one included (as read from
+    /// the directory), tests included.
+    pub fn package_files(&self) -> Vec<&'a PkgFile> {
+        self.directory
+            .files()
+            .iter()
+            .filter(|f| syntax::package_clause(&f.src) == Some(self.pkg_name.as_str()))
+            .collect()
+    }
+
+    /// The package's struct fields and their uses (go/fields.rs), computed
+    /// once per package for every file of the directory. Asking marks the
+    /// check as needing the whole file.
+    pub fn fields(&self) -> std::sync::Arc<PackageFields> {
+        self.wants_whole.set(true);
+        let mut cache = self
+            .directory
+            .fields
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(self.pkg_name.clone())
+            .or_insert_with(|| {
+                let files = self.package_files();
+                let parsed: Vec<(&Path, &Tree, &[u8])> = files
+                    .iter()
+                    .map(|f| (f.path.as_path(), f.tree(), f.src.as_slice()))
+                    .collect();
+                std::sync::Arc::new(PackageFields::compute(&parsed))
+            })
+            .clone()
+    }
+
+    /// Whether `path` (a file of the package) is the file being checked.
+    pub fn is_current(&self, path: &Path) -> bool {
+        path.file_name() == self.path.file_name()
+    }
+
+    /// The package's file at `path`, the current one included.
+    pub fn package_file(&self, path: &Path) -> Option<&'a PkgFile> {
+        self.directory.files().iter().find(|f| f.path == path)
     }
 
     /// The package clause's name (`main` for a command).

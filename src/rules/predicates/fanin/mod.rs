@@ -13,7 +13,10 @@
 //! buffer alone fixes it; `stops` owns the ways F stops receiving, and
 //! `guard` the guarded fix.
 
+mod field;
 mod guard;
+
+pub use field::field_channel;
 mod stops;
 
 use guard::{context_name, ctx_param, result_types};
