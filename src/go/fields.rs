@@ -125,10 +125,9 @@ fn collect_structs(root: Node, src: &[u8], out: &mut HashMap<String, Vec<Field>>
             if n.kind() != "type_spec" {
                 return;
             }
-            let (Some(name), Some(ty)) = (
-                n.child_by_field_name("name"),
-                n.child_by_field_name("type"),
-            ) else {
+            let (Some(name), Some(ty)) =
+                (n.child_by_field_name("name"), n.child_by_field_name("type"))
+            else {
                 return;
             };
             if ty.kind() != "struct_type" {
@@ -162,9 +161,7 @@ fn collect_structs(root: Node, src: &[u8], out: &mut HashMap<String, Vec<Field>>
 
 fn field_name<'s>(n: Node, src: &'s [u8]) -> &'s str {
     match n.kind() {
-        "selector_expression" => n
-            .child_by_field_name("field")
-            .map_or("", |f| text(f, src)),
+        "selector_expression" => n.child_by_field_name("field").map_or("", |f| text(f, src)),
         _ => n
             .child_by_field_name("key")
             .and_then(|k| k.named_child(0))
@@ -260,9 +257,9 @@ fn selector_kind(sel: Node, src: &[u8]) -> FieldUseKind {
             let case_of_select = match stmt {
                 Some(s) if s.kind() == "receive_statement" => in_case(s),
                 Some(s) => in_case(s) && s.kind() != "short_var_declaration",
-                None => parent.parent().is_some_and(|p| {
-                    p.kind() == "expression_statement" && in_case(p)
-                }),
+                None => parent
+                    .parent()
+                    .is_some_and(|p| p.kind() == "expression_statement" && in_case(p)),
             };
             FieldUseKind::Recv { case_of_select }
         }
@@ -280,7 +277,9 @@ fn selector_kind(sel: Node, src: &[u8]) -> FieldUseKind {
         }
         "selector_expression" => match parent.parent() {
             Some(call) if call.kind() == "call_expression" => {
-                let m = parent.child_by_field_name("field").map_or("", |f| text(f, src));
+                let m = parent
+                    .child_by_field_name("field")
+                    .map_or("", |f| text(f, src));
                 FieldUseKind::Called(m.to_string())
             }
             _ => FieldUseKind::Other,

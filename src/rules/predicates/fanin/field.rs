@@ -76,8 +76,18 @@ fn owner(u: &FieldUse, ty: &str, pkg: &PackageFields, field: &str) -> Owner {
         }
     };
     match (&u.kind, &u.receiver) {
-        (FieldUseKind::Made { literal_type: Some(t) }, _)
-        | (FieldUseKind::Assigned { literal_type: Some(t) }, _) => of_type(t),
+        (
+            FieldUseKind::Made {
+                literal_type: Some(t),
+            },
+            _,
+        )
+        | (
+            FieldUseKind::Assigned {
+                literal_type: Some(t),
+            },
+            _,
+        ) => of_type(t),
         (_, Some((_, rt))) if u.on_receiver => of_type(rt),
         _ => Owner::Unknown,
     }
@@ -112,13 +122,7 @@ struct Uses<'t> {
     recvs: Vec<(Node<'t>, &'t PkgFile)>,
 }
 
-fn field_uses<'t>(
-    pkg: &Pkg<'t>,
-    ty: &str,
-    f: &str,
-    make: Node,
-    ctx: &Ctx,
-) -> Option<Uses<'t>> {
+fn field_uses<'t>(pkg: &Pkg<'t>, ty: &str, f: &str, make: Node, ctx: &Ctx) -> Option<Uses<'t>> {
     let mut uses = Uses {
         sends: vec![],
         recvs: vec![],
@@ -140,7 +144,12 @@ fn field_uses<'t>(
             (_, Owner::Unknown) => return None,
             (FieldUseKind::Send { guarded: true }, _) => {}
             (FieldUseKind::Send { guarded: false }, _) => uses.sends.push((node, file)),
-            (FieldUseKind::Recv { case_of_select: true }, _) => uses.recvs.push((node, file)),
+            (
+                FieldUseKind::Recv {
+                    case_of_select: true,
+                },
+                _,
+            ) => uses.recvs.push((node, file)),
             (FieldUseKind::Close, _) => {}
             _ => return None,
         }
@@ -205,15 +214,21 @@ fn receive<'t>(sel: Node<'t>, file: &'t PkgFile) -> Option<Receive<'t>> {
 }
 
 /// The places where `r` stops receiving: the statements that leave the
-/// loop around its select (or, with no loop, the select's other cases).
+/// loop around its select, but for its own case's (or, with no loop, the
+/// select's other cases).
 /// None: it never gives up.
 fn give_ups<'t>(r: &Receive<'t>) -> Option<Vec<Node<'t>>> {
     let others: Vec<Node> = syntax::select_cases(r.select)
         .into_iter()
         .filter(|c| c.id() != r.case.id())
         .collect();
+    // Leaving through the receive's own case comes after a value was
+    // taken: a method that returns one value per call, not a give-up.
     let out = match syntax::enclosing_loop(r.select, r.func) {
-        Some(lp) => exits::leaving(lp, lp, r.src, Ends::Everything),
+        Some(lp) => exits::leaving(lp, lp, r.src, Ends::Everything)
+            .into_iter()
+            .filter(|s| !syntax::contains(r.case, *s))
+            .collect(),
         None => others,
     };
     (!out.is_empty()).then_some(out)
@@ -301,7 +316,9 @@ fn unsafe_guard(g: &Guard, pkg: &Pkg, ty: &str, recvs: &[Receive]) -> Option<Str
                 if !matches!(g, Guard::Ctx(_)) =>
             {
                 if matches!(u.kind, FieldUseKind::Other) {
-                    return Some(format!("`{name}` is handed on, so its other uses are unknown"));
+                    return Some(format!(
+                        "`{name}` is handed on, so its other uses are unknown"
+                    ));
                 }
             }
             _ => {}
@@ -320,9 +337,8 @@ fn covers(g: &Guard, r: &Receive, stops: &[Node]) -> bool {
         let body = r.func.child_by_field_name("body");
         let deferred = body.is_some_and(|b| {
             let mut c = b.walk();
-            b.named_children(&mut c).any(|s| {
-                s.kind() == "defer_statement" && s.named_child(0).is_some_and(closes_d)
-            })
+            b.named_children(&mut c)
+                .any(|s| s.kind() == "defer_statement" && s.named_child(0).is_some_and(closes_d))
         });
         if deferred {
             return true;
@@ -340,16 +356,20 @@ fn covers(g: &Guard, r: &Receive, stops: &[Node]) -> bool {
             _ => case
                 .and_then(|c| c.child_by_field_name("communication"))
                 .and_then(|m| m.child_by_field_name("right"))
-                .is_some_and(|m| {
-                    syntax::squeeze(text(m, r.src)).trim_start_matches("<-") == want
-                }),
+                .is_some_and(|m| syntax::squeeze(text(m, r.src)).trim_start_matches("<-") == want),
         }
     })
 }
 
 /// Why the sender's own method makes `g` ready on its normal path: it
 /// cancels the context or closes the channel itself.
-fn fires_on_sender(g: &Guard, send: Node, src: &[u8], ty: &str, pkg: &PackageFields) -> Option<String> {
+fn fires_on_sender(
+    g: &Guard,
+    send: Node,
+    src: &[u8],
+    ty: &str,
+    pkg: &PackageFields,
+) -> Option<String> {
     let method = std::iter::successors(Some(send), |n| n.parent())
         .find(|n| n.kind() == "method_declaration")?;
     let (x, _) = crate::go::fields::receiver(method, src)?;
@@ -359,7 +379,9 @@ fn fires_on_sender(g: &Guard, send: Node, src: &[u8], ty: &str, pkg: &PackageFie
         if why.is_some() || n.kind() != "call_expression" || !may_run_before(n, send, method) {
             return;
         }
-        let callee = n.child_by_field_name("function").map_or("", |f| text(f, src));
+        let callee = n
+            .child_by_field_name("function")
+            .map_or("", |f| text(f, src));
         let hit = match g {
             Guard::Ctx(_) => callee.strip_prefix(&prefix).is_some_and(|f| {
                 pkg.field(ty, f)
@@ -585,12 +607,16 @@ fn guarded_fix<'t>(
 /// Why a guard on the struct's context would fire on a sender's own path
 /// (a sender cancels it), for the report of a field nobody receives from.
 fn sender_cancels(pkg: &PackageFields, ty: &str, uses: &Uses) -> Option<String> {
-    let ctxs = pkg.structs.get(ty)?.iter().filter(|f| f.ty.ends_with("Context"));
+    let ctxs = pkg
+        .structs
+        .get(ty)?
+        .iter()
+        .filter(|f| f.ty.ends_with("Context"));
     ctxs.flat_map(|c| {
         let g = Guard::Ctx(c.name.clone());
-        uses.sends.iter().filter_map(move |(sel, file)| {
-            fires_on_sender(&g, sel.parent()?, &file.src, ty, pkg)
-        })
+        uses.sends
+            .iter()
+            .filter_map(move |(sel, file)| fires_on_sender(&g, sel.parent()?, &file.src, ty, pkg))
     })
     .next()
 }
