@@ -9,7 +9,6 @@
 //! recorded as such, so a caller can refuse to reason about the field.
 
 use crate::go::syntax::{self, text};
-use std::collections::HashMap;
 use tree_sitter::{Node, Tree};
 
 /// A field of a struct type declared in the package.
@@ -45,10 +44,10 @@ pub enum FieldUseKind {
     Other,
 }
 
-/// One use of a channel-typed field name in the package.
+/// One use of a field name in the package.
 #[derive(Debug, Clone)]
 pub struct FieldUse {
-    /// Index into `PackageFields::files`.
+    /// Index into the package's files (`PackageIndex::package_files`).
     pub file: usize,
     /// The selector expression `X.f` (the keyed element for a literal key).
     pub start: usize,
@@ -66,97 +65,54 @@ pub struct FieldUse {
     pub func: Option<(usize, usize)>,
 }
 
-/// The struct types of a package and the uses of their fields' names.
+/// Every use of one field name in the package's files, found in the
+/// declarations that mention it (go/package.rs parses only those).
 #[derive(Debug, Default)]
-pub struct PackageFields {
-    /// The files of the package, in the order `FieldUse::file` counts them.
-    pub files: Vec<std::path::PathBuf>,
-    pub structs: HashMap<String, Vec<Field>>,
-    /// Uses of every field name of any struct, by name.
-    pub uses: HashMap<String, Vec<FieldUse>>,
+pub struct FieldUses {
+    pub uses: Vec<FieldUse>,
 }
 
-impl PackageFields {
-    /// Computes the facts from every file of the package.
-    pub fn compute(files: &[(&std::path::Path, &Tree, &[u8])]) -> PackageFields {
-        let mut out = PackageFields {
-            files: files.iter().map(|f| f.0.to_path_buf()).collect(),
-            ..PackageFields::default()
-        };
-        for (_, tree, src) in files {
-            collect_structs(tree.root_node(), src, &mut out.structs);
+/// The uses of the field name `name` under `root` (a tree of file number
+/// `file` of the package).
+pub fn uses_in(file: usize, root: Node, src: &[u8], name: &str) -> Vec<FieldUse> {
+    let mut out = Vec::new();
+    syntax::visit(root, &|_| true, &mut |n| {
+        if let Some(u) = field_use(file, n, src, name) {
+            out.push(u);
         }
-        let names: std::collections::HashSet<String> = out
-            .structs
-            .values()
-            .flatten()
-            .map(|f| f.name.clone())
-            .collect();
-        for (i, (_, tree, src)) in files.iter().enumerate() {
-            syntax::visit(tree.root_node(), &|_| true, &mut |n| {
-                if let Some(u) = field_use(i, n, src, &names) {
-                    out.uses
-                        .entry(field_name(n, src).to_string())
-                        .or_default()
-                        .push(u);
-                }
-            });
-        }
-        out
-    }
-
-    /// The field `name` of struct type `ty`.
-    pub fn field(&self, ty: &str, name: &str) -> Option<&Field> {
-        self.structs.get(ty)?.iter().find(|f| f.name == name)
-    }
-
-    /// Every use of the field name (of any struct declaring it).
-    pub fn uses_of(&self, name: &str) -> &[FieldUse] {
-        self.uses.get(name).map_or(&[], Vec::as_slice)
-    }
+    });
+    out
 }
 
-/// Top-level struct type declarations and their named fields.
-fn collect_structs(root: Node, src: &[u8], out: &mut HashMap<String, Vec<Field>>) {
+/// The named fields of a `type_spec` declaring a struct; None for any
+/// other type.
+pub fn struct_fields(spec: Node, src: &[u8]) -> Option<Vec<Field>> {
+    let ty = spec.child_by_field_name("type")?;
+    if ty.kind() != "struct_type" {
+        return None;
+    }
+    let mut fields = Vec::new();
     syntax::visit(
-        root,
-        &|n| matches!(n.kind(), "source_file" | "type_declaration"),
-        &mut |n| {
-            if n.kind() != "type_spec" {
+        ty,
+        &|m| matches!(m.kind(), "struct_type" | "field_declaration_list"),
+        &mut |d| {
+            if d.kind() != "field_declaration" {
                 return;
             }
-            let (Some(name), Some(ty)) =
-                (n.child_by_field_name("name"), n.child_by_field_name("type"))
-            else {
+            let Some(fty) = d.child_by_field_name("type") else {
                 return;
             };
-            if ty.kind() != "struct_type" {
-                return;
+            let mut c = d.walk();
+            for f in d.children_by_field_name("name", &mut c) {
+                fields.push(Field {
+                    name: text(f, src).to_string(),
+                    ty: text(fty, src).to_string(),
+                    is_chan: fty.kind() == "channel_type",
+                });
             }
-            let mut fields = Vec::new();
-            syntax::visit(
-                ty,
-                &|m| matches!(m.kind(), "struct_type" | "field_declaration_list"),
-                &mut |d| {
-                    if d.kind() != "field_declaration" {
-                        return;
-                    }
-                    let Some(fty) = d.child_by_field_name("type") else {
-                        return;
-                    };
-                    let mut c = d.walk();
-                    for f in d.children_by_field_name("name", &mut c) {
-                        fields.push(Field {
-                            name: text(f, src).to_string(),
-                            ty: text(fty, src).to_string(),
-                            is_chan: fty.kind() == "channel_type",
-                        });
-                    }
-                },
-            );
-            out.insert(text(name, src).to_string(), fields);
         },
     );
+    Some(fields)
 }
 
 fn field_name<'s>(n: Node, src: &'s [u8]) -> &'s str {
@@ -170,13 +126,8 @@ fn field_name<'s>(n: Node, src: &'s [u8]) -> &'s str {
 }
 
 /// The use `n` makes of a field name, when `n` is `X.f` (not a method
-/// call's selector) or a literal's `f: v` with `f` in `names`.
-fn field_use(
-    file: usize,
-    n: Node,
-    src: &[u8],
-    names: &std::collections::HashSet<String>,
-) -> Option<FieldUse> {
+/// call's selector) or a literal's `f: v`, for the field `name`.
+fn field_use(file: usize, n: Node, src: &[u8], name: &str) -> Option<FieldUse> {
     let (kind, operand) = match n.kind() {
         "selector_expression" => {
             let parent = n.parent()?;
@@ -185,7 +136,7 @@ fn field_use(
             {
                 return None;
             }
-            if !names.contains(field_name(n, src)) {
+            if field_name(n, src) != name {
                 return None;
             }
             let operand = n.child_by_field_name("operand")?;
@@ -193,7 +144,7 @@ fn field_use(
         }
         "keyed_element" => {
             let key = n.child_by_field_name("key")?.named_child(0)?;
-            if key.kind() != "identifier" || !names.contains(text(key, src)) {
+            if key.kind() != "identifier" || text(key, src) != name {
                 return None;
             }
             let value = n.child_by_field_name("value")?.named_child(0)?;

@@ -3,7 +3,7 @@
 //! look at a function that the file calls but does not declare.
 
 use crate::files::source::Source;
-use crate::go::fields::PackageFields;
+use crate::go::fields::{self, FieldUses};
 use crate::go::syntax;
 use std::cell::OnceCell;
 use std::collections::HashMap;
@@ -141,8 +141,9 @@ pub struct Directory<'s> {
     source: &'s dyn Source,
     dir: PathBuf,
     files: OnceLock<Vec<PkgFile>>,
-    /// Channel fields and their uses, per package clause, made on first need.
-    fields: std::sync::Mutex<HashMap<String, std::sync::Arc<PackageFields>>>,
+    /// The uses of a field name, per package clause and name, found on
+    /// first need.
+    fields: std::sync::Mutex<HashMap<(String, String), std::sync::Arc<FieldUses>>>,
 }
 
 impl<'s> Directory<'s> {
@@ -390,27 +391,48 @@ impl<'a> PackageIndex<'a> {
             .collect()
     }
 
-    /// The package's struct fields and their uses (go/fields.rs), computed
-    /// once per package for every file of the directory. Asking marks the
-    /// check as needing the whole file.
-    pub fn fields(&self) -> std::sync::Arc<PackageFields> {
+    /// Every use of the field name `name` in the package (go/fields.rs),
+    /// found once per package and name for every file of the directory, in
+    /// the declarations that mention it. Asking marks the check as needing
+    /// the whole file.
+    pub fn field_uses(&self, name: &str) -> std::sync::Arc<FieldUses> {
         self.wants_whole.set(true);
-        let mut cache = self
-            .directory
-            .fields
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        cache
-            .entry(self.pkg_name.clone())
-            .or_insert_with(|| {
-                let files = self.package_files();
-                let parsed: Vec<(&Path, &Tree, &[u8])> = files
-                    .iter()
-                    .map(|f| (f.path.as_path(), f.tree(), f.src.as_slice()))
-                    .collect();
-                std::sync::Arc::new(PackageFields::compute(&parsed))
-            })
-            .clone()
+        let key = (self.pkg_name.clone(), name.to_string());
+        if let Some(u) = lock(&self.directory.fields).get(&key) {
+            return u.clone();
+        }
+        let mut uses = Vec::new();
+        for (i, f) in self.package_files().iter().enumerate() {
+            if !f.mentions(name) {
+                continue;
+            }
+            for tree in f.trees_declaring(name) {
+                uses.extend(fields::uses_in(i, tree.root_node(), &f.src, name));
+            }
+        }
+        // Two top-level declarations parsed in one tree (a file that does
+        // not split) are seen once each.
+        uses.sort_by_key(|u| (u.file, u.start, u.end));
+        uses.dedup_by_key(|u| (u.file, u.start, u.end));
+        let made = std::sync::Arc::new(FieldUses { uses });
+        lock(&self.directory.fields).insert(key, made.clone());
+        made
+    }
+
+    /// The trees of `file` (a file of the package) that hold its top-level
+    /// declarations mentioning `name`.
+    pub fn trees_mentioning(&self, file: &'a PkgFile, name: &str) -> Vec<&'a Tree> {
+        file.trees_declaring(name)
+    }
+
+    /// The fields of the struct type `ty` declared in the package; None
+    /// when it is not one struct type of the package.
+    pub fn struct_fields(&self, ty: &str) -> Option<Vec<fields::Field>> {
+        let found = self.find_hinted((self.tree, self.src), "type_spec", ty, Some("struct"));
+        match found.as_slice() {
+            [one] => fields::struct_fields(one.node, one.src),
+            _ => None,
+        }
     }
 
     /// Whether `path` (a file of the package) is the file being checked.
@@ -515,6 +537,11 @@ impl<'a> PackageIndex<'a> {
         }
         out
     }
+}
+
+/// A lock that a panicking holder did not poison for good.
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Calls `f` on each top-level node of `tree` and each spec of a top-level

@@ -16,38 +16,68 @@
 
 use super::guard::{result_types, zero_value};
 use crate::go::exits::{self, Ends};
-use crate::go::fields::{FieldUse, FieldUseKind, PackageFields, node_at};
+use crate::go::fields::{Field, FieldUse, FieldUseKind, FieldUses, node_at};
 use crate::go::package::PkgFile;
 use crate::go::syntax::{self, text};
 use crate::rules::predicates::{Arg, Ctx, Site, Value, Verdict};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 use tree_sitter::Node;
 
-/// The package's field facts, with each file's parsed tree.
+/// The package's files and what this check asked about their fields
+/// (the uses themselves are computed once per package: go/package.rs).
 struct Pkg<'t> {
-    facts: Arc<PackageFields>,
-    files: Vec<Option<&'t PkgFile>>,
+    index: &'t crate::go::package::PackageIndex<'t>,
+    files: Vec<&'t PkgFile>,
+    structs: RefCell<HashMap<String, Option<Vec<Field>>>>,
 }
 
 impl<'t> Pkg<'t> {
     fn new(ctx: &Ctx<'t>) -> Pkg<'t> {
-        let facts = ctx.package.fields();
-        let files = facts
-            .files
-            .iter()
-            .map(|p| ctx.package.package_file(p))
-            .collect();
-        Pkg { facts, files }
+        Pkg {
+            index: ctx.package,
+            files: ctx.package.package_files(),
+            structs: RefCell::default(),
+        }
     }
 
-    /// The node of a use (`X.f`, or a literal's keyed element) and its file.
-    fn node(&self, u: &FieldUse) -> Option<(Node<'t>, &'t PkgFile)> {
-        let f = self.files.get(u.file).copied().flatten()?;
+    /// The fields of the package's struct type `ty`.
+    fn fields_of(&self, ty: &str) -> Option<Vec<Field>> {
+        let mut structs = self.structs.borrow_mut();
+        structs
+            .entry(ty.to_string())
+            .or_insert_with(|| self.index.struct_fields(ty))
+            .clone()
+    }
+
+    /// The field `name` of the package's struct type `ty`.
+    fn field(&self, ty: &str, name: &str) -> Option<Field> {
+        self.fields_of(ty)?.into_iter().find(|f| f.name == name)
+    }
+
+    fn uses_of(&self, name: &str) -> Arc<FieldUses> {
+        self.index.field_uses(name)
+    }
+
+    /// The path of file number `i`.
+    fn path(&self, i: usize) -> Option<&'t std::path::Path> {
+        self.files.get(i).map(|f| f.path.as_path())
+    }
+
+    /// The node of a use of `name` (`X.f`, or a literal's keyed element)
+    /// and its file.
+    fn node(&self, u: &FieldUse, name: &str) -> Option<(Node<'t>, &'t PkgFile)> {
+        let f = *self.files.get(u.file)?;
         let kind = match u.operand.is_empty() {
             true => "keyed_element",
             false => "selector_expression",
         };
-        Some((node_at(f.tree(), u.start, u.end, kind)?, f))
+        self.index
+            .trees_mentioning(f, name)
+            .into_iter()
+            .find_map(|t| node_at(t, u.start, u.end, kind))
+            .map(|n| (n, f))
     }
 }
 
@@ -63,7 +93,7 @@ enum Owner {
     Unknown,
 }
 
-fn owner(u: &FieldUse, ty: &str, pkg: &PackageFields, field: &str) -> Owner {
+fn owner(u: &FieldUse, ty: &str, pkg: &Pkg, field: &str) -> Owner {
     let of_type = |t: &str| {
         let base = t.trim_start_matches('*');
         let base = base.split('[').next().unwrap_or(base);
@@ -128,9 +158,9 @@ fn field_uses<'t>(pkg: &Pkg<'t>, ty: &str, f: &str, make: Node, ctx: &Ctx) -> Op
         recvs: vec![],
     };
     let mut made = 0;
-    for u in pkg.facts.uses_of(f) {
-        let who = owner(u, ty, &pkg.facts, f);
-        let (node, file) = pkg.node(u)?;
+    for u in &pkg.uses_of(f).uses {
+        let who = owner(u, ty, pkg, f);
+        let (node, file) = pkg.node(u, f)?;
         let ours = ctx.package.is_current(&file.path)
             && file.src.as_slice() == ctx.src
             && (syntax::contains(node, make)
@@ -236,14 +266,17 @@ fn give_ups<'t>(r: &Receive<'t>) -> Option<Vec<Node<'t>>> {
 
 /// The guards `r`'s function offers: the struct's context and channels it
 /// watches beside the receive, and channels it closes.
-fn candidates(r: &Receive, ty: &str, pkg: &PackageFields) -> (Vec<Guard>, Vec<String>) {
+fn candidates(r: &Receive, stops: &[Node], ty: &str, pkg: &Pkg) -> (Vec<Guard>, Vec<String>) {
     let (mut out, mut foreign) = (Vec::new(), Vec::new());
     let prefix = format!("{}.", r.recv);
     for c in syntax::select_cases(r.select) {
         let Some(comm) = c.child_by_field_name("communication") else {
             continue;
         };
-        if c.id() == r.case.id() || comm.kind() != "receive_statement" {
+        let gives_up = stops
+            .iter()
+            .any(|s| s.id() == c.id() || syntax::contains(c, *s));
+        if c.id() == r.case.id() || comm.kind() != "receive_statement" || !gives_up {
             continue;
         }
         let Some(right) = comm.child_by_field_name("right") else {
@@ -261,7 +294,14 @@ fn candidates(r: &Receive, ty: &str, pkg: &PackageFields) -> (Vec<Guard>, Vec<St
         }
     }
     syntax::visit(r.func, &|n| n.kind() != "func_literal", &mut |n| {
+        let on_way_out = n.parent().is_some_and(|stmt| {
+            stmt.kind() == "defer_statement"
+                || stops
+                    .iter()
+                    .any(|s| s.parent() == stmt.parent() && s.start_byte() > stmt.end_byte())
+        });
         if let Some(d) = closed_field(n, &prefix, r.src)
+            && on_way_out
             && pkg.field(ty, &d).is_some_and(|f| f.is_chan)
         {
             out.push(Guard::Closed(d));
@@ -286,10 +326,11 @@ fn closed_field(n: Node, prefix: &str, src: &[u8]) -> Option<String> {
 /// has given up, and stays so.
 fn unsafe_guard(g: &Guard, pkg: &Pkg, ty: &str, recvs: &[Receive]) -> Option<String> {
     let name = g.field();
-    let uses = pkg.facts.uses_of(name);
+    let uses = pkg.uses_of(name);
     let mine = uses
+        .uses
         .iter()
-        .filter(|u| owner(u, ty, &pkg.facts, name) != Owner::Other);
+        .filter(|u| owner(u, ty, pkg, name) != Owner::Other);
     let mut closes = 0;
     for u in mine {
         match &u.kind {
@@ -304,7 +345,7 @@ fn unsafe_guard(g: &Guard, pkg: &Pkg, ty: &str, recvs: &[Receive]) -> Option<Str
                 let inside = recvs.iter().any(|r| {
                     r.func.start_byte() <= u.start
                         && u.end <= r.func.end_byte()
-                        && pkg.facts.files.get(u.file).map(|p| p.as_path()) == Some(r.path)
+                        && pkg.path(u.file) == Some(r.path)
                 });
                 if matches!(g, Guard::Closed(_)) && !inside {
                     return Some(format!(
@@ -363,13 +404,7 @@ fn covers(g: &Guard, r: &Receive, stops: &[Node]) -> bool {
 
 /// Why the sender's own method makes `g` ready on its normal path: it
 /// cancels the context or closes the channel itself.
-fn fires_on_sender(
-    g: &Guard,
-    send: Node,
-    src: &[u8],
-    ty: &str,
-    pkg: &PackageFields,
-) -> Option<String> {
+fn fires_on_sender(g: &Guard, send: Node, src: &[u8], ty: &str, pkg: &Pkg) -> Option<String> {
     let method = std::iter::successors(Some(send), |n| n.parent())
         .find(|n| n.kind() == "method_declaration")?;
     let (x, _) = crate::go::fields::receiver(method, src)?;
@@ -487,8 +522,19 @@ pub fn field_channel<'t>(ctx: &Ctx<'t>, args: &[Arg<'_, 't>]) -> Verdict {
     let Some(ty) = struct_of(field, ctx.src) else {
         return Verdict::Skip;
     };
+    // Most channel fields are never sent on (done, stop): a text scan
+    // spares those the package's facts.
+    let send = format!(".{f} <-");
+    if !ctx
+        .package
+        .package_files()
+        .iter()
+        .any(|p| p.mentions(&send))
+    {
+        return Verdict::Skip;
+    }
     let pkg = Pkg::new(ctx);
-    if !pkg.facts.field(&ty, f).is_some_and(|d| d.is_chan) {
+    if !pkg.field(&ty, f).is_some_and(|d| d.is_chan) {
         return Verdict::Skip;
     }
     let capacity = syntax::arguments(make).get(1).map(|c| text(*c, ctx.src));
@@ -514,7 +560,7 @@ pub fn field_channel<'t>(ctx: &Ctx<'t>, args: &[Arg<'_, 't>]) -> Verdict {
         let mut no_fix = format!(
             "nothing in the package receives from `{chan}`: the missing receiver is the bug, and no guard can stand for it"
         );
-        if let Some(also) = sender_cancels(&pkg.facts, &ty, &uses) {
+        if let Some(also) = sender_cancels(&pkg, &ty, &uses) {
             no_fix = format!("{no_fix}; {also}");
         }
         return Verdict::Unproven(no_fix, bound);
@@ -550,8 +596,8 @@ fn guarded_fix<'t>(
     let method = syntax::decl_name(r0.func, r0.src).unwrap_or("the receiver");
     let mut all = Vec::new();
     let mut foreign = Vec::new();
-    for (r, _) in recvs {
-        let (c, f) = candidates(r, ty, &pkg.facts);
+    for (r, stops) in recvs {
+        let (c, f) = candidates(r, stops, ty, pkg);
         all.extend(c);
         foreign.extend(f);
     }
@@ -581,7 +627,7 @@ fn guarded_fix<'t>(
             ));
             continue;
         }
-        match sites(ctx, g, uses, ty, &pkg.facts) {
+        match sites(ctx, g, uses, ty, pkg) {
             Ok(sites) => {
                 let x = uses.sends[0].0.child_by_field_name("operand");
                 let x = x.map_or("", |x| text(x, &uses.sends[0].1.src));
@@ -599,19 +645,20 @@ fn guarded_fix<'t>(
             ),
             None => format!("`{ty}` has no context or closed channel to guard the sends with"),
         },
-        false => reasons.join("; "),
+        false => {
+            reasons.dedup();
+            reasons.truncate(2);
+            reasons.join("; ")
+        }
     };
     Verdict::Unproven(why, bound)
 }
 
 /// Why a guard on the struct's context would fire on a sender's own path
 /// (a sender cancels it), for the report of a field nobody receives from.
-fn sender_cancels(pkg: &PackageFields, ty: &str, uses: &Uses) -> Option<String> {
-    let ctxs = pkg
-        .structs
-        .get(ty)?
-        .iter()
-        .filter(|f| f.ty.ends_with("Context"));
+fn sender_cancels(pkg: &Pkg, ty: &str, uses: &Uses) -> Option<String> {
+    let fields = pkg.fields_of(ty)?;
+    let ctxs = fields.iter().filter(|f| f.ty.ends_with("Context"));
     ctxs.flat_map(|c| {
         let g = Guard::Ctx(c.name.clone());
         uses.sends
@@ -627,7 +674,7 @@ fn sites<'t>(
     g: &Guard,
     uses: &Uses<'t>,
     ty: &str,
-    pkg: &PackageFields,
+    pkg: &Pkg,
 ) -> Result<Vec<Site>, String> {
     let mut out = Vec::new();
     for &(sel, file) in &uses.sends {
