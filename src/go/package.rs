@@ -393,10 +393,9 @@ impl<'a> PackageIndex<'a> {
 
     /// Every use of the field name `name` in the package (go/fields.rs),
     /// found once per package and name for every file of the directory, in
-    /// the declarations that mention it. Asking marks the check as needing
-    /// the whole file.
+    /// the declarations that mention it (the current file's too, read from
+    /// the directory: the check's own tree may hold only some of them).
     pub fn field_uses(&self, name: &str) -> std::sync::Arc<FieldUses> {
-        self.wants_whole.set(true);
         let key = (self.pkg_name.clone(), name.to_string());
         if let Some(u) = lock(&self.directory.fields).get(&key) {
             return u.clone();
@@ -427,10 +426,25 @@ impl<'a> PackageIndex<'a> {
 
     /// The fields of the struct type `ty` declared in the package; None
     /// when it is not one struct type of the package.
+    /// Looked up in the directory's copy of every file, the current one
+    /// included, parsing only the declarations that mention `ty`.
     pub fn struct_fields(&self, ty: &str) -> Option<Vec<fields::Field>> {
-        let found = self.find_hinted((self.tree, self.src), "type_spec", ty, Some("struct"));
+        let mut found = Vec::new();
+        for f in self.package_files() {
+            if !f.mentions(ty) || !f.mentions("struct") {
+                continue;
+            }
+            for tree in f.trees_declaring(ty) {
+                top_level_decls(tree, &mut |n| {
+                    if n.kind() == "type_spec" && syntax::decl_name(n, &f.src) == Some(ty) {
+                        found.push((n, f.src.as_slice()));
+                    }
+                });
+            }
+        }
+        found.dedup_by_key(|(n, src)| (src.as_ptr(), n.start_byte(), n.end_byte()));
         match found.as_slice() {
-            [one] => fields::struct_fields(one.node, one.src),
+            [(one, src)] => fields::struct_fields(*one, src),
             _ => None,
         }
     }
