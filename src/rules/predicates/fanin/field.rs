@@ -244,7 +244,8 @@ fn receive<'t>(sel: Node<'t>, file: &'t PkgFile) -> Option<Receive<'t>> {
 }
 
 /// The places where `r` stops receiving: the statements that leave the
-/// loop around its select, but for its own case's (or, with no loop, the
+/// outermost loop around its select (leaving an inner loop comes back to
+/// it), but for its own case's (or, with no loop, the
 /// select's other cases).
 /// None: it never gives up.
 fn give_ups<'t>(r: &Receive<'t>) -> Option<Vec<Node<'t>>> {
@@ -254,7 +255,10 @@ fn give_ups<'t>(r: &Receive<'t>) -> Option<Vec<Node<'t>>> {
         .collect();
     // Leaving through the receive's own case comes after a value was
     // taken: a method that returns one value per call, not a give-up.
-    let out = match syntax::enclosing_loop(r.select, r.func) {
+    let outermost = syntax::ancestors_until(r.select, r.func)
+        .into_iter()
+        .rfind(|n| n.kind() == "for_statement");
+    let out = match outermost {
         Some(lp) => exits::leaving(lp, lp, r.src, Ends::Everything)
             .into_iter()
             .filter(|s| !syntax::contains(r.case, *s))
