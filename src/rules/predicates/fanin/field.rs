@@ -523,6 +523,10 @@ fn stop_text<'t>(
 pub fn field_channel<'t>(ctx: &Ctx<'t>, args: &[Arg<'_, 't>]) -> Verdict {
     let (make, field) = (args[0].node(), args[1].node());
     let f = text(field, ctx.src);
+    // An exported field can be sent on and received in other packages.
+    if f.starts_with(|c: char| c.is_uppercase()) {
+        return Verdict::Skip;
+    }
     let Some(ty) = struct_of(field, ctx.src) else {
         return Verdict::Skip;
     };
