@@ -5,6 +5,8 @@
 /// Which statements leave a function or goroutine: one list for every rule.
 pub mod exits;
 pub mod facts;
+/// A package's struct fields and every use of them, once per package.
+pub mod fields;
 pub mod lookup;
 pub mod package;
 pub mod paths;

@@ -3,6 +3,7 @@
 //! look at a function that the file calls but does not declare.
 
 use crate::files::source::Source;
+use crate::go::fields::{self, FieldUses};
 use crate::go::syntax;
 use std::cell::OnceCell;
 use std::collections::HashMap;
@@ -140,6 +141,9 @@ pub struct Directory<'s> {
     source: &'s dyn Source,
     dir: PathBuf,
     files: OnceLock<Vec<PkgFile>>,
+    /// The uses of a field name, per package clause and name, found on
+    /// first need.
+    fields: std::sync::Mutex<HashMap<(String, String), std::sync::Arc<FieldUses>>>,
 }
 
 impl<'s> Directory<'s> {
@@ -148,6 +152,7 @@ impl<'s> Directory<'s> {
             source,
             dir: dir.to_path_buf(),
             files: OnceLock::new(),
+            fields: Default::default(),
         }
     }
 
@@ -376,6 +381,84 @@ impl<'a> PackageIndex<'a> {
             .collect()
     }
 
+    /// Every file of the package, the current one included (as read from
+    /// the directory), tests included.
+    pub fn package_files(&self) -> Vec<&'a PkgFile> {
+        self.directory
+            .files()
+            .iter()
+            .filter(|f| syntax::package_clause(&f.src) == Some(self.pkg_name.as_str()))
+            .collect()
+    }
+
+    /// Every use of the field name `name` in the package (go/fields.rs),
+    /// found once per package and name for every file of the directory, in
+    /// the declarations that mention it (the current file's too, read from
+    /// the directory: the check's own tree may hold only some of them).
+    pub fn field_uses(&self, name: &str) -> std::sync::Arc<FieldUses> {
+        let key = (self.pkg_name.clone(), name.to_string());
+        if let Some(u) = lock(&self.directory.fields).get(&key) {
+            return u.clone();
+        }
+        let mut uses = Vec::new();
+        for (i, f) in self.package_files().iter().enumerate() {
+            if !f.mentions(name) {
+                continue;
+            }
+            for tree in f.trees_declaring(name) {
+                uses.extend(fields::uses_in(i, tree.root_node(), &f.src, name));
+            }
+        }
+        // Two top-level declarations parsed in one tree (a file that does
+        // not split) are seen once each.
+        uses.sort_by_key(|u| (u.file, u.start, u.end));
+        uses.dedup_by_key(|u| (u.file, u.start, u.end));
+        let made = std::sync::Arc::new(FieldUses { uses });
+        lock(&self.directory.fields).insert(key, made.clone());
+        made
+    }
+
+    /// The trees of `file` (a file of the package) that hold its top-level
+    /// declarations mentioning `name`.
+    pub fn trees_mentioning(&self, file: &'a PkgFile, name: &str) -> Vec<&'a Tree> {
+        file.trees_declaring(name)
+    }
+
+    /// The fields of the struct type `ty` declared in the package; None
+    /// when it is not one struct type of the package.
+    /// Looked up in the directory's copy of every file, the current one
+    /// included, parsing only the declarations that mention `ty`.
+    pub fn struct_fields(&self, ty: &str) -> Option<Vec<fields::Field>> {
+        let mut found = Vec::new();
+        for f in self.package_files() {
+            if !f.mentions(ty) || !f.mentions("struct") {
+                continue;
+            }
+            for tree in f.trees_declaring(ty) {
+                top_level_decls(tree, &mut |n| {
+                    if n.kind() == "type_spec" && syntax::decl_name(n, &f.src) == Some(ty) {
+                        found.push((n, f.src.as_slice()));
+                    }
+                });
+            }
+        }
+        found.dedup_by_key(|(n, src)| (src.as_ptr(), n.start_byte(), n.end_byte()));
+        match found.as_slice() {
+            [(one, src)] => fields::struct_fields(*one, src),
+            _ => None,
+        }
+    }
+
+    /// Whether `path` (a file of the package) is the file being checked.
+    pub fn is_current(&self, path: &Path) -> bool {
+        path.file_name() == self.path.file_name()
+    }
+
+    /// The package's file at `path`, the current one included.
+    pub fn package_file(&self, path: &Path) -> Option<&'a PkgFile> {
+        self.directory.files().iter().find(|f| f.path == path)
+    }
+
     /// The package clause's name (`main` for a command).
     pub fn package_name(&self) -> &str {
         &self.pkg_name
@@ -468,6 +551,11 @@ impl<'a> PackageIndex<'a> {
         }
         out
     }
+}
+
+/// A lock that a panicking holder did not poison for good.
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Calls `f` on each top-level node of `tree` and each spec of a top-level

@@ -6,6 +6,7 @@
 use super::scope::{LocalDecl, local_decl, references};
 use super::{Arg, Ctx, Value, Verdict};
 use crate::go::exits::{self, Ends};
+use crate::go::fields::receiver;
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
@@ -498,23 +499,6 @@ pub(super) fn call_params<'p>(
         }
     }
     Ok(out)
-}
-
-/// A method's receiver name and base type name.
-fn receiver(method: Node, src: &[u8]) -> Option<(String, String)> {
-    let recv = method.child_by_field_name("receiver")?;
-    let decl = recv.named_child(0)?;
-    let name = decl
-        .child_by_field_name("name")
-        .map(|n| text(n, src).to_string())
-        .unwrap_or_default();
-    let mut ty = None;
-    syntax::visit(decl.child_by_field_name("type")?, &|_| true, &mut |n| {
-        if n.kind() == "type_identifier" && ty.is_none() {
-            ty = Some(text(n, src).to_string());
-        }
-    });
-    Some((name, ty?))
 }
 
 pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {

@@ -175,6 +175,21 @@ const PREDICATES: &[Predicate] = &[
         run: fanin::fan_in_producers,
     },
     Predicate {
+        name: "field-channel",
+        args: &["@make-call", "@field"],
+        kinds: &[CALL, &["identifier", "field_identifier"]],
+        binds: &[
+            "chan",
+            "why",
+            "mode_note",
+            "field_guard_name",
+            "field_sends",
+        ],
+        site_vars: &["field_guard", "field_stop"],
+        doc: "the `make` fills a channel field of a struct of the package (a composite literal's key, or `recv.f = make(...)`), methods send on it through their receiver, and every receive is in a select of a method that can stop receiving: each send is guarded with a channel of the same value ready once that method has given up (its context's Done, or a channel only ever closed on its way out)",
+        run: fanin::field_channel,
+    },
+    Predicate {
         name: "waitgroup-goroutine",
         args: &["@go-statement", "use-go"],
         kinds: &[&["go_statement"], &[]],

@@ -13,9 +13,12 @@
 //! buffer alone fixes it; `stops` owns the ways F stops receiving, and
 //! `guard` the guarded fix.
 
+mod field;
 mod guard;
 mod handoff;
 mod stops;
+
+pub use field::field_channel;
 
 use guard::{context_name, ctx_param, result_types};
 use stops::{StopPath, Through, case_stops, finished_signals, loop_exits, plain_receives};

@@ -1,0 +1,318 @@
+//! Channel fields of a package's struct types, and every use of them in the
+//! package's files: derived once per package (on first need) and shared by
+//! every file of the directory that asks. A field's channel is made in one
+//! method or constructor, sent on in another, received in a third, maybe
+//! in three files: a question about it needs the whole package.
+//!
+//! Uses are found by name (`X.f`), without types: a use on an operand this
+//! cannot tie to the struct (not the receiver of one of its methods) is
+//! recorded as such, so a caller can refuse to reason about the field.
+
+use crate::go::syntax::{self, text};
+use tree_sitter::{Node, Tree};
+
+/// A field of a struct type declared in the package.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    /// The field's type as written (`chan Event`, `context.Context`).
+    pub ty: String,
+    /// Written `chan T` (either direction).
+    pub is_chan: bool,
+}
+
+/// What one use of `X.f` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldUseKind {
+    /// `X.f <- v`; `guarded` when it is a select case's communication.
+    Send { guarded: bool },
+    /// `<-X.f`; `case_of_select` when it is a select case's communication.
+    Recv { case_of_select: bool },
+    /// `for ... range X.f`.
+    Range,
+    /// `close(X.f)`.
+    Close,
+    /// `X.f = make(...)` or the key `f: make(...)` of a composite literal of
+    /// type `literal_type` (None for an assignment).
+    Made { literal_type: Option<String> },
+    /// `X.f = v` (v not a `make`), or the key `f: v` of a composite literal.
+    Assigned { literal_type: Option<String> },
+    /// `X.f.Done()` and other method calls, `len(X.f)`, `X.f == nil`: reads
+    /// that neither hand the value on nor use the channel.
+    Called(String),
+    /// Anything else: the value is passed, returned, stored or aliased.
+    Other,
+}
+
+/// One use of a field name in the package.
+#[derive(Debug, Clone)]
+pub struct FieldUse {
+    /// Index into the package's files (`PackageIndex::package_files`).
+    pub file: usize,
+    /// The selector expression `X.f` (the keyed element for a literal key).
+    pub start: usize,
+    pub end: usize,
+    pub kind: FieldUseKind,
+    /// The operand `X` as written (empty for a literal key).
+    pub operand: String,
+    /// The innermost enclosing method declaration's byte range, its
+    /// receiver's name and base type.
+    pub method: Option<(usize, usize)>,
+    pub receiver: Option<(String, String)>,
+    /// `X` is the enclosing method's receiver.
+    pub on_receiver: bool,
+    /// The innermost enclosing function (declaration, method or literal).
+    pub func: Option<(usize, usize)>,
+}
+
+/// Every use of one field name in the package's files, found in the
+/// declarations that mention it (go/package.rs parses only those).
+#[derive(Debug, Default)]
+pub struct FieldUses {
+    pub uses: Vec<FieldUse>,
+}
+
+/// The uses of the field name `name` under `root` (a tree of file number
+/// `file` of the package).
+pub fn uses_in(file: usize, root: Node, src: &[u8], name: &str) -> Vec<FieldUse> {
+    let mut out = Vec::new();
+    syntax::visit(root, &|_| true, &mut |n| {
+        if let Some(u) = field_use(file, n, src, name) {
+            out.push(u);
+        }
+    });
+    out
+}
+
+/// The named fields of a `type_spec` declaring a struct; None for any
+/// other type.
+pub fn struct_fields(spec: Node, src: &[u8]) -> Option<Vec<Field>> {
+    let ty = spec.child_by_field_name("type")?;
+    if ty.kind() != "struct_type" {
+        return None;
+    }
+    let mut fields = Vec::new();
+    syntax::visit(
+        ty,
+        &|m| matches!(m.kind(), "struct_type" | "field_declaration_list"),
+        &mut |d| {
+            if d.kind() != "field_declaration" {
+                return;
+            }
+            let Some(fty) = d.child_by_field_name("type") else {
+                return;
+            };
+            let mut c = d.walk();
+            for f in d.children_by_field_name("name", &mut c) {
+                fields.push(Field {
+                    name: text(f, src).to_string(),
+                    ty: text(fty, src).to_string(),
+                    is_chan: fty.kind() == "channel_type",
+                });
+            }
+        },
+    );
+    Some(fields)
+}
+
+fn field_name<'s>(n: Node, src: &'s [u8]) -> &'s str {
+    match n.kind() {
+        "selector_expression" => n.child_by_field_name("field").map_or("", |f| text(f, src)),
+        _ => n
+            .child_by_field_name("key")
+            .and_then(|k| k.named_child(0))
+            .map_or("", |k| text(k, src)),
+    }
+}
+
+/// The use `n` makes of a field name, when `n` is `X.f` (not a method
+/// call's selector) or a literal's `f: v`, for the field `name`.
+fn field_use(file: usize, n: Node, src: &[u8], name: &str) -> Option<FieldUse> {
+    let (kind, operand) = match n.kind() {
+        "selector_expression" => {
+            let parent = n.parent()?;
+            if parent.kind() == "call_expression"
+                && parent.child_by_field_name("function") == Some(n)
+            {
+                return None;
+            }
+            if field_name(n, src) != name {
+                return None;
+            }
+            let operand = n.child_by_field_name("operand")?;
+            (selector_kind(n, src), text(operand, src).to_string())
+        }
+        "keyed_element" => {
+            let key = n.child_by_field_name("key")?.named_child(0)?;
+            if key.kind() != "identifier" || text(key, src) != name {
+                return None;
+            }
+            let value = n.child_by_field_name("value")?.named_child(0)?;
+            let literal = n.parent().and_then(|l| l.parent())?;
+            let ty = literal
+                .child_by_field_name("type")
+                .map(|t| text(t, src).to_string());
+            let kind = match is_make(value, src) {
+                true => FieldUseKind::Made { literal_type: ty },
+                false => FieldUseKind::Assigned { literal_type: ty },
+            };
+            (kind, String::new())
+        }
+        _ => return None,
+    };
+    let method = enclosing_kind(n, &["method_declaration"]);
+    let receiver = method.and_then(|m| receiver(m, src));
+    let on_receiver = receiver
+        .as_ref()
+        .is_some_and(|(name, _)| !operand.is_empty() && *name == operand);
+    Some(FieldUse {
+        file,
+        start: n.start_byte(),
+        end: n.end_byte(),
+        kind,
+        operand,
+        method: method.map(|m| (m.start_byte(), m.end_byte())),
+        receiver,
+        on_receiver,
+        func: syntax::enclosing_function(n).map(|f| (f.start_byte(), f.end_byte())),
+    })
+}
+
+/// What the expression `X.f` is used for.
+fn selector_kind(sel: Node, src: &[u8]) -> FieldUseKind {
+    let Some(parent) = sel.parent() else {
+        return FieldUseKind::Other;
+    };
+    let in_case = |stmt: Node| {
+        stmt.parent()
+            .is_some_and(|c| c.kind() == "communication_case")
+    };
+    match parent.kind() {
+        "send_statement" if parent.child_by_field_name("channel") == Some(sel) => {
+            FieldUseKind::Send {
+                guarded: in_case(parent),
+            }
+        }
+        "unary_expression"
+            if parent
+                .child_by_field_name("operator")
+                .is_some_and(|o| o.kind() == "<-") =>
+        {
+            let stmt = parent
+                .parent()
+                .filter(|p| matches!(p.kind(), "receive_statement" | "expression_list"))
+                .map(|p| match p.kind() {
+                    "expression_list" => p.parent().unwrap_or(p),
+                    _ => p,
+                });
+            let case_of_select = match stmt {
+                Some(s) if s.kind() == "receive_statement" => in_case(s),
+                Some(s) => in_case(s) && s.kind() != "short_var_declaration",
+                None => parent
+                    .parent()
+                    .is_some_and(|p| p.kind() == "expression_statement" && in_case(p)),
+            };
+            FieldUseKind::Recv { case_of_select }
+        }
+        "range_clause" if parent.child_by_field_name("right") == Some(sel) => FieldUseKind::Range,
+        "argument_list" => {
+            let call = parent.parent();
+            let f = call
+                .and_then(|c| c.child_by_field_name("function"))
+                .map_or("", |f| text(f, src));
+            match (f, parent.named_child_count()) {
+                ("close", 1) => FieldUseKind::Close,
+                ("len" | "cap", 1) => FieldUseKind::Called(f.to_string()),
+                _ => FieldUseKind::Other,
+            }
+        }
+        "selector_expression" => match parent.parent() {
+            Some(call) if call.kind() == "call_expression" => {
+                let m = parent
+                    .child_by_field_name("field")
+                    .map_or("", |f| text(f, src));
+                FieldUseKind::Called(m.to_string())
+            }
+            _ => FieldUseKind::Other,
+        },
+        "binary_expression" => {
+            let other = (0..parent.named_child_count())
+                .filter_map(|i| parent.named_child(i))
+                .find(|c| *c != sel);
+            match other.map(|o| o.kind()) {
+                Some("nil") => FieldUseKind::Called("==nil".to_string()),
+                _ => FieldUseKind::Other,
+            }
+        }
+        "expression_list" => assigned(sel, parent, src),
+        _ => FieldUseKind::Other,
+    }
+}
+
+/// `X.f` on the left of an assignment (made or assigned), else Other.
+fn assigned(sel: Node, list: Node, src: &[u8]) -> FieldUseKind {
+    let Some(stmt) = list.parent() else {
+        return FieldUseKind::Other;
+    };
+    if stmt.kind() != "assignment_statement" || stmt.child_by_field_name("left") != Some(list) {
+        return FieldUseKind::Other;
+    }
+    let right = stmt.child_by_field_name("right");
+    let index = (0..list.named_child_count()).find(|&i| list.named_child(i) == Some(sel));
+    let value = right
+        .filter(|r| r.named_child_count() == list.named_child_count())
+        .and_then(|r| r.named_child(index?));
+    match value {
+        Some(v) if is_make(v, src) => FieldUseKind::Made { literal_type: None },
+        _ => FieldUseKind::Assigned { literal_type: None },
+    }
+}
+
+/// `make(...)`.
+pub fn is_make(n: Node, src: &[u8]) -> bool {
+    n.kind() == "call_expression"
+        && n.child_by_field_name("function")
+            .is_some_and(|f| text(f, src) == "make")
+}
+
+fn enclosing_kind<'t>(n: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
+    let mut cur = n.parent();
+    while let Some(p) = cur {
+        if kinds.contains(&p.kind()) {
+            return Some(p);
+        }
+        cur = p.parent();
+    }
+    None
+}
+
+/// A method's receiver name and base type name.
+pub fn receiver(method: Node, src: &[u8]) -> Option<(String, String)> {
+    let recv = method.child_by_field_name("receiver")?;
+    let decl = recv.named_child(0)?;
+    let name = decl
+        .child_by_field_name("name")
+        .map(|n| text(n, src).to_string())
+        .unwrap_or_default();
+    let mut ty = None;
+    syntax::visit(decl.child_by_field_name("type")?, &|_| true, &mut |n| {
+        if n.kind() == "type_identifier" && ty.is_none() {
+            ty = Some(text(n, src).to_string());
+        }
+    });
+    Some((name, ty?))
+}
+
+/// The node of `kind` spanning exactly `start..end` in `tree`.
+pub fn node_at<'t>(tree: &'t Tree, start: usize, end: usize, kind: &str) -> Option<Node<'t>> {
+    let mut n = tree.root_node().descendant_for_byte_range(start, end)?;
+    loop {
+        if n.kind() == kind && n.start_byte() == start && n.end_byte() == end {
+            return Some(n);
+        }
+        n = n.parent()?;
+        if n.start_byte() < start || n.end_byte() > end {
+            return None;
+        }
+    }
+}
