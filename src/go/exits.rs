@@ -2,7 +2,8 @@
 //! in. The one list every rule reads: `return`; a call that never returns
 //! (`panic`, `runtime.Goexit`, `os.Exit`, `log.Fatal*`, `log.Panic*`, a
 //! test's or logger's `Fatal`/`Fatalf`/`FailNow`/`Skip`/`Skipf`/`SkipNow`,
-//! testify's `require.Fail*`); and, leaving a loop rather than the function,
+//! testify's `require.Fail*`; and, for a test, any `require.X` call, which
+//! may `FailNow`: [`may_stop_test`]); and, leaving a loop rather than the function,
 //! a `goto` or a `break` out of it. A question that counts only some of
 //! those calls says which, by [`Ends`], and why.
 
@@ -110,6 +111,42 @@ pub fn leaves(stmt: Node, src: &[u8], ends: Ends) -> bool {
 /// `return`, or any call that never returns.
 pub fn stops_here(stmt: Node, src: &[u8]) -> bool {
     leaves(stmt, src, Ends::Everything)
+}
+
+/// testify's `require` package: each of its functions (`NoError`, `Equal`,
+/// ...) calls `t.FailNow()` when its check fails, where `assert`'s only
+/// report.
+pub const TESTIFY_REQUIRE: &str = "github.com/stretchr/testify/require";
+
+/// Whether statement `stmt` may stop a test here, ending the test's
+/// goroutine through `runtime.Goexit` while the process goes on: a
+/// [`NoReturn::Fails`] call (`t.Fatal`, `b.FailNow`, `t.Skip`, ...), or
+/// any call of a function of testify's `require` package, which the file
+/// imports as `require` (its name or alias, from `tree`'s imports). Only
+/// meaningful in a test: elsewhere `X.Fatal` is a logger's `os.Exit`.
+pub fn may_stop_test(stmt: Node, src: &[u8], tree: &tree_sitter::Tree) -> bool {
+    let Some(call) = (stmt.kind() == "expression_statement")
+        .then(|| stmt.named_child(0))
+        .flatten()
+        .filter(|c| c.kind() == "call_expression")
+    else {
+        return false;
+    };
+    if no_return(call, src) == Some(NoReturn::Fails) {
+        return true;
+    }
+    let Some(on) = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "selector_expression")
+        .and_then(|f| f.child_by_field_name("operand"))
+        .filter(|o| o.kind() == "identifier")
+    else {
+        return false;
+    };
+    let on = text(on, src);
+    syntax::import_names(tree, src)
+        .iter()
+        .any(|(n, p)| n == on && p == TESTIFY_REQUIRE)
 }
 
 /// The statements of `func`'s body (not in nested function literals) that

@@ -470,6 +470,50 @@ impl<'a> PackageIndex<'a> {
     }
 }
 
+/// A use of a package-level name somewhere in the package: the identifier,
+/// its file's source, whether that file is a `_test.go` file, and its tree
+/// (for the file's imports).
+pub struct NameUse<'p> {
+    pub ident: Node<'p>,
+    pub src: &'p [u8],
+    pub tree: &'p Tree,
+    pub in_test: bool,
+}
+
+impl<'a> PackageIndex<'a> {
+    /// Every identifier spelled `name` in the package's files (the current
+    /// one whole, then the siblings that mention it, tests of the same
+    /// package clause included), outside top-level declarations' names:
+    /// the callers of function `name` (`name(...)`) and its other uses
+    /// (`f := name`). A local of the same name hides the function; the
+    /// caller asks the use's scope.
+    pub fn uses_of<'s>(&'s self, name: &str) -> Vec<NameUse<'s>> {
+        let mut out = Vec::new();
+        let current = (self.whole_tree(), self.src, self.is_test_file());
+        let others = self.others_mentioning(name).into_iter().map(|f| {
+            let test = f.path.to_string_lossy().ends_with("_test.go");
+            (f.tree(), f.src.as_slice(), test)
+        });
+        for (tree, src, in_test) in std::iter::once(current).chain(others) {
+            syntax::visit(tree.root_node(), &|_| true, &mut |n| {
+                let declared = n.parent().is_some_and(|p| {
+                    matches!(p.kind(), "function_declaration" | "method_declaration")
+                        && p.child_by_field_name("name") == Some(n)
+                });
+                if n.kind() == "identifier" && syntax::text(n, src) == name && !declared {
+                    out.push(NameUse {
+                        ident: n,
+                        src,
+                        tree,
+                        in_test,
+                    });
+                }
+            });
+        }
+        out
+    }
+}
+
 /// Calls `f` on each top-level node of `tree` and each spec of a top-level
 /// `type` declaration, in document order.
 fn top_level_decls<'t>(tree: &'t Tree, f: &mut dyn FnMut(Node<'t>)) {

@@ -310,8 +310,18 @@ pub(super) fn sender(func: Node, name: &str, src: &[u8]) -> Sender {
 
 /// Why the function may never take the value, if it may not.
 /// A loop that also makes the channel (`make`) starts afresh each pass: it
-/// does not bring the receive back to the same channel.
-fn abandon_reason(recv: Node, go: Node, func: Node, make: Node, src: &[u8]) -> Option<String> {
+/// does not bring the receive back to the same channel. `test`: the file's
+/// tree when it is a `_test.go` file, where a `t.Fatal` or a testify
+/// `require.X` between the `go` and the receive can stop the test
+/// ([`exits::may_stop_test`]).
+pub(super) fn abandon_reason(
+    recv: Node,
+    go: Node,
+    func: Node,
+    make: Node,
+    src: &[u8],
+    test: Option<&tree_sitter::Tree>,
+) -> Option<String> {
     let fname = match func.kind() {
         "func_literal" => "the function literal".to_string(),
         _ => format!(
@@ -373,15 +383,23 @@ fn abandon_reason(recv: Node, go: Node, func: Node, make: Node, src: &[u8]) -> O
     }
     let body = func.child_by_field_name("body")?;
     let mut early = false;
+    let mut stop: Option<Node> = None;
     syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-        if exits::leaves(n, src, Ends::Survived)
-            && n.start_byte() >= go.end_byte()
-            && n.end_byte() <= recv.start_byte()
-        {
-            early = true;
+        if n.start_byte() < go.end_byte() || n.end_byte() > recv.start_byte() {
+            return;
+        }
+        early |= exits::leaves(n, src, Ends::Survived);
+        if stop.is_none() && test.is_some_and(|t| exits::may_stop_test(n, src, t)) {
+            stop = Some(n);
         }
     });
-    early.then(|| format!("{fname} can return before it receives"))
+    if early {
+        return Some(format!("{fname} can return before it receives"));
+    }
+    stop.map(|s| {
+        let call = text(s, src).lines().next().unwrap_or("").trim();
+        format!("{fname} can stop the test at `{call}` before it receives")
+    })
 }
 
 /// A callee declaration, its file's source, and the name of its parameter
@@ -520,7 +538,8 @@ pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
     if loop_below(go, func, make).is_some() || recv.start_byte() < go.end_byte() {
         return Verdict::Skip;
     }
-    let Some(abandon) = abandon_reason(recv, go, func, make, src) else {
+    let test = ctx.package.is_test_file().then_some(ctx.tree);
+    let Some(abandon) = abandon_reason(recv, go, func, make, src, test) else {
         return Verdict::Skip;
     };
     let bindings = vec![
