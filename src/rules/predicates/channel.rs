@@ -532,6 +532,9 @@ pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
     let Some((name, sites)) = binding(make, func, src) else {
         return Verdict::Skip;
     };
+    if let Some(v) = super::self_send::verdict(ctx, make, func, &name, &sites) {
+        return v;
+    }
     let Some((recv, go, handed)) = one_receive_one_goroutine(func, &name, &sites, src) else {
         return Verdict::Skip;
     };
@@ -545,6 +548,7 @@ pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
     let bindings = vec![
         ("chan", Value::Text(name.clone())),
         ("abandon", Value::Text(abandon)),
+        ("size", Value::Text("1".to_string())),
     ];
     let producers = match goroutine_functions(ctx, go, handed, &name) {
         Ok(p) => p,
@@ -599,7 +603,7 @@ fn one_receive_one_goroutine<'t>(
 
 /// The goroutine's function (a literal, or every declaration its named
 /// callee can resolve to), its source, and the channel's name there.
-fn goroutine_functions<'p>(
+pub(super) fn goroutine_functions<'p>(
     ctx: &'p Ctx,
     go: Node<'p>,
     handed: Option<usize>,
@@ -620,7 +624,7 @@ fn goroutine_functions<'p>(
 /// Whether every one of the goroutine's functions sends once and is done
 /// ([`sender`]), and does nothing after that send the receiver could see
 /// before the value once the channel is buffered ([`signal_after_send`]).
-fn sends_once(producers: &[CalleeParam], go: Node, name: &str, func: Node, src: &[u8]) -> Sender {
+pub(super) fn sends_once(producers: &[CalleeParam], go: Node, name: &str, func: Node, src: &[u8]) -> Sender {
     let sent = producers
         .iter()
         .map(|(f, fsrc, p)| sender(*f, p, fsrc))
