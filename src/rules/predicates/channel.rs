@@ -536,7 +536,7 @@ pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
         return v;
     }
     let Some((recv, go, handed)) = one_receive_one_goroutine(func, &name, &sites, src) else {
-        return Verdict::Skip;
+        return super::returned::verdict(ctx, make, func, &name, &sites).unwrap_or(Verdict::Skip);
     };
     if loop_below(go, func, make).is_some() || recv.start_byte() < go.end_byte() {
         return Verdict::Skip;

@@ -6,6 +6,7 @@
 
 mod channel;
 mod fanin;
+mod returned;
 mod scope;
 mod self_send;
 mod timer;
