@@ -149,6 +149,22 @@ pub fn may_stop_test(stmt: Node, src: &[u8], tree: &tree_sitter::Tree) -> bool {
         .any(|(n, p)| n == on && p == TESTIFY_REQUIRE)
 }
 
+/// Whether `func` runs as (or for) a test: it takes a `*testing.T`, `*testing.B`,
+/// `*testing.F` or `testing.TB` parameter, so its `X.Fatal` is the test's.
+pub fn takes_testing(func: Node, src: &[u8]) -> bool {
+    func.child_by_field_name("parameters").is_some_and(|ps| {
+        let mut c = ps.walk();
+        ps.named_children(&mut c).any(|p| {
+            p.child_by_field_name("type").is_some_and(|t| {
+                matches!(
+                    text(t, src),
+                    "*testing.T" | "*testing.B" | "*testing.F" | "testing.TB"
+                )
+            })
+        })
+    })
+}
+
 /// The statements of `func`'s body (not in nested function literals) that
 /// [`leaves`] it for `ends`.
 pub fn function_exits<'t>(func: Node<'t>, src: &[u8], ends: Ends) -> Vec<Node<'t>> {
@@ -269,6 +285,27 @@ mod tests {
                 );
             },
         );
+    }
+
+    #[test]
+    fn what_may_stop_a_test() {
+        let src = "package p\n\nimport (\n\t\"testing\"\n\n\tmust \"github.com/stretchr/testify/require\"\n\t\"github.com/stretchr/testify/assert\"\n)\n\nfunc f(t *testing.T) {\n\tmust.NoError(t, err)\n\tassert.NoError(t, err)\n\trequire.NoError(t, err)\n\tt.FailNow()\n\tt.Errorf(\"x\")\n\tx := must.New(t)\n}\n";
+        let tree = syntax::parse(src.as_bytes());
+        let func = tree.root_node().named_child(2).unwrap();
+        assert!(takes_testing(func, src.as_bytes()));
+        let list = func
+            .child_by_field_name("body")
+            .unwrap()
+            .named_child(0)
+            .unwrap();
+        let mut c = list.walk();
+        let stops: Vec<bool> = list
+            .named_children(&mut c)
+            .map(|n| may_stop_test(n, src.as_bytes(), &tree))
+            .collect();
+        // `require` is not this file's name for testify's require; a
+        // declaration is not a call statement.
+        assert_eq!(stops, [true, false, false, true, false, false]);
     }
 
     #[test]

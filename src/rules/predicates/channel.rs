@@ -311,7 +311,8 @@ pub(super) fn sender(func: Node, name: &str, src: &[u8]) -> Sender {
 /// Why the function may never take the value, if it may not.
 /// A loop that also makes the channel (`make`) starts afresh each pass: it
 /// does not bring the receive back to the same channel. `test`: the file's
-/// tree when it is a `_test.go` file, where a `t.Fatal` or a testify
+/// tree when it is a `_test.go` file or `func` takes a `*testing.T` (or B,
+/// F, TB; [`exits::takes_testing`]), where a `t.Fatal` or a testify
 /// `require.X` between the `go` and the receive can stop the test
 /// ([`exits::may_stop_test`]).
 pub(super) fn abandon_reason(
@@ -338,12 +339,12 @@ pub(super) fn abandon_reason(
         match n.kind() {
             "communication_case" if n.child_by_field_name("communication") == Some(child) => {
                 let select = n.parent()?;
-                let cases = syntax::select_cases(select);
-                if cases.len() >= 2 {
+                let others = other_ways(*n, select, go, func, src);
+                if !others.is_empty() {
                     // In a loop, another case must be able to leave it, or the
                     // loop comes back to the receive.
                     let leaves = !in_loop
-                        || cases.iter().filter(|k| k.id() != n.id()).any(|k| {
+                        || others.iter().any(|k| {
                             let mut exits = false;
                             syntax::visit(*k, &|x| x.kind() != "func_literal", &mut |x| {
                                 exits |= x.kind() == "goto_statement"
@@ -384,8 +385,28 @@ pub(super) fn abandon_reason(
     let body = func.child_by_field_name("body")?;
     let mut early = false;
     let mut stop: Option<Node> = None;
+    // The other cases of a select the receive is a case of are alternatives
+    // to it, not steps before it (what is left of them takes a sibling's
+    // value, see `other_ways`).
+    let alternatives: Vec<Node> = path
+        .iter()
+        .filter(|n| {
+            n.kind() == "communication_case"
+                && n.child_by_field_name("communication")
+                    .is_some_and(|c| syntax::contains(c, recv))
+        })
+        .filter_map(|n| Some((*n, n.parent()?)))
+        .flat_map(|(case, select)| {
+            syntax::select_cases(select)
+                .into_iter()
+                .filter(move |k| k.id() != case.id())
+        })
+        .collect();
     syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-        if n.start_byte() < go.end_byte() || n.end_byte() > recv.start_byte() {
+        if n.start_byte() < go.end_byte()
+            || n.end_byte() > recv.start_byte()
+            || alternatives.iter().any(|a| syntax::contains(*a, n))
+        {
             return;
         }
         early |= exits::leaves(n, src, Ends::Survived);
@@ -400,6 +421,61 @@ pub(super) fn abandon_reason(
         let call = text(s, src).lines().next().unwrap_or("").trim();
         format!("{fname} can stop the test at `{call}` before it receives")
     })
+}
+
+/// The cases of `select` other than `case` that can take it away from
+/// `case`'s receive: all but a receive from a sibling channel that the
+/// goroutine of `go` (a literal) sends on only as its last effective
+/// statement. The goroutine sends on at most one of the two then
+/// (`errc <- err; return` / `valc <- v`), so taking the sibling's value
+/// means this channel never gets one.
+fn other_ways<'t>(
+    case: Node<'t>,
+    select: Node<'t>,
+    go: Node<'t>,
+    func: Node<'t>,
+    src: &[u8],
+) -> Vec<Node<'t>> {
+    let lit = syntax::go_literal(go);
+    let received = |k: Node| -> Option<String> {
+        let comm = k.child_by_field_name("communication")?;
+        let op = match comm.kind() {
+            "receive_statement" => comm.child_by_field_name("right")?,
+            _ => comm,
+        };
+        let ch = (op.kind() == "unary_expression")
+            .then(|| op.child_by_field_name("operand"))
+            .flatten()
+            .filter(|c| c.kind() == "identifier")?;
+        Some(text(ch, src).to_string())
+    };
+    let exclusive = |k: Node| -> bool {
+        let (Some(lit), Some(x)) = (lit, received(k)) else {
+            return false;
+        };
+        references(func, &x, src, &[]).into_iter().all(|r| {
+            let inner = syntax::enclosing_function(r).map(|f| f.id());
+            let declared = r.parent().is_some_and(|p| {
+                p.kind() == "expression_list"
+                    && p.parent().is_some_and(|d| {
+                        d.kind() == "short_var_declaration"
+                            && d.child_by_field_name("left") == Some(p)
+                    })
+            });
+            match classify(r) {
+                _ if declared => true,
+                Use::Send(send) if inner == Some(lit.id()) => {
+                    !syntax::in_loop_within(send, lit) && is_last_effective(send, lit, src)
+                }
+                Use::Recv(_) => inner == Some(func.id()),
+                _ => false,
+            }
+        })
+    };
+    syntax::select_cases(select)
+        .into_iter()
+        .filter(|k| k.id() != case.id() && !exclusive(*k))
+        .collect()
 }
 
 /// A callee declaration, its file's source, and the name of its parameter
@@ -541,7 +617,7 @@ pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
     if loop_below(go, func, make).is_some() || recv.start_byte() < go.end_byte() {
         return Verdict::Skip;
     }
-    let test = ctx.package.is_test_file().then_some(ctx.tree);
+    let test = (ctx.package.is_test_file() || exits::takes_testing(func, src)).then_some(ctx.tree);
     let Some(abandon) = abandon_reason(recv, go, func, make, src, test) else {
         return Verdict::Skip;
     };
@@ -624,7 +700,13 @@ pub(super) fn goroutine_functions<'p>(
 /// Whether every one of the goroutine's functions sends once and is done
 /// ([`sender`]), and does nothing after that send the receiver could see
 /// before the value once the channel is buffered ([`signal_after_send`]).
-pub(super) fn sends_once(producers: &[CalleeParam], go: Node, name: &str, func: Node, src: &[u8]) -> Sender {
+pub(super) fn sends_once(
+    producers: &[CalleeParam],
+    go: Node,
+    name: &str,
+    func: Node,
+    src: &[u8],
+) -> Sender {
     let sent = producers
         .iter()
         .map(|(f, fsrc, p)| sender(*f, p, fsrc))

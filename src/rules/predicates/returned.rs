@@ -11,6 +11,7 @@ use super::channel::{
 };
 use super::scope::{declaration, references};
 use super::{Ctx, Value, Verdict};
+use crate::go::exits;
 use crate::go::package::NameUse;
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
@@ -119,27 +120,24 @@ fn caller_gives_up(u: &NameUse, fname: &str) -> Option<String> {
         return None;
     }
     let mut callee = u.ident;
-    if let Some(p) = callee
-        .parent()
-        .filter(|p| p.kind() == "index_expression" && p.child_by_field_name("operand") == Some(callee))
-    {
+    if let Some(p) = callee.parent().filter(|p| {
+        p.kind() == "index_expression" && p.child_by_field_name("operand") == Some(callee)
+    }) {
         callee = p;
     }
-    let call = callee
-        .parent()
-        .filter(|c| c.kind() == "call_expression" && c.child_by_field_name("function") == Some(callee))?;
+    let call = callee.parent().filter(|c| {
+        c.kind() == "call_expression" && c.child_by_field_name("function") == Some(callee)
+    })?;
     let caller = syntax::enclosing_function(call)?;
     let cname = match caller.kind() {
         "func_literal" => "a function literal".to_string(),
         _ => format!("`{}`", syntax::decl_name(caller, src).unwrap_or("?")),
     };
-    let test = u.in_test.then_some(u.tree);
+    let test = (u.in_test || exits::takes_testing(caller, src)).then_some(u.tree);
     let parent = call.parent()?;
     let (recv, start) = match parent.kind() {
         "expression_statement" => return Some(format!("its caller {cname} drops it unread")),
-        "unary_expression" if parent.child_by_field_name("operand") == Some(call) => {
-            (parent, call)
-        }
+        "unary_expression" if parent.child_by_field_name("operand") == Some(call) => (parent, call),
         "expression_list" => {
             let stmt = parent.parent()?;
             let bound = match stmt.kind() {

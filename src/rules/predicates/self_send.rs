@@ -42,14 +42,21 @@ pub(super) fn verdict(
         jumps |= n.kind() == "goto_statement"
     });
     let in_select = |r: &Node| matches!(classify(*r), Use::Send(s) if s.parent().is_some_and(|p| p.kind() == "communication_case"));
-    if jumps || refs.iter().any(|r| in_select(r) || r.start_byte() < make.end_byte()) {
+    if jumps
+        || refs
+            .iter()
+            .any(|r| in_select(r) || r.start_byte() < make.end_byte())
+    {
         return None;
     }
     let uses = uses(&refs, func, src);
     let first = *uses.blocked.first()?;
     let fname = match func.kind() {
         "func_literal" => "the function literal".to_string(),
-        _ => format!("`{}`", syntax::decl_name(func, src).unwrap_or("the function")),
+        _ => format!(
+            "`{}`",
+            syntax::decl_name(func, src).unwrap_or("the function")
+        ),
     };
     let (line, _) = syntax::line_col(src, first.start_byte());
     let bindings = |size: usize| {
@@ -152,9 +159,8 @@ fn uses<'t>(refs: &[Node<'t>], func: Node<'t>, src: &[u8]) -> Uses<'t> {
                 if !out.goroutines.iter().any(|(g, _)| g.id() == go.id()) {
                     out.goroutines.push((go, handed));
                 } else if handed.is_some() {
-                    out.unknown.get_or_insert_with(|| {
-                        "a goroutine is handed it twice".to_string()
-                    });
+                    out.unknown
+                        .get_or_insert_with(|| "a goroutine is handed it twice".to_string());
                 }
             }
             Use::Recv(_) => {}
@@ -231,7 +237,8 @@ fn paths(n: Node, counted: &[usize], src: &[u8]) -> (Option<usize>, Option<usize
                 through = through.max(t);
             }
             // A switch without `default` may take no case.
-            if n.kind() != "select_statement" && !children.iter().any(|x| x.kind() == "default_case")
+            if n.kind() != "select_statement"
+                && !children.iter().any(|x| x.kind() == "default_case")
             {
                 through = through.max(Some(0));
             }
