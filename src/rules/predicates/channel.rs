@@ -382,8 +382,28 @@ pub(super) fn abandon_reason(
     if in_loop {
         return None;
     }
+    early_exit(recv, go, func, &path, src, test).map(|(stmt, returns)| {
+        if returns {
+            return format!("{fname} can return before it receives");
+        }
+        let call = text(stmt, src).lines().next().unwrap_or("").trim();
+        format!("{fname} can stop the test at `{call}` before it receives")
+    })
+}
+
+/// A statement of `func` between the `go` and the receive `recv` (whose
+/// ancestors up to `func` are `path`) that returns (true) or, with `test`,
+/// may stop the test (false); a return first.
+fn early_exit<'t>(
+    recv: Node<'t>,
+    go: Node<'t>,
+    func: Node<'t>,
+    path: &[Node<'t>],
+    src: &[u8],
+    test: Option<&tree_sitter::Tree>,
+) -> Option<(Node<'t>, bool)> {
     let body = func.child_by_field_name("body")?;
-    let mut early = false;
+    let mut early: Option<Node> = None;
     let mut stop: Option<Node> = None;
     // The other cases of a select the receive is a case of are alternatives
     // to it, not steps before it (what is left of them takes a sibling's
@@ -409,18 +429,14 @@ pub(super) fn abandon_reason(
         {
             return;
         }
-        early |= exits::leaves(n, src, Ends::Survived);
+        if early.is_none() && exits::leaves(n, src, Ends::Survived) {
+            early = Some(n);
+        }
         if stop.is_none() && test.is_some_and(|t| exits::may_stop_test(n, src, t)) {
             stop = Some(n);
         }
     });
-    if early {
-        return Some(format!("{fname} can return before it receives"));
-    }
-    stop.map(|s| {
-        let call = text(s, src).lines().next().unwrap_or("").trim();
-        format!("{fname} can stop the test at `{call}` before it receives")
-    })
+    early.map(|e| (e, true)).or(stop.map(|s| (s, false)))
 }
 
 /// The cases of `select` other than `case` that can take it away from
@@ -453,24 +469,36 @@ fn other_ways<'t>(
         let (Some(lit), Some(x)) = (lit, received(k)) else {
             return false;
         };
-        references(func, &x, src, &[]).into_iter().all(|r| {
+        // `x := make(...)` in the function, sent on in the goroutine, and
+        // received in the function, nothing else.
+        let (mut made, mut sent) = (false, false);
+        let all = references(func, &x, src, &[]).into_iter().all(|r| {
             let inner = syntax::enclosing_function(r).map(|f| f.id());
-            let declared = r.parent().is_some_and(|p| {
-                p.kind() == "expression_list"
-                    && p.parent().is_some_and(|d| {
-                        d.kind() == "short_var_declaration"
-                            && d.child_by_field_name("left") == Some(p)
-                    })
-            });
+            let declared = r
+                .parent()
+                .filter(|p| p.kind() == "expression_list")
+                .and_then(|p| {
+                    p.parent()
+                        .filter(|d| d.child_by_field_name("left") == Some(p))
+                })
+                .filter(|d| d.kind() == "short_var_declaration");
             match classify(r) {
-                _ if declared => true,
+                _ if declared.is_some() => {
+                    made = !made
+                        && declared
+                            .and_then(|d| d.child_by_field_name("right"))
+                            .is_some_and(|v| text(v, src).starts_with("make("));
+                    made
+                }
                 Use::Send(send) if inner == Some(lit.id()) => {
+                    sent = true;
                     !syntax::in_loop_within(send, lit) && is_last_effective(send, lit, src)
                 }
                 Use::Recv(_) => inner == Some(func.id()),
                 _ => false,
             }
-        })
+        });
+        all && made && sent
     };
     syntax::select_cases(select)
         .into_iter()
