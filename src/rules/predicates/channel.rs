@@ -47,6 +47,25 @@ pub fn channel_type(ctx: &Ctx, args: &[Arg]) -> Verdict {
     }
 }
 
+/// How a message names function `func`: `` `name` ``, or "the function
+/// literal".
+pub(super) fn function_label(func: Node, src: &[u8]) -> String {
+    match func.kind() {
+        "func_literal" => "the function literal".to_string(),
+        _ => format!(
+            "`{}`",
+            syntax::decl_name(func, src).unwrap_or("the function")
+        ),
+    }
+}
+
+/// Whether identifier `r` is one of the values of a `return` statement.
+pub(super) fn is_returned(r: Node) -> bool {
+    r.parent().is_some_and(|p| {
+        p.kind() == "expression_list" && p.parent().is_some_and(|g| g.kind() == "return_statement")
+    })
+}
+
 /// How a reference to the channel's name is used.
 pub(super) enum Use<'t> {
     Send(Node<'t>),
@@ -323,13 +342,7 @@ pub(super) fn abandon_reason(
     src: &[u8],
     test: Option<&tree_sitter::Tree>,
 ) -> Option<String> {
-    let fname = match func.kind() {
-        "func_literal" => "the function literal".to_string(),
-        _ => format!(
-            "`{}`",
-            syntax::decl_name(func, src).unwrap_or("the function")
-        ),
-    };
+    let fname = function_label(func, src);
     let path = syntax::ancestors_until(recv, func);
     let in_loop = path
         .iter()

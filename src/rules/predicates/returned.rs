@@ -7,7 +7,8 @@
 //! package (`PackageIndex::uses_of`).
 
 use super::channel::{
-    Sender, Use, abandon_reason, classify, goroutine_functions, loop_below, sends_once,
+    Sender, Use, abandon_reason, classify, function_label, goroutine_functions, is_returned,
+    loop_below, sends_once,
 };
 use super::scope::{declaration, references};
 use super::{Ctx, Value, Verdict};
@@ -103,13 +104,6 @@ fn returned_with_one_goroutine<'t>(
         .then(|| (first.0, handed.first().copied()))
 }
 
-/// Whether identifier `r` is one of the values of a `return` statement.
-fn is_returned(r: Node) -> bool {
-    r.parent().is_some_and(|p| {
-        p.kind() == "expression_list" && p.parent().is_some_and(|g| g.kind() == "return_statement")
-    })
-}
-
 /// How a use of function `fname` (in the package) can leave the channel
 /// it returns unreceived, if it can: a call whose channel is received in a
 /// select that can take another case or after an early return, or
@@ -129,10 +123,7 @@ fn caller_gives_up(u: &NameUse, fname: &str) -> Option<String> {
         c.kind() == "call_expression" && c.child_by_field_name("function") == Some(callee)
     })?;
     let caller = syntax::enclosing_function(call)?;
-    let cname = match caller.kind() {
-        "func_literal" => "a function literal".to_string(),
-        _ => format!("`{}`", syntax::decl_name(caller, src).unwrap_or("?")),
-    };
+    let cname = function_label(caller, src);
     let test = (u.in_test || exits::takes_testing(caller, src)).then_some(u.tree);
     let parent = call.parent()?;
     let (recv, start) = match parent.kind() {

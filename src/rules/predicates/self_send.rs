@@ -6,7 +6,9 @@
 //! the function, and the goroutine running it, forever. A buffer of the
 //! most values one path puts in the channel lets every such send complete.
 
-use super::channel::{Sender, Use, classify, goroutine_functions, loop_below, sends_once};
+use super::channel::{
+    Sender, Use, classify, function_label, goroutine_functions, is_returned, loop_below, sends_once,
+};
 use super::scope::references;
 use super::{Ctx, Value, Verdict};
 use crate::go::exits;
@@ -51,13 +53,7 @@ pub(super) fn verdict(
     }
     let uses = uses(&refs, func, src);
     let first = *uses.blocked.first()?;
-    let fname = match func.kind() {
-        "func_literal" => "the function literal".to_string(),
-        _ => format!(
-            "`{}`",
-            syntax::decl_name(func, src).unwrap_or("the function")
-        ),
-    };
+    let fname = function_label(func, src);
     let (line, _) = syntax::line_col(src, first.start_byte());
     let bindings = |size: usize| {
         vec![
@@ -137,10 +133,7 @@ fn uses<'t>(refs: &[Node<'t>], func: Node<'t>, src: &[u8]) -> Uses<'t> {
                 None => Use::Other,
             }
         };
-        let returned = r.parent().is_some_and(|p| {
-            p.kind() == "expression_list"
-                && p.parent().is_some_and(|g| g.kind() == "return_statement")
-        });
+        let returned = is_returned(*r);
         match what {
             Use::Send(s) if !escaped => {
                 out.blocked.push(s);
