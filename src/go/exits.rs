@@ -48,7 +48,8 @@ pub enum Ends {
     /// vet` already reports it in any goroutine but the test's own. Used
     /// by fan-in's receive-loop and early exits, single-result's early
     /// exits and other select cases, and the WaitGroup rule's exits that
-    /// skip `Done`.
+    /// skip `Done`. (single-result also asks [`may_stop_test`] in a test:
+    /// a goroutine a failed test leaves on its send outlives the test.)
     Survived,
 }
 
