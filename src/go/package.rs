@@ -180,6 +180,8 @@ pub struct PackageIndex<'a> {
     tree: &'a Tree,
     decls: OnceCell<HashMap<(&'static str, &'a str), Vec<Node<'a>>>>,
     top_level: OnceCell<Vec<Node<'a>>>,
+    /// The current file's identifiers by name, for `uses_of`.
+    idents: OnceCell<HashMap<&'a str, Vec<Node<'a>>>>,
     /// Set when a predicate looked at the current file beyond the
     /// declarations being checked (a lookup, a whole-file scan): when the
     /// tree holds only those declarations, the file is checked again with
@@ -269,6 +271,7 @@ impl<'a> PackageIndex<'a> {
             tree,
             decls: OnceCell::new(),
             top_level: OnceCell::new(),
+            idents: OnceCell::new(),
             wants_whole: std::cell::Cell::new(false),
         }
     }
@@ -488,19 +491,38 @@ impl<'a> PackageIndex<'a> {
     /// (`f := name`). A local of the same name hides the function; the
     /// caller asks the use's scope.
     pub fn uses_of<'s>(&'s self, name: &str) -> Vec<NameUse<'s>> {
-        let mut out = Vec::new();
-        let current = (self.whole_tree(), self.src, self.is_test_file());
+        let tree = self.whole_tree();
+        let in_test = self.is_test_file();
+        // The current file's identifiers are indexed in one walk: a big
+        // file with many candidates would be walked once per candidate.
+        let index = self.idents.get_or_init(|| {
+            let mut index: HashMap<&'a str, Vec<Node<'a>>> = HashMap::new();
+            syntax::visit(tree.root_node(), &|_| true, &mut |n| {
+                if n.kind() == "identifier" && !is_declared_name(n) {
+                    index.entry(syntax::text(n, self.src)).or_default().push(n);
+                }
+            });
+            index
+        });
+        let mut out: Vec<NameUse> = index
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&ident| NameUse {
+                ident,
+                src: self.src,
+                tree,
+                in_test,
+            })
+            .collect();
         let others = self.others_mentioning(name).into_iter().map(|f| {
             let test = f.path.to_string_lossy().ends_with("_test.go");
             (f.tree(), f.src.as_slice(), test)
         });
-        for (tree, src, in_test) in std::iter::once(current).chain(others) {
+        for (tree, src, in_test) in others {
             syntax::visit(tree.root_node(), &|_| true, &mut |n| {
-                let declared = n.parent().is_some_and(|p| {
-                    matches!(p.kind(), "function_declaration" | "method_declaration")
-                        && p.child_by_field_name("name") == Some(n)
-                });
-                if n.kind() == "identifier" && syntax::text(n, src) == name && !declared {
+                if n.kind() == "identifier" && syntax::text(n, src) == name && !is_declared_name(n)
+                {
                     out.push(NameUse {
                         ident: n,
                         src,
@@ -512,6 +534,14 @@ impl<'a> PackageIndex<'a> {
         }
         out
     }
+}
+
+/// Whether identifier `n` is the name of a function declaration.
+fn is_declared_name(n: Node) -> bool {
+    n.parent().is_some_and(|p| {
+        matches!(p.kind(), "function_declaration" | "method_declaration")
+            && p.child_by_field_name("name") == Some(n)
+    })
 }
 
 /// Calls `f` on each top-level node of `tree` and each spec of a top-level
