@@ -2,7 +2,8 @@
 //! in. The one list every rule reads: `return`; a call that never returns
 //! (`panic`, `runtime.Goexit`, `os.Exit`, `log.Fatal*`, `log.Panic*`, a
 //! test's or logger's `Fatal`/`Fatalf`/`FailNow`/`Skip`/`Skipf`/`SkipNow`,
-//! testify's `require.Fail*`); and, leaving a loop rather than the function,
+//! testify's `require.Fail*`; and, for a test, any `require.X` call, which
+//! may `FailNow`: [`may_stop_test`]); and, leaving a loop rather than the function,
 //! a `goto` or a `break` out of it. A question that counts only some of
 //! those calls says which, by [`Ends`], and why.
 
@@ -47,7 +48,8 @@ pub enum Ends {
     /// vet` already reports it in any goroutine but the test's own. Used
     /// by fan-in's receive-loop and early exits, single-result's early
     /// exits and other select cases, and the WaitGroup rule's exits that
-    /// skip `Done`.
+    /// skip `Done`. (single-result also asks [`may_stop_test`] in a test:
+    /// a goroutine a failed test leaves on its send outlives the test.)
     Survived,
 }
 
@@ -110,6 +112,58 @@ pub fn leaves(stmt: Node, src: &[u8], ends: Ends) -> bool {
 /// `return`, or any call that never returns.
 pub fn stops_here(stmt: Node, src: &[u8]) -> bool {
     leaves(stmt, src, Ends::Everything)
+}
+
+/// testify's `require` package: each of its functions (`NoError`, `Equal`,
+/// ...) calls `t.FailNow()` when its check fails, where `assert`'s only
+/// report.
+pub const TESTIFY_REQUIRE: &str = "github.com/stretchr/testify/require";
+
+/// Whether statement `stmt` may stop a test here, ending the test's
+/// goroutine through `runtime.Goexit` while the process goes on: a
+/// [`NoReturn::Fails`] call (`t.Fatal`, `b.FailNow`, `t.Skip`, ...), or
+/// any call of a function of testify's `require` package, which the file
+/// imports as `require` (its name or alias, from `tree`'s imports). Only
+/// meaningful in a test: elsewhere `X.Fatal` is a logger's `os.Exit`.
+pub fn may_stop_test(stmt: Node, src: &[u8], tree: &tree_sitter::Tree) -> bool {
+    let Some(call) = (stmt.kind() == "expression_statement")
+        .then(|| stmt.named_child(0))
+        .flatten()
+        .filter(|c| c.kind() == "call_expression")
+    else {
+        return false;
+    };
+    if no_return(call, src) == Some(NoReturn::Fails) {
+        return true;
+    }
+    let Some(on) = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "selector_expression")
+        .and_then(|f| f.child_by_field_name("operand"))
+        .filter(|o| o.kind() == "identifier")
+    else {
+        return false;
+    };
+    let on = text(on, src);
+    syntax::import_names(tree, src)
+        .iter()
+        .any(|(n, p)| n == on && p == TESTIFY_REQUIRE)
+}
+
+/// Whether `func` runs as (or for) a test: it takes a `*testing.T`, `*testing.B`,
+/// `*testing.F` or `testing.TB` parameter, so its `X.Fatal` is the test's.
+pub fn takes_testing(func: Node, src: &[u8]) -> bool {
+    func.child_by_field_name("parameters").is_some_and(|ps| {
+        let mut c = ps.walk();
+        ps.named_children(&mut c).any(|p| {
+            p.child_by_field_name("type").is_some_and(|t| {
+                matches!(
+                    text(t, src),
+                    "*testing.T" | "*testing.B" | "*testing.F" | "testing.TB"
+                )
+            })
+        })
+    })
 }
 
 /// The statements of `func`'s body (not in nested function literals) that
@@ -336,6 +390,27 @@ mod tests {
                 );
             },
         );
+    }
+
+    #[test]
+    fn what_may_stop_a_test() {
+        let src = "package p\n\nimport (\n\t\"testing\"\n\n\tmust \"github.com/stretchr/testify/require\"\n\t\"github.com/stretchr/testify/assert\"\n)\n\nfunc f(t *testing.T) {\n\tmust.NoError(t, err)\n\tassert.NoError(t, err)\n\trequire.NoError(t, err)\n\tt.FailNow()\n\tt.Errorf(\"x\")\n\tx := must.New(t)\n}\n";
+        let tree = syntax::parse(src.as_bytes());
+        let func = tree.root_node().named_child(2).unwrap();
+        assert!(takes_testing(func, src.as_bytes()));
+        let list = func
+            .child_by_field_name("body")
+            .unwrap()
+            .named_child(0)
+            .unwrap();
+        let mut c = list.walk();
+        let stops: Vec<bool> = list
+            .named_children(&mut c)
+            .map(|n| may_stop_test(n, src.as_bytes(), &tree))
+            .collect();
+        // `require` is not this file's name for testify's require; a
+        // declaration is not a call statement.
+        assert_eq!(stops, [true, false, false, true, false, false]);
     }
 
     #[test]

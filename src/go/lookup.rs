@@ -8,11 +8,14 @@ use std::path::PathBuf;
 use tree_sitter::{Node, Tree};
 
 /// A use of a name somewhere in the package: the identifier, its file's
-/// source, and the file (None: the file being checked).
+/// source and tree, the file (None: the file being checked), and whether
+/// that file is a `_test.go` file.
 pub struct NameUse<'p> {
     pub node: Node<'p>,
     pub src: &'p [u8],
+    pub tree: &'p Tree,
     pub path: Option<PathBuf>,
+    pub in_test: bool,
 }
 
 /// Whether `func` declares `name` itself (a parameter, a local variable or
@@ -141,23 +144,47 @@ impl<'a> PackageIndex<'a> {
     /// Every identifier spelled `name` in the package's files (the one
     /// being checked, whole, then every sibling, tests included, that
     /// mentions it): calls, method selectors and any other use, the
-    /// declaration's own name too. For finding who calls a function.
-    pub fn uses_of<'s>(&'s self, current_src: &'s [u8], name: &str) -> Vec<NameUse<'s>> {
-        let mut out = Vec::new();
-        let mut scan = |tree: &'s Tree, src: &'s [u8], path: Option<PathBuf>| {
+    /// declaration's own name too. For finding who calls a function; a
+    /// local of the same name hides it, which the caller asks the use's
+    /// scope about.
+    pub fn uses_of<'s>(&'s self, name: &str) -> Vec<NameUse<'s>> {
+        let is_name = |n: Node| matches!(n.kind(), "identifier" | "field_identifier");
+        let tree = self.whole_tree();
+        // The current file's identifiers are indexed in one walk: a big
+        // file with many candidates would be walked once per candidate.
+        let index = self.idents.get_or_init(|| {
+            let mut index: std::collections::HashMap<&str, Vec<Node>> = Default::default();
             syntax::visit(tree.root_node(), &|_| true, &mut |n| {
-                if matches!(n.kind(), "identifier" | "field_identifier") && text(n, src) == name {
+                if is_name(n) {
+                    index.entry(text(n, self.src)).or_default().push(n);
+                }
+            });
+            index
+        });
+        let in_test = self.is_test_file();
+        let mut out: Vec<NameUse> = (index.get(name).into_iter().flatten())
+            .map(|&node| NameUse {
+                node,
+                src: self.src,
+                tree,
+                path: None,
+                in_test,
+            })
+            .collect();
+        for f in self.others_mentioning(name) {
+            let (tree, src) = (f.tree(), f.src.as_slice());
+            let in_test = f.path.to_string_lossy().ends_with("_test.go");
+            syntax::visit(tree.root_node(), &|_| true, &mut |n| {
+                if is_name(n) && text(n, src) == name {
                     out.push(NameUse {
                         node: n,
                         src,
-                        path: path.clone(),
+                        tree,
+                        path: Some(f.path.clone()),
+                        in_test,
                     });
                 }
             });
-        };
-        scan(self.whole_tree(), current_src, None);
-        for f in self.others_mentioning(name) {
-            scan(f.tree(), f.src.as_slice(), Some(f.path.clone()));
         }
         out
     }

@@ -176,7 +176,7 @@ pub struct PackageIndex<'a> {
     path: &'a Path,
     pkg_name: String,
     /// The current file's bytes, for its own `//go:debug` lines.
-    src: &'a [u8],
+    pub(super) src: &'a [u8],
     siblings: OnceCell<Vec<&'a PkgFile>>,
     module: OnceCell<Module>,
     /// The current file's tree, and its declarations by (kind, name), built
@@ -185,6 +185,8 @@ pub struct PackageIndex<'a> {
     tree: &'a Tree,
     decls: OnceCell<HashMap<(&'static str, &'a str), Vec<Node<'a>>>>,
     top_level: OnceCell<Vec<Node<'a>>>,
+    /// The current file's identifiers by name, for `lookup`'s `uses_of`.
+    pub(super) idents: OnceCell<HashMap<&'a str, Vec<Node<'a>>>>,
     /// Set when a predicate looked at the current file beyond the
     /// declarations being checked (a lookup, a whole-file scan): when the
     /// tree holds only those declarations, the file is checked again with
@@ -274,6 +276,7 @@ impl<'a> PackageIndex<'a> {
             tree,
             decls: OnceCell::new(),
             top_level: OnceCell::new(),
+            idents: OnceCell::new(),
             wants_whole: std::cell::Cell::new(false),
         }
     }

@@ -48,6 +48,25 @@ pub fn channel_type(ctx: &Ctx, args: &[Arg]) -> Verdict {
     }
 }
 
+/// How a message names function `func`: `` `name` ``, or "the function
+/// literal".
+pub(super) fn function_label(func: Node, src: &[u8]) -> String {
+    match func.kind() {
+        "func_literal" => "the function literal".to_string(),
+        _ => format!(
+            "`{}`",
+            syntax::decl_name(func, src).unwrap_or("the function")
+        ),
+    }
+}
+
+/// Whether identifier `r` is one of the values of a `return` statement.
+pub(super) fn is_returned(r: Node) -> bool {
+    r.parent().is_some_and(|p| {
+        p.kind() == "expression_list" && p.parent().is_some_and(|g| g.kind() == "return_statement")
+    })
+}
+
 /// How a reference to the channel's name is used.
 pub(super) enum Use<'t> {
     Send(Node<'t>),
@@ -311,15 +330,20 @@ pub(super) fn sender(func: Node, name: &str, src: &[u8]) -> Sender {
 
 /// Why the function may never take the value, if it may not.
 /// A loop that also makes the channel (`make`) starts afresh each pass: it
-/// does not bring the receive back to the same channel.
-fn abandon_reason(recv: Node, go: Node, func: Node, make: Node, src: &[u8]) -> Option<String> {
-    let fname = match func.kind() {
-        "func_literal" => "the function literal".to_string(),
-        _ => format!(
-            "`{}`",
-            syntax::decl_name(func, src).unwrap_or("the function")
-        ),
-    };
+/// does not bring the receive back to the same channel. `test`: the file's
+/// tree when it is a `_test.go` file or `func` takes a `*testing.T` (or B,
+/// F, TB; [`exits::takes_testing`]), where a `t.Fatal` or a testify
+/// `require.X` between the `go` and the receive can stop the test
+/// ([`exits::may_stop_test`]).
+pub(super) fn abandon_reason(
+    recv: Node,
+    go: Node,
+    func: Node,
+    make: Node,
+    src: &[u8],
+    test: Option<&tree_sitter::Tree>,
+) -> Option<String> {
+    let fname = function_label(func, src);
     let path = syntax::ancestors_until(recv, func);
     let in_loop = path
         .iter()
@@ -329,12 +353,12 @@ fn abandon_reason(recv: Node, go: Node, func: Node, make: Node, src: &[u8]) -> O
         match n.kind() {
             "communication_case" if n.child_by_field_name("communication") == Some(child) => {
                 let select = n.parent()?;
-                let cases = syntax::select_cases(select);
-                if cases.len() >= 2 {
+                let others = other_ways(*n, select, go, func, src);
+                if !others.is_empty() {
                     // In a loop, another case must be able to leave it, or the
                     // loop comes back to the receive.
                     let leaves = !in_loop
-                        || cases.iter().filter(|k| k.id() != n.id()).any(|k| {
+                        || others.iter().any(|k| {
                             let mut exits = false;
                             syntax::visit(*k, &|x| x.kind() != "func_literal", &mut |x| {
                                 exits |= x.kind() == "goto_statement"
@@ -372,17 +396,128 @@ fn abandon_reason(recv: Node, go: Node, func: Node, make: Node, src: &[u8]) -> O
     if in_loop {
         return None;
     }
+    early_exit(recv, go, func, &path, src, test).map(|(stmt, returns)| {
+        if returns {
+            return format!("{fname} can return before it receives");
+        }
+        let call = text(stmt, src).lines().next().unwrap_or("").trim();
+        format!("{fname} can stop the test at `{call}` before it receives")
+    })
+}
+
+/// A statement of `func` between the `go` and the receive `recv` (whose
+/// ancestors up to `func` are `path`) that returns (true) or, with `test`,
+/// may stop the test (false); a return first.
+fn early_exit<'t>(
+    recv: Node<'t>,
+    go: Node<'t>,
+    func: Node<'t>,
+    path: &[Node<'t>],
+    src: &[u8],
+    test: Option<&tree_sitter::Tree>,
+) -> Option<(Node<'t>, bool)> {
     let body = func.child_by_field_name("body")?;
-    let mut early = false;
+    let mut early: Option<Node> = None;
+    let mut stop: Option<Node> = None;
+    // The other cases of a select the receive is a case of are alternatives
+    // to it, not steps before it (what is left of them takes a sibling's
+    // value, see `other_ways`).
+    let alternatives: Vec<Node> = path
+        .iter()
+        .filter(|n| {
+            n.kind() == "communication_case"
+                && n.child_by_field_name("communication")
+                    .is_some_and(|c| syntax::contains(c, recv))
+        })
+        .filter_map(|n| Some((*n, n.parent()?)))
+        .flat_map(|(case, select)| {
+            syntax::select_cases(select)
+                .into_iter()
+                .filter(move |k| k.id() != case.id())
+        })
+        .collect();
     syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-        if exits::leaves(n, src, Ends::Survived)
-            && n.start_byte() >= go.end_byte()
-            && n.end_byte() <= recv.start_byte()
+        if n.start_byte() < go.end_byte()
+            || n.end_byte() > recv.start_byte()
+            || alternatives.iter().any(|a| syntax::contains(*a, n))
         {
-            early = true;
+            return;
+        }
+        if early.is_none() && exits::leaves(n, src, Ends::Survived) {
+            early = Some(n);
+        }
+        if stop.is_none() && test.is_some_and(|t| exits::may_stop_test(n, src, t)) {
+            stop = Some(n);
         }
     });
-    early.then(|| format!("{fname} can return before it receives"))
+    early.map(|e| (e, true)).or(stop.map(|s| (s, false)))
+}
+
+/// The cases of `select` other than `case` that can take it away from
+/// `case`'s receive: all but a receive from a sibling channel that the
+/// goroutine of `go` (a literal) sends on only as its last effective
+/// statement. The goroutine sends on at most one of the two then
+/// (`errc <- err; return` / `valc <- v`), so taking the sibling's value
+/// means this channel never gets one.
+fn other_ways<'t>(
+    case: Node<'t>,
+    select: Node<'t>,
+    go: Node<'t>,
+    func: Node<'t>,
+    src: &[u8],
+) -> Vec<Node<'t>> {
+    let lit = syntax::go_literal(go);
+    let received = |k: Node| -> Option<String> {
+        let comm = k.child_by_field_name("communication")?;
+        let op = match comm.kind() {
+            "receive_statement" => comm.child_by_field_name("right")?,
+            _ => comm,
+        };
+        let ch = (op.kind() == "unary_expression")
+            .then(|| op.child_by_field_name("operand"))
+            .flatten()
+            .filter(|c| c.kind() == "identifier")?;
+        Some(text(ch, src).to_string())
+    };
+    let exclusive = |k: Node| -> bool {
+        let (Some(lit), Some(x)) = (lit, received(k)) else {
+            return false;
+        };
+        // `x := make(...)` in the function, sent on in the goroutine, and
+        // received in the function, nothing else.
+        let (mut made, mut sent) = (false, false);
+        let all = references(func, &x, src, &[]).into_iter().all(|r| {
+            let inner = syntax::enclosing_function(r).map(|f| f.id());
+            let declared = r
+                .parent()
+                .filter(|p| p.kind() == "expression_list")
+                .and_then(|p| {
+                    p.parent()
+                        .filter(|d| d.child_by_field_name("left") == Some(p))
+                })
+                .filter(|d| d.kind() == "short_var_declaration");
+            match classify(r) {
+                _ if declared.is_some() => {
+                    made = !made
+                        && declared
+                            .and_then(|d| d.child_by_field_name("right"))
+                            .is_some_and(|v| text(v, src).starts_with("make("));
+                    made
+                }
+                Use::Send(send) if inner == Some(lit.id()) => {
+                    sent = true;
+                    !syntax::in_loop_within(send, lit) && is_last_effective(send, lit, src)
+                }
+                Use::Recv(_) => inner == Some(func.id()),
+                _ => false,
+            }
+        });
+        all && made && sent
+    };
+    syntax::select_cases(select)
+        .into_iter()
+        .filter(|k| k.id() != case.id() && !exclusive(*k))
+        .collect()
 }
 
 /// A callee declaration, its file's source, and the name of its parameter
@@ -510,18 +645,23 @@ pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
     let Some((name, sites)) = binding(make, func, src) else {
         return Verdict::Skip;
     };
+    if let Some(v) = super::self_send::verdict(ctx, make, func, &name, &sites) {
+        return v;
+    }
     let Some((recv, go, handed)) = one_receive_one_goroutine(func, &name, &sites, src) else {
-        return Verdict::Skip;
+        return super::returned::verdict(ctx, make, func, &name, &sites).unwrap_or(Verdict::Skip);
     };
     if loop_below(go, func, make).is_some() || recv.start_byte() < go.end_byte() {
         return Verdict::Skip;
     }
-    let Some(abandon) = abandon_reason(recv, go, func, make, src) else {
+    let test = (ctx.package.is_test_file() || exits::takes_testing(func, src)).then_some(ctx.tree);
+    let Some(abandon) = abandon_reason(recv, go, func, make, src, test) else {
         return Verdict::Skip;
     };
     let bindings = vec![
         ("chan", Value::Text(name.clone())),
         ("abandon", Value::Text(abandon)),
+        ("size", Value::Text("1".to_string())),
     ];
     let producers = match goroutine_functions(ctx, go, handed, &name) {
         Ok(p) => p,
@@ -576,7 +716,7 @@ fn one_receive_one_goroutine<'t>(
 
 /// The goroutine's function (a literal, or every declaration its named
 /// callee can resolve to), its source, and the channel's name there.
-fn goroutine_functions<'p>(
+pub(super) fn goroutine_functions<'p>(
     ctx: &'p Ctx,
     go: Node<'p>,
     handed: Option<usize>,
@@ -597,7 +737,13 @@ fn goroutine_functions<'p>(
 /// Whether every one of the goroutine's functions sends once and is done
 /// ([`sender`]), and does nothing after that send the receiver could see
 /// before the value once the channel is buffered ([`signal_after_send`]).
-fn sends_once(producers: &[CalleeParam], go: Node, name: &str, func: Node, src: &[u8]) -> Sender {
+pub(super) fn sends_once(
+    producers: &[CalleeParam],
+    go: Node,
+    name: &str,
+    func: Node,
+    src: &[u8],
+) -> Sender {
     let sent = producers
         .iter()
         .map(|(f, fsrc, p)| sender(*f, p, fsrc))

@@ -6,7 +6,9 @@
 
 mod channel;
 mod fanin;
+mod returned;
 mod scope;
+mod self_send;
 mod timer;
 mod waitgroup;
 
@@ -141,7 +143,7 @@ const PREDICATES: &[Predicate] = &[
         name: "single-result-channel",
         args: &["@make-call"],
         kinds: &[CALL],
-        binds: &["chan", "abandon"],
+        binds: &["chan", "abandon", "blocked_send", "size"],
         site_vars: &[],
         doc: "the `make` call is bound to a local channel that exactly one goroutine (not started in a loop) sends on exactly once as its last effective statement, that the function receives once where it can give up, and that escapes nowhere else",
         run: channel::single_result_channel,

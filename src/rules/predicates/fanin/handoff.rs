@@ -347,7 +347,7 @@ impl<'t> FanIn<'t, '_> {
         // alone): places are compared by file and byte.
         let decl_name = d.child_by_field_name("name").map(|n| n.start_byte());
         let this = call.child_by_field_name("function").map(|f| f.end_byte());
-        for u in self.ctx.package.uses_of(self.src, name) {
+        for u in self.ctx.package.uses_of(name) {
             let here = std::ptr::eq(u.src, self.src);
             let own = (std::ptr::eq(u.src, dsrc) && Some(u.node.start_byte()) == decl_name)
                 || (here && Some(u.node.end_byte()) == this);

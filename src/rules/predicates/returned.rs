@@ -1,0 +1,170 @@
+//! `single-result-buffer`'s shape of a promise: a function starts one
+//! goroutine that sends one result on an unbuffered channel and returns the
+//! channel (`func Go(f func() error) <-chan error`). Its callers are the
+//! receivers: one that stops waiting (`select` with a timeout case, an
+//! early return before its receive, a result it drops) leaves the
+//! goroutine blocked on its send. The callers are looked for in the
+//! package (`PackageIndex::uses_of`).
+
+use super::channel::{
+    Sender, Use, abandon_reason, classify, function_label, goroutine_functions, is_returned,
+    loop_below, sends_once,
+};
+use super::scope::{declaration, references};
+use super::{Ctx, Value, Verdict};
+use crate::go::exits;
+use crate::go::lookup::NameUse;
+use crate::go::syntax::{self, text};
+use tree_sitter::Node;
+
+/// The verdict for `make`'s channel `name` in `func` when the function
+/// returns it and one goroutine of its sends on it once; None when that
+/// is not the shape.
+pub(super) fn verdict(
+    ctx: &Ctx,
+    make: Node,
+    func: Node,
+    name: &str,
+    sites: &[usize],
+) -> Option<Verdict> {
+    let src = ctx.src;
+    if func.kind() != "function_declaration" {
+        return None;
+    }
+    let fname = syntax::decl_name(func, src)?;
+    let (go, handed) = returned_with_one_goroutine(func, name, sites, src)?;
+    if loop_below(go, func, make).is_some() {
+        return None;
+    }
+    // The goroutine first (cheap), then the callers (other files).
+    let sent = match goroutine_functions(ctx, go, handed, name) {
+        Ok(producers) => sends_once(&producers, go, name, func, src),
+        Err(e) => e,
+    };
+    if matches!(sent, Sender::Skip) {
+        return Some(Verdict::Skip);
+    }
+    let gives_up = ctx
+        .package
+        .uses_of(fname)
+        .iter()
+        .find_map(|u| caller_gives_up(u, fname));
+    let exported =
+        fname.starts_with(|c: char| c.is_uppercase()) && ctx.package.package_name() != "main";
+    let how = match &gives_up {
+        Some(why) => format!("`{fname}` returns it, and {why}"),
+        None if exported => format!(
+            "`{fname}` returns it, and a caller that stops waiting for it never receives it"
+        ),
+        None => return Some(Verdict::Skip),
+    };
+    let bindings = vec![
+        ("chan", Value::Text(name.to_string())),
+        ("abandon", Value::Text(how)),
+        ("size", Value::Text("1".to_string())),
+    ];
+    Some(match sent {
+        Sender::Unproven(why) => Verdict::Unproven(why, bindings),
+        _ if gives_up.is_some() => Verdict::Holds(bindings),
+        _ => Verdict::Unproven(
+            format!(
+                "`{fname}` is exported: its callers outside the package are not in view, and every caller in view receives from it"
+            ),
+            bindings,
+        ),
+    })
+}
+
+/// The one `go` statement that uses channel `name` (by capture, or handed
+/// it as argument `Some(i)`), when the function otherwise only returns it.
+fn returned_with_one_goroutine<'t>(
+    func: Node<'t>,
+    name: &str,
+    sites: &[usize],
+    src: &[u8],
+) -> Option<(Node<'t>, Option<usize>)> {
+    let mut goroutines: Vec<(Node, Option<usize>)> = Vec::new();
+    let mut returned = false;
+    for r in references(func, name, src, sites) {
+        let inner = syntax::enclosing_function(r)?;
+        if inner.id() != func.id() {
+            goroutines.push((syntax::go_running(inner, func)?, None));
+            continue;
+        }
+        match classify(r) {
+            Use::GoArg { go, index } => goroutines.push((go, Some(index))),
+            Use::Other if is_returned(r) => returned = true,
+            _ => return None,
+        }
+    }
+    let first = *goroutines.first()?;
+    let one = goroutines.iter().all(|(g, _)| g.id() == first.0.id());
+    let handed: Vec<usize> = goroutines.iter().filter_map(|(_, i)| *i).collect();
+    (returned && one && (handed.is_empty() || goroutines.len() == 1))
+        .then(|| (first.0, handed.first().copied()))
+}
+
+/// How a use of function `fname` (in the package) can leave the channel
+/// it returns unreceived, if it can: a call whose channel is received in a
+/// select that can take another case or after an early return, or
+/// dropped. A use this analysis does not follow counts as receiving.
+fn caller_gives_up(u: &NameUse, fname: &str) -> Option<String> {
+    let src = u.src;
+    if declaration(fname, u.node, src).is_some() {
+        return None;
+    }
+    let mut callee = u.node;
+    if let Some(p) = callee.parent().filter(|p| {
+        p.kind() == "index_expression" && p.child_by_field_name("operand") == Some(callee)
+    }) {
+        callee = p;
+    }
+    let call = callee.parent().filter(|c| {
+        c.kind() == "call_expression" && c.child_by_field_name("function") == Some(callee)
+    })?;
+    let caller = syntax::enclosing_function(call)?;
+    let cname = function_label(caller, src);
+    let test = (u.in_test || exits::takes_testing(caller, src)).then_some(u.tree);
+    let parent = call.parent()?;
+    let (recv, start) = match parent.kind() {
+        "expression_statement" => return Some(format!("its caller {cname} drops it unread")),
+        "unary_expression" if parent.child_by_field_name("operand") == Some(call) => (parent, call),
+        "expression_list" => {
+            let stmt = parent.parent()?;
+            let bound = match stmt.kind() {
+                "short_var_declaration" | "assignment_statement"
+                    if stmt.child_by_field_name("right") == Some(parent)
+                        && parent.named_child_count() == 1 =>
+                {
+                    stmt.child_by_field_name("left")
+                        .filter(|l| l.named_child_count() == 1)?
+                        .named_child(0)?
+                }
+                _ => return None,
+            };
+            let var = text(bound, src);
+            let mut recvs = Vec::new();
+            for r in references(caller, var, src, &[bound.id()]) {
+                if r.start_byte() < stmt.end_byte() {
+                    continue;
+                }
+                match classify(r) {
+                    Use::Recv(x)
+                        if syntax::enclosing_function(x).map(|f| f.id()) == Some(caller.id()) =>
+                    {
+                        recvs.push(x)
+                    }
+                    _ => return None,
+                }
+            }
+            match recvs.as_slice() {
+                [] => return Some(format!("its caller {cname} never receives from it")),
+                [one] => (*one, stmt),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    let why = abandon_reason(recv, start, caller, start, src, test)?;
+    Some(format!("its caller {cname} may stop waiting for it: {why}"))
+}
