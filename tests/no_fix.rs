@@ -80,10 +80,6 @@ fn goto_around_a_loop_or_select_says_why_there_is_no_timer_fix() {
             "`goto done` on line 13 jumps over the loop to `done` on line 23",
         ),
         (
-            "goto-duration-set-after-label",
-            "uses `d`, which is set between the label `retry`",
-        ),
-        (
             "labelled-select-break-and-goto",
             "the select's label `pick` is used by both `break pick` and `goto pick`",
         ),

@@ -62,6 +62,18 @@ impl Fix {
 }
 
 impl FilePart {
+    /// Adds `edit`; an insertion at a point where the part already inserts
+    /// joins that insertion, after its text. Consumers that apply edits at
+    /// one point in differing orders (SARIF viewers, `git apply` of a diff
+    /// made from either) then cannot swap a declaration and its use.
+    pub fn push(&mut self, edit: TextEdit) {
+        let at_point = |e: &TextEdit| e.start == e.end && e.start == edit.start;
+        match self.edits.iter_mut().find(|e| at_point(e)) {
+            Some(e) if edit.start == edit.end => e.new_text.push_str(&edit.new_text),
+            _ => self.edits.push(edit),
+        }
+    }
+
     /// Whether two of the part's own edits overlap.
     pub fn self_overlaps(&self) -> bool {
         self.edits

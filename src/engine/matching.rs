@@ -549,7 +549,7 @@ fn build_fix(rule: &Rule, here: &Here, values: &mut Values) -> Result<Fix, Strin
                     continue;
                 }
             };
-            fix.part(&file.path, &file.display).edits.push(text_edit);
+            fix.part(&file.path, &file.display).push(text_edit);
         }
     }
     Ok(fix)
