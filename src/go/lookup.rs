@@ -171,20 +171,24 @@ impl<'a> PackageIndex<'a> {
                 in_test,
             })
             .collect();
+        // A sibling's declarations that mention the name are parsed, not
+        // the whole file: its trees stay until the directory is done.
         for f in self.others_mentioning(name) {
-            let (tree, src) = (f.tree(), f.src.as_slice());
+            let src = f.src.as_slice();
             let in_test = f.path.to_string_lossy().ends_with("_test.go");
-            syntax::visit(tree.root_node(), &|_| true, &mut |n| {
-                if is_name(n) && text(n, src) == name {
-                    out.push(NameUse {
-                        node: n,
-                        src,
-                        tree,
-                        path: Some(f.path.clone()),
-                        in_test,
-                    });
-                }
-            });
+            for tree in self.trees_mentioning(f, name) {
+                syntax::visit(tree.root_node(), &|_| true, &mut |n| {
+                    if is_name(n) && text(n, src) == name {
+                        out.push(NameUse {
+                            node: n,
+                            src,
+                            tree,
+                            path: Some(f.path.clone()),
+                            in_test,
+                        });
+                    }
+                });
+            }
         }
         out
     }

@@ -51,6 +51,13 @@ impl PkgFile {
     /// struct, not the file: a tree costs ~35 bytes per byte of source,
     /// and a package's trees stay until its directory is done.
     fn trees_declaring(&self, name: &str) -> Vec<&Tree> {
+        self.trees_of(name, None)
+    }
+
+    /// `trees_declaring`, keeping only declarations that start with
+    /// `keyword` (`type`, `const`, `func`) when given: a lookup of a
+    /// constant or a struct type then parses no function that mentions it.
+    fn trees_of(&self, name: &str, keyword: Option<&str>) -> Vec<&Tree> {
         let split = self.split.get_or_init(|| {
             let all = syntax::top_level_chunks(&self.src)?;
             let header = syntax::header_ranges(&all);
@@ -66,7 +73,8 @@ impl PkgFile {
         };
         let mut out = Vec::new();
         for (range, tree) in &split.decls {
-            if !mentions(&self.src[range.clone()], name) {
+            let chunk = &self.src[range.clone()];
+            if !mentions(chunk, name) || keyword.is_some_and(|k| !starts_with_keyword(chunk, k)) {
                 continue;
             }
             let tree = tree.get_or_init(|| {
@@ -88,6 +96,25 @@ impl PkgFile {
     pub fn mentions(&self, needle: &str) -> bool {
         mentions(&self.src, needle)
     }
+}
+
+/// Whether top-level declaration `chunk` starts with `keyword` once its
+/// leading comments are skipped; true when that cannot be told (a block
+/// comment), so the caller parses it.
+fn starts_with_keyword(chunk: &[u8], keyword: &str) -> bool {
+    let text = String::from_utf8_lossy(chunk);
+    for line in text.lines().map(str::trim_start) {
+        if line.is_empty() || line.starts_with("//") {
+            continue;
+        }
+        if line.starts_with("/*") {
+            return true;
+        }
+        return line
+            .strip_prefix(keyword)
+            .is_some_and(|rest| rest.starts_with(|c: char| !c.is_alphanumeric() && c != '_'));
+    }
+    true
 }
 
 /// Whether `hay` mentions `needle`. A needle that starts or ends with an
@@ -437,7 +464,7 @@ impl<'a> PackageIndex<'a> {
             if !f.mentions(ty) || !f.mentions("struct") {
                 continue;
             }
-            for tree in f.trees_declaring(ty) {
+            for tree in f.trees_of(ty, Some("type")) {
                 top_level_decls(tree, &mut |n| {
                     if n.kind() == "type_spec" && syntax::decl_name(n, &f.src) == Some(ty) {
                         found.push((n, f.src.as_slice()));
@@ -499,6 +526,12 @@ impl<'a> PackageIndex<'a> {
         name: &str,
         hint: Option<&str>,
     ) -> Vec<FuncDecl<'s>> {
+        let keyword = match kind {
+            "const_spec" => Some("const"),
+            "type_spec" => Some("type"),
+            "function_declaration" | "method_declaration" => Some("func"),
+            _ => None,
+        };
         let mut out = Vec::new();
         if std::ptr::eq(current.0, self.tree) && std::ptr::eq(current.1, self.src) {
             self.wants_whole.set(true);
@@ -537,7 +570,7 @@ impl<'a> PackageIndex<'a> {
             .visible_siblings()
             .filter(|f| f.mentions(name) && hint.is_none_or(|h| f.mentions(h)))
             .flat_map(|f| {
-                f.trees_declaring(name)
+                f.trees_of(name, keyword)
                     .into_iter()
                     .map(|t| (t, f.src.as_slice(), Some(f.path.clone())))
             });

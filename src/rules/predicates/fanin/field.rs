@@ -470,9 +470,13 @@ fn after_guard(send: Node, func: Node, src: &[u8]) -> Result<bool, String> {
                 if s.kind() == "continue_statement" && needs_return {
                     continue;
                 }
+                // The statement as written, its first line only: a
+                // squeezed block (`ifwait{f.wg.Wait()}`) reads as noise.
+                let t = text(s, src);
+                let first = t.lines().next().unwrap_or(t).trim_end();
+                let more = if t.contains('\n') { " ..." } else { "" };
                 return Err(format!(
-                    "`{}` after the send would be skipped or would run after the receiver has gone",
-                    syntax::squeeze(text(s, src))
+                    "`{first}{more}` after the send would be skipped or would run after the receiver has gone"
                 ));
             }
         }
