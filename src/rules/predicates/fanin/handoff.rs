@@ -260,34 +260,15 @@ impl<'t> FanIn<'t, '_> {
         })
     }
 
-    /// Whether `node` spells a name declared inside `lp` (range variables,
-    /// `:=` and `var` in its body): by name, which may refuse a use of an
-    /// outer variable of the same name, never the other way round.
+    /// Whether `node` spells a name declared inside `lp` (scope's
+    /// `declares`: range and receive variables, `:=`, `var`, parameters of
+    /// literals): by name, which may refuse a use of an outer variable of
+    /// the same name, never the other way round.
     fn names_loop_local(&self, node: Node, lp: Node) -> bool {
         let src = self.src;
-        let mut declared = std::collections::HashSet::new();
-        syntax::visit(lp, &|n| n.kind() != "func_literal", &mut |n| {
-            let left = match n.kind() {
-                "range_clause" | "short_var_declaration" => n.child_by_field_name("left"),
-                "var_spec" | "const_spec" => Some(n),
-                _ => None,
-            };
-            if let Some(left) = left {
-                let mut c = left.walk();
-                for id in left
-                    .named_children(&mut c)
-                    .filter(|i| i.kind() == "identifier")
-                {
-                    declared.insert(text(id, src));
-                }
-                if left.kind() == "identifier" {
-                    declared.insert(text(left, src));
-                }
-            }
-        });
         let mut found = false;
         syntax::visit(node, &|_| true, &mut |n| {
-            found |= n.kind() == "identifier" && declared.contains(text(n, src));
+            found |= n.kind() == "identifier" && declares(lp, text(n, src), src);
         });
         found
     }
