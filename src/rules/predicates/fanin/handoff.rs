@@ -8,7 +8,7 @@
 use super::super::scope::declares;
 use super::super::{Site, Value, Verdict};
 use super::guard::{alone_on_line, ctx_param, existing_child, first_go, skipped_by_return};
-use super::stops::{Through, case_stops, loop_exits, own_case};
+use super::stops::{Through, case_statements, case_stops, loop_exits, own_case};
 use super::{CtxPkg, FanIn, Helper, guarded_already};
 use crate::go::exits::{self, Ends};
 use crate::go::syntax::{self, text};
@@ -217,20 +217,9 @@ impl<'t> FanIn<'t, '_> {
     /// result the Done case would have given.
     fn range_ends_like_done(&self, gives_up: &dyn Fn(Node) -> bool) -> bool {
         let src = self.src;
-        let one_return = |case: Node<'t>| {
-            let mut c = case.walk();
-            let body = case
-                .named_children(&mut c)
-                .find(|n| n.kind() == "statement_list")?;
-            let mut c = body.walk();
-            let stmts: Vec<_> = body
-                .named_children(&mut c)
-                .filter(|n| n.kind() != "comment")
-                .collect();
-            match stmts[..] {
-                [ret] if ret.kind() == "return_statement" => Some(ret),
-                _ => None,
-            }
+        let one_return = |case: Node<'t>| match case_statements(case)[..] {
+            [ret] if ret.kind() == "return_statement" => Some(ret),
+            _ => None,
         };
         self.ranges.iter().all(|&r| {
             let stmt = r

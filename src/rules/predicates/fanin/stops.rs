@@ -72,16 +72,24 @@ pub(super) fn plain_receives(
 /// True when the last statement of a select case stops F (a return, a
 /// panic, `t.Fatal`, ...): F never goes past the select through it.
 pub(super) fn case_stops(case: Node, src: &[u8]) -> bool {
+    case_statements(case)
+        .last()
+        .is_some_and(|last| exits::stops_here(*last, src))
+}
+
+/// The statements of a select or switch case, comments left out.
+pub(super) fn case_statements(case: Node) -> Vec<Node> {
     let mut c = case.walk();
-    let body = case
+    let Some(body) = case
         .named_children(&mut c)
-        .find(|n| n.kind() == "statement_list");
-    let Some(body) = body else { return false };
+        .find(|n| n.kind() == "statement_list")
+    else {
+        return vec![];
+    };
     let mut c = body.walk();
     body.named_children(&mut c)
         .filter(|n| n.kind() != "comment")
-        .last()
-        .is_some_and(|last| exits::stops_here(last, src))
+        .collect()
 }
 
 /// The select case whose communication is `recv` (`path`: its ancestors,
