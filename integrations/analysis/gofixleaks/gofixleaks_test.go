@@ -1,0 +1,39 @@
+package gofixleaks_test
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+
+	"gofix-leaks.invalid/analysis/gofixleaks"
+
+	"golang.org/x/tools/go/analysis/analysistest"
+)
+
+// The real binary on the testdata package: each finding's message and line
+// (// want), and each fix applied gives the .golden files, which hold what
+// `gofix-leaks --write` makes of the same files.
+func TestAnalyzerFindsAndFixes(t *testing.T) {
+	requireBinary(t)
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), gofixleaks.Analyzer, "leaky")
+}
+
+// The Analyzer built in code (as the golangci-lint plugin builds it) runs
+// the binary it is given, with the flags it is given.
+func TestNewPassesFlags(t *testing.T) {
+	bin := requireBinary(t)
+	a := gofixleaks.New(gofixleaks.Config{Binary: bin, Flags: []string{"--only", "waitgroup-done"}})
+	analysistest.Run(t, analysistest.TestData(), a, "onlywg")
+}
+
+func requireBinary(t *testing.T) string {
+	t.Helper()
+	if bin := os.Getenv("GOFIX_LEAKS"); bin != "" {
+		return bin
+	}
+	bin, err := exec.LookPath("gofix-leaks")
+	if err != nil {
+		t.Fatal("these tests run the real gofix-leaks: set GOFIX_LEAKS or put it on PATH")
+	}
+	return bin
+}
