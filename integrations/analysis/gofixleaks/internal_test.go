@@ -39,7 +39,8 @@ func TestResolveMatchesWholePathElements(t *testing.T) {
 		fs.byAbs[canonical(abs)] = fset.AddFile(abs, -1, 1)
 	}
 	for name, want := range map[string]string{
-		"repo/pkg/a.go":                "a.go",
+		"a.go":                         "a.go",
+		"repo/pkg/a.go":                "",
 		"pkg/xa.go":                    "xa.go",
 		filepath.Join(dir, "pkg/a.go"): "a.go",
 		"other/a.go":                   "",
