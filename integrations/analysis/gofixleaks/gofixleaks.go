@@ -125,7 +125,7 @@ func run(pass *analysis.Pass, cfg Config) (any, error) {
 	if len(files.names) == 0 {
 		return nil, nil
 	}
-	bin, err := binary(cfg.Binary)
+	bin, err := FindBinary(cfg.Binary)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +211,9 @@ func (fs fileSet) resolve(name string) *token.File {
 	return nil
 }
 
-func binary(flag string) (string, error) {
+// FindBinary names the gofix-leaks executable: flag when set, else
+// $GOFIX_LEAKS, else gofix-leaks on PATH.
+func FindBinary(flag string) (string, error) {
 	if flag != "" {
 		return flag, nil
 	}

@@ -1,8 +1,6 @@
 package gofixleaks_test
 
 import (
-	"os"
-	"os/exec"
 	"testing"
 
 	"gofix-leaks.invalid/analysis/gofixleaks"
@@ -28,12 +26,9 @@ func TestNewPassesFlags(t *testing.T) {
 
 func requireBinary(t *testing.T) string {
 	t.Helper()
-	if bin := os.Getenv("GOFIX_LEAKS"); bin != "" {
-		return bin
-	}
-	bin, err := exec.LookPath("gofix-leaks")
+	bin, err := gofixleaks.FindBinary("")
 	if err != nil {
-		t.Fatal("these tests run the real gofix-leaks: set GOFIX_LEAKS or put it on PATH")
+		t.Fatalf("these tests run the real binary: %v", err)
 	}
 	return bin
 }

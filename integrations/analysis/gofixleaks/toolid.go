@@ -26,7 +26,7 @@ func PrintToolID(w io.Writer) error {
 	if err := hashFile(h, "vet tool", self); err != nil {
 		return err
 	}
-	if bin, err := binary(""); err == nil {
+	if bin, err := FindBinary(""); err == nil {
 		// Missing binaries hash as absent: that run fails, and go does not
 		// cache failures.
 		_ = hashFile(h, "gofix-leaks", bin)
