@@ -1,0 +1,244 @@
+//! The Go toolchain's own door (integrations/analysis): the Go module's own
+//! tests (analysistest with suggested fixes, the golangci-lint plugin) run
+//! against this build of gofix-leaks, and gofix-leaks-vet runs for real
+//! under `go vet -vettool` and `go fix -fixtool` over a module with a leak.
+//! CI fails, not skips, without `go`.
+
+#[allow(dead_code)]
+mod gotool;
+
+use serde_json::Value;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_gofix-leaks");
+
+fn analysis_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("integrations/analysis")
+}
+
+/// `go ARGS` in `dir` with the gofix-leaks binary `gofix_leaks`. The
+/// module's go.sum must already hold every dependency (-mod=readonly).
+fn go(dir: &Path, args: &[&str], gofix_leaks: &str) -> Output {
+    Command::new("go")
+        .args(args)
+        .current_dir(dir)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOFLAGS", "-mod=readonly -buildvcs=false")
+        .env("GOFIX_LEAKS", gofix_leaks)
+        .output()
+        .expect("go runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn analysis_module_tests_pass_with_this_binary() {
+    if !gotool::available("analysis_module_tests_pass_with_this_binary") {
+        return;
+    }
+    let dir = analysis_dir();
+    let build = go(&dir, &["build", "./..."], BIN);
+    assert!(build.status.success(), "go build ./...: {}", text(&build));
+    // -count=1: go's test cache keys on $GOFIX_LEAKS, not on the binary's bytes.
+    let out = go(&dir, &["test", "-count=1", "./..."], BIN);
+    assert!(out.status.success(), "go test ./...: {}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for pkg in ["gofixleaks", "golangci"] {
+        assert!(
+            stdout.contains(&format!("ok  \tgofix-leaks.invalid/analysis/{pkg}\t")),
+            "package {pkg} ran no test: {}",
+            text(&out)
+        );
+    }
+}
+
+/// gofix-leaks-vet built into `tmp`.
+fn vet_tool(tmp: &Path) -> String {
+    let tool = tmp.join("gofix-leaks-vet");
+    let tool = tool.to_str().unwrap().to_string();
+    let out = go(
+        &analysis_dir(),
+        &["build", "-o", &tool, "./cmd/gofix-leaks-vet"],
+        BIN,
+    );
+    assert!(
+        out.status.success(),
+        "building gofix-leaks-vet: {}",
+        text(&out)
+    );
+    tool
+}
+
+/// A module holding the README's example leak.
+fn leaky_module(dir: &Path) -> PathBuf {
+    fs::create_dir_all(dir).unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/leaky/main.go");
+    fs::copy(example, dir.join("main.go")).unwrap();
+    gotool::ensure_module(dir, "1.22");
+    dir.join("main.go")
+}
+
+/// The findings gofix-leaks itself reports in `dir`, as go vet prints them.
+fn tool_findings(dir: &Path) -> Vec<String> {
+    let out = Command::new(BIN)
+        .args(["--format", "json", "."])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}: {} [{}]: {}",
+                f["posn"].as_str().unwrap(),
+                f["rule"].as_str().unwrap(),
+                f["kind"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// What `gofix-leaks --write` makes of a copy of the module's main.go.
+fn written_by_tool(tmp: &Path) -> String {
+    let main = leaky_module(&tmp.join("by-tool"));
+    let out = Command::new(BIN)
+        .args(["--write", "."])
+        .current_dir(main.parent().unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "gofix-leaks --write: {}", text(&out));
+    fs::read_to_string(main).unwrap()
+}
+
+#[test]
+fn go_vet_vettool_prints_the_finding_and_fix_applies_its_edit() {
+    if !gotool::available("go_vet_vettool_prints_the_finding_and_fix_applies_its_edit") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let tool = vet_tool(tmp.path());
+    let vettool = format!("-vettool={tool}");
+    let main = leaky_module(&tmp.path().join("m"));
+    let dir = main.parent().unwrap();
+    let original = fs::read_to_string(&main).unwrap();
+    let expected = tool_findings(dir);
+    assert!(!expected.is_empty(), "the example has no finding");
+
+    let vet = go(dir, &["vet", &vettool, "./..."], BIN);
+    assert_eq!(vet.status.code(), Some(1), "{}", text(&vet));
+    let stderr = String::from_utf8_lossy(&vet.stderr);
+    for finding in &expected {
+        assert!(
+            stderr.contains(finding),
+            "go vet lacks {finding}: {}",
+            text(&vet)
+        );
+    }
+    assert_eq!(fs::read_to_string(&main).unwrap(), original, "go vet wrote");
+
+    let fix = go(dir, &["vet", &vettool, "-fix", "./..."], BIN);
+    assert!(fix.status.success(), "go vet -fix: {}", text(&fix));
+    let fixed = fs::read_to_string(&main).unwrap();
+    assert_ne!(fixed, original, "go vet -fix changed nothing");
+    assert_eq!(fixed, written_by_tool(tmp.path()));
+
+    let again = go(dir, &["vet", &vettool, "./..."], BIN);
+    assert!(again.status.success(), "fixed module: {}", text(&again));
+}
+
+#[test]
+fn go_fix_fixtool_shows_and_applies_the_edit() {
+    if !gotool::available("go_fix_fixtool_shows_and_applies_the_edit") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let fixtool = format!("-fixtool={}", vet_tool(tmp.path()));
+    let main = leaky_module(&tmp.path().join("m"));
+    let dir = main.parent().unwrap();
+    let original = fs::read_to_string(&main).unwrap();
+    let want = written_by_tool(tmp.path());
+
+    let diff = go(dir, &["fix", &fixtool, "-diff", "./..."], BIN);
+    assert_eq!(diff.status.code(), Some(1), "{}", text(&diff));
+    let stdout = String::from_utf8_lossy(&diff.stdout);
+    let added: Vec<&str> = want.lines().filter(|l| !original.contains(l)).collect();
+    assert!(!added.is_empty());
+    for line in added {
+        assert!(
+            stdout.contains(&format!("+{line}")),
+            "diff lacks {line}: {}",
+            text(&diff)
+        );
+    }
+
+    let fix = go(dir, &["fix", &fixtool, "./..."], BIN);
+    assert!(fix.status.success(), "go fix: {}", text(&fix));
+    assert_eq!(fs::read_to_string(&main).unwrap(), want);
+}
+
+/// go vet caches each package's result under the vet tool's ID: a changed
+/// .gofix-leaks.toml must not replay the old findings.
+#[test]
+fn go_vet_results_follow_the_config_file() {
+    if !gotool::available("go_vet_results_follow_the_config_file") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let vettool = format!("-vettool={}", vet_tool(tmp.path()));
+    let main = leaky_module(&tmp.path().join("m"));
+    let dir = main.parent().unwrap();
+    let config = dir.join(".gofix-leaks.toml");
+
+    let first = go(dir, &["vet", &vettool, "./..."], BIN);
+    assert_eq!(first.status.code(), Some(1), "{}", text(&first));
+    fs::write(&config, "only = [\"waitgroup-done\"]\n").unwrap();
+    let only_wg = go(dir, &["vet", &vettool, "./..."], BIN);
+    assert!(
+        only_wg.status.success(),
+        "old result replayed: {}",
+        text(&only_wg)
+    );
+    fs::remove_file(&config).unwrap();
+    let back = go(dir, &["vet", &vettool, "./..."], BIN);
+    assert_eq!(back.status.code(), Some(1), "{}", text(&back));
+}
+
+/// x/tools drops an analyzer's error in -fix mode; gofix-leaks-vet must not:
+/// a binary that does not run fails the run and writes nothing.
+#[test]
+fn go_vet_fix_fails_when_the_binary_does_not_run() {
+    if !gotool::available("go_vet_fix_fails_when_the_binary_does_not_run") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let vettool = format!("-vettool={}", vet_tool(tmp.path()));
+    let main = leaky_module(&tmp.path().join("m"));
+    let dir = main.parent().unwrap();
+    let original = fs::read_to_string(&main).unwrap();
+    let missing = tmp.path().join("no-such-gofix-leaks");
+    let out = go(
+        dir,
+        &["vet", &vettool, "-fix", "./..."],
+        missing.to_str().unwrap(),
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no-such-gofix-leaks"),
+        "the error does not name the binary: {}",
+        text(&out)
+    );
+    assert_eq!(fs::read_to_string(&main).unwrap(), original);
+}
