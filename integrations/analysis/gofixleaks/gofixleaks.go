@@ -24,7 +24,7 @@ import (
 	"golang.org/x/tools/go/analysis"
 )
 
-// Doc is the Analyzer's documentation, as `gofix-leaks-vet help` prints it.
+// Doc is the Analyzer's documentation, as `gofix-leaks-vet -help` prints it.
 const Doc = `find goroutine leaks and suggest their fixes, with gofix-leaks
 
 Runs the gofix-leaks binary (the -gofix-leaks flag, else $GOFIX_LEAKS, else
@@ -44,8 +44,8 @@ type Config struct {
 }
 
 // Analyzer runs the binary named by its flags: -gofix-leaks PATH and
-// -gofix-leaks-flags "ARGS" (space-separated; prefixed with the analyzer's name when
-// more than one analyzer shares a command line).
+// -gofix-leaks-flags "ARGS" (space-separated), which a multichecker
+// prefixes with the analyzer's name.
 var Analyzer = newFlagAnalyzer()
 
 func newFlagAnalyzer() *analysis.Analyzer {
