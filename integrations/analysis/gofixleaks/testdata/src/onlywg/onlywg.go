@@ -1,38 +1,33 @@
-// Package onlywg is leaky with --only waitgroup-done: only the test file's leak is reported.
+// Package onlywg has a WaitGroup leak and a result-channel leak; with
+// --only waitgroup-done the Analyzer must report the first alone.
 package onlywg
 
-import (
-	"context"
-	"time"
-)
+import "sync"
 
-func fetch() int { return 1 }
+func process([]int) {}
 
-// get gives up after a second; the goroutine's send then blocks forever.
-func get() (int, error) {
-	résultat := make(chan int)
-	go func() {
-		résultat <- fetch()
-	}()
-	select {
-	case v := <-résultat:
-		return v, nil
-	case <-time.After(time.Second):
-		return 0, context.DeadlineExceeded
+func each(parts [][]int) {
+	var wg sync.WaitGroup
+	for _, p := range parts {
+		wg.Add(1)
+		go func() { // want `waitgroup-done \[leak\]`
+			if len(p) == 0 {
+				return
+			}
+			process(p)
+			wg.Done()
+		}()
 	}
+	wg.Wait()
 }
 
-// poll makes a new timer on every pass.
-func poll(events <-chan int, done <-chan struct{}) int {
-	n := 0
-	for {
-		select {
-		case <-events:
-			n++
-		case <-time.After(time.Second):
-			return n
-		case <-done:
-			return n
-		}
+func first(quit <-chan struct{}) int {
+	res := make(chan int)
+	go func() { res <- 42 }()
+	select {
+	case v := <-res:
+		return v
+	case <-quit:
+		return -1
 	}
 }
