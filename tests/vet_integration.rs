@@ -78,6 +78,30 @@ fn vet_tool(tmp: &Path) -> String {
     tool
 }
 
+/// A temp dir with gofix-leaks-vet built in it and a module `m` holding
+/// the example leak; None (after saying so) where `go` is missing outside CI.
+struct Setup {
+    tmp: tempfile::TempDir,
+    tool: String,
+    main: PathBuf,
+}
+
+impl Setup {
+    fn new(test: &str) -> Option<Setup> {
+        if !gotool::available(test) {
+            return None;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let tool = vet_tool(tmp.path());
+        let main = leaky_module(&tmp.path().join("m"));
+        Some(Setup { tmp, tool, main })
+    }
+
+    fn dir(&self) -> &Path {
+        self.main.parent().unwrap()
+    }
+}
+
 /// A module holding the README's example leak.
 fn leaky_module(dir: &Path) -> PathBuf {
     fs::create_dir_all(dir).unwrap();
@@ -125,15 +149,13 @@ fn written_by_tool(tmp: &Path) -> String {
 
 #[test]
 fn go_vet_vettool_prints_the_finding_and_fix_applies_its_edit() {
-    if !gotool::available("go_vet_vettool_prints_the_finding_and_fix_applies_its_edit") {
+    let Some(setup) = Setup::new("go_vet_vettool_prints_the_finding_and_fix_applies_its_edit")
+    else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let tool = vet_tool(tmp.path());
-    let vettool = format!("-vettool={tool}");
-    let main = leaky_module(&tmp.path().join("m"));
-    let dir = main.parent().unwrap();
-    let original = fs::read_to_string(&main).unwrap();
+    };
+    let vettool = format!("-vettool={}", setup.tool);
+    let (tmp, main, dir) = (setup.tmp.path(), setup.main.as_path(), setup.dir());
+    let original = fs::read_to_string(main).unwrap();
     let expected = tool_findings(dir);
     assert!(!expected.is_empty(), "the example has no finding");
 
@@ -147,13 +169,13 @@ fn go_vet_vettool_prints_the_finding_and_fix_applies_its_edit() {
             text(&vet)
         );
     }
-    assert_eq!(fs::read_to_string(&main).unwrap(), original, "go vet wrote");
+    assert_eq!(fs::read_to_string(main).unwrap(), original, "go vet wrote");
 
     let fix = go(dir, &["vet", &vettool, "-fix", "./..."], BIN);
     assert!(fix.status.success(), "go vet -fix: {}", text(&fix));
-    let fixed = fs::read_to_string(&main).unwrap();
+    let fixed = fs::read_to_string(main).unwrap();
     assert_ne!(fixed, original, "go vet -fix changed nothing");
-    assert_eq!(fixed, written_by_tool(tmp.path()));
+    assert_eq!(fixed, written_by_tool(tmp));
 
     let again = go(dir, &["vet", &vettool, "./..."], BIN);
     assert!(again.status.success(), "fixed module: {}", text(&again));
@@ -161,15 +183,13 @@ fn go_vet_vettool_prints_the_finding_and_fix_applies_its_edit() {
 
 #[test]
 fn go_fix_fixtool_shows_and_applies_the_edit() {
-    if !gotool::available("go_fix_fixtool_shows_and_applies_the_edit") {
+    let Some(setup) = Setup::new("go_fix_fixtool_shows_and_applies_the_edit") else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let fixtool = format!("-fixtool={}", vet_tool(tmp.path()));
-    let main = leaky_module(&tmp.path().join("m"));
-    let dir = main.parent().unwrap();
-    let original = fs::read_to_string(&main).unwrap();
-    let want = written_by_tool(tmp.path());
+    };
+    let fixtool = format!("-fixtool={}", setup.tool);
+    let (tmp, main, dir) = (setup.tmp.path(), setup.main.as_path(), setup.dir());
+    let original = fs::read_to_string(main).unwrap();
+    let want = written_by_tool(tmp);
 
     let diff = go(dir, &["fix", &fixtool, "-diff", "./..."], BIN);
     assert_eq!(diff.status.code(), Some(1), "{}", text(&diff));
@@ -186,20 +206,18 @@ fn go_fix_fixtool_shows_and_applies_the_edit() {
 
     let fix = go(dir, &["fix", &fixtool, "./..."], BIN);
     assert!(fix.status.success(), "go fix: {}", text(&fix));
-    assert_eq!(fs::read_to_string(&main).unwrap(), want);
+    assert_eq!(fs::read_to_string(main).unwrap(), want);
 }
 
 /// go vet caches each package's result under the vet tool's ID: a changed
 /// .gofix-leaks.toml must not replay the old findings.
 #[test]
 fn go_vet_results_follow_the_config_file() {
-    if !gotool::available("go_vet_results_follow_the_config_file") {
+    let Some(setup) = Setup::new("go_vet_results_follow_the_config_file") else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let vettool = format!("-vettool={}", vet_tool(tmp.path()));
-    let main = leaky_module(&tmp.path().join("m"));
-    let dir = main.parent().unwrap();
+    };
+    let vettool = format!("-vettool={}", setup.tool);
+    let dir = setup.dir();
     let config = dir.join(".gofix-leaks.toml");
 
     let first = go(dir, &["vet", &vettool, "./..."], BIN);
@@ -220,15 +238,13 @@ fn go_vet_results_follow_the_config_file() {
 /// a binary that does not run fails the run and writes nothing.
 #[test]
 fn go_vet_fix_fails_when_the_binary_does_not_run() {
-    if !gotool::available("go_vet_fix_fails_when_the_binary_does_not_run") {
+    let Some(setup) = Setup::new("go_vet_fix_fails_when_the_binary_does_not_run") else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let vettool = format!("-vettool={}", vet_tool(tmp.path()));
-    let main = leaky_module(&tmp.path().join("m"));
-    let dir = main.parent().unwrap();
-    let original = fs::read_to_string(&main).unwrap();
-    let missing = tmp.path().join("no-such-gofix-leaks");
+    };
+    let vettool = format!("-vettool={}", setup.tool);
+    let (tmp, main, dir) = (setup.tmp.path(), setup.main.as_path(), setup.dir());
+    let original = fs::read_to_string(main).unwrap();
+    let missing = tmp.join("no-such-gofix-leaks");
     let out = go(
         dir,
         &["vet", &vettool, "-fix", "./..."],
@@ -240,5 +256,5 @@ fn go_vet_fix_fails_when_the_binary_does_not_run() {
         "the error does not name the binary: {}",
         text(&out)
     );
-    assert_eq!(fs::read_to_string(&main).unwrap(), original);
+    assert_eq!(fs::read_to_string(main).unwrap(), original);
 }
