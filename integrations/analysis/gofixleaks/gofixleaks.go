@@ -78,17 +78,25 @@ func New(cfg Config) *analysis.Analyzer {
 
 // report is the part of the tool's JSON report the Analyzer reads.
 type report struct {
-	Findings []finding `json:"findings"`
-	Skipped  []struct {
-		File   string `json:"file"`
-		Line   int    `json:"line"`
-		Column int    `json:"column"`
-		Reason string `json:"reason"`
-	} `json:"skipped"`
-	Errors []struct {
+	Findings       []finding `json:"findings"`
+	Skipped        []note    `json:"skipped"`
+	IgnoreProblems []note    `json:"ignore_problems"`
+	Errors         []struct {
 		File    string `json:"file"`
 		Message string `json:"message"`
 	} `json:"errors"`
+}
+
+// note is what else makes the tool exit 1: code it did not analyse
+// (skipped, with a reason) and ignore comments that need attention (an
+// unknown rule, or with --report-unused-ignores an unused one).
+type note struct {
+	Kind    string `json:"kind"`
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Reason  string `json:"reason"`
+	Message string `json:"message"`
 }
 
 type finding struct {
@@ -133,14 +141,11 @@ func run(pass *analysis.Pass, cfg Config) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range rep.Skipped {
-		if tf := files.resolve(s.File); tf != nil && s.Line >= 1 && s.Line <= tf.LineCount() {
-			pass.Report(analysis.Diagnostic{
-				Pos:      tf.LineStart(s.Line),
-				Category: "skipped",
-				Message:  "gofix-leaks did not analyse this: " + s.Reason,
-			})
-		}
+	for _, n := range rep.Skipped {
+		reportNote(pass, files, n, "skipped", "gofix-leaks did not analyse this: "+n.Reason)
+	}
+	for _, n := range rep.IgnoreProblems {
+		reportNote(pass, files, n, n.Kind, n.Kind+": "+n.Message)
 	}
 	for _, f := range rep.Findings {
 		d, err := diagnostic(f, files)
@@ -152,6 +157,20 @@ func run(pass *analysis.Pass, cfg Config) (any, error) {
 		}
 	}
 	return nil, nil
+}
+
+// reportNote reports a note at its line and byte column; one in a file
+// outside the pass belongs to another build of the package.
+func reportNote(pass *analysis.Pass, files fileSet, n note, category, msg string) {
+	tf := files.resolve(n.File)
+	if tf == nil || n.Line < 1 || n.Line > tf.LineCount() {
+		return
+	}
+	pos := tf.LineStart(n.Line)
+	if n.Column > 1 && tf.Offset(pos)+n.Column-1 <= tf.Size() {
+		pos += token.Pos(n.Column - 1)
+	}
+	pass.Report(analysis.Diagnostic{Pos: pos, Category: category, Message: msg})
 }
 
 // fileSet holds the pass's Go files by their path with symlinked

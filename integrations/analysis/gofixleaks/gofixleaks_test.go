@@ -32,3 +32,10 @@ func requireBinary(t *testing.T) string {
 	}
 	return bin
 }
+
+// What else makes the tool exit 1 shows in go vet too: an ignore comment
+// that names no rule, at its byte column.
+func TestIgnoreProblemsAreReported(t *testing.T) {
+	requireBinary(t)
+	analysistest.Run(t, analysistest.TestData(), gofixleaks.Analyzer, "ignores")
+}
