@@ -258,3 +258,96 @@ fn go_vet_fix_fails_when_the_binary_does_not_run() {
     );
     assert_eq!(fs::read_to_string(main).unwrap(), original);
 }
+
+/// Copies each fixture case that needs no go.mod of its own (its Go files,
+/// not the expected ones) to `dst/RULE/CASE`; returns how many.
+fn copy_fixtures(dst: &Path) -> usize {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut cases = 0;
+    for rule in fs::read_dir(&root).unwrap() {
+        let rule = rule.unwrap().path();
+        for case in fs::read_dir(&rule).unwrap() {
+            let case = case.unwrap().path();
+            if case.join("go.mod").exists() {
+                continue;
+            }
+            let to = dst
+                .join(rule.file_name().unwrap())
+                .join(case.file_name().unwrap());
+            fs::create_dir_all(&to).unwrap();
+            for file in fs::read_dir(&case).unwrap() {
+                let file = file.unwrap().path();
+                let name = file.file_name().unwrap().to_str().unwrap();
+                if name.ends_with(".go") && !name.starts_with("expected") {
+                    fs::copy(&file, to.join(name)).unwrap();
+                }
+            }
+            cases += 1;
+        }
+    }
+    gotool::ensure_module(dst, "1.22");
+    cases
+}
+
+/// The Go files under `dir`, by path relative to it, with their text.
+fn go_files(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "go") {
+                let text = fs::read_to_string(&p).unwrap();
+                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), text));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every fixture case, each a package of one module: the edits go vet
+/// -fix applies, one package at a time from the Analyzer's suggested
+/// fixes, give exactly the files `gofix-leaks --write` gives.
+#[test]
+fn go_vet_fix_equals_write_on_every_fixture() {
+    let Some(setup) = Setup::new("go_vet_fix_equals_write_on_every_fixture") else {
+        return;
+    };
+    let (by_vet, by_tool) = (setup.tmp.path().join("vet"), setup.tmp.path().join("tool"));
+    let cases = copy_fixtures(&by_vet);
+    assert!(cases > 100, "only {cases} fixture cases");
+    copy_fixtures(&by_tool);
+    let before = go_files(&by_tool);
+
+    let write = Command::new(BIN)
+        .args(["--write", "."])
+        .current_dir(&by_tool)
+        .output()
+        .unwrap();
+    assert!(
+        write.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        text(&write)
+    );
+    let vettool = format!("-vettool={}", setup.tool);
+    let fix = go(&by_vet, &["vet", &vettool, "-fix", "./..."], BIN);
+    assert!(fix.status.success(), "go vet -fix: {}", text(&fix));
+
+    let (vet_files, tool_files) = (go_files(&by_vet), go_files(&by_tool));
+    let changed = tool_files.iter().filter(|f| !before.contains(f)).count();
+    assert!(changed > 50, "--write changed only {changed} files");
+    let differ: Vec<_> = vet_files
+        .iter()
+        .zip(&tool_files)
+        .filter(|(a, b)| a != b)
+        .map(|(a, _)| a.0.display().to_string())
+        .collect();
+    assert_eq!(vet_files.len(), tool_files.len());
+    assert!(
+        differ.is_empty(),
+        "go vet -fix and --write differ in {differ:?}"
+    );
+}
