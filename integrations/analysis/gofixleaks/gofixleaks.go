@@ -185,8 +185,9 @@ func passFiles(pass *analysis.Pass) fileSet {
 	fs := fileSet{byAbs: map[string]*token.File{}}
 	for _, f := range pass.Files {
 		tf := pass.Fset.File(f.FileStart)
-		// Files cgo or a build step made live in the build cache, not
-		// beside the package's sources: the tool has nothing to say there.
+		// A file that imports "C" reaches go vet as cgo's generated copy in
+		// go's work directory, which the tool skips as generated: such
+		// files go unchecked here (the README says so).
 		if tf == nil || !strings.HasSuffix(tf.Name(), ".go") || !filepath.IsAbs(tf.Name()) {
 			continue
 		}
