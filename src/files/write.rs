@@ -62,3 +62,41 @@ pub fn write_atomic(path: &Path, expected_old: &[u8], new: &[u8]) -> Result<()> 
         .with_context(|| format!("{}: cannot replace the file", path.display()))?;
     Ok(())
 }
+
+/// Writes `bytes` to `path` (a report, not a source file) through a temp
+/// file in the same directory renamed over it, so a reader never sees half
+/// a report. A file already there keeps its permissions; a new one gets
+/// 0644, since a temp file starts as 0600.
+pub fn replace_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".gofix-leaks-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| {
+            format!(
+                "{}: cannot create a temporary file in {}",
+                path.display(),
+                dir.display()
+            )
+        })?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("{}: cannot write temporary file", path.display()))?;
+    let perms = match std::fs::metadata(path) {
+        Ok(m) => m.permissions(),
+        #[cfg(unix)]
+        Err(_) => std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        #[cfg(not(unix))]
+        Err(_) => tmp.as_file().metadata()?.permissions(),
+    };
+    std::fs::set_permissions(tmp.path(), perms)
+        .with_context(|| format!("{}: cannot set permissions", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(())
+}
