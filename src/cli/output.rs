@@ -84,8 +84,21 @@ pub fn write_outputs(
 }
 
 /// Findings as JSON lines, and with `stats` a last `{"stats":...}` line.
+/// Directory by directory, as the stream prints them, so a file holds the
+/// bytes `--format jsonl` prints.
 pub fn jsonl(findings: &[Finding], stats: Option<&Stats>, out: &mut dyn Write) -> Result<()> {
-    for f in findings {
+    let mut sorted: Vec<&Finding> = findings.iter().collect();
+    sorted.sort_by(|a, b| {
+        let key = |f: &'_ Finding| {
+            (
+                Path::new(&f.file).parent().map(Path::to_path_buf),
+                f.file.clone(),
+                f.start,
+            )
+        };
+        (key(a), &a.rule).cmp(&(key(b), &b.rule))
+    });
+    for f in sorted {
         serde_json::to_writer(&mut *out, f)?;
         writeln!(out)?;
     }
@@ -228,28 +241,30 @@ pub fn is_stdin(paths: &[String]) -> bool {
     paths.iter().any(|p| p == "-")
 }
 
-/// The checks of a run reading stdin: `-` alone, `--stdin-filename` given,
-/// no --write or --apply (there is no file to write the fix into).
-pub fn check_stdin(args: &Args) -> Result<Option<&Path>> {
+/// The checks of a run reading stdin, made before anything else: `-`
+/// alone, named by `--stdin-filename`, and no --write or --apply (there is
+/// no file to write the fix into). After them, `--stdin-filename` given
+/// means stdin is read.
+pub fn check_stdin(args: &Args) -> Result<()> {
     if !is_stdin(&args.paths) {
         if args.stdin_filename.is_some() {
             anyhow::bail!("--stdin-filename needs `-` as the PATH");
         }
-        return Ok(None);
+        return Ok(());
     }
     if args.paths.len() > 1 {
         anyhow::bail!("`-` (stdin) must be the only PATH");
     }
-    let Some(name) = args.stdin_filename.as_deref() else {
+    if args.stdin_filename.is_none() {
         anyhow::bail!("`-` reads a file from stdin: give its path with --stdin-filename PATH");
-    };
+    }
     if args.write || args.apply {
         anyhow::bail!(
             "--{} cannot be used with `-` (stdin): there is no file to change; the diff on stdout is the fix",
             if args.write { "write" } else { "apply" }
         );
     }
-    Ok(Some(name))
+    Ok(())
 }
 
 /// `--format jsonl`: checks the files and prints each directory's findings
@@ -270,8 +285,7 @@ pub fn check_streaming(
     let mut stdout = std::io::stdout().lock();
     let mut sink = |dir: Vec<Checked>| {
         if failed.is_none() {
-            let mut findings = crate::engine::merge::merge(dir.clone(), source).findings;
-            findings.sort_by(|a, b| (&a.file, a.start, &a.rule).cmp(&(&b.file, b.start, &b.rule)));
+            let findings = crate::engine::merge::merge(dir.clone(), source).findings;
             let mut lines = Vec::new();
             jsonl(&findings, None, &mut lines).expect("writing to memory");
             failed = stdout.write_all(&lines).and_then(|_| stdout.flush()).err();

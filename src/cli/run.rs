@@ -87,6 +87,7 @@ pub fn run(args: Args) -> Result<u8> {
     let engine = Engine::new(rules).keep_kinds(settings.kinds(&args));
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
 
+    output::check_stdin(&args)?;
     let head = if args.apply {
         let mut head = HeadTree::open(&cwd, args.base.as_deref())?;
         head.set_author(settings.author());
@@ -300,7 +301,7 @@ impl<'s> Inputs<'s> {
                 }
                 Inputs::at_head(head, cwd, &args.paths)?
             }
-            None => match output::check_stdin(args)? {
+            None => match args.stdin_filename.as_deref() {
                 Some(name) => Inputs::from_stdin(cwd, name)?,
                 None => Inputs::in_work_tree(cwd, &args.paths)?,
             },

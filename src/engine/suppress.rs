@@ -329,7 +329,9 @@ fn nolint_span(root: tree_sitter::Node, row: usize, column: usize) -> (usize, us
         node = p;
     }
     if node.kind() == "package_clause" {
-        return (row + 1, root.end_position().row + 1, true);
+        // The file ends after its last newline: row N, column 0.
+        let end = root.end_position();
+        return (row + 1, end.row + usize::from(end.column > 0), true);
     }
     let function = matches!(node.kind(), "function_declaration" | "method_declaration");
     (row + 1, node.end_position().row + 1, function)
