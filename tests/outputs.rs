@@ -318,11 +318,7 @@ fn stdin_is_checked_as_the_named_file_with_its_package_from_disk() {
     let out = sb
         .cmd()
         .args(["--format", "json", "--stdin-filename", "./pkg/new.go", "-"])
-        .write_stdin(
-            GET_WITH_SIBLING
-                .replace("get(", "get3(")
-                .replace("_ = get3", "_ = get3"),
-        )
+        .write_stdin(GET_WITH_SIBLING)
         .output()
         .unwrap();
     let v: Value =
