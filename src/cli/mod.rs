@@ -5,5 +5,7 @@
 pub mod args;
 pub mod config;
 pub mod generate;
+pub mod output;
 pub mod run;
+pub mod stream;
 pub mod test;
