@@ -62,3 +62,101 @@ pub fn write_atomic(path: &Path, expected_old: &[u8], new: &[u8]) -> Result<()> 
         .with_context(|| format!("{}: cannot replace the file", path.display()))?;
     Ok(())
 }
+
+/// Why `path` cannot take an output file (a PR body, a report), checked
+/// before a run changes anything: its directory must exist and accept a
+/// new file, which is tried by making one and removing it at once, so
+/// permissions, ACLs and read-only mounts all count as they will for the
+/// write; and `path` itself must not be a directory. Nothing is created
+/// or truncated at `path`.
+pub fn check_output_path(path: &Path) -> Result<()> {
+    let dir = parent_dir(path);
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => bail!("{}: {} is not a directory", path.display(), dir.display()),
+        Err(e) => bail!("{}: directory {}: {e}", path.display(), dir.display()),
+    }
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        bail!("{}: is a directory", path.display());
+    }
+    let probe = tempfile::Builder::new()
+        .prefix(".gofix-leaks-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot create a file in {}", path.display(), dir.display()))?;
+    probe
+        .close()
+        .with_context(|| format!("{}: cannot remove the probe file", path.display()))
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Output files written all or none: each is first written in full to a
+/// temporary file beside its target ([`Staged::add`]), and only when
+/// every other step of the run has worked are all renamed into place
+/// ([`Staged::persist`]). Dropped unpersisted, it leaves nothing behind.
+#[derive(Default)]
+pub struct Staged {
+    files: Vec<(tempfile::NamedTempFile, std::path::PathBuf)>,
+}
+
+impl Staged {
+    /// Writes `bytes` for `path` to a temporary file in its directory.
+    pub fn add(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        let dir = parent_dir(path);
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".gofix-leaks-").suffix(".tmp");
+        // A new output file gets the mode a plain write would give it
+        // (0666 less the umask; a temporary file's is 0600).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let mut tmp = builder
+            .tempfile_in(dir)
+            .with_context(|| {
+                format!("{}: cannot create a file in {}", path.display(), dir.display())
+            })?;
+        tmp.write_all(bytes)
+            .and_then(|_| tmp.as_file().sync_all())
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+        // An existing output file keeps its mode.
+        if let Ok(m) = std::fs::metadata(path) {
+            std::fs::set_permissions(tmp.path(), m.permissions())
+                .with_context(|| format!("{}: cannot set permissions", path.display()))?;
+        }
+        self.files.push((tmp, path.to_path_buf()));
+        Ok(())
+    }
+
+    /// Renames every staged file into place and returns the paths. When a
+    /// rename fails, the files this call created are removed again (a file
+    /// it replaced cannot be brought back) and the error says which.
+    pub fn persist(self) -> Result<Vec<std::path::PathBuf>> {
+        let mut placed: Vec<(std::path::PathBuf, bool)> = Vec::new();
+        for (tmp, path) in self.files {
+            let existed = std::fs::symlink_metadata(&path).is_ok();
+            if let Err(e) = tmp.persist(&path) {
+                let mut removed = Vec::new();
+                for (p, existed) in &placed {
+                    if !existed && std::fs::remove_file(p).is_ok() {
+                        removed.push(p.display().to_string());
+                    }
+                }
+                let removed = if removed.is_empty() {
+                    String::new()
+                } else {
+                    format!("; removed {} written by this run", removed.join(", "))
+                };
+                bail!("{}: cannot write: {}{removed}", path.display(), e.error);
+            }
+            placed.push((path, existed));
+        }
+        Ok(placed.into_iter().map(|(p, _)| p).collect())
+    }
+}
