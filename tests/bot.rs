@@ -116,6 +116,19 @@ fn bot_run_gives_branch_commit_message_pr_body_and_json() {
     let text = fs::read_to_string(&body).unwrap();
     assert_eq!(report["pr_bodies"][0], body.to_str().unwrap());
     assert!(text.starts_with(&format!("## {subject}\n")));
+    // The version and the command line (with this run's temporary paths)
+    // are checked here, and left out of the snapshot.
+    let command = format!(
+        "{} --apply --branch bot/leaks --pr-body {} --format json",
+        assert_cmd::cargo::cargo_bin("gofix-leaks").display(),
+        body.display()
+    );
+    let made_by = format!(
+        "Made by gofix-leaks {} with:\n\n```sh\n{command}\n```\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(text.contains(&made_by), "{text}");
+    let text = text.replace(&made_by, "Made by gofix-leaks VERSION with:\n\n```sh\nCOMMAND\n```\n");
     insta::assert_snapshot!("pr_body_five_fixtures", text);
 }
 
