@@ -128,7 +128,10 @@ fn bot_run_gives_branch_commit_message_pr_body_and_json() {
         env!("CARGO_PKG_VERSION")
     );
     assert!(text.contains(&made_by), "{text}");
-    let text = text.replace(&made_by, "Made by gofix-leaks VERSION with:\n\n```sh\nCOMMAND\n```\n");
+    let text = text.replace(
+        &made_by,
+        "Made by gofix-leaks VERSION with:\n\n```sh\nCOMMAND\n```\n",
+    );
     insta::assert_snapshot!("pr_body_five_fixtures", text);
 }
 

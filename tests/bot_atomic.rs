@@ -92,7 +92,14 @@ fn every_preflight_problem_is_reported_before_any_branch_is_made() {
     let before = State::of(&s);
     for body in ["missing/dir/body.md", "file/body.md"] {
         let out = s.run(&[
-            "--apply", "--split", "module", "--branch", "fix", "--pr-body", body, "--format",
+            "--apply",
+            "--split",
+            "module",
+            "--branch",
+            "fix",
+            "--pr-body",
+            body,
+            "--format",
             "json",
         ]);
         assert_eq!(code(&out), 2, "{}", stderr(&out));
@@ -118,7 +125,13 @@ fn every_preflight_problem_is_reported_before_any_branch_is_made() {
     }
     // The same in text mode: the errors on stderr, nothing on stdout.
     let out = s.run(&[
-        "--apply", "--split", "module", "--branch", "fix", "--pr-body", "missing/b.md",
+        "--apply",
+        "--split",
+        "module",
+        "--branch",
+        "fix",
+        "--pr-body",
+        "missing/b.md",
     ]);
     assert_eq!(code(&out), 2);
     assert_eq!(stdout(&out), "");
@@ -165,7 +178,12 @@ fn a_failure_after_the_first_branch_deletes_the_branches_this_run_made() {
         "--pr-body",
         body.to_str().unwrap(),
     ];
-    let out = s.cmd().args(args).args(["--format", "json"]).output().unwrap();
+    let out = s
+        .cmd()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     let report = json(&out);
     let errors = error_messages(&report);
@@ -213,7 +231,10 @@ fn a_failure_after_the_first_branch_deletes_the_branches_this_run_made() {
     let out = s.run(&args);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(
-        stdout(&out).lines().filter(|l| l.starts_with("branch ")).count(),
+        stdout(&out)
+            .lines()
+            .filter(|l| l.starts_with("branch "))
+            .count(),
         2
     );
     assert_eq!(list(&outside), ["body-root.md", "body-svc-api.md"]);
@@ -230,9 +251,7 @@ fn a_failed_forced_run_moves_the_branches_it_moved_back() {
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
     assert!(
-        err.contains(
-            "moved branches `fix-root` back to the commits they had before this run"
-        ),
+        err.contains("moved branches `fix-root` back to the commits they had before this run"),
         "{err}"
     );
     assert_eq!(s.rev("fix-root"), old);
@@ -269,7 +288,10 @@ fn the_pr_body_says_how_to_reproduce_and_verify_with_the_build_tags_files_need()
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let body = std::fs::read_to_string(s.path("../it's body-svc-api.md")).unwrap();
     assert!(
-        body.contains(&format!("Made by gofix-leaks {}", env!("CARGO_PKG_VERSION"))),
+        body.contains(&format!(
+            "Made by gofix-leaks {}",
+            env!("CARGO_PKG_VERSION")
+        )),
         "{body}"
     );
     assert!(
@@ -279,14 +301,23 @@ fn the_pr_body_says_how_to_reproduce_and_verify_with_the_build_tags_files_need()
         "the exact command, shell-quoted: {body}"
     );
     let vet = "(cd svc/api && GOOS=windows GOARCH=amd64 go vet -tags foo ./x/)";
-    assert!(body.contains(&format!("```sh\n{vet}\n(cd svc/api && go vet .)\n")), "{body}");
+    assert!(
+        body.contains(&format!("```sh\n{vet}\n(cd svc/api && go vet .)\n")),
+        "{body}"
+    );
     let root = std::fs::read_to_string(s.path("../it's body-root.md")).unwrap();
     assert!(root.contains("```sh\ngo vet ./a/\n"), "{root}");
 
     // The suggested line passes on the branch and vets the file; a plain
     // `go vet` leaves it out.
     let tree = s.root.parent().unwrap().join("checkout");
-    s.git(&["worktree", "add", "-q", tree.to_str().unwrap(), "fix/svc-api"]);
+    s.git(&[
+        "worktree",
+        "add",
+        "-q",
+        tree.to_str().unwrap(),
+        "fix/svc-api",
+    ]);
     let out = sh(&tree, vet);
     assert!(out.status.success(), "{vet}: {}", stderr(&out));
     let files = |line: &str| {

@@ -58,7 +58,10 @@ Exit status:
      --report-unused-ignores) one that suppresses nothing
   2  an error: bad arguments, a rule that does not load, a missing PATH, an
      unreadable file or directory, a file that is not UTF-8, a failed write,
-     a git failure, an existing branch without --force
+     a git failure, an existing branch without --force, a --pr-body path that
+     cannot be written. A failed --apply/--pr-body run makes nothing: every
+     problem is checked before the first branch, and branches made before a
+     later failure are deleted again (the error names them)
 
 Files skipped: generated files (\"// Code generated ... DO NOT EDIT.\"), vendor/,
 testdata/, hidden and _-prefixed directories and nested git repositories below

@@ -83,7 +83,13 @@ pub fn check_output_path(path: &Path) -> Result<()> {
         .prefix(".gofix-leaks-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .with_context(|| format!("{}: cannot create a file in {}", path.display(), dir.display()))?;
+        .with_context(|| {
+            format!(
+                "{}: cannot create a file in {}",
+                path.display(),
+                dir.display()
+            )
+        })?;
     probe
         .close()
         .with_context(|| format!("{}: cannot remove the probe file", path.display()))
@@ -117,11 +123,13 @@ impl Staged {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
-        let mut tmp = builder
-            .tempfile_in(dir)
-            .with_context(|| {
-                format!("{}: cannot create a file in {}", path.display(), dir.display())
-            })?;
+        let mut tmp = builder.tempfile_in(dir).with_context(|| {
+            format!(
+                "{}: cannot create a file in {}",
+                path.display(),
+                dir.display()
+            )
+        })?;
         tmp.write_all(bytes)
             .and_then(|_| tmp.as_file().sync_all())
             .with_context(|| format!("{}: cannot write", path.display()))?;

@@ -171,7 +171,10 @@ fn undo(head: &HeadTree, made: &[(String, Option<Oid>, Oid)]) -> String {
     }
     let mut parts = Vec::new();
     if !deleted.is_empty() {
-        parts.push(format!("deleted branches {} made by this run", deleted.join(", ")));
+        parts.push(format!(
+            "deleted branches {} made by this run",
+            deleted.join(", ")
+        ));
     }
     if !restored.is_empty() {
         parts.push(format!(

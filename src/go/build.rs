@@ -10,8 +10,24 @@ use std::collections::BTreeSet;
 /// The GOOS values the go command knows (go/build's syslist.go): a file
 /// name suffix counts only when it names one of these.
 const KNOWN_OS: &[&str] = &[
-    "aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux",
-    "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos",
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "hurd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "nacl",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "wasip1",
+    "windows",
+    "zos",
 ];
 
 const KNOWN_ARCH: &[&str] = &[
@@ -277,7 +293,10 @@ pub fn name_platform(name: &str) -> (Option<&'static str>, Option<&'static str>)
     let known = |list: &[&'static str], w: &str| list.iter().copied().find(|k| *k == w);
     let n = parts.len();
     if n >= 2
-        && let (Some(os), Some(arch)) = (known(KNOWN_OS, parts[n - 2]), known(KNOWN_ARCH, parts[n - 1]))
+        && let (Some(os), Some(arch)) = (
+            known(KNOWN_OS, parts[n - 2]),
+            known(KNOWN_ARCH, parts[n - 1]),
+        )
     {
         return (Some(os), Some(arch));
     }
@@ -347,7 +366,10 @@ pub fn parse(s: &str) -> Result<Expr, String> {
     let mut p = Parser { tokens, pos: 0 };
     let e = p.or()?;
     if p.pos != p.tokens.len() {
-        return Err(format!("`//go:build {s}`: unexpected `{}`", p.tokens[p.pos]));
+        return Err(format!(
+            "`//go:build {s}`: unexpected `{}`",
+            p.tokens[p.pos]
+        ));
     }
     Ok(e)
 }
@@ -483,7 +505,10 @@ mod tests {
             "GOOS=windows GOARCH=amd64 go vet -tags foo"
         );
         assert_eq!(
-            cfg("a.go", "// Copyright\n\n//go:build foo || bar\n\npackage a\n"),
+            cfg(
+                "a.go",
+                "// Copyright\n\n//go:build foo || bar\n\npackage a\n"
+            ),
             "go vet -tags bar"
         );
         assert_eq!(
