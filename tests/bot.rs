@@ -262,11 +262,8 @@ fn split_by_rule_makes_one_branch_and_body_per_rule() {
 fn split_by_module_uses_the_nearest_go_mod_and_checks_every_branch_first() {
     let s = Sandbox::new();
     s.init_repo();
-    s.write("go.mod", "module example.com/top\n\ngo 1.22\n");
-    s.write("svc/api/go.mod", "module example.com/api\n\ngo 1.22\n");
-    s.write("a/a.go", common::LEAKY);
+    common::two_modules(&s);
     s.write("svc/api/x/x.go", common::LEAKY);
-    s.write("svc/api/y.go", common::LEAKY);
     s.commit_all("initial");
     // An existing branch for the second module: nothing may be created.
     s.git(&["branch", "fix-svc-api"]);

@@ -17,13 +17,13 @@ use std::path::{Path, PathBuf};
 fn two_module_repo() -> Sandbox {
     let s = Sandbox::new();
     s.init_repo();
-    s.write("go.mod", "module example.com/top\n\ngo 1.22\n");
-    s.write("svc/api/go.mod", "module example.com/api\n\ngo 1.22\n");
-    s.write("a/a.go", common::LEAKY);
-    s.write("svc/api/y.go", common::LEAKY);
+    common::two_modules(&s);
     s.commit_all("initial");
     s
 }
+
+/// `--apply --split module --branch fix`.
+const SPLIT: [&str; 5] = ["--apply", "--split", "module", "--branch", "fix"];
 
 /// What a failed run must leave as it found it.
 struct State {
@@ -91,17 +91,12 @@ fn every_preflight_problem_is_reported_before_any_branch_is_made() {
     s.write("file", "not a directory\n");
     let before = State::of(&s);
     for body in ["missing/dir/body.md", "file/body.md"] {
-        let out = s.run(&[
-            "--apply",
-            "--split",
-            "module",
-            "--branch",
-            "fix",
-            "--pr-body",
-            body,
-            "--format",
-            "json",
-        ]);
+        let out = s
+            .cmd()
+            .args(SPLIT)
+            .args(["--pr-body", body, "--format", "json"])
+            .output()
+            .unwrap();
         assert_eq!(code(&out), 2, "{}", stderr(&out));
         let report = json(&out);
         let errors = error_messages(&report);
@@ -124,15 +119,12 @@ fn every_preflight_problem_is_reported_before_any_branch_is_made() {
         before.assert_same(&s, body);
     }
     // The same in text mode: the errors on stderr, nothing on stdout.
-    let out = s.run(&[
-        "--apply",
-        "--split",
-        "module",
-        "--branch",
-        "fix",
-        "--pr-body",
-        "missing/b.md",
-    ]);
+    let out = s
+        .cmd()
+        .args(SPLIT)
+        .args(["--pr-body", "missing/b.md"])
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 2);
     assert_eq!(stdout(&out), "");
     let err = stderr(&out);
@@ -238,6 +230,15 @@ fn a_failure_after_the_first_branch_deletes_the_branches_this_run_made() {
         2
     );
     assert_eq!(list(&outside), ["body-root.md", "body-svc-api.md"]);
+    // Staged through a temporary file, the body has the mode a plain write
+    // gives a new file, not a temporary file's 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::write(s.path("plain"), "").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode();
+        assert_eq!(mode(&outside.join("body-root.md")), mode(&s.path("plain")));
+    }
 }
 
 #[test]
@@ -276,15 +277,13 @@ fn the_pr_body_says_how_to_reproduce_and_verify_with_the_build_tags_files_need()
     s.write("svc/api/x/x_windows.go", &windows);
     s.write("svc/api/x/doc.go", "package main\n");
     s.commit_all("windows");
-    let out = s.run(&[
-        "--apply",
-        "--split",
-        "module",
-        "--branch",
-        "fix/{module}",
-        "--pr-body",
-        "../it's body.md",
-    ]);
+    let body_arg = ["--pr-body", "../it's body.md"];
+    let out = s
+        .cmd()
+        .args(["--apply", "--split", "module", "--branch", "fix/{module}"])
+        .args(body_arg)
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let body = std::fs::read_to_string(s.path("../it's body-svc-api.md")).unwrap();
     assert!(

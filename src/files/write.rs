@@ -23,24 +23,7 @@ pub fn write_atomic(path: &Path, expected_old: &[u8], new: &[u8]) -> Result<()> 
             path.display()
         );
     }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".gofix-leaks-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| {
-            format!(
-                "{}: cannot create a temporary file in {}",
-                path.display(),
-                dir.display()
-            )
-        })?;
-    tmp.write_all(new)
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("{}: cannot write temporary file", path.display()))?;
+    let tmp = written_beside(path, new, false)?;
     // The rename gives the file the temp file's owner. Keep the original's
     // where this user may (root fixing another user's file; a group it is
     // in), before the mode, which a chown can clear setuid bits from.
@@ -79,17 +62,7 @@ pub fn check_output_path(path: &Path) -> Result<()> {
     if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
         bail!("{}: is a directory", path.display());
     }
-    let probe = tempfile::Builder::new()
-        .prefix(".gofix-leaks-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| {
-            format!(
-                "{}: cannot create a file in {}",
-                path.display(),
-                dir.display()
-            )
-        })?;
+    let probe = temp_beside(path, false)?;
     probe
         .close()
         .with_context(|| format!("{}: cannot remove the probe file", path.display()))
@@ -113,26 +86,7 @@ pub struct Staged {
 impl Staged {
     /// Writes `bytes` for `path` to a temporary file in its directory.
     pub fn add(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
-        let dir = parent_dir(path);
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".gofix-leaks-").suffix(".tmp");
-        // A new output file gets the mode a plain write would give it
-        // (0666 less the umask; a temporary file's is 0600).
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        let mut tmp = builder.tempfile_in(dir).with_context(|| {
-            format!(
-                "{}: cannot create a file in {}",
-                path.display(),
-                dir.display()
-            )
-        })?;
-        tmp.write_all(bytes)
-            .and_then(|_| tmp.as_file().sync_all())
-            .with_context(|| format!("{}: cannot write", path.display()))?;
+        let tmp = written_beside(path, bytes, std::fs::metadata(path).is_err())?;
         // An existing output file keeps its mode.
         if let Ok(m) = std::fs::metadata(path) {
             std::fs::set_permissions(tmp.path(), m.permissions())
@@ -167,4 +121,37 @@ impl Staged {
         }
         Ok(placed.into_iter().map(|(p, _)| p).collect())
     }
+}
+
+/// A new, empty temporary file in `path`'s directory. `as_new`: with the
+/// mode a plain write gives a new file (0666 less the umask), for an
+/// output file; else a temporary file's own 0600, which the caller
+/// narrows or widens to the original's only after writing, so a private
+/// file's new contents are never readable by others.
+fn temp_beside(path: &Path, as_new: bool) -> Result<tempfile::NamedTempFile> {
+    let dir = parent_dir(path);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".gofix-leaks-").suffix(".tmp");
+    #[cfg(unix)]
+    if as_new {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir).with_context(|| {
+        format!(
+            "{}: cannot create a temporary file in {}",
+            path.display(),
+            dir.display()
+        )
+    })
+}
+
+/// A temporary file beside `path` holding `bytes`, synced: what a rename
+/// then puts in place whole.
+fn written_beside(path: &Path, bytes: &[u8], as_new: bool) -> Result<tempfile::NamedTempFile> {
+    let mut tmp = temp_beside(path, as_new)?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("{}: cannot write temporary file", path.display()))?;
+    Ok(tmp)
 }

@@ -57,21 +57,6 @@ const KNOWN_ARCH: &[&str] = &[
     "wasm",
 ];
 
-const UNIX: &[&str] = &[
-    "aix",
-    "android",
-    "darwin",
-    "dragonfly",
-    "freebsd",
-    "hurd",
-    "illumos",
-    "ios",
-    "linux",
-    "netbsd",
-    "openbsd",
-    "solaris",
-];
-
 /// The platforms `go tool dist list` gives (Go 1.26), in the order a
 /// configuration is chosen: common ones first, so the suggested command is
 /// the one a reviewer most likely can run.
@@ -239,6 +224,11 @@ impl Config {
     }
 }
 
+/// go/build's unixOS: every known GOOS but these.
+fn is_unix(os: &str) -> bool {
+    !matches!(os, "js" | "nacl" | "plan9" | "wasip1" | "windows" | "zos")
+}
+
 fn is_platform_or_toolchain(w: &str) -> bool {
     KNOWN_OS.contains(&w)
         || KNOWN_ARCH.contains(&w)
@@ -265,7 +255,7 @@ fn holds(w: &str, platform: Option<(&str, &str)>, tags: &[String], cgo: bool) ->
             (os, w),
             ("android", "linux") | ("ios", "darwin") | ("illumos", "solaris")
         );
-        if w == os || w == arch || implied || (w == "unix" && UNIX.contains(&os)) {
+        if w == os || w == arch || implied || (w == "unix" && is_unix(os)) {
             return true;
         }
     }
@@ -412,19 +402,24 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Expr, String> {
-        let mut e = self.and()?;
-        while self.peek() == Some("||") {
-            self.pos += 1;
-            e = Expr::Or(Box::new(e), Box::new(self.and()?));
-        }
-        Ok(e)
+        self.binary("||", Parser::and, Expr::Or)
     }
 
     fn and(&mut self) -> Result<Expr, String> {
-        let mut e = self.not()?;
-        while self.peek() == Some("&&") {
+        self.binary("&&", Parser::not, Expr::And)
+    }
+
+    /// Operands read by `operand`, joined left to right by `op`.
+    fn binary(
+        &mut self,
+        op: &str,
+        operand: fn(&mut Parser) -> Result<Expr, String>,
+        join: fn(Box<Expr>, Box<Expr>) -> Expr,
+    ) -> Result<Expr, String> {
+        let mut e = operand(self)?;
+        while self.peek() == Some(op) {
             self.pos += 1;
-            e = Expr::And(Box::new(e), Box::new(self.not()?));
+            e = join(Box::new(e), Box::new(operand(self)?));
         }
         Ok(e)
     }
