@@ -334,3 +334,16 @@ fn the_pr_body_says_how_to_reproduce_and_verify_with_the_build_tags_files_need()
         windows.replacen("make(chan int)", "make(chan int, 1)", 1)
     );
 }
+
+#[test]
+fn a_run_without_split_reports_its_branch_and_body_problems_together() {
+    let s = two_module_repo();
+    s.git(&["branch", "fix"]);
+    let before = State::of(&s);
+    let out = s.run(&["--apply", "--branch", "fix", "--pr-body", "nope/b.md"]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("branch `fix` already exists"), "{err}");
+    assert!(err.contains("nope/b.md: directory nope"), "{err}");
+    before.assert_same(&s, "no split");
+}

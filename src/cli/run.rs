@@ -254,8 +254,15 @@ impl<'s> Inputs<'s> {
         let mut inputs = match head {
             Some(head) => {
                 if args.split.is_none() {
-                    // Fail before any work when the one branch cannot be made.
-                    head.check_branch(branch, args.force)?;
+                    // Fail before any work when the one branch or the one
+                    // PR body cannot be made (a --split run's names are
+                    // known after the analysis, and checked then).
+                    let mut preflight = outputs::Preflight::default();
+                    preflight.branches(head, &[branch.to_string()], args.force);
+                    if let Some(path) = &args.pr_body {
+                        preflight.output(path);
+                    }
+                    preflight.into_result()?;
                 }
                 Inputs::at_head(head, cwd, &args.paths)?
             }

@@ -68,6 +68,17 @@ impl Preflight {
     }
 }
 
+impl Preflight {
+    /// Ok, or every problem in one error, one per line.
+    pub fn into_result(self) -> anyhow::Result<()> {
+        if self.problems.is_empty() {
+            return Ok(());
+        }
+        let lines: Vec<String> = self.problems.into_iter().map(|p| p.message).collect();
+        anyhow::bail!("{}", lines.join("\ngofix-leaks: error: "))
+    }
+}
+
 /// One commit to make, on its own branch.
 pub struct Planned {
     pub branch: String,
