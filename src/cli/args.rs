@@ -118,8 +118,10 @@ pub struct Args {
 
     /// Write a Markdown PR description to FILE (with --dry-run or --apply):
     /// a summary table, each rule's explanation with a before/after snippet
-    /// from this run, the findings left unfixed and why, and how to verify.
-    /// With --split, one file per branch: FILE's name gets `-SLUG`.
+    /// from this run, the findings left unfixed and why, how to verify (`go
+    /// vet` per changed package, with the GOOS/GOARCH/-tags its files need),
+    /// the version and the command. With --split, one file per branch:
+    /// FILE's name gets `-SLUG`.
     #[arg(long, value_name = "FILE", conflicts_with = "write")]
     pub pr_body: Option<PathBuf>,
 
