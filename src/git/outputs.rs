@@ -39,36 +39,22 @@ impl Preflight {
         }
     }
 
-    /// The branches the run will make: each must be free (or `force`),
-    /// and no two may clash as a name and its directory (`a`, `a/b`).
+    /// The branches the run will make: each must be free (or `force`) and
+    /// not clash with an existing ref as a name and its directory (`a`,
+    /// `a/b`). Two branches of this run that clash so (only user rule ids
+    /// such as `x` and `x/y` can) fail when the second is made, and the
+    /// run is undone.
     pub fn branches(&mut self, head: &HeadTree, names: &[String], force: bool) {
-        for (i, name) in names.iter().enumerate() {
+        for name in names {
             if let Err(e) = head.check_branch(name, force) {
                 self.problems.push(Problem {
                     file: String::new(),
                     message: format!("{e:#}"),
                 });
             }
-            for other in &names[i + 1..] {
-                let (short, long) = if other.len() < name.len() {
-                    (other, name)
-                } else {
-                    (name, other)
-                };
-                if long.starts_with(&format!("{short}/")) {
-                    self.problems.push(Problem {
-                        file: String::new(),
-                        message: format!(
-                            "branches `{short}` and `{long}` cannot both be made (one name would be a directory of the other); choose another --branch"
-                        ),
-                    });
-                }
-            }
         }
     }
-}
 
-impl Preflight {
     /// Ok, or every problem in one error, one per line.
     pub fn into_result(self) -> anyhow::Result<()> {
         if self.problems.is_empty() {
