@@ -199,14 +199,8 @@ impl HeadTree {
     }
 
     /// Commits `changes` (repository-relative path -> new contents) on top of
-    /// HEAD and points `branch` at the commit. Returns the commit id.
-    pub fn commit(
-        &self,
-        branch: &str,
-        force: bool,
-        message: &str,
-        changes: &[(PathBuf, String)],
-    ) -> Result<Oid> {
+    /// HEAD, on no branch yet (see `set_branch`). Returns the commit id.
+    pub fn commit(&self, message: &str, changes: &[(PathBuf, String)]) -> Result<Oid> {
         let repo = self.repo.lock().unwrap();
         let head_commit = repo.find_commit(self.head)?;
         let mut update = git2::build::TreeUpdateBuilder::new();
@@ -241,11 +235,16 @@ impl HeadTree {
             }
         };
         let author = author.as_ref().unwrap_or(&sig);
-        let commit = repo.commit(None, author, &sig, message, &tree, &[&head_commit])?;
+        Ok(repo.commit(None, author, &sig, message, &tree, &[&head_commit])?)
+    }
+
+    /// Points `branch` at `commit` (moving it, with `force`).
+    pub fn set_branch(&self, branch: &str, commit: Oid, force: bool) -> Result<()> {
+        let repo = self.repo.lock().unwrap();
         let target = repo.find_commit(commit)?;
         repo.branch(branch, &target, force)
             .with_context(|| format!("cannot create branch `{branch}`"))?;
-        Ok(commit)
+        Ok(())
     }
 
     /// Fails early when the branch exists (without `force`) or is the

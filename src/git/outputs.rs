@@ -111,18 +111,24 @@ pub fn all_or_nothing(
     let mut made: Vec<(String, Option<Oid>, Oid)> = Vec::new();
     let mut failure = None;
     if let Some(head) = head {
-        for plan in plans {
-            let previous = head.branch_target(&plan.branch);
-            match head.commit(&plan.branch, force, &plan.message, &plan.files) {
-                Ok(commit) => made.push((plan.branch.clone(), previous, commit)),
-                Err(e) => {
-                    failure = Some(Problem {
-                        file: String::new(),
-                        message: format!("{e:#}"),
-                    });
-                    break;
+        // Every commit first (objects on no branch, harmless if the run
+        // stops), so that the branches are then made in quick succession.
+        let commits: anyhow::Result<Vec<Oid>> = plans
+            .iter()
+            .map(|p| head.commit(&p.message, &p.files))
+            .collect();
+        match commits {
+            Ok(commits) => {
+                for (plan, commit) in plans.iter().zip(commits) {
+                    let previous = head.branch_target(&plan.branch);
+                    if let Err(e) = head.set_branch(&plan.branch, commit, force) {
+                        failure = Some(problem(Path::new(""), &e));
+                        break;
+                    }
+                    made.push((plan.branch.clone(), previous, commit));
                 }
             }
+            Err(e) => failure = Some(problem(Path::new(""), &e)),
         }
     }
     if failure.is_none() {
