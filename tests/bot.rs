@@ -116,6 +116,22 @@ fn bot_run_gives_branch_commit_message_pr_body_and_json() {
     let text = fs::read_to_string(&body).unwrap();
     assert_eq!(report["pr_bodies"][0], body.to_str().unwrap());
     assert!(text.starts_with(&format!("## {subject}\n")));
+    // The version and the command line (with this run's temporary paths)
+    // are checked here, and left out of the snapshot.
+    let command = format!(
+        "{} --apply --branch bot/leaks --pr-body {} --format json",
+        assert_cmd::cargo::cargo_bin("gofix-leaks").display(),
+        body.display()
+    );
+    let made_by = format!(
+        "Made by gofix-leaks {} with:\n\n```sh\n{command}\n```\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(text.contains(&made_by), "{text}");
+    let text = text.replace(
+        &made_by,
+        "Made by gofix-leaks VERSION with:\n\n```sh\nCOMMAND\n```\n",
+    );
     insta::assert_snapshot!("pr_body_five_fixtures", text);
 }
 
@@ -246,11 +262,8 @@ fn split_by_rule_makes_one_branch_and_body_per_rule() {
 fn split_by_module_uses_the_nearest_go_mod_and_checks_every_branch_first() {
     let s = Sandbox::new();
     s.init_repo();
-    s.write("go.mod", "module example.com/top\n\ngo 1.22\n");
-    s.write("svc/api/go.mod", "module example.com/api\n\ngo 1.22\n");
-    s.write("a/a.go", common::LEAKY);
+    common::two_modules(&s);
     s.write("svc/api/x/x.go", common::LEAKY);
-    s.write("svc/api/y.go", common::LEAKY);
     s.commit_all("initial");
     // An existing branch for the second module: nothing may be created.
     s.git(&["branch", "fix-svc-api"]);

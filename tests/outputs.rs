@@ -80,22 +80,23 @@ fn output_files_hold_each_format_beside_the_diff_on_stdout() {
 }
 
 #[test]
-fn an_output_that_cannot_be_written_is_exit_2_and_the_others_are_written() {
+fn an_output_that_cannot_be_written_is_exit_2_before_anything_is_written() {
     let sb = Sandbox::new();
     sb.write("main.go", LEAKY);
     let out = sb.run(&[
-        "--format",
-        "json",
+        "--write",
         "--output",
         "sarif=missing/dir/leaks.sarif",
         "--output",
         "jsonl=leaks.jsonl",
     ]);
+    // Checked before the run changes anything: no source rewritten, no
+    // other output written.
     exits_saying(&out, 2, "missing/dir/leaks.sarif");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout still");
-    assert_eq!(v["findings"].as_array().unwrap().len(), 1);
-    assert_eq!(lines(&sb.read("leaks.jsonl")).len(), 1);
+    assert_eq!(sb.read("main.go"), LEAKY);
+    assert!(!sb.path("leaks.jsonl").exists());
     assert!(!sb.path("missing").exists());
+    assert_eq!(sb.temp_leftovers(&sb.root), Vec::<String>::new());
 }
 
 #[test]

@@ -65,8 +65,12 @@ Exit status:
      --report-unused-ignores) one that suppresses nothing
   2  an error: bad arguments, a rule that does not load, a missing PATH, an
      unreadable file or directory, a file that is not UTF-8, a failed write,
-     a git failure, an existing branch without --force, PATHs given that hold
-     no Go file, --write or --apply with stdin (`-`)
+     a git failure, an existing branch without --force, a --pr-body or
+     --output path that cannot be written, PATHs given that hold no Go file,
+     --write or --apply with stdin (`-`). A failed --apply/--pr-body run
+     makes nothing: every problem is checked before the first branch, and
+     branches made before a later failure are deleted again (the error names
+     them)
 
 Files skipped: generated files (\"// Code generated ... DO NOT EDIT.\"), vendor/,
 testdata/, hidden and _-prefixed directories and nested git repositories below
@@ -123,8 +127,10 @@ pub struct Args {
 
     /// Write a Markdown PR description to FILE (with --dry-run or --apply):
     /// a summary table, each rule's explanation with a before/after snippet
-    /// from this run, the findings left unfixed and why, and how to verify.
-    /// With --split, one file per branch: FILE's name gets `-SLUG`.
+    /// from this run, the findings left unfixed and why, how to verify (`go
+    /// vet` per changed package, with the GOOS/GOARCH/-tags its files need),
+    /// the version and the command. With --split, one file per branch:
+    /// FILE's name gets `-SLUG`.
     #[arg(long, value_name = "FILE", conflicts_with = "write")]
     pub pr_body: Option<PathBuf>,
 

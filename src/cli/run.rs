@@ -9,9 +9,10 @@ use crate::engine::merge::{self, Checked};
 use crate::files::source::{Source, WorkTree};
 use crate::files::{walk, write};
 use crate::git::apply::{HeadTree, normalize};
+use crate::git::outputs;
 use crate::go::syntax;
 use crate::report::diff;
-use crate::report::prbody::Summary;
+use crate::report::prbody::{Provenance, Summary};
 use crate::rules::options::OptionType;
 use crate::rules::rule;
 use anyhow::{Context, Result};
@@ -45,6 +46,9 @@ struct Report {
     /// With --stats: counts and wall time.
     #[serde(skip_serializing_if = "Option::is_none")]
     stats: Option<output::Stats>,
+    /// A branch or PR body could not be made: nothing was (see `errors`).
+    #[serde(skip)]
+    outputs_failed: bool,
 }
 
 #[derive(Serialize)]
@@ -55,6 +59,9 @@ struct BranchReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     group: Option<String>,
     changed_files: Vec<String>,
+    /// Made, then deleted again (or moved back) when a later step failed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    deleted: bool,
 }
 
 #[derive(Serialize)]
@@ -132,17 +139,22 @@ pub fn run(args: Args) -> Result<u8> {
     let mut stdout = std::io::stdout().lock();
     if args.write {
         write_changes(&changes, &mut report);
-    } else if let Some(head) = &head {
-        commit_branches(head, &groups, &branch, &args, &engine, &mut report)?;
-    } else if args.format == Format::Text {
+    } else if head.is_none() && args.format == Format::Text {
         for c in changes.iter().copied() {
             let d = diff::unified(&c.display, &c.old, &c.new);
             let d = if color { diff::colorize(&d) } else { d };
             stdout.write_all(d.as_bytes())?;
         }
     }
-    if let Some(path) = &args.pr_body {
-        write_pr_bodies(path, &groups, &args, &engine, &mut report)?;
+    if head.is_some() || args.pr_body.is_some() {
+        let bot = Bot {
+            head: head.as_ref(),
+            groups: &groups,
+            branch: &branch,
+            args: &args,
+            rules: engine.rules(),
+        };
+        bot.make(source, &mut report);
     }
 
     if args.stats {
@@ -269,14 +281,24 @@ impl<'s> Inputs<'s> {
         head: Option<&'s HeadTree>,
         branch: &str,
     ) -> Result<Inputs<'s>> {
-        let mut inputs = match head {
-            Some(head) => {
-                if args.split.is_none() {
-                    // Fail before any work when the one branch cannot be made.
-                    head.check_branch(branch, args.force)?;
-                }
-                Inputs::at_head(head, cwd, &args.paths)?
+        // Fail before any work when an --output file, the one branch or
+        // the one PR body cannot be made (a --split run's names are known
+        // after the analysis, and checked then).
+        let mut preflight = outputs::Preflight::default();
+        for path in crate::cli::output::output_paths(args) {
+            preflight.output(&path);
+        }
+        if args.split.is_none() {
+            if let Some(head) = head {
+                preflight.branches(head, &[branch.to_string()], args.force);
             }
+            if let Some(path) = &args.pr_body {
+                preflight.output(path);
+            }
+        }
+        preflight.into_result()?;
+        let mut inputs = match head {
+            Some(head) => Inputs::at_head(head, cwd, &args.paths)?,
             None => match args.stdin_filename.as_deref() {
                 Some(name) => Inputs::from_stdin(cwd, name)?,
                 None => Inputs::in_work_tree(cwd, &args.paths)?,
@@ -468,77 +490,105 @@ fn write_changes(changes: &[&merge::Change], report: &mut Report) {
     }
 }
 
-/// --apply: one commit per group with changes, each on its own branch.
-/// Every branch is checked before the first is made: all or nothing.
-fn commit_branches(
-    head: &HeadTree,
-    groups: &[(String, merge::Merged)],
-    branch: &str,
-    args: &Args,
-    engine: &Engine,
-    report: &mut Report,
-) -> Result<()> {
-    let branches: Vec<String> = groups
-        .iter()
-        .map(|(slug, _)| branch_name(branch, args.split.map(|_| slug.as_str())))
-        .collect();
-    for b in &branches {
-        head.check_branch(b, args.force)?;
-    }
-    for ((slug, m), branch) in groups.iter().zip(&branches) {
-        if m.changes.is_empty() {
-            continue;
-        }
-        let summary = Summary::of(engine.rules(), m);
-        let files: Vec<(PathBuf, String)> = m
-            .changes
-            .iter()
-            .map(|c| (c.path.clone(), c.new.clone()))
-            .collect();
-        let commit = head.commit(branch, args.force, &summary.commit_message(), &files)?;
-        report.branches.push(BranchReport {
-            branch: branch.clone(),
-            commit: commit.to_string(),
-            group: args.split.map(|_| slug.clone()),
-            changed_files: m.changes.iter().map(|c| c.display.clone()).collect(),
-        });
-    }
-    if args.split.is_none()
-        && let Some(b) = report.branches.first()
-    {
-        report.branch = Some(b.branch.clone());
-        report.commit = Some(b.commit.clone());
-    }
-    Ok(())
+/// --apply and --pr-body: a branch and a PR body per group (one, or one
+/// per --split group), made all or nothing by `git::outputs`.
+struct Bot<'a> {
+    head: Option<&'a HeadTree>,
+    groups: &'a [(String, merge::Merged)],
+    branch: &'a str,
+    args: &'a Args,
+    rules: &'a [rule::Rule],
 }
 
-/// --pr-body: a pull-request body per group, at `path` (with --split, one
-/// file per group's slug). Without --split a body is always written, even
-/// for a clean run, so that a script can count on the file.
-fn write_pr_bodies(
-    path: &Path,
-    groups: &[(String, merge::Merged)],
-    args: &Args,
-    engine: &Engine,
-    report: &mut Report,
-) -> Result<()> {
-    let empty = [(String::new(), merge::Merged::default())];
-    let groups = if groups.is_empty() && args.split.is_none() {
-        &empty[..]
-    } else {
-        groups
-    };
-    for (slug, m) in groups {
-        let summary = Summary::of(engine.rules(), m);
-        let file = match args.split {
-            Some(_) => with_slug(path, slug),
-            None => path.to_path_buf(),
+impl Bot<'_> {
+    fn make(&self, source: &dyn Source, report: &mut Report) {
+        let args = self.args;
+        // One commit per group with changes (only with --apply).
+        let committed: Vec<&(String, merge::Merged)> = match self.head {
+            Some(_) => self
+                .groups
+                .iter()
+                .filter(|(_, m)| !m.changes.is_empty())
+                .collect(),
+            None => Vec::new(),
         };
-        std::fs::write(&file, summary.pr_body())
-            .with_context(|| format!("cannot write the PR body to {}", file.display()))?;
-        report.pr_bodies.push(slash(&file));
+        let plans: Vec<outputs::Planned> = committed
+            .iter()
+            .map(|(slug, m)| outputs::Planned {
+                branch: branch_name(self.branch, args.split.map(|_| slug.as_str())),
+                message: Summary::of(self.rules, m).commit_message(),
+                files: m
+                    .changes
+                    .iter()
+                    .map(|c| (c.path.clone(), c.new.clone()))
+                    .collect(),
+            })
+            .collect();
+        let bodies = self.pr_bodies(source);
+        let mut preflight = outputs::Preflight::default();
+        for (path, _) in &bodies {
+            preflight.output(path);
+        }
+        for path in crate::cli::output::output_paths(args) {
+            preflight.output(&path);
+        }
+        if let Some(head) = self.head {
+            let names: Vec<String> = plans.iter().map(|p| p.branch.clone()).collect();
+            preflight.branches(head, &names, args.force);
+        }
+        let outcome = outputs::all_or_nothing(preflight, self.head, &plans, &bodies, args.force);
+        for ((branch, commit), (slug, m)) in outcome.made.iter().zip(&committed) {
+            report.branches.push(BranchReport {
+                branch: branch.clone(),
+                commit: commit.to_string(),
+                group: args.split.map(|_| slug.clone()),
+                changed_files: m.changes.iter().map(|c| c.display.clone()).collect(),
+                deleted: outcome.undone,
+            });
+        }
+        if args.split.is_none()
+            && !outcome.undone
+            && let Some(b) = report.branches.first()
+        {
+            report.branch = Some(b.branch.clone());
+            report.commit = Some(b.commit.clone());
+        }
+        report.pr_bodies = outcome.written.iter().map(|p| slash(p)).collect();
+        report.outputs_failed = !outcome.errors.is_empty();
+        report
+            .errors
+            .extend(outcome.errors.into_iter().map(|p| JsonError {
+                file: p.file,
+                message: p.message,
+            }));
     }
-    Ok(())
+
+    /// --pr-body: the path and text of each PR body (with --split, one file
+    /// per group's slug). Without --split a body is always written, even
+    /// for a clean run, so that a script can count on the file.
+    fn pr_bodies(&self, source: &dyn Source) -> Vec<(PathBuf, String)> {
+        let Some(path) = &self.args.pr_body else {
+            return Vec::new();
+        };
+        let empty = [(String::new(), merge::Merged::default())];
+        let groups = if self.groups.is_empty() && self.args.split.is_none() {
+            &empty[..]
+        } else {
+            self.groups
+        };
+        let made_by = Provenance::of_this_run();
+        groups
+            .iter()
+            .map(|(slug, m)| {
+                let file = match self.args.split {
+                    Some(_) => with_slug(path, slug),
+                    None => path.to_path_buf(),
+                };
+                let body = Summary::of(self.rules, m).pr_body(&made_by, source);
+                (file, body)
+            })
+            .collect()
+    }
 }
 
 /// 2 on any error; 1 when something is left to look at (findings, or with
@@ -659,6 +709,9 @@ fn print_text(report: &Report, args: &Args, out: &mut dyn Write) -> Result<()> {
                 " [not written: see the error above]".to_string()
             }
             None if args.write => " [fixed]".to_string(),
+            None if args.apply && report.outputs_failed => {
+                " [not committed: see the error above]".to_string()
+            }
             None if args.apply => " [fixed on branch]".to_string(),
             None => String::new(),
         };
@@ -697,13 +750,13 @@ fn print_text(report: &Report, args: &Args, out: &mut dyn Write) -> Result<()> {
             report.changed_files.len()
         )?;
     }
-    for b in &report.branches {
+    for b in report.branches.iter().filter(|b| !b.deleted) {
         writeln!(out, "branch {}\ncommit {}", b.branch, b.commit)?;
     }
     for p in &report.pr_bodies {
         writeln!(err, "PR body written to {p}")?;
     }
-    if args.apply && report.branches.is_empty() {
+    if args.apply && report.branches.is_empty() && !report.outputs_failed {
         writeln!(err, "nothing to fix; no branch created")?;
     }
     if let Some(stats) = &report.stats {

@@ -199,14 +199,8 @@ impl HeadTree {
     }
 
     /// Commits `changes` (repository-relative path -> new contents) on top of
-    /// HEAD and points `branch` at the commit. Returns the commit id.
-    pub fn commit(
-        &self,
-        branch: &str,
-        force: bool,
-        message: &str,
-        changes: &[(PathBuf, String)],
-    ) -> Result<Oid> {
+    /// HEAD, on no branch yet (see `set_branch`). Returns the commit id.
+    pub fn commit(&self, message: &str, changes: &[(PathBuf, String)]) -> Result<Oid> {
         let repo = self.repo.lock().unwrap();
         let head_commit = repo.find_commit(self.head)?;
         let mut update = git2::build::TreeUpdateBuilder::new();
@@ -241,11 +235,16 @@ impl HeadTree {
             }
         };
         let author = author.as_ref().unwrap_or(&sig);
-        let commit = repo.commit(None, author, &sig, message, &tree, &[&head_commit])?;
+        Ok(repo.commit(None, author, &sig, message, &tree, &[&head_commit])?)
+    }
+
+    /// Points `branch` at `commit` (moving it, with `force`).
+    pub fn set_branch(&self, branch: &str, commit: Oid, force: bool) -> Result<()> {
+        let repo = self.repo.lock().unwrap();
         let target = repo.find_commit(commit)?;
         repo.branch(branch, &target, force)
             .with_context(|| format!("cannot create branch `{branch}`"))?;
-        Ok(commit)
+        Ok(())
     }
 
     /// Fails early when the branch exists (without `force`) or is the
@@ -256,6 +255,24 @@ impl HeadTree {
         if !git2::Reference::is_valid_name(&refname) {
             bail!("`{branch}` is not a valid branch name");
         }
+        // A branch `a` and a branch `a/b` cannot both exist: git keeps
+        // refs as files, and `a` would have to be a file and a directory.
+        let clash = repo.references()?.names().flatten().find_map(|other| {
+            let (longer, shorter) = if other.len() > refname.len() {
+                (other, refname.as_str())
+            } else {
+                (refname.as_str(), other)
+            };
+            longer
+                .strip_prefix(shorter)
+                .is_some_and(|rest| rest.starts_with('/'))
+                .then(|| other.to_string())
+        });
+        if let Some(other) = clash {
+            bail!(
+                "branch `{branch}` cannot be made beside the existing `{other}` (one name would be a directory of the other); choose another --branch"
+            );
+        }
         if let Ok(b) = repo.find_branch(branch, git2::BranchType::Local) {
             if b.is_head() {
                 bail!("branch `{branch}` is checked out; --apply never touches the current branch");
@@ -265,6 +282,36 @@ impl HeadTree {
                     "branch `{branch}` already exists; pass --force to move it to the new fix commit, or choose another --branch"
                 );
             }
+        }
+        Ok(())
+    }
+}
+
+impl HeadTree {
+    /// The commit `branch` points to, if it exists.
+    pub fn branch_target(&self, branch: &str) -> Option<Oid> {
+        let repo = self.repo.lock().unwrap();
+        repo.find_branch(branch, git2::BranchType::Local)
+            .ok()
+            .and_then(|b| b.get().target())
+    }
+
+    /// Undoes what `commit` did to `branch`: deletes it, or points it back
+    /// at `previous` when `--force` moved an existing branch.
+    pub fn restore_branch(&self, branch: &str, previous: Option<Oid>) -> Result<()> {
+        let repo = self.repo.lock().unwrap();
+        match previous {
+            Some(oid) => {
+                repo.reference(
+                    &format!("refs/heads/{branch}"),
+                    oid,
+                    true,
+                    "gofix-leaks: restored after a failed run",
+                )?;
+            }
+            None => repo
+                .find_branch(branch, git2::BranchType::Local)?
+                .delete()?,
         }
         Ok(())
     }

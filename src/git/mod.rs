@@ -2,3 +2,5 @@
 //! work tree or the user's branch.
 
 pub mod apply;
+/// A run's branches and output files, all or nothing.
+pub mod outputs;

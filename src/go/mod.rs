@@ -2,6 +2,8 @@
 //! and syntax helpers, the package a file belongs to, and facts derived
 //! once and shared by every rule and predicate.
 
+/// Build constraints of a file, and a GOOS/GOARCH/tags that build it.
+pub mod build;
 /// Which statements leave a function or goroutine: one list for every rule.
 pub mod exits;
 pub mod facts;

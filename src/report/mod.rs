@@ -7,3 +7,5 @@ pub mod github;
 pub mod prbody;
 pub mod ruletest;
 pub mod sarif;
+/// The PR body's command line and per-package `go vet` lines.
+pub mod verify;

@@ -5,10 +5,27 @@
 use crate::engine::diagnostic::{Finding, Kind};
 use crate::engine::edit::{self, TextEdit};
 use crate::engine::merge::Change;
+use crate::files::source::Source;
 use crate::rules::rule::Rule;
 use similar::TextDiff;
 use std::collections::BTreeMap;
 use std::fmt::Write;
+
+/// Which gofix-leaks made a change, and with what command line.
+pub struct Provenance {
+    pub version: &'static str,
+    pub command: String,
+}
+
+impl Provenance {
+    /// This process: its version and its arguments as given.
+    pub fn of_this_run() -> Provenance {
+        Provenance {
+            version: env!("CARGO_PKG_VERSION"),
+            command: crate::report::verify::command_line(std::env::args_os()),
+        }
+    }
+}
 
 /// The rules, findings and changed files of one run (or of one `--split`
 /// group), in path order.
@@ -120,8 +137,9 @@ impl<'a> Summary<'a> {
         msg
     }
 
-    /// The Markdown PR description.
-    pub fn pr_body(&self) -> String {
+    /// The Markdown PR description; `source` holds the changed files'
+    /// go.mod files, for the verify commands.
+    pub fn pr_body(&self, made_by: &Provenance, source: &dyn Source) -> String {
         let mut md = String::new();
         let per_rule = self.per_rule();
         let _ = writeln!(md, "## {}\n", self.title());
@@ -211,15 +229,39 @@ impl<'a> Summary<'a> {
             }
             md.push('\n');
         }
-        md.push_str(
-            "### How to verify\n\n\
-             ```sh\n\
-             go vet ./...\n\
-             go test -race ./...\n\
-             ```\n\n\
-             Running `gofix-leaks` again on this branch proposes nothing: the fixes are idempotent.\n",
-        );
+        self.verify_section(made_by, source, &mut md);
         md
+    }
+
+    /// How to verify: `go vet` per changed package and build configuration
+    /// (plain `go vet ./...` when nothing changed), the tests, and how the
+    /// change was made.
+    fn verify_section(&self, made_by: &Provenance, source: &dyn Source, md: &mut String) {
+        let vet = if self.changes.is_empty() {
+            vec!["go vet ./...".to_string()]
+        } else {
+            crate::report::verify::go_vet_commands(self.changes, source)
+        };
+        let _ = writeln!(
+            md,
+            "### How to verify\n\n```sh\n{}\ngo test -race ./...\n```\n",
+            vet.join("\n")
+        );
+        if vet
+            .iter()
+            .any(|l| l.contains("GOOS=") || l.contains(" -tags ") || l.contains("CGO_ENABLED="))
+        {
+            md.push_str(
+                "Each `go vet` line names the GOOS, GOARCH and tags its changed files are built \
+                 with, so none of them is skipped.\n\n",
+            );
+        }
+        let _ = writeln!(
+            md,
+            "Made by gofix-leaks {} with:\n\n```sh\n{}\n```\n\n\
+             Running `gofix-leaks` again on this branch proposes nothing: the fixes are idempotent.",
+            made_by.version, made_by.command
+        );
     }
 
     /// The hunks that a finding's own fix makes in its own file, with two

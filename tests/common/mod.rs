@@ -291,6 +291,16 @@ impl Sandbox {
     }
 }
 
+/// Two Go modules, `.` and `svc/api`, with a leak in each (`a/a.go`,
+/// `svc/api/y.go`): `--split module` makes the branches `-root` and
+/// `-svc-api`, in that order.
+pub fn two_modules(s: &Sandbox) {
+    s.write("go.mod", "module example.com/top\n\ngo 1.22\n");
+    s.write("svc/api/go.mod", "module example.com/api\n\ngo 1.22\n");
+    s.write("a/a.go", LEAKY);
+    s.write("svc/api/y.go", LEAKY);
+}
+
 pub fn code(out: &Output) -> i32 {
     out.status.code().expect("exited with a status")
 }
