@@ -8,113 +8,78 @@
 
 mod common;
 
-use common::{LEAKY, POLL, Sandbox, code, stderr, stdout};
+use common::{LEAKY, LEAKY_GET2, POLL, Sandbox, code, json, stderr, stdout};
 use serde_json::Value;
 use std::path::Path;
 
 const GO_MOD: &str = "module example.com/gate\n\ngo 1.22\n";
 
-/// `Get` leaks and the tool fixes it; `ViaLocal` leaks and it cannot (the
-/// goroutine runs a local function value). Both flag `make(chan int)`, so
-/// only their function tells their baseline entries apart.
-const OLD: &str = r#"package svc
-
-import (
-	"errors"
-	"time"
-)
-
-func slow() int {
-	time.Sleep(20 * time.Millisecond)
-	return 42
+/// `get` (common's LEAKY) leaks and the tool fixes it; `viaLocalFunc` (a
+/// fixture's) leaks and it cannot: the goroutine runs a local function
+/// value. Both flag `make(chan int)`, so only their function tells their
+/// baseline entries apart.
+fn old() -> String {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/single-result-buffer/local-func-value-callee/input.go");
+    let fixture = std::fs::read_to_string(&fixture).unwrap();
+    let start = fixture.find("func viaLocalFunc").unwrap();
+    let end = fixture.find("func main()").unwrap();
+    LEAKY
+        .replace("package main", "package svc")
+        .replace("func main() { _, _ = get() }\n", &fixture[start..end])
+        + "func Helper() int { return 1 }\n"
 }
 
-func Get() (int, error) {
-	ch := make(chan int)
-	go func() {
-		ch <- slow()
-	}()
-	select {
-	case v := <-ch:
-		return v, nil
-	case <-time.After(time.Millisecond):
-		return 0, errors.New("timeout")
-	}
+/// The leak a later commit adds: common's `get2`.
+fn new() -> String {
+    format!("package svc\n\nimport (\n\t\"errors\"\n\t\"time\"\n)\n{LEAKY_GET2}")
 }
 
-func ViaLocal() (int, error) {
-	work := func(out chan<- int) {
-		out <- 1
-		out <- 2
-	}
-	ch := make(chan int)
-	go work(ch)
-	select {
-	case v := <-ch:
-		return v, nil
-	case <-time.After(time.Second):
-		return 0, errors.New("timeout")
-	}
-}
-
-func Helper() int { return 1 }
-"#;
-
-/// The leak a later commit adds.
-const NEW: &str = r#"package svc
-
-import (
-	"errors"
-	"time"
-)
-
-func Fetch() (int, error) {
-	res := make(chan int)
-	go func() { res <- slow() }()
-	select {
-	case v := <-res:
-		return v, nil
-	case <-time.After(time.Millisecond):
-		return 0, errors.New("timeout")
-	}
-}
-"#;
-
-/// OLD with lines inserted above every finding and another function edited.
+/// old() with lines inserted above every finding and another function
+/// edited.
 fn old_shifted() -> String {
-    OLD.replace(
-        "func slow() int {",
-        "// Version is new.\nconst Version = \"2\"\n\nfunc slow() int {",
-    )
-    .replace(
-        "func Helper() int { return 1 }",
-        "func Helper() int { return 2 }",
-    )
+    old()
+        .replace(
+            "func slowValue() int {",
+            "// Version is new.\nconst Version = \"2\"\n\nfunc slowValue() int {",
+        )
+        .replace(
+            "func Helper() int { return 1 }",
+            "func Helper() int { return 2 }",
+        )
 }
 
-fn json(out: &std::process::Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}\nstderr: {}",
-            stdout(out),
-            stderr(out)
-        )
-    })
+/// The `field` of each element of the array `v`.
+fn strings(v: &Value, field: &str) -> Vec<String> {
+    let items = v.as_array().unwrap_or_else(|| panic!("not an array: {v}"));
+    items
+        .iter()
+        .map(|e| e[field].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// (file, rule) of each finding of a JSON report.
 fn found(report: &Value, key: &str) -> Vec<(String, String)> {
-    report[key]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["file"].as_str().unwrap().to_string(),
-                f["rule"].as_str().unwrap().to_string(),
-            )
-        })
+    let files = strings(&report[key], "file");
+    files
+        .into_iter()
+        .zip(strings(&report[key], "rule"))
         .collect()
+}
+
+/// repo(), then a baseline of HEAD written to `name` in the sandbox's
+/// home: its path, and the output of the run that wrote it.
+fn repo_with_baseline(s: &Sandbox, name: &str) -> (String, std::process::Output) {
+    repo(s);
+    let b = home_file(s, name);
+    let out = s.run(&["--write-baseline", &b, "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    (b, out)
+}
+
+/// A path in the sandbox's home, outside the repository, as an argument.
+fn home_file(s: &Sandbox, name: &str) -> String {
+    s.home.join(name).to_str().unwrap().to_string()
 }
 
 fn go_build(dir: &Path) {
@@ -132,12 +97,12 @@ fn go_build(dir: &Path) {
     );
 }
 
-/// A repository whose HEAD~1 holds OLD and whose HEAD adds NEW and shifts
-/// OLD's lines; returns HEAD~1's id.
+/// A repository whose HEAD~1 holds old() and whose HEAD adds new() and shifts
+/// its lines; returns HEAD~1's id.
 fn repo(s: &Sandbox) -> String {
     s.init_repo();
     s.write("go.mod", GO_MOD);
-    s.write("svc/old.go", OLD);
+    s.write("svc/old.go", &old());
     s.commit_all("old code");
     go_build(&s.root);
     s.rev("HEAD")
@@ -145,8 +110,8 @@ fn repo(s: &Sandbox) -> String {
 
 fn add_leak(s: &Sandbox) {
     s.write("svc/old.go", &old_shifted());
-    s.write("svc/new.go", NEW);
-    s.commit_all("add Fetch, which leaks");
+    s.write("svc/new.go", &new());
+    s.commit_all("add get2, which leaks");
 }
 
 const ONE_NEW: &[(&str, &str)] = &[("svc/new.go", "single-result-buffer")];
@@ -168,22 +133,15 @@ fn changed(s: &Sandbox, base: &str, branch: &str) -> Vec<String> {
 #[test]
 fn baseline_gate_reports_the_new_leak_and_goes_green_on_the_bot_branch() {
     let s = Sandbox::new();
-    repo(&s);
-    let baseline = s.home.join("leaks-baseline.json");
-    let b = baseline.to_str().unwrap();
-    let out = s.run(&["--write-baseline", b, "--format", "json"]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(stderr(&out).contains("baseline of 2 finding(s) written"));
-    let written: Value =
-        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    let (b, out) = &repo_with_baseline(&s, "leaks-baseline.json");
+    let baseline = Path::new(b);
+    assert!(stderr(out).contains("baseline of 2 finding(s) written"));
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(baseline).unwrap()).unwrap();
     assert_eq!(written["version"], 1);
-    let functions: Vec<&str> = written["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["function"].as_str().unwrap())
-        .collect();
-    assert_eq!(functions, ["Get", "ViaLocal"]);
+    assert_eq!(
+        strings(&written["entries"], "function"),
+        ["get", "viaLocalFunc"]
+    );
 
     add_leak(&s);
     let out = s.run(&["--baseline", b, "--format", "json"]);
@@ -200,7 +158,7 @@ fn baseline_gate_reports_the_new_leak_and_goes_green_on_the_bot_branch() {
         ])
     );
     assert_eq!(report["suppressed"][0]["baseline"], true);
-    assert_eq!(report["suppressed"][0]["directive"], b);
+    assert_eq!(report["suppressed"][0]["directive"], b.as_str());
     let out = s.run(&["--baseline", b, "--report-unused-ignores"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(!stderr(&out).contains("unused-baseline-entry"));
@@ -257,7 +215,7 @@ fn new_from_rev_gate_reports_the_new_leak_and_goes_green_on_the_bot_branch() {
     assert_eq!(code(&out), 0, "{}", stdout(&out));
 
     // Uncommitted work counts as new, an untracked file too.
-    s.write("svc/untracked.go", &NEW.replace("Fetch", "Fetch2"));
+    s.write("svc/untracked.go", &new().replace("get2", "get3"));
     let out = s.run(&["--new-from-rev", "HEAD", "--format", "json"]);
     assert_eq!(
         found(&json(&out), "findings"),
@@ -275,9 +233,9 @@ fn new_from_patch_gate() {
     let s = Sandbox::new();
     repo(&s);
     add_leak(&s);
-    let patch = s.home.join("change.patch");
-    std::fs::write(&patch, s.git(&["diff", "HEAD~1", "HEAD"])).unwrap();
-    let p = patch.to_str().unwrap();
+    let p = &home_file(&s, "change.patch");
+    let patch = Path::new(p);
+    std::fs::write(patch, s.git(&["diff", "HEAD~1", "HEAD"])).unwrap();
     let out = s.run(&["--new-from-patch", p, "--format", "json"]);
     assert_eq!(found(&json(&out), "findings"), pairs(ONE_NEW));
     assert_eq!(code(&out), 1);
@@ -289,7 +247,7 @@ fn new_from_patch_gate() {
     let annotations = stdout(&out).matches("title=single-result-buffer").count();
     assert_eq!(annotations, 1, "{}", stdout(&out));
     // A patch that changes only an unrelated line reports nothing; one
-    // that changes the line of ViaLocal's finding reports it.
+    // that changes the line of viaLocalFunc's finding reports it.
     let line_of = |needle: &str| {
         1 + old_shifted()
             .lines()
@@ -300,12 +258,12 @@ fn new_from_patch_gate() {
         format!("--- a/svc/old.go\n+++ b/svc/old.go\n@@ -{n} +{n} @@\n-{text}\n+{text}\n")
     };
     let helper = line_of("func Helper");
-    std::fs::write(&patch, one_line(helper, "func Helper() int { return 2 }")).unwrap();
+    std::fs::write(patch, one_line(helper, "func Helper() int { return 2 }")).unwrap();
     let out = s.run(&["--new-from-patch", p, "--format", "json"]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     assert_eq!(found(&json(&out), "findings"), vec![]);
     let via_local = line_of("go work(ch)") - 1;
-    std::fs::write(&patch, one_line(via_local, "\tch := make(chan int)")).unwrap();
+    std::fs::write(patch, one_line(via_local, "\tch := make(chan int)")).unwrap();
     let report = json(&s.run(&["--new-from-patch", p, "--format", "json"]));
     assert_eq!(
         found(&report, "findings"),
@@ -317,15 +275,12 @@ fn new_from_patch_gate() {
 #[test]
 fn baseline_counts_duplicates_and_reports_stale_entries() {
     let s = Sandbox::new();
-    repo(&s);
-    let baseline = s.home.join("b.json");
-    let b = baseline.to_str().unwrap();
-    assert_eq!(code(&s.run(&["--write-baseline", b])), 0);
-    // A second `make(chan int)` finding in Get: same rule, file, function
+    let (b, _) = &repo_with_baseline(&s, "b.json");
+    // A second `make(chan int)` finding in get: same rule, file, function
     // and code as the recorded one; one entry suppresses one of them.
-    let twice = OLD.replace(
-        "func Get() (int, error) {\n",
-        "func Get() (int, error) {\n\tif d := make(chan int); false {\n\t\tgo func() { d <- slow() }()\n\t\tselect {\n\t\tcase <-d:\n\t\tcase <-time.After(time.Millisecond):\n\t\t}\n\t}\n",
+    let twice = old().replace(
+        "func get() (int, error) {\n",
+        "func get() (int, error) {\n\tif d := make(chan int); false {\n\t\tgo func() { d <- slowValue() }()\n\t\tselect {\n\t\tcase <-d:\n\t\tcase <-time.After(time.Millisecond):\n\t\t}\n\t}\n",
     );
     s.write("svc/old.go", &twice);
     let all = json(&s.run(&["--format", "json"]));
@@ -337,10 +292,10 @@ fn baseline_counts_duplicates_and_reports_stale_entries() {
     assert_eq!(report["suppressed"].as_array().unwrap().len(), 2);
     assert_eq!(code(&out), 1);
 
-    // Get gone: its entry is stale, reported only when asked.
+    // get gone: its entry is stale, reported only when asked.
     s.write(
         "svc/old.go",
-        &OLD.replace(
+        &old().replace(
             "ch := make(chan int)\n\tgo func() {",
             "ch := make(chan int, 1)\n\tgo func() {",
         ),
@@ -359,7 +314,7 @@ fn baseline_counts_duplicates_and_reports_stale_entries() {
     assert_eq!(problems.as_array().unwrap().len(), 1, "{problems}");
     assert_eq!(problems[0]["kind"], "unused-baseline-entry");
     assert_eq!(problems[0]["file"], "svc/old.go");
-    assert!(problems[0]["message"].as_str().unwrap().contains("`Get`"));
+    assert!(problems[0]["message"].as_str().unwrap().contains("`get`"));
     let text = s.run(&["--baseline", b, "--report-unused-ignores"]);
     assert!(
         stderr(&text).contains("svc/old.go: unused-baseline-entry:"),
@@ -378,14 +333,12 @@ fn baseline_counts_duplicates_and_reports_stale_entries() {
 #[test]
 fn baseline_entries_are_sarif_fingerprints_and_the_file_is_stable() {
     let s = Sandbox::new();
-    repo(&s);
-    let baseline = s.home.join("b.json");
-    let b = baseline.to_str().unwrap();
-    s.run(&["--write-baseline", b]);
-    let first = std::fs::read(&baseline).unwrap();
+    let (b, _) = &repo_with_baseline(&s, "b.json");
+    let baseline = Path::new(b);
+    let first = std::fs::read(baseline).unwrap();
     s.run(&["--write-baseline", b]);
     assert_eq!(
-        std::fs::read(&baseline).unwrap(),
+        std::fs::read(baseline).unwrap(),
         first,
         "written twice, same bytes"
     );
@@ -400,12 +353,7 @@ fn baseline_entries_are_sarif_fingerprints_and_the_file_is_stable() {
             p.split(':').next().unwrap().to_string()
         })
         .collect();
-    let mut recorded: Vec<String> = entries["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["fingerprint"].as_str().unwrap().to_string())
-        .collect();
+    let mut recorded = strings(&entries["entries"], "fingerprint");
     prints.sort();
     recorded.sort();
     assert_eq!(prints, recorded);
