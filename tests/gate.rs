@@ -159,6 +159,13 @@ fn baseline_gate_reports_the_new_leak_and_goes_green_on_the_bot_branch() {
     );
     assert_eq!(report["suppressed"][0]["baseline"], true);
     assert_eq!(report["suppressed"][0]["directive"], b.as_str());
+    // Entries name files from the repository root: the same from below it.
+    let sub = s
+        .cmd_in(&s.path("svc"))
+        .args(["--baseline", b, "--format", "json", "."])
+        .output()
+        .unwrap();
+    assert_eq!(found(&json(&sub), "findings"), pairs(ONE_NEW));
     let out = s.run(&["--baseline", b, "--report-unused-ignores"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(!stderr(&out).contains("unused-baseline-entry"));
