@@ -283,8 +283,9 @@ pub fn check(
     files: Vec<PathBuf>,
     displays: Vec<String>,
     args: &Args,
+    streamed: bool,
 ) -> Result<Vec<Checked>> {
-    if args.format != Format::Jsonl {
+    if !streamed {
         return crate::cli::run::check_all(engine, source, files, displays, args.threads);
     }
     let mut all = Vec::new();

@@ -1,7 +1,8 @@
 //! One run of the tool: load rules, find files, check them in parallel,
 //! then show, write or commit the fixes and choose the exit status.
 
-use crate::cli::args::{Args, Color, Format, Split};
+use crate::cli::args::{Args, Color, FailOn, Format, Split};
+use crate::cli::gate::Gate;
 use crate::cli::output;
 use crate::engine::diagnostic::{Finding, Skipped};
 use crate::engine::matching::Engine;
@@ -106,9 +107,21 @@ pub fn run(args: Args) -> Result<u8> {
     if let Some(code) = output::check_inputs(&args.paths, inputs.found, inputs.files.len()) {
         return Ok(code);
     }
+    let mut gate = Gate::prepare(&args, &settings, &cwd, head.as_ref())?;
     let source = inputs.source;
     let annotated = inputs.annotated(&args);
-    let checked = output::check(&engine, source, inputs.files, inputs.displays, &args)?;
+    // jsonl streams each directory as it is done, unless the gate must see
+    // the whole run first (then it prints the filtered findings at the end).
+    let streamed = args.format == Format::Jsonl && gate.is_open();
+    let checked = output::check(
+        &engine,
+        source,
+        inputs.files,
+        inputs.displays,
+        &args,
+        streamed,
+    )?;
+    let checked = gate.filter(checked, source, &ran)?;
     let counts = output::Counts::of(&checked);
     // Findings are merged per group: one group, or one per --split branch.
     let (rest, groups) = merge::split_by(checked, |path, finding| match (args.split, &head) {
@@ -129,6 +142,7 @@ pub fn run(args: Args) -> Result<u8> {
         inputs.walk_errors,
         args.report_unused_ignores,
     );
+    gate.finish(&mut report.gated());
     let changes: Vec<&merge::Change> = groups.iter().flat_map(|(_, m)| &m.changes).collect();
 
     let color = match args.color {
@@ -164,9 +178,10 @@ pub fn run(args: Args) -> Result<u8> {
         source,
         annotated,
         changes: &changes,
+        streamed,
     };
     let written = print_report(&report, &args, engine.rules(), &shown, &mut stdout)?;
-    let status = exit_status(&report, args.write || args.apply);
+    let status = exit_status(&report, args.write || args.apply, &gate);
     Ok(if written { status } else { 2 })
 }
 
@@ -177,6 +192,8 @@ struct Shown<'a> {
     source: &'a dyn Source,
     annotated: Vec<(String, PathBuf)>,
     changes: &'a [&'a merge::Change],
+    /// jsonl findings already printed as each directory was done.
+    streamed: bool,
 }
 
 /// Prints the report in the format asked for, then writes the --output
@@ -190,10 +207,16 @@ fn print_report(
 ) -> Result<bool> {
     match args.format {
         Format::Text => print_text(report, args, stdout)?,
-        // The findings were streamed; the rest goes where text puts it.
+        // The findings were streamed (or are printed now, when the gate
+        // filtered them); the rest goes where text puts it.
         Format::Jsonl => {
             print_problems(report, args, &mut std::io::stderr().lock())?;
-            output::jsonl(&[], report.stats.as_ref(), stdout)?;
+            let findings: &[Finding] = if shown.streamed {
+                &[]
+            } else {
+                &report.findings
+            };
+            output::jsonl(findings, report.stats.as_ref(), stdout)?;
         }
         format => render(report, format, rules, shown, stdout)?,
     }
@@ -476,6 +499,17 @@ impl Report {
     }
 }
 
+impl Report {
+    /// What the gate (--baseline, --new-from-*) adds to or drops from.
+    fn gated(&mut self) -> crate::cli::gate::Gated<'_> {
+        crate::cli::gate::Gated {
+            suppressed: &mut self.suppressed,
+            problems: &mut self.ignore_problems,
+            skipped: &mut self.skipped,
+        }
+    }
+}
+
 /// --write: each changed file written in place; one that cannot be is an
 /// error, and its findings must not say [fixed].
 fn write_changes(changes: &[&merge::Change], report: &mut Report) {
@@ -592,20 +626,23 @@ impl Bot<'_> {
 }
 
 /// 2 on any error; 1 when something is left to look at (findings, or with
-/// --write/--apply findings without a fix; code not analysed; ignore
-/// comments in question); else 0.
-fn exit_status(report: &Report, modifies: bool) -> u8 {
-    let unfixed = report.findings.iter().any(|f| !f.has_fix());
+/// --write/--apply findings without a fix, of the kinds --fail-on counts;
+/// code not analysed; ignore comments in question); else 0. `--fail-on
+/// none`: 0 unless an error.
+fn exit_status(report: &Report, modifies: bool, gate: &Gate) -> u8 {
+    let mut counted = report.findings.iter().filter(|f| gate.fails(f));
     let remaining = if modifies {
-        unfixed
+        counted.any(|f| !f.has_fix())
     } else {
-        !report.findings.is_empty()
+        counted.next().is_some()
     };
     // Code that was not analysed (a syntax error, a symlink not followed) is
     // something left to look at: exit 1, not a clean 0.
     let remaining = remaining || !report.skipped.is_empty();
     if !report.errors.is_empty() {
         2
+    } else if gate.fail_on == FailOn::None {
+        0
     } else if remaining || !report.ignore_problems.is_empty() {
         1
     } else {
@@ -840,7 +877,7 @@ fn display_path(cwd: &Path, base: &Path, p: &Path) -> String {
     }
 }
 
-fn slash(p: &Path) -> String {
+pub(crate) fn slash(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
 }
 

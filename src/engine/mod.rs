@@ -1,10 +1,12 @@
 //! Running rules: matching queries and conditions on parsed files into
 //! findings, the edit model fixes are made of, `//gofix-leaks:ignore`
-//! suppressions, and merging a run's fixes into new file contents.
+//! suppressions, merging a run's fixes into new file contents, and the
+//! new-lines filter of `--new-from-*`.
 
 pub mod diagnostic;
 pub mod edit;
 pub mod matching;
 pub mod memory;
 pub mod merge;
+pub mod newcode;
 pub mod suppress;

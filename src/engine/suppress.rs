@@ -86,9 +86,23 @@ pub struct Suppressed {
     pub directive: String,
     /// The reason written after the rule ids ("" when none).
     pub reason: String,
-    /// The convention of the comment (text output names it).
-    #[serde(skip)]
+    /// The comment's convention, or the `--baseline` file `directive`
+    /// names. In the JSON only as `"baseline": true`, so runs without a
+    /// baseline are unchanged.
+    #[serde(
+        rename = "baseline",
+        serialize_with = "serialize_baseline",
+        skip_serializing_if = "not_baseline"
+    )]
     pub style: Style,
+}
+
+fn not_baseline(style: &Style) -> bool {
+    *style != Style::Baseline
+}
+
+fn serialize_baseline<S: serde::Serializer>(style: &Style, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bool(*style == Style::Baseline)
 }
 
 /// An ignore comment that needs attention (JSON `ignore_problems`).
@@ -123,6 +137,8 @@ pub enum Style {
     Ignore,
     /// `//nolint`, with golangci-lint's placement rules.
     Nolint,
+    /// Not a comment: an entry of the `--baseline` file.
+    Baseline,
 }
 
 /// What a directive comment says: the rules it covers (None: every rule),
@@ -267,6 +283,7 @@ pub fn scan(bytes: &[u8], display: &str) -> Vec<Directive> {
             (false, _) => (row + 1, row + 1, false),
             (true, Style::Ignore) => ignore_span(root, &lines, row),
             (true, Style::Nolint) => nolint_span(root, row, column),
+            (true, Style::Baseline) => unreachable!("parse_directive reads comments only"),
         };
         out.push(Directive {
             file: display.to_string(),
@@ -465,32 +482,47 @@ pub fn print_text(
             } else {
                 format!(": {}", s.reason)
             };
+            let by = if s.style == Style::Baseline {
+                "baseline "
+            } else {
+                ""
+            };
             writeln!(
                 err,
-                "{}: {}: {} [suppressed by {}{why}]",
+                "{}: {}: {} [suppressed by {by}{}{why}]",
                 s.posn, s.rule, s.message, s.directive
             )?;
         }
     }
-    if !suppressed.is_empty() {
-        let nolint = suppressed
+    let hint = if show {
+        ""
+    } else {
+        " (--show-suppressed lists them)"
+    };
+    let (by_baseline, by_comment): (Vec<&Suppressed>, Vec<&Suppressed>) =
+        suppressed.iter().partition(|s| s.style == Style::Baseline);
+    if !by_comment.is_empty() {
+        let nolint = by_comment
             .iter()
             .filter(|s| s.style == Style::Nolint)
             .count();
         let comments = match nolint {
             0 => format!("//{MARKER}"),
-            n if n == suppressed.len() => format!("//{NOLINT}"),
+            n if n == by_comment.len() => format!("//{NOLINT}"),
             _ => format!("//{MARKER} and //{NOLINT}"),
         };
         writeln!(
             err,
-            "{} finding(s) suppressed by {comments} comments{}",
-            suppressed.len(),
-            if show {
-                ""
-            } else {
-                " (--show-suppressed lists them)"
-            }
+            "{} finding(s) suppressed by {comments} comments{hint}",
+            by_comment.len()
+        )?;
+    }
+    if let Some(s) = by_baseline.first() {
+        writeln!(
+            err,
+            "{} finding(s) suppressed by the baseline {}{hint}",
+            by_baseline.len(),
+            s.directive
         )?;
     }
     Ok(())
