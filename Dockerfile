@@ -20,7 +20,8 @@ COPY rules rules
 COPY grammars/tree-sitter-go/src grammars/tree-sitter-go/src
 RUN cargo build --release --locked \
     && strip target/release/gofix-leaks \
-    && ! ldd target/release/gofix-leaks 2>/dev/null \
+    # Static: no shared library named in the binary.
+    && ! readelf -d target/release/gofix-leaks | grep -q NEEDED \
     && target/release/gofix-leaks --version
 
 FROM alpine:3
