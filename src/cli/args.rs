@@ -25,6 +25,17 @@ pub enum Split {
     Rule,
 }
 
+/// Which findings make the exit status 1 (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Goroutine leaks only: per-pass allocations do not fail the run.
+    Leak,
+    /// Any finding (the default).
+    Any,
+    /// No finding: exit 0 even when some are reported (errors still exit 2).
+    None,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Color {
     Auto,
@@ -55,10 +66,16 @@ Exit status:
      that have no automatic fix (each says why); in every mode, code not
      analysed (reported as skipped: a syntax error, a symlink not followed),
      a //gofix-leaks:ignore comment naming an unknown rule, or (with
-     --report-unused-ignores) one that suppresses nothing
+     --report-unused-ignores) one that suppresses nothing or a --baseline
+     entry that matches no finding. --fail-on leak counts only leak findings
+     (not per-pass allocations); --fail-on none never exits 1 for findings,
+     skipped code or ignore comments. Findings a --baseline records, and with
+     --new-from-* those off the new lines, never count
   2  an error: bad arguments, a rule that does not load, a missing PATH, an
      unreadable file or directory, a file that is not UTF-8, a failed write,
-     a git failure, an existing branch without --force
+     a git failure, an existing branch without --force, a --new-from-rev
+     REV that is not a commit, an unreadable or malformed --new-from-patch
+     FILE or --baseline FILE (whatever --fail-on says)
 
 Files skipped: generated files (\"// Code generated ... DO NOT EDIT.\"), vendor/,
 testdata/, hidden and _-prefixed directories and nested git repositories below
@@ -167,10 +184,42 @@ pub struct Args {
     #[arg(long)]
     pub show_suppressed: bool,
 
-    /// Report `//gofix-leaks:ignore` comments that suppress nothing; any
-    /// makes the exit status 1.
+    /// Report `//gofix-leaks:ignore` comments that suppress nothing, and
+    /// --baseline entries that match no finding; any makes the exit status 1.
     #[arg(long)]
     pub report_unused_ignores: bool,
+
+    /// Report, fix and count only findings on lines added or changed since
+    /// REV (`git diff REV`: committed, staged and unstaged changes, and
+    /// untracked files, all new), as golangci-lint's flag does. A finding
+    /// is new when any line from its start to its end is.
+    #[arg(long, value_name = "REV", group = "new_from")]
+    pub new_from_rev: Option<String>,
+
+    /// Like --new-from-rev, with the lines a unified diff FILE adds (as
+    /// `git diff` prints it; paths relative to the repository root).
+    #[arg(long, value_name = "FILE", group = "new_from", value_hint = clap::ValueHint::FilePath)]
+    pub new_from_patch: Option<PathBuf>,
+
+    /// Like --new-from-rev, since the merge base of REV and HEAD (what a
+    /// pull request into REV changes).
+    #[arg(long, value_name = "REV", group = "new_from")]
+    pub new_from_merge_base: Option<String>,
+
+    /// Suppress the findings recorded in the baseline FILE (JSON, written
+    /// by --write-baseline); they are listed like ignored ones.
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub baseline: Option<PathBuf>,
+
+    /// Record every finding of this run in FILE as a baseline, then report
+    /// as if run with `--baseline FILE`.
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Which findings make the exit status 1: any (default), leak (not
+    /// per-pass allocations) or none. Errors still exit 2.
+    #[arg(long, value_enum, value_name = "WHICH")]
+    pub fail_on: Option<FailOn>,
 
     /// Read settings from FILE instead of .gofix-leaks.toml at the root of
     /// the git work tree (or the current directory). Flags win over it.

@@ -13,6 +13,7 @@
 //! branch = "gofix-leaks/{date}"        # --apply's branch (--branch wins)
 //! author = "Leak Bot <bot@example.com>" # --apply's commit author
 //! kinds = ["leak"]                     # findings to keep (--only-leaks wins)
+//! fail_on = "leak"                     # like --fail-on (the flag wins)
 //!
 //! [rules.time-after-in-loop]
 //! leak_only = true                     # like --set (the flag wins)
@@ -21,7 +22,7 @@
 //! enabled = false                      # like skip
 //! ```
 
-use crate::cli::args::Args;
+use crate::cli::args::{Args, FailOn};
 use crate::engine::diagnostic::Kind;
 use crate::git::apply::DEFAULT_BRANCH;
 use crate::rules::rule::{self, Rule};
@@ -58,6 +59,8 @@ struct File {
     author: Option<Spanned<String>>,
     /// The kinds of finding to report and fix; others are dropped.
     kinds: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Which findings fail the run, as `--fail-on` takes it.
+    fail_on: Option<Spanned<String>>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<Options>>,
 }
@@ -137,6 +140,9 @@ impl Config {
                     ));
                 }
             }
+        }
+        if let Some(f) = &file.fail_on {
+            parse_fail_on(f.get_ref()).map_err(|e| c.error(f.span(), e))?;
         }
         for (id, options) in &file.rules {
             for (key, value) in options.get_ref() {
@@ -282,6 +288,13 @@ pub fn today() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     civil_date((secs / 86_400) as i64)
+}
+
+/// A `fail_on` value, as `--fail-on` spells it.
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    use clap::ValueEnum;
+    FailOn::from_str(s, false)
+        .map_err(|_| format!("fail_on = {s:?}: expected \"leak\", \"any\" or \"none\""))
 }
 
 /// The proleptic Gregorian date `days` after 1970-01-01 (H. Hinnant's
@@ -435,6 +448,17 @@ impl Settings {
         out.sort();
         out.dedup();
         Some(out)
+    }
+
+    /// Which findings fail the run: `--fail-on`, else the config's
+    /// `fail_on`, else any.
+    pub fn fail_on(&self, args: &Args) -> FailOn {
+        args.fail_on
+            .or_else(|| {
+                let f = self.config.as_ref()?.file.fail_on.as_ref()?;
+                parse_fail_on(f.get_ref()).ok()
+            })
+            .unwrap_or(FailOn::Any)
     }
 
     /// The commit author for `--apply`: (name, email).

@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod config;
+pub mod gate;
 pub mod generate;
 pub mod run;
 pub mod test;

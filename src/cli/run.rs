@@ -1,7 +1,8 @@
 //! One run of the tool: load rules, find files, check them in parallel,
 //! then show, write or commit the fixes and choose the exit status.
 
-use crate::cli::args::{Args, Color, Format, Split};
+use crate::cli::args::{Args, Color, FailOn, Format, Split};
+use crate::cli::gate::Gate;
 use crate::engine::diagnostic::{Finding, Skipped};
 use crate::engine::matching::Engine;
 use crate::engine::merge::{self, Checked};
@@ -94,6 +95,8 @@ pub fn run(args: Args) -> Result<u8> {
         None
     };
     let inputs = Inputs::find(&args, &settings, &cwd, head.as_ref(), &branch)?;
+    let against = head.as_ref().map(HeadTree::commit_id);
+    let mut gate = Gate::prepare(&args, settings.fail_on(&args), &cwd, against)?;
     let source = inputs.source;
     // Annotations convert byte columns to characters: they read the files.
     let annotated: Vec<(String, PathBuf)> = match args.format {
@@ -106,6 +109,7 @@ pub fn run(args: Args) -> Result<u8> {
         _ => Vec::new(),
     };
     let checked = check_all(&engine, source, inputs.files, inputs.displays, args.threads)?;
+    let checked = gate.filter(checked, source, &ran)?;
     // Findings are merged per group: one group, or one per --split branch.
     let (rest, groups) = merge::split_by(checked, |path, finding| match (args.split, &head) {
         (Some(Split::Rule), _) => finding.rule.clone(),
@@ -124,6 +128,11 @@ pub fn run(args: Args) -> Result<u8> {
         inputs.walk_skipped,
         inputs.walk_errors,
         args.report_unused_ignores,
+    );
+    gate.finish(
+        &mut report.suppressed,
+        &mut report.ignore_problems,
+        &mut report.skipped,
     );
     let changes: Vec<&merge::Change> = groups.iter().flat_map(|(_, m)| &m.changes).collect();
 
@@ -154,7 +163,7 @@ pub fn run(args: Args) -> Result<u8> {
         changes: &changes,
     };
     print_report(&report, &args, engine.rules(), shown, &mut stdout)?;
-    Ok(exit_status(&report, args.write || args.apply))
+    Ok(exit_status(&report, args.write || args.apply, &gate))
 }
 
 /// What the annotated formats read besides the report: the checked files
@@ -463,20 +472,23 @@ fn write_pr_bodies(
 }
 
 /// 2 on any error; 1 when something is left to look at (findings, or with
-/// --write/--apply findings without a fix; code not analysed; ignore
-/// comments in question); else 0.
-fn exit_status(report: &Report, modifies: bool) -> u8 {
-    let unfixed = report.findings.iter().any(|f| !f.has_fix());
+/// --write/--apply findings without a fix, of the kinds --fail-on counts;
+/// code not analysed; ignore comments in question); else 0. `--fail-on
+/// none`: 0 unless an error.
+fn exit_status(report: &Report, modifies: bool, gate: &Gate) -> u8 {
+    let mut counted = report.findings.iter().filter(|f| gate.fails(f));
     let remaining = if modifies {
-        unfixed
+        counted.any(|f| !f.has_fix())
     } else {
-        !report.findings.is_empty()
+        counted.next().is_some()
     };
     // Code that was not analysed (a syntax error, a symlink not followed) is
     // something left to look at: exit 1, not a clean 0.
     let remaining = remaining || !report.skipped.is_empty();
     if !report.errors.is_empty() {
         2
+    } else if gate.fail_on == FailOn::None {
+        0
     } else if remaining || !report.ignore_problems.is_empty() {
         1
     } else {

@@ -7,4 +7,5 @@ pub mod edit;
 pub mod matching;
 pub mod memory;
 pub mod merge;
+pub mod newcode;
 pub mod suppress;

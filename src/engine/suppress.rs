@@ -72,6 +72,10 @@ pub struct Suppressed {
     pub directive: String,
     /// The reason written after the rule ids ("" when none).
     pub reason: String,
+    /// Suppressed by the `--baseline` file `directive` names, not by a
+    /// comment (only then in the JSON, so runs without one are unchanged).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub baseline: bool,
 }
 
 /// An ignore comment that needs attention (JSON `ignore_problems`).
@@ -209,6 +213,7 @@ pub fn apply(out: &mut FileOutcome, display: &str, bytes: &[u8]) {
                     message: f.message,
                     directive: d.posn(),
                     reason: d.reason.clone(),
+                    baseline: false,
                 });
             }
             None => {
@@ -310,23 +315,32 @@ pub fn print_text(
             } else {
                 format!(": {}", s.reason)
             };
+            let by = if s.baseline { "baseline " } else { "" };
             writeln!(
                 err,
-                "{}: {}: {} [suppressed by {}{why}]",
+                "{}: {}: {} [suppressed by {by}{}{why}]",
                 s.posn, s.rule, s.message, s.directive
             )?;
         }
     }
-    if !suppressed.is_empty() {
+    let hint = if show {
+        ""
+    } else {
+        " (--show-suppressed lists them)"
+    };
+    let by_baseline = suppressed.iter().filter(|s| s.baseline).count();
+    let by_comment = suppressed.len() - by_baseline;
+    if by_comment > 0 {
         writeln!(
             err,
-            "{} finding(s) suppressed by //{MARKER} comments{}",
-            suppressed.len(),
-            if show {
-                ""
-            } else {
-                " (--show-suppressed lists them)"
-            }
+            "{by_comment} finding(s) suppressed by //{MARKER} comments{hint}"
+        )?;
+    }
+    if let Some(s) = suppressed.iter().find(|s| s.baseline) {
+        writeln!(
+            err,
+            "{by_baseline} finding(s) suppressed by the baseline {}{hint}",
+            s.directive
         )?;
     }
     Ok(())

@@ -98,6 +98,11 @@ impl HeadTree {
         }
     }
 
+    /// The commit the files are read from (HEAD, or --base).
+    pub fn commit_id(&self) -> Oid {
+        self.head
+    }
+
     pub fn workdir(&self) -> &Path {
         &self.workdir
     }

@@ -2,3 +2,4 @@
 //! work tree or the user's branch.
 
 pub mod apply;
+pub mod changed;

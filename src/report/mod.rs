@@ -1,8 +1,10 @@
 //! What a run shows: unified diffs, SARIF, GitHub workflow commands, the
 //! PR body, and `--explain`.
 
+pub mod baseline;
 pub mod diff;
 pub mod explain;
+pub mod fingerprint;
 pub mod github;
 pub mod prbody;
 pub mod ruletest;

@@ -219,43 +219,7 @@ fn percent_encode(path: &str) -> String {
     out
 }
 
-/// FNV-1a, 64 bits: a hash that stays the same across builds and releases.
-fn fnv1a(parts: &[&str]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in parts {
-        for b in p.bytes().chain([0u8]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    h
-}
-
-/// The key `partialFingerprints` uses.
-pub const FINGERPRINT_KEY: &str = "gofixLeaks/v1";
-
-/// Per finding, a fingerprint that survives edits elsewhere in the file:
-/// the rule, the file and the flagged code with its spacing collapsed, plus
-/// the how-many-th such finding in the file it is.
-pub fn fingerprints(findings: &[Finding], texts: &Texts) -> Vec<String> {
-    let mut seen: HashMap<u64, usize> = HashMap::new();
-    findings
-        .iter()
-        .map(|f| {
-            let code = texts
-                .get(&f.file)
-                .and_then(|t| {
-                    t.get(f.start.offset..f.end.offset)
-                        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
-                })
-                .unwrap_or_else(|| f.message.clone());
-            let h = fnv1a(&[&f.rule, &f.file, &code]);
-            let n = seen.entry(h).or_default();
-            *n += 1;
-            format!("{h:016x}:{n}")
-        })
-        .collect()
-}
+pub use crate::report::fingerprint::{FINGERPRINT_KEY, fingerprints};
 
 fn region(start: LineCol, end: LineCol) -> Value {
     json!({
