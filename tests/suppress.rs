@@ -325,3 +325,106 @@ fn unused_is_judged_only_for_rules_that_ran_and_per_id() {
     let out = sb.run(&["--report-unused-ignores", "--skip", "waitgroup-done"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
+
+/// Asserts LEAKY's finding is suppressed by a `//nolint` comment.
+fn assert_nolint_suppressed(src: &str) {
+    let sb = Sandbox::new();
+    sb.write("main.go", src);
+    let out = sb.run(&["--color", "never"]);
+    assert_eq!(code(&out), 0, "{src}\n{}", stderr(&out));
+    assert_eq!(stdout(&out), "", "no diff for a suppressed finding");
+    assert!(
+        stderr(&out).contains("1 finding(s) suppressed by //nolint comments"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn nolint_naming_the_tool_or_the_rule_suppresses() {
+    for comment in [
+        "//nolint:gofix-leaks",
+        "//nolint:gofix-leaks/single-result-buffer",
+        "//nolint:errcheck,gofix-leaks // the caller drains ch",
+        "//nolint:errcheck, gofix-leaks/single-result-buffer",
+        "//nolint",
+        "//nolint:all",
+        "// nolint:gofix-leaks",
+    ] {
+        assert_nolint_suppressed(&with_end_of_line(comment));
+    }
+    // On its own line at the statement's column: the statement below.
+    assert_nolint_suppressed(&with_line_before("//nolint:gofix-leaks"));
+    // Right above `func`: the whole function.
+    assert_nolint_suppressed(&with_doc(
+        "//nolint:gofix-leaks/single-result-buffer // legacy\n",
+    ));
+}
+
+#[test]
+fn nolint_for_other_linters_or_out_of_place_does_not_suppress() {
+    for src in [
+        with_end_of_line("//nolint:errcheck"),
+        with_end_of_line("//nolint:gofix-leaks/waitgroup-done"),
+        with_end_of_line("//nolint:gofix-leaksx"),
+        // golangci-lint's placement: a blank line, or a comment line, in
+        // between means the node below does not start on the next line.
+        with_line_before("//nolint:gofix-leaks\n"),
+        with_line_before("//nolint:gofix-leaks\n\t// why"),
+        // A doc comment whose last line is not the directive.
+        with_doc("//nolint:gofix-leaks\n// get gets.\n"),
+    ] {
+        assert_not_suppressed(&src);
+    }
+}
+
+#[test]
+fn nolint_mistakes_are_reported_like_ignore_comments() {
+    let sb = Sandbox::new();
+    sb.write(
+        "main.go",
+        &with_end_of_line("//nolint:gofix-leaks/single-result-bufer"),
+    );
+    let (status, v) = json(&sb, &[]);
+    assert_eq!(status, 1);
+    assert_eq!(v["ignore_problems"][0]["kind"], "unknown-rule");
+    assert_eq!(
+        v["ignore_problems"][0]["text"],
+        "//nolint:gofix-leaks/single-result-bufer"
+    );
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1, "not suppressed");
+
+    // Unused: reported when it names this tool, not when it is a bare
+    // `//nolint` (or `all`) meant for every linter.
+    let src = |comment: &str| {
+        fixed().replacen(
+            "\tch := make(chan int, 1)\n",
+            &format!("\tch := make(chan int, 1) {comment}\n"),
+            1,
+        )
+    };
+    let sb = Sandbox::new();
+    sb.write("main.go", &src("//nolint:errcheck,gofix-leaks // stale"));
+    let out = sb.run(&["--report-unused-ignores"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(
+        stderr(&out),
+        "main.go:14:26: unused-ignore: `//nolint:errcheck,gofix-leaks // stale` suppresses nothing\n"
+    );
+    for bare in ["//nolint", "//nolint:all // for every linter"] {
+        sb.write("main.go", &src(bare));
+        let out = sb.run(&["--report-unused-ignores"]);
+        assert_eq!(code(&out), 0, "{bare}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{bare}");
+    }
+    // JSON records the suppression and its reason.
+    let sb = Sandbox::new();
+    sb.write(
+        "main.go",
+        &with_end_of_line("//nolint:gofix-leaks // measured"),
+    );
+    let (status, v) = json(&sb, &[]);
+    assert_eq!(status, 0);
+    assert_eq!(v["suppressed"][0]["reason"], "measured");
+    assert_eq!(v["suppressed"][0]["directive"], "main.go:14:23");
+}

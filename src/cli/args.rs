@@ -14,6 +14,9 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands: one annotation per finding.
     Github,
+    /// JSON lines: one finding per line, printed as soon as its directory
+    /// is checked (directories in path order).
+    Jsonl,
 }
 
 /// How `--split` groups fixes into branches.
@@ -54,6 +57,10 @@ Examples:
   gofix-leaks --format json ./...             findings as go/analysis-style JSON, for bots
   gofix-leaks --format sarif > leaks.sarif    SARIF 2.1.0 for GitHub code scanning
   gofix-leaks --format github                 annotations in a GitHub Actions step
+  gofix-leaks --output json=leaks.json --output sarif=leaks.sarif
+                                              the diff on stdout, JSON and SARIF in files
+  gofix-leaks --format jsonl ./...            one JSON finding per line, streamed per directory
+  gofix-leaks --stdin-filename svc/a.go -     check an editor buffer as svc/a.go
   gofix-leaks --explain waitgroup-done        a rule's explanation and the fix it makes on its example
   gofix-leaks completions bash|zsh|fish       a completion script; `gofix-leaks man` prints the man page
   gofix-leaks test my-rules/                  run the [[test]] tables of rule files (none: the built-in pack)
@@ -75,7 +82,8 @@ Exit status:
      unreadable file or directory, a file that is not UTF-8, a failed write,
      a git failure, an existing branch without --force, a --new-from-rev
      REV that is not a commit, an unreadable or malformed --new-from-patch
-     FILE or --baseline FILE (whatever --fail-on says)
+     FILE or --baseline FILE (whatever --fail-on says), PATHs given that hold
+     no Go file, --write or --apply with stdin (`-`)
 
 Files skipped: generated files (\"// Code generated ... DO NOT EDIT.\"), vendor/,
 testdata/, hidden and _-prefixed directories and nested git repositories below
@@ -140,6 +148,24 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+
+    /// Also write the report in FORMAT to PATH after the run (repeatable;
+    /// FORMAT: json, sarif, github, jsonl, or text for the diff), e.g.
+    /// `--output json=leaks.json --output sarif=leaks.sarif`.
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = crate::cli::output::parse_spec)]
+    pub output: Vec<crate::cli::output::OutputSpec>,
+
+    /// With PATH `-`: the name of the file whose contents come on stdin. It
+    /// is checked as if it were at PATH (its package's other files are read
+    /// from disk there); the diff is against the stdin contents.
+    #[arg(long, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]
+    pub stdin_filename: Option<PathBuf>,
+
+    /// Print a summary: files seen, parsed and skipped, findings by kind,
+    /// fixes and wall time (stderr in text mode; `stats` in JSON, a last
+    /// `{"stats":...}` line in jsonl).
+    #[arg(long)]
+    pub stats: bool,
 
     /// Load more rules: a TOML file or a directory of them (repeatable).
     #[arg(long = "rules", value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]

@@ -41,10 +41,22 @@ impl Gate {
         against: Option<git2::Oid>,
     ) -> Result<Gate> {
         let new_lines = if let Some(rev) = &args.new_from_rev {
-            Some(changed::changed_since(cwd, rev, Since::Rev, against, "--new-from-rev")?)
+            Some(changed::changed_since(
+                cwd,
+                rev,
+                Since::Rev,
+                against,
+                "--new-from-rev",
+            )?)
         } else if let Some(rev) = &args.new_from_merge_base {
             let flag = "--new-from-merge-base";
-            Some(changed::changed_since(cwd, rev, Since::MergeBase, against, flag)?)
+            Some(changed::changed_since(
+                cwd,
+                rev,
+                Since::MergeBase,
+                against,
+                flag,
+            )?)
         } else if let Some(patch) = &args.new_from_patch {
             Some(read_patch(patch)?)
         } else {
@@ -139,12 +151,8 @@ fn read_patch(path: &Path) -> Result<ChangedLines> {
     let bytes = std::fs::read(path)
         .map_err(|e| anyhow!("--new-from-patch {}: cannot read: {e}", path.display()))?;
     let text = String::from_utf8_lossy(&bytes);
-    newcode::parse_patch(&text).map_err(|(line, why)| {
-        anyhow!(
-            "--new-from-patch {}:{line}: {why}",
-            path.display()
-        )
-    })
+    newcode::parse_patch(&text)
+        .map_err(|(line, why)| anyhow!("--new-from-patch {}:{line}: {why}", path.display()))
 }
 
 fn display(p: &Path) -> String {

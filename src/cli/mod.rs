@@ -6,5 +6,7 @@ pub mod args;
 pub mod config;
 pub mod gate;
 pub mod generate;
+pub mod output;
 pub mod run;
+pub mod stream;
 pub mod test;

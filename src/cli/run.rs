@@ -3,27 +3,24 @@
 
 use crate::cli::args::{Args, Color, FailOn, Format, Split};
 use crate::cli::gate::Gate;
+use crate::cli::output;
 use crate::engine::diagnostic::{Finding, Skipped};
 use crate::engine::matching::Engine;
 use crate::engine::merge::{self, Checked};
 use crate::files::source::{Source, WorkTree};
 use crate::files::{walk, write};
 use crate::git::apply::{HeadTree, normalize};
-use crate::go::package::Directory;
 use crate::go::syntax;
 use crate::report::diff;
 use crate::report::prbody::Summary;
 use crate::rules::options::OptionType;
 use crate::rules::rule;
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Everything a run found, in path order.
 #[derive(Serialize, Default)]
@@ -46,6 +43,9 @@ struct Report {
     branches: Vec<BranchReport>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pr_bodies: Vec<String>,
+    /// With --stats: counts and wall time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stats: Option<output::Stats>,
 }
 
 #[derive(Serialize)]
@@ -65,6 +65,7 @@ struct JsonError {
 }
 
 pub fn run(args: Args) -> Result<u8> {
+    let started = Instant::now();
     if let Some(path) = &args.dump_tree {
         return dump_tree(path);
     }
@@ -87,6 +88,7 @@ pub fn run(args: Args) -> Result<u8> {
     let engine = Engine::new(rules).keep_kinds(settings.kinds(&args));
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
 
+    output::check_stdin(&args)?;
     let head = if args.apply {
         let mut head = HeadTree::open(&cwd, args.base.as_deref())?;
         head.set_author(settings.author());
@@ -95,21 +97,31 @@ pub fn run(args: Args) -> Result<u8> {
         None
     };
     let inputs = Inputs::find(&args, &settings, &cwd, head.as_ref(), &branch)?;
+    if let Some(code) = output::check_inputs(&args.paths, inputs.found, inputs.files.len()) {
+        return Ok(code);
+    }
     let against = head.as_ref().map(HeadTree::commit_id);
     let mut gate = Gate::prepare(&args, settings.fail_on(&args), &cwd, against)?;
     let source = inputs.source;
     // Annotations convert byte columns to characters: they read the files.
-    let annotated: Vec<(String, PathBuf)> = match args.format {
-        Format::Sarif | Format::Github => inputs
-            .displays
-            .iter()
-            .cloned()
-            .zip(inputs.files.clone())
-            .collect(),
-        _ => Vec::new(),
+    let annotated: Vec<(String, PathBuf)> =
+        match output::formats(&args).any(|f| matches!(f, Format::Sarif | Format::Github)) {
+            true => inputs
+                .displays
+                .iter()
+                .cloned()
+                .zip(inputs.files.clone())
+                .collect(),
+            false => Vec::new(),
+        };
+    let checked = match args.format {
+        Format::Jsonl => {
+            output::check_streaming(&engine, source, inputs.files, inputs.displays, &args)?
+        }
+        _ => check_all(&engine, source, inputs.files, inputs.displays, args.threads)?,
     };
-    let checked = check_all(&engine, source, inputs.files, inputs.displays, args.threads)?;
     let checked = gate.filter(checked, source, &ran)?;
+    let counts = output::Counts::of(&checked);
     // Findings are merged per group: one group, or one per --split branch.
     let (rest, groups) = merge::split_by(checked, |path, finding| match (args.split, &head) {
         (Some(Split::Rule), _) => finding.rule.clone(),
@@ -157,13 +169,28 @@ pub fn run(args: Args) -> Result<u8> {
         write_pr_bodies(path, &groups, &args, &engine, &mut report)?;
     }
 
+    if args.stats {
+        let (skipped, suppressed) = (report.skipped.len(), report.suppressed.len());
+        let wall = started.elapsed();
+        report.stats = Some(output::Stats::new(
+            counts,
+            &report.findings,
+            skipped,
+            suppressed,
+            wall,
+        ));
+    }
     let shown = Shown {
         source,
         annotated,
         changes: &changes,
     };
-    print_report(&report, &args, engine.rules(), shown, &mut stdout)?;
-    Ok(exit_status(&report, args.write || args.apply, &gate))
+    print_report(&report, &args, engine.rules(), &shown, &mut stdout)?;
+    let mut render =
+        |format, out: &mut Vec<u8>| render(&report, format, engine.rules(), &shown, out);
+    let written = output::write_outputs(&args, &mut render)?;
+    let status = exit_status(&report, args.write || args.apply, &gate);
+    Ok(if written { status } else { 2 })
 }
 
 /// What the annotated formats read besides the report: the checked files
@@ -180,21 +207,46 @@ fn print_report(
     report: &Report,
     args: &Args,
     rules: &[rule::Rule],
-    shown: Shown,
+    shown: &Shown,
     stdout: &mut dyn Write,
 ) -> Result<()> {
     match args.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *stdout, report)?;
-            writeln!(stdout)?;
-        }
         Format::Text => print_text(report, args, stdout)?,
+        // The findings were streamed; the rest goes where text puts it.
+        Format::Jsonl => {
+            print_problems(report, args, &mut std::io::stderr().lock())?;
+            output::jsonl(&[], report.stats.as_ref(), stdout)?;
+        }
+        format => render(report, format, rules, shown, stdout)?,
+    }
+    Ok(())
+}
+
+/// The report in `format`, as a file of it holds it: text is the diff.
+fn render(
+    report: &Report,
+    format: Format,
+    rules: &[rule::Rule],
+    shown: &Shown,
+    out: &mut dyn Write,
+) -> Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, report)?;
+            writeln!(out)?;
+        }
+        Format::Jsonl => output::jsonl(&report.findings, report.stats.as_ref(), out)?,
+        Format::Text => {
+            for c in shown.changes {
+                out.write_all(diff::unified(&c.display, &c.old, &c.new).as_bytes())?;
+            }
+        }
         Format::Sarif | Format::Github => {
-            let mut texts = crate::report::sarif::Texts::new(shown.source, shown.annotated);
+            let mut texts = crate::report::sarif::Texts::new(shown.source, shown.annotated.clone());
             for c in shown.changes {
                 texts.add(&c.display, &c.old);
             }
-            print_annotated(report, args.format, rules, &texts, stdout)?;
+            print_annotated(report, format, rules, &texts, out)?;
         }
     }
     Ok(())
@@ -236,6 +288,8 @@ struct Inputs<'s> {
     walk_skipped: Vec<WalkNote>,
     /// What the walk could not read, for the report.
     walk_errors: Vec<WalkNote>,
+    /// How many Go files the PATHs hold, before the config's `exclude`.
+    found: usize,
 }
 
 impl<'s> Inputs<'s> {
@@ -256,8 +310,12 @@ impl<'s> Inputs<'s> {
                 }
                 Inputs::at_head(head, cwd, &args.paths)?
             }
-            None => Inputs::in_work_tree(cwd, &args.paths)?,
+            None => match args.stdin_filename.as_deref() {
+                Some(name) => Inputs::from_stdin(cwd, name)?,
+                None => Inputs::in_work_tree(cwd, &args.paths)?,
+            },
         };
+        inputs.found = inputs.files.len();
         let base = head.map_or(cwd, |h| h.workdir());
         let (files, displays) = settings.retain_included(base, inputs.files, inputs.displays);
         (inputs.files, inputs.displays) = (files, displays);
@@ -287,6 +345,26 @@ impl<'s> Inputs<'s> {
             displays,
             walk_skipped,
             walk_errors: vec![],
+            found: 0,
+        })
+    }
+
+    /// `-`: one file read from stdin, checked as if it were at `name`.
+    fn from_stdin(cwd: &Path, name: &Path) -> Result<Inputs<'static>> {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .context("cannot read stdin")?;
+        // One per process, and the run borrows its source to the end.
+        let source: &'static crate::files::source::Overlay =
+            Box::leak(Box::new(crate::files::source::Overlay::new(name, bytes)));
+        let base = display_base(cwd);
+        Ok(Inputs {
+            source,
+            files: vec![name.to_path_buf()],
+            displays: vec![display_path(cwd, &base, name)],
+            walk_skipped: vec![],
+            walk_errors: vec![],
+            found: 1,
         })
     }
 
@@ -313,6 +391,7 @@ impl<'s> Inputs<'s> {
                 .map(|(p, r)| shown(p, r))
                 .collect(),
             walk_errors: found.errors.into_iter().map(|(p, r)| shown(p, r)).collect(),
+            found: 0,
         })
     }
 }
@@ -506,93 +585,11 @@ pub fn check_all(
     displays: Vec<String>,
     threads: Option<usize>,
 ) -> Result<Vec<Checked>> {
-    let progress = Progress::new(files.len() as u64);
-    // A directory at a time: its files share one parse of their package.
-    let mut by_dir: BTreeMap<PathBuf, Vec<(PathBuf, String)>> = BTreeMap::new();
-    for (path, display) in files.into_iter().zip(displays) {
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        by_dir.entry(dir).or_default().push((path, display));
-    }
-    let groups: Vec<(PathBuf, Vec<(PathBuf, String)>)> = by_dir.into_iter().collect();
-    let work = || {
-        let mut out: Vec<Checked> = groups
-            .into_par_iter()
-            .flat_map(|(dir, group)| {
-                let directory = Directory::new(source, &dir);
-                // The files of one directory in parallel too: one big
-                // package (nats-server's 200 files in server/) would
-                // otherwise keep one core busy while the other waits.
-                group
-                    .into_par_iter()
-                    .map(|(path, display)| {
-                        let outcome = match source.read(&path) {
-                            Ok(bytes) => engine.check(&directory, &path, &display, &bytes),
-                            Err(e) => Err(format!("{display}: cannot read: {e}")),
-                        };
-                        progress.tick();
-                        Checked {
-                            path,
-                            display,
-                            outcome,
-                        }
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        out.sort_by(|a, b| a.path.cmp(&b.path));
-        out
-    };
-    let out = match threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build()
-            .context("cannot start worker threads")?
-            .install(work),
-        None => work(),
-    };
-    progress.finish();
+    let mut out = Vec::new();
+    let mut sink = |dir: Vec<Checked>| out.extend(dir);
+    crate::cli::stream::check_dirs(engine, source, files, displays, threads, &mut sink)?;
+    out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
-}
-
-/// A progress bar on stderr, shown only on a terminal and only once a run
-/// has taken over a second.
-struct Progress {
-    bar: ProgressBar,
-    start: Instant,
-    shown: AtomicBool,
-    terminal: bool,
-}
-
-impl Progress {
-    fn new(len: u64) -> Progress {
-        let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {pos}/{len} files [{bar:30}] {elapsed}")
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
-        Progress {
-            bar,
-            start: Instant::now(),
-            shown: AtomicBool::new(false),
-            terminal: std::io::stderr().is_terminal(),
-        }
-    }
-
-    fn tick(&self) {
-        self.bar.inc(1);
-        if self.terminal
-            && !self.shown.load(Ordering::Relaxed)
-            && self.start.elapsed() > Duration::from_secs(1)
-            && !self.shown.swap(true, Ordering::Relaxed)
-        {
-            self.bar.set_draw_target(ProgressDrawTarget::stderr());
-        }
-    }
-
-    fn finish(&self) {
-        self.bar.finish_and_clear();
-    }
 }
 
 /// `--format sarif` and `--format github`: nothing else goes to stdout.
@@ -640,14 +637,28 @@ fn print_annotated(
     Ok(())
 }
 
-fn print_text(report: &Report, args: &Args, out: &mut dyn Write) -> Result<()> {
-    let mut err = std::io::stderr().lock();
+/// Skipped regions and errors, on stderr in text and jsonl output.
+fn print_problems(report: &Report, args: &Args, err: &mut dyn Write) -> Result<()> {
     for s in &report.skipped {
         writeln!(err, "{}: skipped: {}", s.posn, s.reason)?;
     }
     for e in &report.errors {
         writeln!(err, "{}", e.message)?;
     }
+    if args.format == Format::Jsonl {
+        crate::engine::suppress::print_text(
+            &report.suppressed,
+            &report.ignore_problems,
+            args.show_suppressed,
+            err,
+        )?;
+    }
+    Ok(())
+}
+
+fn print_text(report: &Report, args: &Args, out: &mut dyn Write) -> Result<()> {
+    let mut err = std::io::stderr().lock();
+    print_problems(report, args, &mut err)?;
     for f in &report.findings {
         let status = match &f.no_fix_reason {
             Some(why) => format!(" (no automatic fix: {why})"),
@@ -706,6 +717,9 @@ fn print_text(report: &Report, args: &Args, out: &mut dyn Write) -> Result<()> {
     }
     if args.apply && report.branches.is_empty() {
         writeln!(err, "nothing to fix; no branch created")?;
+    }
+    if let Some(stats) = &report.stats {
+        writeln!(err, "{}", stats.line())?;
     }
     Ok(())
 }

@@ -22,7 +22,7 @@ use tree_sitter::{Node, QueryCursor, Tree};
 /// What checking one file produced: findings in position order, each with
 /// its fix (None when it has none), and the file's text when some fix needs
 /// it again at merge time.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct FileOutcome {
     pub findings: Vec<Finding>,
     pub fixes: Vec<Option<Fix>>,
@@ -32,6 +32,9 @@ pub struct FileOutcome {
     pub suppressed: Vec<crate::engine::suppress::Suppressed>,
     /// The file's ignore comments, with what each suppressed.
     pub directives: Vec<crate::engine::suppress::Directive>,
+    /// Whether the file was parsed (`--stats`): not when it holds none of
+    /// the literals a rule needs, or is generated.
+    pub parsed: bool,
 }
 
 pub struct Engine {
@@ -180,14 +183,21 @@ impl Engine {
             if !tree.root_node().has_error() {
                 let (out, whole) = self.check_tree(directory, path, display, src, &tree, &rules);
                 if !whole {
-                    return Ok(out);
+                    return Ok(FileOutcome {
+                        parsed: true,
+                        ..out
+                    });
                 }
             }
         }
         let tree = syntax::parse(bytes);
-        Ok(self
+        let out = self
             .check_tree(directory, path, display, src, &tree, &rules)
-            .0)
+            .0;
+        Ok(FileOutcome {
+            parsed: true,
+            ..out
+        })
     }
 
     /// What to parse of a file: the header (package clause, imports) and

@@ -41,6 +41,7 @@ pub struct Merged {
 }
 
 /// One checked file, in path order.
+#[derive(Clone)]
 pub struct Checked {
     pub path: PathBuf,
     pub display: String,

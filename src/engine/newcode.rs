@@ -128,8 +128,8 @@ pub fn parse_patch(text: &str) -> Result<ChangedLines, (usize, String)> {
             if file.is_none() && old_path.is_none() {
                 return Err((at, "a hunk before any `+++` file header".to_string()));
             }
-            let (old, new, start) = hunk_header(line)
-                .ok_or_else(|| (at, format!("malformed hunk header {line:?}")))?;
+            let (old, new, start) =
+                hunk_header(line).ok_or_else(|| (at, format!("malformed hunk header {line:?}")))?;
             left = (old, new);
             next = start;
         }

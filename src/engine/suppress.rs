@@ -1,4 +1,5 @@
-//! `//gofix-leaks:ignore` comments: finding them in a file, dropping the
+//! Suppression comments: `//gofix-leaks:ignore` and golangci-lint's
+//! `//nolint`, finding them in a file (one scanner for both), dropping the
 //! findings (and fixes) they cover, and reviewing them after a run for rule
 //! ids that name no loaded rule and, on request, for comments that
 //! suppress nothing.
@@ -12,6 +13,14 @@
 //! - on a line of its own: the first line after its block of comment lines;
 //! - in the doc comment of a top-level function or method (the comment
 //!   block right above `func`): the whole declaration.
+//!
+//! `//nolint`, `//nolint:all`, `//nolint:gofix-leaks` (every rule) and
+//! `//nolint:gofix-leaks/RULE` (one rule), alone or in a list with other
+//! linters, follow golangci-lint's placement: at the end of a line, that
+//! line; on a line of its own, that line and the whole syntax node (a
+//! declaration, a statement) that starts on the next line at the comment's
+//! column; above the package clause, the file. A `//nolint` that does not
+//! name this tool is for every linter, so it is never reported as unused.
 //!
 //! A finding is covered when its start line is. Rule ids are data here: the
 //! engine's findings carry them, and `review` checks them against the
@@ -44,6 +53,11 @@ pub struct Directive {
     pub last: usize,
     /// Whether it covers a function through its doc comment.
     pub function: bool,
+    /// `//gofix-leaks:ignore` or `//nolint`.
+    pub style: Style,
+    /// Whether `--report-unused-ignores` reports it when it suppresses
+    /// nothing: not a bare `//nolint`, which other linters may need.
+    pub judged: bool,
     /// The rules whose findings it suppressed in this run.
     pub used: BTreeSet<String>,
 }
@@ -76,6 +90,9 @@ pub struct Suppressed {
     /// comment (only then in the JSON, so runs without one are unchanged).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub baseline: bool,
+    /// The convention of the comment (text output names it).
+    #[serde(skip)]
+    pub style: Style,
 }
 
 /// An ignore comment that needs attention (JSON `ignore_problems`).
@@ -94,32 +111,137 @@ pub struct IgnoreProblem {
     pub message: String,
 }
 
-/// Finds the ignore comments of a file. Only files holding the marker are
-/// parsed (again), so the cost is paid by the few files that have one.
+/// golangci-lint's directive, honoured when it names this tool:
+/// `//nolint` (every linter), `//nolint:all`, `//nolint:gofix-leaks` (every
+/// rule) or `//nolint:gofix-leaks/RULE`, in a list like
+/// `//nolint:errcheck,gofix-leaks // why`.
+pub const NOLINT: &str = "nolint";
+
+/// The linter name golangci-lint knows this tool by (a module plugin's name).
+const LINTER: &str = "gofix-leaks";
+
+/// Which convention a directive follows: they differ in where they apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `//gofix-leaks:ignore`.
+    Ignore,
+    /// `//nolint`, with golangci-lint's placement rules.
+    Nolint,
+}
+
+/// What a directive comment says: the rules it covers (None: every rule),
+/// the reason, and whether `--report-unused-ignores` may judge it (a bare
+/// `//nolint` is meant for every linter, not only this one).
+struct Said {
+    rules: Option<Vec<String>>,
+    reason: String,
+    judged: bool,
+}
+
+/// Reads a comment's text; None when it is no directive for this tool.
+fn parse_directive(text: &str) -> Option<(Style, Said)> {
+    let body = text.strip_prefix("//")?;
+    let body = body.strip_prefix(' ').unwrap_or(body);
+    if let Some(after) = body.strip_prefix(MARKER) {
+        if after.chars().next().is_some_and(|c| !c.is_whitespace()) {
+            return None; // `//gofix-leaks:ignored`, not a directive
+        }
+        let after = after.trim();
+        let (ids, reason) = match after.split_once(char::is_whitespace) {
+            Some((ids, reason)) => (ids, reason.trim()),
+            None => (after, ""),
+        };
+        let ids: Vec<String> = ids
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        let rules = (!ids.is_empty() && !ids.iter().any(|i| i == "all")).then_some(ids);
+        let said = Said {
+            rules,
+            reason: reason.to_string(),
+            judged: true,
+        };
+        return Some((Style::Ignore, said));
+    }
+    parse_nolint(body.strip_prefix(NOLINT)?).map(|said| (Style::Nolint, said))
+}
+
+/// The part of a `//nolint` comment after `nolint`: `:LINTER,...` and an
+/// explanation after `//`, as golangci-lint reads it.
+fn parse_nolint(after: &str) -> Option<Said> {
+    let (list, reason) = match after.split_once("//") {
+        Some((list, reason)) => (list, reason.trim()),
+        None => (after, ""),
+    };
+    let bare = |judged| Said {
+        rules: None,
+        reason: reason.to_string(),
+        judged,
+    };
+    if list.trim().is_empty() {
+        return Some(bare(false));
+    }
+    let list = list.strip_prefix(':')?;
+    // The names end at the first space not next to a comma.
+    let names: Vec<&str> = list
+        .split(',')
+        .map(str::trim)
+        .scan(true, |go_on, name| {
+            if !*go_on {
+                return None;
+            }
+            let (name, rest) = name.split_once(char::is_whitespace).unwrap_or((name, ""));
+            *go_on = rest.is_empty();
+            Some(name)
+        })
+        .collect();
+    if names.contains(&"all") {
+        return Some(bare(false));
+    }
+    if names.contains(&LINTER) {
+        return Some(bare(true));
+    }
+    let rules: Vec<String> = names
+        .iter()
+        .filter_map(|n| n.strip_prefix(LINTER)?.strip_prefix('/'))
+        .filter(|r| !r.is_empty())
+        .map(String::from)
+        .collect();
+    (!rules.is_empty()).then_some(Said {
+        rules: Some(rules),
+        reason: reason.to_string(),
+        judged: true,
+    })
+}
+
+/// Finds the ignore and nolint comments of a file. Only files holding a
+/// marker are parsed (again), so the cost is paid by the few files that
+/// have one.
 pub fn scan(bytes: &[u8], display: &str) -> Vec<Directive> {
-    let finder = memchr::memmem::Finder::new(MARKER.as_bytes());
-    let mut hits = finder.find_iter(bytes).peekable();
-    if hits.peek().is_none() {
+    let mut hits: Vec<usize> = [MARKER, NOLINT]
+        .iter()
+        .flat_map(|m| memchr::memmem::find_iter(bytes, m.as_bytes()))
+        .collect();
+    // Many files hold `//nolint` for other linters: parse only those with
+    // a comment line that is a directive for this tool.
+    let line_at = |at: usize| {
+        let from = at.saturating_sub(3);
+        let to = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |n| at + n);
+        let text = String::from_utf8_lossy(&bytes[from..to]);
+        text.find("//").map_or("", |i| &text[i..]).to_string()
+    };
+    if !hits
+        .iter()
+        .any(|&at| parse_directive(&line_at(at)).is_some())
+    {
         return Vec::new();
     }
+    hits.sort_unstable();
     let tree = syntax::parse(bytes);
     let root = tree.root_node();
-    // Top-level functions and methods by first line (0-based): first and
-    // last line.
-    let mut funcs = std::collections::HashMap::new();
-    let mut c = root.walk();
-    for d in root.children(&mut c) {
-        if matches!(d.kind(), "function_declaration" | "method_declaration") {
-            funcs.insert(d.start_position().row, d.end_position().row);
-        }
-    }
     let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
-    let comment_only = |row: usize| {
-        lines
-            .get(row)
-            .is_some_and(|l| l.trim_ascii_start().starts_with(b"//"))
-    };
-    let mut out = Vec::new();
+    let mut out: Vec<Directive> = Vec::new();
     for at in hits {
         let start = if at >= 3 && &bytes[at - 3..at] == b"// " {
             at - 3
@@ -137,54 +259,86 @@ pub fn scan(bytes: &[u8], display: &str) -> Vec<Directive> {
         let text = String::from_utf8_lossy(&bytes[node.byte_range()])
             .trim_end()
             .to_string();
-        let after = &bytes[at + MARKER.len()..node.end_byte()];
-        if after.first().is_some_and(|b| !b.is_ascii_whitespace()) {
-            continue; // `//gofix-leaks:ignored`, not a directive
-        }
-        let body = String::from_utf8_lossy(after);
-        let body = body.trim();
-        let (ids, reason) = match body.split_once(char::is_whitespace) {
-            Some((ids, reason)) => (ids, reason.trim()),
-            None => (body, ""),
+        let Some((style, said)) = parse_directive(&text) else {
+            continue;
         };
-        let ids: Vec<String> = ids
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect();
-        let rules = (!ids.is_empty() && !ids.iter().any(|i| i == "all")).then_some(ids);
         let row = node.start_position().row;
-        let line_start = bytes[..start]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        let own_line = bytes[line_start..start].iter().all(u8::is_ascii_whitespace);
-        let (first, last, function) = if own_line {
-            let mut next = row + 1;
-            while comment_only(next) {
-                next += 1;
-            }
-            match funcs.get(&next) {
-                Some(&end) => (row + 1, end + 1, true),
-                None => (next + 1, next + 1, false),
-            }
-        } else {
-            (row + 1, row + 1, false)
+        let column = node.start_position().column;
+        let own_line = lines
+            .get(row)
+            .is_some_and(|l| l[..column.min(l.len())].iter().all(u8::is_ascii_whitespace));
+        let (first, last, function) = match (own_line, style) {
+            (false, _) => (row + 1, row + 1, false),
+            (true, Style::Ignore) => ignore_span(root, &lines, row),
+            (true, Style::Nolint) => nolint_span(root, row, column),
         };
         out.push(Directive {
             file: display.to_string(),
             line: row + 1,
-            column: node.start_position().column + 1,
+            column: column + 1,
             text,
-            rules,
-            reason: reason.to_string(),
+            rules: said.rules,
+            reason: said.reason,
             first,
             last,
             function,
+            style,
+            judged: said.judged,
             used: BTreeSet::new(),
         });
     }
     out
+}
+
+/// The 1-based lines a `//gofix-leaks:ignore` on a line of its own (at
+/// 0-based `row`) covers: the first line after its block of comment lines,
+/// or the whole function that block documents.
+fn ignore_span(root: tree_sitter::Node, lines: &[&[u8]], row: usize) -> (usize, usize, bool) {
+    let comment_only = |row: usize| {
+        lines
+            .get(row)
+            .is_some_and(|l| l.trim_ascii_start().starts_with(b"//"))
+    };
+    let mut next = row + 1;
+    while comment_only(next) {
+        next += 1;
+    }
+    let mut c = root.walk();
+    let func = root.children(&mut c).find(|d| {
+        matches!(d.kind(), "function_declaration" | "method_declaration")
+            && d.start_position().row == next
+    });
+    match func {
+        Some(f) => (row + 1, f.end_position().row + 1, true),
+        None => (next + 1, next + 1, false),
+    }
+}
+
+/// The 1-based lines a `//nolint` on a line of its own covers, by
+/// golangci-lint's rule: its own line, and when a syntax node starts on the
+/// next line at the comment's column (a declaration or statement below
+/// it), that whole node; above the package clause, the whole file.
+fn nolint_span(root: tree_sitter::Node, row: usize, column: usize) -> (usize, usize, bool) {
+    let at = tree_sitter::Point::new(row + 1, column);
+    let Some(mut node) = root.descendant_for_point_range(at, at) else {
+        return (row + 1, row + 1, false);
+    };
+    if node.start_position() != at {
+        return (row + 1, row + 1, false);
+    }
+    while let Some(p) = node.parent() {
+        if p.start_position() != at || p.kind() == "source_file" {
+            break;
+        }
+        node = p;
+    }
+    if node.kind() == "package_clause" {
+        // The file ends after its last newline: row N, column 0.
+        let end = root.end_position();
+        return (row + 1, end.row + usize::from(end.column > 0), true);
+    }
+    let function = matches!(node.kind(), "function_declaration" | "method_declaration");
+    (row + 1, node.end_position().row + 1, function)
 }
 
 /// Drops the findings of `out` that an ignore comment of the file covers,
@@ -214,6 +368,7 @@ pub fn apply(out: &mut FileOutcome, display: &str, bytes: &[u8]) {
                     directive: d.posn(),
                     reason: d.reason.clone(),
                     baseline: false,
+                    style: d.style,
                 });
             }
             None => {
@@ -260,7 +415,7 @@ pub fn review(
                 ),
             ));
         }
-        if !report_unused {
+        if !report_unused || !d.judged {
             continue;
         }
         let unused: Vec<&String> = match &d.rules {
@@ -331,9 +486,18 @@ pub fn print_text(
     let by_baseline = suppressed.iter().filter(|s| s.baseline).count();
     let by_comment = suppressed.len() - by_baseline;
     if by_comment > 0 {
+        let nolint = suppressed
+            .iter()
+            .filter(|s| !s.baseline && s.style == Style::Nolint)
+            .count();
+        let comments = match nolint {
+            0 => format!("//{MARKER}"),
+            n if n == by_comment => format!("//{NOLINT}"),
+            _ => format!("//{MARKER} and //{NOLINT}"),
+        };
         writeln!(
             err,
-            "{by_comment} finding(s) suppressed by //{MARKER} comments{hint}"
+            "{by_comment} finding(s) suppressed by {comments} comments{hint}"
         )?;
     }
     if let Some(s) = suppressed.iter().find(|s| s.baseline) {
@@ -391,6 +555,60 @@ func f() {
                 (8, 10, 10, None, String::new()),
             ]
         );
+    }
+
+    #[test]
+    fn nolint_placements() {
+        let src = "package p
+
+//nolint:errcheck,gofix-leaks // legacy
+func f() {
+	x := 1 //nolint:gofix-leaks/waitgroup-done
+	//nolint
+	if x > 0 {
+		_ = x
+	}
+	//nolint:gofix-leaks
+		_ = x // not at the comment's column: its own line only
+	_ = x
+	//nolint:errcheck
+	_ = x
+	//nolint:all,gofix-leaks/a
+	_ = x
+}
+";
+        let ids = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            scan_str(src),
+            vec![
+                (3, 3, 17, None, "legacy".to_string()),
+                (5, 5, 5, ids(&["waitgroup-done"]), String::new()),
+                (6, 6, 9, None, String::new()),
+                (10, 10, 10, None, String::new()),
+                (15, 15, 16, None, String::new()),
+            ]
+        );
+        let judged: Vec<bool> = scan(src.as_bytes(), "a.go")
+            .iter()
+            .map(|d| d.judged)
+            .collect();
+        assert_eq!(judged, [true, true, false, true, false]);
+        // Above the package clause: the whole file.
+        let whole = "//nolint:gofix-leaks\npackage p\n\nvar x = 1\n";
+        assert_eq!(scan_str(whole), vec![(1, 1, 4, None, String::new())]);
+        // Names that are not this tool's, and look-alikes, are no directive.
+        for text in [
+            "//nolint:errcheck gofix-leaks",
+            "//nolintx",
+            "//nolint:gofix-leaksy",
+            "// see nolint",
+        ] {
+            assert_eq!(
+                scan_str(&format!("package p\n\n{text}\nvar x = 1\n")),
+                vec![],
+                "{text}"
+            );
+        }
     }
 
     #[test]

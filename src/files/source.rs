@@ -65,3 +65,50 @@ impl Source for WorkTree {
         }
     }
 }
+
+/// The work tree with one file's contents replaced (`-` with
+/// `--stdin-filename`: an editor's unsaved buffer). The file need not exist
+/// on disk; its package's other files are read from its directory.
+pub struct Overlay {
+    path: PathBuf,
+    bytes: Vec<u8>,
+}
+
+impl Overlay {
+    pub fn new(path: &Path, bytes: Vec<u8>) -> Overlay {
+        Overlay {
+            path: plain(path),
+            bytes,
+        }
+    }
+}
+
+/// `./a/./b.go` -> `a/b.go`: the one spelling paths are compared in.
+fn plain(p: &Path) -> PathBuf {
+    p.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}
+
+impl Source for Overlay {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        if plain(path) == self.path {
+            return Ok(self.bytes.clone());
+        }
+        WorkTree.read(path)
+    }
+
+    fn go_files_in(&self, dir: &Path) -> Vec<PathBuf> {
+        let mut out = WorkTree.go_files_in(dir);
+        let here = self.path.parent().unwrap_or(Path::new("")) == plain(dir);
+        if here && !out.iter().any(|p| plain(p) == self.path) {
+            out.push(self.path.clone());
+            out.sort();
+        }
+        out
+    }
+
+    fn find_up(&self, dir: &Path, name: &str) -> Option<(Vec<u8>, PathBuf)> {
+        WorkTree.find_up(dir, name)
+    }
+}

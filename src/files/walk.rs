@@ -42,6 +42,31 @@ pub struct Found {
     pub errors: Vec<(PathBuf, String)>,
 }
 
+/// The PATH arguments that are neither a Go file nor a directory in the
+/// work tree, with why: they are not checked, and the run warns about each.
+pub fn not_go_paths(args: &[String]) -> Vec<(PathBuf, String)> {
+    args.iter()
+        .map(|a| root_of(a))
+        .filter_map(|root| {
+            let meta = std::fs::metadata(&root).ok()?;
+            if meta.is_dir() {
+                return None;
+            }
+            not_go(&root, &meta).map(|why| (root, why))
+        })
+        .collect()
+}
+
+/// Why an explicit PATH that is not a directory is not checked as Go
+/// source, or None when it is a regular file named `*.go`.
+fn not_go(path: &Path, meta: &std::fs::Metadata) -> Option<String> {
+    if !meta.is_file() {
+        return Some("not a regular file or a directory".to_string());
+    }
+    (path.extension().is_none_or(|x| x != "go"))
+        .then(|| "not a Go file (no .go extension)".to_string())
+}
+
 /// The sorted `.go` files under `args` (default `.`). A missing path is an
 /// error; an explicit file is always taken, even under `testdata/`.
 pub fn discover(args: &[String]) -> Result<Vec<PathBuf>> {
@@ -63,8 +88,11 @@ pub fn find(args: &[String]) -> Result<Found> {
             Ok(m) => m,
             Err(e) => bail!("{}: {}", root.display(), e),
         };
-        if meta.is_file() {
-            found.files.push(clean(&root));
+        if !meta.is_dir() {
+            // Not a Go file: `not_go_paths` names it for the warning.
+            if not_go(&root, &meta).is_none() {
+                found.files.push(clean(&root));
+            }
             continue;
         }
         let walker = ignore::WalkBuilder::new(&root)

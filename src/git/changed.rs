@@ -39,7 +39,12 @@ pub fn changed_since(
     let commit = repo
         .revparse_single(rev)
         .and_then(|o| o.peel_to_commit())
-        .map_err(|e| anyhow!("{flag} {rev}: not a commit of this repository ({})", e.message()))?;
+        .map_err(|e| {
+            anyhow!(
+                "{flag} {rev}: not a commit of this repository ({})",
+                e.message()
+            )
+        })?;
     let base = match since {
         Since::Rev => commit.id(),
         Since::MergeBase => {
@@ -47,12 +52,8 @@ pub fn changed_since(
                 .head()
                 .and_then(|h| h.peel_to_commit())
                 .map_err(|e| anyhow!("{flag} {rev}: cannot read HEAD ({})", e.message()))?;
-            repo.merge_base(commit.id(), head.id()).map_err(|e| {
-                anyhow!(
-                    "{flag} {rev}: no merge base with HEAD ({})",
-                    e.message()
-                )
-            })?
+            repo.merge_base(commit.id(), head.id())
+                .map_err(|e| anyhow!("{flag} {rev}: no merge base with HEAD ({})", e.message()))?
         }
     };
     let old = repo.find_commit(base)?.tree()?;

@@ -178,6 +178,8 @@ impl Baseline {
                             directive: self.name.clone(),
                             reason: "recorded in the baseline".to_string(),
                             baseline: true,
+                            // Not a comment: the text summary counts it apart.
+                            style: crate::engine::suppress::Style::Ignore,
                         });
                     }
                     None => {

@@ -1,0 +1,153 @@
+//! Checking a run's files a directory at a time on worker threads, handing
+//! each directory's results on in path order as soon as it and every
+//! directory before it are done: `--format jsonl` prints them then, the
+//! other formats collect them. The order is the same for any thread count.
+
+use crate::engine::matching::Engine;
+use crate::engine::merge::Checked;
+use crate::files::source::Source;
+use crate::go::package::Directory;
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Checks `files` (shown as `displays`) and gives `sink` each directory's
+/// files, in path order, directories in path order. Workers send finished
+/// directories to this thread, which holds back those that finish before
+/// an earlier one (a small reorder buffer: at most the directories in
+/// flight).
+pub fn check_dirs(
+    engine: &Engine,
+    source: &dyn Source,
+    files: Vec<PathBuf>,
+    displays: Vec<String>,
+    threads: Option<usize>,
+    sink: &mut dyn FnMut(Vec<Checked>),
+) -> Result<()> {
+    let progress = Progress::new(files.len() as u64);
+    // A directory at a time: its files share one parse of their package.
+    let mut by_dir: BTreeMap<PathBuf, Vec<(PathBuf, String)>> = BTreeMap::new();
+    for (path, display) in files.into_iter().zip(displays) {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        by_dir.entry(dir).or_default().push((path, display));
+    }
+    let groups: Vec<(PathBuf, Vec<(PathBuf, String)>)> = by_dir.into_iter().collect();
+    let pool = match threads {
+        Some(n) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n.max(1))
+                .build()
+                .context("cannot start worker threads")?,
+        ),
+        None => None,
+    };
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<Checked>)>();
+    let progress = &progress;
+    std::thread::scope(|s| {
+        // The workers run off this thread, which only receives: with one
+        // worker thread, waiting in the pool would leave none to work.
+        s.spawn(move || {
+            let work = move || {
+                groups
+                    .into_par_iter()
+                    .enumerate()
+                    .for_each_with(tx, |tx, (i, (dir, group))| {
+                        let out = check_dir(engine, source, &dir, group, progress);
+                        // The receiver lives until every sender is gone.
+                        let _ = tx.send((i, out));
+                    })
+            };
+            match &pool {
+                Some(pool) => pool.install(work),
+                None => work(),
+            }
+        });
+        let mut waiting: BTreeMap<usize, Vec<Checked>> = BTreeMap::new();
+        let mut next = 0;
+        for (i, out) in rx {
+            waiting.insert(i, out);
+            while let Some(out) = waiting.remove(&next) {
+                sink(out);
+                next += 1;
+            }
+        }
+    });
+    progress.finish();
+    Ok(())
+}
+
+/// The files of one directory, checked in parallel too (one big package,
+/// like nats-server's 200 files in server/, would otherwise keep one core
+/// busy while the other waits), in path order.
+fn check_dir(
+    engine: &Engine,
+    source: &dyn Source,
+    dir: &Path,
+    group: Vec<(PathBuf, String)>,
+    progress: &Progress,
+) -> Vec<Checked> {
+    let directory = Directory::new(source, dir);
+    let mut out: Vec<Checked> = group
+        .into_par_iter()
+        .map(|(path, display)| {
+            let outcome = match source.read(&path) {
+                Ok(bytes) => engine.check(&directory, &path, &display, &bytes),
+                Err(e) => Err(format!("{display}: cannot read: {e}")),
+            };
+            progress.tick();
+            Checked {
+                path,
+                display,
+                outcome,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// A progress bar on stderr, shown only on a terminal and only once a run
+/// has taken over a second.
+struct Progress {
+    bar: ProgressBar,
+    start: Instant,
+    shown: AtomicBool,
+    terminal: bool,
+}
+
+impl Progress {
+    fn new(len: u64) -> Progress {
+        let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {pos}/{len} files [{bar:30}] {elapsed}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        Progress {
+            bar,
+            start: Instant::now(),
+            shown: AtomicBool::new(false),
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn tick(&self) {
+        self.bar.inc(1);
+        if self.terminal
+            && !self.shown.load(Ordering::Relaxed)
+            && self.start.elapsed() > Duration::from_secs(1)
+            && !self.shown.swap(true, Ordering::Relaxed)
+        {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
