@@ -85,7 +85,9 @@ from_release() {
         tar -xzf "$tmp/$archive" -C "$tmp"
     fi
     mkdir -p "$1/bin"
-    install -m 755 "$tmp/gofix-leaks-$t/$exe" "$1/bin/$exe"
+    # Renamed into place: a concurrent run sees no half-written binary.
+    install -m 755 "$tmp/gofix-leaks-$t/$exe" "$1/bin/.$exe.$$"
+    mv -f "$1/bin/.$exe.$$" "$1/bin/$exe"
     say "installed $archive from $base (sha256 $got)"
 }
 

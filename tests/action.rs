@@ -3,6 +3,8 @@
 //! repository in a temp dir, with the built binary on PATH. Only GitHub's
 //! API is played by a script: `GOFIX_LEAKS_GH` points at a recorder that
 //! logs each `gh` call and answers `pr list` from what `pr create` made.
+//! Also the pre-commit entry (scripts/pre-commit.sh) when the tool is not on
+//! PATH: the release binary, installed once into the cache.
 
 mod common;
 
@@ -369,18 +371,12 @@ fn install_takes_a_release_binary_only_with_its_checksum() {
     // on PATH, which it says.
     fs::write(rel.join("SHA256SUMS"), sums).unwrap();
     fs::remove_file(rel.join(&archive)).unwrap();
-    let no_cargo: Vec<String> = std::env::var("PATH")
-        .unwrap()
-        .split(':')
-        .filter(|d| !Path::new(d).join("cargo").exists())
-        .map(str::to_string)
-        .collect();
     let out = r.action(
         "install",
         &[
             ("GOFIX_LEAKS_RELEASE_URL", &url),
             ("GOFIX_LEAKS_ROOT", bad.to_str().unwrap()),
-            ("PATH", &no_cargo.join(":")),
+            ("PATH", &path_without("cargo")),
         ],
     );
     assert_ne!(code(&out), 0);
@@ -390,4 +386,49 @@ fn install_takes_a_release_binary_only_with_its_checksum() {
         "{}",
         stderr(&out)
     );
+}
+
+/// PATH without any directory that holds `name`.
+fn path_without(name: &str) -> String {
+    std::env::var("PATH")
+        .unwrap()
+        .split(':')
+        .filter(|d| !Path::new(d).join(name).exists())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+#[test]
+fn pre_commit_entry_installs_the_release_binary_once_into_the_cache() {
+    let r = Repo::new(LEAKY);
+    let rel = r.base.join("release");
+    release_dir(&rel);
+    let cache = r.base.join("cache");
+    let hook = |release: &str| {
+        let mut cmd = Command::new(script("pre-commit.sh"));
+        r.sb.hermetic(&mut cmd);
+        cmd.current_dir(&r.sb.root)
+            .env("PATH", path_without("gofix-leaks"))
+            .env("GOFIX_LEAKS_CACHE", &cache)
+            .env("GOFIX_LEAKS_RELEASE_URL", release)
+            .args(["--dry-run", "main.go"]);
+        cmd.output().unwrap()
+    };
+    let out = hook(&format!("file://{}", rel.display()));
+    assert_eq!(code(&out), 1, "the leak fails the hook: {}", stderr(&out));
+    assert!(stdout(&out).contains("+++ b/main.go"), "{}", stdout(&out));
+    let version = format!("v{}", env!("CARGO_PKG_VERSION"));
+    assert!(
+        stderr(&out).contains("installed gofix-leaks-"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(cache.join(&version).join("bin/gofix-leaks").exists());
+
+    // The second run takes the cached binary: no release needed.
+    fs::remove_dir_all(&rel).unwrap();
+    let out = hook(&format!("file://{}", rel.display()));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("install"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("+++ b/main.go"));
 }
