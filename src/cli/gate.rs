@@ -7,15 +7,24 @@
 //! finding it drops is neither reported nor fixed nor counted.
 
 use crate::cli::args::{Args, FailOn};
+use crate::cli::config::Settings;
 use crate::engine::diagnostic::{Finding, Kind, Skipped};
 use crate::engine::merge::Checked;
 use crate::engine::newcode::{self, ChangedLines};
 use crate::engine::suppress::{IgnoreProblem, Suppressed};
 use crate::files::source::Source;
+use crate::git::apply::HeadTree;
 use crate::git::changed::{self, Since};
 use crate::report::baseline::{self, Baseline};
 use anyhow::{Result, anyhow};
 use std::path::{Path, PathBuf};
+
+/// The parts of a run's report the gate changes.
+pub struct Gated<'a> {
+    pub suppressed: &'a mut Vec<Suppressed>,
+    pub problems: &'a mut Vec<IgnoreProblem>,
+    pub skipped: &'a mut Vec<Skipped>,
+}
 
 pub struct Gate {
     /// The new lines, with a --new-from-* flag.
@@ -31,15 +40,16 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// Reads the change and the baseline the flags name. `against`: the
-    /// commit --apply reads files from (the change is measured up to it,
-    /// not to the work tree).
+    /// Reads the change and the baseline the flags name. With --apply
+    /// (`head`), the change is measured up to the commit the files are read
+    /// from, not to the work tree.
     pub fn prepare(
         args: &Args,
-        fail_on: FailOn,
+        settings: &Settings,
         cwd: &Path,
-        against: Option<git2::Oid>,
+        head: Option<&HeadTree>,
     ) -> Result<Gate> {
+        let against = head.map(HeadTree::commit_id);
         let new_lines = if let Some(rev) = &args.new_from_rev {
             Some(changed::changed_since(
                 cwd,
@@ -74,7 +84,7 @@ impl Gate {
             baseline,
             write_baseline: args.write_baseline.clone(),
             report_unused: args.report_unused_ignores,
-            fail_on,
+            fail_on: settings.fail_on(args),
             suppressed: Vec::new(),
             stale: Vec::new(),
         })
@@ -118,20 +128,17 @@ impl Gate {
     /// Adds to the report what the baseline suppressed and (with
     /// --report-unused-ignores) its stale entries, and drops the walk's
     /// notes on files outside the change.
-    pub fn finish(
-        &mut self,
-        suppressed: &mut Vec<Suppressed>,
-        problems: &mut Vec<IgnoreProblem>,
-        skipped: &mut Vec<Skipped>,
-    ) {
+    pub fn finish(&mut self, report: &mut Gated) {
         // After the comments' (in path order), so that runs without a
         // baseline list exactly what they did.
-        suppressed.append(&mut self.suppressed);
+        report.suppressed.append(&mut self.suppressed);
         if self.report_unused {
-            problems.append(&mut self.stale);
+            report.problems.append(&mut self.stale);
         }
         if let Some(lines) = &self.new_lines {
-            skipped.retain(|s| lines.touches(&s.file, s.line, s.line));
+            report
+                .skipped
+                .retain(|s| lines.touches(&s.file, s.line, s.line));
         }
     }
 

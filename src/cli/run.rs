@@ -100,8 +100,7 @@ pub fn run(args: Args) -> Result<u8> {
     if let Some(code) = output::check_inputs(&args.paths, inputs.found, inputs.files.len()) {
         return Ok(code);
     }
-    let against = head.as_ref().map(HeadTree::commit_id);
-    let mut gate = Gate::prepare(&args, settings.fail_on(&args), &cwd, against)?;
+    let mut gate = Gate::prepare(&args, &settings, &cwd, head.as_ref())?;
     let source = inputs.source;
     // Annotations convert byte columns to characters: they read the files.
     let annotated: Vec<(String, PathBuf)> =
@@ -141,11 +140,7 @@ pub fn run(args: Args) -> Result<u8> {
         inputs.walk_errors,
         args.report_unused_ignores,
     );
-    gate.finish(
-        &mut report.suppressed,
-        &mut report.ignore_problems,
-        &mut report.skipped,
-    );
+    gate.finish(&mut report.gated());
     let changes: Vec<&merge::Change> = groups.iter().flat_map(|(_, m)| &m.changes).collect();
 
     let color = match args.color {
@@ -460,6 +455,17 @@ impl Report {
             }));
         report.errors.sort_by(|a, b| a.file.cmp(&b.file));
         report
+    }
+}
+
+impl Report {
+    /// What the gate (--baseline, --new-from-*) adds to or drops from.
+    fn gated(&mut self) -> crate::cli::gate::Gated<'_> {
+        crate::cli::gate::Gated {
+            suppressed: &mut self.suppressed,
+            problems: &mut self.ignore_problems,
+            skipped: &mut self.skipped,
+        }
     }
 }
 

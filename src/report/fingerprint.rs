@@ -86,3 +86,30 @@ pub fn function_at(tree: &tree_sitter::Tree, text: &str, offset: usize) -> Strin
         _ => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn functions_are_named_as_go_names_them() {
+        let src = "package p
+
+var ch = make(chan int)
+
+func f() {
+	go func() { ch <- 1 }()
+}
+
+func (s *Set[T]) Add(v T) { _ = v }
+
+func (Value) String() string { return \"\" }
+";
+        let tree = syntax::parse(src.as_bytes());
+        let at = |needle: &str| function_at(&tree, src, src.find(needle).unwrap());
+        assert_eq!(at("make(chan int)"), "");
+        assert_eq!(at("ch <- 1"), "f", "a closure belongs to its function");
+        assert_eq!(at("_ = v"), "(*Set[T]).Add");
+        assert_eq!(at("return"), "(Value).String");
+    }
+}

@@ -384,3 +384,14 @@ pub fn hunks(diff: &str) -> Vec<String> {
     }
     out
 }
+
+/// stdout parsed as JSON; a panic showing both streams when it is not.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            stdout(out),
+            stderr(out)
+        )
+    })
+}
