@@ -34,13 +34,18 @@ fn json(sb: &Sandbox, args: &[&str]) -> (i32, Value) {
 
 /// Asserts the one finding of LEAKY is suppressed: no diff, exit 0.
 fn assert_suppressed(src: &str) {
+    assert_suppressed_by(src, "//gofix-leaks:ignore");
+}
+
+/// Asserts the one finding of LEAKY is suppressed by `comments`.
+fn assert_suppressed_by(src: &str, comments: &str) {
     let sb = Sandbox::new();
     sb.write("main.go", src);
     let out = sb.run(&["--color", "never"]);
     assert_eq!(code(&out), 0, "{src}\n{}", stderr(&out));
     assert_eq!(stdout(&out), "", "no diff for a suppressed finding");
     assert!(
-        stderr(&out).contains("1 finding(s) suppressed by //gofix-leaks:ignore comments"),
+        stderr(&out).contains(&format!("1 finding(s) suppressed by {comments} comments")),
         "{}",
         stderr(&out)
     );
@@ -328,16 +333,7 @@ fn unused_is_judged_only_for_rules_that_ran_and_per_id() {
 
 /// Asserts LEAKY's finding is suppressed by a `//nolint` comment.
 fn assert_nolint_suppressed(src: &str) {
-    let sb = Sandbox::new();
-    sb.write("main.go", src);
-    let out = sb.run(&["--color", "never"]);
-    assert_eq!(code(&out), 0, "{src}\n{}", stderr(&out));
-    assert_eq!(stdout(&out), "", "no diff for a suppressed finding");
-    assert!(
-        stderr(&out).contains("1 finding(s) suppressed by //nolint comments"),
-        "{}",
-        stderr(&out)
-    );
+    assert_suppressed_by(src, "//nolint");
 }
 
 #[test]

@@ -267,19 +267,21 @@ pub fn check_stdin(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// `--format jsonl`: checks the files and prints each directory's findings
-/// as JSON lines as soon as it (and every directory before it) is done,
-/// sorted as the JSON report sorts them, flushed per directory. A fix
-/// touches only files of its own package, so merging one directory alone
-/// gives the findings the whole run's merge gives. Returns what was
-/// checked, in path order, for the rest of the run.
-pub fn check_streaming(
+/// Checks the files. With `--format jsonl` each directory's findings are
+/// printed as JSON lines as soon as it (and every directory before it) is
+/// done, flushed per directory. A fix touches only files of its own
+/// package, so merging one directory alone gives the findings the whole
+/// run's merge gives. Returns what was checked, in path order.
+pub fn check(
     engine: &crate::engine::matching::Engine,
     source: &dyn crate::files::source::Source,
     files: Vec<PathBuf>,
     displays: Vec<String>,
     args: &Args,
 ) -> Result<Vec<Checked>> {
+    if args.format != Format::Jsonl {
+        return crate::cli::run::check_all(engine, source, files, displays, args.threads);
+    }
     let mut all = Vec::new();
     let mut failed: Option<std::io::Error> = None;
     let mut stdout = std::io::stdout().lock();

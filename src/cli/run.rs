@@ -102,23 +102,8 @@ pub fn run(args: Args) -> Result<u8> {
     }
     let mut gate = Gate::prepare(&args, &settings, &cwd, head.as_ref())?;
     let source = inputs.source;
-    // Annotations convert byte columns to characters: they read the files.
-    let annotated: Vec<(String, PathBuf)> =
-        match output::formats(&args).any(|f| matches!(f, Format::Sarif | Format::Github)) {
-            true => inputs
-                .displays
-                .iter()
-                .cloned()
-                .zip(inputs.files.clone())
-                .collect(),
-            false => Vec::new(),
-        };
-    let checked = match args.format {
-        Format::Jsonl => {
-            output::check_streaming(&engine, source, inputs.files, inputs.displays, &args)?
-        }
-        _ => check_all(&engine, source, inputs.files, inputs.displays, args.threads)?,
-    };
+    let annotated = inputs.annotated(&args);
+    let checked = output::check(&engine, source, inputs.files, inputs.displays, &args)?;
     let checked = gate.filter(checked, source, &ran)?;
     let counts = output::Counts::of(&checked);
     // Findings are merged per group: one group, or one per --split branch.
@@ -165,25 +150,14 @@ pub fn run(args: Args) -> Result<u8> {
     }
 
     if args.stats {
-        let (skipped, suppressed) = (report.skipped.len(), report.suppressed.len());
-        let wall = started.elapsed();
-        report.stats = Some(output::Stats::new(
-            counts,
-            &report.findings,
-            skipped,
-            suppressed,
-            wall,
-        ));
+        report.add_stats(counts, started);
     }
     let shown = Shown {
         source,
         annotated,
         changes: &changes,
     };
-    print_report(&report, &args, engine.rules(), &shown, &mut stdout)?;
-    let mut render =
-        |format, out: &mut Vec<u8>| render(&report, format, engine.rules(), &shown, out);
-    let written = output::write_outputs(&args, &mut render)?;
+    let written = print_report(&report, &args, engine.rules(), &shown, &mut stdout)?;
     let status = exit_status(&report, args.write || args.apply, &gate);
     Ok(if written { status } else { 2 })
 }
@@ -197,14 +171,15 @@ struct Shown<'a> {
     changes: &'a [&'a merge::Change],
 }
 
-/// Prints the report in the format asked for.
+/// Prints the report in the format asked for, then writes the --output
+/// files; false when one of those could not be written.
 fn print_report(
     report: &Report,
     args: &Args,
     rules: &[rule::Rule],
     shown: &Shown,
     stdout: &mut dyn Write,
-) -> Result<()> {
+) -> Result<bool> {
     match args.format {
         Format::Text => print_text(report, args, stdout)?,
         // The findings were streamed; the rest goes where text puts it.
@@ -214,7 +189,8 @@ fn print_report(
         }
         format => render(report, format, rules, shown, stdout)?,
     }
-    Ok(())
+    let mut render = |format, out: &mut Vec<u8>| render(report, format, rules, shown, out);
+    output::write_outputs(args, &mut render)
 }
 
 /// The report in `format`, as a file of it holds it: text is the diff.
@@ -363,6 +339,16 @@ impl<'s> Inputs<'s> {
         })
     }
 
+    /// The checked files (display and path) when a format that converts
+    /// byte columns to characters is asked for: those read the files.
+    fn annotated(&self, args: &Args) -> Vec<(String, PathBuf)> {
+        if !output::formats(args).any(|f| matches!(f, Format::Sarif | Format::Github)) {
+            return Vec::new();
+        }
+        let files = self.files.iter().cloned();
+        self.displays.iter().cloned().zip(files).collect()
+    }
+
     /// The `.go` files below `paths` in the work tree, shown relative to
     /// the current directory.
     fn in_work_tree(cwd: &Path, paths: &[String]) -> Result<Inputs<'static>> {
@@ -392,6 +378,20 @@ impl<'s> Inputs<'s> {
 }
 
 impl Report {
+    /// --stats: the counts of the checked files, the report's own, and
+    /// the time since the run `started`.
+    fn add_stats(&mut self, counts: output::Counts, started: Instant) {
+        let (skipped, suppressed) = (self.skipped.len(), self.suppressed.len());
+        let stats = output::Stats::new(
+            counts,
+            &self.findings,
+            skipped,
+            suppressed,
+            started.elapsed(),
+        );
+        self.stats = Some(stats);
+    }
+
     /// The report of what was found: the merged findings of every group
     /// (sorted by file, position, rule), the files they change, and what
     /// was skipped or failed, the walk's included. `rules`: the ids loaded
