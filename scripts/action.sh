@@ -7,7 +7,7 @@
 #   action.sh gate      # findings on lines changed since the base; SARIF for code scanning
 #   action.sh bot       # fix branch from the base, pushed to origin, PR opened or updated
 #
-# Inputs come as the environment action.yml sets: INPUT_VERSION,
+# Inputs come as the environment action.yml sets: INPUT_VERSION, ACTION_REF,
 # INPUT_BASE_REF, INPUT_ARGS (split on whitespace), INPUT_FAIL_ON,
 # INPUT_BRANCH, INPUT_SARIF. GOFIX_LEAKS_GH is the command that talks to
 # GitHub (default `gh`; tests point it at a recorder). Exit status: the
@@ -37,8 +37,12 @@ resolve() {
 
 install() {
     local root=${GOFIX_LEAKS_ROOT:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}/gofix-leaks}
-    local exe
-    exe=$(bash "$here/install.sh" "$root" "${INPUT_VERSION:-latest}")
+    local exe version=${INPUT_VERSION:-latest}
+    # Pinned to a release tag (uses: ...@v0.1.0): that release's binary.
+    if [[ -z ${INPUT_VERSION:-} && ${ACTION_REF:-} =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+        version=$ACTION_REF
+    fi
+    exe=$(bash "$here/install.sh" "$root" "$version")
     if [[ -n ${GITHUB_PATH:-} ]]; then dirname "$exe" >>"$GITHUB_PATH"; fi
 }
 

@@ -100,6 +100,7 @@ if [[ -z ${GOFIX_LEAKS_RELEASE_URL:-} && -n ${GOFIX_LEAKS_REPO:-} ]]; then
 fi
 rc=3
 if [[ -n ${GOFIX_LEAKS_RELEASE_URL:-} ]]; then
+    say "release $version from $GOFIX_LEAKS_RELEASE_URL"
     from_release "$root" && rc=0 || rc=$?
 fi
 if [[ $rc == 3 ]]; then

@@ -327,7 +327,8 @@ fn install_takes_a_release_binary_only_with_its_checksum() {
         r.action(
             "install",
             &[
-                ("INPUT_VERSION", "v0.1.0"),
+                // Pinned to a release tag, the action installs that release.
+                ("ACTION_REF", "v9.9.9"),
                 ("GOFIX_LEAKS_RELEASE_URL", &url),
                 ("GOFIX_LEAKS_ROOT", root.to_str().unwrap()),
                 ("GITHUB_PATH", github_path.to_str().unwrap()),
@@ -336,6 +337,11 @@ fn install_takes_a_release_binary_only_with_its_checksum() {
     };
     let out = install(&root);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("release v9.9.9 from file://"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(
         fs::read(root.join("bin/gofix-leaks")).unwrap(),
         fs::read(env!("CARGO_BIN_EXE_gofix-leaks")).unwrap()
@@ -377,9 +383,15 @@ fn install_takes_a_release_binary_only_with_its_checksum() {
             ("GOFIX_LEAKS_RELEASE_URL", &url),
             ("GOFIX_LEAKS_ROOT", bad.to_str().unwrap()),
             ("PATH", &path_without("cargo")),
+            ("ACTION_REF", "main"),
         ],
     );
     assert_ne!(code(&out), 0);
+    assert!(
+        stderr(&out).contains("release latest from"),
+        "{}",
+        stderr(&out)
+    );
     assert!(
         stderr(&out).contains("building with cargo install --locked")
             && stderr(&out).contains("cargo is not on PATH"),
