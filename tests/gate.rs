@@ -475,3 +475,30 @@ fn bad_rev_patch_or_baseline_is_a_clear_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn readme_baseline_example_is_what_the_tool_writes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme
+        .find("`gofix-leaks --write-baseline b.json examples/leaky` writes:")
+        .expect("the README shows a baseline");
+    let block = &readme[start..];
+    let block = &block[block.find("```json").unwrap() + 7..];
+    let block = &block[..block.find("```").unwrap()];
+    let shown: Value = serde_json::from_str(block).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("b.json");
+    let out = assert_cmd::Command::cargo_bin("gofix-leaks")
+        .unwrap()
+        .current_dir(root)
+        .args(["--no-config", "--write-baseline"])
+        .arg(&file)
+        .arg("examples/leaky")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut written: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    written["tool"] = shown["tool"].clone();
+    assert_eq!(written, shown);
+}
