@@ -103,7 +103,12 @@ pub fn jsonl(findings: &[Finding], stats: Option<&Stats>, out: &mut dyn Write) -
         writeln!(out)?;
     }
     if let Some(stats) = stats {
-        serde_json::to_writer(&mut *out, &serde_json::json!({ "stats": stats }))?;
+        // A struct, not json!(): the fields keep their order, as in JSON.
+        #[derive(Serialize)]
+        struct Line<'a> {
+            stats: &'a Stats,
+        }
+        serde_json::to_writer(&mut *out, &Line { stats })?;
         writeln!(out)?;
     }
     Ok(())
@@ -236,8 +241,8 @@ pub fn check_inputs(paths: &[String], found: usize, kept: usize) -> Option<u8> {
     Some(2)
 }
 
-/// Whether `path` is the stdin marker.
-pub fn is_stdin(paths: &[String]) -> bool {
+/// Whether the PATHs name stdin (`-`).
+fn is_stdin(paths: &[String]) -> bool {
     paths.iter().any(|p| p == "-")
 }
 
