@@ -502,3 +502,52 @@ fn readme_baseline_example_is_what_the_tool_writes() {
     written["tool"] = shown["tool"].clone();
     assert_eq!(written, shown);
 }
+
+/// A finding is new when any line of its range is: an early return added
+/// inside a goroutine makes a waitgroup-done finding at the `go` statement,
+/// a line the change did not touch.
+#[test]
+fn a_finding_whose_range_holds_a_new_line_is_new() {
+    let s = Sandbox::new();
+    let leaky = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/waitgroup-done/early-return-skips-done/input.go"),
+    )
+    .unwrap();
+    let before = leaky.replace(
+        "n, err := strconv.Atoi(s)\n\t\t\tif err != nil {\n\t\t\t\treturn\n\t\t\t}\n",
+        "n, _ := strconv.Atoi(s)\n",
+    );
+    assert_ne!(before, leaky);
+    s.init_repo();
+    s.write("go.mod", GO_MOD);
+    s.write("main.go", &before);
+    s.commit_all("no early return");
+    assert_eq!(code(&s.run(&[])), 0, "nothing to find before");
+    s.write("main.go", &leaky);
+    s.commit_all("an early return skips wg.Done");
+    let report = json(&s.run(&["--new-from-rev", "HEAD~1", "--format", "json"]));
+    assert_eq!(
+        found(&report, "findings"),
+        pairs(&[("main.go", "waitgroup-done")])
+    );
+    let go_line = 1 + leaky.lines().position(|l| l.contains("go func(")).unwrap();
+    assert_eq!(report["findings"][0]["start"]["line"], go_line);
+    // The new side of each hunk of the change: the go line is in none.
+    let changed = s.git(&["diff", "-U0", "HEAD~1", "HEAD"]);
+    let hunks: Vec<(usize, usize)> = changed
+        .lines()
+        .filter_map(|l| l.strip_prefix("@@ -")?.split(' ').nth(1)?.strip_prefix('+'))
+        .map(|r| {
+            let (start, n) = r.split_once(',').unwrap_or((r, "1"));
+            (start.parse().unwrap(), n.parse().unwrap())
+        })
+        .collect();
+    assert!(!hunks.is_empty(), "{changed}");
+    assert!(
+        hunks
+            .iter()
+            .all(|&(start, n)| !(start..start + n).contains(&go_line)),
+        "{go_line} in {hunks:?}"
+    );
+}

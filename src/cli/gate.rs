@@ -8,6 +8,7 @@
 
 use crate::cli::args::{Args, FailOn};
 use crate::cli::config::Settings;
+use crate::cli::run::slash as display;
 use crate::engine::diagnostic::{Finding, Kind, Skipped};
 use crate::engine::merge::Checked;
 use crate::engine::newcode::{self, ChangedLines};
@@ -160,8 +161,4 @@ fn read_patch(path: &Path) -> Result<ChangedLines> {
     let text = String::from_utf8_lossy(&bytes);
     newcode::parse_patch(&text)
         .map_err(|(line, why)| anyhow!("--new-from-patch {}:{line}: {why}", path.display()))
-}
-
-fn display(p: &Path) -> String {
-    p.to_string_lossy().replace('\\', "/")
 }

@@ -805,7 +805,7 @@ fn display_path(cwd: &Path, base: &Path, p: &Path) -> String {
     }
 }
 
-fn slash(p: &Path) -> String {
+pub(crate) fn slash(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
 }
 

@@ -1,6 +1,7 @@
 //! Running rules: matching queries and conditions on parsed files into
 //! findings, the edit model fixes are made of, `//gofix-leaks:ignore`
-//! suppressions, and merging a run's fixes into new file contents.
+//! suppressions, merging a run's fixes into new file contents, and the
+//! new-lines filter of `--new-from-*`.
 
 pub mod diagnostic;
 pub mod edit;

@@ -82,7 +82,8 @@ pub fn changed_since(
             if let (Some(path), Some(n)) = (delta.new_file().path(), line.new_lineno())
                 && line.origin() == '+'
             {
-                out.add(&path.to_string_lossy().replace('\\', "/"), n as usize);
+                // git's paths use `/` on every platform, as displays do.
+                out.add(&path.to_string_lossy(), n as usize);
             }
             true
         }),

@@ -1,5 +1,6 @@
 //! What a run shows: unified diffs, SARIF, GitHub workflow commands, the
-//! PR body, and `--explain`.
+//! PR body, and `--explain`; finding fingerprints and the baselines keyed
+//! by them.
 
 pub mod baseline;
 pub mod diff;
