@@ -1,11 +1,19 @@
 //! Embeds every `rules/*.toml` into the binary, so the installed tool is
-//! self-contained and the engine never names a rule.
+//! self-contained and the engine never names a rule; and compiles the forked
+//! Go grammar (grammars/tree-sitter-go, see its README) into the crate, so
+//! the published crate carries the fork instead of depending on crates.io's
+//! upstream grammar (src/go/grammar.rs).
 use std::{env, fs, path::Path};
 
 fn main() {
-    let dir = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap()).join("rules");
+    let root = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap()).to_path_buf();
+    embed_rules(&root.join("rules"));
+    compile_grammar(&root.join("grammars/tree-sitter-go/src"));
+}
+
+fn embed_rules(dir: &Path) {
     println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files: Vec<_> = fs::read_dir(&dir)
+    let mut files: Vec<_> = fs::read_dir(dir)
         .expect("rules/ exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
@@ -28,4 +36,24 @@ fn main() {
         out,
     )
     .unwrap();
+}
+
+/// What the grammar's own bindings/rust/build.rs does: parser.c (the Go
+/// grammar has no external scanner.c) with the tree_sitter/ headers beside
+/// it, as C11.
+fn compile_grammar(src: &Path) {
+    let parser = src.join("parser.c");
+    println!("cargo:rerun-if-changed={}", parser.display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        src.join("tree_sitter").display()
+    );
+    let mut build = cc::Build::new();
+    build.std("c11").include(src).file(&parser);
+    // Generated parsers leave parameters unused; the warnings are noise.
+    build.flag_if_supported("-Wno-unused-parameter");
+    if env::var("CARGO_CFG_TARGET_ENV").as_deref() == Ok("msvc") {
+        build.flag("-utf-8");
+    }
+    build.compile("tree-sitter-go");
 }

@@ -6,6 +6,7 @@ mod common;
 
 use common::{LEAKY, Sandbox, clean, code, diff_files, fixed, stderr, stdout};
 use std::fs;
+use std::path::Path;
 
 #[test]
 fn completions_for_each_shell_mention_the_flags() {
@@ -193,17 +194,30 @@ fn pre_commit_hooks_check_and_fix_the_files_they_are_given() {
     let ids: Vec<&str> = hooks.iter().map(|h| h.id.as_str()).collect();
     assert_eq!(ids, ["gofix-leaks", "gofix-leaks-fix"]);
     for h in &hooks {
-        assert_eq!(h.entry, "gofix-leaks", "{h:?}");
-        assert_eq!(h.language, "rust", "{h:?}");
+        assert_eq!(h.entry, "scripts/pre-commit.sh", "{h:?}");
+        assert_eq!(h.language, "script", "{h:?}");
         assert_eq!(h.types, ["go"], "{h:?}");
         assert!(h.pass_filenames, "{h:?}");
     }
 
-    // Run each hook as pre-commit does: entry, args, then the staged files.
+    // Run each hook as pre-commit does: entry (from the hook repository),
+    // args, then the staged files; the tool is on PATH, so the entry runs
+    // it (tests/action.rs covers the download).
     let run = |h: &Hook, sb: &Sandbox, files: &[&str]| {
-        let mut args: Vec<&str> = h.args.iter().map(String::as_str).collect();
-        args.extend_from_slice(files);
-        sb.run(&args)
+        let bin = Path::new(env!("CARGO_BIN_EXE_gofix-leaks"))
+            .parent()
+            .unwrap();
+        let mut cmd =
+            std::process::Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join(&h.entry));
+        sb.hermetic(&mut cmd);
+        cmd.current_dir(&sb.root)
+            .env(
+                "PATH",
+                format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+            )
+            .args(&h.args)
+            .args(files);
+        cmd.output().expect("run the hook's entry")
     };
     let check = &hooks[0];
     let sb = Sandbox::new();

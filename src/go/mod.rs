@@ -9,6 +9,7 @@ pub mod exits;
 pub mod facts;
 /// A package's struct fields and every use of them, once per package.
 pub mod fields;
+pub mod grammar;
 pub mod lookup;
 pub mod package;
 pub mod paths;

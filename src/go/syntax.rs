@@ -13,7 +13,7 @@ pub fn parse(src: &[u8]) -> Tree {
 fn go_parser() -> Parser {
     let mut parser = Parser::new();
     parser
-        .set_language(&tree_sitter_go::LANGUAGE.into())
+        .set_language(&crate::go::grammar::language())
         .expect("tree-sitter-go is ABI-compatible with the linked tree-sitter");
     parser
 }

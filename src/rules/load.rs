@@ -158,7 +158,7 @@ fn unknown_hint(msg: &str) -> String {
 }
 
 fn compile_query(name: &str, text: &str, query: &str) -> Result<Query> {
-    Query::new(&tree_sitter_go::LANGUAGE.into(), query).map_err(|e| {
+    Query::new(&crate::go::grammar::language(), query).map_err(|e| {
         // Point into the file: the query string's own line plus the error's.
         let (qline, qcol) = query_position(text, e.row, e.column);
         anyhow!(

@@ -346,7 +346,7 @@ mod tree_sitter_behaviour {
     /// which is why `load` refuses one.
     #[test]
     fn a_stray_predicate_tests_nothing() {
-        let lang = tree_sitter_go::LANGUAGE.into();
+        let lang = crate::go::grammar::language();
         let q = tree_sitter::Query::new(&lang, r#"(identifier) @x (#eq? @x "foo")"#).unwrap();
         let src = b"package p\nvar bar = foo";
         let mut parser = tree_sitter::Parser::new();

@@ -165,7 +165,7 @@ pub fn compile_all(
             .iter()
             .map(|s| s.to_string())
             .collect(),
-        lang: tree_sitter_go::LANGUAGE.into(),
+        lang: crate::go::grammar::language(),
     };
     conditions
         .iter()
@@ -713,7 +713,7 @@ mod tests {
             conditions: Vec<crate::rules::rule::Condition>,
         }
         let w: W = toml::from_str(&format!("[[where]]\n{cond}")).unwrap();
-        let q = Query::new(&tree_sitter_go::LANGUAGE.into(), query).unwrap();
+        let q = Query::new(&crate::go::grammar::language(), query).unwrap();
         let compiled = compile_all(&|_| "t.toml".to_string(), &w.conditions, &q).unwrap();
         let c = compiled[0].as_ref().expect("a vocabulary form");
         let tree = syntax::parse(src.as_bytes());

@@ -158,6 +158,15 @@ impl Sandbox {
         "XDG_CONFIG_HOME",
     ];
 
+    /// The hermetic environment of [`Sandbox::cmd`] on any command (a
+    /// script that runs git and the tool).
+    pub fn hermetic(&self, cmd: &mut std::process::Command) {
+        for var in Self::REMOVED_ENV {
+            cmd.env_remove(var);
+        }
+        cmd.envs(self.set_env());
+    }
+
     fn set_env(&self) -> Vec<(&'static str, std::ffi::OsString)> {
         vec![
             ("HOME", self.home.clone().into_os_string()),

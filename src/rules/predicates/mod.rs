@@ -403,7 +403,7 @@ mod tests {
 
     #[test]
     fn signatures_name_real_node_kinds() {
-        let lang: tree_sitter::Language = tree_sitter_go::LANGUAGE.into();
+        let lang: tree_sitter::Language = crate::go::grammar::language();
         for p in PREDICATES {
             assert_eq!(p.kinds.len(), p.args.len(), "{}", p.name);
             for (arg, kinds) in p.args.iter().zip(p.kinds) {
