@@ -210,9 +210,18 @@ fn new_from_rev_gate_reports_the_new_leak_and_goes_green_on_the_bot_branch() {
         "svc/new.go"
     );
     // jsonl, streamed or not, shows only what the gate keeps.
-    for gate in [&["--new-from-rev", "HEAD~1"][..], &["--baseline", "none.json"][..]] {
+    for gate in [
+        &["--new-from-rev", "HEAD~1"][..],
+        &["--baseline", "none.json"][..],
+    ] {
         if gate[0] == "--baseline" {
-            s.run(&["--write-baseline", "none.json", "--format", "json", "svc/old.go"]);
+            s.run(&[
+                "--write-baseline",
+                "none.json",
+                "--format",
+                "json",
+                "svc/old.go",
+            ]);
         }
         let out = s.run(&[gate, &["--format", "jsonl"]].concat());
         let lines: Vec<Value> = stdout(&out)
