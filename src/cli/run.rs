@@ -96,13 +96,7 @@ pub fn run(args: Args) -> Result<u8> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
 
     output::check_stdin(&args)?;
-    let head = if args.apply {
-        let mut head = HeadTree::open(&cwd, args.base.as_deref())?;
-        head.set_author(settings.author());
-        Some(head)
-    } else {
-        None
-    };
+    let head = open_head(&args, &settings, &cwd)?;
     let inputs = Inputs::find(&args, &settings, &cwd, head.as_ref(), &branch)?;
     if let Some(code) = output::check_inputs(&args.paths, inputs.found, inputs.files.len()) {
         return Ok(code);
@@ -123,17 +117,7 @@ pub fn run(args: Args) -> Result<u8> {
     )?;
     let checked = gate.filter(checked, source, &ran)?;
     let counts = output::Counts::of(&checked);
-    // Findings are merged per group: one group, or one per --split branch.
-    let (rest, groups) = merge::split_by(checked, |path, finding| match (args.split, &head) {
-        (Some(Split::Rule), _) => finding.rule.clone(),
-        (Some(Split::Module), Some(head)) => module_slug(head, path),
-        _ => String::new(),
-    });
-    let rest = merge::merge(rest, source);
-    let groups: Vec<(String, merge::Merged)> = groups
-        .into_iter()
-        .map(|(slug, checked)| (slug, merge::merge(checked, source)))
-        .collect();
+    let (rest, groups) = merge_groups(checked, &args, head.as_ref(), source);
     let mut report = Report::of(
         rest,
         &groups,
@@ -145,20 +129,11 @@ pub fn run(args: Args) -> Result<u8> {
     gate.finish(&mut report.gated());
     let changes: Vec<&merge::Change> = groups.iter().flat_map(|(_, m)| &m.changes).collect();
 
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
     let mut stdout = std::io::stdout().lock();
     if args.write {
         write_changes(&changes, &mut report);
     } else if head.is_none() && args.format == Format::Text {
-        for c in changes.iter().copied() {
-            let d = diff::unified(&c.display, &c.old, &c.new);
-            let d = if color { diff::colorize(&d) } else { d };
-            stdout.write_all(d.as_bytes())?;
-        }
+        print_diffs(&changes, color(args.color), &mut stdout)?;
     }
     if head.is_some() || args.pr_body.is_some() {
         let bot = Bot {
@@ -172,7 +147,7 @@ pub fn run(args: Args) -> Result<u8> {
     }
 
     if args.stats {
-        report.add_stats(counts, started);
+        report.stats = Some(report.stats(counts, started));
     }
     let shown = Shown {
         source,
@@ -181,8 +156,64 @@ pub fn run(args: Args) -> Result<u8> {
         streamed,
     };
     let written = print_report(&report, &args, engine.rules(), &shown, &mut stdout)?;
+    // Someone watching a terminal gets the summary without asking; files
+    // and pipes get it only with --stats, as it holds the wall time.
+    if !args.stats && args.format == Format::Text && std::io::stderr().is_terminal() {
+        eprintln!("{}", report.stats(counts, started).line());
+    }
     let status = exit_status(&report, args.write || args.apply, &gate);
     Ok(if written { status } else { 2 })
+}
+
+/// With --apply, the commit the files are read from (HEAD or --base).
+fn open_head(
+    args: &Args,
+    settings: &crate::cli::config::Settings,
+    cwd: &Path,
+) -> Result<Option<HeadTree>> {
+    if !args.apply {
+        return Ok(None);
+    }
+    let mut head = HeadTree::open(cwd, args.base.as_deref())?;
+    head.set_author(settings.author());
+    Ok(Some(head))
+}
+
+/// Findings merged per group: one group, or one per --split branch.
+fn merge_groups(
+    checked: Vec<Checked>,
+    args: &Args,
+    head: Option<&HeadTree>,
+    source: &dyn Source,
+) -> (merge::Merged, Vec<(String, merge::Merged)>) {
+    let (rest, groups) = merge::split_by(checked, |path, finding| match (args.split, head) {
+        (Some(Split::Rule), _) => finding.rule.clone(),
+        (Some(Split::Module), Some(head)) => module_slug(head, path),
+        _ => String::new(),
+    });
+    let groups = groups
+        .into_iter()
+        .map(|(slug, checked)| (slug, merge::merge(checked, source)))
+        .collect();
+    (merge::merge(rest, source), groups)
+}
+
+/// Whether diffs on stdout are coloured.
+fn color(color: Color) -> bool {
+    match color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+fn print_diffs(changes: &[&merge::Change], color: bool, out: &mut dyn Write) -> Result<()> {
+    for c in changes {
+        let d = diff::unified(&c.display, &c.old, &c.new);
+        let d = if color { diff::colorize(&d) } else { d };
+        out.write_all(d.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// What the annotated formats read besides the report: the checked files
@@ -421,16 +452,14 @@ impl<'s> Inputs<'s> {
 impl Report {
     /// --stats: the counts of the checked files, the report's own, and
     /// the time since the run `started`.
-    fn add_stats(&mut self, counts: output::Counts, started: Instant) {
-        let (skipped, suppressed) = (self.skipped.len(), self.suppressed.len());
-        let stats = output::Stats::new(
+    fn stats(&self, counts: output::Counts, started: Instant) -> output::Stats {
+        output::Stats::new(
             counts,
             &self.findings,
-            skipped,
-            suppressed,
+            self.skipped.len(),
+            self.suppressed.len(),
             started.elapsed(),
-        );
-        self.stats = Some(stats);
+        )
     }
 
     /// The report of what was found: the merged findings of every group
