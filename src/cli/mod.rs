@@ -7,6 +7,8 @@ pub mod config;
 pub mod gate;
 pub mod generate;
 pub mod output;
+pub mod results;
 pub mod run;
+pub mod shard;
 pub mod stream;
 pub mod test;

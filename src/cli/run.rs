@@ -50,6 +50,9 @@ struct Report {
     /// A branch or PR body could not be made: nothing was (see `errors`).
     #[serde(skip)]
     outputs_failed: bool,
+    /// With --shard: what `merge-results` joins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<crate::cli::results::ShardResults>,
 }
 
 #[derive(Serialize)]
@@ -77,6 +80,9 @@ pub fn run(args: Args) -> Result<u8> {
         return dump_tree(path);
     }
     if let Some(tool) = &args.tool {
+        if let Some(joined) = crate::cli::results::merge_args(tool)? {
+            return run(joined);
+        }
         return crate::cli::generate::run(tool, &mut std::io::stdout().lock());
     }
     // .gofix-leaks.toml, merged with the flags (which win).
@@ -97,24 +103,36 @@ pub fn run(args: Args) -> Result<u8> {
 
     output::check_stdin(&args)?;
     let head = open_head(&args, &settings, &cwd)?;
-    let inputs = Inputs::find(&args, &settings, &cwd, head.as_ref(), &branch)?;
+    let mut inputs = Inputs::find(&args, &settings, &cwd, head.as_ref(), &branch)?;
     if let Some(code) = output::check_inputs(&args.paths, inputs.found, inputs.files.len()) {
         return Ok(code);
+    }
+    if let Some(shard) = args.shard {
+        let notes = &mut [&mut inputs.walk_skipped, &mut inputs.walk_errors];
+        let files = (&mut inputs.files, &mut inputs.displays);
+        crate::cli::shard::keep(shard, inputs.source, files.0, files.1, notes);
     }
     let mut gate = Gate::prepare(&args, &settings, &cwd, head.as_ref())?;
     let source = inputs.source;
     let annotated = inputs.annotated(&args);
     // jsonl streams each directory as it is done, unless the gate must see
     // the whole run first (then it prints the filtered findings at the end).
-    let streamed = args.format == Format::Jsonl && gate.is_open();
-    let checked = output::check(
-        &engine,
-        source,
-        inputs.files,
-        inputs.displays,
-        &args,
-        streamed,
-    )?;
+    let streamed = args.format == Format::Jsonl && gate.is_open() && inputs.joined.is_none();
+    let checked = match inputs.joined {
+        Some(joined) => joined.into_checked(&loaded, &ran)?,
+        None => output::check(
+            &engine,
+            source,
+            inputs.files,
+            inputs.displays,
+            &args,
+            streamed,
+        )?,
+    };
+    let shard = args.shard.map(|s| {
+        let walk = (&inputs.walk_skipped[..], &inputs.walk_errors[..]);
+        crate::cli::results::capture(s, &checked, source, (&loaded, &ran), walk)
+    });
     let checked = gate.filter(checked, source, &ran)?;
     let counts = output::Counts::of(&checked);
     let (rest, groups) = merge_groups(checked, &args, head.as_ref(), source);
@@ -127,6 +145,7 @@ pub fn run(args: Args) -> Result<u8> {
         args.report_unused_ignores,
     );
     gate.finish(&mut report.gated());
+    report.shard = shard;
     let changes: Vec<&merge::Change> = groups.iter().flat_map(|(_, m)| &m.changes).collect();
 
     let mut stdout = std::io::stdout().lock();
@@ -323,6 +342,8 @@ struct Inputs<'s> {
     walk_errors: Vec<WalkNote>,
     /// How many Go files the PATHs hold, before the config's `exclude`.
     found: usize,
+    /// With --from-results: the shards' checked files, joined.
+    joined: Option<crate::cli::results::Joined>,
 }
 
 impl<'s> Inputs<'s> {
@@ -351,6 +372,9 @@ impl<'s> Inputs<'s> {
             }
         }
         preflight.into_result()?;
+        if !args.from_results.is_empty() {
+            return Inputs::joined(&args.from_results, cwd, head);
+        }
         let mut inputs = match head {
             Some(head) => Inputs::at_head(head, cwd, &args.paths)?,
             None => match args.stdin_filename.as_deref() {
@@ -371,6 +395,27 @@ impl<'s> Inputs<'s> {
         Ok(inputs)
     }
 
+    /// --from-results: the shards' files, read from HEAD (with --apply) or
+    /// the work tree below the repository root.
+    fn joined(results: &[PathBuf], cwd: &Path, head: Option<&'s HeadTree>) -> Result<Inputs<'s>> {
+        let source: &'s dyn Source = match head {
+            Some(head) => head,
+            None => &WorkTree,
+        };
+        let base = head.map_or_else(|| display_base(cwd), |_| PathBuf::new());
+        let joined = crate::cli::results::join(results, source, &|d| base.join(d))?;
+        let files: Vec<PathBuf> = joined.checked.iter().map(|c| c.path.clone()).collect();
+        Ok(Inputs {
+            source,
+            found: files.len(),
+            displays: joined.checked.iter().map(|c| c.display.clone()).collect(),
+            files,
+            walk_skipped: joined.walk_skipped.clone(),
+            walk_errors: joined.walk_errors.clone(),
+            joined: Some(joined),
+        })
+    }
+
     /// The files of HEAD's tree (or --base's) that `paths` select.
     fn at_head(head: &'s HeadTree, cwd: &Path, paths: &[String]) -> Result<Inputs<'s>> {
         let (files, links) = head.select(cwd, paths)?;
@@ -389,6 +434,7 @@ impl<'s> Inputs<'s> {
             walk_skipped,
             walk_errors: vec![],
             found: 0,
+            joined: None,
         })
     }
 
@@ -408,6 +454,7 @@ impl<'s> Inputs<'s> {
             walk_skipped: vec![],
             walk_errors: vec![],
             found: 1,
+            joined: None,
         })
     }
 
@@ -445,6 +492,7 @@ impl<'s> Inputs<'s> {
                 .collect(),
             walk_errors: found.errors.into_iter().map(|(p, r)| shown(p, r)).collect(),
             found: 0,
+            joined: None,
         })
     }
 }
