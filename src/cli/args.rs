@@ -278,9 +278,15 @@ pub struct Args {
     /// Do not check code: report (and with --apply, commit) the joined
     /// findings and fixes of the JSON files of every `--shard K/N` job.
     /// Each file a fix changes must be as the shards read it (with
-    /// --apply, at HEAD or --base), else nothing is made.
-    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["paths", "write", "stdin_filename"])]
+    /// --apply, at HEAD or --base), else nothing is made. The rules are
+    /// those the shards ran (give the same --rules and configuration).
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["paths", "write", "stdin_filename", "only", "skip"])]
     pub from_results: Vec<PathBuf>,
+
+    /// merge-results --joined: where to write the joined results as one
+    /// shard's JSON.
+    #[arg(skip)]
+    pub joined_out: Option<PathBuf>,
 
     /// Print a shell completion script or the man page, or test rules,
     /// instead of checking code (`gofix-leaks ./man` and `gofix-leaks
@@ -335,5 +341,13 @@ pub enum Tool {
         /// Also write the report in FORMAT to PATH (repeatable).
         #[arg(long, value_name = "FORMAT=PATH", value_parser = crate::cli::output::parse_spec)]
         output: Vec<crate::cli::output::OutputSpec>,
+        /// Also write the joined results to FILE as one shard's JSON (a
+        /// `--shard 1/1` run's), which `--apply --from-results FILE` takes
+        /// alone, e.g. in a later job.
+        #[arg(long, value_name = "FILE")]
+        joined: Option<PathBuf>,
+        /// The rule files the shards were given (--rules).
+        #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+        rules: Vec<PathBuf>,
     },
 }

@@ -20,6 +20,8 @@ use crate::engine::matching::FileOutcome;
 use crate::engine::merge::Checked;
 use crate::engine::suppress::{Directive, Style, Suppressed};
 use crate::files::source::Source;
+use crate::rules::kind::Kind;
+use crate::rules::rule::Rule;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,15 +31,76 @@ use std::path::{Path, PathBuf};
 /// shown, and why (as `run` keeps them).
 pub type WalkNote = (PathBuf, String, String);
 
+/// What every shard of one split, and the join, must agree on: a shard
+/// made with another version, other rules or options, or over another set
+/// of files would join into a report no single run makes.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Default)]
+pub struct Identity {
+    pub version: String,
+    /// The ids of the rules loaded and run: a join must use the same.
+    pub rules_loaded: Vec<String>,
+    pub rules_run: Vec<String>,
+    /// A digest of the rules run: their definitions and option values.
+    pub rule_pack: String,
+    /// The kinds kept (--only-leaks, the configuration's `kinds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kinds: Option<Vec<Kind>>,
+    /// A digest of what was split: every package directory of the run
+    /// with the bytes of its Go files (see `shard::keep`).
+    pub split: String,
+}
+
+impl Identity {
+    /// This run's: `rules` are the rules run, `kinds` those kept.
+    pub fn of(loaded: &[String], rules: &[Rule], kinds: Option<Vec<Kind>>) -> Identity {
+        // The rule file's parsed form and the option values as set: what
+        // a rule finds depends on nothing else (where it was read from
+        // does not matter).
+        let mut pack = String::new();
+        for rule in rules {
+            pack.push_str(&format!("{:?}\n{:?}\n", rule.spec, rule.options));
+        }
+        Identity {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            rules_loaded: loaded.to_vec(),
+            rules_run: rules.iter().map(|r| r.id().to_string()).collect(),
+            rule_pack: digest(pack.as_bytes()),
+            kinds,
+            split: String::new(),
+        }
+    }
+
+    /// Why `other` (of the results file `path`) cannot join `self` (of
+    /// `first`), if it cannot.
+    fn differs(&self, other: &Identity, first: &Path, path: &Path) -> Option<String> {
+        let what = if self.version != other.version {
+            format!("gofix-leaks {}, not {}", other.version, self.version)
+        } else if self.rules_loaded != other.rules_loaded || self.rules_run != other.rules_run {
+            format!("other rules ({})", other.rules_run.join(","))
+        } else if self.rule_pack != other.rule_pack {
+            "other rule definitions or options (--rules, --set, configuration)".to_string()
+        } else if self.kinds != other.kinds {
+            "other kinds (--only-leaks, the configuration's `kinds`)".to_string()
+        } else if self.split != other.split {
+            "another set of files (other PATHs, `exclude`, or another commit)".to_string()
+        } else {
+            return None;
+        };
+        Some(format!(
+            "{}: its shard was made with {what} than {}'s; run every shard of one split with the same version, flags and configuration on the same commit",
+            path.display(),
+            first.display()
+        ))
+    }
+}
+
 /// The `shard` section of a `--shard K/N` run's JSON.
 #[derive(Serialize, Deserialize)]
 pub struct ShardResults {
     /// `K/N`.
     pub shard: String,
-    pub version: String,
-    /// The ids of the rules loaded and run: a join must use the same.
-    pub rules_loaded: Vec<String>,
-    pub rules_run: Vec<String>,
+    #[serde(flatten)]
+    pub identity: Identity,
     /// Every checked file of the shard, in path order.
     pub files: Vec<StoredFile>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -87,8 +150,9 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-/// The git blob id of `bytes`, as `git hash-object` prints it.
-fn blob_id(bytes: &[u8]) -> String {
+/// The git blob id of `bytes`, as `git hash-object` prints it: a digest
+/// the same on every machine.
+pub fn digest(bytes: &[u8]) -> String {
     git2::Oid::hash_object(git2::ObjectType::Blob, bytes)
         .map(|o| o.to_string())
         .unwrap_or_default()
@@ -99,7 +163,7 @@ pub fn capture(
     shard: Shard,
     checked: &[Checked],
     source: &dyn Source,
-    rules: (&[String], &[String]),
+    identity: &Identity,
     walk: (&[WalkNote], &[WalkNote]),
 ) -> ShardResults {
     let mut blobs = BTreeMap::new();
@@ -113,14 +177,14 @@ pub fn capture(
             Err(e) => stored.error = Some(e.clone()),
             Ok(o) => {
                 let used =
-                    !(o.findings.is_empty() && o.skipped.is_empty()) || !o.suppressed.is_empty();
+                    !(o.findings.is_empty() && o.skipped.is_empty() && o.suppressed.is_empty());
                 match &o.text {
                     Some(text) => {
-                        blobs.insert(c.display.clone(), blob_id(text.as_bytes()));
+                        blobs.insert(c.display.clone(), digest(text.as_bytes()));
                     }
                     None if used => {
                         if let Ok(bytes) = source.read(&c.path) {
-                            blobs.insert(c.display.clone(), blob_id(&bytes));
+                            blobs.insert(c.display.clone(), digest(&bytes));
                         }
                     }
                     None => {}
@@ -129,7 +193,7 @@ pub fn capture(
                     if !blobs.contains_key(&part.display)
                         && let Ok(bytes) = source.read(&part.path)
                     {
-                        blobs.insert(part.display.clone(), blob_id(&bytes));
+                        blobs.insert(part.display.clone(), digest(&bytes));
                     }
                 }
                 stored = StoredFile {
@@ -157,9 +221,7 @@ pub fn capture(
     };
     ShardResults {
         shard: shard.to_string(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        rules_loaded: rules.0.to_vec(),
-        rules_run: rules.1.to_vec(),
+        identity: identity.clone(),
         files,
         walk_skipped: notes(walk.0),
         walk_errors: notes(walk.1),
@@ -173,25 +235,24 @@ pub struct Joined {
     pub checked: Vec<Checked>,
     pub walk_skipped: Vec<WalkNote>,
     pub walk_errors: Vec<WalkNote>,
-    rules_loaded: Vec<String>,
-    rules_run: Vec<String>,
+    /// What the shards agree on.
+    pub identity: Identity,
     /// The first results file, to name in a rules mismatch.
     first: PathBuf,
 }
 
 impl Joined {
-    /// The checked files, once the rules of this run are known to be the
-    /// shards' (a different rule set would make a different report).
-    pub fn into_checked(self, loaded: &[String], ran: &[String]) -> Result<Vec<Checked>> {
-        if self.rules_loaded != loaded || self.rules_run != ran {
+    /// The checked files, once the rules of this run (`pack`, a rule
+    /// pack digest) are known to be the shards': the report describes
+    /// the rules, and the PR bodies explain them.
+    pub fn into_checked(self, pack: &str) -> Result<(Vec<Checked>, Identity)> {
+        if self.identity.rule_pack != pack {
             bail!(
-                "{}: the shards ran rules {} but this run has {}; give it the same --rules, --only, --skip and configuration as the shards",
+                "{}: the shards' rules differ from this run's (their definitions or options); give it the shards' --rules, --set and configuration",
                 self.first.display(),
-                self.rules_run.join(","),
-                ran.join(",")
             );
         }
-        Ok(self.checked)
+        Ok((self.checked, self.identity))
     }
 }
 
@@ -210,35 +271,13 @@ pub fn join(
     }
     check_split(&all)?;
     let texts = check_blobs(&all, source, path_of)?;
-    let (first, head) = (&all[0].0, &all[0].1);
     let mut joined = Joined {
         checked: Vec::new(),
         walk_skipped: Vec::new(),
         walk_errors: Vec::new(),
-        rules_loaded: head.rules_loaded.clone(),
-        rules_run: head.rules_run.clone(),
-        first: first.clone(),
+        identity: all[0].1.identity.clone(),
+        first: all[0].0.clone(),
     };
-    let mut owner: BTreeMap<String, &Path> = BTreeMap::new();
-    for (path, results) in &all {
-        if results.rules_loaded != joined.rules_loaded || results.rules_run != joined.rules_run {
-            bail!(
-                "{}: its shard ran other rules than {}'s; run every shard with the same flags",
-                path.display(),
-                first.display()
-            );
-        }
-        for f in &results.files {
-            if let Some(other) = owner.insert(f.file.clone(), path) {
-                bail!(
-                    "{}: checked by two shards ({} and {}): give each shard's results once, all from one split",
-                    f.file,
-                    other.display(),
-                    path.display()
-                );
-            }
-        }
-    }
     for (_, results) in all {
         let note = |n: StoredNote| (path_of(&n.file), n.file, n.reason);
         joined
@@ -251,7 +290,10 @@ pub fn join(
             joined.checked.push(restore(f, &texts, path_of));
         }
     }
+    // The single run's order: its walk's, which is by path.
     joined.checked.sort_by(|a, b| a.path.cmp(&b.path));
+    joined.walk_skipped.sort();
+    joined.walk_errors.sort();
     Ok(joined)
 }
 
@@ -274,22 +316,28 @@ fn read(path: &Path) -> Result<ShardResults> {
             path.display()
         )
     })?;
-    if results.version != env!("CARGO_PKG_VERSION") {
+    if results.identity.version != env!("CARGO_PKG_VERSION") {
         bail!(
             "{}: made by gofix-leaks {}, this is {}; use one version for the shards and the join",
             path.display(),
-            results.version,
+            results.identity.version,
             env!("CARGO_PKG_VERSION")
         );
     }
     Ok(results)
 }
 
-/// The results are shards 1..N of one N, each once.
+/// The results are shards 1..N of one split, each once, made alike, and
+/// no file is in two (which the split rules out, unless a file was edited).
 fn check_split(all: &[(PathBuf, ShardResults)]) -> Result<()> {
     let mut seen: BTreeMap<usize, &Path> = BTreeMap::new();
     let mut count = None;
+    let first = all.first().context("no results files given")?;
+    let mut owner: BTreeMap<&str, &Path> = BTreeMap::new();
     for (path, results) in all {
+        if let Some(why) = first.1.identity.differs(&results.identity, &first.0, path) {
+            bail!(why);
+        }
         let shard = crate::cli::shard::parse(&results.shard)
             .map_err(|e| anyhow::anyhow!("{}: bad shard {e}", path.display()))?;
         match count {
@@ -302,10 +350,22 @@ fn check_split(all: &[(PathBuf, ShardResults)]) -> Result<()> {
         }
         if let Some(other) = seen.insert(shard.index, path) {
             bail!(
-                "{}: shard {shard} is also {}: give each shard's results once",
+                "{}: shard {shard} given twice (also {}): give each shard's results once",
                 path.display(),
                 other.display()
             );
+        }
+    }
+    for (path, results) in all {
+        for f in &results.files {
+            if let Some(other) = owner.insert(&f.file, path) {
+                bail!(
+                    "{}: checked by two shards ({} and {}): give each shard's results once, all from one split",
+                    f.file,
+                    other.display(),
+                    path.display()
+                );
+            }
         }
     }
     let count = count.context("no results files given")?;
@@ -339,7 +399,7 @@ fn check_blobs(
     let mut texts = BTreeMap::new();
     for (file, id) in all.iter().flat_map(|(_, r)| &r.blobs) {
         match source.read(&path_of(file)) {
-            Ok(bytes) if blob_id(&bytes) == *id => {
+            Ok(bytes) if digest(&bytes) == *id => {
                 if needed.contains(file.as_str()) {
                     texts.insert(file.clone(), String::from_utf8_lossy(&bytes).into_owned());
                 }
@@ -350,7 +410,7 @@ fn check_blobs(
     }
     if !stale.is_empty() {
         bail!(
-            "stale shard results: {} differ(s) from what the shards checked; nothing was made: run the shards again on this commit",
+            "stale shard results: not what the shards checked: {}; nothing was made: run the shards again on this commit",
             stale.join(", ")
         );
     }
@@ -405,6 +465,8 @@ pub fn merge_args(tool: &Tool) -> Result<Option<Args>> {
         format,
         pr_body,
         output,
+        joined,
+        rules,
     } = tool
     else {
         return Ok(None);
@@ -414,5 +476,29 @@ pub fn merge_args(tool: &Tool) -> Result<Option<Args>> {
     args.format = *format;
     args.pr_body = pr_body.clone();
     args.output = output.clone();
+    args.joined_out = joined.clone();
+    args.rules = rules.clone();
     Ok(Some(args))
+}
+
+/// With --from-results: the rules the shards ran (by id, in their order),
+/// out of the `rules` this run loads, and `loaded` set to the shards' ids
+/// (an ignore comment naming a rule is judged against those). A rule the
+/// shards ran that this run does not load is an error.
+pub fn rules_of(results: &Path, rules: Vec<Rule>, loaded: &mut Vec<String>) -> Result<Vec<Rule>> {
+    let shard = read(results)?;
+    let mut by_id: BTreeMap<String, Rule> =
+        rules.into_iter().map(|r| (r.id().to_string(), r)).collect();
+    let mut out = Vec::new();
+    for id in &shard.identity.rules_run {
+        match by_id.remove(id) {
+            Some(rule) => out.push(rule),
+            None => bail!(
+                "{}: the shards ran rule `{id}`, which this run does not load; give it the shards' --rules and configuration",
+                results.display()
+            ),
+        }
+    }
+    *loaded = shard.identity.rules_loaded;
+    Ok(out)
 }

@@ -4,6 +4,7 @@
 use crate::cli::args::{Args, Color, FailOn, Format, Split};
 use crate::cli::gate::Gate;
 use crate::cli::output;
+use crate::cli::results;
 use crate::engine::diagnostic::{Finding, Skipped};
 use crate::engine::matching::Engine;
 use crate::engine::merge::{self, Checked};
@@ -52,7 +53,7 @@ struct Report {
     outputs_failed: bool,
     /// With --shard: what `merge-results` joins.
     #[serde(skip_serializing_if = "Option::is_none")]
-    shard: Option<crate::cli::results::ShardResults>,
+    shard: Option<results::ShardResults>,
 }
 
 #[derive(Serialize)]
@@ -80,7 +81,7 @@ pub fn run(args: Args) -> Result<u8> {
         return dump_tree(path);
     }
     if let Some(tool) = &args.tool {
-        if let Some(joined) = crate::cli::results::merge_args(tool)? {
+        if let Some(joined) = results::merge_args(tool)? {
             return run(joined);
         }
         return crate::cli::generate::run(tool, &mut std::io::stdout().lock());
@@ -91,9 +92,11 @@ pub fn run(args: Args) -> Result<u8> {
     if let Some(id) = &args.explain {
         return crate::report::explain::explain(rules, id, &mut std::io::stdout().lock());
     }
-    let loaded: Vec<String> = rules.iter().map(|r| r.id().to_string()).collect();
-    let rules = settings.select(rules, &args)?;
-    let ran: Vec<String> = rules.iter().map(|r| r.id().to_string()).collect();
+    let mut loaded: Vec<String> = rules.iter().map(|r| r.id().to_string()).collect();
+    let rules = match args.from_results.first() {
+        Some(file) => results::rules_of(file, rules, &mut loaded)?,
+        None => settings.select(rules, &args)?,
+    };
     let branch = settings.branch(&args)?;
     if args.list_rules {
         return list_rules(&rules);
@@ -107,45 +110,33 @@ pub fn run(args: Args) -> Result<u8> {
     if let Some(code) = output::check_inputs(&args.paths, inputs.found, inputs.files.len()) {
         return Ok(code);
     }
-    if let Some(shard) = args.shard {
-        let notes = &mut [&mut inputs.walk_skipped, &mut inputs.walk_errors];
-        let files = (&mut inputs.files, &mut inputs.displays);
-        crate::cli::shard::keep(shard, inputs.source, files.0, files.1, notes);
-    }
+    let identity = results::Identity::of(&loaded, engine.rules(), settings.kinds(&args));
+    let mut identity = inputs.keep_shard(args.shard, identity);
     let mut gate = Gate::prepare(&args, &settings, &cwd, head.as_ref())?;
     let source = inputs.source;
     let annotated = inputs.annotated(&args);
     // jsonl streams each directory as it is done, unless the gate must see
     // the whole run first (then it prints the filtered findings at the end).
     let streamed = args.format == Format::Jsonl && gate.is_open() && inputs.joined.is_none();
-    let checked = match inputs.joined {
-        Some(joined) => joined.into_checked(&loaded, &ran)?,
-        None => output::check(
-            &engine,
-            source,
-            inputs.files,
-            inputs.displays,
-            &args,
-            streamed,
-        )?,
-    };
-    let shard = args.shard.map(|s| {
-        let walk = (&inputs.walk_skipped[..], &inputs.walk_errors[..]);
-        crate::cli::results::capture(s, &checked, source, (&loaded, &ran), walk)
-    });
-    let checked = gate.filter(checked, source, &ran)?;
+    let checked = inputs.check(&engine, &args, streamed, &mut identity)?;
+    let shard = inputs.capture(&args, &checked, &identity);
+    let checked = gate.filter(checked, source, &identity.rules_run)?;
     let counts = output::Counts::of(&checked);
     let (rest, groups) = merge_groups(checked, &args, head.as_ref(), source);
     let mut report = Report::of(
         rest,
         &groups,
-        (&loaded, &ran),
+        (&loaded, &identity.rules_run),
         inputs.walk_skipped,
         inputs.walk_errors,
         args.report_unused_ignores,
     );
     gate.finish(&mut report.gated());
     report.shard = shard;
+    let joined = args
+        .joined_out
+        .as_ref()
+        .and_then(|p| Some((report.shard.take()?, p)));
     let changes: Vec<&merge::Change> = groups.iter().flat_map(|(_, m)| &m.changes).collect();
 
     let mut stdout = std::io::stdout().lock();
@@ -174,7 +165,8 @@ pub fn run(args: Args) -> Result<u8> {
         changes: &changes,
         streamed,
     };
-    let written = print_report(&report, &args, engine.rules(), &shown, &mut stdout)?;
+    let mut written = print_report(&report, &args, engine.rules(), &shown, &mut stdout)?;
+    written &= write_joined(&mut report, joined);
     // Someone watching a terminal gets the summary without asking; files
     // and pipes get it only with --stats, as it holds the wall time.
     if !args.stats && args.format == Format::Text && std::io::stderr().is_terminal() {
@@ -196,6 +188,23 @@ fn open_head(
     let mut head = HeadTree::open(cwd, args.base.as_deref())?;
     head.set_author(settings.author());
     Ok(Some(head))
+}
+
+/// merge-results --joined: the report and the joined results as one
+/// shard's, a `--shard 1/1` run's JSON, which --from-results takes alone.
+/// False (with a message) when it cannot be written.
+fn write_joined(report: &mut Report, joined: Option<(results::ShardResults, &PathBuf)>) -> bool {
+    let Some((shard, path)) = joined else {
+        return true;
+    };
+    report.shard = Some(shard);
+    let mut json = serde_json::to_vec_pretty(report).unwrap_or_default();
+    json.push(b'\n');
+    let written = write::replace_atomic(path, &json);
+    if let Err(e) = &written {
+        eprintln!("error: --joined: {e:#}");
+    }
+    written.is_ok()
 }
 
 /// Findings merged per group: one group, or one per --split branch.
@@ -343,7 +352,7 @@ struct Inputs<'s> {
     /// How many Go files the PATHs hold, before the config's `exclude`.
     found: usize,
     /// With --from-results: the shards' checked files, joined.
-    joined: Option<crate::cli::results::Joined>,
+    joined: Option<results::Joined>,
 }
 
 impl<'s> Inputs<'s> {
@@ -403,7 +412,7 @@ impl<'s> Inputs<'s> {
             None => &WorkTree,
         };
         let base = head.map_or_else(|| display_base(cwd), |_| PathBuf::new());
-        let joined = crate::cli::results::join(results, source, &|d| base.join(d))?;
+        let joined = results::join(results, source, &|d| base.join(d))?;
         let files: Vec<PathBuf> = joined.checked.iter().map(|c| c.path.clone()).collect();
         Ok(Inputs {
             source,
@@ -414,6 +423,61 @@ impl<'s> Inputs<'s> {
             walk_errors: joined.walk_errors.clone(),
             joined: Some(joined),
         })
+    }
+
+    /// --shard: keeps the files of `shard`; `identity` then names the
+    /// split.
+    fn keep_shard(
+        &mut self,
+        shard: Option<crate::cli::shard::Shard>,
+        identity: results::Identity,
+    ) -> results::Identity {
+        let Some(shard) = shard else {
+            return identity;
+        };
+        let notes = &mut [&mut self.walk_skipped, &mut self.walk_errors];
+        let (files, displays) = (&mut self.files, &mut self.displays);
+        let split = crate::cli::shard::keep(shard, self.source, files, displays, notes);
+        results::Identity { split, ..identity }
+    }
+
+    /// The checked files: the shards' joined (--from-results; their
+    /// `identity` is then this run's), or what checking the files gives.
+    fn check(
+        &mut self,
+        engine: &Engine,
+        args: &Args,
+        streamed: bool,
+        identity: &mut results::Identity,
+    ) -> Result<Vec<Checked>> {
+        if let Some(joined) = self.joined.take() {
+            let (checked, shards) = joined.into_checked(&identity.rule_pack)?;
+            *identity = shards;
+            return Ok(checked);
+        }
+        let files = std::mem::take(&mut self.files);
+        let displays = std::mem::take(&mut self.displays);
+        output::check(engine, self.source, files, displays, args, streamed)
+    }
+
+    /// With --shard (or merge-results --joined, as shard 1/1): the
+    /// results of the check, before the gate, for a join.
+    fn capture(
+        &self,
+        args: &Args,
+        checked: &[Checked],
+        identity: &results::Identity,
+    ) -> Option<results::ShardResults> {
+        let whole = crate::cli::shard::Shard { index: 1, count: 1 };
+        let shard = args.shard.or(args.joined_out.as_ref().map(|_| whole))?;
+        let walk = (&self.walk_skipped[..], &self.walk_errors[..]);
+        Some(results::capture(
+            shard,
+            checked,
+            self.source,
+            identity,
+            walk,
+        ))
     }
 
     /// The files of HEAD's tree (or --base's) that `paths` select.

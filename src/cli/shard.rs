@@ -46,23 +46,27 @@ pub fn dir_of(display: &str) -> &str {
     display.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
-/// The bin (0-based) of every directory holding one of `files`: longest
-/// processing time first, by the bytes of the directory's Go files, largest
-/// first with ties by path; each goes to the lightest bin, ties to the
-/// lowest index.
-pub fn assign(
+/// The bytes of the Go files of every directory holding one of `files`.
+fn dir_bytes<'a>(
     source: &dyn Source,
     files: &[PathBuf],
-    displays: &[String],
-    count: usize,
-) -> BTreeMap<String, usize> {
+    displays: &'a [String],
+) -> BTreeMap<&'a str, u64> {
     let mut bytes: BTreeMap<&str, u64> = BTreeMap::new();
     for (path, display) in files.iter().zip(displays) {
         // An unreadable file weighs nothing here; the check reports it.
-        let size = source.read(path).map_or(0, |b| b.len() as u64);
+        let size = source.size(path).unwrap_or(0);
         *bytes.entry(dir_of(display)).or_default() += size;
     }
-    let mut dirs: Vec<(&str, u64)> = bytes.into_iter().collect();
+    bytes
+}
+
+/// The bin (0-based) of every directory of `bytes`: longest processing
+/// time first, largest first with ties by path; each goes to the lightest
+/// bin, ties to the lowest index. No bin then exceeds the mean by more
+/// than the largest directory.
+pub fn assign<'a>(bytes: &BTreeMap<&'a str, u64>, count: usize) -> BTreeMap<&'a str, usize> {
+    let mut dirs: Vec<(&str, u64)> = bytes.iter().map(|(d, b)| (*d, *b)).collect();
     dirs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let mut load = vec![0u64; count];
     let mut out = BTreeMap::new();
@@ -71,22 +75,29 @@ pub fn assign(
             .min_by_key(|&i| (load[i], i))
             .expect("count >= 1");
         load[bin] += size;
-        out.insert(dir.to_string(), bin);
+        out.insert(dir, bin);
     }
     out
 }
 
 /// Keeps the files of `shard`'s directories, and the walk's notes about
 /// them; a note in a directory no shard holds (a symlink beside no Go
-/// file) goes to shard 1, so the joined shards report it once.
+/// file) goes to shard 1, so the joined shards report it once. Returns a
+/// digest of what was split (every directory with its bytes), which every
+/// shard of one split shares.
 pub fn keep(
     shard: Shard,
     source: &dyn Source,
     files: &mut Vec<PathBuf>,
     displays: &mut Vec<String>,
     notes: &mut [&mut Vec<(PathBuf, String, String)>],
-) {
-    let bins = assign(source, files, displays, shard.count);
+) -> String {
+    let bytes = dir_bytes(source, files, displays);
+    let split: String = bytes.iter().map(|(d, b)| format!("{d}\t{b}\n")).collect();
+    let bins: BTreeMap<String, usize> = assign(&bytes, shard.count)
+        .into_iter()
+        .map(|(d, bin)| (d.to_string(), bin))
+        .collect();
     let mine = |display: &str| match bins.get(dir_of(display)) {
         Some(&bin) => bin + 1 == shard.index,
         None => shard.index == 1,
@@ -100,4 +111,5 @@ pub fn keep(
     for list in notes {
         list.retain(|(_, display, _)| mine(display));
     }
+    crate::cli::results::digest(split.as_bytes())
 }

@@ -29,7 +29,9 @@ pub struct Fix {
 /// The part of a fix in one file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FilePart {
-    /// The file, as the source names it.
+    /// The file, as the source names it (not kept in shard results: a
+    /// join finds it again from `display`, on its own machine).
+    #[serde(skip)]
     pub path: std::path::PathBuf,
     /// The file as output shows it.
     pub display: String,
