@@ -6,6 +6,7 @@ pub mod args;
 pub mod config;
 pub mod gate;
 pub mod generate;
+pub mod join;
 pub mod output;
 pub mod results;
 pub mod run;

@@ -81,7 +81,7 @@ pub fn run(args: Args) -> Result<u8> {
         return dump_tree(path);
     }
     if let Some(tool) = &args.tool {
-        if let Some(joined) = results::merge_args(tool)? {
+        if let Some(joined) = crate::cli::join::merge_args(tool)? {
             return run(joined);
         }
         return crate::cli::generate::run(tool, &mut std::io::stdout().lock());
@@ -94,7 +94,7 @@ pub fn run(args: Args) -> Result<u8> {
     }
     let mut loaded: Vec<String> = rules.iter().map(|r| r.id().to_string()).collect();
     let rules = match args.from_results.first() {
-        Some(file) => results::rules_of(file, rules, &mut loaded)?,
+        Some(file) => crate::cli::join::rules_of(file, rules, &mut loaded)?,
         None => settings.select(rules, &args)?,
     };
     let branch = settings.branch(&args)?;
@@ -352,7 +352,7 @@ struct Inputs<'s> {
     /// How many Go files the PATHs hold, before the config's `exclude`.
     found: usize,
     /// With --from-results: the shards' checked files, joined.
-    joined: Option<results::Joined>,
+    joined: Option<crate::cli::join::Joined>,
 }
 
 impl<'s> Inputs<'s> {
@@ -412,7 +412,7 @@ impl<'s> Inputs<'s> {
             None => &WorkTree,
         };
         let base = head.map_or_else(|| display_base(cwd), |_| PathBuf::new());
-        let joined = results::join(results, source, &|d| base.join(d))?;
+        let joined = crate::cli::join::join(results, source, &|d| base.join(d))?;
         let files: Vec<PathBuf> = joined.checked.iter().map(|c| c.path.clone()).collect();
         Ok(Inputs {
             source,
