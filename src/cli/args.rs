@@ -266,6 +266,28 @@ pub struct Args {
     #[arg(long, value_name = "RULE-ID")]
     pub explain: Option<String>,
 
+    /// Check only part K of N of the packages (whole package directories,
+    /// balanced by bytes; the same split on every machine), e.g. one job
+    /// of a CI matrix. The JSON (--format json, --output json=FILE) then
+    /// holds a `shard` section that `merge-results` and `--from-results`
+    /// join.
+    #[arg(long, value_name = "K/N", value_parser = crate::cli::shard::parse)]
+    #[arg(conflicts_with_all = ["stdin_filename", "from_results"])]
+    pub shard: Option<crate::cli::shard::Shard>,
+
+    /// Do not check code: report (and with --apply, commit) the joined
+    /// findings and fixes of the JSON files of every `--shard K/N` job.
+    /// Each file a fix changes must be as the shards read it (with
+    /// --apply, at HEAD or --base), else nothing is made. The rules are
+    /// those the shards ran (give the same --rules and configuration).
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["paths", "write", "stdin_filename", "only", "skip"])]
+    pub from_results: Vec<PathBuf>,
+
+    /// merge-results --joined: where to write the joined results as one
+    /// shard's JSON.
+    #[arg(skip)]
+    pub joined_out: Option<PathBuf>,
+
     /// Print a shell completion script or the man page, or test rules,
     /// instead of checking code (`gofix-leaks ./man` and `gofix-leaks
     /// ./test` still check directories called `man` and `test`).
@@ -297,6 +319,35 @@ pub enum Tool {
     /// fails, 2 when a rule does not load.
     Test {
         #[arg(value_name = "RULE_FILE", value_hint = clap::ValueHint::AnyPath)]
+        rules: Vec<PathBuf>,
+    },
+    /// Join the JSON files of `--shard K/N` runs into the report one run
+    /// over all of them prints, byte for byte, in any format.
+    ///
+    /// For example `gofix-leaks merge-results shard-*.json --format sarif >
+    /// leaks.sarif`. The same as `gofix-leaks --from-results FILE...`,
+    /// which also takes --apply to commit the joined fixes. Run it in a
+    /// checkout of the commit the shards checked: a file that differs is
+    /// an error (exit 2).
+    MergeResults {
+        #[arg(value_name = "FILE", required = true, value_hint = clap::ValueHint::FilePath)]
+        results: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Write a Markdown PR description to FILE.
+        #[arg(long, value_name = "FILE")]
+        pr_body: Option<PathBuf>,
+        /// Also write the report in FORMAT to PATH (repeatable).
+        #[arg(long, value_name = "FORMAT=PATH", value_parser = crate::cli::output::parse_spec)]
+        output: Vec<crate::cli::output::OutputSpec>,
+        /// Also write the joined results to FILE as one shard's JSON (a
+        /// `--shard 1/1` run's), which `--apply --from-results FILE` takes
+        /// alone, e.g. in a later job.
+        #[arg(long, value_name = "FILE")]
+        joined: Option<PathBuf>,
+        /// The rule files the shards were given (--rules).
+        #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
         rules: Vec<PathBuf>,
     },
 }

@@ -19,6 +19,7 @@ pub fn run(tool: &Tool, out: &mut dyn Write) -> Result<u8> {
             clap_mangen::Man::new(cmd).render(out)?;
         }
         Tool::Test { rules } => return crate::cli::test::run(rules, out),
+        Tool::MergeResults { .. } => unreachable!("run() joins results itself"),
     }
     Ok(0)
 }

@@ -56,7 +56,12 @@ fn format_name(format: Format) -> String {
 /// The files this run will write besides source files: `--output` paths.
 /// (`--pr-body` is not here: with `--split` its names depend on the groups.)
 pub fn output_paths(args: &Args) -> Vec<PathBuf> {
-    args.output.iter().map(|o| o.path.clone()).collect()
+    let joined = args.joined_out.iter().cloned();
+    args.output
+        .iter()
+        .map(|o| o.path.clone())
+        .chain(joined)
+        .collect()
 }
 
 /// Every format this run renders: `--format`'s and each `--output`'s.

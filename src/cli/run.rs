@@ -4,6 +4,7 @@
 use crate::cli::args::{Args, Color, FailOn, Format, Split};
 use crate::cli::gate::Gate;
 use crate::cli::output;
+use crate::cli::results;
 use crate::engine::diagnostic::{Finding, Skipped};
 use crate::engine::matching::Engine;
 use crate::engine::merge::{self, Checked};
@@ -50,6 +51,9 @@ struct Report {
     /// A branch or PR body could not be made: nothing was (see `errors`).
     #[serde(skip)]
     outputs_failed: bool,
+    /// With --shard: what `merge-results` joins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<results::ShardResults>,
 }
 
 #[derive(Serialize)]
@@ -77,6 +81,9 @@ pub fn run(args: Args) -> Result<u8> {
         return dump_tree(path);
     }
     if let Some(tool) = &args.tool {
+        if let Some(joined) = crate::cli::join::merge_args(tool)? {
+            return run(joined);
+        }
         return crate::cli::generate::run(tool, &mut std::io::stdout().lock());
     }
     // .gofix-leaks.toml, merged with the flags (which win).
@@ -85,9 +92,11 @@ pub fn run(args: Args) -> Result<u8> {
     if let Some(id) = &args.explain {
         return crate::report::explain::explain(rules, id, &mut std::io::stdout().lock());
     }
-    let loaded: Vec<String> = rules.iter().map(|r| r.id().to_string()).collect();
-    let rules = settings.select(rules, &args)?;
-    let ran: Vec<String> = rules.iter().map(|r| r.id().to_string()).collect();
+    let mut loaded: Vec<String> = rules.iter().map(|r| r.id().to_string()).collect();
+    let rules = match args.from_results.first() {
+        Some(file) => crate::cli::join::rules_of(file, rules, &mut loaded)?,
+        None => settings.select(rules, &args)?,
+    };
     let branch = settings.branch(&args)?;
     if args.list_rules {
         return list_rules(&rules);
@@ -97,36 +106,37 @@ pub fn run(args: Args) -> Result<u8> {
 
     output::check_stdin(&args)?;
     let head = open_head(&args, &settings, &cwd)?;
-    let inputs = Inputs::find(&args, &settings, &cwd, head.as_ref(), &branch)?;
+    let mut inputs = Inputs::find(&args, &settings, &cwd, head.as_ref(), &branch)?;
     if let Some(code) = output::check_inputs(&args.paths, inputs.found, inputs.files.len()) {
         return Ok(code);
     }
+    let identity = results::Identity::of(&loaded, engine.rules(), settings.kinds(&args));
+    let mut identity = inputs.keep_shard(args.shard, identity);
     let mut gate = Gate::prepare(&args, &settings, &cwd, head.as_ref())?;
     let source = inputs.source;
     let annotated = inputs.annotated(&args);
     // jsonl streams each directory as it is done, unless the gate must see
     // the whole run first (then it prints the filtered findings at the end).
-    let streamed = args.format == Format::Jsonl && gate.is_open();
-    let checked = output::check(
-        &engine,
-        source,
-        inputs.files,
-        inputs.displays,
-        &args,
-        streamed,
-    )?;
-    let checked = gate.filter(checked, source, &ran)?;
+    let streamed = args.format == Format::Jsonl && gate.is_open() && inputs.joined.is_none();
+    let checked = inputs.check(&engine, &args, streamed, &mut identity)?;
+    let shard = inputs.capture(&args, &checked, &identity);
+    let checked = gate.filter(checked, source, &identity.rules_run)?;
     let counts = output::Counts::of(&checked);
     let (rest, groups) = merge_groups(checked, &args, head.as_ref(), source);
     let mut report = Report::of(
         rest,
         &groups,
-        (&loaded, &ran),
+        (&loaded, &identity.rules_run),
         inputs.walk_skipped,
         inputs.walk_errors,
         args.report_unused_ignores,
     );
     gate.finish(&mut report.gated());
+    report.shard = shard;
+    let joined = args
+        .joined_out
+        .as_ref()
+        .and_then(|p| Some((report.shard.take()?, p)));
     let changes: Vec<&merge::Change> = groups.iter().flat_map(|(_, m)| &m.changes).collect();
 
     let mut stdout = std::io::stdout().lock();
@@ -155,7 +165,8 @@ pub fn run(args: Args) -> Result<u8> {
         changes: &changes,
         streamed,
     };
-    let written = print_report(&report, &args, engine.rules(), &shown, &mut stdout)?;
+    let mut written = print_report(&report, &args, engine.rules(), &shown, &mut stdout)?;
+    written &= write_joined(&mut report, joined);
     // Someone watching a terminal gets the summary without asking; files
     // and pipes get it only with --stats, as it holds the wall time.
     if !args.stats && args.format == Format::Text && std::io::stderr().is_terminal() {
@@ -177,6 +188,23 @@ fn open_head(
     let mut head = HeadTree::open(cwd, args.base.as_deref())?;
     head.set_author(settings.author());
     Ok(Some(head))
+}
+
+/// merge-results --joined: the report and the joined results as one
+/// shard's, a `--shard 1/1` run's JSON, which --from-results takes alone.
+/// False (with a message) when it cannot be written.
+fn write_joined(report: &mut Report, joined: Option<(results::ShardResults, &PathBuf)>) -> bool {
+    let Some((shard, path)) = joined else {
+        return true;
+    };
+    report.shard = Some(shard);
+    let mut json = serde_json::to_vec_pretty(report).unwrap_or_default();
+    json.push(b'\n');
+    let written = write::replace_atomic(path, &json);
+    if let Err(e) = &written {
+        eprintln!("error: --joined: {e:#}");
+    }
+    written.is_ok()
 }
 
 /// Findings merged per group: one group, or one per --split branch.
@@ -323,6 +351,8 @@ struct Inputs<'s> {
     walk_errors: Vec<WalkNote>,
     /// How many Go files the PATHs hold, before the config's `exclude`.
     found: usize,
+    /// With --from-results: the shards' checked files, joined.
+    joined: Option<crate::cli::join::Joined>,
 }
 
 impl<'s> Inputs<'s> {
@@ -351,6 +381,9 @@ impl<'s> Inputs<'s> {
             }
         }
         preflight.into_result()?;
+        if !args.from_results.is_empty() {
+            return Inputs::joined(&args.from_results, cwd, head);
+        }
         let mut inputs = match head {
             Some(head) => Inputs::at_head(head, cwd, &args.paths)?,
             None => match args.stdin_filename.as_deref() {
@@ -371,6 +404,82 @@ impl<'s> Inputs<'s> {
         Ok(inputs)
     }
 
+    /// --from-results: the shards' files, read from HEAD (with --apply) or
+    /// the work tree below the repository root.
+    fn joined(results: &[PathBuf], cwd: &Path, head: Option<&'s HeadTree>) -> Result<Inputs<'s>> {
+        let source: &'s dyn Source = match head {
+            Some(head) => head,
+            None => &WorkTree,
+        };
+        let base = head.map_or_else(|| display_base(cwd), |_| PathBuf::new());
+        let joined = crate::cli::join::join(results, source, &|d| base.join(d))?;
+        let files: Vec<PathBuf> = joined.checked.iter().map(|c| c.path.clone()).collect();
+        Ok(Inputs {
+            source,
+            found: files.len(),
+            displays: joined.checked.iter().map(|c| c.display.clone()).collect(),
+            files,
+            walk_skipped: joined.walk_skipped.clone(),
+            walk_errors: joined.walk_errors.clone(),
+            joined: Some(joined),
+        })
+    }
+
+    /// --shard: keeps the files of `shard`; `identity` then names the
+    /// split.
+    fn keep_shard(
+        &mut self,
+        shard: Option<crate::cli::shard::Shard>,
+        identity: results::Identity,
+    ) -> results::Identity {
+        let Some(shard) = shard else {
+            return identity;
+        };
+        let notes = &mut [&mut self.walk_skipped, &mut self.walk_errors];
+        let (files, displays) = (&mut self.files, &mut self.displays);
+        let split = crate::cli::shard::keep(shard, self.source, files, displays, notes);
+        results::Identity { split, ..identity }
+    }
+
+    /// The checked files: the shards' joined (--from-results; their
+    /// `identity` is then this run's), or what checking the files gives.
+    fn check(
+        &mut self,
+        engine: &Engine,
+        args: &Args,
+        streamed: bool,
+        identity: &mut results::Identity,
+    ) -> Result<Vec<Checked>> {
+        if let Some(joined) = self.joined.take() {
+            let (checked, shards) = joined.into_checked(&identity.rule_pack)?;
+            *identity = shards;
+            return Ok(checked);
+        }
+        let files = std::mem::take(&mut self.files);
+        let displays = std::mem::take(&mut self.displays);
+        output::check(engine, self.source, files, displays, args, streamed)
+    }
+
+    /// With --shard (or merge-results --joined, as shard 1/1): the
+    /// results of the check, before the gate, for a join.
+    fn capture(
+        &self,
+        args: &Args,
+        checked: &[Checked],
+        identity: &results::Identity,
+    ) -> Option<results::ShardResults> {
+        let whole = crate::cli::shard::Shard { index: 1, count: 1 };
+        let shard = args.shard.or(args.joined_out.as_ref().map(|_| whole))?;
+        let walk = (&self.walk_skipped[..], &self.walk_errors[..]);
+        Some(results::capture(
+            shard,
+            checked,
+            self.source,
+            identity,
+            walk,
+        ))
+    }
+
     /// The files of HEAD's tree (or --base's) that `paths` select.
     fn at_head(head: &'s HeadTree, cwd: &Path, paths: &[String]) -> Result<Inputs<'s>> {
         let (files, links) = head.select(cwd, paths)?;
@@ -389,6 +498,7 @@ impl<'s> Inputs<'s> {
             walk_skipped,
             walk_errors: vec![],
             found: 0,
+            joined: None,
         })
     }
 
@@ -408,6 +518,7 @@ impl<'s> Inputs<'s> {
             walk_skipped: vec![],
             walk_errors: vec![],
             found: 1,
+            joined: None,
         })
     }
 
@@ -445,6 +556,7 @@ impl<'s> Inputs<'s> {
                 .collect(),
             walk_errors: found.errors.into_iter().map(|(p, r)| shown(p, r)).collect(),
             found: 0,
+            joined: None,
         })
     }
 }

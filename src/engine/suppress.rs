@@ -29,14 +29,14 @@
 use crate::engine::diagnostic::Finding;
 use crate::engine::matching::FileOutcome;
 use crate::go::syntax;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// The directive's marker, after `//` or `// `.
 pub const MARKER: &str = "gofix-leaks:ignore";
 
 /// One `//gofix-leaks:ignore` comment of a checked file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Directive {
     /// The file, as output shows it.
     pub file: String,
@@ -74,7 +74,7 @@ impl Directive {
 }
 
 /// A finding an ignore comment suppressed (JSON `suppressed`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Suppressed {
     pub rule: String,
     pub kind: crate::engine::diagnostic::Kind,
@@ -92,7 +92,8 @@ pub struct Suppressed {
     #[serde(
         rename = "baseline",
         serialize_with = "serialize_baseline",
-        skip_serializing_if = "not_baseline"
+        skip_serializing_if = "not_baseline",
+        skip_deserializing
     )]
     pub style: Style,
 }
@@ -131,9 +132,11 @@ pub const NOLINT: &str = "nolint";
 const LINTER: &str = "gofix-leaks";
 
 /// Which convention a directive follows: they differ in where they apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Style {
     /// `//gofix-leaks:ignore`.
+    #[default]
     Ignore,
     /// `//nolint`, with golangci-lint's placement rules.
     Nolint,

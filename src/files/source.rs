@@ -8,6 +8,11 @@ use std::path::{Path, PathBuf};
 pub trait Source: Sync {
     /// The bytes of a file, by the path the walker produced.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// The length of a file in bytes, as `read` would return it (`--shard`
+    /// weighs every file of the run, and reads only its own).
+    fn size(&self, path: &Path) -> io::Result<u64> {
+        self.read(path).map(|b| b.len() as u64)
+    }
     /// The `.go` files directly in `dir` (a package's files), sorted.
     fn go_files_in(&self, dir: &Path) -> Vec<PathBuf>;
     /// The contents of the nearest file called `name` in `dir` or one of its
@@ -22,6 +27,10 @@ pub struct WorkTree;
 impl Source for WorkTree {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         std::fs::read(path)
+    }
+
+    fn size(&self, path: &Path) -> io::Result<u64> {
+        std::fs::metadata(path).map(|m| m.len())
     }
 
     fn go_files_in(&self, dir: &Path) -> Vec<PathBuf> {
