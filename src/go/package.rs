@@ -22,12 +22,16 @@ pub struct PkgFile {
     /// the header) on the first lookup of a name it mentions; None inside
     /// when the file does not split (then lookups parse all of it).
     split: OnceLock<Option<Split>>,
+    /// The package clause, read once: every lookup filters the directory's
+    /// files by it.
+    clause: OnceLock<Option<String>>,
 }
 
 /// A sibling file's header (package clause, imports) and declarations.
 struct Split {
     header: Vec<std::ops::Range<usize>>,
     decls: Vec<(std::ops::Range<usize>, OnceLock<Tree>)>,
+    lines: Vec<usize>,
 }
 
 impl PkgFile {
@@ -37,7 +41,15 @@ impl PkgFile {
             src,
             tree: OnceLock::new(),
             split: OnceLock::new(),
+            clause: OnceLock::new(),
         }
+    }
+
+    /// The file's package clause.
+    pub fn package(&self) -> Option<&str> {
+        self.clause
+            .get_or_init(|| syntax::package_clause(&self.src).map(str::to_string))
+            .as_deref()
     }
 
     pub fn tree(&self) -> &Tree {
@@ -58,17 +70,7 @@ impl PkgFile {
     /// `keyword` (`type`, `const`, `func`) when given: a lookup of a
     /// constant or a struct type then parses no function that mentions it.
     fn trees_of(&self, name: &str, keyword: Option<&str>) -> Vec<&Tree> {
-        let split = self.split.get_or_init(|| {
-            let all = syntax::top_level_chunks(&self.src)?;
-            let header = syntax::header_ranges(&all);
-            let decls = all
-                .into_iter()
-                .filter(|(_, k)| *k == syntax::ChunkKind::Code)
-                .map(|(r, _)| (r, OnceLock::new()))
-                .collect();
-            (!header.is_empty()).then_some(Split { header, decls })
-        });
-        let Some(split) = split else {
+        let Some(split) = self.split() else {
             return vec![self.tree()];
         };
         let mut out = Vec::new();
@@ -77,18 +79,96 @@ impl PkgFile {
             if !mentions(chunk, name) || keyword.is_some_and(|k| !starts_with_keyword(chunk, k)) {
                 continue;
             }
-            let tree = tree.get_or_init(|| {
-                let mut ranges = split.header.clone();
-                ranges.push(range.clone());
-                ranges.sort_by_key(|r| r.start);
-                syntax::parse_ranges(&self.src, &ranges)
-            });
+            let tree = tree.get_or_init(|| self.parse_decl(split, range));
             if tree.root_node().has_error() {
                 return vec![self.tree()];
             }
             out.push(tree);
         }
         out
+    }
+
+    fn split(&self) -> Option<&Split> {
+        self.split
+            .get_or_init(|| {
+                let all = syntax::top_level_chunks(&self.src)?;
+                let header = syntax::header_ranges(&all);
+                let decls = all
+                    .into_iter()
+                    .filter(|(_, k)| *k == syntax::ChunkKind::Code)
+                    .map(|(r, _)| (r, OnceLock::new()))
+                    .collect();
+                let lines = syntax::line_starts(&self.src);
+                (!header.is_empty()).then_some(Split {
+                    header,
+                    decls,
+                    lines,
+                })
+            })
+            .as_ref()
+    }
+
+    /// Declaration `range` parsed with the file's header.
+    fn parse_decl(&self, split: &Split, range: &std::ops::Range<usize>) -> Tree {
+        let mut ranges = split.header.clone();
+        ranges.push(range.clone());
+        ranges.sort_by_key(|r| r.start);
+        syntax::parse_ranges_lined(&self.src, &split.lines, &ranges)
+    }
+
+    /// What `f` finds in the trees `trees_of(name, None)` gives, for the
+    /// declarations whose text also passes `wanted`, each parsed for this
+    /// call alone (a tree already kept is used as is) and dropped once `f`
+    /// has read it. A scan of every use of a common name (a struct's `mu`)
+    /// over a package of hundreds of files then keeps what it found, not
+    /// the trees: they cost ~35 bytes per byte of source.
+    fn scan_declaring<T>(
+        &self,
+        name: &str,
+        wanted: &dyn Fn(&[u8]) -> bool,
+        f: &mut dyn FnMut(&Tree) -> Vec<T>,
+    ) -> Vec<T> {
+        let Some(split) = self.split() else {
+            return f(self.tree());
+        };
+        let mut out = Vec::new();
+        for (range, kept) in &split.decls {
+            let chunk = &self.src[range.clone()];
+            if !mentions(chunk, name) || !wanted(chunk) {
+                continue;
+            }
+            let made;
+            let tree = match kept.get() {
+                Some(t) => t,
+                None => {
+                    made = self.parse_decl(split, range);
+                    &made
+                }
+            };
+            if tree.root_node().has_error() {
+                return f(self.tree());
+            }
+            out.extend(f(tree));
+        }
+        out
+    }
+
+    /// The tree that holds the file's top-level declaration at `offset`,
+    /// parsed with the header (the whole file when it does not split, or
+    /// that declaration does not parse alone).
+    fn tree_at(&self, offset: usize) -> &Tree {
+        let Some(split) = self.split() else {
+            return self.tree();
+        };
+        let i = split.decls.partition_point(|(r, _)| r.end <= offset);
+        let Some((range, kept)) = split.decls.get(i).filter(|(r, _)| r.start <= offset) else {
+            return self.tree();
+        };
+        let tree = kept.get_or_init(|| self.parse_decl(split, range));
+        match tree.root_node().has_error() {
+            true => self.tree(),
+            false => tree,
+        }
     }
 
     /// Whether the file's text mentions `needle` at all: files that do not
@@ -386,7 +466,7 @@ impl<'a> PackageIndex<'a> {
                 .files()
                 .iter()
                 .filter(|f| f.path.file_name() != self.path.file_name())
-                .filter(|f| syntax::package_clause(&f.src) == Some(self.pkg_name.as_str()))
+                .filter(|f| f.package() == Some(self.pkg_name.as_str()))
                 .collect()
         })
     }
@@ -417,7 +497,7 @@ impl<'a> PackageIndex<'a> {
         self.directory
             .files()
             .iter()
-            .filter(|f| syntax::package_clause(&f.src) == Some(self.pkg_name.as_str()))
+            .filter(|f| f.package() == Some(self.pkg_name.as_str()))
             .collect()
     }
 
@@ -431,13 +511,14 @@ impl<'a> PackageIndex<'a> {
             return u.clone();
         }
         let mut uses = Vec::new();
+        let wanted = |chunk: &[u8]| fields::may_use(chunk, name);
         for (i, f) in self.package_files().iter().enumerate() {
             if !f.mentions(name) {
                 continue;
             }
-            for tree in f.trees_declaring(name) {
-                uses.extend(fields::uses_in(i, tree.root_node(), &f.src, name));
-            }
+            uses.extend(f.scan_declaring(name, &wanted, &mut |tree| {
+                fields::uses_in(i, tree.root_node(), &f.src, name)
+            }));
         }
         // Two top-level declarations parsed in one tree (a file that does
         // not split) are seen once each.
@@ -452,6 +533,13 @@ impl<'a> PackageIndex<'a> {
     /// declarations mentioning `name`.
     pub fn trees_mentioning(&self, file: &'a PkgFile, name: &str) -> Vec<&'a Tree> {
         file.trees_declaring(name)
+    }
+
+    /// The tree of `file` (a file of the package) that holds its top-level
+    /// declaration at `offset`: one declaration parsed, where
+    /// `trees_mentioning` parses (and keeps) every one that names a field.
+    pub fn tree_holding(&self, file: &'a PkgFile, offset: usize) -> &'a Tree {
+        file.tree_at(offset)
     }
 
     /// The fields of the struct type `ty` declared in the package; None
