@@ -181,7 +181,8 @@ impl Engine {
         if let Some(ranges) = self.parse_plan(&rules, bytes) {
             let tree = syntax::parse_ranges(bytes, &ranges);
             if !tree.root_node().has_error() {
-                let (out, whole) = self.check_tree(directory, path, display, src, &tree, &rules);
+                let (out, whole) =
+                    self.check_tree(directory, path, display, src, &tree, Some(&ranges), &rules);
                 if !whole {
                     return Ok(FileOutcome {
                         parsed: true,
@@ -192,7 +193,7 @@ impl Engine {
         }
         let tree = syntax::parse(bytes);
         let out = self
-            .check_tree(directory, path, display, src, &tree, &rules)
+            .check_tree(directory, path, display, src, &tree, None, &rules)
             .0;
         Ok(FileOutcome {
             parsed: true,
@@ -230,7 +231,9 @@ impl Engine {
 
     /// Runs `rules` over `tree`, the parse of all of `src` or of its
     /// `parse_plan`; also says whether a predicate asked for the rest of
-    /// the file, which a partial tree does not hold.
+    /// the file, which a partial tree does not hold. `parsed`: the ranges
+    /// of `src` a partial tree holds.
+    #[allow(clippy::too_many_arguments)]
     fn check_tree(
         &self,
         directory: &Directory,
@@ -238,6 +241,7 @@ impl Engine {
         display: &str,
         src: &str,
         tree: &Tree,
+        parsed: Option<&[Range<usize>]>,
         rules: &[usize],
     ) -> (FileOutcome, bool) {
         let bytes = src.as_bytes();
@@ -259,7 +263,10 @@ impl Engine {
                 ),
             });
         }
-        let package = PackageIndex::new(directory, path, tree, bytes);
+        let mut package = PackageIndex::new(directory, path, tree, bytes);
+        if let Some(ranges) = parsed {
+            package = package.parsed_only(ranges);
+        }
         let facts = crate::go::facts::Facts::new(bytes);
         let ctx = Ctx {
             src: bytes,

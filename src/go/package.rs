@@ -251,7 +251,12 @@ pub struct Directory<'s> {
     /// The uses of a field name, per package clause and name, found on
     /// first need.
     fields: std::sync::Mutex<HashMap<(String, String), std::sync::Arc<FieldUses>>>,
+    /// The fields of a struct type, per package clause and type name: a
+    /// lookup scans every file of the package, so it is made once.
+    structs: std::sync::Mutex<StructCache>,
 }
+
+type StructCache = HashMap<(String, String), Option<Vec<fields::Field>>>;
 
 impl<'s> Directory<'s> {
     pub fn new(source: &'s dyn Source, dir: &Path) -> Self {
@@ -260,6 +265,7 @@ impl<'s> Directory<'s> {
             dir: dir.to_path_buf(),
             files: OnceLock::new(),
             fields: Default::default(),
+            structs: Default::default(),
         }
     }
 
@@ -299,6 +305,9 @@ pub struct PackageIndex<'a> {
     /// tree holds only those declarations, the file is checked again with
     /// all of it.
     wants_whole: std::cell::Cell<bool>,
+    /// The byte ranges `tree` holds when it is a parse of only part of the
+    /// file (None: all of it).
+    parsed: Option<&'a [std::ops::Range<usize>]>,
 }
 
 /// Parses go.mod text: the `go` line and `godebug asynctimerchan=`, in the
@@ -385,7 +394,35 @@ impl<'a> PackageIndex<'a> {
             top_level: OnceCell::new(),
             idents: OnceCell::new(),
             wants_whole: std::cell::Cell::new(false),
+            parsed: None,
         }
+    }
+
+    /// Says that the current file's tree holds only `ranges` of it.
+    pub fn parsed_only(mut self, ranges: &'a [std::ops::Range<usize>]) -> Self {
+        self.parsed = Some(ranges);
+        self
+    }
+
+    /// Whether the text of the current file that its tree does not hold
+    /// mentions `name` (as `mentions` counts): when it does not, a lookup
+    /// of that name in the tree finds all the file holds, and the file need
+    /// not be checked again whole (a comment that names it still counts).
+    pub fn unparsed_mentions(&self, name: &str) -> bool {
+        let Some(ranges) = self.parsed else {
+            return false;
+        };
+        let mut at = 0;
+        for r in ranges
+            .iter()
+            .chain(std::iter::once(&(self.src.len()..self.src.len())))
+        {
+            if r.start > at && mentions(&self.src[at..r.start], name) {
+                return true;
+            }
+            at = at.max(r.end);
+        }
+        false
     }
 
     /// The current file's tree, for a question about the whole file (every
@@ -394,6 +431,16 @@ impl<'a> PackageIndex<'a> {
     pub fn whole_tree(&self) -> &'a Tree {
         self.wants_whole.set(true);
         self.tree
+    }
+
+    /// The current file's tree for a question about the name `name` alone
+    /// (its package-level declarations, its uses): the tree being checked
+    /// when the rest of the file does not mention it, else `whole_tree`.
+    pub fn tree_for(&self, name: &str) -> &'a Tree {
+        match self.unparsed_mentions(name) {
+            true => self.whole_tree(),
+            false => self.tree,
+        }
     }
 
     /// Whether a predicate looked beyond the declarations being checked.
@@ -547,6 +594,16 @@ impl<'a> PackageIndex<'a> {
     /// Looked up in the directory's copy of every file, the current one
     /// included, parsing only the declarations that mention `ty`.
     pub fn struct_fields(&self, ty: &str) -> Option<Vec<fields::Field>> {
+        let key = (self.pkg_name.clone(), ty.to_string());
+        if let Some(f) = lock(&self.directory.structs).get(&key) {
+            return f.clone();
+        }
+        let found = self.find_struct_fields(ty);
+        lock(&self.directory.structs).insert(key, found.clone());
+        found
+    }
+
+    fn find_struct_fields(&self, ty: &str) -> Option<Vec<fields::Field>> {
         let mut found = Vec::new();
         for f in self.package_files() {
             if !f.mentions(ty) || !f.mentions("struct") {
@@ -622,7 +679,9 @@ impl<'a> PackageIndex<'a> {
         };
         let mut out = Vec::new();
         if std::ptr::eq(current.0, self.tree) && std::ptr::eq(current.1, self.src) {
-            self.wants_whole.set(true);
+            if self.unparsed_mentions(name) {
+                self.wants_whole.set(true);
+            }
             let decls = self.decls.get_or_init(|| {
                 let mut index: HashMap<(&'static str, &'a str), Vec<Node<'a>>> = HashMap::new();
                 top_level_decls(self.tree, &mut |n| {
