@@ -200,7 +200,7 @@ fn starts_with_keyword(chunk: &[u8], keyword: &str) -> bool {
 /// Whether `hay` mentions `needle`. A needle that starts or ends with an
 /// identifier character must do so at a word boundary, so short names
 /// (`T`, `ch`) rule out most files.
-fn mentions(hay: &[u8], needle: &str) -> bool {
+pub fn mentions(hay: &[u8], needle: &str) -> bool {
     let ident = syntax::is_ident_byte;
     let n = needle.as_bytes();
     let (Some(&first), Some(&last)) = (n.first(), n.last()) else {
@@ -305,6 +305,9 @@ pub struct PackageIndex<'a> {
     /// tree holds only those declarations, the file is checked again with
     /// all of it.
     wants_whole: std::cell::Cell<bool>,
+    /// Names a lookup wanted that the rest of the file mentions: a partial
+    /// tree that also holds the declarations mentioning them answers it.
+    wants_names: std::cell::RefCell<Vec<String>>,
     /// The byte ranges `tree` holds when it is a parse of only part of the
     /// file (None: all of it).
     parsed: Option<&'a [std::ops::Range<usize>]>,
@@ -394,6 +397,7 @@ impl<'a> PackageIndex<'a> {
             top_level: OnceCell::new(),
             idents: OnceCell::new(),
             wants_whole: std::cell::Cell::new(false),
+            wants_names: Default::default(),
             parsed: None,
         }
     }
@@ -437,10 +441,22 @@ impl<'a> PackageIndex<'a> {
     /// (its package-level declarations, its uses): the tree being checked
     /// when the rest of the file does not mention it, else `whole_tree`.
     pub fn tree_for(&self, name: &str) -> &'a Tree {
-        match self.unparsed_mentions(name) {
-            true => self.whole_tree(),
-            false => self.tree,
+        self.want_name(name);
+        self.tree
+    }
+
+    /// Notes that a lookup of `name` wants the declarations of the current
+    /// file that mention it, when the tree does not hold them all.
+    fn want_name(&self, name: &str) {
+        if self.unparsed_mentions(name) {
+            self.wants_names.borrow_mut().push(name.to_string());
         }
+    }
+
+    /// The names lookups wanted that the tree being checked does not hold
+    /// every mention of (see `want_name`).
+    pub fn wanted_names(&self) -> Vec<String> {
+        self.wants_names.borrow().clone()
     }
 
     /// Whether a predicate looked beyond the declarations being checked.
@@ -679,9 +695,7 @@ impl<'a> PackageIndex<'a> {
         };
         let mut out = Vec::new();
         if std::ptr::eq(current.0, self.tree) && std::ptr::eq(current.1, self.src) {
-            if self.unparsed_mentions(name) {
-                self.wants_whole.set(true);
-            }
+            self.want_name(name);
             let decls = self.decls.get_or_init(|| {
                 let mut index: HashMap<(&'static str, &'a str), Vec<Node<'a>>> = HashMap::new();
                 top_level_decls(self.tree, &mut |n| {
