@@ -319,15 +319,28 @@ pub fn enclosing_loop<'t>(node: Node<'t>, func: Node<'t>) -> Option<Node<'t>> {
 /// Calls `f` on every node under `root` in document order, without
 /// descending into nodes for which `descend` says no.
 pub fn visit<'t>(root: Node<'t>, descend: &dyn Fn(Node<'t>) -> bool, f: &mut dyn FnMut(Node<'t>)) {
+    // One cursor moved in pre-order, no stack of nodes: the predicates
+    // visit big functions often, and a list of children per node cost more
+    // than the visit itself.
     let mut cursor = root.walk();
-    let mut stack = vec![root];
-    while let Some(n) = stack.pop() {
+    let mut depth = 0usize;
+    loop {
+        let n = cursor.node();
         f(n);
-        if n.id() != root.id() && !descend(n) {
+        if (depth == 0 || descend(n)) && cursor.goto_first_child() {
+            depth += 1;
             continue;
         }
-        let children: Vec<Node<'t>> = n.children(&mut cursor).collect();
-        stack.extend(children.into_iter().rev());
+        loop {
+            if depth == 0 {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            cursor.goto_parent();
+            depth -= 1;
+        }
     }
 }
 
