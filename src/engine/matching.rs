@@ -263,22 +263,7 @@ impl Engine {
         let bytes = src.as_bytes();
         let mut out = FileOutcome::default();
         let errors = syntax::error_regions(tree);
-        for (decl, err) in &errors {
-            let (line, column) = syntax::line_col(bytes, err.start_byte());
-            let what = match syntax::decl_name(*decl, bytes) {
-                Some(n) => format!("`{n}`"),
-                None => format!("the declaration at line {}", decl.start_position().row + 1),
-            };
-            out.skipped.push(Skipped {
-                file: display.to_string(),
-                posn: format!("{display}:{line}:{column}"),
-                line,
-                column,
-                reason: format!(
-                    "syntax error (or Go syntax tree-sitter-go does not know); {what} left unchanged"
-                ),
-            });
-        }
+        out.skipped = skipped_regions(&errors, display, bytes);
         let mut package = PackageIndex::new(directory, path, tree, bytes);
         if let Some(ranges) = parsed {
             package = package.parsed_only(ranges);
@@ -412,6 +397,28 @@ impl Engine {
         finding.suggested_fixes.push(suggested_fix(here, &fix)?);
         Some((finding, Some(fix)))
     }
+}
+
+/// The regions a syntax error leaves unchecked, as reported.
+fn skipped_regions(errors: &[(Node, Node)], display: &str, bytes: &[u8]) -> Vec<Skipped> {
+    let mut skipped = Vec::new();
+    for (decl, err) in errors {
+        let (line, column) = syntax::line_col(bytes, err.start_byte());
+        let what = match syntax::decl_name(*decl, bytes) {
+            Some(n) => format!("`{n}`"),
+            None => format!("the declaration at line {}", decl.start_position().row + 1),
+        };
+        skipped.push(Skipped {
+            file: display.to_string(),
+            posn: format!("{display}:{line}:{column}"),
+            line,
+            column,
+            reason: format!(
+                "syntax error (or Go syntax tree-sitter-go does not know); {what} left unchanged"
+            ),
+        });
+    }
+    skipped
 }
 
 /// A top-level chunk of a file: its byte range and kind.
