@@ -5,9 +5,15 @@
 # same files, on each TREE and on the two halves of the first (is time
 # linear in bytes?). A benchmark, not a test: it prints figures.
 #
+# With several TREEs, also all of them together in one run (a multi-
+# repository corpus). BENCH_COPIES=1 also times 1, 2 and 4 copies of the
+# first TREE (copied into a temp dir as copy1..copy4): is time linear in
+# bytes? Each line gives the tool's MB per CPU second.
+#
 # Usage: scripts/bench.sh [TREE...]   (default: $(go env GOROOT)/src)
 # GOFIX_LEAKS=BIN measures that binary instead of this tree's release build
-# (to compare a change with the commit before it).
+# (to compare a change with the commit before it). BENCH_RUNS=N: best of N
+# (default 3). BENCH_ASTGREP=0 leaves ast-grep out.
 # ast-grep: $AST_GREP, else `ast-grep` on PATH, else the PyPI wheel
 # (ast-grep-cli) is fetched into target/ast-grep once; without it (c) is left out.
 set -euo pipefail
@@ -18,9 +24,11 @@ tool=${GOFIX_LEAKS:-target/release/gofix-leaks}
 floor=target/release/examples/parse_floor
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
+runs=${BENCH_RUNS:-3}
 astgrep=${AST_GREP:-$(command -v ast-grep || true)}
+if [ "${BENCH_ASTGREP:-1}" = 0 ]; then astgrep=; fi
 if [ -z "$astgrep" ] && [ -x target/ast-grep/ast-grep ]; then astgrep=target/ast-grep/ast-grep; fi
-if [ -z "$astgrep" ] && command -v pip3 >/dev/null; then
+if [ -z "$astgrep" ] && [ "${BENCH_ASTGREP:-1}" != 0 ] && command -v pip3 >/dev/null; then
   tmp=$(mktemp -d)
   if pip3 download --quiet --no-deps --only-binary=:all: ast-grep-cli -d "$tmp" >/dev/null 2>&1; then
     mkdir -p target/ast-grep
@@ -31,12 +39,12 @@ if [ -z "$astgrep" ] && command -v pip3 >/dev/null; then
   rm -rf "$tmp"
 fi
 
-# Best of 3 by wall-clock seconds: "wall cpu rss_kib" of that run. CPU time
+# Best of $runs by wall-clock seconds: "wall cpu rss_kib" of that run. CPU time
 # (user + sys) is printed too: on a shared machine it is the steadier figure.
 measure() {
   local best="" cpu="" rss="" f t c m
   f=$(mktemp)
-  for _ in 1 2 3; do
+  for _ in $(seq "$runs"); do
     # gofix-leaks exits 1 when it has findings: that is not a failure here.
     /usr/bin/time -o "$f" -f "%e %U %S %M" "$@" >/dev/null 2>&1 || true
     read -r t u s m < <(tail -n 1 "$f")
@@ -55,9 +63,9 @@ report() {
   mb=$(tr '\n' '\0' <"$list" | xargs -0 stat -c %s | awk '{s+=$1} END {printf "%.1f", s/1e6}')
   read -r a acpu arss < <(measure "$floor" "$@")
   read -r b bcpu brss < <(measure "$tool" --color never "$@")
-  printf '%-26s %6s MB %5d files | parse-all %6ss cpu %6ss %4d MiB (%4.1f MB/s) | gofix-leaks %6ss cpu %6ss %4d MiB | b/a %.2f (cpu %.2f)' \
+  printf '%-26s %6s MB %5d files | parse-all %6ss cpu %6ss %4d MiB (%4.1f MB/s) | gofix-leaks %6ss cpu %6ss %4d MiB (%5.1f MB/cpu-s) | b/a %.2f (cpu %.2f)' \
     "$name" "$mb" "$(wc -l <"$list")" "$a" "$acpu" $((arss / 1024)) "$(awk "BEGIN{print $mb/$a}")" \
-    "$b" "$bcpu" $((brss / 1024)) "$(awk "BEGIN{print $b/$a}")" "$(awk "BEGIN{print $bcpu/$acpu}")"
+    "$b" "$bcpu" $((brss / 1024)) "$(awk "BEGIN{print $mb/$bcpu}")" "$(awk "BEGIN{print $b/$a}")" "$(awk "BEGIN{print $bcpu/$acpu}")"
   if [ -n "$astgrep" ]; then
     # One invocation over the same file list.
     mapfile -t files <"$list"
@@ -72,9 +80,22 @@ echo "$(nproc) cores; ast-grep: ${astgrep:-not available} $([ -n "$astgrep" ] &&
 for tree in "$@"; do
   report "$(basename "$tree")" "$tree"
 done
+if [ $# -gt 1 ]; then
+  report "all $# together" "$@"
+fi
+if [ "${BENCH_COPIES:-0}" = 1 ]; then
+  copies=$(mktemp -d)
+  for k in 1 2 3 4; do cp -r "$1" "$copies/copy$k"; done
+  report "1 copy of $(basename "$1")" "$copies/copy1"
+  report "2 copies" "$copies/copy1" "$copies/copy2"
+  report "4 copies" "$copies"/copy{1,2,3,4}
+  chmod -R u+w "$copies" && rm -rf "$copies"
+fi
 # The two halves of the first tree's top-level directories: does time scale
 # with bytes?
 mapfile -t dirs < <(find "$1" -mindepth 1 -maxdepth 1 -type d | sort)
 half=$(( ${#dirs[@]} / 2 ))
-report "first half of its dirs" "${dirs[@]:0:$half}"
-report "second half of its dirs" "${dirs[@]:$half}"
+if [ "$half" -gt 0 ]; then
+  report "first half of its dirs" "${dirs[@]:0:$half}"
+  report "second half of its dirs" "${dirs[@]:$half}"
+fi

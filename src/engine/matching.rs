@@ -178,21 +178,39 @@ impl Engine {
         // First only the declarations that can match. A part that does not
         // parse on its own, or a predicate that wants the rest of the file
         // (a declaration elsewhere in it), means the whole file after all.
-        if let Some(ranges) = self.parse_plan(&rules, bytes) {
-            let tree = syntax::parse_ranges(bytes, &ranges);
-            if !tree.root_node().has_error() {
-                let (out, whole) = self.check_tree(directory, path, display, src, &tree, &rules);
-                if !whole {
-                    return Ok(FileOutcome {
-                        parsed: true,
-                        ..out
-                    });
+        // A lookup of a name the other declarations mention adds those
+        // declarations to the parse instead, a few times at most.
+        if let Some((chunks, mut keep)) = self.parse_plan(&rules, bytes) {
+            for _ in 0..4 {
+                let ranges = syntax::kept_ranges(&chunks, keep.clone());
+                let kept: usize = ranges.iter().map(|r| r.len()).sum();
+                if kept * 10 >= bytes.len() * 9 {
+                    break;
+                }
+                let tree = syntax::parse_ranges(bytes, &ranges);
+                if tree.root_node().has_error() {
+                    break;
+                }
+                let (out, wants) =
+                    self.check_tree(directory, path, display, src, &tree, Some(&ranges), &rules);
+                let names = match wants {
+                    Wants::Nothing => {
+                        return Ok(FileOutcome {
+                            parsed: true,
+                            ..out
+                        });
+                    }
+                    Wants::Whole => break,
+                    Wants::Names(names) => names,
+                };
+                if !keep_mentioning(&chunks, &mut keep, bytes, &names) {
+                    break;
                 }
             }
         }
         let tree = syntax::parse(bytes);
         let out = self
-            .check_tree(directory, path, display, src, &tree, &rules)
+            .check_tree(directory, path, display, src, &tree, None, &rules)
             .0;
         Ok(FileOutcome {
             parsed: true,
@@ -200,12 +218,13 @@ impl Engine {
         })
     }
 
-    /// What to parse of a file: the header (package clause, imports) and
-    /// the top-level declarations that hold all the literals of a rule,
-    /// with the comments right above them. None: the whole file (a rule
-    /// looks at whole files, or nearly all of it would be parsed anyway).
+    /// What to parse of a file: the top-level chunks (`top_level_chunks`)
+    /// and which to keep, the header (package clause, imports) and the
+    /// declarations that hold all the literals of a rule (`kept_ranges`
+    /// adds the comments right above them). None: the whole file (a rule
+    /// looks at whole files, or the file does not split).
     /// On real code only 3-13% of the bytes are in such declarations.
-    fn parse_plan(&self, rules: &[usize], bytes: &[u8]) -> Option<Vec<Range<usize>>> {
+    fn parse_plan(&self, rules: &[usize], bytes: &[u8]) -> Option<(Vec<Chunk>, Vec<bool>)> {
         if rules
             .iter()
             .any(|&i| self.rules[i].spec.require_within != Within::Declaration)
@@ -223,14 +242,14 @@ impl Engine {
                     .any(|&i| self.has_literals(i, bytes, r.clone())),
             })
             .collect();
-        let ranges = syntax::kept_ranges(&chunks, keep);
-        let kept: usize = ranges.iter().map(|r| r.len()).sum();
-        (kept * 10 < bytes.len() * 9).then_some(ranges)
+        Some((chunks, keep))
     }
 
     /// Runs `rules` over `tree`, the parse of all of `src` or of its
     /// `parse_plan`; also says whether a predicate asked for the rest of
-    /// the file, which a partial tree does not hold.
+    /// the file, which a partial tree does not hold. `parsed`: the ranges
+    /// of `src` a partial tree holds.
+    #[allow(clippy::too_many_arguments)]
     fn check_tree(
         &self,
         directory: &Directory,
@@ -238,28 +257,17 @@ impl Engine {
         display: &str,
         src: &str,
         tree: &Tree,
+        parsed: Option<&[Range<usize>]>,
         rules: &[usize],
-    ) -> (FileOutcome, bool) {
+    ) -> (FileOutcome, Wants) {
         let bytes = src.as_bytes();
         let mut out = FileOutcome::default();
         let errors = syntax::error_regions(tree);
-        for (decl, err) in &errors {
-            let (line, column) = syntax::line_col(bytes, err.start_byte());
-            let what = match syntax::decl_name(*decl, bytes) {
-                Some(n) => format!("`{n}`"),
-                None => format!("the declaration at line {}", decl.start_position().row + 1),
-            };
-            out.skipped.push(Skipped {
-                file: display.to_string(),
-                posn: format!("{display}:{line}:{column}"),
-                line,
-                column,
-                reason: format!(
-                    "syntax error (or Go syntax tree-sitter-go does not know); {what} left unchanged"
-                ),
-            });
+        out.skipped = skipped_regions(&errors, display, bytes);
+        let mut package = PackageIndex::new(directory, path, tree, bytes);
+        if let Some(ranges) = parsed {
+            package = package.parsed_only(ranges);
         }
-        let package = PackageIndex::new(directory, path, tree, bytes);
         let facts = crate::go::facts::Facts::new(bytes);
         let ctx = Ctx {
             src: bytes,
@@ -326,7 +334,12 @@ impl Engine {
             out.findings.push(finding);
             out.fixes.push(fix);
         }
-        (out, package.wants_whole())
+        let wants = match (package.wants_whole(), package.wanted_names()) {
+            (true, _) => Wants::Whole,
+            (false, names) if names.is_empty() => Wants::Nothing,
+            (false, names) => Wants::Names(names),
+        };
+        (out, wants)
     }
 
     /// Runs a rule's conditions on one match and builds its finding and fix.
@@ -384,6 +397,59 @@ impl Engine {
         finding.suggested_fixes.push(suggested_fix(here, &fix)?);
         Some((finding, Some(fix)))
     }
+}
+
+/// The regions a syntax error leaves unchecked, as reported.
+fn skipped_regions(errors: &[(Node, Node)], display: &str, bytes: &[u8]) -> Vec<Skipped> {
+    let mut skipped = Vec::new();
+    for (decl, err) in errors {
+        let (line, column) = syntax::line_col(bytes, err.start_byte());
+        let what = match syntax::decl_name(*decl, bytes) {
+            Some(n) => format!("`{n}`"),
+            None => format!("the declaration at line {}", decl.start_position().row + 1),
+        };
+        skipped.push(Skipped {
+            file: display.to_string(),
+            posn: format!("{display}:{line}:{column}"),
+            line,
+            column,
+            reason: format!(
+                "syntax error (or Go syntax tree-sitter-go does not know); {what} left unchanged"
+            ),
+        });
+    }
+    skipped
+}
+
+/// A top-level chunk of a file: its byte range and kind.
+type Chunk = (Range<usize>, syntax::ChunkKind);
+
+/// What a check on a partial tree asked for beyond it.
+enum Wants {
+    Nothing,
+    /// The whole file.
+    Whole,
+    /// The declarations that mention these names.
+    Names(Vec<String>),
+}
+
+/// Marks in `keep` the declarations of `chunks` whose text mentions one of
+/// `names`; false when none was not already kept (another pass would not
+/// help).
+fn keep_mentioning(chunks: &[Chunk], keep: &mut [bool], src: &[u8], names: &[String]) -> bool {
+    let mut added = false;
+    for ((r, kind), k) in chunks.iter().zip(keep.iter_mut()) {
+        if !*k
+            && *kind == syntax::ChunkKind::Code
+            && names
+                .iter()
+                .any(|n| crate::go::package::mentions(&src[r.clone()], n))
+        {
+            *k = true;
+            added = true;
+        }
+    }
+    added
 }
 
 /// Runs a rule's `[[where]]` conditions in order on one match: None when

@@ -290,10 +290,23 @@ impl<'t> Facts<'t> {
     /// (under its own name or an alias), not a local that hides it.
     pub fn names_import(&self, ident: Node<'t>, path: &str, tree: &Tree) -> bool {
         let name = syntax::text(ident, self.src);
+        // The imports first: a name no import gives needs no facts about
+        // its function (a walk of all of it).
+        let imported = syntax::import_names(tree, self.src)
+            .iter()
+            .any(|(n, p)| n == name && p == path);
+        if !imported {
+            return false;
+        }
+        // A declaration whose text never names it but as `name.` declares
+        // no local of that name: its facts need not be computed for this.
+        let root = top_level(ident);
+        if !self.cache.borrow().contains_key(&root.id())
+            && !may_declare(&self.src[root.byte_range()], name)
+        {
+            return true;
+        }
         self.local(ident).is_none()
-            && syntax::import_names(tree, self.src)
-                .iter()
-                .any(|(n, p)| n == name && p == path)
     }
 
     /// Whether two identifiers name the same local.
@@ -309,6 +322,24 @@ impl<'t> Facts<'t> {
     pub fn computed(&self) -> usize {
         self.cache.borrow().len()
     }
+}
+
+/// Whether the text of a declaration may declare a local `name`: the word
+/// appears other than as the operand of a selector (`name.X`, blank space
+/// allowed before the dot; `name...`, a variadic parameter, counts).
+fn may_declare(text: &[u8], name: &str) -> bool {
+    let n = name.as_bytes();
+    let glued = |b: Option<&u8>| b.is_some_and(|&b| syntax::is_ident_byte(b));
+    memchr::memmem::find_iter(text, n).any(|at| {
+        let end = at + n.len();
+        if glued(at.checked_sub(1).and_then(|i| text.get(i))) || glued(text.get(end)) {
+            return false;
+        }
+        let rest = &text[end..];
+        let skip = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let rest = &rest[skip..];
+        !(rest.first() == Some(&b'.') && rest.get(1) != Some(&b'.'))
+    })
 }
 
 /// The top-level node (child of the source file) around `node`.

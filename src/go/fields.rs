@@ -84,6 +84,34 @@ pub fn uses_in(file: usize, root: Node, src: &[u8], name: &str) -> Vec<FieldUse>
     out
 }
 
+/// Whether the text `chunk` may hold a use of the field name `name`: the
+/// word with `.` before it or `:` after it (blank space between, a
+/// comment's end, or a line break before it counted as may). A declaration without one holds no use
+/// and is not parsed for the package-wide scan.
+pub fn may_use(chunk: &[u8], name: &str) -> bool {
+    let n = name.as_bytes();
+    if n.is_empty() {
+        return true;
+    }
+    let glued = |b: Option<&u8>| b.is_some_and(|&b| syntax::is_ident_byte(b));
+    memchr::memmem::find_iter(chunk, n).any(|at| {
+        let end = at + n.len();
+        if glued(at.checked_sub(1).and_then(|i| chunk.get(i))) || glued(chunk.get(end)) {
+            return false;
+        }
+        let gap = chunk[..at]
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_whitespace());
+        let newline_before = gap.clone().any(|&b| b == b'\n');
+        let before = chunk[..at].iter().rev().find(|b| !b.is_ascii_whitespace());
+        let after = chunk[end..].iter().find(|b| !b.is_ascii_whitespace());
+        // A line break before the name may follow a `//` comment after the
+        // selector's `.`: counted as may.
+        newline_before || matches!(before, Some(b'.' | b'/')) || matches!(after, Some(b':' | b'/'))
+    })
+}
+
 /// The named fields of a `type_spec` declaring a struct; None for any
 /// other type.
 pub fn struct_fields(spec: Node, src: &[u8]) -> Option<Vec<Field>> {

@@ -149,7 +149,8 @@ impl<'a> PackageIndex<'a> {
     /// scope about.
     pub fn uses_of<'s>(&'s self, name: &str) -> Vec<NameUse<'s>> {
         let is_name = |n: Node| matches!(n.kind(), "identifier" | "field_identifier");
-        let tree = self.whole_tree();
+        // A name the parsed declarations alone mention is all found in them.
+        let tree = self.tree_for(name);
         // The current file's identifiers are indexed in one walk: a big
         // file with many candidates would be walked once per candidate.
         let index = self.idents.get_or_init(|| {

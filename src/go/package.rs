@@ -22,12 +22,16 @@ pub struct PkgFile {
     /// the header) on the first lookup of a name it mentions; None inside
     /// when the file does not split (then lookups parse all of it).
     split: OnceLock<Option<Split>>,
+    /// The package clause, read once: every lookup filters the directory's
+    /// files by it.
+    clause: OnceLock<Option<String>>,
 }
 
 /// A sibling file's header (package clause, imports) and declarations.
 struct Split {
     header: Vec<std::ops::Range<usize>>,
     decls: Vec<(std::ops::Range<usize>, OnceLock<Tree>)>,
+    lines: Vec<usize>,
 }
 
 impl PkgFile {
@@ -37,7 +41,15 @@ impl PkgFile {
             src,
             tree: OnceLock::new(),
             split: OnceLock::new(),
+            clause: OnceLock::new(),
         }
+    }
+
+    /// The file's package clause.
+    pub fn package(&self) -> Option<&str> {
+        self.clause
+            .get_or_init(|| syntax::package_clause(&self.src).map(str::to_string))
+            .as_deref()
     }
 
     pub fn tree(&self) -> &Tree {
@@ -58,17 +70,7 @@ impl PkgFile {
     /// `keyword` (`type`, `const`, `func`) when given: a lookup of a
     /// constant or a struct type then parses no function that mentions it.
     fn trees_of(&self, name: &str, keyword: Option<&str>) -> Vec<&Tree> {
-        let split = self.split.get_or_init(|| {
-            let all = syntax::top_level_chunks(&self.src)?;
-            let header = syntax::header_ranges(&all);
-            let decls = all
-                .into_iter()
-                .filter(|(_, k)| *k == syntax::ChunkKind::Code)
-                .map(|(r, _)| (r, OnceLock::new()))
-                .collect();
-            (!header.is_empty()).then_some(Split { header, decls })
-        });
-        let Some(split) = split else {
+        let Some(split) = self.split() else {
             return vec![self.tree()];
         };
         let mut out = Vec::new();
@@ -77,18 +79,96 @@ impl PkgFile {
             if !mentions(chunk, name) || keyword.is_some_and(|k| !starts_with_keyword(chunk, k)) {
                 continue;
             }
-            let tree = tree.get_or_init(|| {
-                let mut ranges = split.header.clone();
-                ranges.push(range.clone());
-                ranges.sort_by_key(|r| r.start);
-                syntax::parse_ranges(&self.src, &ranges)
-            });
+            let tree = tree.get_or_init(|| self.parse_decl(split, range));
             if tree.root_node().has_error() {
                 return vec![self.tree()];
             }
             out.push(tree);
         }
         out
+    }
+
+    fn split(&self) -> Option<&Split> {
+        self.split
+            .get_or_init(|| {
+                let all = syntax::top_level_chunks(&self.src)?;
+                let header = syntax::header_ranges(&all);
+                let decls = all
+                    .into_iter()
+                    .filter(|(_, k)| *k == syntax::ChunkKind::Code)
+                    .map(|(r, _)| (r, OnceLock::new()))
+                    .collect();
+                let lines = syntax::line_starts(&self.src);
+                (!header.is_empty()).then_some(Split {
+                    header,
+                    decls,
+                    lines,
+                })
+            })
+            .as_ref()
+    }
+
+    /// Declaration `range` parsed with the file's header.
+    fn parse_decl(&self, split: &Split, range: &std::ops::Range<usize>) -> Tree {
+        let mut ranges = split.header.clone();
+        ranges.push(range.clone());
+        ranges.sort_by_key(|r| r.start);
+        syntax::parse_ranges_lined(&self.src, &split.lines, &ranges)
+    }
+
+    /// What `f` finds in the trees `trees_of(name, None)` gives, for the
+    /// declarations whose text also passes `wanted`, each parsed for this
+    /// call alone (a tree already kept is used as is) and dropped once `f`
+    /// has read it. A scan of every use of a common name (a struct's `mu`)
+    /// over a package of hundreds of files then keeps what it found, not
+    /// the trees: they cost ~35 bytes per byte of source.
+    fn scan_declaring<T>(
+        &self,
+        name: &str,
+        wanted: &dyn Fn(&[u8]) -> bool,
+        f: &mut dyn FnMut(&Tree) -> Vec<T>,
+    ) -> Vec<T> {
+        let Some(split) = self.split() else {
+            return f(self.tree());
+        };
+        let mut out = Vec::new();
+        for (range, kept) in &split.decls {
+            let chunk = &self.src[range.clone()];
+            if !mentions(chunk, name) || !wanted(chunk) {
+                continue;
+            }
+            let made;
+            let tree = match kept.get() {
+                Some(t) => t,
+                None => {
+                    made = self.parse_decl(split, range);
+                    &made
+                }
+            };
+            if tree.root_node().has_error() {
+                return f(self.tree());
+            }
+            out.extend(f(tree));
+        }
+        out
+    }
+
+    /// The tree that holds the file's top-level declaration at `offset`,
+    /// parsed with the header (the whole file when it does not split, or
+    /// that declaration does not parse alone).
+    fn tree_at(&self, offset: usize) -> &Tree {
+        let Some(split) = self.split() else {
+            return self.tree();
+        };
+        let i = split.decls.partition_point(|(r, _)| r.end <= offset);
+        let Some((range, kept)) = split.decls.get(i).filter(|(r, _)| r.start <= offset) else {
+            return self.tree();
+        };
+        let tree = kept.get_or_init(|| self.parse_decl(split, range));
+        match tree.root_node().has_error() {
+            true => self.tree(),
+            false => tree,
+        }
     }
 
     /// Whether the file's text mentions `needle` at all: files that do not
@@ -120,7 +200,7 @@ fn starts_with_keyword(chunk: &[u8], keyword: &str) -> bool {
 /// Whether `hay` mentions `needle`. A needle that starts or ends with an
 /// identifier character must do so at a word boundary, so short names
 /// (`T`, `ch`) rule out most files.
-fn mentions(hay: &[u8], needle: &str) -> bool {
+pub fn mentions(hay: &[u8], needle: &str) -> bool {
     let ident = syntax::is_ident_byte;
     let n = needle.as_bytes();
     let (Some(&first), Some(&last)) = (n.first(), n.last()) else {
@@ -171,7 +251,12 @@ pub struct Directory<'s> {
     /// The uses of a field name, per package clause and name, found on
     /// first need.
     fields: std::sync::Mutex<HashMap<(String, String), std::sync::Arc<FieldUses>>>,
+    /// The fields of a struct type, per package clause and type name: a
+    /// lookup scans every file of the package, so it is made once.
+    structs: std::sync::Mutex<StructCache>,
 }
+
+type StructCache = HashMap<(String, String), Option<Vec<fields::Field>>>;
 
 impl<'s> Directory<'s> {
     pub fn new(source: &'s dyn Source, dir: &Path) -> Self {
@@ -180,6 +265,7 @@ impl<'s> Directory<'s> {
             dir: dir.to_path_buf(),
             files: OnceLock::new(),
             fields: Default::default(),
+            structs: Default::default(),
         }
     }
 
@@ -219,6 +305,12 @@ pub struct PackageIndex<'a> {
     /// tree holds only those declarations, the file is checked again with
     /// all of it.
     wants_whole: std::cell::Cell<bool>,
+    /// Names a lookup wanted that the rest of the file mentions: a partial
+    /// tree that also holds the declarations mentioning them answers it.
+    wants_names: std::cell::RefCell<Vec<String>>,
+    /// The byte ranges `tree` holds when it is a parse of only part of the
+    /// file (None: all of it).
+    parsed: Option<&'a [std::ops::Range<usize>]>,
 }
 
 /// Parses go.mod text: the `go` line and `godebug asynctimerchan=`, in the
@@ -305,7 +397,36 @@ impl<'a> PackageIndex<'a> {
             top_level: OnceCell::new(),
             idents: OnceCell::new(),
             wants_whole: std::cell::Cell::new(false),
+            wants_names: Default::default(),
+            parsed: None,
         }
+    }
+
+    /// Says that the current file's tree holds only `ranges` of it.
+    pub fn parsed_only(mut self, ranges: &'a [std::ops::Range<usize>]) -> Self {
+        self.parsed = Some(ranges);
+        self
+    }
+
+    /// Whether the text of the current file that its tree does not hold
+    /// mentions `name` (as `mentions` counts): when it does not, a lookup
+    /// of that name in the tree finds all the file holds, and the file need
+    /// not be checked again whole (a comment that names it still counts).
+    pub fn unparsed_mentions(&self, name: &str) -> bool {
+        let Some(ranges) = self.parsed else {
+            return false;
+        };
+        let mut at = 0;
+        for r in ranges
+            .iter()
+            .chain(std::iter::once(&(self.src.len()..self.src.len())))
+        {
+            if r.start > at && mentions(&self.src[at..r.start], name) {
+                return true;
+            }
+            at = at.max(r.end);
+        }
+        false
     }
 
     /// The current file's tree, for a question about the whole file (every
@@ -314,6 +435,28 @@ impl<'a> PackageIndex<'a> {
     pub fn whole_tree(&self) -> &'a Tree {
         self.wants_whole.set(true);
         self.tree
+    }
+
+    /// The current file's tree for a question about the name `name` alone
+    /// (its package-level declarations, its uses): the tree being checked
+    /// when the rest of the file does not mention it, else `whole_tree`.
+    pub fn tree_for(&self, name: &str) -> &'a Tree {
+        self.want_name(name);
+        self.tree
+    }
+
+    /// Notes that a lookup of `name` wants the declarations of the current
+    /// file that mention it, when the tree does not hold them all.
+    fn want_name(&self, name: &str) {
+        if self.unparsed_mentions(name) {
+            self.wants_names.borrow_mut().push(name.to_string());
+        }
+    }
+
+    /// The names lookups wanted that the tree being checked does not hold
+    /// every mention of (see `want_name`).
+    pub fn wanted_names(&self) -> Vec<String> {
+        self.wants_names.borrow().clone()
     }
 
     /// Whether a predicate looked beyond the declarations being checked.
@@ -386,7 +529,7 @@ impl<'a> PackageIndex<'a> {
                 .files()
                 .iter()
                 .filter(|f| f.path.file_name() != self.path.file_name())
-                .filter(|f| syntax::package_clause(&f.src) == Some(self.pkg_name.as_str()))
+                .filter(|f| f.package() == Some(self.pkg_name.as_str()))
                 .collect()
         })
     }
@@ -417,7 +560,7 @@ impl<'a> PackageIndex<'a> {
         self.directory
             .files()
             .iter()
-            .filter(|f| syntax::package_clause(&f.src) == Some(self.pkg_name.as_str()))
+            .filter(|f| f.package() == Some(self.pkg_name.as_str()))
             .collect()
     }
 
@@ -431,13 +574,14 @@ impl<'a> PackageIndex<'a> {
             return u.clone();
         }
         let mut uses = Vec::new();
+        let wanted = |chunk: &[u8]| fields::may_use(chunk, name);
         for (i, f) in self.package_files().iter().enumerate() {
             if !f.mentions(name) {
                 continue;
             }
-            for tree in f.trees_declaring(name) {
-                uses.extend(fields::uses_in(i, tree.root_node(), &f.src, name));
-            }
+            uses.extend(f.scan_declaring(name, &wanted, &mut |tree| {
+                fields::uses_in(i, tree.root_node(), &f.src, name)
+            }));
         }
         // Two top-level declarations parsed in one tree (a file that does
         // not split) are seen once each.
@@ -454,11 +598,28 @@ impl<'a> PackageIndex<'a> {
         file.trees_declaring(name)
     }
 
+    /// The tree of `file` (a file of the package) that holds its top-level
+    /// declaration at `offset`: one declaration parsed, where
+    /// `trees_mentioning` parses (and keeps) every one that names a field.
+    pub fn tree_holding(&self, file: &'a PkgFile, offset: usize) -> &'a Tree {
+        file.tree_at(offset)
+    }
+
     /// The fields of the struct type `ty` declared in the package; None
     /// when it is not one struct type of the package.
     /// Looked up in the directory's copy of every file, the current one
     /// included, parsing only the declarations that mention `ty`.
     pub fn struct_fields(&self, ty: &str) -> Option<Vec<fields::Field>> {
+        let key = (self.pkg_name.clone(), ty.to_string());
+        if let Some(f) = lock(&self.directory.structs).get(&key) {
+            return f.clone();
+        }
+        let found = self.find_struct_fields(ty);
+        lock(&self.directory.structs).insert(key, found.clone());
+        found
+    }
+
+    fn find_struct_fields(&self, ty: &str) -> Option<Vec<fields::Field>> {
         let mut found = Vec::new();
         for f in self.package_files() {
             if !f.mentions(ty) || !f.mentions("struct") {
@@ -534,7 +695,7 @@ impl<'a> PackageIndex<'a> {
         };
         let mut out = Vec::new();
         if std::ptr::eq(current.0, self.tree) && std::ptr::eq(current.1, self.src) {
-            self.wants_whole.set(true);
+            self.want_name(name);
             let decls = self.decls.get_or_init(|| {
                 let mut index: HashMap<(&'static str, &'a str), Vec<Node<'a>>> = HashMap::new();
                 top_level_decls(self.tree, &mut |n| {

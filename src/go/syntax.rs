@@ -31,20 +31,28 @@ pub fn line_starts(src: &[u8]) -> Vec<usize> {
         .collect()
 }
 
-/// The row and column of each byte offset of `src`.
-fn point_finder(src: &[u8]) -> impl Fn(usize) -> Point {
-    let line_starts = line_starts(src);
-    move |o: usize| {
-        let row = line_starts.partition_point(|&s| s <= o) - 1;
-        Point::new(row, o - line_starts[row])
-    }
+/// The row and column of byte offset `o`, given the file's `line_starts`.
+fn point_at(line_starts: &[usize], o: usize) -> Point {
+    let row = line_starts.partition_point(|&s| s <= o) - 1;
+    Point::new(row, o - line_starts[row])
 }
 
 /// Parses only `ranges` of `src` (sorted, not overlapping, each a run of
 /// whole top-level declarations): the tree holds those declarations, at
 /// their real byte offsets and positions, and nothing else.
 pub fn parse_ranges(src: &[u8], ranges: &[std::ops::Range<usize>]) -> Tree {
-    let point = point_finder(src);
+    parse_ranges_lined(src, &line_starts(src), ranges)
+}
+
+/// `parse_ranges` with the file's `line_starts` made once by the caller: a
+/// big sibling file parsed a declaration at a time would otherwise be
+/// scanned for newlines once per declaration.
+pub fn parse_ranges_lined(
+    src: &[u8],
+    line_starts: &[usize],
+    ranges: &[std::ops::Range<usize>],
+) -> Tree {
+    let point = |o| point_at(line_starts, o);
     let included: Vec<tree_sitter::Range> = ranges
         .iter()
         .map(|r| tree_sitter::Range {
@@ -217,7 +225,8 @@ pub fn header_ranges(
 /// of a run on big packages. A result with a syntax error is parsed again
 /// from scratch, so that error recovery is exactly a fresh parse's.
 pub fn reparse(mut tree: Tree, old: &[u8], edits: &[(usize, usize, &str)], new: &[u8]) -> Tree {
-    let point = point_finder(old);
+    let lines = line_starts(old);
+    let point = |o| point_at(&lines, o);
     let mut sorted = edits.to_vec();
     sorted.sort_by_key(|e| (e.0, e.1));
     // Last first: an edit's offsets stay valid while only text after it
@@ -310,15 +319,28 @@ pub fn enclosing_loop<'t>(node: Node<'t>, func: Node<'t>) -> Option<Node<'t>> {
 /// Calls `f` on every node under `root` in document order, without
 /// descending into nodes for which `descend` says no.
 pub fn visit<'t>(root: Node<'t>, descend: &dyn Fn(Node<'t>) -> bool, f: &mut dyn FnMut(Node<'t>)) {
+    // One cursor moved in pre-order, no stack of nodes: the predicates
+    // visit big functions often, and a list of children per node cost more
+    // than the visit itself.
     let mut cursor = root.walk();
-    let mut stack = vec![root];
-    while let Some(n) = stack.pop() {
+    let mut depth = 0usize;
+    loop {
+        let n = cursor.node();
         f(n);
-        if n.id() != root.id() && !descend(n) {
+        if (depth == 0 || descend(n)) && cursor.goto_first_child() {
+            depth += 1;
             continue;
         }
-        let children: Vec<Node<'t>> = n.children(&mut cursor).collect();
-        stack.extend(children.into_iter().rev());
+        loop {
+            if depth == 0 {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            cursor.goto_parent();
+            depth -= 1;
+        }
     }
 }
 

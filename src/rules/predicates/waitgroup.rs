@@ -49,7 +49,7 @@ fn ident_is_wg(name: &str, at: Node, sync: &str, ctx: &Ctx) -> bool {
     // A package-level `var wg sync.WaitGroup`.
     let mut global = false;
     syntax::visit(
-        ctx.package.whole_tree().root_node(),
+        ctx.package.tree_for(name).root_node(),
         &|n| {
             matches!(
                 n.kind(),

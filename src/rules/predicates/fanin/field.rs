@@ -67,17 +67,13 @@ impl<'t> Pkg<'t> {
 
     /// The node of a use of `name` (`X.f`, or a literal's keyed element)
     /// and its file.
-    fn node(&self, u: &FieldUse, name: &str) -> Option<(Node<'t>, &'t PkgFile)> {
+    fn node(&self, u: &FieldUse) -> Option<(Node<'t>, &'t PkgFile)> {
         let f = *self.files.get(u.file)?;
         let kind = match u.operand.is_empty() {
             true => "keyed_element",
             false => "selector_expression",
         };
-        self.index
-            .trees_mentioning(f, name)
-            .into_iter()
-            .find_map(|t| node_at(t, u.start, u.end, kind))
-            .map(|n| (n, f))
+        node_at(self.index.tree_holding(f, u.start), u.start, u.end, kind).map(|n| (n, f))
     }
 }
 
@@ -160,26 +156,33 @@ fn field_uses<'t>(pkg: &Pkg<'t>, ty: &str, f: &str, make: Node, ctx: &Ctx) -> Op
     let mut made = 0;
     for u in &pkg.uses_of(f).uses {
         let who = owner(u, ty, pkg, f);
-        let (node, file) = pkg.node(u, f)?;
-        let ours = ctx.package.is_current(&file.path)
-            && file.src.as_slice() == ctx.src
-            && (syntax::contains(node, make)
-                || node
-                    .parent()
-                    .and_then(|l| l.parent())
-                    .is_some_and(|a| syntax::contains(a, make)));
+        // Only the uses kept or compared below need their node: looking
+        // each one up would parse every declaration that names the field.
+        let ours = match (&u.kind, &who) {
+            (FieldUseKind::Made { .. }, Owner::This | Owner::Unknown) => {
+                let (node, file) = pkg.node(u)?;
+                ctx.package.is_current(&file.path)
+                    && file.src.as_slice() == ctx.src
+                    && (syntax::contains(node, make)
+                        || node
+                            .parent()
+                            .and_then(|l| l.parent())
+                            .is_some_and(|a| syntax::contains(a, make)))
+            }
+            _ => false,
+        };
         match (&u.kind, who) {
             (FieldUseKind::Called(_), _) | (_, Owner::Other) => {}
             (FieldUseKind::Made { .. }, _) if ours => made += 1,
             (_, Owner::Unknown) => return None,
             (FieldUseKind::Send { guarded: true }, _) => {}
-            (FieldUseKind::Send { guarded: false }, _) => uses.sends.push((node, file)),
+            (FieldUseKind::Send { guarded: false }, _) => uses.sends.push(pkg.node(u)?),
             (
                 FieldUseKind::Recv {
                     case_of_select: true,
                 },
                 _,
-            ) => uses.recvs.push((node, file)),
+            ) => uses.recvs.push(pkg.node(u)?),
             (FieldUseKind::Close, _) => {}
             _ => return None,
         }

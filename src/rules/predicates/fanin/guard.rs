@@ -172,7 +172,7 @@ pub(super) fn existing_child(
 /// Whether a file of the package declares `context` at package level.
 pub(super) fn declares_context(ctx: &Ctx) -> bool {
     let others = ctx.package.others_mentioning("context");
-    let trees = std::iter::once((ctx.package.whole_tree(), ctx.src))
+    let trees = std::iter::once((ctx.package.tree_for("context"), ctx.src))
         .chain(others.iter().map(|f| (f.tree(), f.src.as_slice())));
     for (tree, src) in trees {
         let mut found = false;
