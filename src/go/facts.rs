@@ -12,6 +12,7 @@
 //! shared through the predicates' `Ctx`. The package's other declarations
 //! are `PackageIndex`'s (go/package.rs).
 
+use crate::go::idents::Idents;
 use crate::go::syntax::{self, text};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -254,6 +255,7 @@ impl<'t> FuncFacts<'t> {
 pub struct Facts<'t> {
     src: &'t [u8],
     cache: RefCell<HashMap<usize, Rc<FuncFacts<'t>>>>,
+    idents: RefCell<HashMap<usize, Rc<Idents<'t>>>>,
 }
 
 impl<'t> Facts<'t> {
@@ -261,6 +263,7 @@ impl<'t> Facts<'t> {
         Facts {
             src,
             cache: RefCell::new(HashMap::new()),
+            idents: RefCell::new(HashMap::new()),
         }
     }
 
@@ -273,6 +276,18 @@ impl<'t> Facts<'t> {
         let facts = Rc::new(compute(root, self.src));
         self.cache.borrow_mut().insert(root.id(), facts.clone());
         facts
+    }
+
+    /// The identifiers by name of the top-level declaration holding
+    /// `node`, built on first need and shared by every predicate after.
+    pub fn idents(&self, node: Node<'t>) -> Rc<Idents<'t>> {
+        let root = top_level(node);
+        if let Some(i) = self.idents.borrow().get(&root.id()) {
+            return i.clone();
+        }
+        let idents = Rc::new(Idents::build(root, self.src));
+        self.idents.borrow_mut().insert(root.id(), idents.clone());
+        idents
     }
 
     /// The local an identifier names, with the facts that hold it. None: not

@@ -10,6 +10,7 @@ pub mod facts;
 /// A package's struct fields and every use of them, once per package.
 pub mod fields;
 pub mod grammar;
+pub mod idents;
 pub mod lookup;
 pub mod package;
 pub mod paths;

@@ -636,7 +636,7 @@ pub(super) fn call_params<'p>(
     Ok(out)
 }
 
-pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
+pub fn single_result_channel<'t>(ctx: &Ctx<'t>, args: &[Arg<'_, 't>]) -> Verdict {
     let make = args[0].node();
     let src = ctx.src;
     let Some(func) = syntax::enclosing_function(make) else {
@@ -648,7 +648,8 @@ pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
     if let Some(v) = super::self_send::verdict(ctx, make, func, &name, &sites) {
         return v;
     }
-    let Some((recv, go, handed)) = one_receive_one_goroutine(func, &name, &sites, src) else {
+    let refs = ctx.facts.idents(func).references(func, &name, src, &sites);
+    let Some((recv, go, handed)) = one_receive_one_goroutine(func, &refs) else {
         return super::returned::verdict(ctx, make, func, &name, &sites).unwrap_or(Verdict::Skip);
     };
     if loop_below(go, func, make).is_some() || recv.start_byte() < go.end_byte() {
@@ -675,19 +676,18 @@ pub fn single_result_channel(ctx: &Ctx, args: &[Arg]) -> Verdict {
     }
 }
 
-/// The one receive from channel `name` in `func` and the one `go`
-/// statement using it (by capture, or handed it as argument `Some(i)`).
-/// None when the channel is used any other way, received twice, used by
-/// two goroutines, or both handed to and captured by one.
+/// The one receive from the channel in `func` and the one `go` statement
+/// using it (by capture, or handed it as argument `Some(i)`), given the
+/// channel's references in `func`. None when the channel is used any other
+/// way, received twice, used by two goroutines, or both handed to and
+/// captured by one.
 fn one_receive_one_goroutine<'t>(
     func: Node<'t>,
-    name: &str,
-    sites: &[usize],
-    src: &[u8],
+    refs: &[Node<'t>],
 ) -> Option<(Node<'t>, Node<'t>, Option<usize>)> {
     let mut recvs = Vec::new();
     let mut goroutines: Vec<(Node, Option<usize>)> = Vec::new();
-    for r in references(func, name, src, sites) {
+    for &r in refs {
         let inner = syntax::enclosing_function(r).expect("a reference sits in the function");
         if inner.id() == func.id() {
             match classify(r) {

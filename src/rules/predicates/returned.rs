@@ -20,10 +20,10 @@ use tree_sitter::Node;
 /// The verdict for `make`'s channel `name` in `func` when the function
 /// returns it and one goroutine of its sends on it once; None when that
 /// is not the shape.
-pub(super) fn verdict(
-    ctx: &Ctx,
-    make: Node,
-    func: Node,
+pub(super) fn verdict<'t>(
+    ctx: &Ctx<'t>,
+    make: Node<'t>,
+    func: Node<'t>,
     name: &str,
     sites: &[usize],
 ) -> Option<Verdict> {
@@ -32,7 +32,8 @@ pub(super) fn verdict(
         return None;
     }
     let fname = syntax::decl_name(func, src)?;
-    let (go, handed) = returned_with_one_goroutine(func, name, sites, src)?;
+    let refs = ctx.facts.idents(func).references(func, name, src, sites);
+    let (go, handed) = returned_with_one_goroutine(func, &refs)?;
     if loop_below(go, func, make).is_some() {
         return None;
     }
@@ -75,17 +76,16 @@ pub(super) fn verdict(
     })
 }
 
-/// The one `go` statement that uses channel `name` (by capture, or handed
-/// it as argument `Some(i)`), when the function otherwise only returns it.
+/// The one `go` statement that uses the channel (by capture, or handed
+/// it as argument `Some(i)`), given its references `refs` in `func`, when
+/// the function otherwise only returns it.
 fn returned_with_one_goroutine<'t>(
     func: Node<'t>,
-    name: &str,
-    sites: &[usize],
-    src: &[u8],
+    refs: &[Node<'t>],
 ) -> Option<(Node<'t>, Option<usize>)> {
     let mut goroutines: Vec<(Node, Option<usize>)> = Vec::new();
     let mut returned = false;
-    for r in references(func, name, src, sites) {
+    for &r in refs {
         let inner = syntax::enclosing_function(r)?;
         if inner.id() != func.id() {
             goroutines.push((syntax::go_running(inner, func)?, None));

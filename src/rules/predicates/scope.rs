@@ -206,3 +206,71 @@ pub fn declares(stmt: Node, name: &str, src: &[u8]) -> bool {
     });
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::references;
+    use crate::go::facts::Facts;
+    use crate::go::syntax;
+    use std::collections::BTreeSet;
+
+    /// The shared index (`go::idents`) answers what a walk of each
+    /// function answers, for every name in every function of real files
+    /// of Go's tree (func literals that shadow a name, gotos inside and
+    /// outside literals).
+    #[test]
+    fn shared_identifiers_answer_as_the_walk() {
+        let goroot = std::process::Command::new("go")
+            .args(["env", "GOROOT"])
+            .output()
+            .expect("go on PATH");
+        let goroot = String::from_utf8(goroot.stdout).unwrap();
+        let mut gotos = 0;
+        for file in [
+            "runtime/select.go",
+            "context/context.go",
+            "net/http/transport.go",
+        ] {
+            let src = std::fs::read(format!("{}/src/{file}", goroot.trim())).unwrap();
+            let tree = syntax::parse(&src);
+            let facts = Facts::new(&src);
+            let mut funcs = Vec::new();
+            syntax::visit(tree.root_node(), &|_| true, &mut |n| {
+                if matches!(
+                    n.kind(),
+                    "function_declaration" | "method_declaration" | "func_literal"
+                ) {
+                    funcs.push(n);
+                }
+            });
+            for func in funcs {
+                let idents = facts.idents(func);
+                let mut names = BTreeSet::new();
+                let mut walked_goto = false;
+                syntax::visit(func, &|n| n.kind() != "func_literal", &mut |n| {
+                    walked_goto |= n.kind() == "goto_statement";
+                });
+                syntax::visit(func, &|_| true, &mut |n| {
+                    if n.kind() == "identifier" {
+                        names.insert(syntax::text(n, &src).to_string());
+                    }
+                });
+                assert_eq!(idents.has_goto(func), walked_goto);
+                gotos += usize::from(walked_goto);
+                for name in names {
+                    let walked: Vec<usize> = references(func, &name, &src, &[])
+                        .iter()
+                        .map(|n| n.id())
+                        .collect();
+                    let shared: Vec<usize> = idents
+                        .references(func, &name, &src, &[])
+                        .iter()
+                        .map(|n| n.id())
+                        .collect();
+                    assert_eq!(walked, shared, "`{name}` in {file}");
+                }
+            }
+        }
+        assert!(gotos > 0, "the files hold a function with a goto");
+    }
+}

@@ -9,7 +9,6 @@
 use super::channel::{
     Sender, Use, classify, function_label, goroutine_functions, is_returned, loop_below, sends_once,
 };
-use super::scope::references;
 use super::{Ctx, Value, Verdict};
 use crate::go::exits;
 use crate::go::syntax::{self, text};
@@ -28,21 +27,19 @@ struct Uses<'t> {
 /// The verdict for `make`'s channel `name` in `func` when the function
 /// sends on it before anything can receive; None when it does not (the
 /// other shapes are then looked at).
-pub(super) fn verdict(
-    ctx: &Ctx,
-    make: Node,
-    func: Node,
+pub(super) fn verdict<'t>(
+    ctx: &Ctx<'t>,
+    make: Node<'t>,
+    func: Node<'t>,
     name: &str,
     sites: &[usize],
 ) -> Option<Verdict> {
     let src = ctx.src;
-    let refs = references(func, name, src, sites);
+    let idents = ctx.facts.idents(func);
+    let refs = idents.references(func, name, src, sites);
     // A send in a select may not happen, buffered it could; a reference
     // before the `make` is to another channel; a `goto` may go back.
-    let mut jumps = false;
-    syntax::visit(func, &|n| n.kind() != "func_literal", &mut |n| {
-        jumps |= n.kind() == "goto_statement"
-    });
+    let jumps = idents.has_goto(func);
     let in_select = |r: &Node| matches!(classify(*r), Use::Send(s) if s.parent().is_some_and(|p| p.kind() == "communication_case"));
     if jumps
         || refs
