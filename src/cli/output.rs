@@ -154,6 +154,12 @@ pub struct Stats {
     pub fixes: usize,
     pub suppressed: usize,
     pub wall_ms: u128,
+    /// With the cache on: package directories whose results came from it,
+    /// and those analysed (absent with `--no-cache`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_hits: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_misses: Option<usize>,
 }
 
 impl Stats {
@@ -183,6 +189,17 @@ impl Stats {
             fixes: findings.iter().filter(|f| f.has_fix()).count(),
             suppressed,
             wall_ms: wall.as_millis(),
+            cache_hits: None,
+            cache_misses: None,
+        }
+    }
+
+    /// The cache's (hits, misses), when the run had one.
+    pub fn with_cache(self, counts: Option<(usize, usize)>) -> Stats {
+        Stats {
+            cache_hits: counts.map(|c| c.0),
+            cache_misses: counts.map(|c| c.1),
+            ..self
         }
     }
 
@@ -194,7 +211,7 @@ impl Stats {
             .map(|(k, n)| format!("{n} {k}"))
             .collect();
         format!(
-            "stats: {} file(s) seen, {} parsed, {} not parsed, {} unreadable; {} region(s) skipped; {} finding(s) ({}), {} with a fix, {} suppressed; {:.3} s",
+            "stats: {} file(s) seen, {} parsed, {} not parsed, {} unreadable; {} region(s) skipped; {} finding(s) ({}), {} with a fix, {} suppressed; {}{:.3} s",
             self.files_seen,
             self.files_parsed,
             self.files_not_parsed,
@@ -204,6 +221,10 @@ impl Stats {
             kinds.join(", "),
             self.fixes,
             self.suppressed,
+            match (self.cache_hits, self.cache_misses) {
+                (Some(h), Some(m)) => format!("{h} package(s) from the cache, {m} analysed; "),
+                _ => String::new(),
+            },
             self.wall_ms as f64 / 1000.0
         )
     }
@@ -280,13 +301,13 @@ pub fn check_stdin(args: &Args) -> Result<()> {
 pub fn check(
     engine: &crate::engine::matching::Engine,
     source: &dyn crate::files::source::Source,
-    files: Vec<PathBuf>,
-    displays: Vec<String>,
+    (files, displays): (Vec<PathBuf>, Vec<String>),
     args: &Args,
     streamed: bool,
+    cache: Option<&crate::cli::cache::Cache>,
 ) -> Result<Vec<Checked>> {
     if !streamed {
-        return crate::cli::run::check_all(engine, source, files, displays, args.threads);
+        return crate::cli::run::check_all(engine, source, files, displays, args.threads, cache);
     }
     let mut all = Vec::new();
     let mut failed: Option<std::io::Error> = None;
@@ -300,7 +321,15 @@ pub fn check(
         }
         all.extend(dir);
     };
-    crate::cli::stream::check_dirs(engine, source, files, displays, args.threads, &mut sink)?;
+    crate::cli::stream::check_dirs(
+        engine,
+        source,
+        files,
+        displays,
+        args.threads,
+        cache,
+        &mut sink,
+    )?;
     if let Some(e) = failed {
         return Err(e.into());
     }

@@ -107,14 +107,18 @@ pub fn run(args: Args) -> Result<u8> {
     // jsonl streams each directory as it is done, unless the gate must see
     // the whole run first (then it prints the filtered findings at the end).
     let streamed = args.format == Format::Jsonl && gate.is_open();
+    let cache = crate::cli::cache::Cache::open(&args, &engine)?;
     let checked = output::check(
         &engine,
         source,
-        inputs.files,
-        inputs.displays,
+        (inputs.files, inputs.displays),
         &args,
         streamed,
+        cache.as_ref(),
     )?;
+    if let Some(cache) = &cache {
+        cache.finish();
+    }
     let checked = gate.filter(checked, source, &ran)?;
     let counts = output::Counts::of(&checked);
     let (rest, groups) = merge_groups(checked, &args, head.as_ref(), source);
@@ -147,7 +151,8 @@ pub fn run(args: Args) -> Result<u8> {
     }
 
     if args.stats {
-        report.stats = Some(report.stats(counts, started));
+        let stats = report.stats(counts, started);
+        report.stats = Some(stats.with_cache(cache.as_ref().map(|c| c.counts())));
     }
     let shown = Shown {
         source,
@@ -688,10 +693,11 @@ pub fn check_all(
     files: Vec<PathBuf>,
     displays: Vec<String>,
     threads: Option<usize>,
+    cache: Option<&crate::cli::cache::Cache>,
 ) -> Result<Vec<Checked>> {
     let mut out = Vec::new();
     let mut sink = |dir: Vec<Checked>| out.extend(dir);
-    crate::cli::stream::check_dirs(engine, source, files, displays, threads, &mut sink)?;
+    crate::cli::stream::check_dirs(engine, source, files, displays, threads, cache, &mut sink)?;
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }

@@ -3,9 +3,9 @@
 //! shape a bot reads.
 
 use crate::engine::edit::TextEdit;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Position {
     /// 1-based line.
     pub line: usize,
@@ -15,14 +15,14 @@ pub struct Position {
     pub offset: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SuggestedFix {
     pub message: String,
     pub edits: Vec<FileEdit>,
 }
 
 /// A text edit with its file, as go/analysis's JSON prints it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileEdit {
     pub filename: String,
     #[serde(flatten)]
@@ -31,7 +31,7 @@ pub struct FileEdit {
 
 pub use crate::rules::kind::Kind;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
     pub rule: String,
     /// `leak` or `allocation`.
@@ -56,7 +56,7 @@ impl Finding {
 }
 
 /// A region that was not analysed, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Skipped {
     pub file: String,
     pub posn: String,

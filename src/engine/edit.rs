@@ -4,12 +4,12 @@
 //! keeps import blocks as gofmt lays them out.
 
 use crate::go::syntax;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, Tree};
 
 /// Replace `start..end` with `new_text` (go/analysis's TextEdit). An insertion
 /// has `start == end`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TextEdit {
     pub start: usize,
     pub end: usize,
@@ -20,14 +20,14 @@ pub struct TextEdit {
 /// A suggested fix: a message and, per file it touches, the edits that make
 /// it plus the imports it needs there (turned into one edit per file when
 /// fixes are merged, so two fixes asking for the same import add it once).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Fix {
     pub message: String,
     pub parts: Vec<FilePart>,
 }
 
 /// The part of a fix in one file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FilePart {
     /// The file, as the source names it.
     pub path: std::path::PathBuf,

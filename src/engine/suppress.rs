@@ -29,14 +29,14 @@
 use crate::engine::diagnostic::Finding;
 use crate::engine::matching::FileOutcome;
 use crate::go::syntax;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// The directive's marker, after `//` or `// `.
 pub const MARKER: &str = "gofix-leaks:ignore";
 
 /// One `//gofix-leaks:ignore` comment of a checked file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Directive {
     /// The file, as output shows it.
     pub file: String,
@@ -131,7 +131,7 @@ pub const NOLINT: &str = "nolint";
 const LINTER: &str = "gofix-leaks";
 
 /// Which convention a directive follows: they differ in where they apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Style {
     /// `//gofix-leaks:ignore`.
     Ignore,

@@ -84,7 +84,7 @@ impl Overlay {
 }
 
 /// `./a/./b.go` -> `a/b.go`: the one spelling paths are compared in.
-fn plain(p: &Path) -> PathBuf {
+pub(crate) fn plain(p: &Path) -> PathBuf {
     p.components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))
         .collect()

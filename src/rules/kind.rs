@@ -1,12 +1,12 @@
 //! What a rule says its findings are: leaks, or allocations made on every
 //! pass of a loop.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a finding is: a goroutine or timer that can stay blocked or alive
 /// forever, or an allocation made on every pass of a loop (collected, but
 /// wasted). A rule declares it (`kind` in its file), maybe per finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Leak,
