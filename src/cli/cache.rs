@@ -4,8 +4,8 @@
 //! compute them from the same inputs. The engine does not know about it:
 //! [`Cache::check_dir`] wraps the per-directory check of `stream`.
 //!
-//! The key of a directory hashes the engine (this binary's version, size
-//! and modification time, so a rebuild misses; every selected rule's spec
+//! The key of a directory hashes the engine (this binary's version and
+//! bytes, so a rebuild misses; every selected rule's spec
 //! as loaded and its option values after the configuration and `--set`;
 //! the kinds kept), the files checked with their displayed names, and the
 //! bytes of everything the directory's analysis reads (`files::pinned`:
@@ -169,22 +169,17 @@ impl Cache {
     }
 }
 
-/// What the engine's output depends on besides the files: this binary,
-/// the selected rules as loaded (spec and option values) and the kinds
-/// kept. None when the binary cannot be found (then nothing is cached).
+/// What the engine's output depends on besides the files: this binary
+/// (its bytes, so any rebuild that changes it misses and a copy of the
+/// same release hits, whatever its path or time), the selected rules as
+/// loaded (spec and option values) and the kinds kept. None when the
+/// binary cannot be read (then nothing is cached).
 fn engine_key(engine: &Engine) -> Option<u128> {
-    let exe = std::env::current_exe().ok()?;
-    let meta = std::fs::metadata(exe).ok()?;
-    let mtime = meta
-        .modified()
-        .ok()?
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .ok()?;
+    let exe = std::fs::read(std::env::current_exe().ok()?).ok()?;
     let mut h = KeyHasher::default();
     h.part(FORMAT.as_bytes())
         .part(env!("CARGO_PKG_VERSION").as_bytes())
-        .part(&meta.len().to_le_bytes())
-        .part(&mtime.as_nanos().to_le_bytes());
+        .part(&content_hash(&exe).to_le_bytes());
     for rule in engine.rules() {
         h.part(format!("{:?}", rule.spec).as_bytes())
             .part(format!("{:?}", rule.options).as_bytes());

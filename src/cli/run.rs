@@ -896,13 +896,11 @@ fn display_base(cwd: &Path) -> PathBuf {
 }
 
 fn display_path(cwd: &Path, base: &Path, p: &Path) -> String {
-    let canon_cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
+    use crate::files::source::real_dir;
+    let canon_cwd = real_dir(cwd).unwrap_or_else(|| cwd.to_path_buf());
     let abs = normalize(&canon_cwd.join(p));
     // Resolve the directory (not the file, which may be a symlink).
-    let abs = match (
-        abs.parent().and_then(|d| d.canonicalize().ok()),
-        abs.file_name(),
-    ) {
+    let abs = match (abs.parent().and_then(real_dir), abs.file_name()) {
         (Some(d), Some(f)) => d.join(f),
         _ => abs,
     };

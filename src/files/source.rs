@@ -19,6 +19,25 @@ pub trait Source: Sync {
 /// The file system as it is.
 pub struct WorkTree;
 
+/// `dir.canonicalize()`, each directory resolved once a process: the walk,
+/// the names a run shows and every package's go.mod lookup resolve the same
+/// directories, and a readlink per path component per file was a third of
+/// a cached run's time. Only successes are kept (a directory made later
+/// resolves then); a link changed during a run is a race it loses anyway.
+pub fn real_dir(dir: &Path) -> Option<PathBuf> {
+    type Seen = std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>;
+    static SEEN: std::sync::LazyLock<Seen> = std::sync::LazyLock::new(Default::default);
+    let key = std::path::absolute(dir).ok()?;
+    if let Some(real) = SEEN.lock().ok()?.get(&key) {
+        return Some(real.clone());
+    }
+    let real = dir.canonicalize().ok()?;
+    if let Ok(mut seen) = SEEN.lock() {
+        seen.insert(key, real.clone());
+    }
+    Some(real)
+}
+
 impl Source for WorkTree {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         std::fs::read(path)
@@ -48,7 +67,7 @@ impl Source for WorkTree {
         } else {
             dir
         };
-        let start = dir.canonicalize().ok()?;
+        let start = real_dir(dir)?;
         let mut cur = start.clone();
         loop {
             let candidate = cur.join(name);

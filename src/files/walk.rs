@@ -167,12 +167,26 @@ pub fn find(args: &[String]) -> Result<Found> {
 /// that is not itself a symlink and goes through no symlinked directory,
 /// when there is one.
 fn one_name_per_file(files: Vec<PathBuf>) -> Vec<PathBuf> {
+    // A file that is not a link resolves to its directory's real path and
+    // its name: each directory is resolved once, not once per file.
+    let real = |p: &Path, link: bool| -> Option<PathBuf> {
+        let (Some(dir), Some(name), false) = (p.parent(), p.file_name(), link) else {
+            return std::fs::canonicalize(p).ok();
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        crate::files::source::real_dir(dir).map(|d| d.join(name))
+    };
     let mut keyed: Vec<(PathBuf, bool, bool, PathBuf)> = files
         .into_iter()
         .map(|p| {
-            let canon = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+            let link = p.is_symlink();
+            let canon = real(&p, link).unwrap_or_else(|| p.clone());
             let via_link = std::path::absolute(&p).map_or(true, |a| a != canon);
-            (canon, p.is_symlink(), via_link, p)
+            (canon, link, via_link, p)
         })
         .collect();
     keyed.sort();
