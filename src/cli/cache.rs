@@ -11,7 +11,10 @@
 //! bytes of everything the directory's analysis reads (`files::pinned`:
 //! its `.go` files and nearest go.mod, read through the run's source, so
 //! `--apply` keys on the commit's bytes). An analysis that read anything
-//! else is not stored.
+//! else is not stored. The files are hashed through the stat records of
+//! `files::stamps` (`DIR/v1/ab/s<hash of the directory's path>`, one per
+//! directory), so that an unchanged file is not read; the binary's hash
+//! through one of its own (`DIR/v1/exe/`).
 //!
 //! An entry is one file, `DIR/v1/ab/<key>`, written through a temporary
 //! file renamed into place (concurrent runs each write whole entries; the
@@ -30,6 +33,7 @@ use crate::engine::merge::Checked;
 use crate::engine::suppress::{Directive, Style, Suppressed};
 use crate::files::pinned::{KeyHasher, Pinned, content_hash};
 use crate::files::source::Source;
+use crate::files::stamps::{self, FileStat, Stamps, now_ns};
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 use std::io::Read;
@@ -105,7 +109,7 @@ impl Cache {
             }
             return Ok(None);
         }
-        let Some(engine_key) = engine_key(engine) else {
+        let Some(engine_key) = engine_key(engine, &dir) else {
             return Ok(None);
         };
         Ok(Some(Cache {
@@ -138,7 +142,16 @@ impl Cache {
         // The order `check` returns them in, which the stored list keeps.
         group.sort_by(|a, b| a.0.cmp(&b.0));
         let files: Vec<PathBuf> = group.iter().map(|(p, _)| p.clone()).collect();
-        let pinned = Pinned::new(source, dir, &files);
+        let stamps = self.stamps_path(dir);
+        let known = stamps.as_deref().map(Stamps::load).unwrap_or_default();
+        // Read before any file is stat'ed: the records' racy-rule stamp.
+        let taken = now_ns();
+        let pinned = Pinned::new(source, dir, &files, &known);
+        if let (Some(at), Some(records)) = (&stamps, pinned.records())
+            && stamps::store(at, taken, records).is_ok()
+        {
+            self.wrote.store(true, Ordering::Relaxed);
+        }
         let mut h = KeyHasher::default();
         h.part(&self.engine_key.to_le_bytes())
             .part(&pinned.digest().to_le_bytes());
@@ -159,6 +172,22 @@ impl Cache {
         (out, false)
     }
 
+    /// Where the stat records of `dir`'s files are kept: a name of its
+    /// absolute path, beside the entries (and bounded with them).
+    fn stamps_path(&self, dir: &Path) -> Option<PathBuf> {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let abs = std::path::absolute(dir).ok()?;
+        let key = format!(
+            "{:032x}",
+            KeyHasher::default().part(b"stamps").path(&abs).finish()
+        );
+        Some(self.dir.join(&key[..2]).join(format!("s{key}")))
+    }
+
     /// Ends the run: when it wrote entries, the oldest are removed until
     /// the cache fits its bound again (to three quarters of it, so that
     /// the next runs do not each remove a few).
@@ -174,18 +203,36 @@ impl Cache {
 /// same release hits, whatever its path or time), the selected rules as
 /// loaded (spec and option values) and the kinds kept. None when the
 /// binary cannot be read (then nothing is cached).
-fn engine_key(engine: &Engine) -> Option<u128> {
-    let exe = std::fs::read(std::env::current_exe().ok()?).ok()?;
+fn engine_key(engine: &Engine, cache: &Path) -> Option<u128> {
     let mut h = KeyHasher::default();
     h.part(FORMAT.as_bytes())
         .part(env!("CARGO_PKG_VERSION").as_bytes())
-        .part(&content_hash(&exe).to_le_bytes());
+        .part(&exe_hash(cache)?.to_le_bytes());
     for rule in engine.rules() {
         h.part(format!("{:?}", rule.spec).as_bytes())
             .part(format!("{:?}", rule.options).as_bytes());
     }
     h.part(format!("{:?}", engine.kinds()).as_bytes());
     Some(h.finish())
+}
+
+/// The hash of this binary's bytes, through a stat record of it in the
+/// cache (`cache/exe/<its path's hash>`, the racy rule of any stat record)
+/// so that a warm run need not read and hash the whole binary.
+fn exe_hash(cache: &Path) -> Option<u128> {
+    let exe = std::path::absolute(std::env::current_exe().ok()?).ok()?;
+    let key = KeyHasher::default().part(b"exe").path(&exe).finish();
+    let at = cache.join("exe").join(format!("{key:032x}"));
+    let taken = now_ns();
+    let stat = FileStat::of(&exe);
+    if let Some(x) = stat.and_then(|s| Stamps::load(&at).known("exe", &s)) {
+        return Some(x);
+    }
+    let x = content_hash(&std::fs::read(&exe).ok()?);
+    if let Some(s) = stat {
+        let _ = stamps::store(&at, taken, &[("exe".to_string(), s, x)]);
+    }
+    Some(x)
 }
 
 /// One file's outcome as stored: the file's text (kept when a fix needs

@@ -3,5 +3,6 @@
 
 pub mod pinned;
 pub mod source;
+pub mod stamps;
 pub mod walk;
 pub mod write;

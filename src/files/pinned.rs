@@ -6,8 +6,13 @@
 //! did not cover, or whose bytes differ from those hashed (a file edited
 //! during the run): a result built on such a read must not be stored
 //! under the fingerprint.
+//!
+//! A file whose stat matches a trusted record of `files::stamps` is
+//! fingerprinted by its recorded hash without being read; the records of
+//! what was read are handed back for the next run.
 
 use crate::files::source::{Source, plain};
+use crate::files::stamps::{Record, Stamps};
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -72,16 +77,21 @@ pub struct Pinned<'s> {
     go_mod: Option<(Vec<u8>, PathBuf)>,
     digest: u128,
     strayed: AtomicBool,
+    /// The stat records of the files fingerprinted, when any was read
+    /// (else the ones loaded are still the same).
+    records: Option<Vec<Record>>,
 }
 
 impl<'s> Pinned<'s> {
     /// Reads and hashes what checking `files` (all directly in `dir`) reads
-    /// through `inner`.
-    pub fn new(inner: &'s dyn Source, dir: &Path, files: &[PathBuf]) -> Pinned<'s> {
+    /// through `inner`, but for files that `known` vouches for.
+    pub fn new(inner: &'s dyn Source, dir: &Path, files: &[PathBuf], known: &Stamps) -> Pinned<'s> {
         let listing = inner.go_files_in(dir);
         let mut h = KeyHasher::default();
         h.path(&plain(dir));
         let mut seen = HashMap::new();
+        let mut records = Vec::new();
+        let mut read_any = false;
         // The listing in its order, then checked files it lacks (a file
         // given by name that the listing filters out).
         for p in listing.iter().chain(files) {
@@ -89,7 +99,24 @@ impl<'s> Pinned<'s> {
             if seen.contains_key(&key) {
                 continue;
             }
-            let s = Seen::of(&inner.read(p));
+            // The stat before the read: a file written in between then has
+            // a record older than its bytes, which no later stat matches.
+            let name = p.file_name().and_then(|n| n.to_str());
+            let stat = name.and_then(|_| inner.stat(p));
+            let vouched = match (name, stat) {
+                (Some(n), Some(st)) => known.known(n, &st),
+                _ => None,
+            };
+            let s = match vouched {
+                Some(x) => Seen::Bytes(x),
+                None => {
+                    read_any = true;
+                    Seen::of(&inner.read(p))
+                }
+            };
+            if let (Some(n), Some(st), Seen::Bytes(x)) = (name, stat, &s) {
+                records.push((n.to_string(), st, *x));
+            }
             h.path(&key);
             s.feed(&mut h);
             seen.insert(key, s);
@@ -107,6 +134,7 @@ impl<'s> Pinned<'s> {
             go_mod,
             digest: h.finish(),
             strayed: AtomicBool::new(false),
+            records: (read_any && !records.is_empty()).then_some(records),
         }
     }
 
@@ -119,6 +147,11 @@ impl<'s> Pinned<'s> {
     /// a file whose bytes changed since they were hashed.
     pub fn strayed(&self) -> bool {
         self.strayed.load(Ordering::Relaxed)
+    }
+
+    /// The stat records to store for the next run, when they changed.
+    pub fn records(&self) -> Option<&[Record]> {
+        self.records.as_deref()
     }
 
     fn stray(&self) {
