@@ -22,6 +22,11 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet --bin gofix-leaks --example parse_floor
 tool=${GOFIX_LEAKS:-target/release/gofix-leaks}
 floor=target/release/examples/parse_floor
+# Every run is cold: the result cache (README, "The cache") lives in a
+# temporary directory emptied before each run. scripts/cache-bench.sh times
+# warm runs.
+XDG_CACHE_HOME=$(mktemp -d); export XDG_CACHE_HOME
+trap 'rm -rf "$XDG_CACHE_HOME"' EXIT
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
 runs=${BENCH_RUNS:-3}
@@ -45,6 +50,7 @@ measure() {
   local best="" cpu="" rss="" f t c m
   f=$(mktemp)
   for _ in $(seq "$runs"); do
+    rm -rf "${XDG_CACHE_HOME:?}/gofix-leaks"
     # gofix-leaks exits 1 when it has findings: that is not a failure here.
     /usr/bin/time -o "$f" -f "%e %U %S %M" "$@" >/dev/null 2>&1 || true
     read -r t u s m < <(tail -n 1 "$f")

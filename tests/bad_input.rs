@@ -723,6 +723,7 @@ fn run_unprivileged(sb: &Sandbox, args: &[&str]) -> Option<Output> {
         .args(args)
         .current_dir(&sb.root)
         .env("HOME", &sb.home)
+        .env_remove("XDG_CACHE_HOME")
         .env_remove("NO_COLOR")
         .uid(65534)
         .gid(65534)

@@ -308,6 +308,7 @@ fn a_reader_that_stops_early_is_not_an_error() {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("gofix-leaks"))
         .args(["--color", "never"])
         .current_dir(&s.root)
+        .env("XDG_CACHE_HOME", s.home.join(".cache"))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -117,6 +117,7 @@ fn run(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::cargo_bin("gofix-leaks")
         .unwrap()
         .current_dir(dir)
+        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
         .args(args)
         .output()
         .unwrap()

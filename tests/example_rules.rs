@@ -113,14 +113,16 @@ fn file_cases(id: &str) -> Vec<Case> {
 fn findings(dir: &Path, id: &str, write: bool) -> Vec<(String, bool)> {
     let rules = rule_file(id);
     let mut cmd = Command::cargo_bin("gofix-leaks").unwrap();
-    cmd.current_dir(dir).args([
-        "--format",
-        "json",
-        "--rules",
-        rules.to_str().unwrap(),
-        "--only",
-        id,
-    ]);
+    cmd.current_dir(dir)
+        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
+        .args([
+            "--format",
+            "json",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--only",
+            id,
+        ]);
     if write {
         cmd.arg("--write");
     }

@@ -515,6 +515,7 @@ fn readme_baseline_example_is_what_the_tool_writes() {
     let out = assert_cmd::Command::cargo_bin("gofix-leaks")
         .unwrap()
         .current_dir(root)
+        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
         .args(["--no-config", "--write-baseline"])
         .arg(&file)
         .arg("examples/leaky")

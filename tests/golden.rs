@@ -51,6 +51,7 @@ fn run(dir: &Path, rule: &str, mode: &str, extra: &[String]) -> (i32, String) {
     let out = Command::cargo_bin("gofix-leaks")
         .unwrap()
         .current_dir(dir)
+        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
         .args([mode, "--color", "never", "--only", rule])
         .args(extra)
         .arg(".")

@@ -119,6 +119,7 @@ fn fixes_stop_the_leaks() {
         let out = Command::cargo_bin("gofix-leaks")
             .unwrap()
             .current_dir(tmp.path())
+            .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
             .args(["--write", "--only", &rule])
             .args(&extra)
             .arg(".")
@@ -225,6 +226,7 @@ fn fixes_end_the_hangs() {
             let out = Command::cargo_bin("gofix-leaks")
                 .unwrap()
                 .current_dir(tmp.path())
+                .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
                 .args(["--write", "--only", &rule, "."])
                 .output()
                 .unwrap();

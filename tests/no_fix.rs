@@ -21,6 +21,7 @@ fn findings(dir: &Path, rule: &str, extra: &[&str]) -> Vec<(String, Vec<String>,
     let out = Command::cargo_bin("gofix-leaks")
         .unwrap()
         .current_dir(dir)
+        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
         .args(["--dry-run", "--format", "json", "--only", rule])
         .args(extra)
         .arg(if dir.join("input.go").exists() {

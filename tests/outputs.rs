@@ -239,6 +239,7 @@ fn check_dirs_hands_on_each_directory_as_it_is_done_in_path_order() {
             files.clone(),
             displays.clone(),
             Some(threads),
+            None,
             &mut sink,
         )
         .unwrap();

@@ -961,7 +961,8 @@ fn run_once(engine: &Engine, dir: &Path) -> Result<Merged, Failure> {
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
-        let checked = run::check_all(engine, &WorkTree, files, displays, None).expect("check");
+        let checked =
+            run::check_all(engine, &WorkTree, files, displays, None, None).expect("check");
         merge::merge(checked, &WorkTree)
     }));
     QUIET.fetch_sub(1, Ordering::SeqCst);

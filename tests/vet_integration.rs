@@ -27,8 +27,24 @@ fn go(dir: &Path, args: &[&str], gofix_leaks: &str) -> Output {
         .env("GOTOOLCHAIN", "local")
         .env("GOFLAGS", "-mod=readonly -buildvcs=false")
         .env("GOFIX_LEAKS", gofix_leaks)
+        // The tool's result cache in target/, Go's build cache where it was
+        // (Go derives GOCACHE from XDG_CACHE_HOME).
+        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("GOCACHE", gocache())
         .output()
         .expect("go runs")
+}
+
+/// The user's Go build cache.
+fn gocache() -> &'static str {
+    static DIR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let out = Command::new("go")
+            .args(["env", "GOCACHE"])
+            .output()
+            .expect("go env GOCACHE");
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    })
 }
 
 fn text(out: &Output) -> String {
@@ -114,6 +130,7 @@ fn leaky_module(dir: &Path) -> PathBuf {
 /// The findings gofix-leaks itself reports in `dir`, as go vet prints them.
 fn tool_findings(dir: &Path) -> Vec<String> {
     let out = Command::new(BIN)
+        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
         .args(["--format", "json", "."])
         .current_dir(dir)
         .output()
@@ -139,6 +156,7 @@ fn tool_findings(dir: &Path) -> Vec<String> {
 fn written_by_tool(tmp: &Path) -> String {
     let main = leaky_module(&tmp.join("by-tool"));
     let out = Command::new(BIN)
+        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
         .args(["--write", "."])
         .current_dir(main.parent().unwrap())
         .output()
@@ -323,6 +341,7 @@ fn go_vet_fix_equals_write_on_every_fixture() {
     let before = go_files(&by_tool);
 
     let write = Command::new(BIN)
+        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
         .args(["--write", "."])
         .current_dir(&by_tool)
         .output()

@@ -172,6 +172,17 @@ pub struct Args {
     #[arg(long)]
     pub stats: bool,
 
+    /// Where re-runs keep each package's results, keyed by the tool, the
+    /// rules and options, and the bytes the package's analysis read
+    /// (default: $XDG_CACHE_HOME/gofix-leaks, ~/.cache/gofix-leaks; see
+    /// README "Cache").
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath, conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Analyse every package again: neither read nor write the cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
     /// Load more rules: a TOML file or a directory of them (repeatable).
     #[arg(long = "rules", value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
     pub rules: Vec<PathBuf>,

@@ -3,6 +3,7 @@
 //! `gofix-leaks test`.
 
 pub mod args;
+pub mod cache;
 pub mod config;
 pub mod gate;
 pub mod generate;

@@ -125,11 +125,14 @@ pub struct Counts {
     seen: usize,
     parsed: usize,
     unreadable: usize,
+    /// The cache's hits and misses (None without a cache).
+    cache: Option<(usize, usize)>,
 }
 
 impl Counts {
-    pub fn of(checked: &[Checked]) -> Counts {
+    pub fn of(checked: &[Checked], cache: Option<(usize, usize)>) -> Counts {
         Counts {
+            cache,
             seen: checked.len(),
             parsed: checked
                 .iter()
@@ -159,6 +162,12 @@ pub struct Stats {
     pub fixes: usize,
     pub suppressed: usize,
     pub wall_ms: u128,
+    /// With the cache on: package directories whose results came from it,
+    /// and those analysed (absent with `--no-cache`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_hits: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_misses: Option<usize>,
 }
 
 impl Stats {
@@ -188,6 +197,8 @@ impl Stats {
             fixes: findings.iter().filter(|f| f.has_fix()).count(),
             suppressed,
             wall_ms: wall.as_millis(),
+            cache_hits: counts.cache.map(|c| c.0),
+            cache_misses: counts.cache.map(|c| c.1),
         }
     }
 
@@ -199,7 +210,7 @@ impl Stats {
             .map(|(k, n)| format!("{n} {k}"))
             .collect();
         format!(
-            "stats: {} file(s) seen, {} parsed, {} not parsed, {} unreadable; {} region(s) skipped; {} finding(s) ({}), {} with a fix, {} suppressed; {:.3} s",
+            "stats: {} file(s) seen, {} parsed, {} not parsed, {} unreadable; {} region(s) skipped; {} finding(s) ({}), {} with a fix, {} suppressed; {}{:.3} s",
             self.files_seen,
             self.files_parsed,
             self.files_not_parsed,
@@ -209,6 +220,10 @@ impl Stats {
             kinds.join(", "),
             self.fixes,
             self.suppressed,
+            match (self.cache_hits, self.cache_misses) {
+                (Some(h), Some(m)) => format!("{h} package(s) from the cache, {m} analysed; "),
+                _ => String::new(),
+            },
             self.wall_ms as f64 / 1000.0
         )
     }
@@ -285,13 +300,13 @@ pub fn check_stdin(args: &Args) -> Result<()> {
 pub fn check(
     engine: &crate::engine::matching::Engine,
     source: &dyn crate::files::source::Source,
-    files: Vec<PathBuf>,
-    displays: Vec<String>,
+    (files, displays): (Vec<PathBuf>, Vec<String>),
     args: &Args,
     streamed: bool,
+    cache: Option<&crate::cli::cache::Cache>,
 ) -> Result<Vec<Checked>> {
     if !streamed {
-        return crate::cli::run::check_all(engine, source, files, displays, args.threads);
+        return crate::cli::run::check_all(engine, source, files, displays, args.threads, cache);
     }
     let mut all = Vec::new();
     let mut failed: Option<std::io::Error> = None;
@@ -305,7 +320,15 @@ pub fn check(
         }
         all.extend(dir);
     };
-    crate::cli::stream::check_dirs(engine, source, files, displays, args.threads, &mut sink)?;
+    crate::cli::stream::check_dirs(
+        engine,
+        source,
+        files,
+        displays,
+        args.threads,
+        cache,
+        &mut sink,
+    )?;
     if let Some(e) = failed {
         return Err(e.into());
     }

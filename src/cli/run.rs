@@ -121,7 +121,7 @@ pub fn run(args: Args) -> Result<u8> {
     let checked = inputs.check(&engine, &args, streamed, &mut identity)?;
     let shard = inputs.capture(&args, &checked, &identity);
     let checked = gate.filter(checked, source, &identity.rules_run)?;
-    let counts = output::Counts::of(&checked);
+    let counts = output::Counts::of(&checked, inputs.cache_counts);
     let (rest, groups) = merge_groups(checked, &args, head.as_ref(), source);
     let mut report = Report::of(
         rest,
@@ -353,6 +353,8 @@ struct Inputs<'s> {
     found: usize,
     /// With --from-results: the shards' checked files, joined.
     joined: Option<crate::cli::join::Joined>,
+    /// The cache's hits and misses once checked (None without a cache).
+    cache_counts: Option<(usize, usize)>,
 }
 
 impl<'s> Inputs<'s> {
@@ -422,6 +424,7 @@ impl<'s> Inputs<'s> {
             walk_skipped: joined.walk_skipped.clone(),
             walk_errors: joined.walk_errors.clone(),
             joined: Some(joined),
+            cache_counts: None,
         })
     }
 
@@ -457,7 +460,22 @@ impl<'s> Inputs<'s> {
         }
         let files = std::mem::take(&mut self.files);
         let displays = std::mem::take(&mut self.displays);
-        output::check(engine, self.source, files, displays, args, streamed)
+        // Shards joined from JSON are not analysed, so only this path opens
+        // the cache.
+        let cache = crate::cli::cache::Cache::open(args, engine)?;
+        let checked = output::check(
+            engine,
+            self.source,
+            (files, displays),
+            args,
+            streamed,
+            cache.as_ref(),
+        )?;
+        if let Some(cache) = &cache {
+            cache.finish();
+            self.cache_counts = Some(cache.counts());
+        }
+        Ok(checked)
     }
 
     /// With --shard (or merge-results --joined, as shard 1/1): the
@@ -499,6 +517,7 @@ impl<'s> Inputs<'s> {
             walk_errors: vec![],
             found: 0,
             joined: None,
+            cache_counts: None,
         })
     }
 
@@ -519,6 +538,7 @@ impl<'s> Inputs<'s> {
             walk_errors: vec![],
             found: 1,
             joined: None,
+            cache_counts: None,
         })
     }
 
@@ -557,6 +577,7 @@ impl<'s> Inputs<'s> {
             walk_errors: found.errors.into_iter().map(|(p, r)| shown(p, r)).collect(),
             found: 0,
             joined: None,
+            cache_counts: None,
         })
     }
 }
@@ -800,10 +821,11 @@ pub fn check_all(
     files: Vec<PathBuf>,
     displays: Vec<String>,
     threads: Option<usize>,
+    cache: Option<&crate::cli::cache::Cache>,
 ) -> Result<Vec<Checked>> {
     let mut out = Vec::new();
     let mut sink = |dir: Vec<Checked>| out.extend(dir);
-    crate::cli::stream::check_dirs(engine, source, files, displays, threads, &mut sink)?;
+    crate::cli::stream::check_dirs(engine, source, files, displays, threads, cache, &mut sink)?;
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
@@ -1002,13 +1024,11 @@ fn display_base(cwd: &Path) -> PathBuf {
 }
 
 fn display_path(cwd: &Path, base: &Path, p: &Path) -> String {
-    let canon_cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
+    use crate::files::source::real_dir;
+    let canon_cwd = real_dir(cwd).unwrap_or_else(|| cwd.to_path_buf());
     let abs = normalize(&canon_cwd.join(p));
     // Resolve the directory (not the file, which may be a symlink).
-    let abs = match (
-        abs.parent().and_then(|d| d.canonicalize().ok()),
-        abs.file_name(),
-    ) {
+    let abs = match (abs.parent().and_then(real_dir), abs.file_name()) {
         (Some(d), Some(f)) => d.join(f),
         _ => abs,
     };

@@ -3,6 +3,7 @@
 //! directory before it are done: `--format jsonl` prints them then, the
 //! other formats collect them. The order is the same for any thread count.
 
+use crate::cli::cache::Cache;
 use crate::engine::matching::Engine;
 use crate::engine::merge::Checked;
 use crate::files::source::Source;
@@ -20,13 +21,14 @@ use std::time::{Duration, Instant};
 /// files, in path order, directories in path order. Workers send finished
 /// directories to this thread, which holds back those that finish before
 /// an earlier one (a small reorder buffer: at most the directories in
-/// flight).
+/// flight). With a `cache`, an unchanged directory's files come from it.
 pub fn check_dirs(
     engine: &Engine,
     source: &dyn Source,
     files: Vec<PathBuf>,
     displays: Vec<String>,
     threads: Option<usize>,
+    cache: Option<&Cache>,
     sink: &mut dyn FnMut(Vec<Checked>),
 ) -> Result<()> {
     let progress = Progress::new(files.len() as u64);
@@ -57,7 +59,19 @@ pub fn check_dirs(
                     .into_par_iter()
                     .enumerate()
                     .for_each_with(tx, |tx, (i, (dir, group))| {
-                        let out = check_dir(engine, source, &dir, group, progress);
+                        let check = |source: &dyn Source, group| {
+                            check_dir(engine, source, &dir, group, progress)
+                        };
+                        let out = match cache {
+                            Some(cache) => {
+                                let (out, hit) = cache.check_dir(source, &dir, group, check);
+                                if hit {
+                                    out.iter().for_each(|_| progress.tick());
+                                }
+                                out
+                            }
+                            None => check(source, group),
+                        };
                         // The receiver lives until every sender is gone.
                         let _ = tx.send((i, out));
                     })

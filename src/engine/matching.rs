@@ -75,6 +75,11 @@ impl Engine {
         &self.rules
     }
 
+    /// The kinds kept (`keep_kinds`); None: every kind.
+    pub fn kinds(&self) -> Option<&[Kind]> {
+        self.kinds.as_deref()
+    }
+
     /// The rules back, to run them again another way (`gofix-leaks test`
     /// sets each test's options).
     pub fn into_rules(self) -> Vec<Rule> {

@@ -2,6 +2,7 @@
 //! git commit's tree (--apply, which must never read the work tree). The
 //! engine and the package index read through this, never from disk directly.
 
+use crate::files::stamps::FileStat;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -19,10 +20,46 @@ pub trait Source: Sync {
     /// parents (how Go finds a file's go.mod), and the path from that file's
     /// directory down to `dir` (a package's path inside its module).
     fn find_up(&self, dir: &Path, name: &str) -> Option<(Vec<u8>, PathBuf)>;
+    /// The stat of the file on disk that `read` would read, for the
+    /// cache's stat shortcut (`files::stamps`); None where `read` does not
+    /// read the work tree's file (a commit's tree, a buffer on stdin):
+    /// then the file is always read.
+    fn stat(&self, _path: &Path) -> Option<FileStat> {
+        None
+    }
 }
 
 /// The file system as it is.
 pub struct WorkTree;
+
+/// `dir.canonicalize()`, each directory resolved once a process: the walk,
+/// the names a run shows and every package's go.mod lookup resolve the same
+/// directories, and a readlink per path component per file was a third of
+/// a cached run's time; a directory is now resolved through its parent's
+/// entry. Only successes are kept (a directory made later resolves then);
+/// a link changed during a run is a race it loses anyway.
+pub fn real_dir(dir: &Path) -> Option<PathBuf> {
+    type Seen = std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>;
+    static SEEN: std::sync::LazyLock<Seen> = std::sync::LazyLock::new(Default::default);
+    let key = std::path::absolute(dir).ok()?;
+    if let Some(real) = SEEN.lock().ok()?.get(&key) {
+        return Some(real.clone());
+    }
+    // A directory that is not a link is its real parent's child: one
+    // lstat here instead of realpath's per component.
+    let link = std::fs::symlink_metadata(&key)
+        .ok()?
+        .file_type()
+        .is_symlink();
+    let real = match (key.parent(), key.file_name(), link) {
+        (Some(parent), Some(name), false) => real_dir(parent)?.join(name),
+        _ => key.canonicalize().ok()?,
+    };
+    if let Ok(mut seen) = SEEN.lock() {
+        seen.insert(key, real.clone());
+    }
+    Some(real)
+}
 
 impl Source for WorkTree {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
@@ -31,6 +68,10 @@ impl Source for WorkTree {
 
     fn size(&self, path: &Path) -> io::Result<u64> {
         std::fs::metadata(path).map(|m| m.len())
+    }
+
+    fn stat(&self, path: &Path) -> Option<FileStat> {
+        FileStat::of(path)
     }
 
     fn go_files_in(&self, dir: &Path) -> Vec<PathBuf> {
@@ -57,22 +98,36 @@ impl Source for WorkTree {
         } else {
             dir
         };
-        let start = dir.canonicalize().ok()?;
-        let mut cur = start.clone();
-        loop {
-            let candidate = cur.join(name);
-            if candidate.is_file() {
-                let below = start
-                    .strip_prefix(&cur)
-                    .unwrap_or(Path::new(""))
-                    .to_path_buf();
-                return std::fs::read(candidate).ok().map(|b| (b, below));
-            }
-            if !cur.pop() {
-                return None;
-            }
-        }
+        let start = real_dir(dir)?;
+        let found = nearest(&start, name)?;
+        let below = start
+            .strip_prefix(&found)
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
+        std::fs::read(found.join(name)).ok().map(|b| (b, below))
     }
+}
+
+/// The nearest of `dir` (a real path) and its parents that holds a file
+/// `name`, each directory looked at once a process, as `real_dir` resolves
+/// each once: every package's go.mod lookup went up the same parents, a
+/// stat per level per package. A go.mod made or removed during a run is a
+/// race that run loses anyway.
+fn nearest(dir: &Path, name: &str) -> Option<PathBuf> {
+    type Seen = std::sync::Mutex<std::collections::HashMap<(PathBuf, String), Option<PathBuf>>>;
+    static SEEN: std::sync::LazyLock<Seen> = std::sync::LazyLock::new(Default::default);
+    let key = (dir.to_path_buf(), name.to_string());
+    if let Some(found) = SEEN.lock().ok()?.get(&key) {
+        return found.clone();
+    }
+    let found = match dir.join(name).is_file() {
+        true => Some(dir.to_path_buf()),
+        false => dir.parent().and_then(|up| nearest(up, name)),
+    };
+    if let Ok(mut seen) = SEEN.lock() {
+        seen.insert(key, found.clone());
+    }
+    found
 }
 
 /// The work tree with one file's contents replaced (`-` with
@@ -93,7 +148,7 @@ impl Overlay {
 }
 
 /// `./a/./b.go` -> `a/b.go`: the one spelling paths are compared in.
-fn plain(p: &Path) -> PathBuf {
+pub(crate) fn plain(p: &Path) -> PathBuf {
     p.components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))
         .collect()
@@ -105,6 +160,13 @@ impl Source for Overlay {
             return Ok(self.bytes.clone());
         }
         WorkTree.read(path)
+    }
+
+    fn stat(&self, path: &Path) -> Option<FileStat> {
+        if plain(path) == self.path {
+            return None;
+        }
+        WorkTree.stat(path)
     }
 
     fn go_files_in(&self, dir: &Path) -> Vec<PathBuf> {

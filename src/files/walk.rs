@@ -82,6 +82,9 @@ pub fn find(args: &[String]) -> Result<Found> {
         args.to_vec()
     };
     let mut found = Found::default();
+    // Files named as PATHs: the only ones that can be symlinks (the walk
+    // takes no link below a PATH).
+    let mut named = std::collections::HashSet::new();
     for arg in &args {
         let root = root_of(arg);
         let meta = match std::fs::metadata(&root) {
@@ -92,6 +95,7 @@ pub fn find(args: &[String]) -> Result<Found> {
             // Not a Go file: `not_go_paths` names it for the warning.
             if not_go(&root, &meta).is_none() {
                 found.files.push(clean(&root));
+                named.insert(clean(&root));
             }
             continue;
         }
@@ -152,7 +156,7 @@ pub fn find(args: &[String]) -> Result<Found> {
             }
         }
     }
-    found.files = one_name_per_file(found.files);
+    found.files = one_name_per_file(found.files, &named);
     found.skipped.sort();
     found.skipped.dedup();
     found.errors.sort();
@@ -166,13 +170,31 @@ pub fn find(args: &[String]) -> Result<Found> {
 /// (the second write refused as changed on disk). The spelling kept is one
 /// that is not itself a symlink and goes through no symlinked directory,
 /// when there is one.
-fn one_name_per_file(files: Vec<PathBuf>) -> Vec<PathBuf> {
+fn one_name_per_file(
+    files: Vec<PathBuf>,
+    named: &std::collections::HashSet<PathBuf>,
+) -> Vec<PathBuf> {
+    // A file that is not a link resolves to its directory's real path and
+    // its name: each directory is resolved once, not once per file.
+    let real = |p: &Path, link: bool| -> Option<PathBuf> {
+        let (Some(dir), Some(name), false) = (p.parent(), p.file_name(), link) else {
+            return std::fs::canonicalize(p).ok();
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        crate::files::source::real_dir(dir).map(|d| d.join(name))
+    };
     let mut keyed: Vec<(PathBuf, bool, bool, PathBuf)> = files
         .into_iter()
         .map(|p| {
-            let canon = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+            // An lstat per file was 4 % of a cached run: only named files ask.
+            let link = named.contains(&p) && p.is_symlink();
+            let canon = real(&p, link).unwrap_or_else(|| p.clone());
             let via_link = std::path::absolute(&p).map_or(true, |a| a != canon);
-            (canon, p.is_symlink(), via_link, p)
+            (canon, link, via_link, p)
         })
         .collect();
     keyed.sort();

@@ -156,6 +156,20 @@ fn written_beside(path: &Path, bytes: &[u8], as_new: bool) -> Result<tempfile::N
     Ok(tmp)
 }
 
+/// Writes `path` whole through a temporary file renamed over it, like
+/// [`replace_atomic`] but without its sync: for a cache entry, which its
+/// reader checks against a checksum and makes again when a crash left it
+/// short, a sync per entry would cost more than the analysis it saves.
+pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut tmp = temp_beside(path, false)?;
+    tmp.write_all(bytes)
+        .with_context(|| format!("{}: cannot write temporary file", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("{}: cannot replace the file", path.display()))?;
+    Ok(())
+}
+
 /// Writes one output file whole, as [`Staged`] does for several: a reader
 /// never sees half a report.
 pub fn replace_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -137,7 +137,7 @@ impl Sandbox {
 
     /// Variables removed from, and set in, every child's environment so that
     /// nothing from the user's git setup leaks in.
-    const REMOVED_ENV: [&'static str; 18] = [
+    const REMOVED_ENV: [&'static str; 19] = [
         "GIT_DIR",
         "GIT_WORK_TREE",
         "GIT_INDEX_FILE",
@@ -156,6 +156,8 @@ impl Sandbox {
         "GIT_CONFIG_COUNT",
         "NO_COLOR",
         "XDG_CONFIG_HOME",
+        // The result cache then lives in the sandbox's home.
+        "XDG_CACHE_HOME",
     ];
 
     /// The hermetic environment of [`Sandbox::cmd`] on any command (a

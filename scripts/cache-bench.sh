@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# What the result cache saves (README, "The cache"): for each TREE, a cold
+# run (an empty --cache-dir), then three warm runs over the unchanged tree
+# (the best one by wall time is printed), with wall and CPU seconds and the
+# warm/cold ratios. Every warm run must print the cold run's bytes
+# (--format json); a difference stops the script. A benchmark, not a test.
+#
+# Usage: scripts/cache-bench.sh [TREE...]   (default: $(go env GOROOT)/src)
+# GOFIX_LEAKS=BIN measures that binary instead of this tree's release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -gt 0 ] || set -- "$(go env GOROOT)/src"
+[ -n "${GOFIX_LEAKS:-}" ] || cargo build --release --quiet --bin gofix-leaks
+tool=${GOFIX_LEAKS:-target/release/gofix-leaks}
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# One run over TREE with the cache in $tmp/cache: prints "wall cpu", its
+# stdout is left in $tmp/out. Exit 1 (findings) is not a failure here.
+run() {
+  /usr/bin/time -o "$tmp/time" -f "%e %U %S" \
+    "$tool" --cache-dir "$tmp/cache" --format json "$1" >"$tmp/out" 2>/dev/null || true
+  tail -n 1 "$tmp/time" | awk '{printf "%s %.2f\n", $1, $2 + $3}'
+}
+
+echo "$(nproc) cores; $("$tool" --version)"
+for tree in "$@"; do
+  rm -rf "$tmp/cache"
+  read -r cold cold_cpu < <(run "$tree")
+  mv "$tmp/out" "$tmp/cold.json"
+  best="" best_cpu=""
+  for _ in 1 2 3; do
+    read -r w c < <(run "$tree")
+    cmp -s "$tmp/out" "$tmp/cold.json" || { echo "DIFFERENT: warm and cold output on $tree" >&2; exit 1; }
+    if [ -z "$best" ] || awk "BEGIN{exit !($w < $best)}"; then best=$w best_cpu=$c; fi
+  done
+  printf '%-40s cold %6ss cpu %6ss | warm %6ss cpu %6ss | warm/cold %.3f (cpu %.3f) | cache %s\n' \
+    "$(basename "$tree")" "$cold" "$cold_cpu" "$best" "$best_cpu" \
+    "$(awk "BEGIN{print $best/$cold}")" "$(awk "BEGIN{print $best_cpu/$cold_cpu}")" \
+    "$(du -sh "$tmp/cache" | cut -f1)"
+done

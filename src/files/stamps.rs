@@ -1,0 +1,228 @@
+//! The stat shortcut of the result cache (git's index does the same, with
+//! the same "racy timestamp" rule): for each file whose bytes went into a
+//! key, a record of its stat (size, modification and change times in
+//! nanoseconds, inode, device) next to the hash of its bytes, so that a
+//! later run can take an unchanged file at its hash without reading it.
+//!
+//! A record is trusted only when the file's stat is exactly the recorded
+//! one and the file last changed (modification or change time) more than
+//! [`MARGIN_NS`] before the record was taken. Without that margin a file
+//! written again in the same timestamp tick as the run that recorded it
+//! (coarse file-system clocks, up to 2 s on FAT) would keep its stale hash.
+//! A file changed since is caught by its stat: writing its bytes moves its
+//! change time even when its size and modification time are put back.
+//!
+//! A stamps file is one directory's records, written whole through a
+//! rename like the cache's entries, with a checksum: a short or garbled
+//! one is ignored (every file is read, as without it).
+
+use crate::files::pinned::content_hash;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// How long before a record was taken a file must have last changed for
+/// its record to be trusted.
+pub const MARGIN_NS: i64 = 2_000_000_000;
+
+/// The first line of every stamps file.
+const FORMAT: &str = "gofix-leaks-stamps 1";
+
+/// What a stat says about a file's bytes without reading them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStat {
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub ctime_ns: i64,
+    pub ino: u64,
+    pub dev: u64,
+}
+
+impl FileStat {
+    /// The stat of the regular file `path` (through links, as a read
+    /// goes); None for anything else, or where there is no inode and
+    /// change time to compare (then the file is always read).
+    #[cfg(unix)]
+    pub fn of(path: &Path) -> Option<FileStat> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        let ns = |s: i64, n: i64| s.checked_mul(1_000_000_000)?.checked_add(n);
+        m.is_file().then_some(())?;
+        Some(FileStat {
+            size: m.size(),
+            mtime_ns: ns(m.mtime(), m.mtime_nsec())?,
+            ctime_ns: ns(m.ctime(), m.ctime_nsec())?,
+            ino: m.ino(),
+            dev: m.dev(),
+        })
+    }
+
+    #[cfg(not(unix))]
+    pub fn of(_path: &Path) -> Option<FileStat> {
+        None
+    }
+}
+
+/// The clock, in nanoseconds since the epoch, as records are stamped.
+pub fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos().try_into().unwrap_or(i64::MAX))
+}
+
+/// One file's record: its name (in its directory), stat and bytes' hash.
+pub type Record = (String, FileStat, u128);
+
+/// A directory's records, as loaded.
+#[derive(Default)]
+pub struct Stamps {
+    taken_ns: i64,
+    files: HashMap<String, (FileStat, u128)>,
+}
+
+impl Stamps {
+    /// The records at `path`; none when it is missing or cannot be trusted.
+    pub fn load(path: &Path) -> Stamps {
+        std::fs::read(path)
+            .ok()
+            .and_then(|b| parse(&b))
+            .unwrap_or_default()
+    }
+
+    /// The hash of the file `name` whose stat is now `stat`, when its
+    /// record may stand for reading it (the racy rule above).
+    pub fn known(&self, name: &str, stat: &FileStat) -> Option<u128> {
+        let (recorded, hash) = self.files.get(name)?;
+        let settled = stat.mtime_ns.max(stat.ctime_ns) < self.taken_ns.saturating_sub(MARGIN_NS);
+        (recorded == stat && settled).then_some(*hash)
+    }
+}
+
+/// Writes `records`, taken at `taken_ns` (a time read before the files
+/// were stat'ed), as the stamps file `path`.
+pub fn store(path: &Path, taken_ns: i64, records: &[Record]) -> anyhow::Result<()> {
+    let mut body = format!("{taken_ns}\n");
+    for (name, s, hash) in records {
+        // A name that would break a line is not recorded (always read).
+        if name.contains(['\t', '\n']) {
+            continue;
+        }
+        body.push_str(&format!(
+            "{name}\t{}\t{}\t{}\t{}\t{}\t{hash:032x}\n",
+            s.size, s.mtime_ns, s.ctime_ns, s.ino, s.dev
+        ));
+    }
+    let bytes = format!("{FORMAT}\n{:032x}\n{body}", content_hash(body.as_bytes()));
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d)?;
+    }
+    crate::files::write::replace_unsynced(path, bytes.as_bytes())
+}
+
+fn parse(bytes: &[u8]) -> Option<Stamps> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let rest = text.strip_prefix(FORMAT)?.strip_prefix('\n')?;
+    let (sum, body) = rest.split_once('\n')?;
+    if sum != format!("{:032x}", content_hash(body.as_bytes())) {
+        return None;
+    }
+    let mut lines = body.lines();
+    let taken_ns = lines.next()?.parse().ok()?;
+    let mut files = HashMap::new();
+    for line in lines {
+        let f: Vec<&str> = line.split('\t').collect();
+        let [name, size, mtime, ctime, ino, dev, hash] = f[..] else {
+            return None;
+        };
+        let stat = FileStat {
+            size: size.parse().ok()?,
+            mtime_ns: mtime.parse().ok()?,
+            ctime_ns: ctime.parse().ok()?,
+            ino: ino.parse().ok()?,
+            dev: dev.parse().ok()?,
+        };
+        let hash = u128::from_str_radix(hash, 16).ok()?;
+        files.insert(name.to_string(), (stat, hash));
+    }
+    Some(Stamps { taken_ns, files })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stat(mtime_ns: i64, ctime_ns: i64) -> FileStat {
+        FileStat {
+            size: 10,
+            mtime_ns,
+            ctime_ns,
+            ino: 7,
+            dev: 1,
+        }
+    }
+
+    fn stamps(taken_ns: i64, s: FileStat) -> Stamps {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        store(&path, taken_ns, &[("a.go".into(), s, 42)]).unwrap();
+        Stamps::load(&path)
+    }
+
+    #[test]
+    fn an_exact_settled_stat_stands_for_the_read() {
+        let s = stat(1_000_000_000, 1_500_000_000);
+        assert_eq!(stamps(10_000_000_000, s).known("a.go", &s), Some(42));
+        assert_eq!(stamps(10_000_000_000, s).known("b.go", &s), None);
+    }
+
+    #[test]
+    fn any_other_stat_is_read() {
+        let s = stat(1_000_000_000, 1_500_000_000);
+        let st = stamps(10_000_000_000, s);
+        for other in [
+            FileStat { size: 11, ..s },
+            FileStat {
+                ctime_ns: s.ctime_ns + 1,
+                ..s
+            },
+            FileStat {
+                mtime_ns: s.mtime_ns - 1,
+                ..s
+            },
+            FileStat { ino: 8, ..s },
+            FileStat { dev: 2, ..s },
+        ] {
+            assert_eq!(st.known("a.go", &other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_file_changed_within_the_margin_of_the_record_is_read() {
+        let taken = 10_000_000_000;
+        // Modified, or changed, less than MARGIN_NS before the record.
+        let racy = [
+            stat(taken - MARGIN_NS, 0),
+            stat(0, taken - 1),
+            stat(taken + 1, 0),
+        ];
+        for s in racy {
+            assert_eq!(stamps(taken, s).known("a.go", &s), None, "{s:?}");
+        }
+        let s = stat(taken - MARGIN_NS - 1, 0);
+        assert_eq!(stamps(taken, s).known("a.go", &s), Some(42));
+    }
+
+    #[test]
+    fn a_garbled_file_is_no_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let s = stat(1, 1);
+        store(&path, 10_000_000_000, &[("a.go".into(), s, 42)]).unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 2;
+        bytes[last] = if bytes[last] == b'1' { b'2' } else { b'1' };
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(Stamps::load(&path).known("a.go", &s), None);
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        assert_eq!(Stamps::load(&path).known("a.go", &s), None);
+    }
+}
