@@ -198,9 +198,8 @@ fn write_joined(report: &mut Report, joined: Option<(results::ShardResults, &Pat
         return true;
     };
     report.shard = Some(shard);
-    let mut json = serde_json::to_vec_pretty(report).unwrap_or_default();
-    json.push(b'\n');
-    let written = write::replace_atomic(path, &json);
+    let mut json = Vec::new();
+    let written = json_report(report, &mut json).and_then(|()| write::replace_atomic(path, &json));
     if let Err(e) = &written {
         eprintln!("error: --joined: {e:#}");
     }
@@ -292,10 +291,7 @@ fn render(
     out: &mut dyn Write,
 ) -> Result<()> {
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, report)?;
-            writeln!(out)?;
-        }
+        Format::Json => json_report(report, out)?,
         Format::Jsonl => output::jsonl(&report.findings, report.stats.as_ref(), out)?,
         Format::Text => {
             for c in shown.changes {
@@ -310,6 +306,13 @@ fn render(
             print_annotated(report, format, rules, &texts, out)?;
         }
     }
+    Ok(())
+}
+
+/// The JSON report, as `--format json` and `merge-results --joined` write it.
+fn json_report(report: &Report, out: &mut dyn Write) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    writeln!(out)?;
     Ok(())
 }
 
