@@ -65,6 +65,28 @@ pub struct FieldUse {
     pub func: Option<(usize, usize)>,
 }
 
+impl FieldUse {
+    /// The type, as written, whose field this use names: a composite
+    /// literal's for its key, the enclosing method's receiver's for `R.f`.
+    /// None when nothing here ties the operand to a type (a parameter, a
+    /// local, another value's field): such a use may be of any struct.
+    pub fn tied_type(&self) -> Option<&str> {
+        match (&self.kind, &self.receiver) {
+            (
+                FieldUseKind::Made {
+                    literal_type: Some(t),
+                }
+                | FieldUseKind::Assigned {
+                    literal_type: Some(t),
+                },
+                _,
+            ) => Some(t),
+            (_, Some((_, rt))) if self.on_receiver => Some(rt),
+            _ => None,
+        }
+    }
+}
+
 /// Every use of one field name in the package's files, found in the
 /// declarations that mention it (go/package.rs parses only those).
 #[derive(Debug, Default)]
@@ -82,6 +104,20 @@ pub fn uses_in(file: usize, root: Node, src: &[u8], name: &str) -> Vec<FieldUse>
         }
     });
     out
+}
+
+/// Adds to `out` every name `f` that `src` writes as `.f <-` (one space):
+/// the text a send on a field of that name is written as, gofmt'd.
+pub fn sent_field_names(src: &[u8], out: &mut std::collections::HashSet<String>) {
+    for at in memchr::memmem::find_iter(src, b" <-") {
+        let name_start = src[..at]
+            .iter()
+            .rposition(|&b| !syntax::is_ident_byte(b))
+            .map_or(0, |i| i + 1);
+        if name_start < at && name_start > 0 && src[name_start - 1] == b'.' {
+            out.insert(String::from_utf8_lossy(&src[name_start..at]).into_owned());
+        }
+    }
 }
 
 /// Whether the text `chunk` may hold a use of the field name `name`: the

@@ -6,7 +6,7 @@ use crate::files::source::Source;
 use crate::go::fields::{self, FieldUses};
 use crate::go::syntax;
 use std::cell::OnceCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use tree_sitter::{Node, Tree};
@@ -121,13 +121,14 @@ impl PkgFile {
     /// call alone (a tree already kept is used as is) and dropped once `f`
     /// has read it. A scan of every use of a common name (a struct's `mu`)
     /// over a package of hundreds of files then keeps what it found, not
-    /// the trees: they cost ~35 bytes per byte of source.
+    /// the trees: they cost ~35 bytes per byte of source. None as soon as
+    /// `f` answers None: the rest is not parsed.
     fn scan_declaring<T>(
         &self,
         name: &str,
         wanted: &dyn Fn(&[u8]) -> bool,
-        f: &mut dyn FnMut(&Tree) -> Vec<T>,
-    ) -> Vec<T> {
+        f: &mut dyn FnMut(&Tree) -> Option<Vec<T>>,
+    ) -> Option<Vec<T>> {
         let Some(split) = self.split() else {
             return f(self.tree());
         };
@@ -148,9 +149,9 @@ impl PkgFile {
             if tree.root_node().has_error() {
                 return f(self.tree());
             }
-            out.extend(f(tree));
+            out.extend(f(tree)?);
         }
-        out
+        Some(out)
     }
 
     /// The tree that holds the file's top-level declaration at `offset`,
@@ -254,6 +255,11 @@ pub struct Directory<'s> {
     /// The fields of a struct type, per package clause and type name: a
     /// lookup scans every file of the package, so it is made once.
     structs: std::sync::Mutex<StructCache>,
+    /// The (package clause, name, question) of `field_uses_unless` scans
+    /// that stopped.
+    stopped: std::sync::Mutex<HashSet<(String, String, String)>>,
+    /// Per package clause, the names written `.f <-` in its files.
+    sent_fields: std::sync::Mutex<HashMap<String, std::sync::Arc<HashSet<String>>>>,
 }
 
 type StructCache = HashMap<(String, String), Option<Vec<fields::Field>>>;
@@ -266,6 +272,8 @@ impl<'s> Directory<'s> {
             files: OnceLock::new(),
             fields: Default::default(),
             structs: Default::default(),
+            sent_fields: Default::default(),
+            stopped: Default::default(),
         }
     }
 
@@ -564,24 +572,86 @@ impl<'a> PackageIndex<'a> {
             .collect()
     }
 
+    /// Whether some file of the package has the text `.name <-` (a send on
+    /// a field of that name, or a comment that looks like one): one scan
+    /// of the package answers every field name.
+    pub fn mentions_field_send(&self, name: &str) -> bool {
+        let sent = lock(&self.directory.sent_fields)
+            .entry(self.pkg_name.clone())
+            .or_insert_with(|| {
+                let mut names = HashSet::new();
+                for f in self.package_files() {
+                    fields::sent_field_names(&f.src, &mut names);
+                }
+                std::sync::Arc::new(names)
+            })
+            .clone();
+        sent.contains(name)
+    }
+
     /// Every use of the field name `name` in the package (go/fields.rs),
     /// found once per package and name for every file of the directory, in
     /// the declarations that mention it (the current file's too, read from
     /// the directory: the check's own tree may hold only some of them).
     pub fn field_uses(&self, name: &str) -> std::sync::Arc<FieldUses> {
+        self.field_uses_unless(name, "", &|_| false)
+            .expect("a scan that never stops finds every use")
+    }
+
+    /// `field_uses(name)`, or None when one of the uses passes `stop`. A
+    /// caller that gives up on such a use (one it cannot tie to a type)
+    /// is answered at the first, without parsing the rest of the package.
+    /// `question` names what `stop` asks (two different `stop`s, two
+    /// different questions): a stopped scan is remembered under it, a
+    /// finished one under the name alone.
+    pub fn field_uses_unless(
+        &self,
+        name: &str,
+        question: &str,
+        stop: &dyn Fn(&fields::FieldUse) -> bool,
+    ) -> Option<std::sync::Arc<FieldUses>> {
         let key = (self.pkg_name.clone(), name.to_string());
         if let Some(u) = lock(&self.directory.fields).get(&key) {
-            return u.clone();
+            return (!u.uses.iter().any(stop)).then(|| u.clone());
         }
+        let asked = (
+            self.pkg_name.clone(),
+            name.to_string(),
+            question.to_string(),
+        );
+        if lock(&self.directory.stopped).contains(&asked) {
+            return None;
+        }
+        let found = self.scan_field_uses(name, stop);
+        if found.is_none() {
+            lock(&self.directory.stopped).insert(asked);
+        }
+        found
+    }
+
+    fn scan_field_uses(
+        &self,
+        name: &str,
+        stop: &dyn Fn(&fields::FieldUse) -> bool,
+    ) -> Option<std::sync::Arc<FieldUses>> {
+        let key = (self.pkg_name.clone(), name.to_string());
         let mut uses = Vec::new();
         let wanted = |chunk: &[u8]| fields::may_use(chunk, name);
-        for (i, f) in self.package_files().iter().enumerate() {
+        let files = self.package_files();
+        // The current file first: the uses that make a caller stop are
+        // mostly near the code it asks about, and the order found is not
+        // the order kept (sorted below).
+        let mut order: Vec<usize> = (0..files.len()).collect();
+        order.sort_by_key(|&i| !self.is_current(&files[i].path));
+        for i in order {
+            let f = files[i];
             if !f.mentions(name) {
                 continue;
             }
             uses.extend(f.scan_declaring(name, &wanted, &mut |tree| {
-                fields::uses_in(i, tree.root_node(), &f.src, name)
-            }));
+                let found = fields::uses_in(i, tree.root_node(), &f.src, name);
+                (!found.iter().any(stop)).then_some(found)
+            })?);
         }
         // Two top-level declarations parsed in one tree (a file that does
         // not split) are seen once each.
@@ -589,7 +659,7 @@ impl<'a> PackageIndex<'a> {
         uses.dedup_by_key(|u| (u.file, u.start, u.end));
         let made = std::sync::Arc::new(FieldUses { uses });
         lock(&self.directory.fields).insert(key, made.clone());
-        made
+        Some(made)
     }
 
     /// The trees of `file` (a file of the package) that hold its top-level

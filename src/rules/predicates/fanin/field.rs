@@ -90,32 +90,17 @@ enum Owner {
 }
 
 fn owner(u: &FieldUse, ty: &str, pkg: &Pkg, field: &str) -> Owner {
-    let of_type = |t: &str| {
-        let base = t.trim_start_matches('*');
-        let base = base.split('[').next().unwrap_or(base);
-        if base == ty {
-            Owner::This
-        } else if pkg.field(base, field).is_some() {
-            Owner::Other
-        } else {
-            Owner::Unknown
-        }
+    let Some(t) = u.tied_type() else {
+        return Owner::Unknown;
     };
-    match (&u.kind, &u.receiver) {
-        (
-            FieldUseKind::Made {
-                literal_type: Some(t),
-            },
-            _,
-        )
-        | (
-            FieldUseKind::Assigned {
-                literal_type: Some(t),
-            },
-            _,
-        ) => of_type(t),
-        (_, Some((_, rt))) if u.on_receiver => of_type(rt),
-        _ => Owner::Unknown,
+    let base = t.trim_start_matches('*');
+    let base = base.split('[').next().unwrap_or(base);
+    if base == ty {
+        Owner::This
+    } else if pkg.field(base, field).is_some() {
+        Owner::Other
+    } else {
+        Owner::Unknown
     }
 }
 
@@ -154,7 +139,24 @@ fn field_uses<'t>(pkg: &Pkg<'t>, ty: &str, f: &str, make: Node, ctx: &Ctx) -> Op
         recvs: vec![],
     };
     let mut made = 0;
-    for u in &pkg.uses_of(f).uses {
+    // The package's uses of the name are scanned only until one rules the
+    // field out (on a common name such as `done`, one of the first): the
+    // loop below would answer None for it whatever the other uses are.
+    let rules_out = |u: &FieldUse| match (&u.kind, owner(u, ty, pkg, f)) {
+        (FieldUseKind::Called(_) | FieldUseKind::Made { .. }, _) | (_, Owner::Other) => false,
+        (_, Owner::Unknown) => true,
+        (
+            FieldUseKind::Send { .. }
+            | FieldUseKind::Recv {
+                case_of_select: true,
+            }
+            | FieldUseKind::Close,
+            Owner::This,
+        ) => false,
+        (_, Owner::This) => true,
+    };
+    let question = format!("a channel field of {ty}");
+    for u in &pkg.index.field_uses_unless(f, &question, &rules_out)?.uses {
         let who = owner(u, ty, pkg, f);
         // Only the uses kept or compared below need their node: looking
         // each one up would parse every declaration that names the field.
@@ -539,13 +541,7 @@ pub fn field_channel<'t>(ctx: &Ctx<'t>, args: &[Arg<'_, 't>]) -> Verdict {
     };
     // Most channel fields are never sent on (done, stop): a text scan
     // spares those the package's facts.
-    let send = format!(".{f} <-");
-    if !ctx
-        .package
-        .package_files()
-        .iter()
-        .any(|p| p.mentions(&send))
-    {
+    if !ctx.package.mentions_field_send(f) {
         return Verdict::Skip;
     }
     let pkg = Pkg::new(ctx);
