@@ -31,6 +31,8 @@ pub struct PkgFile {
 struct Split {
     header: Vec<std::ops::Range<usize>>,
     decls: Vec<(std::ops::Range<usize>, OnceLock<Tree>)>,
+    /// Each declaration's first line of code (`lead`), for `starts_with_keyword`.
+    leads: Vec<Option<String>>,
     lines: Vec<usize>,
 }
 
@@ -74,9 +76,11 @@ impl PkgFile {
             return vec![self.tree()];
         };
         let mut out = Vec::new();
-        for (range, tree) in &split.decls {
-            let chunk = &self.src[range.clone()];
-            if !mentions(chunk, name) || keyword.is_some_and(|k| !starts_with_keyword(chunk, k)) {
+        for ((range, tree), lead) in split.decls.iter().zip(&split.leads) {
+            if keyword.is_some_and(|k| !starts_with_keyword(lead.as_deref(), k)) {
+                continue;
+            }
+            if !mentions(&self.src[range.clone()], name) {
                 continue;
             }
             let tree = tree.get_or_init(|| self.parse_decl(split, range));
@@ -93,15 +97,20 @@ impl PkgFile {
             .get_or_init(|| {
                 let all = syntax::top_level_chunks(&self.src)?;
                 let header = syntax::header_ranges(&all);
-                let decls = all
+                let decls: Vec<_> = all
                     .into_iter()
                     .filter(|(_, k)| *k == syntax::ChunkKind::Code)
                     .map(|(r, _)| (r, OnceLock::new()))
+                    .collect();
+                let leads = decls
+                    .iter()
+                    .map(|(r, _)| lead(&self.src[r.clone()]))
                     .collect();
                 let lines = syntax::line_starts(&self.src);
                 (!header.is_empty()).then_some(Split {
                     header,
                     decls,
+                    leads,
                     lines,
                 })
             })
@@ -179,23 +188,40 @@ impl PkgFile {
     }
 }
 
-/// Whether top-level declaration `chunk` starts with `keyword` once its
-/// leading comments are skipped; true when that cannot be told (a block
-/// comment), so the caller parses it.
-fn starts_with_keyword(chunk: &[u8], keyword: &str) -> bool {
-    let text = String::from_utf8_lossy(chunk);
-    for line in text.lines().map(str::trim_start) {
-        if line.is_empty() || line.starts_with("//") {
+/// The first line of code of top-level declaration `chunk` (leading
+/// comment lines skipped, blank space trimmed), cut to its first 32 bytes;
+/// None when that cannot be told (a block comment first).
+fn lead(chunk: &[u8]) -> Option<String> {
+    for line in chunk.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Some(start) = line.iter().position(|b| !b.is_ascii_whitespace()) else {
+            continue;
+        };
+        // Blank space beyond ASCII, or a line that is not text: read as a
+        // string, whose trimming knows every kind.
+        let text = match line[start] {
+            b if b >= 0x80 => String::from_utf8_lossy(line).trim_start().to_string(),
+            _ => String::from_utf8_lossy(&line[start..line.len().min(start + 32)]).into_owned(),
+        };
+        if text.is_empty() || text.starts_with("//") {
             continue;
         }
-        if line.starts_with("/*") {
-            return true;
+        if text.starts_with("/*") {
+            return None;
         }
-        return line
-            .strip_prefix(keyword)
-            .is_some_and(|rest| rest.starts_with(|c: char| !c.is_alphanumeric() && c != '_'));
+        return Some(text);
     }
-    true
+    None
+}
+
+/// Whether a top-level declaration whose first line of code is `lead`
+/// starts with `keyword`; true when that cannot be told, so the caller
+/// parses it.
+fn starts_with_keyword(lead: Option<&str>, keyword: &str) -> bool {
+    lead.is_none_or(|line| {
+        line.strip_prefix(keyword)
+            .is_some_and(|rest| rest.starts_with(|c: char| !c.is_alphanumeric() && c != '_'))
+    })
 }
 
 /// Whether `hay` mentions `needle`. A needle that starts or ends with an

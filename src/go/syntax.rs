@@ -288,7 +288,15 @@ pub fn contains(outer: Node, inner: Node) -> bool {
 }
 
 /// Ancestors of `node` strictly below `stop`, innermost first.
+///
+/// Found by one descent from `stop` when `stop` is an ancestor: tree-sitter
+/// finds a node's parent by descending from the root, so a walk up pays
+/// the whole depth once per step, and the facts ask this for every use of
+/// every local.
 pub fn ancestors_until<'t>(node: Node<'t>, stop: Node<'t>) -> Vec<Node<'t>> {
+    if let Some(path) = descend_to(stop, node) {
+        return path;
+    }
     let mut out = Vec::new();
     let mut cur = node.parent();
     while let Some(n) = cur {
@@ -299,6 +307,30 @@ pub fn ancestors_until<'t>(node: Node<'t>, stop: Node<'t>) -> Vec<Node<'t>> {
         cur = n.parent();
     }
     out
+}
+
+/// The nodes strictly between `top` and its descendant `node`, innermost
+/// first; None when `node` is not found under `top` (or has no width to
+/// find it by).
+fn descend_to<'t>(top: Node<'t>, node: Node<'t>) -> Option<Vec<Node<'t>>> {
+    let (start, end) = (node.start_byte(), node.end_byte());
+    if start == end || top.start_byte() > start || top.end_byte() < end || top.id() == node.id() {
+        return None;
+    }
+    let mut c = top.walk();
+    let mut path = Vec::new();
+    loop {
+        c.goto_first_child_for_byte(start)?;
+        let n = c.node();
+        if n.start_byte() > start || n.end_byte() < end {
+            return None;
+        }
+        if n.id() == node.id() {
+            path.reverse();
+            return Some(path);
+        }
+        path.push(n);
+    }
 }
 
 /// True when a `for` statement lies between `node` and `func` (the function
@@ -631,6 +663,10 @@ pub fn gotos_spanning<'t>(at: Node<'t>, pos: usize, src: &[u8]) -> Vec<GotoSpan<
     let Some(body) = enclosing_function(at).and_then(|f| f.child_by_field_name("body")) else {
         return vec![];
     };
+    // Asked for every candidate of a function: most have no `goto` at all.
+    if memchr::memmem::find(&src[body.byte_range()], b"goto").is_none() {
+        return vec![];
+    }
     let mut labels: Vec<(&str, Node)> = Vec::new();
     let mut gotos: Vec<(&str, Node)> = Vec::new();
     visit(body, &|n| n.kind() != "func_literal", &mut |n| {
@@ -820,6 +856,74 @@ pub fn import_names_at(root: Node, src: &[u8]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The walk up `ancestors_until` replaced: one `parent()` per step.
+    fn ancestors_by_parents<'t>(node: Node<'t>, stop: Node<'t>) -> Vec<Node<'t>> {
+        let mut out = Vec::new();
+        let mut cur = node.parent();
+        while let Some(n) = cur {
+            if n.id() == stop.id() {
+                break;
+            }
+            out.push(n);
+            cur = n.parent();
+        }
+        out
+    }
+
+    /// Every node of a few of Go's own files (same-range wrappers, comments,
+    /// literals, a truncated copy that does not parse) against the root, and
+    /// a sample against each of their ancestors.
+    #[test]
+    fn ancestors_until_is_the_walk_up() {
+        let root = std::path::PathBuf::from(
+            String::from_utf8(
+                std::process::Command::new("go")
+                    .args(["env", "GOROOT"])
+                    .output()
+                    .expect("go on PATH")
+                    .stdout,
+            )
+            .unwrap()
+            .trim(),
+        );
+        let mut checked = 0;
+        for (f, keep) in [
+            ("src/sync/once.go", 1.0),
+            ("src/net/http/transport.go", 1.0),
+            ("src/runtime/proc.go", 0.37),
+        ] {
+            let whole = std::fs::read(root.join(f)).expect("Go's tree");
+            let src = &whole[..(whole.len() as f64 * keep) as usize];
+            let tree = parse(src);
+            assert_eq!(tree.root_node().has_error(), keep < 1.0, "{f}");
+            let mut all = Vec::new();
+            visit(tree.root_node(), &|_| true, &mut |n| all.push(n));
+            for (i, &n) in all.iter().enumerate() {
+                // Every ancestor for a sample of nodes, the root for all.
+                let mut stops = vec![tree.root_node()];
+                if i % 7 == 0 {
+                    let mut p = n.parent();
+                    while let Some(a) = p {
+                        stops.push(a);
+                        p = a.parent();
+                    }
+                }
+                for stop in stops {
+                    let ids = |v: Vec<Node>| v.iter().map(|x| x.id()).collect::<Vec<_>>();
+                    assert_eq!(
+                        ids(ancestors_until(n, stop)),
+                        ids(ancestors_by_parents(n, stop)),
+                        "{f}: {} at {}",
+                        n.kind(),
+                        n.start_byte()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
+    }
 
     #[test]
     fn gotos_spanning_a_position() {

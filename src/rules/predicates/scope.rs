@@ -183,32 +183,141 @@ pub fn references<'t>(func: Node<'t>, name: &str, src: &[u8], exclude: &[usize])
 /// Names that a statement declares anywhere inside it (for clauses, range
 /// variables, `:=`, `var`, select case variables, parameters of literals).
 pub fn declares(stmt: Node, name: &str, src: &[u8]) -> bool {
-    let mut found = false;
-    syntax::visit(stmt, &|_| true, &mut |n| {
-        if found || n.kind() != "identifier" || text(n, src) != name {
-            return;
+    // Most statements never write the name: no walk for those.
+    crate::go::package::mentions(&src[stmt.byte_range()], name)
+        && declared_names(stmt, src).contains(name)
+}
+
+/// Every name `declares` finds in `stmt`, in one walk from the top (a
+/// name's declaring node holds it; asking each identifier for its parent
+/// costs the depth of the tree each time).
+pub fn declared_names<'s>(stmt: Node, src: &'s [u8]) -> std::collections::HashSet<&'s str> {
+    let mut out = std::collections::HashSet::new();
+    fn idents(n: Node) -> Vec<Node> {
+        let mut c = n.walk();
+        n.children(&mut c)
+            .filter(|i| i.kind() == "identifier")
+            .collect()
+    }
+    // A name that is `stmt` itself, or a list that is, is declared by what
+    // holds it: asked of its parent as before.
+    if matches!(stmt.kind(), "identifier" | "expression_list") {
+        let mut c = stmt.walk();
+        let mut names: Vec<Node> = stmt.children(&mut c).collect();
+        names.push(stmt);
+        for n in names.into_iter().filter(|n| n.kind() == "identifier") {
+            if declared_where_it_stands(n) {
+                out.insert(text(n, src));
+            }
         }
-        let Some(p) = n.parent() else { return };
-        found = match p.kind() {
-            "var_spec"
-            | "const_spec"
-            | "parameter_declaration"
-            | "variadic_parameter_declaration" => true,
-            "expression_list" => p.parent().is_some_and(|gp| {
-                matches!(
-                    gp.kind(),
-                    "short_var_declaration" | "range_clause" | "receive_statement"
-                ) && gp.child_by_field_name("left") == Some(p)
-            }),
-            "range_clause" => p.child_by_field_name("left") == Some(n),
-            _ => false,
-        };
+    }
+    syntax::visit(stmt, &|_| true, &mut |g| match g.kind() {
+        "var_spec" | "const_spec" | "parameter_declaration" | "variadic_parameter_declaration" => {
+            out.extend(idents(g).into_iter().map(|n| text(n, src)));
+        }
+        "short_var_declaration" | "range_clause" | "receive_statement" => {
+            match g.child_by_field_name("left") {
+                Some(l) if l.kind() == "expression_list" => {
+                    out.extend(idents(l).into_iter().map(|n| text(n, src)));
+                }
+                Some(l) if l.kind() == "identifier" && g.kind() == "range_clause" => {
+                    out.insert(text(l, src));
+                }
+                _ => {}
+            }
+        }
+        _ => {}
     });
-    found
+    out
+}
+
+/// Whether the identifier `n` is declared where it stands (its parent).
+fn declared_where_it_stands(n: Node) -> bool {
+    let Some(p) = n.parent() else { return false };
+    match p.kind() {
+        "var_spec" | "const_spec" | "parameter_declaration" | "variadic_parameter_declaration" => {
+            true
+        }
+        "expression_list" => p.parent().is_some_and(|gp| {
+            matches!(
+                gp.kind(),
+                "short_var_declaration" | "range_clause" | "receive_statement"
+            ) && gp.child_by_field_name("left") == Some(p)
+        }),
+        "range_clause" => p.child_by_field_name("left") == Some(n),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::{declared_where_it_stands, declares, text};
+    use tree_sitter::Node;
+
+    /// `declares` as it was: every identifier of `stmt` named `name`,
+    /// asked for its parent.
+    fn declares_by_walk(stmt: Node, name: &str, src: &[u8]) -> bool {
+        let mut found = false;
+        syntax::visit(stmt, &|_| true, &mut |n| {
+            found |=
+                n.kind() == "identifier" && text(n, src) == name && declared_where_it_stands(n);
+        });
+        found
+    }
+
+    /// On every statement, literal and list of two of Go's files, for every
+    /// name they mention: the one walk answers as the walk per name.
+    #[test]
+    fn declared_names_is_declares_per_name() {
+        let root = String::from_utf8(
+            std::process::Command::new("go")
+                .args(["env", "GOROOT"])
+                .output()
+                .expect("go on PATH")
+                .stdout,
+        )
+        .unwrap();
+        let mut asked = 0;
+        for f in ["src/net/http/transport.go", "src/sync/waitgroup.go"] {
+            let src = std::fs::read(std::path::Path::new(root.trim()).join(f)).expect("Go's tree");
+            let tree = syntax::parse(&src);
+            let mut nodes = Vec::new();
+            syntax::visit(tree.root_node(), &|_| true, &mut |n| {
+                if n.kind().ends_with("_statement")
+                    || matches!(
+                        n.kind(),
+                        "func_literal" | "expression_list" | "identifier" | "block"
+                    )
+                {
+                    nodes.push(n);
+                }
+            });
+            for (k, n) in nodes.into_iter().enumerate() {
+                let mut names = std::collections::BTreeSet::new();
+                syntax::visit(n, &|_| true, &mut |i| {
+                    if i.kind() == "identifier" {
+                        names.insert(text(i, &src).to_string());
+                    }
+                });
+                // Every node's own names; a sample of large ones costs too much.
+                if n.byte_range().len() > 4000 && k % 5 != 0 {
+                    continue;
+                }
+                for name in names.iter().chain(["nosuchname".to_string()].iter()) {
+                    assert_eq!(
+                        declares(n, name, &src),
+                        declares_by_walk(n, name, &src),
+                        "{f}: {} at {} for {name}",
+                        n.kind(),
+                        n.start_byte()
+                    );
+                    asked += 1;
+                }
+            }
+        }
+        assert!(asked > 10_000, "{asked}");
+    }
+
     use super::references;
     use crate::go::facts::Facts;
     use crate::go::syntax;

@@ -2,7 +2,7 @@
 //! around a select, whether an expression can be evaluated again before a
 //! loop, and which timer semantics the module's Go version gives.
 
-use super::scope::{LocalDecl, declares, local_decl, references};
+use super::scope::{LocalDecl, declared_names, declares, local_decl, references};
 use super::{Arg, Ctx, Value, Verdict};
 use crate::go::facts::{DeclKind, UseKind};
 use crate::go::syntax::{self, text};
@@ -380,13 +380,14 @@ fn bound_in_loop(expr: Node, inside: Node, src: &[u8]) -> Option<String> {
     let between: Vec<Node> = std::iter::successors(Some(site.at), |s| s.next_named_sibling())
         .take_while(|s| s.id() != site.end.id())
         .collect();
+    let in_loop = declared_names(site.end, src);
     let mut bad = None;
     syntax::visit(expr, &|_| true, &mut |n| {
         if bad.is_some() || n.kind() != "identifier" {
             return;
         }
         let name = text(n, src);
-        if declares(site.end, name, src) {
+        if in_loop.contains(name) {
             bad = Some(format!("uses `{name}`, which is declared inside the loop"));
         } else if between
             .iter()
