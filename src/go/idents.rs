@@ -28,11 +28,14 @@ impl<'t> Idents<'t> {
     /// One walk of `root` (a top-level declaration) in `src`.
     pub fn build(root: Node<'t>, src: &'t [u8]) -> Idents<'t> {
         let mut out = Idents::default();
-        syntax::visit(root, &|_| true, &mut |n| match n.kind() {
-            "identifier" => out.by_name.entry(text(n, src)).or_default().push(n),
-            "func_literal" => out.literals.push(n),
-            "goto_statement" => out.gotos.push(n),
-            _ => {}
+        syntax::visit(root, &|_| true, &mut |n| {
+            if syntax::is_identifier(n) {
+                out.by_name.entry(text(n, src)).or_default().push(n);
+            } else if syntax::is_func_literal(n) {
+                out.literals.push(n);
+            } else if syntax::is_goto_statement(n) {
+                out.gotos.push(n);
+            }
         });
         out
     }

@@ -24,6 +24,31 @@ fn run_parser(parser: &mut Parser, src: &[u8], old: Option<&Tree>) -> Tree {
         .expect("parsing without a timeout or cancellation flag always yields a tree")
 }
 
+/// Whether `n` is a node of the named kind whose id `id` holds (looked up
+/// once): `Node::kind` converts the kind's C string on every call, and the
+/// walks over every node of big functions ask it of each.
+fn is_kind(n: Node, id: &std::sync::OnceLock<u16>, name: &str) -> bool {
+    n.kind_id() == *id.get_or_init(|| crate::go::grammar::language().id_for_node_kind(name, true))
+}
+
+/// `n.kind() == "identifier"`, by kind id.
+pub fn is_identifier(n: Node) -> bool {
+    static ID: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
+    is_kind(n, &ID, "identifier")
+}
+
+/// `n.kind() == "func_literal"`, by kind id.
+pub fn is_func_literal(n: Node) -> bool {
+    static ID: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
+    is_kind(n, &ID, "func_literal")
+}
+
+/// `n.kind() == "goto_statement"`, by kind id.
+pub fn is_goto_statement(n: Node) -> bool {
+    static ID: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
+    is_kind(n, &ID, "goto_statement")
+}
+
 /// The byte offset at which each line of `src` starts.
 pub fn line_starts(src: &[u8]) -> Vec<usize> {
     std::iter::once(0)
@@ -856,6 +881,31 @@ pub fn import_names_at(root: Node, src: &[u8]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The kind-id tests answer as the kind's name, on every node of a file.
+    #[test]
+    fn kind_ids_are_kind_names() {
+        let src = b"package p\n\nfunc f(x int) { g := func() { x++ }; goto L\nL:\n\tg(); _ = identifier }\n";
+        let tree = parse(src);
+        let mut seen = 0;
+        visit(tree.root_node(), &|_| true, &mut |n| {
+            assert_eq!(is_identifier(n), n.kind() == "identifier", "{}", n.kind());
+            assert_eq!(
+                is_func_literal(n),
+                n.kind() == "func_literal",
+                "{}",
+                n.kind()
+            );
+            assert_eq!(
+                is_goto_statement(n),
+                n.kind() == "goto_statement",
+                "{}",
+                n.kind()
+            );
+            seen += usize::from(is_identifier(n));
+        });
+        assert!(seen >= 5, "{seen}");
+    }
 
     /// The walk up `ancestors_until` replaced: one `parent()` per step.
     fn ancestors_by_parents<'t>(node: Node<'t>, stop: Node<'t>) -> Vec<Node<'t>> {

@@ -170,9 +170,12 @@ pub fn references<'t>(func: Node<'t>, name: &str, src: &[u8], exclude: &[usize])
     };
     syntax::visit(
         body,
-        &|n| !(n.kind() == "func_literal" && syntax::declares_param(n, name, src)),
+        &|n| !(syntax::is_func_literal(n) && syntax::declares_param(n, name, src)),
         &mut |n| {
-            if n.kind() == "identifier" && text(n, src) == name && !exclude.contains(&n.id()) {
+            if syntax::is_identifier(n)
+                && &src[n.byte_range()] == name.as_bytes()
+                && !exclude.contains(&n.id())
+            {
                 out.push(n);
             }
         },

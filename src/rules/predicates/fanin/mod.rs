@@ -310,7 +310,7 @@ struct CtxPkg {
     param: Option<String>,
 }
 
-pub fn fan_in_producers(ctx: &Ctx, args: &[Arg]) -> Verdict {
+pub fn fan_in_producers<'t>(ctx: &Ctx<'t>, args: &[Arg<'_, 't>]) -> Verdict {
     let Some(fa) = FanIn::find(ctx, args[0].node()) else {
         return Verdict::Skip;
     };
@@ -525,7 +525,7 @@ impl<'t, 'a> FanIn<'t, 'a> {
     /// but a `go`), or a named producer cannot be seen: then who sends
     /// what cannot be counted, and a producer the tool cannot see is no
     /// evidence either way.
-    fn find(ctx: &'t Ctx<'a>, make: Node<'t>) -> Option<FanIn<'t, 'a>> {
+    fn find(ctx: &'t Ctx<'a>, make: Node<'a>) -> Option<FanIn<'t, 'a>> {
         let src = ctx.src;
         let func = syntax::enclosing_function(make)?;
         let (name, binding_sites) = channel::binding(make, func, src)?;
@@ -540,7 +540,11 @@ impl<'t, 'a> FanIn<'t, 'a> {
             producers: vec![],
             gos: vec![],
         };
-        for r in references(func, &fa.name, src, &binding_sites) {
+        for r in ctx
+            .facts
+            .idents(func)
+            .references(func, &fa.name, src, &binding_sites)
+        {
             fa.add_use(r)?;
         }
         for p in &mut fa.producers {
