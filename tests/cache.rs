@@ -91,14 +91,9 @@ fn stamps(dir: &Path) -> Vec<PathBuf> {
 
 fn files_named(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for sub in fs::read_dir(dir.join("v1")).unwrap().flatten() {
-        if sub.file_name() == "exe" {
-            continue;
-        }
-        for e in fs::read_dir(sub.path()).unwrap().flatten() {
-            if keep(&e.file_name().to_string_lossy()) {
-                out.push(e.path());
-            }
+    for e in fs::read_dir(dir.join("v2")).unwrap().flatten() {
+        if e.path().is_file() && keep(&e.file_name().to_string_lossy()) {
+            out.push(e.path());
         }
     }
     out.sort();
@@ -421,7 +416,7 @@ fn the_default_cache_dir_is_the_users_cache_dir() {
     let sb = Sandbox::new();
     sb.write("a/a.go", LEAKY);
     sb.run(&["--format", "json"]);
-    assert!(sb.home.join(".cache/gofix-leaks/v1").is_dir());
+    assert!(sb.home.join(".cache/gofix-leaks/v2").is_dir());
     let xdg = sb.home.join("xdg");
     let out = sb
         .cmd()

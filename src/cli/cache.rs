@@ -12,16 +12,18 @@
 //! its `.go` files and nearest go.mod, read through the run's source, so
 //! `--apply` keys on the commit's bytes). An analysis that read anything
 //! else is not stored. The files are hashed through the stat records of
-//! `files::stamps` (`DIR/v1/ab/s<hash of the directory's path>`, one per
+//! `files::stamps` (`DIR/v2/s<hash of the directory's path>`, one per
 //! directory), so that an unchanged file is not read; the binary's hash
-//! through one of its own (`DIR/v1/exe/`).
+//! through one of its own (`DIR/v2/exe/`).
 //!
-//! An entry is one file, `DIR/v1/ab/<key>`, written through a temporary
-//! file renamed into place (concurrent runs each write whole entries; the
-//! last rename wins, and both hold the same outcome). It starts with a
+//! An entry is one file, `DIR/v2/<key>`, written in place
+//! (`files::write::overwrite_checked`; one directory, no temporary file:
+//! creating files is most of what a first run adds). It starts with a
 //! format line, the key and a checksum of the JSON payload: an entry that
-//! is short, garbled, of another format or under another key is ignored,
-//! analysed again and overwritten, never trusted. The cache is bounded: a
+//! is short, garbled (a reader racing a writer, two writers interleaving,
+//! a crash), of another format or under another key is ignored, analysed
+//! again and overwritten, never trusted. Two runs writing one entry write
+//! the same bytes: its key holds everything the outcome depends on. The cache is bounded: a
 //! run that wrote entries removes the oldest (by modification time; a hit
 //! refreshes a day-old one) until the rest fit in [`max_bytes`].
 
@@ -102,7 +104,13 @@ impl Cache {
                 None => return Ok(None),
             },
         };
-        let dir = root.join("v1");
+        let dir = root.join("v2");
+        // The layout before this one (entries in 256 subdirectories, each
+        // written through a temporary file): its entries are never read.
+        let old = root.join("v1");
+        if old.is_dir() {
+            let _ = std::fs::remove_dir_all(old);
+        }
         if let Err(e) = std::fs::create_dir_all(&dir) {
             if explicit {
                 bail!("--cache-dir {}: cannot make it: {e}", root.display());
@@ -159,7 +167,7 @@ impl Cache {
             h.path(path).part(display.as_bytes());
         }
         let key = format!("{:032x}", h.finish());
-        let path = self.dir.join(&key[..2]).join(&key);
+        let path = self.dir.join(&key);
         if let Some(out) = load(&path, &key, &pinned, &group) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return (out, true);
@@ -185,7 +193,7 @@ impl Cache {
             "{:032x}",
             KeyHasher::default().part(b"stamps").path(&abs).finish()
         );
-        Some(self.dir.join(&key[..2]).join(format!("s{key}")))
+        Some(self.dir.join(format!("s{key}")))
     }
 
     /// Ends the run: when it wrote entries, the oldest are removed until
@@ -354,7 +362,7 @@ fn store(path: &Path, key: &str, out: &[Checked]) -> Result<()> {
     if let Some(d) = path.parent() {
         std::fs::create_dir_all(d)?;
     }
-    crate::files::write::replace_unsynced(path, &bytes)
+    crate::files::write::overwrite_checked(path, &bytes)
 }
 
 /// The entry at `path` as the outcomes of `group`; None when there is
@@ -427,23 +435,33 @@ fn evict(dir: &Path, max: u64) {
     let hour = Duration::from_secs(3600);
     let mut entries: Vec<(SystemTime, u64, PathBuf)> = Vec::new();
     let mut total = 0;
-    for sub in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        for e in std::fs::read_dir(sub.path())
+    // Entries and stat records at the top, the binary's records in `exe/`.
+    let listed = |d: &Path| {
+        std::fs::read_dir(d)
             .into_iter()
             .flatten()
             .flatten()
-        {
-            let Ok(meta) = e.metadata() else { continue };
-            let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-            if e.file_name().to_string_lossy().starts_with(".gofix-leaks-") {
-                if modified.elapsed().is_ok_and(|age| age > hour) {
-                    let _ = std::fs::remove_file(e.path());
-                }
-                continue;
-            }
-            total += meta.len();
-            entries.push((modified, meta.len(), e.path()));
+            .collect::<Vec<_>>()
+    };
+    let mut files = Vec::new();
+    for e in listed(dir) {
+        match e.file_type() {
+            Ok(t) if t.is_dir() => files.extend(listed(&e.path())),
+            _ => files.push(e),
         }
+    }
+    for e in files {
+        let Ok(meta) = e.metadata() else { continue };
+        let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+        // Temporary files of older versions, left by a killed run.
+        if e.file_name().to_string_lossy().starts_with(".gofix-leaks-") {
+            if modified.elapsed().is_ok_and(|age| age > hour) {
+                let _ = std::fs::remove_file(e.path());
+            }
+            continue;
+        }
+        total += meta.len();
+        entries.push((modified, meta.len(), e.path()));
     }
     if total <= max {
         return;

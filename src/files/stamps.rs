@@ -115,7 +115,7 @@ pub fn store(path: &Path, taken_ns: i64, records: &[Record]) -> anyhow::Result<(
     if let Some(d) = path.parent() {
         std::fs::create_dir_all(d)?;
     }
-    crate::files::write::replace_unsynced(path, bytes.as_bytes())
+    crate::files::write::overwrite_checked(path, bytes.as_bytes())
 }
 
 fn parse(bytes: &[u8]) -> Option<Stamps> {

@@ -156,18 +156,15 @@ fn written_beside(path: &Path, bytes: &[u8], as_new: bool) -> Result<tempfile::N
     Ok(tmp)
 }
 
-/// Writes `path` whole through a temporary file renamed over it, like
-/// [`replace_atomic`] but without its sync: for a cache entry, which its
-/// reader checks against a checksum and makes again when a crash left it
-/// short, a sync per entry would cost more than the analysis it saves.
-pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut tmp = temp_beside(path, false)?;
-    tmp.write_all(bytes)
-        .with_context(|| format!("{}: cannot write temporary file", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("{}: cannot replace the file", path.display()))?;
-    Ok(())
+/// Writes `path` in place (created or truncated), without a temporary
+/// file or a sync: only for a file whose every reader checks a checksum
+/// the file carries, and makes the file again when it does not match (a
+/// cache entry). A reader racing the write, two writers interleaving, a
+/// crash halfway: each leaves a file that fails its checksum, never one
+/// that is trusted. A temporary file and a rename per entry doubled the
+/// cost of a first run on a filesystem where creating a file is dear.
+pub fn overwrite_checked(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("{}: cannot write", path.display()))
 }
 
 /// Writes one output file whole, as [`Staged`] does for several: a reader
