@@ -319,9 +319,12 @@ pub fn contains(outer: Node, inner: Node) -> bool {
 /// the whole depth once per step, and the facts ask this for every use of
 /// every local.
 pub fn ancestors_until<'t>(node: Node<'t>, stop: Node<'t>) -> Vec<Node<'t>> {
-    if let Some(path) = descend_to(stop, node) {
-        return path;
-    }
+    descend_to(stop, node).unwrap_or_else(|| walk_up(node, stop))
+}
+
+/// `ancestors_until` one `parent()` at a time: for a `stop` that is not an
+/// ancestor (every ancestor up to the root), or a node of no width.
+fn walk_up<'t>(node: Node<'t>, stop: Node<'t>) -> Vec<Node<'t>> {
     let mut out = Vec::new();
     let mut cur = node.parent();
     while let Some(n) = cur {
@@ -907,20 +910,6 @@ mod tests {
         assert!(seen >= 5, "{seen}");
     }
 
-    /// The walk up `ancestors_until` replaced: one `parent()` per step.
-    fn ancestors_by_parents<'t>(node: Node<'t>, stop: Node<'t>) -> Vec<Node<'t>> {
-        let mut out = Vec::new();
-        let mut cur = node.parent();
-        while let Some(n) = cur {
-            if n.id() == stop.id() {
-                break;
-            }
-            out.push(n);
-            cur = n.parent();
-        }
-        out
-    }
-
     /// Every node of a few of Go's own files (same-range wrappers, comments,
     /// literals, a truncated copy that does not parse) against the root, and
     /// a sample against each of their ancestors.
@@ -963,7 +952,7 @@ mod tests {
                     let ids = |v: Vec<Node>| v.iter().map(|x| x.id()).collect::<Vec<_>>();
                     assert_eq!(
                         ids(ancestors_until(n, stop)),
-                        ids(ancestors_by_parents(n, stop)),
+                        ids(walk_up(n, stop)),
                         "{f}: {} at {}",
                         n.kind(),
                         n.start_byte()
