@@ -562,3 +562,29 @@ fn a_buffer_on_stdin_is_keyed_on_its_bytes_not_the_files_stat() {
         stdout(&cached_out)
     );
 }
+
+/// The layout before `v2/` is removed from the default cache directory
+/// (ours alone) but never from a `--cache-dir`, which may hold a `v1/` of
+/// someone else's.
+#[test]
+fn the_old_layout_is_removed_only_from_the_default_dir() {
+    let sb = Sandbox::new();
+    sb.write("a/a.go", LEAKY);
+    let old = sb.home.join(".cache/gofix-leaks/v1");
+    fs::create_dir_all(old.join("exe")).unwrap();
+    fs::create_dir_all(old.join("ab")).unwrap();
+    fs::write(old.join("ab/0123"), "an entry of the old layout").unwrap();
+    sb.run(&["--format", "json"]);
+    assert!(!old.exists(), "the default dir's v1/ is removed");
+    assert!(sb.home.join(".cache/gofix-leaks/v2").is_dir());
+
+    let mine = sb.home.join("shared");
+    fs::create_dir_all(mine.join("v1/exe")).unwrap();
+    fs::write(mine.join("v1/exe/keep"), "not the tool's").unwrap();
+    sb.run(&["--format", "json", "--cache-dir", mine.to_str().unwrap()]);
+    assert_eq!(
+        fs::read_to_string(mine.join("v1/exe/keep")).unwrap(),
+        "not the tool's"
+    );
+    assert!(mine.join("v2").is_dir());
+}

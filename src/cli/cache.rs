@@ -106,9 +106,12 @@ impl Cache {
         };
         let dir = root.join("v2");
         // The layout before this one (entries in 256 subdirectories, each
-        // written through a temporary file): its entries are never read.
+        // written through a temporary file), whose entries are never read,
+        // is removed from the default directory, which is ours alone, when
+        // it has that layout's `exe/`. A `--cache-dir` may be shared with
+        // other things: its `v1/` is left to the user.
         let old = root.join("v1");
-        if old.is_dir() {
+        if !explicit && old.join("exe").is_dir() {
             let _ = std::fs::remove_dir_all(old);
         }
         if let Err(e) = std::fs::create_dir_all(&dir) {
