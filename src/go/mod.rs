@@ -15,3 +15,15 @@ pub mod lookup;
 pub mod package;
 pub mod paths;
 pub mod syntax;
+
+/// Go's own source tree (`$(go env GOROOT)/src`), which the unit tests
+/// read as real Go code nobody here wrote. Panics without `go` on PATH:
+/// the tests must fail, not skip.
+#[cfg(test)]
+pub(crate) fn goroot_src() -> std::path::PathBuf {
+    let out = std::process::Command::new("go")
+        .args(["env", "GOROOT"])
+        .output()
+        .expect("go on PATH");
+    std::path::Path::new(String::from_utf8(out.stdout).unwrap().trim()).join("src")
+}

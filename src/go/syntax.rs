@@ -915,22 +915,12 @@ mod tests {
     /// a sample against each of their ancestors.
     #[test]
     fn ancestors_until_is_the_walk_up() {
-        let root = std::path::PathBuf::from(
-            String::from_utf8(
-                std::process::Command::new("go")
-                    .args(["env", "GOROOT"])
-                    .output()
-                    .expect("go on PATH")
-                    .stdout,
-            )
-            .unwrap()
-            .trim(),
-        );
+        let root = crate::go::goroot_src();
         let mut checked = 0;
         for (f, keep) in [
-            ("src/sync/once.go", 1.0),
-            ("src/net/http/transport.go", 1.0),
-            ("src/runtime/proc.go", 0.37),
+            ("sync/once.go", 1.0),
+            ("net/http/transport.go", 1.0),
+            ("runtime/proc.go", 0.37),
         ] {
             let whole = std::fs::read(root.join(f)).expect("Go's tree");
             let src = &whole[..(whole.len() as f64 * keep) as usize];

@@ -272,17 +272,10 @@ mod tests {
     /// name they mention: the one walk answers as the walk per name.
     #[test]
     fn declared_names_is_declares_per_name() {
-        let root = String::from_utf8(
-            std::process::Command::new("go")
-                .args(["env", "GOROOT"])
-                .output()
-                .expect("go on PATH")
-                .stdout,
-        )
-        .unwrap();
+        let root = crate::go::goroot_src();
         let mut asked = 0;
-        for f in ["src/net/http/transport.go", "src/sync/waitgroup.go"] {
-            let src = std::fs::read(std::path::Path::new(root.trim()).join(f)).expect("Go's tree");
+        for f in ["net/http/transport.go", "sync/waitgroup.go"] {
+            let src = std::fs::read(root.join(f)).expect("Go's tree");
             let tree = syntax::parse(&src);
             let mut nodes = Vec::new();
             syntax::visit(tree.root_node(), &|_| true, &mut |n| {
@@ -332,18 +325,14 @@ mod tests {
     /// outside literals).
     #[test]
     fn shared_identifiers_answer_as_the_walk() {
-        let goroot = std::process::Command::new("go")
-            .args(["env", "GOROOT"])
-            .output()
-            .expect("go on PATH");
-        let goroot = String::from_utf8(goroot.stdout).unwrap();
+        let root = crate::go::goroot_src();
         let mut gotos = 0;
         for file in [
             "runtime/select.go",
             "context/context.go",
             "net/http/transport.go",
         ] {
-            let src = std::fs::read(format!("{}/src/{file}", goroot.trim())).unwrap();
+            let src = std::fs::read(root.join(file)).unwrap();
             let tree = syntax::parse(&src);
             let facts = Facts::new(&src);
             let mut funcs = Vec::new();
