@@ -685,8 +685,9 @@ impl<'t> Walk<'t, '_> {
     }
 }
 
-/// The identifiers of an expression list (or a lone identifier).
-fn identifiers(list: Node) -> Vec<Node> {
+/// The identifiers of an expression list or a spec (its identifier
+/// children), or a lone identifier.
+pub fn identifiers(list: Node) -> Vec<Node> {
     if list.kind() == "identifier" {
         return vec![list];
     }

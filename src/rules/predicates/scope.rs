@@ -196,12 +196,7 @@ pub fn declares(stmt: Node, name: &str, src: &[u8]) -> bool {
 /// costs the depth of the tree each time).
 pub fn declared_names<'s>(stmt: Node, src: &'s [u8]) -> std::collections::HashSet<&'s str> {
     let mut out = std::collections::HashSet::new();
-    fn idents(n: Node) -> Vec<Node> {
-        let mut c = n.walk();
-        n.children(&mut c)
-            .filter(|i| i.kind() == "identifier")
-            .collect()
-    }
+    use crate::go::facts::identifiers as idents;
     // A name that is `stmt` itself, or a list that is, is declared by what
     // holds it: asked of its parent as before.
     if matches!(stmt.kind(), "identifier" | "expression_list") {
