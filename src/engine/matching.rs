@@ -7,15 +7,16 @@
 
 use crate::engine::diagnostic::{FileEdit, Finding, Kind, Position, Skipped, SuggestedFix};
 use crate::engine::edit::{self, Fix};
+use crate::engine::literals::{Found, Prefilter};
 use crate::go::package::{Directory, PackageIndex};
 use crate::go::syntax;
 use crate::rules::predicates::{self, Arg, Ctx, Site, Value, Verdict};
 use crate::rules::rule::{EditKind, Message, Rule, Within};
 use crate::rules::template;
-use aho_corasick::AhoCorasick;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, QueryCursor, Tree};
 
@@ -39,27 +40,62 @@ pub struct FileOutcome {
 
 pub struct Engine {
     rules: Vec<Rule>,
-    /// One automaton per rule over its required literals.
-    prefilters: Vec<Option<AhoCorasick>>,
+    /// The rules' required literals.
+    prefilter: Prefilter,
     /// The kinds of finding to keep (`--only-leaks`, config `kinds`); the
     /// others are dropped with their fixes. None: every kind.
     kinds: Option<Vec<Kind>>,
+    /// The queries of the rules that run per declaration, as one; made
+    /// when a file first needs it (compiling costs about 20 ms, more than
+    /// a small run's matching).
+    combined: OnceLock<Option<Combined>>,
+}
+
+/// One query made of several rules' queries, so that one walk of a
+/// declaration's nodes finds every rule's matches: each rule walking it
+/// again was a quarter of the run on goroutine-dense code. The matches of
+/// one rule's patterns come out in the order its own query gives them
+/// (each pattern's states advance on their own; the cursor orders finished
+/// matches by where they start, then by pattern index, which keeps each
+/// rule's patterns in their order).
+struct Combined {
+    query: tree_sitter::Query,
+    /// The rule (index into `Engine::rules`) of each pattern.
+    rule_of: Vec<usize>,
+}
+
+impl Combined {
+    /// None when fewer than two rules run per declaration, or when the
+    /// joined text does not compile to the same patterns.
+    fn new(rules: &[Rule]) -> Option<Combined> {
+        let members: Vec<usize> = (0..rules.len())
+            .filter(|&i| rules[i].spec.require_within == Within::Declaration)
+            .collect();
+        if members.len() < 2 {
+            return None;
+        }
+        let text: String = members
+            .iter()
+            .map(|&i| format!("{}\n", rules[i].spec.query))
+            .collect();
+        let query = tree_sitter::Query::new(&crate::go::grammar::language(), &text).ok()?;
+        let rule_of: Vec<usize> = members
+            .iter()
+            .flat_map(|&i| std::iter::repeat_n(i, rules[i].query.pattern_count()))
+            .collect();
+        (rule_of.len() == query.pattern_count()).then_some(Combined { query, rule_of })
+    }
 }
 
 impl Engine {
     pub fn new(rules: Vec<Rule>) -> Engine {
-        let prefilters = rules
-            .iter()
-            .map(|r| {
-                (!r.spec.require.is_empty()).then(|| {
-                    AhoCorasick::new(&r.spec.require).expect("literals build an automaton")
-                })
-            })
-            .collect();
+        let require: Vec<&[String]> = rules.iter().map(|r| r.spec.require.as_slice()).collect();
+        let prefilter = Prefilter::new(&require);
         Engine {
             rules,
-            prefilters,
+            prefilter,
             kinds: None,
+            combined: OnceLock::new(),
         }
     }
 
@@ -86,42 +122,9 @@ impl Engine {
         self.rules
     }
 
-    /// Indexes of the rules whose required literals all occur in `src`.
-    fn candidates(&self, src: &[u8]) -> Vec<usize> {
-        (0..self.rules.len())
-            .filter(|&i| self.has_literals(i, src, 0..src.len()))
-            .collect()
-    }
-
-    /// Whether every literal rule `i` requires occurs in `src[range]`. A
-    /// literal that starts with an identifier character must start a word
-    /// (`go ` does not match inside `ago `), so that a file is parsed only
-    /// when it can hold the token the rule needs.
-    fn has_literals(&self, i: usize, src: &[u8], range: Range<usize>) -> bool {
-        let Some(ac) = &self.prefilters[i] else {
-            return true;
-        };
-        let literals = &self.rules[i].spec.require;
-        let mut seen = vec![false; literals.len()];
-        let mut left = literals.len();
-        let input = aho_corasick::Input::new(src).range(range);
-        for m in ac.find_overlapping_iter(input) {
-            let k = m.pattern().as_usize();
-            if seen[k] || !starts_word(literals[k].as_bytes(), src, m.start()) {
-                continue;
-            }
-            seen[k] = true;
-            left -= 1;
-            if left == 0 {
-                return true;
-            }
-        }
-        false
-    }
-
     /// The byte ranges rule `i`'s query runs over: the whole file, or only
     /// the top-level declarations that hold all of its literals.
-    fn query_ranges(&self, i: usize, tree: &Tree, src: &[u8]) -> Vec<Range<usize>> {
+    fn query_ranges(&self, i: usize, tree: &Tree, src: &[u8], found: &Found) -> Vec<Range<usize>> {
         match self.rules[i].spec.require_within {
             Within::File => std::iter::once(0..src.len()).collect(),
             Within::Declaration => {
@@ -129,7 +132,7 @@ impl Engine {
                 let mut c = root.walk();
                 root.children(&mut c)
                     .map(|d| d.byte_range())
-                    .filter(|r| self.has_literals(i, src, r.clone()))
+                    .filter(|r| found.holds(i, r.clone()))
                     .collect()
             }
         }
@@ -172,7 +175,10 @@ impl Engine {
         bytes: &[u8],
     ) -> Result<FileOutcome, String> {
         let out = FileOutcome::default();
-        let rules = self.candidates(bytes);
+        let found = self.prefilter.scan(bytes);
+        let rules: Vec<usize> = (0..self.rules.len())
+            .filter(|&i| found.holds(i, 0..bytes.len()))
+            .collect();
         if rules.is_empty() || syntax::is_generated(bytes) {
             return Ok(out);
         }
@@ -185,7 +191,7 @@ impl Engine {
         // (a declaration elsewhere in it), means the whole file after all.
         // A lookup of a name the other declarations mention adds those
         // declarations to the parse instead, a few times at most.
-        if let Some((chunks, mut keep)) = self.parse_plan(&rules, bytes) {
+        if let Some((chunks, mut keep)) = self.parse_plan(&rules, &found, bytes) {
             for _ in 0..4 {
                 let ranges = syntax::kept_ranges(&chunks, keep.clone());
                 let kept: usize = ranges.iter().map(|r| r.len()).sum();
@@ -196,8 +202,15 @@ impl Engine {
                 if tree.root_node().has_error() {
                     break;
                 }
-                let (out, wants) =
-                    self.check_tree(directory, path, display, src, &tree, Some(&ranges), &rules);
+                let (out, wants) = self.check_tree(
+                    directory,
+                    path,
+                    display,
+                    src,
+                    &tree,
+                    Some(&ranges),
+                    (&rules, &found),
+                );
                 let names = match wants {
                     Wants::Nothing => {
                         return Ok(FileOutcome {
@@ -215,7 +228,7 @@ impl Engine {
         }
         let tree = syntax::parse(bytes);
         let out = self
-            .check_tree(directory, path, display, src, &tree, None, &rules)
+            .check_tree(directory, path, display, src, &tree, None, (&rules, &found))
             .0;
         Ok(FileOutcome {
             parsed: true,
@@ -229,7 +242,12 @@ impl Engine {
     /// adds the comments right above them). None: the whole file (a rule
     /// looks at whole files, or the file does not split).
     /// On real code only 3-13% of the bytes are in such declarations.
-    fn parse_plan(&self, rules: &[usize], bytes: &[u8]) -> Option<(Vec<Chunk>, Vec<bool>)> {
+    fn parse_plan(
+        &self,
+        rules: &[usize],
+        found: &Found,
+        bytes: &[u8],
+    ) -> Option<(Vec<Chunk>, Vec<bool>)> {
         if rules
             .iter()
             .any(|&i| self.rules[i].spec.require_within != Within::Declaration)
@@ -242,9 +260,7 @@ impl Engine {
             .map(|(r, kind)| match kind {
                 syntax::ChunkKind::Header => true,
                 syntax::ChunkKind::Comment => false,
-                syntax::ChunkKind::Code => rules
-                    .iter()
-                    .any(|&i| self.has_literals(i, bytes, r.clone())),
+                syntax::ChunkKind::Code => rules.iter().any(|&i| found.holds(i, r.clone())),
             })
             .collect();
         Some((chunks, keep))
@@ -263,7 +279,7 @@ impl Engine {
         src: &str,
         tree: &Tree,
         parsed: Option<&[Range<usize>]>,
-        rules: &[usize],
+        (rules, lits): (&[usize], &Found),
     ) -> (FileOutcome, Wants) {
         let bytes = src.as_bytes();
         let mut out = FileOutcome::default();
@@ -290,44 +306,48 @@ impl Engine {
         let mut found: Vec<(Finding, Option<Fix>)> = Vec::new();
         let mut cursor = QueryCursor::new();
         let mut reserved = HashMap::new();
+        let mut shared = self.combined_matches(&mut cursor, tree, bytes, rules, lits);
         for &ri in rules {
             let rule = &self.rules[ri];
-            let names = rule.query.capture_names();
-            let at_index = names
-                .iter()
-                .position(|n| *n == rule.spec.at.trim_start_matches('@'))
-                .unwrap();
+            let (names, matches) = match shared.remove(&ri) {
+                Some(m) => (self.combined().unwrap().query.capture_names(), m),
+                None => (
+                    rule.query.capture_names(),
+                    own_matches(
+                        &mut cursor,
+                        rule,
+                        &self.query_ranges(ri, tree, bytes, lits),
+                        tree,
+                        bytes,
+                    ),
+                ),
+            };
+            let at_name = rule.spec.at.trim_start_matches('@');
             let mut seen_at = std::collections::HashSet::new();
-            for range in self.query_ranges(ri, tree, bytes) {
-                cursor.set_byte_range(range);
-                let mut matches = cursor.matches(&rule.query, tree.root_node(), bytes);
-                while let Some(m) = matches.next() {
-                    let caps: HashMap<&str, Node> = m
-                        .captures
-                        .iter()
-                        .map(|c| (names[c.index as usize], c.node))
-                        .collect();
-                    let Some(at) = m
-                        .captures
-                        .iter()
-                        .find(|c| c.index as usize == at_index)
-                        .map(|c| c.node)
-                    else {
-                        continue;
-                    };
-                    // One finding per node: the first match whose
-                    // conditions hold takes it, so a later pattern still
-                    // gets its turn when an earlier one's conditions fail.
-                    if seen_at.contains(&at.byte_range()) {
-                        continue;
-                    }
-                    if errors.iter().any(|(d, _)| syntax::contains(*d, at)) {
-                        continue;
-                    }
-                    if let Some(f) = self.evaluate(rule, &ctx, &here, &caps, at, &mut reserved) {
-                        seen_at.insert(at.byte_range());
-                        found.push(f);
-                    }
+            for captures in matches {
+                let caps: HashMap<&str, Node> = captures
+                    .iter()
+                    .map(|&(i, n)| (names[i as usize], n))
+                    .collect();
+                let Some(at) = captures
+                    .iter()
+                    .find(|&&(i, _)| names[i as usize] == at_name)
+                    .map(|&(_, n)| n)
+                else {
+                    continue;
+                };
+                // One finding per node: the first match whose conditions
+                // hold takes it, so a later pattern still gets its turn
+                // when an earlier one's conditions fail.
+                if seen_at.contains(&at.byte_range()) {
+                    continue;
+                }
+                if errors.iter().any(|(d, _)| syntax::contains(*d, at)) {
+                    continue;
+                }
+                if let Some(f) = self.evaluate(rule, &ctx, &here, &caps, at, &mut reserved) {
+                    seen_at.insert(at.byte_range());
+                    found.push(f);
                 }
             }
         }
@@ -345,6 +365,65 @@ impl Engine {
             (false, names) => Wants::Names(names),
         };
         (out, wants)
+    }
+
+    fn combined(&self) -> Option<&Combined> {
+        self.combined
+            .get_or_init(|| Combined::new(&self.rules))
+            .as_ref()
+    }
+
+    /// The matches of the per-declaration rules among `rules`, by rule,
+    /// from one walk of each declaration that holds some rule's literals
+    /// (a rule gets only the matches in declarations that hold its own).
+    /// Empty when there is no combined query; a rule missing from the map
+    /// runs its own query.
+    fn combined_matches<'t>(
+        &self,
+        cursor: &mut QueryCursor,
+        tree: &'t Tree,
+        bytes: &[u8],
+        rules: &[usize],
+        found: &Found,
+    ) -> HashMap<usize, Vec<Captures<'t>>> {
+        let mut by_rule = HashMap::new();
+        let members: Vec<usize> = rules
+            .iter()
+            .copied()
+            .filter(|&r| self.rules[r].spec.require_within == Within::Declaration)
+            .collect();
+        if members.len() < 2 {
+            return by_rule;
+        }
+        let Some(combined) = self.combined() else {
+            return by_rule;
+        };
+        for &r in &members {
+            by_rule.insert(r, Vec::new());
+        }
+        let root = tree.root_node();
+        let mut walk = root.walk();
+        for decl in root.children(&mut walk) {
+            let range = decl.byte_range();
+            let holding: Vec<usize> = members
+                .iter()
+                .copied()
+                .filter(|&r| found.holds(r, range.clone()))
+                .collect();
+            if holding.is_empty() {
+                continue;
+            }
+            cursor.set_byte_range(range);
+            let mut matches = cursor.matches(&combined.query, root, bytes);
+            while let Some(m) = matches.next() {
+                let r = combined.rule_of[m.pattern_index];
+                if holding.contains(&r) {
+                    let caps = m.captures.iter().map(|c| (c.index, c.node)).collect();
+                    by_rule.get_mut(&r).unwrap().push(caps);
+                }
+            }
+        }
+        by_rule
     }
 
     /// Runs a rule's conditions on one match and builds its finding and fix.
@@ -402,6 +481,28 @@ impl Engine {
         finding.suggested_fixes.push(suggested_fix(here, &fix)?);
         Some((finding, Some(fix)))
     }
+}
+
+/// One match's captures: capture index (in the query that matched) and node.
+type Captures<'t> = Vec<(u32, Node<'t>)>;
+
+/// The matches of `rule`'s own query over `ranges` of `tree`, in order.
+fn own_matches<'t>(
+    cursor: &mut QueryCursor,
+    rule: &Rule,
+    ranges: &[Range<usize>],
+    tree: &'t Tree,
+    bytes: &[u8],
+) -> Vec<Captures<'t>> {
+    let mut out = Vec::new();
+    for range in ranges {
+        cursor.set_byte_range(range.clone());
+        let mut matches = cursor.matches(&rule.query, tree.root_node(), bytes);
+        while let Some(m) = matches.next() {
+            out.push(m.captures.iter().map(|c| (c.index, c.node)).collect());
+        }
+    }
+    out
 }
 
 /// The regions a syntax error leaves unchecked, as reported.
@@ -815,11 +916,4 @@ fn statement_indent(tree: &tree_sitter::Tree, src: &[u8], start: usize) -> Strin
         node = n.parent();
     }
     syntax::indent_at(src, start).to_string()
-}
-
-/// Whether a match of `literal` at `at` in `src` starts a word: true when the
-/// literal itself does not begin with an identifier character.
-fn starts_word(literal: &[u8], src: &[u8], at: usize) -> bool {
-    let ident = syntax::is_ident_byte;
-    !literal.first().is_some_and(|&b| ident(b)) || at == 0 || !ident(src[at - 1])
 }

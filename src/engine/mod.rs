@@ -5,6 +5,7 @@
 
 pub mod diagnostic;
 pub mod edit;
+pub mod literals;
 pub mod matching;
 pub mod memory;
 pub mod merge;
