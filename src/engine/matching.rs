@@ -917,3 +917,67 @@ fn statement_indent(tree: &tree_sitter::Tree, src: &[u8], start: usize) -> Strin
     }
     syntax::indent_at(src, start).to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a rule sees of a match: capture names and the nodes' ranges.
+    fn seen(names: &[&str], matches: &[Captures]) -> Vec<Vec<(String, Range<usize>)>> {
+        matches
+            .iter()
+            .map(|m| {
+                m.iter()
+                    .map(|&(i, n)| (names[i as usize].to_string(), n.byte_range()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Each rule gets from the one combined walk exactly the matches, in
+    /// exactly the order, its own query gives over its own declarations:
+    /// on whole files of Go's tree, goroutine-dense ones among them, and on
+    /// a file cut short so that its tree has errors.
+    #[test]
+    fn the_combined_walk_gives_each_rule_its_own_matches() {
+        let engine = Engine::new(crate::rules::rule::builtin().unwrap());
+        let root = crate::go::goroot_src();
+        let mut compared = 0;
+        for (f, keep) in [
+            ("net/http/transport.go", 1.0),
+            ("net/http/server.go", 1.0),
+            ("context/context_test.go", 1.0),
+            ("sync/waitgroup_test.go", 1.0),
+            ("time/sleep_test.go", 1.0),
+            ("os/exec/exec.go", 1.0),
+            ("net/http/h2_bundle.go", 1.0),
+            ("net/http/transport_test.go", 0.61),
+        ] {
+            let whole = std::fs::read(root.join(f)).expect("Go's tree");
+            let src = &whole[..(whole.len() as f64 * keep) as usize];
+            let tree = syntax::parse(src);
+            let found = engine.prefilter.scan(src);
+            let rules: Vec<usize> = (0..engine.rules.len())
+                .filter(|&i| found.holds(i, 0..src.len()))
+                .collect();
+            assert!(rules.len() >= 2, "{f}: {rules:?}");
+            let mut cursor = QueryCursor::new();
+            let mut shared = engine.combined_matches(&mut cursor, &tree, src, &rules, &found);
+            let names = engine.combined().unwrap().query.capture_names();
+            for &ri in &rules {
+                let rule = &engine.rules[ri];
+                let ranges = engine.query_ranges(ri, &tree, src, &found);
+                let own = own_matches(&mut cursor, rule, &ranges, &tree, src);
+                let combined = shared.remove(&ri).expect("a per-declaration rule");
+                assert_eq!(
+                    seen(names, &combined),
+                    seen(rule.query.capture_names(), &own),
+                    "{f}: {}",
+                    rule.id()
+                );
+                compared += own.len();
+            }
+        }
+        assert!(compared > 200, "{compared}");
+    }
+}
