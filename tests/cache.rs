@@ -294,7 +294,7 @@ fn corrupt_truncated_or_foreign_entries_are_ignored_and_rewritten() {
         &|b| {
             let s = String::from_utf8(b.clone()).unwrap();
             *b = s
-                .replacen("gofix-leaks-cache 1", "gofix-leaks-cache 0", 1)
+                .replacen("gofix-leaks-cache 2", "gofix-leaks-cache 0", 1)
                 .into_bytes();
         },
         // A payload that parses, with its checksum made to fit: still a

@@ -16,6 +16,9 @@
 //! directory), so that an unchanged file is not read; the binary's hash
 //! through one of its own (`DIR/v2/exe/`).
 //!
+//! An entry holds the outcomes and, for the files the directory's fixes
+//! touch, their fixed texts (`merge::Known`): the run's merge takes them
+//! instead of parsing each fixed file again, which was half of a warm run.
 //! An entry is one file, `DIR/v2/<key>`, written in place
 //! (`files::write::overwrite_checked`; one directory, no temporary file:
 //! creating files is most of what a first run adds). It starts with a
@@ -31,7 +34,7 @@ use crate::cli::args::Args;
 use crate::engine::diagnostic::{Finding, Kind, Skipped};
 use crate::engine::edit::Fix;
 use crate::engine::matching::{Engine, FileOutcome};
-use crate::engine::merge::Checked;
+use crate::engine::merge::{self, Checked, Fixed, Known};
 use crate::engine::suppress::{Directive, Style, Suppressed};
 use crate::files::pinned::{KeyHasher, Pinned, content_hash};
 use crate::files::source::Source;
@@ -44,7 +47,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 /// The first line of every entry; a new payload shape gets a new number.
-const FORMAT: &str = "gofix-leaks-cache 1";
+const FORMAT: &str = "gofix-leaks-cache 2";
 
 /// The default bound on the cache's size; `GOFIX_LEAKS_CACHE_MAX_BYTES`
 /// sets another.
@@ -57,6 +60,8 @@ pub struct Cache {
     hits: AtomicUsize,
     misses: AtomicUsize,
     wrote: AtomicBool,
+    /// The fixed texts of the files the entries read hold fixes for.
+    known: std::sync::Mutex<Known>,
 }
 
 /// The user's cache directory for the tool: `$XDG_CACHE_HOME/gofix-leaks`
@@ -129,6 +134,7 @@ impl Cache {
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
             wrote: AtomicBool::new(false),
+            known: Default::default(),
         }))
     }
 
@@ -171,16 +177,41 @@ impl Cache {
         }
         let key = format!("{:032x}", h.finish());
         let path = self.dir.join(&key);
-        if let Some(out) = load(&path, &key, &pinned, &group) {
+        if let Some((out, fixed)) = load(&path, &key, &pinned, &group) {
             self.hits.fetch_add(1, Ordering::Relaxed);
+            self.remember(fixed);
             return (out, true);
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         let out = check(&pinned, group);
-        if !pinned.strayed() && store(&path, &key, &out).is_ok() {
+        // The directory's fixes merged on their own: the run merges them
+        // the same way (no other directory's fix touches these files), so
+        // it takes these fixed texts, and so does a re-run.
+        let fixed = match out.iter().any(has_fix) {
+            true => merge::merge_with(out.clone(), &pinned, &Known::new()).1,
+            false => Known::new(),
+        };
+        if !pinned.strayed() && store(&path, &key, &out, &fixed).is_ok() {
             self.wrote.store(true, Ordering::Relaxed);
         }
+        self.remember(fixed);
         (out, false)
+    }
+
+    fn remember(&self, fixed: Known) {
+        if !fixed.is_empty()
+            && let Ok(mut known) = self.known.lock()
+        {
+            known.extend(fixed);
+        }
+    }
+
+    /// The fixed texts the run's entries hold, for its merge.
+    pub fn take_known(&self) -> Known {
+        self.known
+            .lock()
+            .map(|mut k| std::mem::take(&mut *k))
+            .unwrap_or_default()
     }
 
     /// Where the stat records of `dir`'s files are kept: a name of its
@@ -354,12 +385,36 @@ fn header(key: &str, payload: &[u8]) -> String {
     format!("{FORMAT}\n{key}\n{:032x}\n", content_hash(payload))
 }
 
-fn store(path: &Path, key: &str, out: &[Checked]) -> Result<()> {
-    let stored: Vec<Result<Stored, &String>> = out
+fn has_fix(c: &Checked) -> bool {
+    c.outcome
+        .as_ref()
+        .is_ok_and(|o| o.fixes.iter().any(Option::is_some))
+}
+
+/// An entry's payload: the outcomes of the directory's files, in order,
+/// and the fixed texts of the files its fixes touch.
+#[derive(Serialize, Deserialize)]
+struct Entry<S> {
+    files: Vec<Result<Stored, S>>,
+    /// By key, in hex (JSON numbers do not hold 128 bits).
+    fixed: Vec<(String, Fixed)>,
+}
+
+fn store(path: &Path, key: &str, out: &[Checked], fixed: &Known) -> Result<()> {
+    let mut fixed: Vec<(String, Fixed)> = fixed
         .iter()
-        .map(|c| c.outcome.as_ref().map(Stored::of))
+        .map(|(k, f)| (format!("{k:032x}"), f.clone()))
         .collect();
-    let payload = serde_json::to_vec(&stored)?;
+    // The same bytes from every writer of this key.
+    fixed.sort_by(|a, b| a.0.cmp(&b.0));
+    let entry = Entry {
+        files: out
+            .iter()
+            .map(|c| c.outcome.as_ref().map(Stored::of))
+            .collect::<Vec<Result<Stored, &String>>>(),
+        fixed,
+    };
+    let payload = serde_json::to_vec(&entry)?;
     let mut bytes = header(key, &payload).into_bytes();
     bytes.extend_from_slice(&payload);
     if let Some(d) = path.parent() {
@@ -368,14 +423,14 @@ fn store(path: &Path, key: &str, out: &[Checked]) -> Result<()> {
     crate::files::write::overwrite_checked(path, &bytes)
 }
 
-/// The entry at `path` as the outcomes of `group`; None when there is
-/// none or it cannot be trusted.
+/// The entry at `path` as the outcomes of `group`, with its fixed texts;
+/// None when there is none or it cannot be trusted.
 fn load(
     path: &Path,
     key: &str,
     pinned: &Pinned,
     group: &[(PathBuf, String)],
-) -> Option<Vec<Checked>> {
+) -> Option<(Vec<Checked>, Known)> {
     let mut file = std::fs::File::open(path).ok()?;
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).ok()?;
@@ -389,10 +444,16 @@ fn load(
     if bytes[..=at] != *header(key, payload).as_bytes() {
         return None;
     }
-    let stored: Vec<Result<Stored, String>> = serde_json::from_slice(payload).ok()?;
+    let entry: Entry<String> = serde_json::from_slice(payload).ok()?;
+    let stored = entry.files;
     if stored.len() != group.len() {
         return None;
     }
+    let fixed = entry
+        .fixed
+        .into_iter()
+        .map(|(k, f)| Some((u128::from_str_radix(&k, 16).ok()?, f)))
+        .collect::<Option<Known>>()?;
     let mut out = Vec::with_capacity(group.len());
     for ((path, display), s) in group.iter().zip(stored) {
         let outcome = match s {
@@ -415,7 +476,7 @@ fn load(
         return None;
     }
     refresh(&file);
-    Some(out)
+    Some((out, fixed))
 }
 
 /// Marks an entry used, for eviction by age: at most once a day, so that

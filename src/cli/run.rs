@@ -122,7 +122,7 @@ pub fn run(args: Args) -> Result<u8> {
     let shard = inputs.capture(&args, &checked, &identity);
     let checked = gate.filter(checked, source, &identity.rules_run)?;
     let counts = output::Counts::of(&checked, inputs.cache_counts);
-    let (rest, groups) = merge_groups(checked, &args, head.as_ref(), source);
+    let (rest, groups) = merge_groups(checked, &args, head.as_ref(), source, &inputs.known);
     let mut report = Report::of(
         rest,
         &groups,
@@ -212,6 +212,7 @@ fn merge_groups(
     args: &Args,
     head: Option<&HeadTree>,
     source: &dyn Source,
+    known: &merge::Known,
 ) -> (merge::Merged, Vec<(String, merge::Merged)>) {
     let (rest, groups) = merge::split_by(checked, |path, finding| match (args.split, head) {
         (Some(Split::Rule), _) => finding.rule.clone(),
@@ -220,9 +221,9 @@ fn merge_groups(
     });
     let groups = groups
         .into_iter()
-        .map(|(slug, checked)| (slug, merge::merge(checked, source)))
+        .map(|(slug, checked)| (slug, merge::merge_with(checked, source, known).0))
         .collect();
-    (merge::merge(rest, source), groups)
+    (merge::merge_with(rest, source, known).0, groups)
 }
 
 /// Whether diffs on stdout are coloured.
@@ -358,6 +359,8 @@ struct Inputs<'s> {
     joined: Option<crate::cli::join::Joined>,
     /// The cache's hits and misses once checked (None without a cache).
     cache_counts: Option<(usize, usize)>,
+    /// The fixed texts the cache held or made, for the merge.
+    known: merge::Known,
 }
 
 impl<'s> Inputs<'s> {
@@ -428,6 +431,7 @@ impl<'s> Inputs<'s> {
             walk_errors: joined.walk_errors.clone(),
             joined: Some(joined),
             cache_counts: None,
+            known: merge::Known::new(),
         })
     }
 
@@ -477,6 +481,7 @@ impl<'s> Inputs<'s> {
         if let Some(cache) = &cache {
             cache.finish();
             self.cache_counts = Some(cache.counts());
+            self.known = cache.take_known();
         }
         Ok(checked)
     }
@@ -521,6 +526,7 @@ impl<'s> Inputs<'s> {
             found: 0,
             joined: None,
             cache_counts: None,
+            known: merge::Known::new(),
         })
     }
 
@@ -542,6 +548,7 @@ impl<'s> Inputs<'s> {
             found: 1,
             joined: None,
             cache_counts: None,
+            known: merge::Known::new(),
         })
     }
 
@@ -581,6 +588,7 @@ impl<'s> Inputs<'s> {
             found: 0,
             joined: None,
             cache_counts: None,
+            known: merge::Known::new(),
         })
     }
 }

@@ -136,6 +136,19 @@ impl Merger {
         self.edits.is_empty() && self.imports.is_empty()
     }
 
+    /// Feeds what was accepted, in order, to a key.
+    pub fn feed(&self, h: &mut crate::files::pinned::KeyHasher) {
+        for e in &self.edits {
+            h.part(&e.start.to_le_bytes())
+                .part(&e.end.to_le_bytes())
+                .part(e.new_text.as_bytes());
+        }
+        h.part(b"imports");
+        for i in &self.imports {
+            h.part(i.as_bytes());
+        }
+    }
+
     /// All accepted edits plus one import edit, ready to apply to `src`.
     pub fn into_edits(self, src: &str, tree: &Tree) -> Vec<TextEdit> {
         let mut edits = self.edits;

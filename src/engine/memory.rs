@@ -90,3 +90,45 @@ impl Source for Memory {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fixed texts a merge makes, given back to a merge of the same
+    /// outcomes, give the same changes and are all it needs: on every
+    /// golden fixture that a rule fixes.
+    #[test]
+    fn a_merge_given_the_fixed_texts_it_made_makes_the_same_changes() {
+        let engine = Engine::new(crate::rules::rule::builtin().unwrap());
+        let mut fixed = 0;
+        for rule in std::fs::read_dir("fixtures").unwrap() {
+            for case in std::fs::read_dir(rule.unwrap().path()).unwrap() {
+                let case = case.unwrap().path();
+                let Ok(input) = std::fs::read_to_string(case.join("input.go")) else {
+                    continue;
+                };
+                let path = PathBuf::from("p/input.go");
+                let source = Memory {
+                    files: BTreeMap::from([(path.clone(), input.as_bytes().to_vec())]),
+                };
+                let directory = Directory::new(&source, Path::new("p"));
+                let checked = vec![Checked {
+                    path: path.clone(),
+                    display: "input.go".to_string(),
+                    outcome: engine.check(&directory, &path, "input.go", input.as_bytes()),
+                }];
+                let known = merge::Known::new();
+                let (first, made) = merge::merge_with(checked.clone(), &source, &known);
+                let (again, more) = merge::merge_with(checked, &source, &made);
+                let texts = |m: &merge::Merged| -> Vec<String> {
+                    m.changes.iter().map(|c| c.new.clone()).collect()
+                };
+                assert_eq!(texts(&first), texts(&again), "{}", case.display());
+                assert!(more.is_empty(), "{}", case.display());
+                fixed += first.changes.len();
+            }
+        }
+        assert!(fixed >= 20, "{fixed}");
+    }
+}

@@ -7,12 +7,14 @@
 //! with it, so a fix is never half-applied.
 
 use crate::engine::diagnostic::{Finding, Skipped};
-use crate::engine::edit::{self, Fix, Merger};
+use crate::engine::edit::{self, Fix, Merger, TextEdit};
 use crate::engine::matching::FileOutcome;
+use crate::files::pinned::KeyHasher;
 use crate::files::source::Source;
 use crate::go::syntax;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 /// A file to rewrite.
@@ -38,6 +40,75 @@ pub struct Merged {
     pub directives: Vec<crate::engine::suppress::Directive>,
     pub errors: Vec<FileError>,
     pub changes: Vec<Change>,
+}
+
+/// Fixed texts known before a merge (a re-run's, from the result cache),
+/// by [`fixed_key`]. A file's fixed text depends on its text, its name in
+/// messages and the edits accepted in it, and on nothing else; making it
+/// parses what the edits touch, which was half of a cached re-run.
+pub type Known = HashMap<u128, Fixed>;
+
+/// A file's fixed text, kept as the line hunks that turn its text into it
+/// (a few hundred bytes, where the text is tens of kilobytes), or why the
+/// file could not be fixed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Fixed {
+    Hunks(Vec<TextEdit>),
+    Failed(String),
+}
+
+impl Fixed {
+    fn of(text: &str, result: &Result<String, String>) -> Fixed {
+        match result {
+            Err(why) => Fixed::Failed(why.clone()),
+            Ok(new) => Fixed::Hunks(line_hunks(text, new)),
+        }
+    }
+
+    fn text(&self, text: &str) -> Result<String, String> {
+        match self {
+            Fixed::Failed(why) => Err(why.clone()),
+            Fixed::Hunks(h) => Ok(edit::apply(text, h)),
+        }
+    }
+}
+
+/// The key of a file's fixed text in [`Known`].
+fn fixed_key(text: &str, display: &str, merger: &Merger) -> u128 {
+    let mut h = KeyHasher::default();
+    h.part(b"fixed text")
+        .part(text.as_bytes())
+        .part(display.as_bytes());
+    merger.feed(&mut h);
+    h.finish()
+}
+
+/// Edits, each of whole lines, that turn `old` into `new`.
+fn line_hunks(old: &str, new: &str) -> Vec<TextEdit> {
+    let lines = |s| -> (Vec<usize>, Vec<&str>) {
+        let lines: Vec<&str> = str::split_inclusive(s, '\n').collect();
+        // Each line's start offset, and the text's end.
+        let starts = std::iter::once(0)
+            .chain(lines.iter().scan(0, |at, l| {
+                *at += l.len();
+                Some(*at)
+            }))
+            .collect();
+        (starts, lines)
+    };
+    let ((os, ol), (ns, nl)) = (lines(old), lines(new));
+    similar::capture_diff_slices(similar::Algorithm::Myers, &ol, &nl)
+        .into_iter()
+        .filter(|op| op.tag() != similar::DiffTag::Equal)
+        .map(|op| {
+            let (o, n) = (op.old_range(), op.new_range());
+            TextEdit {
+                start: os[o.start],
+                end: os[o.end],
+                new_text: new[ns[n.start]..ns[n.end]].to_string(),
+            }
+        })
+        .collect()
 }
 
 /// One checked file, in path order.
@@ -107,6 +178,12 @@ struct FileState {
 }
 
 pub fn merge(checked: Vec<Checked>, source: &dyn Source) -> Merged {
+    merge_with(checked, source, &Known::new()).0
+}
+
+/// `merge`, taking the fixed texts `known` holds instead of making them
+/// again; also gives the fixed texts it made, for a later run.
+pub fn merge_with(checked: Vec<Checked>, source: &dyn Source, known: &Known) -> (Merged, Known) {
     let mut out = Merged::default();
     let mut files: BTreeMap<PathBuf, FileState> = BTreeMap::new();
     // Accepted fixes, by the files they touch, and which findings they fix.
@@ -150,12 +227,28 @@ pub fn merge(checked: Vec<Checked>, source: &dyn Source) -> Merged {
     }
 
     // Each file's edits are applied on their own: in parallel.
+    let mut made = Known::new();
     let results: BTreeMap<PathBuf, Result<String, String>> = files
         .par_iter_mut()
         .filter(|(_, st)| !st.merger.is_empty())
         .map(|(path, st)| {
             let merger = std::mem::take(&mut st.merger);
-            (path.clone(), fixed_text(&st.text, &st.display, merger))
+            let key = fixed_key(&st.text, &st.display, &merger);
+            let result = match known.get(&key) {
+                Some(k) => (k.text(&st.text), None),
+                None => {
+                    let r = fixed_text(&st.text, &st.display, merger);
+                    let f = Fixed::of(&st.text, &r);
+                    (r, Some((key, f)))
+                }
+            };
+            (path.clone(), result)
+        })
+        .collect::<BTreeMap<_, _>>()
+        .into_iter()
+        .map(|(path, (r, fresh))| {
+            made.extend(fresh);
+            (path, r)
         })
         .collect();
     // Leave alone every file that shares a fix with a failed one.
@@ -201,7 +294,7 @@ pub fn merge(checked: Vec<Checked>, source: &dyn Source) -> Merged {
             }),
         }
     }
-    out
+    (out, made)
 }
 
 /// Accepts `fix` in every file it touches, loading files as needed, or
@@ -309,4 +402,33 @@ fn touched_tree(new: &str, touched: &[(usize, usize)]) -> Option<tree_sitter::Tr
     }
     let tree = syntax::parse_ranges(new.as_bytes(), &ranges);
     (!tree.root_node().has_error()).then_some(tree)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_hunks_turn_the_old_text_into_the_new() {
+        let texts = [
+            "",
+            "a\n",
+            "a\nb\nc\n",
+            "a\nb\nc",
+            "a\r\nb\r\n",
+            "x\na\nb\nc\ny\n",
+            "\n\n\n",
+            "func f() {\n\tch := make(chan int)\n}\n",
+            "func f() {\n\tch := make(chan int, 1)\n\t// x\n}\n",
+        ];
+        for old in texts {
+            for new in texts {
+                let hunks = line_hunks(old, new);
+                assert_eq!(edit::apply(old, &hunks), new, "{old:?} -> {new:?}");
+                if old == new {
+                    assert!(hunks.is_empty());
+                }
+            }
+        }
+    }
 }
