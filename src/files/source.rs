@@ -104,8 +104,25 @@ impl Source for WorkTree {
             .strip_prefix(&found)
             .unwrap_or(Path::new(""))
             .to_path_buf();
-        std::fs::read(found.join(name)).ok().map(|b| (b, below))
+        read_once(&found.join(name)).map(|b| (b, below))
     }
+}
+
+/// The bytes of `path`, read once a process: every package of a module
+/// reads its go.mod, and on a cached run those reads (an open, a stat, a
+/// read and a close each, per package) were a fifth of the system calls.
+/// A go.mod edited during a run is a race that run loses anyway.
+fn read_once(path: &Path) -> Option<Vec<u8>> {
+    type Read = std::sync::Mutex<std::collections::HashMap<PathBuf, Option<Vec<u8>>>>;
+    static READ: std::sync::LazyLock<Read> = std::sync::LazyLock::new(Default::default);
+    if let Some(bytes) = READ.lock().ok()?.get(path) {
+        return bytes.clone();
+    }
+    let bytes = std::fs::read(path).ok();
+    if let Ok(mut read) = READ.lock() {
+        read.insert(path.to_path_buf(), bytes.clone());
+    }
+    bytes
 }
 
 /// The nearest of `dir` (a real path) and its parents that holds a file
