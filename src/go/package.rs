@@ -80,6 +80,9 @@ impl PkgFile {
             if keyword.is_some_and(|k| !starts_with_keyword(lead.as_deref(), k)) {
                 continue;
             }
+            if keyword == Some("type") && declares_another_type(lead.as_deref(), name) {
+                continue;
+            }
             if !mentions(&self.src[range.clone()], name) {
                 continue;
             }
@@ -222,6 +225,25 @@ fn starts_with_keyword(lead: Option<&str>, keyword: &str) -> bool {
         line.strip_prefix(keyword)
             .is_some_and(|rest| rest.starts_with(|c: char| !c.is_alphanumeric() && c != '_'))
     })
+}
+
+/// Whether a declaration whose first line of code is `lead` is one
+/// `type Name ...` of a name other than `name`: a type lookup then parses
+/// it for nothing (net/http's `Header` is mentioned by dozens of struct
+/// types). False when that cannot be told: a group `type (`, a comment
+/// after the keyword, a line cut short before the name ends.
+fn declares_another_type(lead: Option<&str>, name: &str) -> bool {
+    let Some(rest) = lead.and_then(|l| l.strip_prefix("type")) else {
+        return false;
+    };
+    let spec = rest.trim_start();
+    if spec.len() == rest.len() {
+        return false;
+    }
+    match spec.find(|c: char| !(c.is_alphanumeric() || c == '_')) {
+        Some(end) if end > 0 => spec[..end] != *name,
+        _ => false,
+    }
 }
 
 /// Whether `hay` mentions `needle`. A needle that starts or ends with an
@@ -785,7 +807,7 @@ impl<'a> PackageIndex<'a> {
     ) -> Vec<FuncDecl<'s>> {
         let keyword = match kind {
             "const_spec" => Some("const"),
-            "type_spec" => Some("type"),
+            "type_spec" | "type_alias" => Some("type"),
             "function_declaration" | "method_declaration" => Some("func"),
             _ => None,
         };
@@ -869,6 +891,25 @@ fn top_level_decls<'t>(tree: &'t Tree, f: &mut dyn FnMut(Node<'t>)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_type_declaration_of_another_name_is_told_by_its_first_line() {
+        let other = |lead: &str, name| declares_another_type(Some(lead), name);
+        assert!(other("type Request struct {", "Header"));
+        assert!(other("type List[T any] []T", "L"));
+        assert!(other("type Alias = Header", "Header"));
+        assert!(!other("type Header map[string][]string", "Header"));
+        assert!(!other("type Header[K comparable] map[K]V", "Header"));
+        assert!(!other("type (", "Header"));
+        assert!(!other("type(", "Header"));
+        assert!(!other("type /* c */ X int", "Header"));
+        assert!(!other(
+            "type VeryLongNameCutShortByTheL",
+            "VeryLongNameCutShortByTheLead"
+        ));
+        assert!(!other("typeX int", "Header"));
+        assert!(!declares_another_type(None, "Header"));
+    }
 
     #[test]
     fn go_mod_versions_and_godebug() {
