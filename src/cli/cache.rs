@@ -185,8 +185,10 @@ impl Cache {
         self.misses.fetch_add(1, Ordering::Relaxed);
         let out = check(&pinned, group);
         // The directory's fixes merged on their own: the run merges them
-        // the same way (no other directory's fix touches these files), so
-        // it takes these fixed texts, and so does a re-run.
+        // the same way (a fix touches files of its own directory only), so
+        // it takes these fixed texts, and so does a re-run. A file whose
+        // accepted edits differ in the run (the gate dropped a finding)
+        // has another key, and the run's merge makes its text itself.
         let fixed = match out.iter().any(has_fix) {
             true => merge::merge_with(out.clone(), &pinned, &Known::new()).1,
             false => Known::new(),

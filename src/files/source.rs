@@ -110,7 +110,7 @@ impl Source for WorkTree {
 
 /// The bytes of `path`, read once a process: every package of a module
 /// reads its go.mod, and on a cached run those reads (an open, a stat, a
-/// read and a close each, per package) were a fifth of the system calls.
+/// read and a close each, per package) were a tenth of the system calls.
 /// A go.mod edited during a run is a race that run loses anyway.
 fn read_once(path: &Path) -> Option<Vec<u8>> {
     type Read = std::sync::Mutex<std::collections::HashMap<PathBuf, Option<Vec<u8>>>>;
