@@ -240,8 +240,10 @@ fn declares_another_type(lead: Option<&str>, name: &str) -> bool {
     if spec.len() == rest.len() {
         return false;
     }
+    // The name ends at an ASCII byte: `lead` is cut at 32 bytes, maybe in
+    // a character, whose replacement mark would end the name early.
     match spec.find(|c: char| !(c.is_alphanumeric() || c == '_')) {
-        Some(end) if end > 0 => spec[..end] != *name,
+        Some(end) if end > 0 && spec.as_bytes()[end].is_ascii() => spec[..end] != *name,
         _ => false,
     }
 }
@@ -908,6 +910,11 @@ mod tests {
             "VeryLongNameCutShortByTheLead"
         ));
         assert!(!other("typeX int", "Header"));
+        // A lead cut inside a character ends in a replacement mark.
+        assert!(!other(
+            "type VeryLongTypeNameWith\u{FFFD}",
+            "VeryLongTypeNameWithÜber"
+        ));
         assert!(!declares_another_type(None, "Header"));
     }
 
