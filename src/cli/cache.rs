@@ -190,7 +190,7 @@ impl Cache {
         // accepted edits differ in the run (the gate dropped a finding)
         // has another key, and the run's merge makes its text itself.
         let fixed = match out.iter().any(has_fix) {
-            true => merge::merge_with(out.clone(), &pinned, &Known::new()).1,
+            true => merge::merge_with(out.clone(), &pinned, &Known::new(), true).1,
             false => Known::new(),
         };
         if !pinned.strayed() && store(&path, &key, &out, &fixed).is_ok() {

@@ -221,9 +221,9 @@ fn merge_groups(
     });
     let groups = groups
         .into_iter()
-        .map(|(slug, checked)| (slug, merge::merge_with(checked, source, known).0))
+        .map(|(slug, checked)| (slug, merge::merge_with(checked, source, known, false).0))
         .collect();
-    (merge::merge_with(rest, source, known).0, groups)
+    (merge::merge_with(rest, source, known, false).0, groups)
 }
 
 /// Whether diffs on stdout are coloured.

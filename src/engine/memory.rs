@@ -119,8 +119,8 @@ mod tests {
                     outcome: engine.check(&directory, &path, "input.go", input.as_bytes()),
                 }];
                 let known = merge::Known::new();
-                let (first, made) = merge::merge_with(checked.clone(), &source, &known);
-                let (again, more) = merge::merge_with(checked, &source, &made);
+                let (first, made) = merge::merge_with(checked.clone(), &source, &known, true);
+                let (again, more) = merge::merge_with(checked, &source, &made, true);
                 let texts = |m: &merge::Merged| -> Vec<String> {
                     m.changes.iter().map(|c| c.new.clone()).collect()
                 };

@@ -178,12 +178,18 @@ struct FileState {
 }
 
 pub fn merge(checked: Vec<Checked>, source: &dyn Source) -> Merged {
-    merge_with(checked, source, &Known::new()).0
+    merge_with(checked, source, &Known::new(), false).0
 }
 
 /// `merge`, taking the fixed texts `known` holds instead of making them
-/// again; also gives the fixed texts it made, for a later run.
-pub fn merge_with(checked: Vec<Checked>, source: &dyn Source, known: &Known) -> (Merged, Known) {
+/// again; with `remember`, also gives the fixed texts it made, for a later
+/// run (each costs a line diff, which a run without a cache does not need).
+pub fn merge_with(
+    checked: Vec<Checked>,
+    source: &dyn Source,
+    known: &Known,
+    remember: bool,
+) -> (Merged, Known) {
     let mut out = Merged::default();
     let mut files: BTreeMap<PathBuf, FileState> = BTreeMap::new();
     // Accepted fixes, by the files they touch, and which findings they fix.
@@ -238,8 +244,8 @@ pub fn merge_with(checked: Vec<Checked>, source: &dyn Source, known: &Known) -> 
                 Some(k) => (k.text(&st.text), None),
                 None => {
                     let r = fixed_text(&st.text, &st.display, merger);
-                    let f = Fixed::of(&st.text, &r);
-                    (r, Some((key, f)))
+                    let fresh = remember.then(|| (key, Fixed::of(&st.text, &r)));
+                    (r, fresh)
                 }
             };
             (path.clone(), result)
