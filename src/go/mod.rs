@@ -27,3 +27,12 @@ pub(crate) fn goroot_src() -> std::path::PathBuf {
         .expect("go on PATH");
     std::path::Path::new(String::from_utf8(out.stdout).unwrap().trim()).join("src")
 }
+
+/// The first `keep` (0 to 1) of the file `rel` of Go's tree: a fraction
+/// under 1 cuts it short, so that its tree has errors.
+#[cfg(test)]
+pub(crate) fn goroot_file(rel: &str, keep: f64) -> Vec<u8> {
+    let mut whole = std::fs::read(goroot_src().join(rel)).expect("Go's tree");
+    whole.truncate((whole.len() as f64 * keep) as usize);
+    whole
+}

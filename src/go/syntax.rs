@@ -928,15 +928,13 @@ mod tests {
     /// a sample against each of their ancestors.
     #[test]
     fn ancestors_until_is_the_walk_up() {
-        let root = crate::go::goroot_src();
         let mut checked = 0;
         for (f, keep) in [
             ("sync/once.go", 1.0),
             ("net/http/transport.go", 1.0),
             ("runtime/proc.go", 0.37),
         ] {
-            let whole = std::fs::read(root.join(f)).expect("Go's tree");
-            let src = &whole[..(whole.len() as f64 * keep) as usize];
+            let src = &crate::go::goroot_file(f, keep);
             let tree = parse(src);
             assert_eq!(tree.root_node().has_error(), keep < 1.0, "{f}");
             let mut all = Vec::new();
@@ -972,11 +970,9 @@ mod tests {
     /// by `parent()` meets.
     #[test]
     fn enclosing_function_is_the_first_function_up() {
-        let root = crate::go::goroot_src();
         let mut functions = 0;
         for (f, keep) in [("net/http/server.go", 1.0), ("runtime/proc.go", 0.43)] {
-            let whole = std::fs::read(root.join(f)).expect("Go's tree");
-            let src = &whole[..(whole.len() as f64 * keep) as usize];
+            let src = &crate::go::goroot_file(f, keep);
             let tree = parse(src);
             let mut all = Vec::new();
             visit(tree.root_node(), &|_| true, &mut |n| all.push(n));
