@@ -7,6 +7,7 @@ pub mod cache;
 pub mod config;
 pub mod gate;
 pub mod generate;
+pub mod heap;
 pub mod join;
 pub mod output;
 pub mod results;
