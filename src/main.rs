@@ -10,9 +10,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let workers = args.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
-    });
+    let workers = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
     gofix_leaks::cli::heap::tune(workers);
     match gofix_leaks::cli::run::run(args) {
         Ok(code) => ExitCode::from(code),

@@ -33,7 +33,9 @@ struct Split {
     decls: Vec<(std::ops::Range<usize>, OnceLock<Tree>)>,
     /// Each declaration's first line of code (`lead`), for `starts_with_keyword`.
     leads: Vec<Option<String>>,
-    lines: Vec<usize>,
+    /// The position of every offset where a header range or declaration
+    /// starts or ends, sorted by offset, for `parse_decl`.
+    points: Vec<(usize, tree_sitter::Point)>,
 }
 
 impl PkgFile {
@@ -109,12 +111,23 @@ impl PkgFile {
                     .iter()
                     .map(|(r, _)| lead(&self.src[r.clone()]))
                     .collect();
-                let lines = syntax::line_starts(&self.src);
+                let mut ends: Vec<usize> = header
+                    .iter()
+                    .chain(decls.iter().map(|(r, _)| r))
+                    .flat_map(|r| [r.start, r.end])
+                    .collect();
+                ends.sort_unstable();
+                ends.dedup();
+                let points = ends
+                    .iter()
+                    .copied()
+                    .zip(syntax::points_of(&self.src, &ends))
+                    .collect();
                 (!header.is_empty()).then_some(Split {
                     header,
                     decls,
                     leads,
-                    lines,
+                    points,
                 })
             })
             .as_ref()
@@ -125,7 +138,11 @@ impl PkgFile {
         let mut ranges = split.header.clone();
         ranges.push(range.clone());
         ranges.sort_by_key(|r| r.start);
-        syntax::parse_ranges_lined(&self.src, &split.lines, &ranges)
+        let point = |o: usize| {
+            let i = split.points.partition_point(|&(at, _)| at < o);
+            split.points[i].1
+        };
+        syntax::parse_ranges_with(&self.src, &ranges, &point)
     }
 
     /// What `f` finds in the trees `trees_of(name, None)` gives, for the

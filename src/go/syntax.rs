@@ -66,18 +66,34 @@ fn point_at(line_starts: &[usize], o: usize) -> Point {
 /// whole top-level declarations): the tree holds those declarations, at
 /// their real byte offsets and positions, and nothing else.
 pub fn parse_ranges(src: &[u8], ranges: &[std::ops::Range<usize>]) -> Tree {
-    parse_ranges_lined(src, &line_starts(src), ranges)
+    let lines = line_starts(src);
+    parse_ranges_with(src, ranges, &|o| point_at(&lines, o))
 }
 
-/// `parse_ranges` with the file's `line_starts` made once by the caller: a
-/// big sibling file parsed a declaration at a time would otherwise be
-/// scanned for newlines once per declaration.
-pub fn parse_ranges_lined(
+/// The row and column of each of `offsets` (sorted), from one pass over
+/// `src`: what `parse_ranges_with` needs of a file that is parsed a
+/// declaration at a time, kept in far less memory than its line starts.
+pub fn points_of(src: &[u8], offsets: &[usize]) -> Vec<Point> {
+    let (mut row, mut line, mut at) = (0, 0, 0);
+    offsets
+        .iter()
+        .map(|&o| {
+            for i in memchr::memchr_iter(b'\n', &src[at..o]) {
+                row += 1;
+                line = at + i + 1;
+            }
+            at = o;
+            Point::new(row, o - line)
+        })
+        .collect()
+}
+
+/// `parse_ranges` with the position of each range's ends given by `point`.
+pub fn parse_ranges_with(
     src: &[u8],
-    line_starts: &[usize],
     ranges: &[std::ops::Range<usize>],
+    point: &dyn Fn(usize) -> Point,
 ) -> Tree {
-    let point = |o| point_at(line_starts, o);
     let included: Vec<tree_sitter::Range> = ranges
         .iter()
         .map(|r| tree_sitter::Range {
@@ -897,6 +913,28 @@ pub fn import_names_at(root: Node, src: &[u8]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `points_of` gives the positions the line starts give, at every
+    /// chunk boundary of a Go file and at offsets inside lines.
+    #[test]
+    fn points_of_match_line_starts() {
+        let src = crate::go::goroot_file("sort/sort.go", 1.0);
+        let lines = line_starts(&src);
+        let mut offsets: Vec<usize> = top_level_chunks(&src)
+            .expect("splits")
+            .iter()
+            .flat_map(|(r, _)| [r.start, r.end])
+            .chain((0..src.len()).step_by(31))
+            .chain([0, src.len()])
+            .collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        let points = points_of(&src, &offsets);
+        assert!(offsets.len() > 300, "{}", offsets.len());
+        for (&o, &p) in offsets.iter().zip(&points) {
+            assert_eq!(p, point_at(&lines, o), "offset {o}");
+        }
+    }
 
     /// The kind-id tests answer as the kind's name, on every node of a file.
     #[test]
