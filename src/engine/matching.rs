@@ -222,7 +222,7 @@ impl Engine {
                     Wants::Whole => break,
                     Wants::Names(names) => names,
                 };
-                if !keep_mentioning(&chunks, &mut keep, bytes, &names) {
+                if !keep_wanted(&chunks, &mut keep, bytes, &names) {
                     break;
                 }
             }
@@ -360,7 +360,7 @@ impl Engine {
             out.findings.push(finding);
             out.fixes.push(fix);
         }
-        let wants = match (package.wants_whole(), package.wanted_names()) {
+        let wants = match (package.wants_whole(), package.wanted()) {
             (true, _) => Wants::Whole,
             (false, names) if names.is_empty() => Wants::Nothing,
             (false, names) => Wants::Names(names),
@@ -536,21 +536,24 @@ enum Wants {
     Nothing,
     /// The whole file.
     Whole,
-    /// The declarations that mention these names.
-    Names(Vec<String>),
+    /// The declarations that may answer these lookups.
+    Names(Vec<crate::go::package::Want>),
 }
 
-/// Marks in `keep` the declarations of `chunks` whose text mentions one of
-/// `names`; false when none was not already kept (another pass would not
+/// Marks in `keep` the declarations of `chunks` that may answer one of
+/// `wants`; false when none was not already kept (another pass would not
 /// help).
-fn keep_mentioning(chunks: &[Chunk], keep: &mut [bool], src: &[u8], names: &[String]) -> bool {
+fn keep_wanted(
+    chunks: &[Chunk],
+    keep: &mut [bool],
+    src: &[u8],
+    wants: &[crate::go::package::Want],
+) -> bool {
     let mut added = false;
     for ((r, kind), k) in chunks.iter().zip(keep.iter_mut()) {
         if !*k
             && *kind == syntax::ChunkKind::Code
-            && names
-                .iter()
-                .any(|n| crate::go::package::mentions(&src[r.clone()], n))
+            && wants.iter().any(|w| w.wanted_in(&src[r.clone()]))
         {
             *k = true;
             added = true;

@@ -79,10 +79,7 @@ impl PkgFile {
         };
         let mut out = Vec::new();
         for ((range, tree), lead) in split.decls.iter().zip(&split.leads) {
-            if keyword.is_some_and(|k| !starts_with_keyword(lead.as_deref(), k)) {
-                continue;
-            }
-            if keyword == Some("type") && declares_another_type(lead.as_deref(), name) {
+            if !lead_may_declare(lead.as_deref(), keyword, name) {
                 continue;
             }
             if !mentions(&self.src[range.clone()], name) {
@@ -265,6 +262,35 @@ fn declares_another_type(lead: Option<&str>, name: &str) -> bool {
     }
 }
 
+/// Whether a declaration whose first line of code is `lead` may declare
+/// `name` as a declaration starting with `keyword` (any declaration when
+/// None); true when that cannot be told.
+fn lead_may_declare(lead: Option<&str>, keyword: Option<&str>, name: &str) -> bool {
+    keyword.is_none_or(|k| {
+        starts_with_keyword(lead, k) && !(k == "type" && declares_another_type(lead, name))
+    })
+}
+
+/// What a lookup wants of the current file's declarations that a partial
+/// tree does not hold: those that mention `name`, or, for a lookup of a
+/// declaration (`keyword`: `type`, `func`, `const`), only those of them
+/// that may declare it. A struct type's methods mention its name but do not
+/// declare it: the file need not be parsed again for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Want {
+    pub name: String,
+    pub keyword: Option<&'static str>,
+}
+
+impl Want {
+    /// Whether top-level declaration `chunk` (its text) may answer it.
+    pub fn wanted_in(&self, chunk: &[u8]) -> bool {
+        mentions(chunk, &self.name)
+            && (self.keyword.is_none()
+                || lead_may_declare(lead(chunk).as_deref(), self.keyword, &self.name))
+    }
+}
+
 /// Whether `hay` mentions `needle`. A needle that starts or ends with an
 /// identifier character must do so at a word boundary, so short names
 /// (`T`, `ch`) rule out most files.
@@ -382,7 +408,7 @@ pub struct PackageIndex<'a> {
     wants_whole: std::cell::Cell<bool>,
     /// Names a lookup wanted that the rest of the file mentions: a partial
     /// tree that also holds the declarations mentioning them answers it.
-    wants_names: std::cell::RefCell<Vec<String>>,
+    wants_names: std::cell::RefCell<Vec<Want>>,
     /// The byte ranges `tree` holds when it is a parse of only part of the
     /// file (None: all of it).
     parsed: Option<&'a [std::ops::Range<usize>]>,
@@ -484,10 +510,11 @@ impl<'a> PackageIndex<'a> {
     }
 
     /// Whether the text of the current file that its tree does not hold
-    /// mentions `name` (as `mentions` counts): when it does not, a lookup
-    /// of that name in the tree finds all the file holds, and the file need
-    /// not be checked again whole (a comment that names it still counts).
-    pub fn unparsed_mentions(&self, name: &str) -> bool {
+    /// may answer `want` (`Want::wanted_in` of its declarations; a mention
+    /// of the name anywhere, comments included, for a want of any
+    /// declaration): when it does not, a lookup in the tree finds all the
+    /// file holds, and the file need not be checked again.
+    fn unparsed_wants(&self, want: &Want) -> bool {
         let Some(ranges) = self.parsed else {
             return false;
         };
@@ -496,10 +523,27 @@ impl<'a> PackageIndex<'a> {
             .iter()
             .chain(std::iter::once(&(self.src.len()..self.src.len())))
         {
-            if r.start > at && mentions(&self.src[at..r.start], name) {
+            let gap = &self.src[at..r.start.max(at)];
+            at = at.max(r.end);
+            if !mentions(gap, &want.name) {
+                continue;
+            }
+            if want.keyword.is_none() {
                 return true;
             }
-            at = at.max(r.end);
+            // The gap is whole top-level chunks (the tree holds whole ones).
+            match syntax::top_level_chunks(gap) {
+                Some(chunks) => {
+                    let code = chunks.iter().filter(|(_, k)| *k == syntax::ChunkKind::Code);
+                    if code
+                        .into_iter()
+                        .any(|(c, _)| want.wanted_in(&gap[c.clone()]))
+                    {
+                        return true;
+                    }
+                }
+                None => return true,
+            }
         }
         false
     }
@@ -516,21 +560,26 @@ impl<'a> PackageIndex<'a> {
     /// (its package-level declarations, its uses): the tree being checked
     /// when the rest of the file does not mention it, else `whole_tree`.
     pub fn tree_for(&self, name: &str) -> &'a Tree {
-        self.want_name(name);
+        self.want(name, None);
         self.tree
     }
 
-    /// Notes that a lookup of `name` wants the declarations of the current
-    /// file that mention it, when the tree does not hold them all.
-    fn want_name(&self, name: &str) {
-        if self.unparsed_mentions(name) {
-            self.wants_names.borrow_mut().push(name.to_string());
+    /// Notes that a lookup of `name` (of a declaration starting with
+    /// `keyword`, when given) wants the declarations of the current file
+    /// that may answer it, when the tree does not hold them all.
+    fn want(&self, name: &str, keyword: Option<&'static str>) {
+        let want = Want {
+            name: name.to_string(),
+            keyword,
+        };
+        if self.unparsed_wants(&want) {
+            self.wants_names.borrow_mut().push(want);
         }
     }
 
-    /// The names lookups wanted that the tree being checked does not hold
-    /// every mention of (see `want_name`).
-    pub fn wanted_names(&self) -> Vec<String> {
+    /// What lookups wanted that the tree being checked does not hold (see
+    /// `want`).
+    pub fn wanted(&self) -> Vec<Want> {
         self.wants_names.borrow().clone()
     }
 
@@ -832,7 +881,7 @@ impl<'a> PackageIndex<'a> {
         };
         let mut out = Vec::new();
         if std::ptr::eq(current.0, self.tree) && std::ptr::eq(current.1, self.src) {
-            self.want_name(name);
+            self.want(name, keyword);
             let decls = self.decls.get_or_init(|| {
                 let mut index: HashMap<(&'static str, &'a str), Vec<Node<'a>>> = HashMap::new();
                 top_level_decls(self.tree, &mut |n| {
@@ -933,6 +982,29 @@ mod tests {
             "VeryLongTypeNameWithÜber"
         ));
         assert!(!declares_another_type(None, "Header"));
+    }
+
+    /// A lookup of a declaration wants only the declarations that may make
+    /// it; a lookup of a name's uses wants every one that mentions it.
+    #[test]
+    fn a_want_of_a_declaration_skips_its_uses() {
+        let want = |name: &str, keyword| Want {
+            name: name.to_string(),
+            keyword,
+        };
+        let method = b"// Serve serves.\nfunc (s *Server) Serve() { s.mu.Lock() }\n";
+        let typ = b"// Server is.\ntype Server struct{ mu sync.Mutex }\n";
+        let group = b"type (\n\tServer struct{}\n)\n";
+        let blocked = b"/* why */ type Server struct{}\n";
+        assert!(!want("Server", Some("type")).wanted_in(method));
+        assert!(want("Server", Some("type")).wanted_in(typ));
+        assert!(want("Server", Some("type")).wanted_in(group));
+        assert!(want("Server", Some("type")).wanted_in(blocked));
+        assert!(!want("Server", Some("type")).wanted_in(b"type Client struct{ s *Server }\n"));
+        assert!(want("Serve", Some("func")).wanted_in(method));
+        assert!(!want("Serve", Some("func")).wanted_in(b"var Serve = 1\n"));
+        assert!(want("Server", None).wanted_in(method));
+        assert!(!want("Serv", None).wanted_in(method));
     }
 
     #[test]
