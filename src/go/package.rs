@@ -392,6 +392,7 @@ pub struct PackageIndex<'a> {
     /// The current file's bytes, for its own `//go:debug` lines.
     pub(super) src: &'a [u8],
     siblings: OnceCell<Vec<&'a PkgFile>>,
+    own: OnceCell<Option<&'a PkgFile>>,
     module: OnceCell<Module>,
     /// The current file's tree, and its declarations by (kind, name), built
     /// on the first lookup: visiting every top-level declaration for each
@@ -492,6 +493,7 @@ impl<'a> PackageIndex<'a> {
             pkg_name: syntax::package_name(tree, src).unwrap_or("").to_string(),
             src,
             siblings: OnceCell::new(),
+            own: OnceCell::new(),
             module: OnceCell::new(),
             tree,
             decls: OnceCell::new(),
@@ -612,6 +614,18 @@ impl<'a> PackageIndex<'a> {
             }
         }
         Some(out)
+    }
+
+    /// The directory's read of the current file, when it holds the bytes
+    /// being checked: its declarations that a partial tree does not hold
+    /// are parsed one at a time from it, as a sibling's are.
+    fn own_file(&self) -> Option<&'a PkgFile> {
+        *self.own.get_or_init(|| {
+            self.directory
+                .files()
+                .iter()
+                .find(|f| f.path.file_name() == self.path.file_name() && f.src == self.src)
+        })
     }
 
     /// The nearest go.mod's settings, with a main package's own
@@ -881,7 +895,31 @@ impl<'a> PackageIndex<'a> {
         };
         let mut out = Vec::new();
         if std::ptr::eq(current.0, self.tree) && std::ptr::eq(current.1, self.src) {
-            self.want(name, keyword);
+            // A type or a constant is read, not analysed: its declaration
+            // parsed alone answers as the whole file would, and the file
+            // need not be checked again with it (a struct's methods mention
+            // its name, and a partial tree seldom holds its declaration).
+            let read_only = matches!(kind, "type_spec" | "type_alias" | "const_spec");
+            match (self.parsed, read_only.then(|| self.own_file()).flatten()) {
+                (Some(parsed), Some(own)) => {
+                    for tree in own.trees_of(name, keyword) {
+                        top_level_decls(tree, &mut |n| {
+                            let unparsed = !parsed.iter().any(|r| r.contains(&n.start_byte()));
+                            if unparsed
+                                && n.kind() == kind
+                                && syntax::decl_name(n, &own.src) == Some(name)
+                            {
+                                out.push(FuncDecl {
+                                    node: n,
+                                    src: own.src.as_slice(),
+                                    path: None,
+                                });
+                            }
+                        });
+                    }
+                }
+                _ => self.want(name, keyword),
+            }
             let decls = self.decls.get_or_init(|| {
                 let mut index: HashMap<(&'static str, &'a str), Vec<Node<'a>>> = HashMap::new();
                 top_level_decls(self.tree, &mut |n| {
@@ -902,6 +940,7 @@ impl<'a> PackageIndex<'a> {
                         path: None,
                     }),
             );
+            out.sort_by_key(|d| d.node.start_byte());
         } else {
             top_level_decls(current.0, &mut |n| {
                 if n.kind() == kind && syntax::decl_name(n, current.1) == Some(name) {
