@@ -60,20 +60,36 @@ pub struct Engine {
 /// order, which the join keeps within each rule. A test compares the two
 /// on Go's own files.
 struct Combined {
-    query: tree_sitter::Query,
-    /// The rule (index into `Engine::rules`) of each pattern.
+    query: std::sync::Arc<tree_sitter::Query>,
+    /// The rule (index into `Engine::rules`) of each pattern; `usize::MAX`
+    /// for a pattern of a rule that is not a member.
     rule_of: Vec<usize>,
 }
 
 impl Combined {
     /// None when fewer than two rules run per declaration, or when the
-    /// joined text does not compile to the same patterns.
+    /// joined text does not compile to the same patterns. Rules loaded
+    /// together already share one compiled query (`RuleQuery`): that one
+    /// is used, not compiled again.
     fn new(rules: &[Rule]) -> Option<Combined> {
         let members: Vec<usize> = (0..rules.len())
             .filter(|&i| rules[i].spec.require_within == Within::Declaration)
             .collect();
         if members.len() < 2 {
             return None;
+        }
+        let first = &rules[members[0]].query;
+        if members.iter().all(|&i| rules[i].query.same_query(first)) {
+            let mut rule_of = vec![usize::MAX; first.query().pattern_count()];
+            for &i in &members {
+                for p in rules[i].query.patterns() {
+                    rule_of[p] = i;
+                }
+            }
+            return Some(Combined {
+                query: first.shared(),
+                rule_of,
+            });
         }
         let text: String = members
             .iter()
@@ -84,7 +100,10 @@ impl Combined {
             .iter()
             .flat_map(|&i| std::iter::repeat_n(i, rules[i].query.pattern_count()))
             .collect();
-        (rule_of.len() == query.pattern_count()).then_some(Combined { query, rule_of })
+        (rule_of.len() == query.pattern_count()).then_some(Combined {
+            query: std::sync::Arc::new(query),
+            rule_of,
+        })
     }
 }
 
@@ -498,9 +517,11 @@ fn own_matches<'t>(
     let mut out = Vec::new();
     for range in ranges {
         cursor.set_byte_range(range.clone());
-        let mut matches = cursor.matches(&rule.query, tree.root_node(), bytes);
+        let mut matches = cursor.matches(rule.query.query(), tree.root_node(), bytes);
         while let Some(m) = matches.next() {
-            out.push(m.captures.iter().map(|c| (c.index, c.node)).collect());
+            if rule.query.patterns().contains(&m.pattern_index) {
+                out.push(m.captures.iter().map(|c| (c.index, c.node)).collect());
+            }
         }
     }
     out

@@ -10,6 +10,7 @@ use crate::rules::kind::Kind;
 use crate::rules::options;
 use crate::rules::places::{Places, query_position};
 use crate::rules::predicates;
+use crate::rules::query::RuleQuery;
 use crate::rules::reach::Reach;
 use crate::rules::rule::{Edit, EditKind, Rule};
 use crate::rules::vocab::Compiled;
@@ -47,8 +48,67 @@ impl Names {
 /// Parses and validates one rule file's text. `name` is used in errors.
 pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
     let spec = parse_spec(name, text)?;
-    let at = Places::new(name, text);
     let query = compile_query(name, text, &spec.query)?;
+    finish(name, text, spec, RuleQuery::alone(query))
+}
+
+/// Parses and validates several rule files' texts, (name, text), with
+/// their queries compiled as one: the rules then share that compile (see
+/// `RuleQuery`). When the joined queries do not compile, or do not give
+/// each rule its own patterns, each file is loaded alone, for the error
+/// `parse_rule` gives.
+pub fn parse_rules(files: &[(&str, &str)]) -> Result<Vec<Rule>> {
+    let alone = || files.iter().map(|(n, t)| parse_rule(n, t)).collect();
+    let Ok(specs) = files
+        .iter()
+        .map(|(n, t)| parse_spec(n, t))
+        .collect::<Result<Vec<_>>>()
+    else {
+        return alone();
+    };
+    let mut joined = String::new();
+    let mut starts = Vec::new();
+    for spec in &specs {
+        starts.push(joined.len());
+        joined.push_str(&spec.query);
+        joined.push('\n');
+    }
+    let Ok(query) = Query::new(&crate::go::grammar::language(), &joined) else {
+        return alone();
+    };
+    let query = std::sync::Arc::new(query);
+    // Each rule's patterns: those written within its own text (a pattern
+    // that runs from one rule's text into the next is an error alone). A
+    // pattern's end byte runs on to the next one's start: the separator.
+    let mut shares = Vec::new();
+    let mut p = 0;
+    for (i, spec) in specs.iter().enumerate() {
+        let own = starts[i]..starts[i] + spec.query.len();
+        let first = p;
+        while p < query.pattern_count() && query.start_byte_for_pattern(p) < own.end {
+            if query.start_byte_for_pattern(p) < own.start
+                || query.end_byte_for_pattern(p) > own.end + 1
+            {
+                return alone();
+            }
+            p += 1;
+        }
+        if first == p {
+            return alone();
+        }
+        shares.push(RuleQuery::share(query.clone(), first..p, starts[i]));
+    }
+    files
+        .iter()
+        .zip(specs)
+        .zip(shares)
+        .map(|(((n, t), spec), q)| finish(n, t, spec, q))
+        .collect()
+}
+
+/// The checks and the loading of a rule past its spec and compiled query.
+fn finish(name: &str, text: &str, spec: RuleSpec, query: RuleQuery) -> Result<Rule> {
+    let at = Places::new(name, text);
     let shape = shape::read(&spec.query);
     if let Some(&off) = shape.stray_predicates.first() {
         bail!(
@@ -61,11 +121,7 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
     let declared = options::declare(&spec.options)
         .map_err(|(k, e)| anyhow!("{}: option `{k}`: {e}", at.option(&k)))?;
     let mut names = Names {
-        captures: query
-            .capture_names()
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        captures: query.own_captures().to_vec(),
         options: declared
             .values
             .keys()
@@ -77,8 +133,11 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule> {
     reach
         .need(&at_capture, &Guard::default())
         .map_err(|e| anyhow!("{}: `at = \"{}\"`: {e}", at.top("at"), spec.at))?;
-    let vocab =
-        crate::rules::vocab::compile_all(&|i| at.condition_form(i), &spec.conditions, &query)?;
+    let vocab = crate::rules::vocab::compile_all(
+        &|i| at.condition_form(i),
+        &spec.conditions,
+        query.own_captures(),
+    )?;
     check_conditions(&at, &spec, &vocab, &reach, &mut names)?;
     let edits = resolve_edits(&at, &spec, &reach, &names)?;
     check_messages(&at, &spec, &reach, &names)?;
@@ -664,6 +723,69 @@ fn kind_case(
 mod tests {
     use super::*;
 
+    /// Loaded together, the built-in rules share one compiled query, and
+    /// each rule's share reads as its own query would: the same patterns
+    /// (where each starts in its text), the same captures, the same
+    /// quantifiers.
+    #[test]
+    fn rules_loaded_together_share_one_query_as_their_own() {
+        let files = crate::rules::rule::BUILTIN_RULES;
+        let together = parse_rules(files).unwrap();
+        assert!(together.len() >= 4);
+        assert!(
+            together
+                .iter()
+                .all(|r| r.query.same_query(&together[0].query))
+        );
+        for ((name, text), shared) in files.iter().zip(&together) {
+            let alone = parse_rule(name, text).unwrap();
+            let (a, s) = (&alone.query, &shared.query);
+            assert!(!a.same_query(s));
+            assert_eq!(a.pattern_count(), s.pattern_count(), "{name}");
+            let mut own: Vec<&String> = a.own_captures().iter().collect();
+            let mut theirs: Vec<&String> = s.own_captures().iter().collect();
+            own.sort();
+            theirs.sort();
+            assert_eq!(own, theirs, "{name}");
+            for i in 0..a.pattern_count() {
+                assert_eq!(a.start_byte_for_pattern(i), s.start_byte_for_pattern(i));
+                let quantifiers = |q: &RuleQuery| {
+                    let mut v: Vec<(String, String)> = q
+                        .capture_names()
+                        .iter()
+                        .zip(q.capture_quantifiers(i))
+                        .filter(|(n, _)| q.own_captures().iter().any(|o| o == *n))
+                        .map(|(n, c)| (n.to_string(), format!("{c:?}")))
+                        .collect();
+                    v.sort();
+                    v
+                };
+                assert_eq!(quantifiers(a), quantifiers(s), "{name} pattern {i}");
+            }
+        }
+    }
+
+    /// A rule that does not load alone does not load together either, with
+    /// the error it gives alone, wherever it is among the files.
+    #[test]
+    fn a_bad_rule_among_others_gives_its_own_error() {
+        let good = crate::rules::rule::BUILTIN_RULES[0];
+        let bad_query = good
+            .1
+            .replacen("query = \"\"\"", "query = \"\"\"\n(call_expression", 1);
+        let bad_toml = "id = ";
+        for bad in [bad_query.as_str(), bad_toml] {
+            let alone = parse_rule("bad.toml", bad)
+                .err()
+                .expect("bad alone")
+                .to_string();
+            for files in [[good, ("bad.toml", bad)], [("bad.toml", bad), good]] {
+                let err = parse_rules(&files).err().expect("bad together").to_string();
+                assert_eq!(err, alone);
+            }
+        }
+    }
+
     /// The query reader agrees with tree-sitter on every pattern of the
     /// built-in rules and the examples, so their kind checks really run.
     #[test]
@@ -685,7 +807,7 @@ mod tests {
         assert!(files.len() >= 5);
         for (name, text) in files {
             let spec = parse_spec(&name, &text).unwrap();
-            let query = compile_query(&name, &text, &spec.query).unwrap();
+            let query = RuleQuery::alone(compile_query(&name, &text, &spec.query).unwrap());
             let reach = Reach::new(&query, &shape::read(&spec.query), &|o| o.to_string());
             assert!(
                 reach.read_all(),

@@ -8,6 +8,7 @@ pub mod load;
 pub mod options;
 pub mod places;
 pub mod predicates;
+pub mod query;
 pub mod reach;
 pub mod rule;
 pub mod shape;

@@ -7,9 +7,10 @@
 //! optional. Also: the node kinds a predicate's capture argument can be.
 
 use crate::rules::format::Guard;
+use crate::rules::query::RuleQuery;
 use crate::rules::shape::{Kinds, Shape};
 use std::collections::{BTreeMap, HashMap};
-use tree_sitter::{CaptureQuantifier, Query};
+use tree_sitter::CaptureQuantifier;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Presence {
@@ -38,14 +39,16 @@ impl Reach {
     }
 
     /// `place` maps a byte offset of the query text to `file:line:col`.
-    pub fn new(query: &Query, shape: &Shape, place: &dyn Fn(usize) -> String) -> Reach {
+    pub fn new(query: &RuleQuery, shape: &Shape, place: &dyn Fn(usize) -> String) -> Reach {
         let names = query.capture_names();
+        let own = query.own_captures();
         let patterns = (0..query.pattern_count())
             .map(|i| {
                 let start = query.start_byte_for_pattern(i);
                 let presence: HashMap<String, Presence> = names
                     .iter()
                     .zip(query.capture_quantifiers(i))
+                    .filter(|(n, _)| own.iter().any(|o| o == *n))
                     .map(|(n, q)| {
                         let p = match q {
                             CaptureQuantifier::One | CaptureQuantifier::OneOrMore => {

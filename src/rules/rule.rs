@@ -9,7 +9,6 @@ pub use crate::rules::load::parse_rule;
 use crate::rules::options::OptionType;
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
-use tree_sitter::Query;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
@@ -52,7 +51,7 @@ pub struct Edit {
 /// A loaded rule: its spec, its compiled query and its resolved edits.
 pub struct Rule {
     pub spec: RuleSpec,
-    pub query: Query,
+    pub query: crate::rules::query::RuleQuery,
     pub edits: Vec<Edit>,
     /// Option values (defaults, then `--set` overrides), as text; "" is off.
     pub options: std::collections::BTreeMap<String, String>,
@@ -125,10 +124,7 @@ impl Rule {
 
 /// Loads the built-in pack.
 pub fn builtin() -> Result<Vec<Rule>> {
-    BUILTIN_RULES
-        .iter()
-        .map(|(name, text)| parse_rule(name, text))
-        .collect()
+    crate::rules::load::parse_rules(BUILTIN_RULES)
 }
 
 /// Loads a rule file, or every `*.toml` in a directory (sorted).

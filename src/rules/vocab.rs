@@ -152,19 +152,16 @@ const FORM_KEYS: &[&str] = &[
 
 /// Compiles the vocabulary conditions of a rule: for each `[[where]]`, the
 /// compiled form, or None for a `predicate = ...` condition.
-/// `place(i)` says where the `i`th condition (from 0) is, `file:line:col`.
+/// `place(i)` says where the `i`th condition (from 0) is, `file:line:col`;
+/// `captures` are the names of the rule's query captures.
 pub fn compile_all(
     place: &dyn Fn(usize) -> String,
     conditions: &[crate::rules::rule::Condition],
-    query: &Query,
+    captures: &[String],
 ) -> Result<Vec<Option<Compiled>>> {
     let p = Parser {
         place,
-        captures: query
-            .capture_names()
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        captures: captures.to_vec(),
         lang: crate::go::grammar::language(),
     };
     conditions
@@ -714,7 +711,8 @@ mod tests {
         }
         let w: W = toml::from_str(&format!("[[where]]\n{cond}")).unwrap();
         let q = Query::new(&crate::go::grammar::language(), query).unwrap();
-        let compiled = compile_all(&|_| "t.toml".to_string(), &w.conditions, &q).unwrap();
+        let names: Vec<String> = q.capture_names().iter().map(|s| s.to_string()).collect();
+        let compiled = compile_all(&|_| "t.toml".to_string(), &w.conditions, &names).unwrap();
         let c = compiled[0].as_ref().expect("a vocabulary form");
         let tree = syntax::parse(src.as_bytes());
         let dir = Directory::new(&WorkTree, Path::new("/nonexistent"));
