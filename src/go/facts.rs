@@ -358,15 +358,15 @@ fn may_declare(text: &[u8], name: &str) -> bool {
 }
 
 /// The top-level node (child of the source file) around `node`.
+///
+/// One step down from the root: a walk up asks tree-sitter for each parent,
+/// and it descends from the root for each.
 pub fn top_level(node: Node) -> Node {
-    let mut cur = node;
-    while let Some(p) = cur.parent() {
-        if p.parent().is_none() {
-            return cur;
-        }
-        cur = p;
+    let root = syntax::root_of(node);
+    if root.id() == node.id() {
+        return node;
     }
-    cur
+    root.child_with_descendant(node).unwrap_or(node)
 }
 
 /// The nearest ancestor of `node` whose kind is one of `kinds`; with
@@ -715,20 +715,35 @@ fn classify<'t>(
     let captured = between.iter().any(|n| syntax::is_function(*n));
     Use {
         node: ident,
-        kind: use_kind(ident, src, is_local),
+        kind: use_kind(ident, src, is_local, &between),
         captured,
         deferred: between.iter().any(|n| n.kind() == "defer_statement"),
         in_go: between.iter().any(|n| n.kind() == "go_statement"),
     }
 }
 
-fn use_kind(ident: Node, src: &[u8], is_local: &dyn Fn(Node) -> bool) -> UseKind {
+/// Ancestor `k` (0: the parent) of a node whose ancestor `k - 1` is `of`:
+/// from `ups` (the node's ancestors, innermost first, found in one descent)
+/// while it has them, else by tree-sitter's walk up, which descends from the
+/// root for each step.
+fn ancestor<'t>(ups: &[Node<'t>], k: usize, of: Node<'t>) -> Option<Node<'t>> {
+    ups.get(k).copied().or_else(|| of.parent())
+}
+
+/// How `ident` is used; `ups` holds its first ancestors (`ancestor`).
+fn use_kind<'t>(
+    ident: Node<'t>,
+    src: &[u8],
+    is_local: &dyn Fn(Node) -> bool,
+    ups: &[Node<'t>],
+) -> UseKind {
     let mut e = ident;
-    while let Some(p) = e.parent() {
+    let mut level = 0;
+    while let Some(p) = ancestor(ups, level, e) {
         let is = |field: &str| p.child_by_field_name(field) == Some(e);
         match p.kind() {
             "selector_expression" if is("operand") => {
-                let called = p.parent().is_some_and(|c| {
+                let called = ancestor(ups, level + 1, p).is_some_and(|c| {
                     c.kind() == "call_expression" && c.child_by_field_name("function") == Some(p)
                 });
                 if called && e == ident {
@@ -739,26 +754,26 @@ fn use_kind(ident: Node, src: &[u8], is_local: &dyn Fn(Node) -> bool) -> UseKind
                 if called {
                     return UseKind::Read;
                 }
-                e = p;
             }
-            "parenthesized_expression" | "type_assertion_expression" | "slice_expression" => e = p,
-            "index_expression" if is("operand") => e = p,
+            "parenthesized_expression" | "type_assertion_expression" | "slice_expression" => {}
+            "index_expression" if is("operand") => {}
             "unary_expression"
                 if p.child_by_field_name("operator")
-                    .is_some_and(|o| matches!(o.kind(), "&" | "*")) =>
-            {
-                e = p
-            }
+                    .is_some_and(|o| matches!(o.kind(), "&" | "*")) => {}
             "call_expression" if is("function") => return UseKind::Called,
             "argument_list" => return UseKind::Passed,
             "literal_element" => return UseKind::Stored,
             "send_statement" if is("value") => return UseKind::Sent,
             "inc_statement" | "dec_statement" => return UseKind::Assigned,
             "range_clause" | "receive_statement" if is("left") => return UseKind::Assigned,
-            "expression_list" => return in_list(e, ident, p, src, is_local),
+            "expression_list" => {
+                return in_list(e, ident, p, ancestor(ups, level + 1, p), src, is_local);
+            }
             "return_statement" => return UseKind::Returned,
             _ => return UseKind::Read,
         }
+        e = p;
+        level += 1;
     }
     UseKind::Read
 }
@@ -768,10 +783,11 @@ fn in_list(
     e: Node,
     ident: Node,
     list: Node,
+    stmt: Option<Node>,
     src: &[u8],
     is_local: &dyn Fn(Node) -> bool,
 ) -> UseKind {
-    let Some(stmt) = list.parent() else {
+    let Some(stmt) = stmt else {
         return UseKind::Read;
     };
     let left = stmt.child_by_field_name("left");
@@ -827,6 +843,38 @@ fn index_in(list: Node, e: Node) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `top_level` is the root's child the walk up ends at, on every node
+    /// of a Go file and of one cut short (with errors).
+    #[test]
+    fn top_level_is_the_walk_up() {
+        fn walk_up(node: Node) -> Node {
+            let mut cur = node;
+            while let Some(p) = cur.parent() {
+                if p.parent().is_none() {
+                    return cur;
+                }
+                cur = p;
+            }
+            cur
+        }
+        let mut checked = 0;
+        for (f, keep) in [("net/http/transport.go", 1.0), ("runtime/proc.go", 0.37)] {
+            let src = crate::go::goroot_file(f, keep);
+            let tree = syntax::parse(&src);
+            syntax::visit(tree.root_node(), &|_| true, &mut |n| {
+                assert_eq!(
+                    top_level(n).id(),
+                    walk_up(n).id(),
+                    "{f}: {} at {}",
+                    n.kind(),
+                    n.start_byte()
+                );
+                checked += 1;
+            });
+        }
+        assert!(checked > 30_000, "{checked}");
+    }
 
     /// The uses of the local declared at the `n`th (0-based) declaring
     /// identifier named `name`, as "kind[+flags]" strings.
