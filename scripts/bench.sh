@@ -73,7 +73,7 @@ report() {
   # The same run with the default cache, empty: what a first run also pays
   # to write an entry and a stat record per package directory.
   read -r _ wcpu _ < <(measure "$tool" --color never "$@")
-  printf '%-26s %6s MB %5d files | parse-all %6ss cpu %6ss %4d MiB (%4.1f MB/s) | gofix-leaks %6ss cpu %6ss %4d MiB (%5.1f MB/cpu-s) | b/a %.2f (cpu %.2f) | cold cache %6ss cpu' \
+  printf '%-26s %6s MB %5d files | parse-all wall %6ss cpu %6ss %4d MiB (%4.1f MB/s) | gofix-leaks wall %6ss cpu %6ss %4d MiB (%5.1f MB/cpu-s) | b/a wall %.2f (cpu %.2f) | cold cache %6ss cpu' \
     "$name" "$mb" "$(wc -l <"$list")" "$a" "$acpu" $((arss / 1024)) "$(awk "BEGIN{print $mb/$a}")" \
     "$b" "$bcpu" $((brss / 1024)) "$(awk "BEGIN{print $mb/$bcpu}")" "$(awk "BEGIN{print $b/$a}")" "$(awk "BEGIN{print $bcpu/$acpu}")" "$wcpu"
   if [ -n "$astgrep" ]; then
