@@ -121,6 +121,19 @@ pub enum ChunkKind {
     Code,
 }
 
+/// The bytes `top_level_chunks` acts on: comment and literal starts,
+/// brackets and newlines.
+const CHUNK_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    let bytes = b"/`\"'{([})]\n";
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
 /// Splits Go source into top-level chunks without parsing: a chunk ends
 /// with a newline outside any brace, bracket or parenthesis, string, rune
 /// or comment, so each top-level declaration of gofmt'd code (with its
@@ -161,6 +174,13 @@ pub fn top_level_chunks(src: &[u8]) -> Option<Vec<(std::ops::Range<usize>, Chunk
         }
     };
     while i < n {
+        // Most bytes are none of the ones below: skipped in a tight loop.
+        while i < n && !CHUNK_BYTES[src[i] as usize] {
+            i += 1;
+        }
+        if i == n {
+            break;
+        }
         match src[i] {
             b'/' if src.get(i + 1) == Some(&b'/') => {
                 // Up to the newline, which ends the chunk as usual.
