@@ -960,12 +960,26 @@ mod tests {
     }
 
     /// Each rule gets from the one combined walk exactly the matches, in
-    /// exactly the order, its own query gives over its own declarations:
+    /// exactly the order, its own query (compiled alone) gives over its own
+    /// declarations:
     /// on whole files of Go's tree, goroutine-dense ones among them, and on
     /// a file cut short so that its tree has errors.
     #[test]
     fn the_combined_walk_gives_each_rule_its_own_matches() {
         let engine = Engine::new(crate::rules::rule::builtin().unwrap());
+        // The built-in rules share one compiled query: the comparison is
+        // with each rule's query compiled alone.
+        let alone: Vec<Rule> = crate::rules::rule::BUILTIN_RULES
+            .iter()
+            .map(|(n, t)| crate::rules::rule::parse_rule(n, t).unwrap())
+            .collect();
+        assert!(
+            alone
+                .iter()
+                .zip(&engine.rules)
+                .all(|(a, r)| a.id() == r.id())
+        );
+        assert!(!alone[0].query.same_query(&engine.rules[0].query));
         let mut compared = 0;
         for (f, keep) in [
             ("net/http/transport.go", 1.0),
@@ -988,7 +1002,7 @@ mod tests {
             let mut shared = engine.combined_matches(&mut cursor, &tree, src, &rules, &found);
             let names = engine.combined().unwrap().query.capture_names();
             for &ri in &rules {
-                let rule = &engine.rules[ri];
+                let rule = &alone[ri];
                 let ranges = engine.query_ranges(ri, &tree, src, &found);
                 let own = own_matches(&mut cursor, rule, &ranges, &tree, src);
                 let combined = shared.remove(&ri).expect("a per-declaration rule");
