@@ -902,20 +902,9 @@ impl<'a> PackageIndex<'a> {
             let read_only = matches!(kind, "type_spec" | "type_alias" | "const_spec");
             match (self.parsed, read_only.then(|| self.own_file()).flatten()) {
                 (Some(parsed), Some(own)) => {
+                    let unparsed = |n: Node| !parsed.iter().any(|r| r.contains(&n.start_byte()));
                     for tree in own.trees_of(name, keyword) {
-                        top_level_decls(tree, &mut |n| {
-                            let unparsed = !parsed.iter().any(|r| r.contains(&n.start_byte()));
-                            if unparsed
-                                && n.kind() == kind
-                                && syntax::decl_name(n, &own.src) == Some(name)
-                            {
-                                out.push(FuncDecl {
-                                    node: n,
-                                    src: own.src.as_slice(),
-                                    path: None,
-                                });
-                            }
-                        });
+                        push_declared(&mut out, (tree, &own.src, None), kind, name, &unparsed);
                     }
                 }
                 _ => self.want(name, keyword),
@@ -942,14 +931,8 @@ impl<'a> PackageIndex<'a> {
             );
             out.sort_by_key(|d| d.node.start_byte());
         } else {
-            top_level_decls(current.0, &mut |n| {
-                if n.kind() == kind && syntax::decl_name(n, current.1) == Some(name) {
-                    out.push(FuncDecl {
-                        node: n,
-                        src: current.1,
-                        path: None,
-                    });
-                }
+            push_declared(&mut out, (current.0, current.1, None), kind, name, &|_| {
+                true
             });
         }
         let files = self
@@ -961,18 +944,31 @@ impl<'a> PackageIndex<'a> {
                     .map(|t| (t, f.src.as_slice(), Some(f.path.clone())))
             });
         for (tree, src, path) in files {
-            top_level_decls(tree, &mut |n| {
-                if n.kind() == kind && syntax::decl_name(n, src) == Some(name) {
-                    out.push(FuncDecl {
-                        node: n,
-                        src,
-                        path: path.clone(),
-                    });
-                }
-            });
+            push_declared(&mut out, (tree, src, path), kind, name, &|_| true);
         }
         out
     }
+}
+
+/// Pushes onto `out` the declarations of `kind` named `name` that `tree`
+/// (of the file `src`, at `path`: None for the file being checked) holds
+/// at top level, and that `keep` accepts.
+fn push_declared<'s>(
+    out: &mut Vec<FuncDecl<'s>>,
+    (tree, src, path): (&'s Tree, &'s [u8], Option<PathBuf>),
+    kind: &str,
+    name: &str,
+    keep: &dyn Fn(Node) -> bool,
+) {
+    top_level_decls(tree, &mut |n| {
+        if n.kind() == kind && syntax::decl_name(n, src) == Some(name) && keep(n) {
+            out.push(FuncDecl {
+                node: n,
+                src,
+                path: path.clone(),
+            });
+        }
+    });
 }
 
 /// A lock that a panicking holder did not poison for good.
