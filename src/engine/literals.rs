@@ -1,9 +1,11 @@
 //! The literal prefilter: each rule's `require` literals, found in a file
 //! in one pass, then asked per byte range (the file, a top-level
-//! declaration) whether all of a rule's literals occur there. A file or a
+//! declaration) whether all of a rule's literals occur there, and then
+//! whether its `require_match` expressions match there. A file or a
 //! declaration is parsed and queried for a rule only where they all do.
 
 use memchr::memmem::Finder;
+use regex::bytes::Regex;
 use std::ops::Range;
 
 /// Every rule's literals, each searched once per file.
@@ -13,15 +15,18 @@ pub struct Prefilter {
     finders: Vec<Finder<'static>>,
     /// Per rule, the indexes (into `literals`) of the literals it requires.
     of_rule: Vec<Vec<usize>>,
+    /// Per rule, its `require_match` expressions.
+    matches: Vec<Vec<Regex>>,
 }
 
 impl Prefilter {
-    /// `require[i]`: the literals rule `i` requires (none: it always runs).
-    pub fn new(require: &[&[String]]) -> Prefilter {
+    /// `require[i]`: the literals rule `i` requires and the expressions
+    /// that must match where they occur (none of either: it always runs).
+    pub fn new(require: &[(&[String], &[Regex])]) -> Prefilter {
         let mut literals: Vec<String> = Vec::new();
         let of_rule = require
             .iter()
-            .map(|lits| {
+            .map(|(lits, _)| {
                 lits.iter()
                     .map(|l| match literals.iter().position(|x| x == l) {
                         Some(k) => k,
@@ -41,13 +46,14 @@ impl Prefilter {
             literals,
             finders,
             of_rule,
+            matches: require.iter().map(|(_, m)| m.to_vec()).collect(),
         }
     }
 
     /// Where the literals occur in `src`, overlapping ones included
     /// (memmem's own iterator skips them). A SIMD search per literal cost
     /// a quarter of one overlapping automaton over all of them on grpc.
-    pub fn scan(&self, src: &[u8]) -> Found<'_> {
+    pub fn scan<'s>(&'s self, src: &'s [u8]) -> Found<'s> {
         let at = self
             .finders
             .iter()
@@ -64,7 +70,11 @@ impl Prefilter {
                 at
             })
             .collect();
-        Found { filter: self, at }
+        Found {
+            filter: self,
+            src,
+            at,
+        }
     }
 }
 
@@ -79,18 +89,22 @@ fn starts_word(literal: &[u8], src: &[u8], at: usize) -> bool {
 /// The literals' occurrences in one file, each list in ascending order.
 pub struct Found<'p> {
     filter: &'p Prefilter,
+    src: &'p [u8],
     at: Vec<Vec<usize>>,
 }
 
 impl Found<'_> {
-    /// Whether every literal rule `rule` requires occurs wholly in `range`.
+    /// Whether every literal rule `rule` requires occurs wholly in `range`,
+    /// and each of its expressions matches the text of `range`.
     pub fn holds(&self, rule: usize, range: Range<usize>) -> bool {
         self.filter.of_rule[rule].iter().all(|&k| {
             let at = &self.at[k];
             let first = at.partition_point(|&p| p < range.start);
             at.get(first)
                 .is_some_and(|&p| p + self.filter.literals[k].len() <= range.end)
-        })
+        }) && self.filter.matches[rule]
+            .iter()
+            .all(|re| re.is_match(&self.src[range.clone()]))
     }
 }
 
@@ -107,7 +121,8 @@ mod tests {
             vec![],
             vec!["After(".into(), "select".into()],
         ];
-        let refs: Vec<&[String]> = rules.iter().map(Vec::as_slice).collect();
+        let refs: Vec<(&[String], &[Regex])> =
+            rules.iter().map(|r| (r.as_slice(), &[][..])).collect();
         let filter = Prefilter::new(&refs);
         let src =
             b"x := make(chan int) // ago \ngo f()\nselect { case <-time.After(d): }\nmake(go ";
@@ -125,5 +140,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A rule's expressions must all match inside the range too, on top of
+    /// its literals; a rule with only expressions runs where they match.
+    #[test]
+    fn expressions_narrow_what_the_literals_let_through() {
+        let lits: Vec<String> = vec!["make(".into()];
+        let chan = [Regex::new(r"\bmake\(\s*chan\b").unwrap()];
+        let go = [Regex::new(r"\bgo ").unwrap()];
+        let filter = Prefilter::new(&[(&lits, &chan), (&[], &go), (&lits, &[])]);
+        let src = b"a := make([]int)\nb := make(chan int)\ngo f()";
+        let found = filter.scan(src);
+        let line = |n: usize| {
+            let start = src
+                .split(|&b| b == b'\n')
+                .take(n)
+                .map(|l| l.len() + 1)
+                .sum::<usize>();
+            let len = src[start..].iter().position(|&b| b == b'\n');
+            start..len.map_or(src.len(), |l| start + l)
+        };
+        assert!(!found.holds(0, line(0)), "a make, but not of a channel");
+        assert!(found.holds(0, line(1)));
+        assert!(found.holds(0, 0..src.len()));
+        assert!(!found.holds(1, line(1)));
+        assert!(found.holds(1, line(2)));
+        assert!(
+            found.holds(2, line(0)),
+            "no expressions: the literal is enough"
+        );
+        assert!(!found.holds(2, line(2)));
     }
 }

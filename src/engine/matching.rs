@@ -109,7 +109,10 @@ impl Combined {
 
 impl Engine {
     pub fn new(rules: Vec<Rule>) -> Engine {
-        let require: Vec<&[String]> = rules.iter().map(|r| r.spec.require.as_slice()).collect();
+        let require: Vec<(&[String], &[regex::bytes::Regex])> = rules
+            .iter()
+            .map(|r| (r.spec.require.as_slice(), r.require_match.as_slice()))
+            .collect();
         let prefilter = Prefilter::new(&require);
         Engine {
             rules,

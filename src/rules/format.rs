@@ -16,6 +16,12 @@ pub struct RuleSpec {
     /// without them are never parsed for this rule.
     #[serde(default)]
     pub require: Vec<String>,
+    /// Regular expressions that must each match where the `require`
+    /// literals hold (the file, or the declaration that holds them all):
+    /// what a literal cannot say, such as a `make` of a channel but not of
+    /// a slice. Tried only on what the literals let through.
+    #[serde(default)]
+    pub require_match: Vec<String>,
     /// Where the `require` literals must occur together: anywhere in the
     /// file, or inside one top-level declaration. With `declaration`, the
     /// query runs only over the declarations that hold them all.

@@ -156,9 +156,19 @@ fn finish(name: &str, text: &str, spec: RuleSpec, query: RuleQuery) -> Result<Ru
     }
     check_tests(&at, &spec, &declared.types)?;
     let warnings = require_warnings(&at, &spec);
+    let require_match = spec
+        .require_match
+        .iter()
+        .enumerate()
+        .map(|(i, re)| {
+            regex::bytes::Regex::new(re)
+                .map_err(|e| anyhow!("{}: `require_match`: {e}", at.require_match(i)))
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(Rule {
         spec,
         query,
+        require_match,
         edits,
         options: declared.values,
         option_types: declared.types,
@@ -814,6 +824,32 @@ mod tests {
                 "{name}: the query reader disagrees with tree-sitter"
             );
         }
+    }
+
+    /// A `require_match` that is no regular expression is a load error at
+    /// its place in the file.
+    #[test]
+    fn a_bad_require_match_is_named_where_it_is() {
+        let (_, good) = crate::rules::rule::BUILTIN_RULES
+            .iter()
+            .find(|(_, t)| t.contains("\nrequire_match = ['"))
+            .expect("a built-in rule with require_match");
+        let text = good.replacen("\nrequire_match = ['", "\nrequire_match = ['(", 1);
+        let err = parse_rule("x.toml", &text)
+            .err()
+            .expect("loads")
+            .to_string();
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("require_match = ['("))
+            .unwrap()
+            + 1;
+        assert!(
+            err.starts_with(&format!(
+                "x.toml:{line}:18: `require_match`: regex parse error"
+            )),
+            "{err}"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ struct Spans {
     no_fix: Option<Spanned<String>>,
     kind: Option<Spanned<toml::Value>>,
     require: Vec<Spanned<String>>,
+    require_match: Vec<Spanned<String>>,
     options: BTreeMap<String, Spanned<toml::Value>>,
     #[serde(rename = "where")]
     conditions: Vec<CondSpans>,
@@ -99,6 +100,10 @@ impl<'a> Places<'a> {
 
     pub fn require(&self, i: usize) -> String {
         self.span(self.spans.require.get(i))
+    }
+
+    pub fn require_match(&self, i: usize) -> String {
+        self.span(self.spans.require_match.get(i))
     }
 
     pub fn option(&self, key: &str) -> String {

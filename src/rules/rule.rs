@@ -52,6 +52,8 @@ pub struct Edit {
 pub struct Rule {
     pub spec: RuleSpec,
     pub query: crate::rules::query::RuleQuery,
+    /// `require_match`, compiled.
+    pub require_match: Vec<regex::bytes::Regex>,
     pub edits: Vec<Edit>,
     /// Option values (defaults, then `--set` overrides), as text; "" is off.
     pub options: std::collections::BTreeMap<String, String>,
