@@ -13,6 +13,7 @@ use crate::files::{walk, write};
 use crate::git::apply::{HeadTree, normalize};
 use crate::git::outputs;
 use crate::go::syntax;
+use crate::go::syntax::NodeKind;
 use crate::report::diff;
 use crate::report::prbody::{Provenance, Summary};
 use crate::rules::options::OptionType;
@@ -1065,9 +1066,9 @@ fn dump_tree(path: &Path) -> Result<u8> {
         out: &mut dyn Write,
     ) -> std::io::Result<()> {
         let kind = if n.is_named() {
-            n.kind().to_string()
+            n.kind_str().to_string()
         } else {
-            format!("{:?}", n.kind())
+            format!("{:?}", n.kind_str())
         };
         let leaf = if n.child_count() == 0 {
             format!(" {:?}", syntax::text(n, src))

@@ -4,6 +4,7 @@
 //! keeps import blocks as gofmt lays them out.
 
 use crate::go::syntax;
+use crate::go::syntax::NodeKind;
 use serde::{Deserialize, Serialize};
 use tree_sitter::{Node, Tree};
 
@@ -342,14 +343,14 @@ pub fn import_edit(src: &str, tree: &Tree, wanted: &[String]) -> Option<TextEdit
     let mut cursor = root.walk();
     let decls: Vec<_> = root
         .children(&mut cursor)
-        .filter(|c| c.kind() == "import_declaration")
+        .filter(|c| c.kind_str() == "import_declaration")
         .collect();
     // A parenthesised block: insert into its first standard-library group.
     for decl in &decls {
         let mut c = decl.walk();
         let Some(list) = decl
             .named_children(&mut c)
-            .find(|n| n.kind() == "import_spec_list")
+            .find(|n| n.kind_str() == "import_spec_list")
         else {
             continue;
         };
@@ -390,7 +391,7 @@ fn into_block(list: Node, src: &str, missing: &[&String], eol: &str) -> Option<T
     let mut c = list.walk();
     let specs: Vec<_> = list
         .named_children(&mut c)
-        .filter(|n| n.kind() == "import_spec")
+        .filter(|n| n.kind_str() == "import_spec")
         .collect();
     let mut groups: Vec<Vec<Node>> = Vec::new();
     for s in &specs {
@@ -471,7 +472,7 @@ fn from_lone_import(decl: Node, src: &str, missing: &[&String], eol: &str) -> Op
     let mut c = decl.walk();
     let spec = decl
         .named_children(&mut c)
-        .find(|n| n.kind() == "import_spec")?;
+        .find(|n| n.kind_str() == "import_spec")?;
     let spec_text = syntax::text(spec, src.as_bytes()).to_string();
     let path = spec_path(spec, src);
     let mut lines: Vec<(String, String)> =
@@ -500,7 +501,7 @@ fn new_import_decl(root: Node, missing: &[&String], eol: &str) -> Option<TextEdi
     let mut c = root.walk();
     let clause = root
         .children(&mut c)
-        .find(|n| n.kind() == "package_clause")?;
+        .find(|n| n.kind_str() == "package_clause")?;
     let text = if missing.len() == 1 {
         format!("{eol}{eol}import {}", quoted(missing[0]))
     } else {
@@ -549,7 +550,7 @@ pub fn realign_comments(src: &str, tree: &Tree, touched: &[(usize, usize)]) -> S
     let line_of = |o: usize| line_starts.partition_point(|&s| s <= o) - 1;
     let mut trailing: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
     syntax::visit(tree.root_node(), &|_| true, &mut |n| {
-        if n.kind() == "comment" && syntax::text(n, bytes).starts_with("//") {
+        if n.kind_str() == "comment" && syntax::text(n, bytes).starts_with("//") {
             let line = line_of(n.start_byte());
             let before = &src[line_starts[line]..n.start_byte()];
             if !before.trim().is_empty() {

@@ -10,6 +10,7 @@ use crate::engine::edit::{self, Fix};
 use crate::engine::literals::{Found, Prefilter};
 use crate::go::package::{Directory, PackageIndex};
 use crate::go::syntax;
+use crate::go::syntax::NodeKind;
 use crate::rules::predicates::{self, Arg, Ctx, Site, Value, Verdict};
 use crate::rules::rule::{EditKind, Message, Rule, Within};
 use crate::rules::template;
@@ -915,21 +916,21 @@ impl<'a> Here<'a> {
 fn statement_indent(tree: &tree_sitter::Tree, src: &[u8], start: usize) -> String {
     let mut node = tree.root_node().descendant_for_byte_range(start, start);
     while let Some(n) = node {
-        if n.kind() == "labeled_statement" && n.start_byte() == start {
+        if n.kind_str() == "labeled_statement" && n.start_byte() == start {
             let mut c = n.walk();
             // Not a comment after the label (`loop: // c`), whose line is
             // the label's (found by tests/proptest_engine.rs).
             if let Some(mut inner) = n
                 .named_children(&mut c)
-                .find(|k| k.kind() != "label_name" && k.kind() != "comment")
+                .find(|k| k.kind_str() != "label_name" && k.kind_str() != "comment")
             {
                 // `a: b: for {...}`: every label is outdented; the first
                 // statement that is not one gives the indentation.
-                while inner.kind() == "labeled_statement" {
+                while inner.kind_str() == "labeled_statement" {
                     let mut c2 = inner.walk();
                     let Some(next) = inner
                         .named_children(&mut c2)
-                        .find(|k| k.kind() != "label_name" && k.kind() != "comment")
+                        .find(|k| k.kind_str() != "label_name" && k.kind_str() != "comment")
                     else {
                         break;
                     };

@@ -29,6 +29,7 @@
 use crate::engine::diagnostic::Finding;
 use crate::engine::matching::FileOutcome;
 use crate::go::syntax;
+use crate::go::syntax::NodeKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -268,7 +269,7 @@ pub fn scan(bytes: &[u8], display: &str) -> Vec<Directive> {
         let Some(node) = root.descendant_for_byte_range(start, start + 2) else {
             continue;
         };
-        if node.kind() != "comment" || node.start_byte() != start {
+        if node.kind_str() != "comment" || node.start_byte() != start {
             continue;
         }
         let text = String::from_utf8_lossy(&bytes[node.byte_range()])
@@ -321,7 +322,7 @@ fn ignore_span(root: tree_sitter::Node, lines: &[&[u8]], row: usize) -> (usize, 
     }
     let mut c = root.walk();
     let func = root.children(&mut c).find(|d| {
-        matches!(d.kind(), "function_declaration" | "method_declaration")
+        matches!(d.kind_str(), "function_declaration" | "method_declaration")
             && d.start_position().row == next
     });
     match func {
@@ -343,17 +344,20 @@ fn nolint_span(root: tree_sitter::Node, row: usize, column: usize) -> (usize, us
         return (row + 1, row + 1, false);
     }
     while let Some(p) = node.parent() {
-        if p.start_position() != at || p.kind() == "source_file" {
+        if p.start_position() != at || p.kind_str() == "source_file" {
             break;
         }
         node = p;
     }
-    if node.kind() == "package_clause" {
+    if node.kind_str() == "package_clause" {
         // The file ends after its last newline: row N, column 0.
         let end = root.end_position();
         return (row + 1, end.row + usize::from(end.column > 0), true);
     }
-    let function = matches!(node.kind(), "function_declaration" | "method_declaration");
+    let function = matches!(
+        node.kind_str(),
+        "function_declaration" | "method_declaration"
+    );
     (row + 1, node.end_position().row + 1, function)
 }
 

@@ -8,6 +8,7 @@
 //! those calls says which, by [`Ends`], and why.
 
 use super::syntax::{self, text};
+use crate::go::syntax::NodeKind;
 use tree_sitter::Node;
 
 /// A call that never returns to its caller, by what it ends.
@@ -67,7 +68,7 @@ impl Ends {
 
 /// The callee of `call` as written (`panic`, `t.Fatal`), if it is a call.
 fn callee<'s>(call: Node, src: &'s [u8]) -> Option<&'s str> {
-    (call.kind() == "call_expression")
+    (call.kind_str() == "call_expression")
         .then(|| call.child_by_field_name("function"))
         .flatten()
         .map(|f| text(f, src))
@@ -98,11 +99,11 @@ pub fn no_return(call: Node, src: &[u8]) -> Option<NoReturn> {
 /// Whether statement `stmt` leaves its function or goroutine: a `return`,
 /// or a call statement that never returns and counts for `ends`.
 pub fn leaves(stmt: Node, src: &[u8], ends: Ends) -> bool {
-    match stmt.kind() {
+    match stmt.kind_str() {
         "return_statement" => true,
         "expression_statement" => stmt
             .named_child(0)
-            .filter(|c| c.kind() == "call_expression")
+            .filter(|c| c.kind_str() == "call_expression")
             .is_some_and(|c| no_return(c, src).is_some_and(|how| ends.counts(how))),
         _ => false,
     }
@@ -126,10 +127,10 @@ pub const TESTIFY_REQUIRE: &str = "github.com/stretchr/testify/require";
 /// imports as `require` (its name or alias, from `tree`'s imports). Only
 /// meaningful in a test: elsewhere `X.Fatal` is a logger's `os.Exit`.
 pub fn may_stop_test(stmt: Node, src: &[u8], tree: &tree_sitter::Tree) -> bool {
-    let Some(call) = (stmt.kind() == "expression_statement")
+    let Some(call) = (stmt.kind_str() == "expression_statement")
         .then(|| stmt.named_child(0))
         .flatten()
-        .filter(|c| c.kind() == "call_expression")
+        .filter(|c| c.kind_str() == "call_expression")
     else {
         return false;
     };
@@ -138,9 +139,9 @@ pub fn may_stop_test(stmt: Node, src: &[u8], tree: &tree_sitter::Tree) -> bool {
     }
     let Some(on) = call
         .child_by_field_name("function")
-        .filter(|f| f.kind() == "selector_expression")
+        .filter(|f| f.kind_str() == "selector_expression")
         .and_then(|f| f.child_by_field_name("operand"))
-        .filter(|o| o.kind() == "identifier")
+        .filter(|o| o.kind_str() == "identifier")
     else {
         return false;
     };
@@ -171,7 +172,7 @@ pub fn takes_testing(func: Node, src: &[u8]) -> bool {
 pub fn function_exits<'t>(func: Node<'t>, src: &[u8], ends: Ends) -> Vec<Node<'t>> {
     let mut out = Vec::new();
     if let Some(body) = func.child_by_field_name("body") {
-        syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+        syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
             if leaves(n, src, ends) {
                 out.push(n);
             }
@@ -188,8 +189,8 @@ pub fn function_exits<'t>(func: Node<'t>, src: &[u8], ends: Ends) -> Vec<Node<'t
 pub fn goroutine_exits<'t>(func: Node<'t>, src: &[u8]) -> Vec<Node<'t>> {
     let mut defers = false;
     if let Some(body) = func.child_by_field_name("body") {
-        syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-            defers |= n.kind() == "defer_statement";
+        syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
+            defers |= n.kind_str() == "defer_statement";
         });
     }
     let mut out = function_exits(func, src, Ends::Survived);
@@ -207,7 +208,7 @@ pub fn goroutine_exits<'t>(func: Node<'t>, src: &[u8]) -> Vec<Node<'t>> {
 /// innermost for, switch or select; a labelled one the statement labelled
 /// so, and whatever that holds.
 pub fn breaks_out_of(brk: Node, stmt: Node, src: &[u8]) -> bool {
-    match brk.named_child(0).filter(|l| l.kind() == "label_name") {
+    match brk.named_child(0).filter(|l| l.kind_str() == "label_name") {
         Some(_) => syntax::labelled(brk, src).is_some_and(|l| syntax::contains(l, stmt)),
         None => syntax::break_target(brk).is_some_and(|n| n.id() == stmt.id()),
     }
@@ -218,8 +219,8 @@ pub fn breaks_out_of(brk: Node, stmt: Node, src: &[u8]) -> bool {
 /// `ends`, every `goto` (it may go anywhere), and the breaks out of `lp`.
 pub fn leaving<'t>(scope: Node<'t>, lp: Node<'t>, src: &[u8], ends: Ends) -> Vec<Node<'t>> {
     let mut out = Vec::new();
-    syntax::visit(scope, &|n| n.kind() != "func_literal", &mut |n| {
-        let exits = match n.kind() {
+    syntax::visit(scope, &|n| n.kind_str() != "func_literal", &mut |n| {
+        let exits = match n.kind_str() {
             "goto_statement" => true,
             "break_statement" => breaks_out_of(n, lp, src),
             _ => leaves(n, src, ends),
@@ -238,24 +239,24 @@ pub fn leaving<'t>(scope: Node<'t>, lp: Node<'t>, src: &[u8], ends: Ends) -> Vec
 /// leaves. (What returns or never returns from inside it leaves the
 /// function: nothing after it runs either.)
 pub fn never_completes(stmt: Node, src: &[u8]) -> bool {
-    if stmt.kind() != "for_statement" {
+    if stmt.kind_str() != "for_statement" {
         return false;
     }
     let mut c = stmt.walk();
     let header = stmt
         .named_children(&mut c)
-        .find(|n| !matches!(n.kind(), "block" | "comment"));
+        .find(|n| !matches!(n.kind_str(), "block" | "comment"));
     let endless = match header {
         None => true,
-        Some(h) if h.kind() == "for_clause" => h.child_by_field_name("condition").is_none(),
-        Some(h) if h.kind() == "range_clause" => h
+        Some(h) if h.kind_str() == "for_clause" => h.child_by_field_name("condition").is_none(),
+        Some(h) if h.kind_str() == "range_clause" => h
             .child_by_field_name("right")
             .is_some_and(|r| ticker_channel(r, src)),
         Some(_) => false,
     };
     let mut leaves = false;
-    syntax::visit(stmt, &|n| n.kind() != "func_literal", &mut |n| {
-        leaves |= match n.kind() {
+    syntax::visit(stmt, &|n| n.kind_str() != "func_literal", &mut |n| {
+        leaves |= match n.kind_str() {
             "goto_statement" => true,
             "break_statement" => breaks_out_of(n, stmt, src),
             "continue_statement" => {
@@ -269,7 +270,7 @@ pub fn never_completes(stmt: Node, src: &[u8]) -> bool {
 
 /// `time.Tick(d)` or `time.NewTicker(d).C`: a channel nothing closes.
 fn ticker_channel(r: Node, src: &[u8]) -> bool {
-    let call = match r.kind() {
+    let call = match r.kind_str() {
         "selector_expression"
             if r.child_by_field_name("field")
                 .is_some_and(|f| text(f, src) == "C") =>
@@ -278,7 +279,7 @@ fn ticker_channel(r: Node, src: &[u8]) -> bool {
         }
         _ => Some(r),
     };
-    let want = if r.kind() == "selector_expression" {
+    let want = if r.kind_str() == "selector_expression" {
         "time.NewTicker"
     } else {
         "time.Tick"
@@ -314,7 +315,7 @@ mod tests {
                 let got: Vec<bool> = stmts
                     .iter()
                     .map(|s| {
-                        let s = if s.kind() == "labeled_statement" {
+                        let s = if s.kind_str() == "labeled_statement" {
                             s.named_child(1).unwrap()
                         } else {
                             *s
@@ -419,7 +420,7 @@ mod tests {
             "L:\n\tfor {\n\t\tfor {\n\t\t\tbreak\n\t\t}\n\t\tswitch {\n\t\tcase true:\n\t\t\tbreak\n\t\t}\n\t\tif x {\n\t\t\tbreak\n\t\t}\n\t\tfor {\n\t\t\tbreak L\n\t\t}\n\t\tgoto M\n\t\tgo func() { return }()\n\t\tdefer panic(1)\n\t\tpanic(2)\n\t}\nM:",
             |stmts, src| {
                 let lp = stmts[0].named_child(1).unwrap();
-                assert_eq!(lp.kind(), "for_statement");
+                assert_eq!(lp.kind_str(), "for_statement");
                 let body = lp.child_by_field_name("body").unwrap();
                 let left: Vec<String> = leaving(body, lp, src, Ends::Survived)
                     .iter()

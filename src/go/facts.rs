@@ -13,6 +13,7 @@
 //! are `PackageIndex`'s (go/package.rs).
 
 use crate::go::idents::Idents;
+use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -215,7 +216,7 @@ impl<'t> FuncFacts<'t> {
     pub fn target_of(&self, jump: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
         let name = jump
             .named_child(0)
-            .filter(|l| l.kind() == "label_name")
+            .filter(|l| l.kind_str() == "label_name")
             .map(|l| text(l, src))?;
         let func = syntax::enclosing_function(jump);
         self.labels
@@ -235,13 +236,13 @@ impl<'t> FuncFacts<'t> {
         let scope = func
             .and_then(|f| f.child_by_field_name("body"))
             .unwrap_or(self.root);
-        syntax::visit(scope, &|n| n.kind() != "func_literal", &mut |n| {
+        syntax::visit(scope, &|n| n.kind_str() != "func_literal", &mut |n| {
             if matches!(
-                n.kind(),
+                n.kind_str(),
                 "goto_statement" | "break_statement" | "continue_statement"
             ) && n
                 .named_child(0)
-                .is_some_and(|l| l.kind() == "label_name" && text(l, src) == name)
+                .is_some_and(|l| l.kind_str() == "label_name" && text(l, src) == name)
             {
                 out.push(n);
             }
@@ -256,6 +257,9 @@ pub struct Facts<'t> {
     src: &'t [u8],
     cache: RefCell<HashMap<usize, Rc<FuncFacts<'t>>>>,
     idents: RefCell<HashMap<usize, Rc<Idents<'t>>>>,
+    /// The file's imports, read from the first tree asked about (by its
+    /// root's id): a file with fifty imports was read a thousand times.
+    imports: std::cell::OnceCell<(usize, Vec<(String, String)>)>,
 }
 
 impl<'t> Facts<'t> {
@@ -264,6 +268,19 @@ impl<'t> Facts<'t> {
             src,
             cache: RefCell::new(HashMap::new()),
             idents: RefCell::new(HashMap::new()),
+            imports: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// `syntax::import_names` of `tree`, a tree of this file, read once.
+    pub fn imports(&self, tree: &Tree) -> std::borrow::Cow<'_, [(String, String)]> {
+        let root = tree.root_node();
+        let (id, names) = self
+            .imports
+            .get_or_init(|| (root.id(), syntax::import_names_at(root, self.src)));
+        match *id == root.id() {
+            true => std::borrow::Cow::Borrowed(names),
+            false => std::borrow::Cow::Owned(syntax::import_names_at(root, self.src)),
         }
     }
 
@@ -293,7 +310,7 @@ impl<'t> Facts<'t> {
     /// The local an identifier names, with the facts that hold it. None: not
     /// an identifier of a local (a package-level name, an import, a field).
     pub fn local(&self, ident: Node<'t>) -> Option<(Rc<FuncFacts<'t>>, LocalId)> {
-        if ident.kind() != "identifier" {
+        if ident.kind_str() != "identifier" {
             return None;
         }
         let f = self.of(ident);
@@ -307,7 +324,8 @@ impl<'t> Facts<'t> {
         let name = syntax::text(ident, self.src);
         // The imports first: a name no import gives needs no facts about
         // its function (a walk of all of it).
-        let imported = syntax::import_names(tree, self.src)
+        let imported = self
+            .imports(tree)
             .iter()
             .any(|(n, p)| n == name && p == path);
         if !imported {
@@ -375,7 +393,7 @@ pub fn top_level(node: Node) -> Node {
 pub fn enclosing<'t>(node: Node<'t>, kinds: &[&str], stop_at_function: bool) -> Option<Node<'t>> {
     let mut cur = node.parent();
     while let Some(n) = cur {
-        if kinds.contains(&n.kind()) {
+        if kinds.contains(&n.kind_str()) {
             return Some(n);
         }
         if stop_at_function && syntax::is_function(n) {
@@ -401,7 +419,7 @@ pub fn enclosing_select(node: Node) -> Option<Node> {
 pub fn enclosing_defer(node: Node) -> Option<Node> {
     let mut cur = node.parent();
     while let Some(n) = cur {
-        if n.kind() == "defer_statement" {
+        if n.kind_str() == "defer_statement" {
             return Some(n);
         }
         if syntax::is_function(n) {
@@ -418,7 +436,7 @@ pub fn enclosing_defer(node: Node) -> Option<Node> {
 pub fn enclosing_goroutine(node: Node) -> Option<Node> {
     let mut cur = node.parent();
     while let Some(n) = cur {
-        if n.kind() == "func_literal"
+        if n.kind_str() == "func_literal"
             && let Some(g) = called_by(n, "go_statement")
         {
             return Some(g);
@@ -432,9 +450,9 @@ pub fn enclosing_goroutine(node: Node) -> Option<Node> {
 /// func literal `lit` directly: `go func() {...}()`.
 fn called_by<'t>(lit: Node<'t>, kind: &str) -> Option<Node<'t>> {
     let call = lit.parent().filter(|c| {
-        c.kind() == "call_expression" && c.child_by_field_name("function") == Some(lit)
+        c.kind_str() == "call_expression" && c.child_by_field_name("function") == Some(lit)
     })?;
-    call.parent().filter(|g| g.kind() == kind)
+    call.parent().filter(|g| g.kind_str() == kind)
 }
 
 /// A lexical scope while walking: the names it declares and the function
@@ -527,7 +545,7 @@ impl<'t> Walk<'t, '_> {
     }
 
     fn visit(&mut self, n: Node<'t>) {
-        match n.kind() {
+        match n.kind_str() {
             "function_declaration" | "method_declaration" | "func_literal" => self.function(n),
             "block"
             | "if_statement"
@@ -545,7 +563,7 @@ impl<'t> Walk<'t, '_> {
             "type_switch_statement" => self.type_switch(n),
             "short_var_declaration" => self.declaring(n, "left", "right", DeclKind::Short, true),
             "var_spec" | "const_spec" if !self.scopes.is_empty() => {
-                let kind = if n.kind() == "var_spec" {
+                let kind = if n.kind_str() == "var_spec" {
                     DeclKind::Var
                 } else {
                     DeclKind::Const
@@ -558,7 +576,7 @@ impl<'t> Walk<'t, '_> {
                 }
             }
             "range_clause" | "receive_statement" if has_token(n, ":=") => {
-                let kind = if n.kind() == "range_clause" {
+                let kind = if n.kind_str() == "range_clause" {
                     DeclKind::Range
                 } else {
                     DeclKind::Receive
@@ -688,19 +706,19 @@ impl<'t> Walk<'t, '_> {
 /// The identifiers of an expression list or a spec (its identifier
 /// children), or a lone identifier.
 pub fn identifiers(list: Node) -> Vec<Node> {
-    if list.kind() == "identifier" {
+    if list.kind_str() == "identifier" {
         return vec![list];
     }
     let mut c = list.walk();
     list.named_children(&mut c)
-        .filter(|x| x.kind() == "identifier")
+        .filter(|x| x.kind_str() == "identifier")
         .collect()
 }
 
 fn has_token(n: Node, token: &str) -> bool {
     let mut c = n.walk();
     n.children(&mut c)
-        .any(|x| !x.is_named() && x.kind() == token)
+        .any(|x| !x.is_named() && x.kind_str() == token)
 }
 
 /// What the use at `ident` does with its local (declared in `func`), and
@@ -717,8 +735,8 @@ fn classify<'t>(
         node: ident,
         kind: use_kind(ident, src, is_local, &between),
         captured,
-        deferred: between.iter().any(|n| n.kind() == "defer_statement"),
-        in_go: between.iter().any(|n| n.kind() == "go_statement"),
+        deferred: between.iter().any(|n| n.kind_str() == "defer_statement"),
+        in_go: between.iter().any(|n| n.kind_str() == "go_statement"),
     }
 }
 
@@ -741,10 +759,11 @@ fn use_kind<'t>(
     let mut level = 0;
     while let Some(p) = ancestor(ups, level, e) {
         let is = |field: &str| p.child_by_field_name(field) == Some(e);
-        match p.kind() {
+        match p.kind_str() {
             "selector_expression" if is("operand") => {
                 let called = ancestor(ups, level + 1, p).is_some_and(|c| {
-                    c.kind() == "call_expression" && c.child_by_field_name("function") == Some(p)
+                    c.kind_str() == "call_expression"
+                        && c.child_by_field_name("function") == Some(p)
                 });
                 if called && e == ident {
                     let m = p.child_by_field_name("field").map_or("", |f| text(f, src));
@@ -759,7 +778,7 @@ fn use_kind<'t>(
             "index_expression" if is("operand") => {}
             "unary_expression"
                 if p.child_by_field_name("operator")
-                    .is_some_and(|o| matches!(o.kind(), "&" | "*")) => {}
+                    .is_some_and(|o| matches!(o.kind_str(), "&" | "*")) => {}
             "call_expression" if is("function") => return UseKind::Called,
             "argument_list" => return UseKind::Passed,
             "literal_element" => return UseKind::Stored,
@@ -794,7 +813,7 @@ fn in_list(
     let right = stmt
         .child_by_field_name("right")
         .or_else(|| stmt.child_by_field_name("value"));
-    match stmt.kind() {
+    match stmt.kind_str() {
         "return_statement" => UseKind::Returned,
         "assignment_statement" | "short_var_declaration" if left == Some(list) => {
             // `x = v` reassigns x; `x.f = v`, `x[i] = v` only write into it.
@@ -806,7 +825,7 @@ fn in_list(
         }
         "assignment_statement" | "short_var_declaration" | "var_spec" if right == Some(list) => {
             let pos = index_in(list, e);
-            let targets: Vec<Node> = match stmt.kind() {
+            let targets: Vec<Node> = match stmt.kind_str() {
                 "var_spec" => {
                     let mut c = stmt.walk();
                     stmt.children_by_field_name("name", &mut c).collect()
@@ -815,12 +834,14 @@ fn in_list(
             };
             let op_assign = stmt
                 .child_by_field_name("operator")
-                .is_some_and(|o| o.kind() != "=");
+                .is_some_and(|o| o.kind_str() != "=");
             match pos.and_then(|i| targets.get(i)) {
                 _ if op_assign => UseKind::Read,
                 // `_ = x` discards the value.
-                Some(t) if t.kind() == "identifier" && text(*t, src) == "_" => UseKind::Discarded,
-                Some(t) if t.kind() == "identifier" && is_local(*t) => UseKind::Aliased,
+                Some(t) if t.kind_str() == "identifier" && text(*t, src) == "_" => {
+                    UseKind::Discarded
+                }
+                Some(t) if t.kind_str() == "identifier" && is_local(*t) => UseKind::Aliased,
                 // A package-level variable, a field, an element, or a tuple
                 // assignment from a call (`a, b = f(x)`) this analysis
                 // cannot place: the value is kept somewhere.
@@ -867,7 +888,7 @@ mod tests {
                     top_level(n).id(),
                     walk_up(n).id(),
                     "{f}: {} at {}",
-                    n.kind(),
+                    n.kind_str(),
                     n.start_byte()
                 );
                 checked += 1;
@@ -883,7 +904,7 @@ mod tests {
         let facts = Facts::new(src.as_bytes());
         let mut decls = Vec::new();
         syntax::visit(tree.root_node(), &|_| true, &mut |x| {
-            if x.kind() == "identifier"
+            if x.kind_str() == "identifier"
                 && text(x, src.as_bytes()) == name
                 && facts.of(x).declares(x)
             {
@@ -1056,23 +1077,23 @@ L:
         let b = src.as_bytes();
         let mut call = None;
         syntax::visit(tree.root_node(), &|_| true, &mut |n| {
-            if n.kind() == "call_expression" && text(n, b) == "x()" {
+            if n.kind_str() == "call_expression" && text(n, b) == "x()" {
                 call = Some(n);
             }
         });
         let call = call.unwrap();
-        assert_eq!(enclosing_defer(call).unwrap().kind(), "defer_statement");
+        assert_eq!(enclosing_defer(call).unwrap().kind_str(), "defer_statement");
         assert!(enclosing_goroutine(call).is_some());
         // A loop or select of the outer function is not the literal's.
         assert!(enclosing_loop(call).is_none());
         let go = enclosing_goroutine(call).unwrap();
-        assert_eq!(enclosing_select(go).unwrap().kind(), "select_statement");
-        assert_eq!(enclosing_loop(go).unwrap().kind(), "for_statement");
+        assert_eq!(enclosing_select(go).unwrap().kind_str(), "select_statement");
+        assert_eq!(enclosing_loop(go).unwrap().kind_str(), "for_statement");
         let facts = Facts::new(b);
         let ff = facts.of(call);
         assert_eq!(ff.labels.len(), 1);
         let jumps = ff.jumps_to(ff.labels[0].1, b);
-        let kinds: Vec<&str> = jumps.iter().map(|j| j.kind()).collect();
+        let kinds: Vec<&str> = jumps.iter().map(|j| j.kind_str()).collect();
         assert_eq!(kinds, vec!["break_statement", "goto_statement"]);
         for j in jumps {
             assert_eq!(ff.target_of(j, b), Some(ff.labels[0].1));

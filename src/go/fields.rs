@@ -8,6 +8,7 @@
 //! cannot tie to the struct (not the receiver of one of its methods) is
 //! recorded as such, so a caller can refuse to reason about the field.
 
+use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use tree_sitter::{Node, Tree};
 
@@ -152,15 +153,15 @@ pub fn may_use(chunk: &[u8], name: &str) -> bool {
 /// other type.
 pub fn struct_fields(spec: Node, src: &[u8]) -> Option<Vec<Field>> {
     let ty = spec.child_by_field_name("type")?;
-    if ty.kind() != "struct_type" {
+    if ty.kind_str() != "struct_type" {
         return None;
     }
     let mut fields = Vec::new();
     syntax::visit(
         ty,
-        &|m| matches!(m.kind(), "struct_type" | "field_declaration_list"),
+        &|m| matches!(m.kind_str(), "struct_type" | "field_declaration_list"),
         &mut |d| {
-            if d.kind() != "field_declaration" {
+            if d.kind_str() != "field_declaration" {
                 return;
             }
             let Some(fty) = d.child_by_field_name("type") else {
@@ -171,7 +172,7 @@ pub fn struct_fields(spec: Node, src: &[u8]) -> Option<Vec<Field>> {
                 fields.push(Field {
                     name: text(f, src).to_string(),
                     ty: text(fty, src).to_string(),
-                    is_chan: fty.kind() == "channel_type",
+                    is_chan: fty.kind_str() == "channel_type",
                 });
             }
         },
@@ -180,7 +181,7 @@ pub fn struct_fields(spec: Node, src: &[u8]) -> Option<Vec<Field>> {
 }
 
 fn field_name<'s>(n: Node, src: &'s [u8]) -> &'s str {
-    match n.kind() {
+    match n.kind_str() {
         "selector_expression" => n.child_by_field_name("field").map_or("", |f| text(f, src)),
         _ => n
             .child_by_field_name("key")
@@ -192,10 +193,10 @@ fn field_name<'s>(n: Node, src: &'s [u8]) -> &'s str {
 /// The use `n` makes of a field name, when `n` is `X.f` (not a method
 /// call's selector) or a literal's `f: v`, for the field `name`.
 fn field_use(file: usize, n: Node, src: &[u8], name: &str) -> Option<FieldUse> {
-    let (kind, operand) = match n.kind() {
+    let (kind, operand) = match n.kind_str() {
         "selector_expression" => {
             let parent = n.parent()?;
-            if parent.kind() == "call_expression"
+            if parent.kind_str() == "call_expression"
                 && parent.child_by_field_name("function") == Some(n)
             {
                 return None;
@@ -208,7 +209,7 @@ fn field_use(file: usize, n: Node, src: &[u8], name: &str) -> Option<FieldUse> {
         }
         "keyed_element" => {
             let key = n.child_by_field_name("key")?.named_child(0)?;
-            if key.kind() != "identifier" || text(key, src) != name {
+            if key.kind_str() != "identifier" || text(key, src) != name {
                 return None;
             }
             let value = n.child_by_field_name("value")?.named_child(0)?;
@@ -249,9 +250,9 @@ fn selector_kind(sel: Node, src: &[u8]) -> FieldUseKind {
     };
     let in_case = |stmt: Node| {
         stmt.parent()
-            .is_some_and(|c| c.kind() == "communication_case")
+            .is_some_and(|c| c.kind_str() == "communication_case")
     };
-    match parent.kind() {
+    match parent.kind_str() {
         "send_statement" if parent.child_by_field_name("channel") == Some(sel) => {
             FieldUseKind::Send {
                 guarded: in_case(parent),
@@ -260,21 +261,21 @@ fn selector_kind(sel: Node, src: &[u8]) -> FieldUseKind {
         "unary_expression"
             if parent
                 .child_by_field_name("operator")
-                .is_some_and(|o| o.kind() == "<-") =>
+                .is_some_and(|o| o.kind_str() == "<-") =>
         {
             let stmt = parent
                 .parent()
-                .filter(|p| matches!(p.kind(), "receive_statement" | "expression_list"))
-                .map(|p| match p.kind() {
+                .filter(|p| matches!(p.kind_str(), "receive_statement" | "expression_list"))
+                .map(|p| match p.kind_str() {
                     "expression_list" => p.parent().unwrap_or(p),
                     _ => p,
                 });
             let case_of_select = match stmt {
-                Some(s) if s.kind() == "receive_statement" => in_case(s),
-                Some(s) => in_case(s) && s.kind() != "short_var_declaration",
+                Some(s) if s.kind_str() == "receive_statement" => in_case(s),
+                Some(s) => in_case(s) && s.kind_str() != "short_var_declaration",
                 None => parent
                     .parent()
-                    .is_some_and(|p| p.kind() == "expression_statement" && in_case(p)),
+                    .is_some_and(|p| p.kind_str() == "expression_statement" && in_case(p)),
             };
             FieldUseKind::Recv { case_of_select }
         }
@@ -291,7 +292,7 @@ fn selector_kind(sel: Node, src: &[u8]) -> FieldUseKind {
             }
         }
         "selector_expression" => match parent.parent() {
-            Some(call) if call.kind() == "call_expression" => {
+            Some(call) if call.kind_str() == "call_expression" => {
                 let m = parent
                     .child_by_field_name("field")
                     .map_or("", |f| text(f, src));
@@ -303,7 +304,7 @@ fn selector_kind(sel: Node, src: &[u8]) -> FieldUseKind {
             let other = (0..parent.named_child_count())
                 .filter_map(|i| parent.named_child(i))
                 .find(|c| *c != sel);
-            match other.map(|o| o.kind()) {
+            match other.map(|o| o.kind_str()) {
                 Some("nil") => FieldUseKind::Called("==nil".to_string()),
                 _ => FieldUseKind::Other,
             }
@@ -318,7 +319,7 @@ fn assigned(sel: Node, list: Node, src: &[u8]) -> FieldUseKind {
     let Some(stmt) = list.parent() else {
         return FieldUseKind::Other;
     };
-    if stmt.kind() != "assignment_statement" || stmt.child_by_field_name("left") != Some(list) {
+    if stmt.kind_str() != "assignment_statement" || stmt.child_by_field_name("left") != Some(list) {
         return FieldUseKind::Other;
     }
     let right = stmt.child_by_field_name("right");
@@ -334,7 +335,7 @@ fn assigned(sel: Node, list: Node, src: &[u8]) -> FieldUseKind {
 
 /// `make(...)`.
 pub fn is_make(n: Node, src: &[u8]) -> bool {
-    n.kind() == "call_expression"
+    n.kind_str() == "call_expression"
         && n.child_by_field_name("function")
             .is_some_and(|f| text(f, src) == "make")
 }
@@ -342,7 +343,7 @@ pub fn is_make(n: Node, src: &[u8]) -> bool {
 fn enclosing_kind<'t>(n: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
     let mut cur = n.parent();
     while let Some(p) = cur {
-        if kinds.contains(&p.kind()) {
+        if kinds.contains(&p.kind_str()) {
             return Some(p);
         }
         cur = p.parent();
@@ -360,7 +361,7 @@ pub fn receiver(method: Node, src: &[u8]) -> Option<(String, String)> {
         .unwrap_or_default();
     let mut ty = None;
     syntax::visit(decl.child_by_field_name("type")?, &|_| true, &mut |n| {
-        if n.kind() == "type_identifier" && ty.is_none() {
+        if n.kind_str() == "type_identifier" && ty.is_none() {
             ty = Some(text(n, src).to_string());
         }
     });
@@ -371,7 +372,7 @@ pub fn receiver(method: Node, src: &[u8]) -> Option<(String, String)> {
 pub fn node_at<'t>(tree: &'t Tree, start: usize, end: usize, kind: &str) -> Option<Node<'t>> {
     let mut n = tree.root_node().descendant_for_byte_range(start, end)?;
     loop {
-        if n.kind() == kind && n.start_byte() == start && n.end_byte() == end {
+        if n.kind_str() == kind && n.start_byte() == start && n.end_byte() == end {
             return Some(n);
         }
         n = n.parent()?;

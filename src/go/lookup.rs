@@ -4,6 +4,7 @@
 
 use super::package::PackageIndex;
 use super::syntax::{self, text};
+use crate::go::syntax::NodeKind;
 use std::path::PathBuf;
 use tree_sitter::{Node, Tree};
 
@@ -23,11 +24,11 @@ pub struct NameUse<'p> {
 fn declares_locally(func: Node, name: &str, src: &[u8]) -> bool {
     let mut found = false;
     syntax::visit(func, &|_| true, &mut |n| {
-        if n.kind() != "identifier" || text(n, src) != name || found {
+        if n.kind_str() != "identifier" || text(n, src) != name || found {
             return;
         }
         let Some(p) = n.parent() else { return };
-        found = match p.kind() {
+        found = match p.kind_str() {
             "const_spec"
             | "var_spec"
             | "parameter_declaration"
@@ -39,7 +40,7 @@ fn declares_locally(func: Node, name: &str, src: &[u8]) -> bool {
                 }
             }
             "expression_list" => p.parent().is_some_and(|d| {
-                matches!(d.kind(), "short_var_declaration" | "range_clause")
+                matches!(d.kind_str(), "short_var_declaration" | "range_clause")
                     && d.child_by_field_name("left") == Some(p)
             }),
             _ => false,
@@ -69,13 +70,13 @@ impl<'a> PackageIndex<'a> {
             return None;
         }
         let again = |e: Node, s: &[u8]| self.const_int_depth(current, e, s, depth + 1);
-        match expr.kind() {
+        match expr.kind_str() {
             "int_literal" => text(expr, src).replace('_', "").parse().ok(),
             "parenthesized_expression" => again(expr.named_child(0)?, src),
             "binary_expression" => {
                 let l = again(expr.child_by_field_name("left")?, src)?;
                 let r = again(expr.child_by_field_name("right")?, src)?;
-                match expr.child_by_field_name("operator")?.kind() {
+                match expr.child_by_field_name("operator")?.kind_str() {
                     "+" => l.checked_add(r),
                     "-" => l.checked_sub(r),
                     "*" => l.checked_mul(r),
@@ -122,13 +123,13 @@ impl<'a> PackageIndex<'a> {
         let st = d
             .node
             .child_by_field_name("type")
-            .filter(|t| t.kind() == "struct_type")?;
+            .filter(|t| t.kind_str() == "struct_type")?;
         let mut out = None;
         syntax::visit(
             st,
-            &|n| n.kind() != "struct_type" || n.id() == st.id(),
+            &|n| n.kind_str() != "struct_type" || n.id() == st.id(),
             &mut |n| {
-                if n.kind() == "field_declaration" {
+                if n.kind_str() == "field_declaration" {
                     let mut c = n.walk();
                     if n.children_by_field_name("name", &mut c)
                         .any(|m| text(m, d.src) == field)
@@ -148,7 +149,7 @@ impl<'a> PackageIndex<'a> {
     /// local of the same name hides it, which the caller asks the use's
     /// scope about.
     pub fn uses_of<'s>(&'s self, name: &str) -> Vec<NameUse<'s>> {
-        let is_name = |n: Node| matches!(n.kind(), "identifier" | "field_identifier");
+        let is_name = |n: Node| matches!(n.kind_str(), "identifier" | "field_identifier");
         // A name the parsed declarations alone mention is all found in them.
         let tree = self.tree_for(name);
         // The current file's identifiers are indexed in one walk: a big

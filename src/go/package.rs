@@ -5,6 +5,7 @@
 use crate::files::source::Source;
 use crate::go::fields::{self, FieldUses};
 use crate::go::syntax;
+use crate::go::syntax::NodeKind;
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -827,7 +828,7 @@ impl<'a> PackageIndex<'a> {
             }
             for tree in f.trees_of(ty, Some("type")) {
                 top_level_decls(tree, &mut |n| {
-                    if n.kind() == "type_spec" && syntax::decl_name(n, &f.src) == Some(ty) {
+                    if n.kind_str() == "type_spec" && syntax::decl_name(n, &f.src) == Some(ty) {
                         found.push((n, f.src.as_slice()));
                     }
                 });
@@ -913,7 +914,7 @@ impl<'a> PackageIndex<'a> {
                 let mut index: HashMap<(&'static str, &'a str), Vec<Node<'a>>> = HashMap::new();
                 top_level_decls(self.tree, &mut |n| {
                     if let Some(name) = syntax::decl_name(n, self.src) {
-                        index.entry((n.kind(), name)).or_default().push(n);
+                        index.entry((n.kind_str(), name)).or_default().push(n);
                     }
                 });
                 index
@@ -961,7 +962,7 @@ fn push_declared<'s>(
     keep: &dyn Fn(Node) -> bool,
 ) {
     top_level_decls(tree, &mut |n| {
-        if n.kind() == kind && syntax::decl_name(n, src) == Some(name) && keep(n) {
+        if n.kind_str() == kind && syntax::decl_name(n, src) == Some(name) && keep(n) {
             out.push(FuncDecl {
                 node: n,
                 src,
@@ -983,7 +984,7 @@ fn top_level_decls<'t>(tree: &'t Tree, f: &mut dyn FnMut(Node<'t>)) {
         tree.root_node(),
         &|n| {
             matches!(
-                n.kind(),
+                n.kind_str(),
                 "source_file" | "type_declaration" | "const_declaration" | "const_spec_list"
             )
         },

@@ -1,5 +1,6 @@
 //! How often statements can run on one path through a function.
 
+use crate::go::syntax::NodeKind;
 use tree_sitter::Node;
 
 /// The most times nodes for which `marked` holds can run in one run of
@@ -39,7 +40,7 @@ fn runs(
             .iter()
             .try_fold(0usize, |acc, k| Some(acc.max(runs(*k, marked, passes)?)))
     };
-    match n.kind() {
+    match n.kind_str() {
         "func_literal" => Some(0),
         "goto_statement" => None,
         "if_statement" => {
@@ -56,7 +57,7 @@ fn runs(
         "expression_switch_statement" | "type_switch_statement" | "select_statement" => {
             let (cases, head): (Vec<Node>, Vec<Node>) = children().into_iter().partition(|k| {
                 matches!(
-                    k.kind(),
+                    k.kind_str(),
                     "expression_case" | "default_case" | "type_case" | "communication_case"
                 )
             });
@@ -83,7 +84,7 @@ mod tests {
         let func = tree.root_node().named_child(1).unwrap();
         most_runs(
             func,
-            &|n| n.kind() == "send_statement" && text(n, src.as_bytes()).starts_with("ch"),
+            &|n| n.kind_str() == "send_statement" && text(n, src.as_bytes()).starts_with("ch"),
             &|_| loops,
         )
     }

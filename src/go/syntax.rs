@@ -31,22 +31,47 @@ fn is_kind(n: Node, id: &std::sync::OnceLock<u16>, name: &str) -> bool {
     n.kind_id() == *id.get_or_init(|| crate::go::grammar::language().id_for_node_kind(name, true))
 }
 
-/// `n.kind() == "identifier"`, by kind id.
+/// `n.kind_str() == "identifier"`, by kind id.
 pub fn is_identifier(n: Node) -> bool {
     static ID: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
     is_kind(n, &ID, "identifier")
 }
 
-/// `n.kind() == "func_literal"`, by kind id.
+/// `n.kind_str() == "func_literal"`, by kind id.
 pub fn is_func_literal(n: Node) -> bool {
     static ID: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
     is_kind(n, &ID, "func_literal")
 }
 
-/// `n.kind() == "goto_statement"`, by kind id.
+/// `n.kind_str() == "goto_statement"`, by kind id.
 pub fn is_goto_statement(n: Node) -> bool {
     static ID: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
     is_kind(n, &ID, "goto_statement")
+}
+
+/// `Node::kind` read from a table of the grammar's kind names built once:
+/// the binding's `kind` turns the kind's C string into a `&str` (a strlen
+/// and a UTF-8 check) on every call, 4 % of a run on nats-server.
+pub trait NodeKind {
+    fn kind_str(&self) -> &'static str;
+}
+
+impl NodeKind for Node<'_> {
+    fn kind_str(&self) -> &'static str {
+        static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+        let names = NAMES.get_or_init(|| {
+            let lang = crate::go::grammar::language();
+            (0..lang.node_kind_count() as u16)
+                .map(|id| lang.node_kind_for_id(id).unwrap_or(""))
+                .collect()
+        });
+        // ERROR's id is past the table, as are any a tree of another
+        // language would give.
+        match names.get(self.kind_id() as usize) {
+            Some(name) if !name.is_empty() => name,
+            _ => self.kind(),
+        }
+    }
 }
 
 /// The byte offset at which each line of `src` starts.
@@ -326,7 +351,7 @@ pub fn text<'a>(node: Node, src: &'a [u8]) -> &'a str {
 /// Function-like nodes: each is its own scope for goroutine and loop questions.
 pub fn is_function(node: Node) -> bool {
     matches!(
-        node.kind(),
+        node.kind_str(),
         "function_declaration" | "method_declaration" | "func_literal"
     )
 }
@@ -415,14 +440,14 @@ fn descend_to<'t>(top: Node<'t>, node: Node<'t>) -> Option<Vec<Node<'t>>> {
 pub fn in_loop_within(node: Node, func: Node) -> bool {
     ancestors_until(node, func)
         .iter()
-        .any(|n| n.kind() == "for_statement")
+        .any(|n| n.kind_str() == "for_statement")
 }
 
 /// The innermost `for` statement around `node` inside `func`, if any.
 pub fn enclosing_loop<'t>(node: Node<'t>, func: Node<'t>) -> Option<Node<'t>> {
     ancestors_until(node, func)
         .into_iter()
-        .find(|n| n.kind() == "for_statement")
+        .find(|n| n.kind_str() == "for_statement")
 }
 
 /// Calls `f` on every node under `root` in document order, without
@@ -489,12 +514,12 @@ fn first_error(node: Node) -> Option<Node> {
 /// one its label names, or else the nearest loop (continue) or breakable
 /// statement (break).
 pub fn jump_target<'t>(j: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
-    match j.named_child(0).filter(|l| l.kind() == "label_name") {
+    match j.named_child(0).filter(|l| l.kind_str() == "label_name") {
         Some(_) => labelled(j, src)?.named_child(1),
-        None if j.kind() == "continue_statement" => {
+        None if j.kind_str() == "continue_statement" => {
             let mut cur = j.parent();
             while let Some(n) = cur {
-                if n.kind() == "for_statement" {
+                if n.kind_str() == "for_statement" {
                     return Some(n);
                 }
                 cur = n.parent();
@@ -508,10 +533,13 @@ pub fn jump_target<'t>(j: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
 /// The `labeled_statement` that a labelled `break`, `continue` or `goto`
 /// at `j` names, searched outwards from `j`.
 pub fn labelled<'t>(j: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
-    let label = text(j.named_child(0).filter(|l| l.kind() == "label_name")?, src);
+    let label = text(
+        j.named_child(0).filter(|l| l.kind_str() == "label_name")?,
+        src,
+    );
     let mut cur = j.parent();
     while let Some(n) = cur {
-        if n.kind() == "labeled_statement"
+        if n.kind_str() == "labeled_statement"
             && n.child_by_field_name("label")
                 .is_some_and(|x| text(x, src) == label)
         {
@@ -541,14 +569,14 @@ pub fn leaves_after<'t>(stmt: Node<'t>, src: &[u8]) -> bool {
 pub fn stops_after<'t>(stmt: Node<'t>, lp: Option<Node<'t>>, src: &[u8]) -> bool {
     if !stmt
         .parent()
-        .is_some_and(|p| matches!(p.kind(), "block" | "statement_list"))
+        .is_some_and(|p| matches!(p.kind_str(), "block" | "statement_list"))
     {
         return false;
     }
     let mut scope = vec![stmt];
     let mut sib = stmt.next_named_sibling();
     while let Some(x) = sib {
-        if x.kind() != "comment" {
+        if x.kind_str() != "comment" {
             scope.push(x);
         }
         sib = x.next_named_sibling();
@@ -562,11 +590,12 @@ pub fn stops_after<'t>(stmt: Node<'t>, lp: Option<Node<'t>>, src: &[u8]) -> bool
     // or the nearest loop (continue) or breakable statement (break).
     let target = |j: Node<'t>| jump_target(j, src);
     // Leaving `lp` (or a loop around it) ends the passes for good.
-    let leaves = |t: Node<'t>| t.kind() == "for_statement" && lp.is_some_and(|lp| contains(t, lp));
+    let leaves =
+        |t: Node<'t>| t.kind_str() == "for_statement" && lp.is_some_and(|lp| contains(t, lp));
     let mut back = false;
     for x in &scope {
-        visit(*x, &|n| n.kind() != "func_literal", &mut |n| {
-            back |= match n.kind() {
+        visit(*x, &|n| n.kind_str() != "func_literal", &mut |n| {
+            back |= match n.kind_str() {
                 "goto_statement" => true,
                 "continue_statement" => !target(n).is_some_and(inside),
                 "break_statement" => !target(n).is_some_and(|t| inside(t) || leaves(t)),
@@ -575,7 +604,7 @@ pub fn stops_after<'t>(stmt: Node<'t>, lp: Option<Node<'t>>, src: &[u8]) -> bool
         });
     }
     let ends = super::exits::stops_here(last, src)
-        || (last.kind() == "break_statement" && target(last).is_some_and(leaves));
+        || (last.kind_str() == "break_statement" && target(last).is_some_and(leaves));
     !back && ends
 }
 
@@ -584,7 +613,7 @@ pub fn select_cases(select: Node) -> Vec<Node> {
     let mut c = select.walk();
     select
         .named_children(&mut c)
-        .filter(|k| matches!(k.kind(), "communication_case" | "default_case"))
+        .filter(|k| matches!(k.kind_str(), "communication_case" | "default_case"))
         .collect()
 }
 
@@ -592,7 +621,7 @@ pub fn select_cases(select: Node) -> Vec<Node> {
 pub fn go_literal(go: Node) -> Option<Node> {
     go.named_child(0)
         .and_then(|c| c.child_by_field_name("function"))
-        .filter(|f| f.kind() == "func_literal")
+        .filter(|f| f.kind_str() == "func_literal")
 }
 
 /// The arguments of call `call`, comments left out.
@@ -602,7 +631,7 @@ pub fn arguments(call: Node) -> Vec<Node> {
     };
     let mut c = list.walk();
     list.named_children(&mut c)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_str() != "comment")
         .collect()
 }
 
@@ -612,11 +641,12 @@ pub fn go_running<'t>(literal: Node<'t>, func: Node<'t>) -> Option<Node<'t>> {
     literal
         .parent()
         .filter(|c| {
-            c.kind() == "call_expression" && c.child_by_field_name("function") == Some(literal)
+            c.kind_str() == "call_expression" && c.child_by_field_name("function") == Some(literal)
         })
         .and_then(|c| c.parent())
         .filter(|g| {
-            g.kind() == "go_statement" && enclosing_function(*g).map(|f| f.id()) == Some(func.id())
+            g.kind_str() == "go_statement"
+                && enclosing_function(*g).map(|f| f.id()) == Some(func.id())
         })
 }
 
@@ -625,7 +655,10 @@ pub fn go_running<'t>(literal: Node<'t>, func: Node<'t>) -> Option<Node<'t>> {
 pub fn identifiers_in(scope: Node, src: &[u8]) -> std::collections::HashSet<String> {
     let mut names = std::collections::HashSet::new();
     visit(scope, &|_| true, &mut |n| {
-        if matches!(n.kind(), "identifier" | "package_identifier" | "label_name") {
+        if matches!(
+            n.kind_str(),
+            "identifier" | "package_identifier" | "label_name"
+        ) {
             names.insert(text(n, src).to_string());
         }
     });
@@ -656,7 +689,7 @@ pub fn parameter_names(func: Node, src: &[u8]) -> Vec<(String, bool)> {
     };
     let mut cursor = params.walk();
     for decl in params.named_children(&mut cursor) {
-        let variadic = decl.kind() == "variadic_parameter_declaration";
+        let variadic = decl.kind_str() == "variadic_parameter_declaration";
         let mut c2 = decl.walk();
         let names: Vec<String> = decl
             .children_by_field_name("name", &mut c2)
@@ -681,7 +714,7 @@ pub fn declares_param(func: Node, name: &str, src: &[u8]) -> bool {
     if let Some(recv) = func.child_by_field_name("receiver") {
         let mut found = false;
         visit(recv, &|_| true, &mut |n| {
-            if n.kind() == "identifier" && text(n, src) == name {
+            if n.kind_str() == "identifier" && text(n, src) == name {
                 found = true;
             }
         });
@@ -702,7 +735,7 @@ pub fn break_target(brk: Node) -> Option<Node> {
     let mut cur = brk.parent();
     while let Some(n) = cur {
         if matches!(
-            n.kind(),
+            n.kind_str(),
             "for_statement"
                 | "expression_switch_statement"
                 | "type_switch_statement"
@@ -746,14 +779,14 @@ pub fn gotos_spanning<'t>(at: Node<'t>, pos: usize, src: &[u8]) -> Vec<GotoSpan<
     }
     let mut labels: Vec<(&str, Node)> = Vec::new();
     let mut gotos: Vec<(&str, Node)> = Vec::new();
-    visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-        let name = match n.kind() {
+    visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
+        let name = match n.kind_str() {
             "labeled_statement" => n.child_by_field_name("label"),
             "goto_statement" => n.named_child(0),
             _ => None,
         };
-        if let Some(name) = name.filter(|l| l.kind() == "label_name") {
-            let list = if n.kind() == "goto_statement" {
+        if let Some(name) = name.filter(|l| l.kind_str() == "label_name") {
+            let list = if n.kind_str() == "goto_statement" {
                 &mut gotos
             } else {
                 &mut labels
@@ -876,11 +909,11 @@ pub fn package_name<'a>(tree: &Tree, src: &'a [u8]) -> Option<&'a str> {
     let mut cursor = root.walk();
     let clause = root
         .children(&mut cursor)
-        .find(|c| c.kind() == "package_clause")?;
+        .find(|c| c.kind_str() == "package_clause")?;
     let mut c2 = clause.walk();
     let ident = clause
         .named_children(&mut c2)
-        .find(|c| c.kind() == "package_identifier")?;
+        .find(|c| c.kind_str() == "package_identifier")?;
     Some(text(ident, src))
 }
 
@@ -900,16 +933,16 @@ pub fn import_names_at(root: Node, src: &[u8]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut cursor = root.walk();
     for decl in root.children(&mut cursor) {
-        match decl.kind() {
+        match decl.kind_str() {
             "import_declaration" => {}
             "package_clause" | "comment" | "ERROR" => continue,
             _ => break,
         }
         visit(
             decl,
-            &|n| matches!(n.kind(), "import_declaration" | "import_spec_list"),
+            &|n| matches!(n.kind_str(), "import_declaration" | "import_spec_list"),
             &mut |n| {
-                if n.kind() == "import_spec" {
+                if n.kind_str() == "import_spec" {
                     let path = n
                         .child_by_field_name("path")
                         .map(|p| {
@@ -933,6 +966,29 @@ pub fn import_names_at(root: Node, src: &[u8]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The table's kind names are the binding's, on every node of a big
+    /// file of Go's and of a file that does not parse (ERROR, MISSING).
+    #[test]
+    fn kind_str_is_kind() {
+        let goroot = std::process::Command::new("go")
+            .args(["env", "GOROOT"])
+            .output()
+            .expect("go is installed");
+        let goroot = String::from_utf8(goroot.stdout).unwrap();
+        let path = std::path::Path::new(goroot.trim()).join("src/net/http/server.go");
+        let big = std::fs::read(path).unwrap();
+        let broken = b"package p\nfunc f( {\n\tx := <-\n\tgo func() { ch <- }(\n}\n".to_vec();
+        for src in [big, broken] {
+            let tree = parse(&src);
+            let mut seen = std::collections::HashSet::new();
+            visit(tree.root_node(), &|_| true, &mut |n| {
+                assert_eq!(n.kind_str(), n.kind(), "at {}", n.start_byte());
+                seen.insert(n.kind());
+            });
+            assert!(seen.len() > 20 || seen.contains("ERROR"), "{seen:?}");
+        }
+    }
 
     /// `points_of` gives the positions the line starts give, at every
     /// chunk boundary of a Go file and at offsets inside lines.
@@ -963,18 +1019,23 @@ mod tests {
         let tree = parse(src);
         let mut seen = 0;
         visit(tree.root_node(), &|_| true, &mut |n| {
-            assert_eq!(is_identifier(n), n.kind() == "identifier", "{}", n.kind());
+            assert_eq!(
+                is_identifier(n),
+                n.kind_str() == "identifier",
+                "{}",
+                n.kind_str()
+            );
             assert_eq!(
                 is_func_literal(n),
-                n.kind() == "func_literal",
+                n.kind_str() == "func_literal",
                 "{}",
-                n.kind()
+                n.kind_str()
             );
             assert_eq!(
                 is_goto_statement(n),
-                n.kind() == "goto_statement",
+                n.kind_str() == "goto_statement",
                 "{}",
-                n.kind()
+                n.kind_str()
             );
             seen += usize::from(is_identifier(n));
         });
@@ -1013,7 +1074,7 @@ mod tests {
                         ids(ancestors_until(n, stop)),
                         ids(walk_up(n, stop)),
                         "{f}: {} at {}",
-                        n.kind(),
+                        n.kind_str(),
                         n.start_byte()
                     );
                     checked += 1;
@@ -1045,7 +1106,7 @@ mod tests {
                     got.map(|x| x.id()),
                     up.map(|x| x.id()),
                     "{f}: {} at {}",
-                    n.kind(),
+                    n.kind_str(),
                     n.start_byte()
                 );
                 functions += usize::from(got.is_some());
@@ -1151,7 +1212,7 @@ mod tests {
         let mut c = root.walk();
         let kinds: Vec<(&str, &str)> = root
             .named_children(&mut c)
-            .map(|n| (n.kind(), text(n, src.as_bytes())))
+            .map(|n| (n.kind_str(), text(n, src.as_bytes())))
             .collect();
         assert_eq!(
             kinds,

@@ -7,6 +7,7 @@
 
 use crate::engine::diagnostic::Finding;
 use crate::go::syntax;
+use crate::go::syntax::NodeKind;
 use crate::report::sarif::Texts;
 use std::collections::HashMap;
 
@@ -72,7 +73,7 @@ pub fn function_at(tree: &tree_sitter::Tree, text: &str, offset: usize) -> Strin
         .child_by_field_name("name")
         .map(|n| syntax::text(n, src).to_string())
         .unwrap_or_default();
-    match decl.kind() {
+    match decl.kind_str() {
         "function_declaration" => name,
         "method_declaration" => {
             let recv = decl

@@ -7,6 +7,7 @@
 //! the facts of `go::facts`. Inner patterns are compiled once, at load.
 
 use crate::go::facts::{self, USE_KINDS};
+use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use crate::rules::predicates::{Ctx, Value, Verdict};
 use anyhow::{Result, anyhow, bail};
@@ -608,7 +609,7 @@ pub fn eval<'t>(form: &Form, ctx: &Ctx<'t>, caps: &HashMap<&str, Node<'t>>) -> b
                 .is_none_or(|(f, id)| f.local(id).escapes())
         }),
         Form::Declared(c) => {
-            cap(c).is_some_and(|n| n.kind() == "identifier" && ctx.facts.of(n).declares(n))
+            cap(c).is_some_and(|n| n.kind_str() == "identifier" && ctx.facts.of(n).declares(n))
         }
         Form::Imports { name, path } => {
             cap(name).is_some_and(|n| ctx.facts.names_import(n, path, ctx.tree))
@@ -633,7 +634,7 @@ fn inside(
 ) -> bool {
     let mut cur = node.parent();
     while let Some(n) = cur {
-        if kinds.iter().any(|k| k == n.kind()) {
+        if kinds.iter().any(|k| k == n.kind_str()) {
             return names.is_empty()
                 || node_name(n, src).is_some_and(|x| names.iter().any(|w| w == x));
         }

@@ -7,13 +7,14 @@ use super::scope::{LocalDecl, local_decl, references};
 use super::{Arg, Ctx, Value, Verdict};
 use crate::go::exits::{self, Ends};
 use crate::go::fields::receiver;
+use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
 pub fn unbuffered_make(ctx: &Ctx, args: &[Arg]) -> Verdict {
     match syntax::arguments(args[0].node()).as_slice() {
         [_] => Verdict::Holds(vec![]),
-        [_, size] if size.kind() == "int_literal" && text(*size, ctx.src) == "0" => {
+        [_, size] if size.kind_str() == "int_literal" && text(*size, ctx.src) == "0" => {
             Verdict::Holds(vec![])
         }
         _ => Verdict::Skip,
@@ -22,7 +23,7 @@ pub fn unbuffered_make(ctx: &Ctx, args: &[Arg]) -> Verdict {
 
 pub fn channel_type(ctx: &Ctx, args: &[Arg]) -> Verdict {
     let ty = args[0].node();
-    match ty.kind() {
+    match ty.kind_str() {
         "channel_type" => Verdict::Holds(vec![]),
         "type_identifier" | "identifier" => {
             let name = text(ty, ctx.src);
@@ -36,7 +37,7 @@ pub fn channel_type(ctx: &Ctx, args: &[Arg]) -> Verdict {
             let is_chan = decls.iter().chain(aliases.iter()).any(|d| {
                 d.node
                     .child_by_field_name("type")
-                    .is_some_and(|t| t.kind() == "channel_type")
+                    .is_some_and(|t| t.kind_str() == "channel_type")
             });
             if is_chan {
                 Verdict::Holds(vec![])
@@ -51,7 +52,7 @@ pub fn channel_type(ctx: &Ctx, args: &[Arg]) -> Verdict {
 /// How a message names function `func`: `` `name` ``, or "the function
 /// literal".
 pub(super) fn function_label(func: Node, src: &[u8]) -> String {
-    match func.kind() {
+    match func.kind_str() {
         "func_literal" => "the function literal".to_string(),
         _ => format!(
             "`{}`",
@@ -63,7 +64,9 @@ pub(super) fn function_label(func: Node, src: &[u8]) -> String {
 /// Whether identifier `r` is one of the values of a `return` statement.
 pub(super) fn is_returned(r: Node) -> bool {
     r.parent().is_some_and(|p| {
-        p.kind() == "expression_list" && p.parent().is_some_and(|g| g.kind() == "return_statement")
+        p.kind_str() == "expression_list"
+            && p.parent()
+                .is_some_and(|g| g.kind_str() == "return_statement")
     })
 }
 
@@ -84,22 +87,22 @@ pub(super) fn classify<'t>(ident: Node<'t>) -> Use<'t> {
     let Some(p) = ident.parent() else {
         return Use::Other;
     };
-    match p.kind() {
+    match p.kind_str() {
         "send_statement" if p.child_by_field_name("channel") == Some(ident) => Use::Send(p),
         "unary_expression"
             if p.child_by_field_name("operator")
-                .is_some_and(|o| o.kind() == "<-")
+                .is_some_and(|o| o.kind_str() == "<-")
                 && p.child_by_field_name("operand") == Some(ident) =>
         {
             Use::Recv(p)
         }
         "argument_list" => {
             let call = p.parent().expect("an argument list sits in a call");
-            if let Some(go) = call.parent().filter(|g| g.kind() == "go_statement") {
+            if let Some(go) = call.parent().filter(|g| g.kind_str() == "go_statement") {
                 let mut c = p.walk();
                 let index = p
                     .named_children(&mut c)
-                    .filter(|n| n.kind() != "comment")
+                    .filter(|n| n.kind_str() != "comment")
                     .position(|n| n.id() == ident.id())
                     .unwrap_or(0);
                 return Use::GoArg { go, index };
@@ -116,19 +119,21 @@ pub(super) fn binding<'t>(
     func: Node<'t>,
     src: &[u8],
 ) -> Option<(String, Vec<usize>)> {
-    let list = make.parent().filter(|p| p.kind() == "expression_list")?;
+    let list = make
+        .parent()
+        .filter(|p| p.kind_str() == "expression_list")?;
     if list.named_child_count() != 1 {
         return None;
     }
     let decl = list.parent()?;
     let single_left = |field: &str| -> Option<Node<'t>> {
         let left = decl.child_by_field_name(field)?;
-        (left.kind() == "expression_list" && left.named_child_count() == 1)
+        (left.kind_str() == "expression_list" && left.named_child_count() == 1)
             .then(|| left.named_child(0))
             .flatten()
-            .filter(|n| n.kind() == "identifier")
+            .filter(|n| n.kind_str() == "identifier")
     };
-    match decl.kind() {
+    match decl.kind_str() {
         "short_var_declaration" => {
             let id = single_left("left")?;
             Some((text(id, src).to_string(), vec![id.id()]))
@@ -139,7 +144,7 @@ pub(super) fn binding<'t>(
             (names.len() == 1).then(|| (text(names[0], src).to_string(), vec![names[0].id()]))
         }
         "assignment_statement" => {
-            if decl.child_by_field_name("operator").map(|o| o.kind()) != Some("=") {
+            if decl.child_by_field_name("operator").map(|o| o.kind_str()) != Some("=") {
                 return None;
             }
             let id = single_left("left")?;
@@ -148,9 +153,9 @@ pub(super) fn binding<'t>(
             let mut var_site = None;
             syntax::visit(
                 func.child_by_field_name("body")?,
-                &|n| n.kind() != "func_literal",
+                &|n| n.kind_str() != "func_literal",
                 &mut |n| {
-                    if n.kind() == "var_spec"
+                    if n.kind_str() == "var_spec"
                         && n.child_by_field_name("value").is_none()
                         && n.start_byte() < decl.start_byte()
                     {
@@ -181,13 +186,13 @@ fn defers_verdict(func: Node, src: &[u8]) -> Result<(), String> {
         return Ok(());
     };
     let mut bad = None;
-    syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-        if n.kind() != "defer_statement" || bad.is_some() {
+    syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
+        if n.kind_str() != "defer_statement" || bad.is_some() {
             return;
         }
         let Some(call) = n.named_child(0) else { return };
         let f = call.child_by_field_name("function");
-        let ok = match f.map(|f| (f.kind(), f)) {
+        let ok = match f.map(|f| (f.kind_str(), f)) {
             Some(("selector_expression", f)) => f
                 .child_by_field_name("field")
                 .is_some_and(|m| RELEASE_METHODS.contains(&text(m, src))),
@@ -195,7 +200,7 @@ fn defers_verdict(func: Node, src: &[u8]) -> Result<(), String> {
             Some(("func_literal", f)) => {
                 let mut recovers = false;
                 syntax::visit(f, &|_| true, &mut |c| {
-                    if c.kind() == "call_expression"
+                    if c.kind_str() == "call_expression"
                         && c.child_by_field_name("function")
                             .is_some_and(|g| text(g, src) == "recover")
                     {
@@ -220,12 +225,12 @@ fn defers_verdict(func: Node, src: &[u8]) -> Result<(), String> {
 
 /// Statements that end a goroutine without doing anything observable.
 pub(super) fn is_inert(stmt: Node, src: &[u8]) -> bool {
-    match stmt.kind() {
+    match stmt.kind_str() {
         "comment" | "empty_statement" => true,
         "return_statement" => {
             let mut has_call = false;
             syntax::visit(stmt, &|_| true, &mut |n| {
-                has_call |= n.kind() == "call_expression"
+                has_call |= n.kind_str() == "call_expression"
             });
             let _ = src;
             !has_call
@@ -244,13 +249,13 @@ pub(super) fn is_last_effective(send: Node, func: Node, src: &[u8]) -> bool {
         if parent.id() == func.id() {
             return true;
         }
-        match parent.kind() {
+        match parent.kind_str() {
             "statement_list" | "block" => {
                 let mut sib = cur.next_named_sibling();
                 while let Some(s) = sib {
                     // A plain `break` jumps past its loop, switch or select:
                     // what matters is what follows that statement.
-                    if s.kind() == "break_statement" && s.named_child_count() == 0 {
+                    if s.kind_str() == "break_statement" && s.named_child_count() == 0 {
                         match syntax::break_target(s) {
                             Some(t) if syntax::contains(func, t) && t.id() != func.id() => {
                                 cur = t;
@@ -264,7 +269,7 @@ pub(super) fn is_last_effective(send: Node, func: Node, src: &[u8]) -> bool {
                     }
                     // A `return` ends the path: what follows the enclosing
                     // statements never runs after this send.
-                    if s.kind() == "return_statement" {
+                    if s.kind_str() == "return_statement" {
                         return true;
                     }
                     sib = s.next_named_sibling();
@@ -275,9 +280,13 @@ pub(super) fn is_last_effective(send: Node, func: Node, src: &[u8]) -> bool {
                 if parent.child_by_field_name("consequence") == Some(cur)
                     || parent.child_by_field_name("alternative") == Some(cur) => {}
             "expression_switch_statement" | "type_switch_statement"
-                if matches!(cur.kind(), "expression_case" | "default_case" | "type_case") => {}
+                if matches!(
+                    cur.kind_str(),
+                    "expression_case" | "default_case" | "type_case"
+                ) => {}
             // The end of a select case's body goes on after the select.
-            "select_statement" if matches!(cur.kind(), "communication_case" | "default_case") => {}
+            "select_statement"
+                if matches!(cur.kind_str(), "communication_case" | "default_case") => {}
             "expression_case" | "default_case" | "type_case" | "communication_case"
             | "labeled_statement" => {}
             _ => return false,
@@ -316,7 +325,7 @@ pub(super) fn sender(func: Node, name: &str, src: &[u8]) -> Sender {
         if syntax::in_loop_within(*send, func)
             || send
                 .parent()
-                .is_some_and(|p| p.kind() == "communication_case")
+                .is_some_and(|p| p.kind_str() == "communication_case")
             || !is_last_effective(*send, func, src)
         {
             return Sender::Skip;
@@ -347,10 +356,10 @@ pub(super) fn abandon_reason(
     let path = syntax::ancestors_until(recv, func);
     let in_loop = path
         .iter()
-        .any(|n| n.kind() == "for_statement" && !syntax::contains(*n, make));
+        .any(|n| n.kind_str() == "for_statement" && !syntax::contains(*n, make));
     let mut child = recv;
     for n in &path {
-        match n.kind() {
+        match n.kind_str() {
             "communication_case" if n.child_by_field_name("communication") == Some(child) => {
                 let select = n.parent()?;
                 let others = other_ways(*n, select, go, func, src);
@@ -360,9 +369,10 @@ pub(super) fn abandon_reason(
                     let leaves = !in_loop
                         || others.iter().any(|k| {
                             let mut exits = false;
-                            syntax::visit(*k, &|x| x.kind() != "func_literal", &mut |x| {
-                                exits |= x.kind() == "goto_statement"
-                                    || (x.kind() == "break_statement" && x.named_child_count() > 0)
+                            syntax::visit(*k, &|x| x.kind_str() != "func_literal", &mut |x| {
+                                exits |= x.kind_str() == "goto_statement"
+                                    || (x.kind_str() == "break_statement"
+                                        && x.named_child_count() > 0)
                                     || exits::leaves(x, src, Ends::Survived);
                             });
                             exits
@@ -380,9 +390,9 @@ pub(super) fn abandon_reason(
                 if !syntax::contains(*n, go) =>
             {
                 let conditional = n.parent().is_some_and(|p| {
-                    matches!(p.kind(), "if_statement") && !syntax::contains(p, go)
+                    matches!(p.kind_str(), "if_statement") && !syntax::contains(p, go)
                 }) || matches!(
-                    n.kind(),
+                    n.kind_str(),
                     "expression_case" | "default_case" | "type_case" | "communication_case"
                 );
                 if conditional && !in_loop {
@@ -425,7 +435,7 @@ fn early_exit<'t>(
     let alternatives: Vec<Node> = path
         .iter()
         .filter(|n| {
-            n.kind() == "communication_case"
+            n.kind_str() == "communication_case"
                 && n.child_by_field_name("communication")
                     .is_some_and(|c| syntax::contains(c, recv))
         })
@@ -436,7 +446,7 @@ fn early_exit<'t>(
                 .filter(move |k| k.id() != case.id())
         })
         .collect();
-    syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+    syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
         if n.start_byte() < go.end_byte()
             || n.end_byte() > recv.start_byte()
             || alternatives.iter().any(|a| syntax::contains(*a, n))
@@ -469,14 +479,14 @@ fn other_ways<'t>(
     let lit = syntax::go_literal(go);
     let received = |k: Node| -> Option<String> {
         let comm = k.child_by_field_name("communication")?;
-        let op = match comm.kind() {
+        let op = match comm.kind_str() {
             "receive_statement" => comm.child_by_field_name("right")?,
             _ => comm,
         };
-        let ch = (op.kind() == "unary_expression")
+        let ch = (op.kind_str() == "unary_expression")
             .then(|| op.child_by_field_name("operand"))
             .flatten()
-            .filter(|c| c.kind() == "identifier")?;
+            .filter(|c| c.kind_str() == "identifier")?;
         Some(text(ch, src).to_string())
     };
     let exclusive = |k: Node| -> bool {
@@ -490,12 +500,12 @@ fn other_ways<'t>(
             let inner = syntax::enclosing_function(r).map(|f| f.id());
             let declared = r
                 .parent()
-                .filter(|p| p.kind() == "expression_list")
+                .filter(|p| p.kind_str() == "expression_list")
                 .and_then(|p| {
                     p.parent()
                         .filter(|d| d.child_by_field_name("left") == Some(p))
                 })
-                .filter(|d| d.kind() == "short_var_declaration");
+                .filter(|d| d.kind_str() == "short_var_declaration");
             match classify(r) {
                 _ if declared.is_some() => {
                     made = !made
@@ -547,11 +557,11 @@ pub(super) fn call_params<'p>(
     let go = call;
     let mut f = call.child_by_field_name("function").ok_or(Sender::Skip)?;
     // An instantiated generic function, `produce[T](ch)`: the callee is the operand.
-    if f.kind() == "index_expression" {
+    if f.kind_str() == "index_expression" {
         f = f.child_by_field_name("operand").ok_or(Sender::Skip)?;
     }
     let src = ctx.src;
-    let decls = match f.kind() {
+    let decls = match f.kind_str() {
         "identifier" => {
             let name = text(f, src);
             if local_decl(name, go, src) != LocalDecl::NotLocal {
@@ -575,7 +585,7 @@ pub(super) fn call_params<'p>(
             let optext = text(operand, src);
             let unresolved =
                 |why: &str| Sender::Unproven(format!("cannot resolve `{optext}.{method}`: {why}"));
-            if operand.kind() != "identifier" {
+            if operand.kind_str() != "identifier" {
                 return Err(unresolved("the receiver is not a plain variable"));
             }
             let ty = match local_decl(optext, go, src) {
@@ -584,10 +594,7 @@ pub(super) fn call_params<'p>(
                     return Err(unresolved("the type of the receiver is not spelled out"));
                 }
                 LocalDecl::NotLocal => {
-                    let msg = if syntax::import_names(ctx.tree, src)
-                        .iter()
-                        .any(|(n, _)| n == optext)
-                    {
+                    let msg = if ctx.facts.imports(ctx.tree).iter().any(|(n, _)| n == optext) {
                         "it is in another package"
                     } else {
                         "the receiver is not a local variable"
@@ -776,7 +783,7 @@ pub(super) fn sends_once(
 pub(super) fn loop_below<'t>(n: Node<'t>, func: Node<'t>, make: Node<'t>) -> Option<Node<'t>> {
     syntax::ancestors_until(n, func)
         .into_iter()
-        .find(|a| a.kind() == "for_statement" && !syntax::contains(*a, make))
+        .find(|a| a.kind_str() == "for_statement" && !syntax::contains(*a, make))
 }
 
 /// The sends on `name` in `func` itself (not in nested literals).
@@ -847,13 +854,13 @@ pub(super) fn signal_after_send(
     for a in after_sends(p) {
         syntax::visit(
             a,
-            &|n| n.kind() != "func_literal" && n.kind() != "defer_statement",
+            &|n| n.kind_str() != "func_literal" && n.kind_str() != "defer_statement",
             &mut |n| check(n),
         );
     }
     // Deferred calls run after the last send, whatever their place.
-    syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-        if n.kind() == "defer_statement" {
+    syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
+        if n.kind_str() == "defer_statement" {
             syntax::visit(n, &|_| true, &mut |m| check(m));
         }
     });
@@ -871,17 +878,17 @@ fn after_sends<'p>(p: &Producer<'_, 'p>) -> Vec<Node<'p>> {
             if parent.id() == p.func.id() {
                 break;
             }
-            if matches!(parent.kind(), "block" | "statement_list") {
+            if matches!(parent.kind_str(), "block" | "statement_list") {
                 let mut sib = cur.next_named_sibling();
                 while let Some(s) = sib {
                     after.push(s);
-                    if s.kind() == "return_statement" {
+                    if s.kind_str() == "return_statement" {
                         break 'up;
                     }
                     sib = s.next_named_sibling();
                 }
             }
-            if parent.kind() == "for_statement" {
+            if parent.kind_str() == "for_statement" {
                 after.push(parent);
             }
             cur = parent;
@@ -939,11 +946,11 @@ impl<'o> Watch<'o> {
     /// owner's turns into such a close.
     fn observes(&self, n: Node, p: &Producer) -> bool {
         let psrc = p.src;
-        match (n.kind(), signalled(n, psrc)) {
+        match (n.kind_str(), signalled(n, psrc)) {
             (_, Some(t)) => t != p.ch && self.beside.contains(&self.in_owner(&t)),
             ("call_expression", None) => {
                 let f = n.child_by_field_name("function");
-                match f.map(|f| (f.kind(), f)) {
+                match f.map(|f| (f.kind_str(), f)) {
                     Some(("identifier", f)) if text(f, psrc) == "close" => false,
                     Some(("identifier", f)) => {
                         let name = text(f, psrc);
@@ -977,7 +984,7 @@ impl<'o> Watch<'o> {
 fn selected_with(owner: Node, ch: &str, src: &[u8]) -> Vec<String> {
     let operand = |case: Node| -> Option<String> {
         let comm = case.child_by_field_name("communication")?;
-        if comm.kind() == "send_statement" {
+        if comm.kind_str() == "send_statement" {
             return None;
         }
         let c = syntax::squeeze(text(comm, src));
@@ -985,7 +992,7 @@ fn selected_with(owner: Node, ch: &str, src: &[u8]) -> Vec<String> {
     };
     let mut out = Vec::new();
     syntax::visit(owner, &|_| true, &mut |n| {
-        if n.kind() != "select_statement" {
+        if n.kind_str() != "select_statement" {
             return;
         }
         let ops: Vec<Option<String>> = syntax::select_cases(n).into_iter().map(operand).collect();
@@ -999,7 +1006,7 @@ fn selected_with(owner: Node, ch: &str, src: &[u8]) -> Vec<String> {
 /// The channel `n` signals, spaces removed: `x` for `x <- v` or
 /// `close(x)`; None for anything else.
 pub(super) fn signalled(n: Node, src: &[u8]) -> Option<String> {
-    let target = match n.kind() {
+    let target = match n.kind_str() {
         "send_statement" => n.child_by_field_name("channel"),
         "call_expression"
             if n.child_by_field_name("function")
@@ -1019,7 +1026,7 @@ fn waiter_signals(owner: Node, wg: &str, src: &[u8]) -> Vec<String> {
     let wait = format!("{wg}.Wait()");
     let mut out = Vec::new();
     syntax::visit(owner, &|_| true, &mut |n| {
-        if n.kind() != "func_literal" || !text(n, src).contains(&wait) {
+        if n.kind_str() != "func_literal" || !text(n, src).contains(&wait) {
             return;
         }
         syntax::visit(n, &|_| true, &mut |m| out.extend(signalled(m, src)));

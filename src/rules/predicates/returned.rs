@@ -14,6 +14,7 @@ use super::scope::{declaration, references};
 use super::{Ctx, Value, Verdict};
 use crate::go::exits;
 use crate::go::lookup::NameUse;
+use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
@@ -28,7 +29,7 @@ pub(super) fn verdict<'t>(
     sites: &[usize],
 ) -> Option<Verdict> {
     let src = ctx.src;
-    if func.kind() != "function_declaration" {
+    if func.kind_str() != "function_declaration" {
         return None;
     }
     let fname = syntax::decl_name(func, src)?;
@@ -115,23 +116,23 @@ fn caller_gives_up(u: &NameUse, fname: &str) -> Option<String> {
     }
     let mut callee = u.node;
     if let Some(p) = callee.parent().filter(|p| {
-        p.kind() == "index_expression" && p.child_by_field_name("operand") == Some(callee)
+        p.kind_str() == "index_expression" && p.child_by_field_name("operand") == Some(callee)
     }) {
         callee = p;
     }
     let call = callee.parent().filter(|c| {
-        c.kind() == "call_expression" && c.child_by_field_name("function") == Some(callee)
+        c.kind_str() == "call_expression" && c.child_by_field_name("function") == Some(callee)
     })?;
     let caller = syntax::enclosing_function(call)?;
     let cname = function_label(caller, src);
     let test = (u.in_test || exits::takes_testing(caller, src)).then_some(u.tree);
     let parent = call.parent()?;
-    let (recv, start) = match parent.kind() {
+    let (recv, start) = match parent.kind_str() {
         "expression_statement" => return Some(format!("its caller {cname} drops it unread")),
         "unary_expression" if parent.child_by_field_name("operand") == Some(call) => (parent, call),
         "expression_list" => {
             let stmt = parent.parent()?;
-            let bound = match stmt.kind() {
+            let bound = match stmt.kind_str() {
                 "short_var_declaration" | "assignment_statement"
                     if stmt.child_by_field_name("right") == Some(parent)
                         && parent.named_child_count() == 1 =>

@@ -3,6 +3,7 @@
 //! it is spelled out. Shared by predicates that resolve callees or check
 //! that an expression can be moved.
 
+use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
@@ -19,7 +20,7 @@ pub enum LocalDecl {
 
 /// The base type name of a type node: `T`, `*T`, `T[X]`, `*T[X]`.
 pub fn base_type(ty: Node, src: &[u8]) -> Option<String> {
-    match ty.kind() {
+    match ty.kind_str() {
         "type_identifier" => Some(text(ty, src).to_string()),
         "pointer_type" => base_type(ty.named_child(0)?, src),
         "generic_type" => base_type(ty.child_by_field_name("type")?, src),
@@ -31,12 +32,12 @@ pub fn base_type(ty: Node, src: &[u8]) -> Option<String> {
 /// The type of a value expression when it is spelled out: `T{}`, `&T{}`,
 /// `new(T)`.
 pub fn literal_type(value: Node, src: &[u8]) -> Option<String> {
-    match value.kind() {
+    match value.kind_str() {
         "composite_literal" => base_type(value.child_by_field_name("type")?, src),
         "unary_expression"
             if value
                 .child_by_field_name("operator")
-                .is_some_and(|o| o.kind() == "&") =>
+                .is_some_and(|o| o.kind_str() == "&") =>
         {
             literal_type(value.child_by_field_name("operand")?, src)
         }
@@ -90,8 +91,8 @@ pub fn declaration<'t>(name: &str, at: Node<'t>, src: &[u8]) -> Option<Declared<
         }
         let mut found: Vec<Declared<'t>> = Vec::new();
         if let Some(body) = f.child_by_field_name("body") {
-            syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-                let (names_of, value_list, ty) = match n.kind() {
+            syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
+                let (names_of, value_list, ty) = match n.kind_str() {
                     "var_spec" => {
                         let mut c = n.walk();
                         let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
@@ -114,9 +115,9 @@ pub fn declaration<'t>(name: &str, at: Node<'t>, src: &[u8]) -> Option<Declared<
                         let mut c = left.walk();
                         let names: Vec<Node> = left
                             .named_children(&mut c)
-                            .filter(|x| x.kind() == "identifier")
+                            .filter(|x| x.kind_str() == "identifier")
                             .collect();
-                        let value = (n.kind() == "short_var_declaration")
+                        let value = (n.kind_str() == "short_var_declaration")
                             .then(|| n.child_by_field_name("right"))
                             .flatten();
                         (names, value, None)
@@ -199,26 +200,26 @@ pub fn declared_names<'s>(stmt: Node, src: &'s [u8]) -> std::collections::HashSe
     use crate::go::facts::identifiers as idents;
     // A name that is `stmt` itself, or a list that is, is declared by what
     // holds it: asked of its parent as before.
-    if matches!(stmt.kind(), "identifier" | "expression_list") {
+    if matches!(stmt.kind_str(), "identifier" | "expression_list") {
         let mut c = stmt.walk();
         let mut names: Vec<Node> = stmt.children(&mut c).collect();
         names.push(stmt);
-        for n in names.into_iter().filter(|n| n.kind() == "identifier") {
+        for n in names.into_iter().filter(|n| n.kind_str() == "identifier") {
             if declared_where_it_stands(n) {
                 out.insert(text(n, src));
             }
         }
     }
-    syntax::visit(stmt, &|_| true, &mut |g| match g.kind() {
+    syntax::visit(stmt, &|_| true, &mut |g| match g.kind_str() {
         "var_spec" | "const_spec" | "parameter_declaration" | "variadic_parameter_declaration" => {
             out.extend(idents(g).into_iter().map(|n| text(n, src)));
         }
         "short_var_declaration" | "range_clause" | "receive_statement" => {
             match g.child_by_field_name("left") {
-                Some(l) if l.kind() == "expression_list" => {
+                Some(l) if l.kind_str() == "expression_list" => {
                     out.extend(idents(l).into_iter().map(|n| text(n, src)));
                 }
-                Some(l) if l.kind() == "identifier" && g.kind() == "range_clause" => {
+                Some(l) if l.kind_str() == "identifier" && g.kind_str() == "range_clause" => {
                     out.insert(text(l, src));
                 }
                 _ => {}
@@ -232,13 +233,13 @@ pub fn declared_names<'s>(stmt: Node, src: &'s [u8]) -> std::collections::HashSe
 /// Whether the identifier `n` is declared where it stands (its parent).
 fn declared_where_it_stands(n: Node) -> bool {
     let Some(p) = n.parent() else { return false };
-    match p.kind() {
+    match p.kind_str() {
         "var_spec" | "const_spec" | "parameter_declaration" | "variadic_parameter_declaration" => {
             true
         }
         "expression_list" => p.parent().is_some_and(|gp| {
             matches!(
-                gp.kind(),
+                gp.kind_str(),
                 "short_var_declaration" | "range_clause" | "receive_statement"
             ) && gp.child_by_field_name("left") == Some(p)
         }),
@@ -250,6 +251,7 @@ fn declared_where_it_stands(n: Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{declared_where_it_stands, declares, text};
+    use crate::go::syntax::NodeKind;
     use tree_sitter::Node;
 
     /// `declares` as it was: every identifier of `stmt` named `name`,
@@ -258,7 +260,7 @@ mod tests {
         let mut found = false;
         syntax::visit(stmt, &|_| true, &mut |n| {
             found |=
-                n.kind() == "identifier" && text(n, src) == name && declared_where_it_stands(n);
+                n.kind_str() == "identifier" && text(n, src) == name && declared_where_it_stands(n);
         });
         found
     }
@@ -274,9 +276,9 @@ mod tests {
             let tree = syntax::parse(&src);
             let mut nodes = Vec::new();
             syntax::visit(tree.root_node(), &|_| true, &mut |n| {
-                if n.kind().ends_with("_statement")
+                if n.kind_str().ends_with("_statement")
                     || matches!(
-                        n.kind(),
+                        n.kind_str(),
                         "func_literal" | "expression_list" | "identifier" | "block"
                     )
                 {
@@ -286,7 +288,7 @@ mod tests {
             for (k, n) in nodes.into_iter().enumerate() {
                 let mut names = std::collections::BTreeSet::new();
                 syntax::visit(n, &|_| true, &mut |i| {
-                    if i.kind() == "identifier" {
+                    if i.kind_str() == "identifier" {
                         names.insert(text(i, &src).to_string());
                     }
                 });
@@ -299,7 +301,7 @@ mod tests {
                         declares(n, name, &src),
                         declares_by_walk(n, name, &src),
                         "{f}: {} at {} for {name}",
-                        n.kind(),
+                        n.kind_str(),
                         n.start_byte()
                     );
                     asked += 1;
@@ -333,7 +335,7 @@ mod tests {
             let mut funcs = Vec::new();
             syntax::visit(tree.root_node(), &|_| true, &mut |n| {
                 if matches!(
-                    n.kind(),
+                    n.kind_str(),
                     "function_declaration" | "method_declaration" | "func_literal"
                 ) {
                     funcs.push(n);
@@ -343,11 +345,11 @@ mod tests {
                 let idents = facts.idents(func);
                 let mut names = BTreeSet::new();
                 let mut walked_goto = false;
-                syntax::visit(func, &|n| n.kind() != "func_literal", &mut |n| {
-                    walked_goto |= n.kind() == "goto_statement";
+                syntax::visit(func, &|n| n.kind_str() != "func_literal", &mut |n| {
+                    walked_goto |= n.kind_str() == "goto_statement";
                 });
                 syntax::visit(func, &|_| true, &mut |n| {
-                    if n.kind() == "identifier" {
+                    if n.kind_str() == "identifier" {
                         names.insert(syntax::text(n, &src).to_string());
                     }
                 });

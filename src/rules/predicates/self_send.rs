@@ -11,6 +11,7 @@ use super::channel::{
 };
 use super::{Ctx, Value, Verdict};
 use crate::go::exits;
+use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
@@ -40,7 +41,7 @@ pub(super) fn verdict<'t>(
     // A send in a select may not happen, buffered it could; a reference
     // before the `make` is to another channel; a `goto` may go back.
     let jumps = idents.has_goto(func);
-    let in_select = |r: &Node| matches!(classify(*r), Use::Send(s) if s.parent().is_some_and(|p| p.kind() == "communication_case"));
+    let in_select = |r: &Node| matches!(classify(*r), Use::Send(s) if s.parent().is_some_and(|p| p.kind_str() == "communication_case"));
     if jumps
         || refs
             .iter()
@@ -189,7 +190,7 @@ fn paths(n: Node, counted: &[usize], src: &[u8]) -> (Option<usize>, Option<usize
     if counted.contains(&n.id()) {
         return (None, Some(1));
     }
-    if n.kind() == "func_literal" {
+    if n.kind_str() == "func_literal" {
         return (None, Some(0));
     }
     if exits::stops_here(n, src) {
@@ -200,11 +201,11 @@ fn paths(n: Node, counted: &[usize], src: &[u8]) -> (Option<usize>, Option<usize
     let plus = |a: Option<usize>, b: Option<usize>| a.zip(b).map(|(a, b)| a + b);
     let is_case = |x: &Node| {
         matches!(
-            x.kind(),
+            x.kind_str(),
             "expression_case" | "default_case" | "type_case" | "communication_case"
         )
     };
-    match n.kind() {
+    match n.kind_str() {
         "if_statement" => {
             let init = n
                 .child_by_field_name("initializer")
@@ -227,8 +228,8 @@ fn paths(n: Node, counted: &[usize], src: &[u8]) -> (Option<usize>, Option<usize
                 through = through.max(t);
             }
             // A switch without `default` may take no case.
-            if n.kind() != "select_statement"
-                && !children.iter().any(|x| x.kind() == "default_case")
+            if n.kind_str() != "select_statement"
+                && !children.iter().any(|x| x.kind_str() == "default_case")
             {
                 through = through.max(Some(0));
             }

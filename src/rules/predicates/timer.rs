@@ -5,6 +5,7 @@
 use super::scope::{LocalDecl, declared_names, declares, local_decl, references};
 use super::{Arg, Ctx, Value, Verdict};
 use crate::go::facts::{DeclKind, UseKind};
+use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
@@ -23,7 +24,7 @@ pub fn imports<'t>(ctx: &Ctx<'t>, args: &[Arg<'_, 't>]) -> Verdict {
 /// when `stmt` carries a label.
 fn with_label(stmt: Node) -> Node {
     match stmt.parent() {
-        Some(p) if p.kind() == "labeled_statement" => p,
+        Some(p) if p.kind_str() == "labeled_statement" => p,
         _ => stmt,
     }
 }
@@ -120,7 +121,7 @@ fn runs_after(goto: Node, stmt: Node) -> bool {
             .take_while(|n| !syntax::is_function(*n))
             .any(|a| {
                 a.parent().is_some_and(|p| {
-                    p.kind() == "statement_list"
+                    p.kind_str() == "statement_list"
                         && syntax::contains(p, goto)
                         && goto.start_byte() >= a.end_byte()
                 })
@@ -172,17 +173,20 @@ fn goto_label(s: &syntax::GotoSpan, src: &[u8]) -> String {
 /// `break LABEL` leaves the select (a label between them would label the
 /// new code instead). Err when both a `break` and a `goto` use the label.
 fn each_time_at<'t>(stmt: Node<'t>, src: &[u8]) -> Result<Node<'t>, String> {
-    let Some(labeled) = stmt.parent().filter(|p| p.kind() == "labeled_statement") else {
+    let Some(labeled) = stmt
+        .parent()
+        .filter(|p| p.kind_str() == "labeled_statement")
+    else {
         return Ok(stmt);
     };
     let name = labeled
         .child_by_field_name("label")
         .map_or("", |l| text(l, src));
     let mut breaks = false;
-    syntax::visit(stmt, &|n| n.kind() != "func_literal", &mut |n| {
-        breaks |= n.kind() == "break_statement"
+    syntax::visit(stmt, &|n| n.kind_str() != "func_literal", &mut |n| {
+        breaks |= n.kind_str() == "break_statement"
             && n.named_child(0)
-                .is_some_and(|l| l.kind() == "label_name" && text(l, src) == name);
+                .is_some_and(|l| l.kind_str() == "label_name" && text(l, src) == name);
     });
     if !breaks {
         return Ok(stmt);
@@ -251,7 +255,10 @@ const PURE_BUILTINS: &[&str] = &["len", "cap", "min", "max"];
 /// or `time.Duration`, or a builtin without side effects.
 fn pure_call(call: Node, ctx: &Ctx) -> bool {
     let src = ctx.src;
-    match call.child_by_field_name("function").map(|f| (f.kind(), f)) {
+    match call
+        .child_by_field_name("function")
+        .map(|f| (f.kind_str(), f))
+    {
         Some(("identifier", f)) => {
             let name = text(f, src);
             (CONVERSIONS.contains(&name) || PURE_BUILTINS.contains(&name))
@@ -268,7 +275,9 @@ fn pure_call(call: Node, ctx: &Ctx) -> bool {
                 .map(|o| text(o, src))
                 .unwrap_or("");
             field == "Duration"
-                && syntax::import_names(ctx.tree, src)
+                && ctx
+                    .facts
+                    .imports(ctx.tree)
                     .iter()
                     .any(|(n, p)| n == operand && p == "time")
         }
@@ -281,7 +290,7 @@ fn pure_call(call: Node, ctx: &Ctx) -> bool {
 /// look-alikes) an accessor that hands out a channel and changes nothing.
 fn done_call(call: Node, src: &[u8]) -> bool {
     call.child_by_field_name("function")
-        .filter(|f| f.kind() == "selector_expression")
+        .filter(|f| f.kind_str() == "selector_expression")
         .and_then(|f| f.child_by_field_name("field"))
         .is_some_and(|f| text(f, src) == "Done")
         && call
@@ -304,13 +313,13 @@ fn effect(expr: Node, ctx: &Ctx, done_ok: bool) -> Option<String> {
         if why.is_some() {
             return;
         }
-        match n.kind() {
+        match n.kind_str() {
             "call_expression" if !(pure_call(n, ctx) || done_ok && done_call(n, src)) => {
                 why = Some(format!("calls `{}`", text(n, src)));
             }
             "unary_expression"
                 if n.child_by_field_name("operator")
-                    .is_some_and(|o| o.kind() == "<-") =>
+                    .is_some_and(|o| o.kind_str() == "<-") =>
             {
                 why = Some("receives from a channel".to_string());
             }
@@ -383,7 +392,7 @@ fn bound_in_loop(expr: Node, inside: Node, src: &[u8]) -> Option<String> {
     let in_loop = declared_names(site.end, src);
     let mut bad = None;
     syntax::visit(expr, &|_| true, &mut |n| {
-        if bad.is_some() || n.kind() != "identifier" {
+        if bad.is_some() || n.kind_str() != "identifier" {
             return;
         }
         let name = text(n, src);
@@ -415,13 +424,13 @@ fn simple(expr: Node, ctx: &Ctx) -> bool {
         let mut c = n.walk();
         n.named_children(&mut c).collect()
     }
-    match expr.kind() {
+    match expr.kind_str() {
         "identifier" | "int_literal" | "float_literal" | "imaginary_literal" | "rune_literal"
         | "true" | "false" | "iota" => true,
         "parenthesized_expression" => kids(expr).iter().all(|k| simple(*k, ctx)),
         "unary_expression" => {
             expr.child_by_field_name("operator")
-                .is_some_and(|o| matches!(o.kind(), "-" | "+" | "^" | "!"))
+                .is_some_and(|o| matches!(o.kind_str(), "-" | "+" | "^" | "!"))
                 && expr
                     .child_by_field_name("operand")
                     .is_some_and(|o| simple(o, ctx))
@@ -434,15 +443,17 @@ fn simple(expr: Node, ctx: &Ctx) -> bool {
             ) else {
                 return false;
             };
-            let literal = matches!(r.kind(), "int_literal" | "float_literal");
+            let literal = matches!(r.kind_str(), "int_literal" | "float_literal");
             simple(l, ctx)
                 && simple(r, ctx)
-                && (literal || !matches!(op.kind(), "/" | "%" | "<<" | ">>"))
+                && (literal || !matches!(op.kind_str(), "/" | "%" | "<<" | ">>"))
         }
         "selector_expression" => expr.child_by_field_name("operand").is_some_and(|o| {
-            o.kind() == "identifier"
+            o.kind_str() == "identifier"
                 && local_decl(text(o, src), o, src) == LocalDecl::NotLocal
-                && syntax::import_names(ctx.tree, src)
+                && ctx
+                    .facts
+                    .imports(ctx.tree)
                     .iter()
                     .any(|(n, _)| n == text(o, src))
         }),
@@ -463,7 +474,7 @@ fn simple(expr: Node, ctx: &Ctx) -> bool {
 /// local that effect could change (`reads_shared_local`). The spec evaluates the cases' channels
 /// and values in source order on entering the select.
 fn reordered<'t>(expr: Node<'t>, rearm: Node<'t>, ctx: &Ctx<'t>) -> Option<String> {
-    if rearm.kind() != "select_statement" {
+    if rearm.kind_str() != "select_statement" {
         return None;
     }
     let src = ctx.src;
@@ -506,9 +517,9 @@ fn reads_shared_local<'t>(expr: Node<'t>, ctx: &Ctx<'t>) -> bool {
                     u.captured
                         || matches!(u.kind, UseKind::CalledOn(_))
                         || u.node.parent().is_some_and(|p| {
-                            p.kind() == "unary_expression"
+                            p.kind_str() == "unary_expression"
                                 && p.child_by_field_name("operator")
-                                    .is_some_and(|o| o.kind() == "&")
+                                    .is_some_and(|o| o.kind_str() == "&")
                         })
                 });
         }
@@ -522,7 +533,7 @@ fn entry_expressions(c: Node) -> Vec<Node> {
     let Some(comm) = c.child_by_field_name("communication") else {
         return vec![];
     };
-    let fields: &[&str] = match comm.kind() {
+    let fields: &[&str] = match comm.kind_str() {
         "receive_statement" => &["right"],
         "send_statement" => &["channel", "value"],
         _ => &[],
@@ -530,7 +541,7 @@ fn entry_expressions(c: Node) -> Vec<Node> {
     fields
         .iter()
         .filter_map(|f| comm.child_by_field_name(f))
-        .map(|e| match e.kind() {
+        .map(|e| match e.kind_str() {
             "unary_expression" => e.child_by_field_name("operand").unwrap_or(e),
             _ => e,
         })
@@ -541,7 +552,7 @@ fn entry_expressions(c: Node) -> Vec<Node> {
 fn after_operand<'t>(e: Node<'t>, ctx: &Ctx<'t>) -> Option<Node<'t>> {
     let f = e
         .child_by_field_name("function")
-        .filter(|f| e.kind() == "call_expression" && f.kind() == "selector_expression")?;
+        .filter(|f| e.kind_str() == "call_expression" && f.kind_str() == "selector_expression")?;
     let pkg = f.child_by_field_name("operand")?;
     let is_after = f
         .child_by_field_name("field")
@@ -556,14 +567,14 @@ fn after_operand<'t>(e: Node<'t>, ctx: &Ctx<'t>) -> Option<Node<'t>> {
 fn assigns(stmt: Node, name: &str, src: &[u8]) -> bool {
     let mut found = false;
     syntax::visit(stmt, &|_| true, &mut |n| {
-        let left = match n.kind() {
+        let left = match n.kind_str() {
             "assignment_statement" => n.child_by_field_name("left"),
             "inc_statement" | "dec_statement" => n.named_child(0),
             _ => None,
         };
         if let Some(left) = left {
             syntax::visit(left, &|_| true, &mut |i| {
-                found |= i.kind() == "identifier" && text(i, src) == name;
+                found |= i.kind_str() == "identifier" && text(i, src) == name;
             });
         }
     });
@@ -636,18 +647,18 @@ pub fn received_only_in_select(ctx: &Ctx, args: &[Arg]) -> Verdict {
         let recv = r
             .parent()
             .filter(|u| {
-                u.kind() == "unary_expression" && u.child_by_field_name("operand") == Some(r)
+                u.kind_str() == "unary_expression" && u.child_by_field_name("operand") == Some(r)
             })
             .filter(|u| {
                 u.child_by_field_name("operator")
-                    .is_some_and(|o| o.kind() == "<-")
+                    .is_some_and(|o| o.kind_str() == "<-")
             });
         let Some(recv) = recv else {
             return Verdict::Skip;
         };
         let comm = match recv.parent() {
             Some(p)
-                if p.kind() == "receive_statement"
+                if p.kind_str() == "receive_statement"
                     && p.child_by_field_name("right") == Some(recv) =>
             {
                 p
@@ -655,7 +666,8 @@ pub fn received_only_in_select(ctx: &Ctx, args: &[Arg]) -> Verdict {
             _ => return Verdict::Skip,
         };
         let in_case = comm.parent().is_some_and(|c| {
-            c.kind() == "communication_case" && c.child_by_field_name("communication") == Some(comm)
+            c.kind_str() == "communication_case"
+                && c.child_by_field_name("communication") == Some(comm)
         });
         if !in_case
             || r.start_byte() < decl.end_byte()

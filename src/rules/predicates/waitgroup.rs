@@ -11,16 +11,18 @@ use super::channel;
 use super::scope::{LocalDecl, declaration, declares, local_decl};
 use super::{Arg, Ctx, Site, Value, Verdict};
 use crate::go::exits;
+use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use std::path::PathBuf;
 use tree_sitter::Node;
 
 /// The local name of the `sync` import, if the file has one.
 fn sync_name(ctx: &Ctx) -> Option<String> {
-    syntax::import_names(ctx.tree, ctx.src)
-        .into_iter()
+    ctx.facts
+        .imports(ctx.tree)
+        .iter()
         .find(|(_, p)| p == "sync")
-        .map(|(n, _)| n)
+        .map(|(n, _)| n.clone())
 }
 
 /// `sync.WaitGroup` or `*sync.WaitGroup`, spelled with the file's name for
@@ -52,12 +54,12 @@ fn ident_is_wg(name: &str, at: Node, sync: &str, ctx: &Ctx) -> bool {
         ctx.package.tree_for(name).root_node(),
         &|n| {
             matches!(
-                n.kind(),
+                n.kind_str(),
                 "source_file" | "var_declaration" | "var_spec_list"
             )
         },
         &mut |n| {
-            if n.kind() == "var_spec" {
+            if n.kind_str() == "var_spec" {
                 let mut c = n.walk();
                 if n.children_by_field_name("name", &mut c)
                     .any(|m| text(m, src) == name)
@@ -88,13 +90,13 @@ fn field_is_wg(operand: Node, field: &str, sync: &str, ctx: &Ctx) -> bool {
             let Some(st) = d
                 .node
                 .child_by_field_name("type")
-                .filter(|t| t.kind() == "struct_type")
+                .filter(|t| t.kind_str() == "struct_type")
             else {
                 return false;
             };
             let mut hit = false;
             syntax::visit(st, &|_| true, &mut |n| {
-                if n.kind() == "field_declaration" {
+                if n.kind_str() == "field_declaration" {
                     let mut c = n.walk();
                     let named = n
                         .children_by_field_name("name", &mut c)
@@ -110,7 +112,7 @@ fn field_is_wg(operand: Node, field: &str, sync: &str, ctx: &Ctx) -> bool {
 
 /// Whether `expr` (`wg` or `s.wg`) is a WaitGroup.
 fn is_wg(expr: Node, sync: &str, ctx: &Ctx) -> bool {
-    match expr.kind() {
+    match expr.kind_str() {
         "identifier" => ident_is_wg(text(expr, ctx.src), expr, sync, ctx),
         "selector_expression" => {
             let (Some(op), Some(f)) = (
@@ -119,7 +121,7 @@ fn is_wg(expr: Node, sync: &str, ctx: &Ctx) -> bool {
             ) else {
                 return false;
             };
-            op.kind() == "identifier" && field_is_wg(op, text(f, ctx.src), sync, ctx)
+            op.kind_str() == "identifier" && field_is_wg(op, text(f, ctx.src), sync, ctx)
         }
         _ => false,
     }
@@ -127,17 +129,17 @@ fn is_wg(expr: Node, sync: &str, ctx: &Ctx) -> bool {
 
 /// `X.Method(...)` as a statement: returns X.
 fn method_call<'t>(stmt: Node<'t>, method: &str, src: &[u8]) -> Option<Node<'t>> {
-    let call = match stmt.kind() {
+    let call = match stmt.kind_str() {
         "expression_statement" => stmt.named_child(0)?,
         "call_expression" => stmt,
         _ => return None,
     };
-    if call.kind() != "call_expression" {
+    if call.kind_str() != "call_expression" {
         return None;
     }
     let f = call
         .child_by_field_name("function")
-        .filter(|f| f.kind() == "selector_expression")?;
+        .filter(|f| f.kind_str() == "selector_expression")?;
     (f.child_by_field_name("field")
         .is_some_and(|m| text(m, src) == method))
     .then(|| f.child_by_field_name("operand"))?
@@ -167,7 +169,7 @@ fn counting_add<'t>(go: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
             let one = add_count(s, src) == Some(1);
             return (!(one && passed_go)).then_some(s);
         }
-        passed_go |= s.kind() == "go_statement";
+        passed_go |= s.kind_str() == "go_statement";
         sib = s.prev_named_sibling();
     }
     None
@@ -213,11 +215,11 @@ fn nothing_between(go: Node, add: Node, x: &str, src: &[u8]) -> bool {
     let mut stmt = add.next_named_sibling();
     while let Some(s) = stmt.filter(|s| s.id() != go.id()) {
         syntax::visit(s, &|_| true, &mut |node| {
-            if node.kind() == "go_statement" {
+            if node.kind_str() == "go_statement" {
                 let in_loop = syntax::ancestors_until(node, s)
                     .iter()
                     .chain(std::iter::once(&s))
-                    .any(|a| a.kind() == "for_statement");
+                    .any(|a| a.kind_str() == "for_statement");
                 // Saturating: three `go` in loops overflowed (a panic in
                 // debug builds, a wrapped count in release; found by
                 // tests/proptest_engine.rs).
@@ -246,7 +248,7 @@ fn released_elsewhere(go: Node, x: &str, src: &[u8], members: Option<&[Node]>) -
     let own = |n: Node| {
         n.id() == go.id()
             || members.is_some_and(|m| {
-                n.kind() == "go_statement"
+                n.kind_str() == "go_statement"
                     && (m.iter().any(|g| g.id() == n.id()) || count::after_add_one(n, x, src))
             })
     };
@@ -260,20 +262,20 @@ fn released_elsewhere(go: Node, x: &str, src: &[u8], members: Option<&[Node]>) -
         }) else {
             return;
         };
-        released |= node.kind() == "call_expression" && syntax::squeeze(text(op, src)) == x;
+        released |= node.kind_str() == "call_expression" && syntax::squeeze(text(op, src)) == x;
     });
     released
 }
 
 fn mentions_x(node: Node, x: &str, src: &[u8]) -> bool {
-    matches!(node.kind(), "identifier" | "selector_expression")
+    matches!(node.kind_str(), "identifier" | "selector_expression")
         && syntax::squeeze(text(node, src)) == x
 }
 
 /// Whether `node` is X in `X.Add(...)`.
 fn is_add_operand(node: Node, src: &[u8]) -> bool {
     node.parent()
-        .filter(|p| p.kind() == "selector_expression")
+        .filter(|p| p.kind_str() == "selector_expression")
         .and_then(|p| p.child_by_field_name("field"))
         .is_some_and(|f| text(f, src) == "Add")
 }
@@ -296,7 +298,7 @@ fn add_target<'t>(go: Node<'t>, x: &str, src: &[u8]) -> (Node<'t>, Result<String
         }
         // Outwards only when nothing jumps back to `cur` in between: a
         // goroutine started again by a `goto` needs its Add again.
-        match syntax::enclosing_function(cur).filter(|f| f.kind() == "func_literal") {
+        match syntax::enclosing_function(cur).filter(|f| f.kind_str() == "func_literal") {
             Some(lit)
                 if first_stmt(lit).is_some_and(|s| s.id() == cur.id())
                     && syntax::gotos_spanning(cur, cur.start_byte(), src)
@@ -344,14 +346,14 @@ fn in_caller_terms(expr: &str, lit: Node, go: Node, src: &[u8]) -> Result<String
         return Err(not_pointer());
     }
     let ty = param_type(lit, i).ok_or_else(not_pointer)?;
-    if ty.kind() != "pointer_type" {
+    if ty.kind_str() != "pointer_type" {
         return Err(not_pointer());
     }
     let arg = go
         .named_child(0)
         .and_then(|c| syntax::arguments(c).get(i).copied())
         .ok_or("the `go` statement passes no argument for the WaitGroup")?;
-    let addressed = (arg.kind() == "unary_expression"
+    let addressed = (arg.kind_str() == "unary_expression"
         && arg
             .child_by_field_name("operator")
             .is_some_and(|o| text(o, src) == "&"))
@@ -386,7 +388,7 @@ fn param_type(func: Node, i: usize) -> Option<Node> {
 /// `v`, `x.f`, `x.f.g`: a variable or a chain of fields on one, which reads
 /// the same when evaluated again right before.
 fn plain_variable(n: Node) -> bool {
-    match n.kind() {
+    match n.kind_str() {
         "identifier" => true,
         "selector_expression" => n.child_by_field_name("operand").is_some_and(plain_variable),
         _ => false,
@@ -399,12 +401,12 @@ fn first_stmt(f: Node<'_>) -> Option<Node<'_>> {
     let mut c = body.walk();
     let first = body
         .named_children(&mut c)
-        .find(|n| n.kind() != "comment")?;
-    if first.kind() == "statement_list" {
+        .find(|n| n.kind_str() != "comment")?;
+    if first.kind_str() == "statement_list" {
         let mut c2 = first.walk();
         return first
             .named_children(&mut c2)
-            .find(|n| n.kind() != "comment");
+            .find(|n| n.kind_str() != "comment");
     }
     Some(first)
 }
@@ -418,7 +420,7 @@ fn methods_of<'p>(ctx: &'p Ctx, ty: &str, method: &str) -> Vec<crate::go::packag
             let mut t = None;
             if let Some(r) = d.node.child_by_field_name("receiver") {
                 syntax::visit(r, &|_| true, &mut |n| {
-                    if n.kind() == "type_identifier" && t.is_none() {
+                    if n.kind_str() == "type_identifier" && t.is_none() {
                         t = Some(text(n, d.src).to_string());
                     }
                 });
@@ -459,7 +461,7 @@ fn goroutine_body<'p>(ctx: &'p Ctx, go: Node<'p>, x: &str) -> Result<Body<'p>, S
     let call = go.named_child(0).ok_or("no call")?;
     let f = call.child_by_field_name("function").ok_or("no callee")?;
     let arg_index = arg_position(call, x, src);
-    match f.kind() {
+    match f.kind_str() {
         "func_literal" => literal_body(f, call, x, src),
         "identifier" => {
             let i = arg_index
@@ -699,7 +701,7 @@ impl<'t> Counted<'t> {
                 // leave that one first, and each run would move one more
                 // (found by tests/proptest_engine.rs).
                 && std::iter::successors(s.next_named_sibling(), |n| n.next_named_sibling())
-                    .find(|n| n.kind() != "comment")
+                    .find(|n| n.kind_str() != "comment")
                     .is_none_or(|n| method_call(n, "Add", src).is_none())
         });
         let add = add_inside
@@ -745,18 +747,18 @@ impl<'t> Uses<'t> {
         let bsrc = body.src;
         let mut uses = Uses::default();
         syntax::visit(fbody, &|_| true, &mut |n| {
-            if n.kind() == "defer_statement"
+            if n.kind_str() == "defer_statement"
                 && syntax::squeeze(text(n, bsrc)).contains(&format!("{name}.Done()"))
             {
                 uses.deferred = true;
             }
             if let Some(op) =
-                method_call(n, "Done", bsrc).filter(|_| n.kind() == "expression_statement")
+                method_call(n, "Done", bsrc).filter(|_| n.kind_str() == "expression_statement")
                 && syntax::squeeze(text(op, bsrc)) == name
             {
                 let in_defer = syntax::ancestors_until(n, fbody)
                     .iter()
-                    .any(|a| a.kind() == "defer_statement");
+                    .any(|a| a.kind_str() == "defer_statement");
                 let in_literal =
                     syntax::enclosing_function(n).map(|f| f.id()) != Some(body.func.id());
                 if in_literal && !in_defer {
@@ -779,13 +781,13 @@ impl<'t> Uses<'t> {
 fn calls_out_of_sight(n: Node, name: &str, src: &[u8]) -> bool {
     let Some(f) = n
         .child_by_field_name("function")
-        .filter(|_| n.kind() == "call_expression")
+        .filter(|_| n.kind_str() == "call_expression")
     else {
         return false;
     };
     let local_fn =
-        f.kind() == "identifier" && local_decl(text(f, src), f, src) != LocalDecl::NotLocal;
-    let owner_method = f.kind() == "selector_expression"
+        f.kind_str() == "identifier" && local_decl(text(f, src), f, src) != LocalDecl::NotLocal;
+    let owner_method = f.kind_str() == "selector_expression"
         && name.split_once('.').is_some_and(|(owner, _)| {
             f.child_by_field_name("operand")
                 .is_some_and(|o| text(o, src) == owner)
@@ -796,10 +798,10 @@ fn calls_out_of_sight(n: Node, name: &str, src: &[u8]) -> bool {
 /// The WaitGroup `name` handed on (`helper(wg)`, `&wg`): Done may happen
 /// out of sight.
 fn handed_on(n: Node, name: &str, src: &[u8]) -> bool {
-    matches!(n.kind(), "identifier" | "selector_expression")
+    matches!(n.kind_str(), "identifier" | "selector_expression")
         && syntax::squeeze(text(n, src)) == name
         && n.parent()
-            .is_some_and(|p| p.kind() == "argument_list" || p.kind() == "unary_expression")
+            .is_some_and(|p| p.kind_str() == "argument_list" || p.kind_str() == "unary_expression")
 }
 
 /// What the fix writes: the counted Add, the WaitGroup as spelled where
@@ -892,7 +894,7 @@ impl<'t> Fix<'t> {
             .and_then(|l| {
                 let mut c = l.walk();
                 l.named_children(&mut c)
-                    .filter(|n| n.kind() != "comment")
+                    .filter(|n| n.kind_str() != "comment")
                     .last()
             })
             .is_some_and(|s| exits::never_completes(s, bsrc));

@@ -18,6 +18,7 @@ use super::guard::{result_types, zero_value};
 use crate::go::exits::{self, Ends};
 use crate::go::fields::{Field, FieldUse, FieldUseKind, FieldUses, node_at};
 use crate::go::package::PkgFile;
+use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use crate::rules::predicates::{Arg, Ctx, Site, Value, Verdict};
 use std::cell::RefCell;
@@ -108,11 +109,11 @@ fn owner(u: &FieldUse, ty: &str, pkg: &Pkg, field: &str) -> Owner {
 /// literal's type, or the receiver's type in `recv.f = make(...)`.
 fn struct_of(field: Node, src: &[u8]) -> Option<String> {
     let parent = field.parent()?;
-    if parent.kind() == "selector_expression" {
+    if parent.kind_str() == "selector_expression" {
         let operand = text(parent.child_by_field_name("operand")?, src);
         let mut func = syntax::enclosing_function(parent);
         while let Some(f) = func {
-            if f.kind() == "method_declaration" {
+            if f.kind_str() == "method_declaration" {
                 let (name, ty) = crate::go::fields::receiver(f, src)?;
                 return (name == operand).then_some(ty);
             }
@@ -233,10 +234,12 @@ struct Receive<'t> {
 fn receive<'t>(sel: Node<'t>, file: &'t PkgFile) -> Option<Receive<'t>> {
     let src = file.src.as_slice();
     let stmt = sel.parent()?.parent()?;
-    let case = stmt.parent().filter(|c| c.kind() == "communication_case")?;
+    let case = stmt
+        .parent()
+        .filter(|c| c.kind_str() == "communication_case")?;
     let select = case.parent()?;
     let func = syntax::enclosing_function(select)?;
-    let method = Some(func).filter(|f| f.kind() == "method_declaration")?;
+    let method = Some(func).filter(|f| f.kind_str() == "method_declaration")?;
     let (recv, _) = crate::go::fields::receiver(method, src)?;
     Some(Receive {
         select,
@@ -262,7 +265,7 @@ fn give_ups<'t>(r: &Receive<'t>) -> Option<Vec<Node<'t>>> {
     // taken: a method that returns one value per call, not a give-up.
     let outermost = syntax::ancestors_until(r.select, r.func)
         .into_iter()
-        .rfind(|n| n.kind() == "for_statement");
+        .rfind(|n| n.kind_str() == "for_statement");
     let out = match outermost {
         Some(lp) => exits::leaving(lp, lp, r.src, Ends::Everything)
             .into_iter()
@@ -285,7 +288,7 @@ fn candidates(r: &Receive, stops: &[Node], ty: &str, pkg: &Pkg) -> (Vec<Guard>, 
         let gives_up = stops
             .iter()
             .any(|s| s.id() == c.id() || syntax::contains(c, *s));
-        if c.id() == r.case.id() || comm.kind() != "receive_statement" || !gives_up {
+        if c.id() == r.case.id() || comm.kind_str() != "receive_statement" || !gives_up {
             continue;
         }
         let Some(right) = comm.child_by_field_name("right") else {
@@ -302,9 +305,9 @@ fn candidates(r: &Receive, stops: &[Node], ty: &str, pkg: &Pkg) -> (Vec<Guard>, 
             _ => foreign.push(what.to_string()),
         }
     }
-    syntax::visit(r.func, &|n| n.kind() != "func_literal", &mut |n| {
+    syntax::visit(r.func, &|n| n.kind_str() != "func_literal", &mut |n| {
         let on_way_out = n.parent().is_some_and(|stmt| {
-            stmt.kind() == "defer_statement"
+            stmt.kind_str() == "defer_statement"
                 || stops
                     .iter()
                     .any(|s| s.parent() == stmt.parent() && s.start_byte() > stmt.end_byte())
@@ -321,7 +324,7 @@ fn candidates(r: &Receive, stops: &[Node], ty: &str, pkg: &Pkg) -> (Vec<Guard>, 
 
 /// `d` when `n` is `close(R.d)` with `prefix` = `R.`.
 fn closed_field(n: Node, prefix: &str, src: &[u8]) -> Option<String> {
-    if n.kind() != "call_expression"
+    if n.kind_str() != "call_expression"
         || n.child_by_field_name("function").map(|f| text(f, src)) != Some("close")
     {
         return None;
@@ -387,8 +390,9 @@ fn covers(g: &Guard, r: &Receive, stops: &[Node]) -> bool {
         let body = r.func.child_by_field_name("body");
         let deferred = body.is_some_and(|b| {
             let mut c = b.walk();
-            b.named_children(&mut c)
-                .any(|s| s.kind() == "defer_statement" && s.named_child(0).is_some_and(closes_d))
+            b.named_children(&mut c).any(|s| {
+                s.kind_str() == "defer_statement" && s.named_child(0).is_some_and(closes_d)
+            })
         });
         if deferred {
             return true;
@@ -397,7 +401,7 @@ fn covers(g: &Guard, r: &Receive, stops: &[Node]) -> bool {
     stops.iter().all(|s| {
         let case = std::iter::successors(Some(*s), |n| n.parent())
             .take_while(|n| n.id() != r.func.id())
-            .find(|n| n.kind() == "communication_case");
+            .find(|n| n.kind_str() == "communication_case");
         match g {
             Guard::Closed(_) => {
                 std::iter::successors(s.prev_named_sibling(), |p| p.prev_named_sibling())
@@ -415,12 +419,12 @@ fn covers(g: &Guard, r: &Receive, stops: &[Node]) -> bool {
 /// cancels the context or closes the channel itself.
 fn fires_on_sender(g: &Guard, send: Node, src: &[u8], ty: &str, pkg: &Pkg) -> Option<String> {
     let method = std::iter::successors(Some(send), |n| n.parent())
-        .find(|n| n.kind() == "method_declaration")?;
+        .find(|n| n.kind_str() == "method_declaration")?;
     let (x, _) = crate::go::fields::receiver(method, src)?;
     let prefix = format!("{x}.");
     let mut why = None;
     syntax::visit(method, &|_| true, &mut |n| {
-        if why.is_some() || n.kind() != "call_expression" || !may_run_before(n, send, method) {
+        if why.is_some() || n.kind_str() != "call_expression" || !may_run_before(n, send, method) {
             return;
         }
         let callee = n
@@ -450,7 +454,7 @@ fn may_run_before(n: Node, send: Node, method: Node) -> bool {
     n.start_byte() < send.start_byte()
         || syntax::ancestors_until(send, method)
             .iter()
-            .any(|a| a.kind() == "for_statement" && syntax::contains(*a, n))
+            .any(|a| a.kind_str() == "for_statement" && syntax::contains(*a, n))
 }
 
 /// What a guarded send does when the guard fires: nothing (the send ends
@@ -462,17 +466,17 @@ fn after_guard(send: Node, func: Node, src: &[u8]) -> Result<bool, String> {
         if parent.id() == func.id() {
             break;
         }
-        if parent.kind() == "for_statement" {
+        if parent.kind_str() == "for_statement" {
             needs_return = true;
         }
-        if matches!(parent.kind(), "statement_list" | "block") {
+        if matches!(parent.kind_str(), "statement_list" | "block") {
             let rest = std::iter::successors(cur.next_named_sibling(), |s| s.next_named_sibling())
-                .filter(|s| !matches!(s.kind(), "comment" | "empty_statement"));
+                .filter(|s| !matches!(s.kind_str(), "comment" | "empty_statement"));
             for s in rest {
-                if s.kind() == "return_statement" {
+                if s.kind_str() == "return_statement" {
                     return Ok(true);
                 }
-                if s.kind() == "continue_statement" && needs_return {
+                if s.kind_str() == "continue_statement" && needs_return {
                     continue;
                 }
                 // The statement as written, its first line only: a

@@ -8,6 +8,7 @@ use super::super::{Ctx, Site, Value, Verdict};
 use super::handoff;
 use super::stops::{case_stops, own_case};
 use super::{CtxPkg, FanIn, Producer, guarded_already};
+use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use tree_sitter::{Node, Tree};
 
@@ -102,7 +103,7 @@ pub(super) fn ctx_param(func: Node, ctxpkg: &str, src: &[u8]) -> Option<String> 
     let mut c = params.walk();
     for d in params.named_children(&mut c) {
         let is_ctx = d.child_by_field_name("type").is_some_and(|t| {
-            t.kind() == "qualified_type" && text(t, src) == format!("{ctxpkg}.Context")
+            t.kind_str() == "qualified_type" && text(t, src) == format!("{ctxpkg}.Context")
         });
         if is_ctx {
             let mut c2 = d.walk();
@@ -128,8 +129,8 @@ pub(super) fn existing_child(
 ) -> Option<String> {
     let body = func.child_by_field_name("body")?;
     let mut child = None;
-    syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-        if n.kind() != "short_var_declaration" || n.start_byte() > before || child.is_some() {
+    syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
+        if n.kind_str() != "short_var_declaration" || n.start_byte() > before || child.is_some() {
             return;
         }
         let (Some(l), Some(r)) = (
@@ -138,7 +139,9 @@ pub(super) fn existing_child(
         ) else {
             return;
         };
-        let call = r.named_child(0).filter(|c| c.kind() == "call_expression");
+        let call = r
+            .named_child(0)
+            .filter(|c| c.kind_str() == "call_expression");
         let is_with = call
             .and_then(|c| c.child_by_field_name("function"))
             .is_some_and(|f| {
@@ -158,9 +161,9 @@ pub(super) fn existing_child(
         let (c, cancel) = (l.named_child(0).unwrap(), l.named_child(1).unwrap());
         let cancel_name = text(cancel, src);
         let mut deferred = false;
-        syntax::visit(body, &|k| k.kind() != "func_literal", &mut |k| {
-            deferred |=
-                k.kind() == "defer_statement" && text(k, src) == format!("defer {cancel_name}()");
+        syntax::visit(body, &|k| k.kind_str() != "func_literal", &mut |k| {
+            deferred |= k.kind_str() == "defer_statement"
+                && text(k, src) == format!("defer {cancel_name}()");
         });
         if deferred {
             child = Some(text(c, src).to_string());
@@ -180,7 +183,7 @@ pub(super) fn declares_context(ctx: &Ctx) -> bool {
             tree.root_node(),
             &|n| {
                 matches!(
-                    n.kind(),
+                    n.kind_str(),
                     "source_file"
                         | "type_declaration"
                         | "var_declaration"
@@ -191,7 +194,7 @@ pub(super) fn declares_context(ctx: &Ctx) -> bool {
             },
             &mut |n| {
                 if matches!(
-                    n.kind(),
+                    n.kind_str(),
                     "type_spec" | "type_alias" | "var_spec" | "const_spec" | "function_declaration"
                 ) {
                     let mut c = n.walk();
@@ -212,7 +215,7 @@ pub(super) fn declares_context(ctx: &Ctx) -> bool {
 pub(super) fn zero_value(ty: Node, ctx: &Ctx) -> String {
     let src = ctx.src;
     let t = text(ty, src);
-    match ty.kind() {
+    match ty.kind_str() {
         "pointer_type" | "slice_type" | "map_type" | "channel_type" | "function_type"
         | "interface_type" => "nil".to_string(),
         "type_identifier" => match t {
@@ -227,7 +230,7 @@ pub(super) fn zero_value(ty: Node, ctx: &Ctx) -> String {
                 match decl
                     .first()
                     .and_then(|d| d.node.child_by_field_name("type"))
-                    .map(|k| k.kind())
+                    .map(|k| k.kind_str())
                 {
                     Some("struct_type") if decl.len() == 1 => format!("{t}{{}}"),
                     Some(
@@ -247,7 +250,7 @@ pub(super) fn result_types<'t>(func: Node<'t>) -> Vec<Node<'t>> {
     let Some(result) = func.child_by_field_name("result") else {
         return vec![];
     };
-    if result.kind() != "parameter_list" {
+    if result.kind_str() != "parameter_list" {
         return vec![result];
     }
     let mut out = Vec::new();
@@ -428,7 +431,7 @@ impl<'t> FanIn<'t, '_> {
     /// it.
     pub(super) fn in_done_arm(&self, s: Node) -> bool {
         syntax::ancestors_until(s, self.func).iter().any(|a| {
-            a.kind() == "communication_case"
+            a.kind_str() == "communication_case"
                 && a.child_by_field_name("communication")
                     .is_some_and(|c| syntax::squeeze(text(c, self.src)).ends_with(".Done()"))
         })
@@ -484,7 +487,7 @@ impl<'t> FanIn<'t, '_> {
         }
         let outer = syntax::ancestors_until(s, lit)
             .into_iter()
-            .rfind(|n| n.kind() == "for_statement")
+            .rfind(|n| n.kind_str() == "for_statement")
             .unwrap_or(lp);
         // Leaving the outer loop must skip nothing either: an inner
         // iterator's Release, a count after the inner loop.
@@ -499,7 +502,7 @@ impl<'t> FanIn<'t, '_> {
         }
         let labelled = outer
             .parent()
-            .filter(|p| p.kind() == "labeled_statement")
+            .filter(|p| p.kind_str() == "labeled_statement")
             .and_then(|p| p.child_by_field_name("label"));
         if let Some(l) = labelled {
             return Ok(format!("break {}", text(l, src)));
@@ -629,7 +632,7 @@ impl<'t> FanIn<'t, '_> {
         let mut c = list.walk();
         let exprs: Vec<Node> = list
             .named_children(&mut c)
-            .filter(|n| n.kind() != "comment")
+            .filter(|n| n.kind_str() != "comment")
             .collect();
         if exprs.len() != results.len() {
             return Verdict::Skip;
@@ -638,7 +641,7 @@ impl<'t> FanIn<'t, '_> {
         let ok: Vec<String> = exprs
             .iter()
             .map(|e| {
-                if syntax::contains(*e, self.recvs[0]) && e.kind() == "unary_expression" {
+                if syntax::contains(*e, self.recvs[0]) && e.kind_str() == "unary_expression" {
                     recv_name.clone()
                 } else {
                     text(*e, src).to_string()
@@ -692,14 +695,14 @@ pub(super) fn body_start(func: Node, src: &[u8]) -> Option<Value> {
     let mut c = b.walk();
     let first = b
         .named_children(&mut c)
-        .find(|n| n.kind() != "comment" || n.start_position().row != b.start_position().row)?;
-    let first = if first.kind() == "statement_list" {
+        .find(|n| n.kind_str() != "comment" || n.start_position().row != b.start_position().row)?;
+    let first = if first.kind_str() == "statement_list" {
         let mut c2 = first.walk();
         first.named_children(&mut c2).next()?
     } else {
         first
     };
-    if first.kind() == "expression_statement"
+    if first.kind_str() == "expression_statement"
         && syntax::squeeze(text(first, src)).ends_with(".Parallel()")
     {
         let next = first.next_named_sibling()?;
@@ -721,7 +724,7 @@ pub(super) fn skipped_by_return<'t>(
     src: &[u8],
 ) -> Option<Node<'t>> {
     let closes_ch = |s: Node| {
-        s.kind() == "expression_statement"
+        s.kind_str() == "expression_statement"
             && syntax::squeeze(text(s, src)) == format!("close({ch})")
     };
     let mut cur = lp;
@@ -729,10 +732,10 @@ pub(super) fn skipped_by_return<'t>(
         if parent.id() == lit.id() {
             return None;
         }
-        if matches!(parent.kind(), "block" | "statement_list") {
+        if matches!(parent.kind_str(), "block" | "statement_list") {
             let mut sib = cur.next_named_sibling();
             while let Some(s) = sib {
-                if s.kind() == "return_statement" && channel::is_inert(s, src) {
+                if s.kind_str() == "return_statement" && channel::is_inert(s, src) {
                     return None;
                 }
                 if !channel::is_inert(s, src) && !closes_ch(s) {

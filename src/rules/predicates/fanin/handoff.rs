@@ -11,6 +11,7 @@ use super::guard::{alone_on_line, ctx_param, existing_child, first_go, skipped_b
 use super::stops::{Through, case_statements, case_stops, loop_exits, own_case};
 use super::{CtxPkg, FanIn, Helper, guarded_already};
 use crate::go::exits::{self, Ends};
+use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use std::path::PathBuf;
 use tree_sitter::Node;
@@ -169,9 +170,10 @@ impl<'t> FanIn<'t, '_> {
             let mut found = false;
             syntax::visit(
                 l,
-                &|n| n.kind() != "func_literal" || n.id() == l.id(),
+                &|n| n.kind_str() != "func_literal" || n.id() == l.id(),
                 &mut |n| {
-                    found |= n.kind() == "defer_statement" && syntax::squeeze(text(n, src)) == want;
+                    found |=
+                        n.kind_str() == "defer_statement" && syntax::squeeze(text(n, src)) == want;
                 },
             );
             found
@@ -181,9 +183,9 @@ impl<'t> FanIn<'t, '_> {
         let mut stops_on_done = false;
         syntax::visit(
             func,
-            &|n| n.kind() != "func_literal" || n.id() == func.id(),
+            &|n| n.kind_str() != "func_literal" || n.id() == func.id(),
             &mut |n| {
-                stops_on_done |= n.kind() == "communication_case" && gives_up(n);
+                stops_on_done |= n.kind_str() == "communication_case" && gives_up(n);
             },
         );
         let recvs_watch = self.recvs.iter().all(|r| {
@@ -218,25 +220,25 @@ impl<'t> FanIn<'t, '_> {
     fn range_ends_like_done(&self, gives_up: &dyn Fn(Node) -> bool) -> bool {
         let src = self.src;
         let one_return = |case: Node<'t>| match case_statements(case)[..] {
-            [ret] if ret.kind() == "return_statement" => Some(ret),
+            [ret] if ret.kind_str() == "return_statement" => Some(ret),
             _ => None,
         };
         self.ranges.iter().all(|&r| {
             let stmt = r
                 .parent()
-                .filter(|p| p.kind() == "labeled_statement")
+                .filter(|p| p.kind_str() == "labeled_statement")
                 .unwrap_or(r);
             let mut after = stmt.next_named_sibling();
-            while let Some(n) = after.filter(|n| n.kind() == "comment") {
+            while let Some(n) = after.filter(|n| n.kind_str() == "comment") {
                 after = n.next_named_sibling();
             }
-            let Some(after) = after.filter(|n| n.kind() == "return_statement") else {
+            let Some(after) = after.filter(|n| n.kind_str() == "return_statement") else {
                 return false;
             };
             let want = syntax::squeeze(text(after, src));
             let mut cases = vec![];
-            syntax::visit(r, &|n| n.kind() != "func_literal", &mut |n| {
-                if n.kind() == "communication_case" && gives_up(n) {
+            syntax::visit(r, &|n| n.kind_str() != "func_literal", &mut |n| {
+                if n.kind_str() == "communication_case" && gives_up(n) {
                     cases.push(n);
                 }
             });
@@ -257,7 +259,7 @@ impl<'t> FanIn<'t, '_> {
         let src = self.src;
         let mut found = false;
         syntax::visit(node, &|_| true, &mut |n| {
-            found |= n.kind() == "identifier" && declares(lp, text(n, src), src);
+            found |= n.kind_str() == "identifier" && declares(lp, text(n, src), src);
         });
         found
     }
@@ -296,7 +298,8 @@ impl<'t> FanIn<'t, '_> {
             .all(|e| {
                 self.closed_exit(*e, &through)
                     || syntax::ancestors_until(*e, func).iter().any(|a| {
-                        a.kind() == "communication_case" && done_of(*a, src).as_deref() == Some(arg)
+                        a.kind_str() == "communication_case"
+                            && done_of(*a, src).as_deref() == Some(arg)
                     })
             })
     }
@@ -327,12 +330,12 @@ impl<'t> FanIn<'t, '_> {
             let called = u
                 .node
                 .parent()
-                .filter(|p| p.kind() == "selector_expression")
+                .filter(|p| p.kind_str() == "selector_expression")
                 .unwrap_or(u.node);
             let never_cancelled = called
                 .parent()
                 .filter(|c| {
-                    c.kind() == "call_expression"
+                    c.kind_str() == "call_expression"
                         && c.child_by_field_name("function").map(|f| f.id()) == Some(called.id())
                 })
                 .and_then(|c| syntax::arguments(c).get(k).copied())
@@ -375,7 +378,7 @@ fn helper_site(
     }
     let in_done_arm = syntax::ancestors_until(s, d)
         .iter()
-        .any(|a| a.kind() == "communication_case" && done_of(*a, dsrc).is_some());
+        .any(|a| a.kind_str() == "communication_case" && done_of(*a, dsrc).is_some());
     if in_done_arm {
         return Err(format!(
             "the send in `{callee}` on line {line} is how it reports cancellation"

@@ -20,6 +20,7 @@ mod stops;
 
 pub use field::field_channel;
 
+use crate::go::syntax::NodeKind;
 use guard::{context_name, ctx_param, result_types};
 use stops::{StopPath, Through, case_stops, finished_signals, loop_exits, plain_receives};
 
@@ -90,7 +91,7 @@ fn count_sends(
     let mut others = std::collections::HashSet::new();
     for s in sends {
         let ends = match s.parent() {
-            Some(c) if c.kind() == "communication_case" => {
+            Some(c) if c.kind_str() == "communication_case" => {
                 let select = c.parent().unwrap_or(*s);
                 case_stops(c, src) || channel::is_last_effective(select, func, src)
             }
@@ -117,7 +118,7 @@ fn exclusive(producers: &[Producer], func: Node) -> bool {
         let Some(common) = pa.iter().find(|n| syntax::contains(**n, b)) else {
             return false;
         };
-        match common.kind() {
+        match common.kind_str() {
             "if_statement" => {
                 let cons = common.child_by_field_name("consequence");
                 let alt = common.child_by_field_name("alternative");
@@ -138,7 +139,10 @@ fn exclusive(producers: &[Producer], func: Node) -> bool {
                         .into_iter()
                         .rev()
                         .find(|n| {
-                            matches!(n.kind(), "expression_case" | "default_case" | "type_case")
+                            matches!(
+                                n.kind_str(),
+                                "expression_case" | "default_case" | "type_case"
+                            )
                         })
                         .map(|n| n.id())
                 };
@@ -158,7 +162,7 @@ fn exclusive(producers: &[Producer], func: Node) -> bool {
 /// a literal N.
 fn literal_count(lp: Node, src: &[u8]) -> Option<usize> {
     loop_count(lp, src, &|n| {
-        (n.kind() == "int_literal")
+        (n.kind_str() == "int_literal")
             .then(|| text(n, src).parse().ok())
             .flatten()
     })
@@ -170,8 +174,8 @@ fn loop_count(lp: Node, src: &[u8], value: &dyn Fn(Node) -> Option<usize>) -> Op
     let mut c = lp.walk();
     let header = lp
         .named_children(&mut c)
-        .find(|n| matches!(n.kind(), "for_clause" | "range_clause"))?;
-    match header.kind() {
+        .find(|n| matches!(n.kind_str(), "for_clause" | "range_clause"))?;
+    match header.kind_str() {
         "range_clause" => value(header.child_by_field_name("right")?),
         _ => {
             let init = header.child_by_field_name("initializer")?;
@@ -190,14 +194,14 @@ fn loop_count(lp: Node, src: &[u8], value: &dyn Fn(Node) -> Option<usize>) -> Op
             ) else {
                 return None;
             };
-            let steps_up = update.kind() == "inc_statement"
+            let steps_up = update.kind_str() == "inc_statement"
                 && update
                     .named_child(0)
                     .is_some_and(|u| text(u, src) == text(var, src));
             let zero = syntax::squeeze(text(start, src));
             let zero = zero == "0"
                 || (zero.ends_with("(0)") && zero.starts_with(|c: char| c.is_ascii_alphabetic()));
-            if !zero || text(l, src) != text(var, src) || op.kind() != "<" || !steps_up {
+            if !zero || text(l, src) != text(var, src) || op.kind_str() != "<" || !steps_up {
                 return None;
             }
             let body = lp.child_by_field_name("body")?;
@@ -213,7 +217,7 @@ fn loop_count(lp: Node, src: &[u8], value: &dyn Fn(Node) -> Option<usize>) -> Op
 fn assigns(scope: Node, name: &str, src: &[u8]) -> bool {
     let mut found = false;
     syntax::visit(scope, &|_| true, &mut |n| {
-        let target = match n.kind() {
+        let target = match n.kind_str() {
             "assignment_statement" => n.child_by_field_name("left"),
             "inc_statement" | "dec_statement" => Some(n),
             _ => None,
@@ -221,7 +225,7 @@ fn assigns(scope: Node, name: &str, src: &[u8]) -> bool {
         found |= target.is_some_and(|t| {
             let mut hit = false;
             syntax::visit(t, &|_| true, &mut |m| {
-                hit |= m.kind() == "identifier" && text(m, src) == name;
+                hit |= m.kind_str() == "identifier" && text(m, src) == name;
             });
             hit
         });
@@ -242,7 +246,7 @@ fn shared_range<'t>(producers: &[Producer<'t>], func: Node<'t>) -> Option<Node<'
     let mut c = loops[0].walk();
     let clause = loops[0]
         .named_children(&mut c)
-        .find(|n| n.kind() == "range_clause")?;
+        .find(|n| n.kind_str() == "range_clause")?;
     clause.child_by_field_name("right")
 }
 
@@ -250,8 +254,8 @@ fn shared_range<'t>(producers: &[Producer<'t>], func: Node<'t>) -> Option<Node<'
 /// (by type, composite literal or `make`), so `len(x)` counts a loop's
 /// passes over it.
 fn has_length(x: Node, src: &[u8]) -> bool {
-    let sized = |t: Node| matches!(t.kind(), "slice_type" | "array_type" | "map_type");
-    if x.kind() != "identifier" {
+    let sized = |t: Node| matches!(t.kind_str(), "slice_type" | "array_type" | "map_type");
+    if x.kind_str() != "identifier" {
         return false;
     }
     let Some(d) = declaration(text(x, src), x, src).filter(|d| d.count == 1) else {
@@ -259,8 +263,9 @@ fn has_length(x: Node, src: &[u8]) -> bool {
     };
     d.ty.is_some_and(sized)
         || d.value.is_some_and(|v| {
-            (v.kind() == "composite_literal" && v.child_by_field_name("type").is_some_and(sized))
-                || (v.kind() == "call_expression"
+            (v.kind_str() == "composite_literal"
+                && v.child_by_field_name("type").is_some_and(sized))
+                || (v.kind_str() == "call_expression"
                     && v.child_by_field_name("function")
                         .is_some_and(|f| text(f, src) == "make")
                     && v.child_by_field_name("arguments")
@@ -400,7 +405,7 @@ fn literal_uses<'t>(ctx: &'t Ctx, p: &mut Producer<'t>) -> Option<()> {
                 let is_close = r
                     .parent()
                     .and_then(|a| a.parent())
-                    .filter(|c| c.kind() == "call_expression")
+                    .filter(|c| c.kind_str() == "call_expression")
                     .and_then(|c| c.child_by_field_name("function"))
                     .is_some_and(|f| text(f, src) == "close");
                 if !is_close {
@@ -416,8 +421,10 @@ fn literal_uses<'t>(ctx: &'t Ctx, p: &mut Producer<'t>) -> Option<()> {
 /// The call `r` is an argument of (not a builtin's), and its position
 /// there.
 fn handed_to<'t>(r: Node<'t>, src: &[u8]) -> Option<(Node<'t>, usize)> {
-    let args = r.parent().filter(|a| a.kind() == "argument_list")?;
-    let call = args.parent().filter(|c| c.kind() == "call_expression")?;
+    let args = r.parent().filter(|a| a.kind_str() == "argument_list")?;
+    let call = args
+        .parent()
+        .filter(|c| c.kind_str() == "call_expression")?;
     let f = call.child_by_field_name("function")?;
     if matches!(text(f, src), "close" | "len" | "cap") {
         return None;
@@ -450,7 +457,8 @@ fn helper<'t>(ctx: &'t Ctx, call: Node<'t>, index: usize) -> Option<Helper<'t>> 
 
 /// A send already in a select case: its producer can give up on it.
 fn guarded_already(s: &Node) -> bool {
-    s.parent().is_some_and(|p| p.kind() == "communication_case")
+    s.parent()
+        .is_some_and(|p| p.kind_str() == "communication_case")
 }
 
 /// The capacity to give the channel: one slot per send, when the count is
@@ -479,7 +487,9 @@ fn buffer_of(ctx: &Ctx, make: Node) -> Cap {
     };
     match syntax::arguments(make).get(1).copied() {
         None => Cap::Known(0),
-        Some(n) if n.kind() == "int_literal" => text(n, src).parse().map_or(Cap::Other, Cap::Known),
+        Some(n) if n.kind_str() == "int_literal" => {
+            text(n, src).parse().map_or(Cap::Other, Cap::Known)
+        }
         Some(n) if constant(n).is_some() => constant(n).map_or(Cap::Other, Cap::Known),
         Some(n) => {
             let t = syntax::squeeze(text(n, src));
@@ -497,9 +507,9 @@ fn has_goto(func: Node) -> bool {
     let mut found = false;
     syntax::visit(
         func,
-        &|n| n.kind() != "func_literal" || n.id() == func.id(),
+        &|n| n.kind_str() != "func_literal" || n.id() == func.id(),
         &mut |n| {
-            found |= n.kind() == "goto_statement";
+            found |= n.kind_str() == "goto_statement";
         },
     );
     found
@@ -600,7 +610,7 @@ impl<'t, 'a> FanIn<'t, 'a> {
                 let range = r
                     .parent()
                     .filter(|p| {
-                        p.kind() == "range_clause" && p.child_by_field_name("right") == Some(r)
+                        p.kind_str() == "range_clause" && p.child_by_field_name("right") == Some(r)
                     })
                     .and_then(|p| p.parent());
                 self.ranges.push(range?);
@@ -681,13 +691,13 @@ impl<'t, 'a> FanIn<'t, 'a> {
         ) else {
             return false;
         };
-        if x.kind() != "selector_expression" || v.kind() != "identifier" {
+        if x.kind_str() != "selector_expression" || v.kind_str() != "identifier" {
             return false;
         }
         let LocalDecl::Typed(ty) = local_decl(text(v, src), v, src) else {
             return false;
         };
-        let sized = |t: Node| matches!(t.kind(), "slice_type" | "array_type" | "map_type");
+        let sized = |t: Node| matches!(t.kind_str(), "slice_type" | "array_type" | "map_type");
         self.ctx
             .package
             .field_type((self.ctx.tree, src), &ty, text(f, src))
@@ -770,12 +780,15 @@ impl<'t, 'a> FanIn<'t, 'a> {
             .iter()
             .filter_map(|r| {
                 let p = r.parent()?;
-                match p.kind() {
+                match p.kind_str() {
                     "receive_statement" => Some(p),
                     "expression_list" => p
                         .parent()
                         .filter(|d| {
-                            matches!(d.kind(), "short_var_declaration" | "assignment_statement")
+                            matches!(
+                                d.kind_str(),
+                                "short_var_declaration" | "assignment_statement"
+                            )
                         })
                         .filter(|d| d.child_by_field_name("right") == Some(p)),
                     _ => None,
@@ -875,9 +888,9 @@ impl<'t, 'a> FanIn<'t, 'a> {
             return None;
         }
         r.parent()
-            .filter(|l| l.kind() == "expression_list")
+            .filter(|l| l.kind_str() == "expression_list")
             .and_then(|l| l.parent())
-            .filter(|s| s.kind() == "return_statement")
+            .filter(|s| s.kind_str() == "return_statement")
             .filter(|_| !self.ctx.package.is_test_file())
             .filter(|_| {
                 result_types(self.func)

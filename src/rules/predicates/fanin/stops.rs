@@ -7,6 +7,7 @@
 use super::super::channel;
 use super::{FanIn, Producer};
 use crate::go::exits::{self, Ends};
+use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
@@ -16,15 +17,15 @@ use tree_sitter::Node;
 pub(super) fn is_countdown(exit: Node, scope: Node, src: &[u8]) -> bool {
     let Some(cond) = syntax::ancestors_until(exit, scope)
         .into_iter()
-        .find(|n| n.kind() == "if_statement")
+        .find(|n| n.kind_str() == "if_statement")
         .and_then(|i| i.child_by_field_name("condition"))
     else {
         return false;
     };
-    if cond.kind() != "binary_expression"
+    if cond.kind_str() != "binary_expression"
         || !cond
             .child_by_field_name("operator")
-            .is_some_and(|o| matches!(o.kind(), "==" | "<=" | ">="))
+            .is_some_and(|o| matches!(o.kind_str(), "==" | "<=" | ">="))
     {
         return false;
     }
@@ -34,16 +35,16 @@ pub(super) fn is_countdown(exit: Node, scope: Node, src: &[u8]) -> bool {
     ]
     .into_iter()
     .flatten()
-    .filter(|n| n.kind() == "identifier")
+    .filter(|n| n.kind_str() == "identifier")
     .map(|n| text(n, src))
     .collect();
     let mut stepped = false;
-    syntax::visit(scope, &|n| n.kind() != "func_literal", &mut |n| {
-        let target = match n.kind() {
+    syntax::visit(scope, &|n| n.kind_str() != "func_literal", &mut |n| {
+        let target = match n.kind_str() {
             "inc_statement" | "dec_statement" => n.named_child(0),
             "assignment_statement"
                 if n.child_by_field_name("operator")
-                    .is_some_and(|o| matches!(o.kind(), "+=" | "-=")) =>
+                    .is_some_and(|o| matches!(o.kind_str(), "+=" | "-=")) =>
             {
                 n.child_by_field_name("left").and_then(|l| l.named_child(0))
             }
@@ -82,13 +83,13 @@ pub(super) fn case_statements(case: Node) -> Vec<Node> {
     let mut c = case.walk();
     let Some(body) = case
         .named_children(&mut c)
-        .find(|n| n.kind() == "statement_list")
+        .find(|n| n.kind_str() == "statement_list")
     else {
         return vec![];
     };
     let mut c = body.walk();
     body.named_children(&mut c)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_str() != "comment")
         .collect()
 }
 
@@ -96,7 +97,7 @@ pub(super) fn case_statements(case: Node) -> Vec<Node> {
 /// innermost first), if it is one.
 pub(super) fn own_case<'t>(recv: Node<'t>, path: &[Node<'t>]) -> Option<Node<'t>> {
     path.iter()
-        .find(|n| n.kind() == "communication_case")
+        .find(|n| n.kind_str() == "communication_case")
         .filter(|c| {
             c.child_by_field_name("communication")
                 .is_some_and(|m| syntax::contains(m, recv))
@@ -133,12 +134,12 @@ pub(super) fn is_plain(recv: Node, func: Node, gos: &[Node], src: &[u8]) -> bool
         }
         // An `if` initializer or condition always runs; its branches may not.
         let below = if i == 0 { recv } else { path[i - 1] };
-        if a.kind() == "if_statement" {
+        if a.kind_str() == "if_statement" {
             return a.child_by_field_name("initializer") == Some(below)
                 || a.child_by_field_name("condition") == Some(below);
         }
         !matches!(
-            a.kind(),
+            a.kind_str(),
             "for_statement"
                 | "communication_case"
                 | "select_statement"
@@ -202,7 +203,10 @@ impl<'t> FanIn<'t, '_> {
         let mut out = Vec::new();
         for &recv in &self.recvs {
             let path = syntax::ancestors_until(recv, self.func);
-            let lp = path.iter().find(|n| n.kind() == "for_statement").copied();
+            let lp = path
+                .iter()
+                .find(|n| n.kind_str() == "for_statement")
+                .copied();
             let own_case = own_case(recv, &path);
             let mut other_cases: Vec<Node> = Vec::new();
             if let Some(case) = own_case
@@ -228,7 +232,7 @@ impl<'t> FanIn<'t, '_> {
     pub(super) fn closed_exit(&self, n: Node, through: &Through) -> bool {
         syntax::ancestors_until(n, self.func)
             .iter()
-            .filter(|a| a.kind() == "if_statement")
+            .filter(|a| a.kind_str() == "if_statement")
             .filter_map(|i| i.child_by_field_name("condition"))
             .any(|c| {
                 let t = syntax::squeeze(text(c, self.src));
@@ -364,7 +368,7 @@ impl<'t> FanIn<'t, '_> {
         };
         for e in loop_exits(body, func, src, &|_| false) {
             let inside_receiving = syntax::ancestors_until(e, func).iter().any(|a| {
-                matches!(a.kind(), "for_statement" | "select_statement")
+                matches!(a.kind_str(), "for_statement" | "select_statement")
                     && self.recvs.iter().any(|r| syntax::contains(*a, *r))
             });
             let receives_itself = self.recvs.iter().any(|r| syntax::contains(e, *r));
@@ -373,7 +377,7 @@ impl<'t> FanIn<'t, '_> {
                 && !inside_receiving
                 && !receives_itself
             {
-                let ends_f = e.kind() != "goto_statement";
+                let ends_f = e.kind_str() != "goto_statement";
                 out.push(StopPath {
                     reason: "it can return before it receives",
                     taken: self.plain_before(e.start_byte()),
@@ -405,9 +409,9 @@ impl FanIn<'_, '_> {
         }
         let jumps = |n: Node| {
             let mut found = false;
-            syntax::visit(n, &|k| k.kind() != "func_literal", &mut |k| {
+            syntax::visit(n, &|k| k.kind_str() != "func_literal", &mut |k| {
                 found |= matches!(
-                    k.kind(),
+                    k.kind_str(),
                     "return_statement"
                         | "break_statement"
                         | "continue_statement"
@@ -421,8 +425,8 @@ impl FanIn<'_, '_> {
         let select = loop {
             match next {
                 None => return false,
-                Some(n) if n.kind() == "select_statement" => break n,
-                Some(n) if n.kind() == "comment" || !jumps(n) => next = n.next_named_sibling(),
+                Some(n) if n.kind_str() == "select_statement" => break n,
+                Some(n) if n.kind_str() == "comment" || !jumps(n) => next = n.next_named_sibling(),
                 Some(_) => return false,
             }
         };
@@ -436,20 +440,20 @@ impl FanIn<'_, '_> {
             let mut c = case.walk();
             let Some(body) = case
                 .named_children(&mut c)
-                .find(|n| n.kind() == "statement_list")
+                .find(|n| n.kind_str() == "statement_list")
             else {
                 return false;
             };
             let mut c = body.walk();
             for st in body.named_children(&mut c) {
                 let plain = matches!(
-                    st.kind(),
+                    st.kind_str(),
                     "expression_statement" | "short_var_declaration" | "assignment_statement"
                 ) && recvs.iter().any(|r| {
                     takes(r)
                         && r.parent().is_some_and(|x| {
                             x.id() == st.id()
-                                || (x.kind() == "expression_list"
+                                || (x.kind_str() == "expression_list"
                                     && x.parent().is_some_and(|y| y.id() == st.id()))
                         })
                 });
@@ -478,14 +482,14 @@ impl FanIn<'_, '_> {
         };
         let last_recv = recvs.iter().map(|r| r.end_byte()).max().unwrap_or(0);
         let mut wait: Option<Node> = None;
-        syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
-            if wait.is_some() || n.kind() != "unary_expression" || n.start_byte() < last_recv {
+        syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
+            if wait.is_some() || n.kind_str() != "unary_expression" || n.start_byte() < last_recv {
                 return;
             }
             let t = syntax::squeeze(text(n, src));
             let waits = finished.iter().any(|x| t == format!("<-{x}"))
                 && n.parent()
-                    .is_some_and(|p| p.kind() == "expression_statement")
+                    .is_some_and(|p| p.kind_str() == "expression_statement")
                 && is_plain(n, func, gos, src);
             if waits {
                 wait = Some(n);
@@ -496,7 +500,7 @@ impl FanIn<'_, '_> {
         };
         // `t.Fatal` and the like leave F too (and run its deferred cancel).
         let mut stops_before = false;
-        syntax::visit(body, &|n| n.kind() != "func_literal", &mut |n| {
+        syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
             stops_before |= n.end_byte() <= wait.start_byte() && exits::stops_here(n, src);
         });
         !stops_before
@@ -526,7 +530,7 @@ pub(super) fn finished_signals(producers: &[Producer], ch: &str, src: &[u8]) -> 
         let mut early: Vec<String> = Vec::new();
         syntax::visit(
             *lit,
-            &|n| n.kind() != "func_literal" || n.id() == lit.id(),
+            &|n| n.kind_str() != "func_literal" || n.id() == lit.id(),
             &mut |n| {
                 let Some(x) = channel::signalled(n, src) else {
                     return;
@@ -536,29 +540,33 @@ pub(super) fn finished_signals(producers: &[Producer], ch: &str, src: &[u8]) -> 
                 }
                 let deferred = syntax::ancestors_until(n, *lit)
                     .iter()
-                    .any(|a| a.kind() == "defer_statement");
-                let stmt = if n.kind() == "send_statement" {
+                    .any(|a| a.kind_str() == "defer_statement");
+                let stmt = if n.kind_str() == "send_statement" {
                     n
                 } else {
                     n.parent().unwrap_or(n)
                 };
                 let after_all = sends.iter().all(|s| s.end_byte() <= stmt.start_byte())
                     && !syntax::ancestors_until(stmt, *lit).iter().any(|a| {
-                        a.kind() == "for_statement"
+                        a.kind_str() == "for_statement"
                             && sends.iter().any(|s| syntax::contains(*a, *s))
                     });
                 // `x <- v; break LOOP` (or `return`) where LOOP holds every
                 // send and nothing is sent after it.
-                let next = stmt.next_named_sibling().filter(|n| n.kind() != "comment");
+                let next = stmt
+                    .next_named_sibling()
+                    .filter(|n| n.kind_str() != "comment");
                 let leaves_sends = next.is_some_and(|b| {
                     if exits::stops_here(b, src) {
                         return true;
                     }
-                    let labelled = b.named_child(0).is_some_and(|l| l.kind() == "label_name");
-                    b.kind() == "break_statement"
+                    let labelled = b
+                        .named_child(0)
+                        .is_some_and(|l| l.kind_str() == "label_name");
+                    b.kind_str() == "break_statement"
                         && labelled
                         && syntax::jump_target(b, src).is_some_and(|l| {
-                            l.kind() == "for_statement"
+                            l.kind_str() == "for_statement"
                                 && syntax::contains(*lit, l)
                                 && sends.iter().all(|s| syntax::contains(l, *s))
                         })

@@ -8,6 +8,7 @@
 use super::super::scope::declaration;
 use super::{add_count, mentions_x, method_call, plain_variable};
 use crate::go::exits::{self, Ends};
+use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
 
@@ -28,17 +29,17 @@ pub(super) fn loop_add<'t>(go: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
 
 /// The `for` statement whose body holds `go` as one of its statements.
 fn loop_of(go: Node) -> Option<Node> {
-    let list = go.parent().filter(|p| p.kind() == "statement_list")?;
+    let list = go.parent().filter(|p| p.kind_str() == "statement_list")?;
     list.parent()
-        .filter(|b| b.kind() == "block")?
+        .filter(|b| b.kind_str() == "block")?
         .parent()
-        .filter(|l| l.kind() == "for_statement")
+        .filter(|l| l.kind_str() == "for_statement")
 }
 
 /// The loop as a statement of its block: its label, if it has one.
 fn loop_stmt(lp: Node) -> Node {
     lp.parent()
-        .filter(|p| p.kind() == "labeled_statement")
+        .filter(|p| p.kind_str() == "labeled_statement")
         .unwrap_or(lp)
 }
 
@@ -98,8 +99,8 @@ fn one_go_per_pass(go: Node, lp: Node, body: Node, x: &str, src: &[u8]) -> bool 
             return false;
         }
         let mut skips = false;
-        syntax::visit(s, &|n| n.kind() != "func_literal", &mut |n| {
-            if n.kind() == "continue_statement" {
+        syntax::visit(s, &|n| n.kind_str() != "func_literal", &mut |n| {
+            if n.kind_str() == "continue_statement" {
                 // Another pass of this loop (before `go`: this one starts
                 // none) or of an outer loop (this loop ends early).
                 skips |= syntax::jump_target(n, src)
@@ -133,7 +134,7 @@ fn count_roots(e: Node, src: &[u8]) -> Option<Vec<String>> {
             t.split('.').next().unwrap_or(t).trim().to_string()
         })
     };
-    match e.kind() {
+    match e.kind_str() {
         "int_literal" => Some(vec![]),
         "call_expression" => {
             let arg = len_of(e, src)?;
@@ -161,18 +162,18 @@ fn runs_passes(lp: Node, e: Node, src: &[u8]) -> bool {
     let mut c = lp.walk();
     let Some(header) = lp
         .named_children(&mut c)
-        .find(|n| matches!(n.kind(), "range_clause" | "for_clause"))
+        .find(|n| matches!(n.kind_str(), "range_clause" | "for_clause"))
     else {
         return false;
     };
-    if header.kind() == "range_clause" {
+    if header.kind_str() == "range_clause" {
         let Some(r) = header.child_by_field_name("right") else {
             return false;
         };
         let r_text = syntax::squeeze(text(r, src));
         return match len_of(e, src) {
             Some(x) => syntax::squeeze(text(x, src)) == r_text && !chan_or_string(r, src),
-            None => e.kind() != "int_literal" && r_text == e_text,
+            None => e.kind_str() != "int_literal" && r_text == e_text,
         };
     }
     let [Some(init), Some(cond), Some(update)] =
@@ -191,7 +192,7 @@ fn runs_passes(lp: Node, e: Node, src: &[u8]) -> bool {
 /// The variable a range expression names, when it is declared (or made) a
 /// channel or a string.
 fn chan_or_string(r: Node, src: &[u8]) -> bool {
-    if r.kind() != "identifier" {
+    if r.kind_str() != "identifier" {
         return false;
     }
     declaration(text(r, src), r, src).is_some_and(|d| {
@@ -207,11 +208,11 @@ fn loop_vars(lp: Node, src: &[u8]) -> Vec<String> {
     let mut c = lp.walk();
     let Some(header) = lp
         .named_children(&mut c)
-        .find(|n| matches!(n.kind(), "range_clause" | "for_clause"))
+        .find(|n| matches!(n.kind_str(), "range_clause" | "for_clause"))
     else {
         return vec![];
     };
-    let left = match header.kind() {
+    let left = match header.kind_str() {
         "for_clause" => header
             .child_by_field_name("initializer")
             .and_then(|i| i.child_by_field_name("left")),
@@ -230,7 +231,7 @@ fn loop_vars(lp: Node, src: &[u8]) -> Vec<String> {
 fn starts_goroutine(scope: Node) -> bool {
     let mut found = false;
     syntax::visit(scope, &|_| true, &mut |n| {
-        found |= n.kind() == "go_statement"
+        found |= n.kind_str() == "go_statement"
     });
     found
 }
@@ -252,7 +253,7 @@ fn assigns(scope: Node, roots: &[String], src: &[u8]) -> bool {
     let hit = |n: Option<Node>| n.is_some_and(|n| roots.iter().any(|r| r == root_of(n, src)));
     let mut found = false;
     syntax::visit(scope, &|_| true, &mut |n| {
-        found |= match n.kind() {
+        found |= match n.kind_str() {
             "assignment_statement" | "short_var_declaration" => {
                 n.child_by_field_name("left").is_some_and(|l| {
                     let mut c = l.walk();
@@ -281,7 +282,7 @@ fn assigns(scope: Node, roots: &[String], src: &[u8]) -> bool {
 /// The variable an lvalue starts from: `x` in `x`, `x.f`, `x[i]`, `*x`,
 /// `(x)`.
 fn root_of<'s>(n: Node, src: &'s [u8]) -> &'s str {
-    let inner = match n.kind() {
+    let inner = match n.kind_str() {
         "selector_expression" => n.child_by_field_name("operand"),
         "index_expression" | "slice_expression" => n.child_by_field_name("operand"),
         "parenthesized_expression" => n.named_child(0),
@@ -315,9 +316,9 @@ pub(super) fn block_pays<'t>(add: Node<'t>, x: &str, src: &[u8]) -> Option<Vec<N
         if waits(s) {
             break;
         }
-        if s.kind() == "go_statement" {
+        if s.kind_str() == "go_statement" {
             members.push(s);
-        } else if s.kind() != "comment" && (starts_goroutine(s) || mentions(s, x, src)) {
+        } else if s.kind_str() != "comment" && (starts_goroutine(s) || mentions(s, x, src)) {
             return None;
         }
         sib = s.next_named_sibling();
@@ -328,7 +329,7 @@ pub(super) fn block_pays<'t>(add: Node<'t>, x: &str, src: &[u8]) -> Option<Vec<N
 /// Whether `go` is paid for by an `X.Add(1)` right before it.
 pub(super) fn after_add_one(go: Node, x: &str, src: &[u8]) -> bool {
     std::iter::successors(go.prev_named_sibling(), |s| s.prev_named_sibling())
-        .find(|s| s.kind() != "comment")
+        .find(|s| s.kind_str() != "comment")
         .is_some_and(|s| {
             add_count(s, src) == Some(1)
                 && method_call(s, "Add", src).is_some_and(|op| mentions_x(op, x, src))
