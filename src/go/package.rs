@@ -28,6 +28,32 @@ pub struct PkgFile {
     clause: OnceLock<Option<String>>,
 }
 
+/// How many bytes of declarations a directory's field scans may keep
+/// parsed: a method mentions many of its struct's fields, and each field's
+/// scan parsed it again (a third of the sibling parsing on go-ethereum,
+/// syncthing and sarama). Past the budget a scan parses and drops, so a
+/// scan of a common name in a package of hundreds of files stays flat.
+pub struct KeepBudget(std::sync::atomic::AtomicUsize);
+
+impl KeepBudget {
+    /// About 5 MB of trees at most (~35 bytes per byte of source), for
+    /// each directory being checked.
+    const BYTES: usize = 128 << 10;
+
+    fn new() -> KeepBudget {
+        KeepBudget(std::sync::atomic::AtomicUsize::new(Self::BYTES))
+    }
+
+    /// Takes `n` bytes from the budget; false (nothing taken) when fewer
+    /// are left.
+    fn take(&self, n: usize) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.0
+            .fetch_update(Relaxed, Relaxed, |left| left.checked_sub(n))
+            .is_ok()
+    }
+}
+
 /// A sibling file's header (package clause, imports) and declarations.
 struct Split {
     header: Vec<std::ops::Range<usize>>,
@@ -145,7 +171,8 @@ impl PkgFile {
 
     /// What `f` finds in the trees `trees_of(name, None)` gives, for the
     /// declarations whose text also passes `wanted`, each parsed for this
-    /// call alone (a tree already kept is used as is) and dropped once `f`
+    /// call alone (a tree already kept is used as is, and one parsed here is
+    /// kept while the directory's `keep` budget lasts) and dropped once `f`
     /// has read it. A scan of every use of a common name (a struct's `mu`)
     /// over a package of hundreds of files then keeps what it found, not
     /// the trees: they cost ~35 bytes per byte of source. None as soon as
@@ -154,6 +181,7 @@ impl PkgFile {
         &self,
         name: &str,
         wanted: &dyn Fn(&[u8]) -> bool,
+        keep: &KeepBudget,
         f: &mut dyn FnMut(&Tree) -> Option<Vec<T>>,
     ) -> Option<Vec<T>> {
         let Some(split) = self.split() else {
@@ -168,6 +196,9 @@ impl PkgFile {
             let made;
             let tree = match kept.get() {
                 Some(t) => t,
+                None if keep.take(range.len()) => {
+                    kept.get_or_init(|| self.parse_decl(split, range))
+                }
                 None => {
                     made = self.parse_decl(split, range);
                     &made
@@ -354,6 +385,8 @@ pub struct Directory<'s> {
     stopped: std::sync::Mutex<HashSet<(String, String, String)>>,
     /// Per package clause, the names written `.f <-` in its files.
     sent_fields: std::sync::Mutex<HashMap<String, std::sync::Arc<HashSet<String>>>>,
+    /// What the field scans may keep parsed.
+    keep: KeepBudget,
 }
 
 type StructCache = HashMap<(String, String), Option<Vec<fields::Field>>>;
@@ -368,6 +401,7 @@ impl<'s> Directory<'s> {
             structs: Default::default(),
             sent_fields: Default::default(),
             stopped: Default::default(),
+            keep: KeepBudget::new(),
         }
     }
 
@@ -779,10 +813,12 @@ impl<'a> PackageIndex<'a> {
             if !f.mentions(name) {
                 continue;
             }
-            uses.extend(f.scan_declaring(name, &wanted, &mut |tree| {
-                let found = fields::uses_in(i, tree.root_node(), &f.src, name);
-                (!found.iter().any(stop)).then_some(found)
-            })?);
+            uses.extend(
+                f.scan_declaring(name, &wanted, &self.directory.keep, &mut |tree| {
+                    let found = fields::uses_in(i, tree.root_node(), &f.src, name);
+                    (!found.iter().any(stop)).then_some(found)
+                })?,
+            );
         }
         // Two top-level declarations parsed in one tree (a file that does
         // not split) are seen once each.
@@ -995,6 +1031,18 @@ fn top_level_decls<'t>(tree: &'t Tree, f: &mut dyn FnMut(Node<'t>)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The budget gives while it lasts, and a request it cannot meet takes
+    /// nothing: a smaller one after it still gets its bytes.
+    #[test]
+    fn keep_budget_gives_what_is_left() {
+        let keep = KeepBudget::new();
+        assert!(keep.take(KeepBudget::BYTES - 10));
+        assert!(!keep.take(11));
+        assert!(keep.take(10));
+        assert!(!keep.take(1));
+        assert!(keep.take(0));
+    }
 
     #[test]
     fn a_type_declaration_of_another_name_is_told_by_its_first_line() {
