@@ -374,7 +374,7 @@ fn quoted(p: &str) -> String {
 
 /// The path an import spec imports, unquoted.
 fn spec_path(spec: Node, src: &str) -> String {
-    spec.child_by_field_name("path")
+    spec.child_field("path")
         .map(|p| {
             syntax::text(p, src.as_bytes())
                 .trim_matches('"')

@@ -69,7 +69,7 @@ impl Ends {
 /// The callee of `call` as written (`panic`, `t.Fatal`), if it is a call.
 fn callee<'s>(call: Node, src: &'s [u8]) -> Option<&'s str> {
     (call.kind_str() == "call_expression")
-        .then(|| call.child_by_field_name("function"))
+        .then(|| call.child_field("function"))
         .flatten()
         .map(|f| text(f, src))
 }
@@ -138,9 +138,9 @@ pub fn may_stop_test(stmt: Node, src: &[u8], tree: &tree_sitter::Tree) -> bool {
         return true;
     }
     let Some(on) = call
-        .child_by_field_name("function")
+        .child_field("function")
         .filter(|f| f.kind_str() == "selector_expression")
-        .and_then(|f| f.child_by_field_name("operand"))
+        .and_then(|f| f.child_field("operand"))
         .filter(|o| o.kind_str() == "identifier")
     else {
         return false;
@@ -154,10 +154,10 @@ pub fn may_stop_test(stmt: Node, src: &[u8], tree: &tree_sitter::Tree) -> bool {
 /// Whether `func` runs as (or for) a test: it takes a `*testing.T`, `*testing.B`,
 /// `*testing.F` or `testing.TB` parameter, so its `X.Fatal` is the test's.
 pub fn takes_testing(func: Node, src: &[u8]) -> bool {
-    func.child_by_field_name("parameters").is_some_and(|ps| {
+    func.child_field("parameters").is_some_and(|ps| {
         let mut c = ps.walk();
         ps.named_children(&mut c).any(|p| {
-            p.child_by_field_name("type").is_some_and(|t| {
+            p.child_field("type").is_some_and(|t| {
                 matches!(
                     text(t, src),
                     "*testing.T" | "*testing.B" | "*testing.F" | "testing.TB"
@@ -171,7 +171,7 @@ pub fn takes_testing(func: Node, src: &[u8]) -> bool {
 /// [`leaves`] it for `ends`.
 pub fn function_exits<'t>(func: Node<'t>, src: &[u8], ends: Ends) -> Vec<Node<'t>> {
     let mut out = Vec::new();
-    if let Some(body) = func.child_by_field_name("body") {
+    if let Some(body) = func.child_field("body") {
         syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
             if leaves(n, src, ends) {
                 out.push(n);
@@ -188,7 +188,7 @@ pub fn function_exits<'t>(func: Node<'t>, src: &[u8], ends: Ends) -> Vec<Node<'t
 /// ends the process, and nothing stays stranded behind it.
 pub fn goroutine_exits<'t>(func: Node<'t>, src: &[u8]) -> Vec<Node<'t>> {
     let mut defers = false;
-    if let Some(body) = func.child_by_field_name("body") {
+    if let Some(body) = func.child_field("body") {
         syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
             defers |= n.kind_str() == "defer_statement";
         });
@@ -248,9 +248,9 @@ pub fn never_completes(stmt: Node, src: &[u8]) -> bool {
         .find(|n| !matches!(n.kind_str(), "block" | "comment"));
     let endless = match header {
         None => true,
-        Some(h) if h.kind_str() == "for_clause" => h.child_by_field_name("condition").is_none(),
+        Some(h) if h.kind_str() == "for_clause" => h.child_field("condition").is_none(),
         Some(h) if h.kind_str() == "range_clause" => h
-            .child_by_field_name("right")
+            .child_field("right")
             .is_some_and(|r| ticker_channel(r, src)),
         Some(_) => false,
     };
@@ -271,11 +271,8 @@ pub fn never_completes(stmt: Node, src: &[u8]) -> bool {
 /// `time.Tick(d)` or `time.NewTicker(d).C`: a channel nothing closes.
 fn ticker_channel(r: Node, src: &[u8]) -> bool {
     let call = match r.kind_str() {
-        "selector_expression"
-            if r.child_by_field_name("field")
-                .is_some_and(|f| text(f, src) == "C") =>
-        {
-            r.child_by_field_name("operand")
+        "selector_expression" if r.child_field("field").is_some_and(|f| text(f, src) == "C") => {
+            r.child_field("operand")
         }
         _ => Some(r),
     };
@@ -299,7 +296,7 @@ mod tests {
         let list = tree
             .root_node()
             .named_child(1)
-            .and_then(|f| f.child_by_field_name("body"))
+            .and_then(|f| f.child_field("body"))
             .and_then(|b| b.named_child(0))
             .unwrap();
         let mut c = list.walk();
@@ -399,11 +396,7 @@ mod tests {
         let tree = syntax::parse(src.as_bytes());
         let func = tree.root_node().named_child(2).unwrap();
         assert!(takes_testing(func, src.as_bytes()));
-        let list = func
-            .child_by_field_name("body")
-            .unwrap()
-            .named_child(0)
-            .unwrap();
+        let list = func.child_field("body").unwrap().named_child(0).unwrap();
         let mut c = list.walk();
         let stops: Vec<bool> = list
             .named_children(&mut c)
@@ -421,7 +414,7 @@ mod tests {
             |stmts, src| {
                 let lp = stmts[0].named_child(1).unwrap();
                 assert_eq!(lp.kind_str(), "for_statement");
-                let body = lp.child_by_field_name("body").unwrap();
+                let body = lp.child_field("body").unwrap();
                 let left: Vec<String> = leaving(body, lp, src, Ends::Survived)
                     .iter()
                     .map(|n| text(*n, src).to_string())

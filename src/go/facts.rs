@@ -228,13 +228,13 @@ impl<'t> FuncFacts<'t> {
     /// The `goto`, `break` and `continue` statements that name the label of
     /// `labelled` (a labeled_statement).
     pub fn jumps_to(&self, labelled: Node<'t>, src: &[u8]) -> Vec<Node<'t>> {
-        let Some(name) = labelled.child_by_field_name("label").map(|l| text(l, src)) else {
+        let Some(name) = labelled.child_field("label").map(|l| text(l, src)) else {
             return vec![];
         };
         let func = syntax::enclosing_function(labelled);
         let mut out = Vec::new();
         let scope = func
-            .and_then(|f| f.child_by_field_name("body"))
+            .and_then(|f| f.child_field("body"))
             .unwrap_or(self.root);
         syntax::visit(scope, &|n| n.kind_str() != "func_literal", &mut |n| {
             if matches!(
@@ -449,9 +449,9 @@ pub fn enclosing_goroutine(node: Node) -> Option<Node> {
 /// The statement of `kind` (`go_statement`, `defer_statement`) that calls
 /// func literal `lit` directly: `go func() {...}()`.
 fn called_by<'t>(lit: Node<'t>, kind: &str) -> Option<Node<'t>> {
-    let call = lit.parent().filter(|c| {
-        c.kind_str() == "call_expression" && c.child_by_field_name("function") == Some(lit)
-    })?;
+    let call = lit
+        .parent()
+        .filter(|c| c.kind_str() == "call_expression" && c.child_field("function") == Some(lit))?;
     call.parent().filter(|g| g.kind_str() == kind)
 }
 
@@ -571,7 +571,7 @@ impl<'t> Walk<'t, '_> {
                 let mut c = n.walk();
                 let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
                 self.steps.push(Step::Declare(names, kind, false));
-                if let Some(v) = n.child_by_field_name("value") {
+                if let Some(v) = n.child_field("value") {
                     self.steps.push(Step::Visit(v));
                 }
             }
@@ -584,7 +584,7 @@ impl<'t> Walk<'t, '_> {
                 self.declaring(n, "left", "right", kind, false);
             }
             "labeled_statement" => {
-                if let Some(l) = n.child_by_field_name("label") {
+                if let Some(l) = n.child_field("label") {
                     self.labels.push((text(l, self.src).to_string(), n));
                 }
                 self.then_visit(Self::children(n));
@@ -600,7 +600,7 @@ impl<'t> Walk<'t, '_> {
     /// scope its body's statements share (Go's function block).
     fn function(&mut self, n: Node<'t>) {
         self.steps.push(Step::Pop);
-        if let Some(body) = n.child_by_field_name("body") {
+        if let Some(body) = n.child_field("body") {
             self.then_visit(Self::children(body));
         }
         let mut decls = Vec::new();
@@ -609,7 +609,7 @@ impl<'t> Walk<'t, '_> {
             ("parameters", DeclKind::Param),
             ("result", DeclKind::Result),
         ] {
-            let Some(list) = n.child_by_field_name(field) else {
+            let Some(list) = n.child_field(field) else {
                 continue;
             };
             let mut c = list.walk();
@@ -629,9 +629,9 @@ impl<'t> Walk<'t, '_> {
     /// `x` declared after `y` is read.
     fn type_switch(&mut self, n: Node<'t>) {
         self.steps.push(Step::Pop);
-        let alias = n.child_by_field_name("alias");
-        let value = n.child_by_field_name("value");
-        let init = n.child_by_field_name("initializer");
+        let alias = n.child_field("alias");
+        let value = n.child_field("value");
+        let init = n.child_field("initializer");
         let rest: Vec<Node> = Self::children(n)
             .into_iter()
             .filter(|c| Some(*c) != alias && Some(*c) != value && Some(*c) != init)
@@ -647,12 +647,9 @@ impl<'t> Walk<'t, '_> {
 
     /// A statement that declares its `left` identifiers from its `right`.
     fn declaring(&mut self, n: Node<'t>, left: &str, right: &str, kind: DeclKind, short: bool) {
-        let names = n
-            .child_by_field_name(left)
-            .map(identifiers)
-            .unwrap_or_default();
+        let names = n.child_field(left).map(identifiers).unwrap_or_default();
         self.steps.push(Step::Declare(names, kind, short));
-        if let Some(r) = n.child_by_field_name(right) {
+        if let Some(r) = n.child_field(right) {
             self.steps.push(Step::Visit(r));
         }
     }
@@ -758,15 +755,14 @@ fn use_kind<'t>(
     let mut e = ident;
     let mut level = 0;
     while let Some(p) = ancestor(ups, level, e) {
-        let is = |field: &str| p.child_by_field_name(field) == Some(e);
+        let is = |field: &str| p.child_field(field) == Some(e);
         match p.kind_str() {
             "selector_expression" if is("operand") => {
                 let called = ancestor(ups, level + 1, p).is_some_and(|c| {
-                    c.kind_str() == "call_expression"
-                        && c.child_by_field_name("function") == Some(p)
+                    c.kind_str() == "call_expression" && c.child_field("function") == Some(p)
                 });
                 if called && e == ident {
-                    let m = p.child_by_field_name("field").map_or("", |f| text(f, src));
+                    let m = p.child_field("field").map_or("", |f| text(f, src));
                     return UseKind::CalledOn(m.to_string());
                 }
                 // A method of one of its fields: `x.f.M()`.
@@ -777,7 +773,7 @@ fn use_kind<'t>(
             "parenthesized_expression" | "type_assertion_expression" | "slice_expression" => {}
             "index_expression" if is("operand") => {}
             "unary_expression"
-                if p.child_by_field_name("operator")
+                if p.child_field("operator")
                     .is_some_and(|o| matches!(o.kind_str(), "&" | "*")) => {}
             "call_expression" if is("function") => return UseKind::Called,
             "argument_list" => return UseKind::Passed,
@@ -809,10 +805,10 @@ fn in_list(
     let Some(stmt) = stmt else {
         return UseKind::Read;
     };
-    let left = stmt.child_by_field_name("left");
+    let left = stmt.child_field("left");
     let right = stmt
-        .child_by_field_name("right")
-        .or_else(|| stmt.child_by_field_name("value"));
+        .child_field("right")
+        .or_else(|| stmt.child_field("value"));
     match stmt.kind_str() {
         "return_statement" => UseKind::Returned,
         "assignment_statement" | "short_var_declaration" if left == Some(list) => {
@@ -833,7 +829,7 @@ fn in_list(
                 _ => left.map(named_children).unwrap_or_default(),
             };
             let op_assign = stmt
-                .child_by_field_name("operator")
+                .child_field("operator")
                 .is_some_and(|o| o.kind_str() != "=");
             match pos.and_then(|i| targets.get(i)) {
                 _ if op_assign => UseKind::Read,
@@ -1052,7 +1048,7 @@ func g() { x := 1; _ = x }";
             esc,
             vec![("a", true), ("b", true), ("c", true), ("d", false)]
         );
-        let again = facts.of(f.child_by_field_name("body").unwrap());
+        let again = facts.of(f.child_field("body").unwrap());
         assert!(Rc::ptr_eq(&ff, &again));
         assert_eq!(facts.computed(), 1);
     }

@@ -152,7 +152,7 @@ pub fn may_use(chunk: &[u8], name: &str) -> bool {
 /// The named fields of a `type_spec` declaring a struct; None for any
 /// other type.
 pub fn struct_fields(spec: Node, src: &[u8]) -> Option<Vec<Field>> {
-    let ty = spec.child_by_field_name("type")?;
+    let ty = spec.child_field("type")?;
     if ty.kind_str() != "struct_type" {
         return None;
     }
@@ -164,7 +164,7 @@ pub fn struct_fields(spec: Node, src: &[u8]) -> Option<Vec<Field>> {
             if d.kind_str() != "field_declaration" {
                 return;
             }
-            let Some(fty) = d.child_by_field_name("type") else {
+            let Some(fty) = d.child_field("type") else {
                 return;
             };
             let mut c = d.walk();
@@ -182,9 +182,9 @@ pub fn struct_fields(spec: Node, src: &[u8]) -> Option<Vec<Field>> {
 
 fn field_name<'s>(n: Node, src: &'s [u8]) -> &'s str {
     match n.kind_str() {
-        "selector_expression" => n.child_by_field_name("field").map_or("", |f| text(f, src)),
+        "selector_expression" => n.child_field("field").map_or("", |f| text(f, src)),
         _ => n
-            .child_by_field_name("key")
+            .child_field("key")
             .and_then(|k| k.named_child(0))
             .map_or("", |k| text(k, src)),
     }
@@ -196,26 +196,24 @@ fn field_use(file: usize, n: Node, src: &[u8], name: &str) -> Option<FieldUse> {
     let (kind, operand) = match n.kind_str() {
         "selector_expression" => {
             let parent = n.parent()?;
-            if parent.kind_str() == "call_expression"
-                && parent.child_by_field_name("function") == Some(n)
-            {
+            if parent.kind_str() == "call_expression" && parent.child_field("function") == Some(n) {
                 return None;
             }
             if field_name(n, src) != name {
                 return None;
             }
-            let operand = n.child_by_field_name("operand")?;
+            let operand = n.child_field("operand")?;
             (selector_kind(n, src), text(operand, src).to_string())
         }
         "keyed_element" => {
-            let key = n.child_by_field_name("key")?.named_child(0)?;
+            let key = n.child_field("key")?.named_child(0)?;
             if key.kind_str() != "identifier" || text(key, src) != name {
                 return None;
             }
-            let value = n.child_by_field_name("value")?.named_child(0)?;
+            let value = n.child_field("value")?.named_child(0)?;
             let literal = n.parent().and_then(|l| l.parent())?;
             let ty = literal
-                .child_by_field_name("type")
+                .child_field("type")
                 .map(|t| text(t, src).to_string());
             let kind = match is_make(value, src) {
                 true => FieldUseKind::Made { literal_type: ty },
@@ -253,14 +251,12 @@ fn selector_kind(sel: Node, src: &[u8]) -> FieldUseKind {
             .is_some_and(|c| c.kind_str() == "communication_case")
     };
     match parent.kind_str() {
-        "send_statement" if parent.child_by_field_name("channel") == Some(sel) => {
-            FieldUseKind::Send {
-                guarded: in_case(parent),
-            }
-        }
+        "send_statement" if parent.child_field("channel") == Some(sel) => FieldUseKind::Send {
+            guarded: in_case(parent),
+        },
         "unary_expression"
             if parent
-                .child_by_field_name("operator")
+                .child_field("operator")
                 .is_some_and(|o| o.kind_str() == "<-") =>
         {
             let stmt = parent
@@ -279,11 +275,11 @@ fn selector_kind(sel: Node, src: &[u8]) -> FieldUseKind {
             };
             FieldUseKind::Recv { case_of_select }
         }
-        "range_clause" if parent.child_by_field_name("right") == Some(sel) => FieldUseKind::Range,
+        "range_clause" if parent.child_field("right") == Some(sel) => FieldUseKind::Range,
         "argument_list" => {
             let call = parent.parent();
             let f = call
-                .and_then(|c| c.child_by_field_name("function"))
+                .and_then(|c| c.child_field("function"))
                 .map_or("", |f| text(f, src));
             match (f, parent.named_child_count()) {
                 ("close", 1) => FieldUseKind::Close,
@@ -293,9 +289,7 @@ fn selector_kind(sel: Node, src: &[u8]) -> FieldUseKind {
         }
         "selector_expression" => match parent.parent() {
             Some(call) if call.kind_str() == "call_expression" => {
-                let m = parent
-                    .child_by_field_name("field")
-                    .map_or("", |f| text(f, src));
+                let m = parent.child_field("field").map_or("", |f| text(f, src));
                 FieldUseKind::Called(m.to_string())
             }
             _ => FieldUseKind::Other,
@@ -319,10 +313,10 @@ fn assigned(sel: Node, list: Node, src: &[u8]) -> FieldUseKind {
     let Some(stmt) = list.parent() else {
         return FieldUseKind::Other;
     };
-    if stmt.kind_str() != "assignment_statement" || stmt.child_by_field_name("left") != Some(list) {
+    if stmt.kind_str() != "assignment_statement" || stmt.child_field("left") != Some(list) {
         return FieldUseKind::Other;
     }
-    let right = stmt.child_by_field_name("right");
+    let right = stmt.child_field("right");
     let index = (0..list.named_child_count()).find(|&i| list.named_child(i) == Some(sel));
     let value = right
         .filter(|r| r.named_child_count() == list.named_child_count())
@@ -336,7 +330,7 @@ fn assigned(sel: Node, list: Node, src: &[u8]) -> FieldUseKind {
 /// `make(...)`.
 pub fn is_make(n: Node, src: &[u8]) -> bool {
     n.kind_str() == "call_expression"
-        && n.child_by_field_name("function")
+        && n.child_field("function")
             .is_some_and(|f| text(f, src) == "make")
 }
 
@@ -353,14 +347,14 @@ fn enclosing_kind<'t>(n: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
 
 /// A method's receiver name and base type name.
 pub fn receiver(method: Node, src: &[u8]) -> Option<(String, String)> {
-    let recv = method.child_by_field_name("receiver")?;
+    let recv = method.child_field("receiver")?;
     let decl = recv.named_child(0)?;
     let name = decl
-        .child_by_field_name("name")
+        .child_field("name")
         .map(|n| text(n, src).to_string())
         .unwrap_or_default();
     let mut ty = None;
-    syntax::visit(decl.child_by_field_name("type")?, &|_| true, &mut |n| {
+    syntax::visit(decl.child_field("type")?, &|_| true, &mut |n| {
         if n.kind_str() == "type_identifier" && ty.is_none() {
             ty = Some(text(n, src).to_string());
         }

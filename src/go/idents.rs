@@ -5,6 +5,7 @@
 //! candidate `make` of a big function walked the whole function again
 //! (`scope::references`), a fifth of the CPU on grpc.
 
+use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -51,8 +52,7 @@ impl<'t> Idents<'t> {
         src: &[u8],
         exclude: &[usize],
     ) -> Vec<Node<'t>> {
-        let (Some(body), Some(all)) = (func.child_by_field_name("body"), self.by_name.get(name))
-        else {
+        let (Some(body), Some(all)) = (func.child_field("body"), self.by_name.get(name)) else {
             return vec![];
         };
         let hiding: Vec<Node> = self

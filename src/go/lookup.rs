@@ -33,7 +33,7 @@ fn declares_locally(func: Node, name: &str, src: &[u8]) -> bool {
             | "var_spec"
             | "parameter_declaration"
             | "variadic_parameter_declaration" => {
-                p.child_by_field_name("name").is_some() && {
+                p.child_field("name").is_some() && {
                     let mut c = p.walk();
                     p.children_by_field_name("name", &mut c)
                         .any(|m| m.id() == n.id())
@@ -41,7 +41,7 @@ fn declares_locally(func: Node, name: &str, src: &[u8]) -> bool {
             }
             "expression_list" => p.parent().is_some_and(|d| {
                 matches!(d.kind_str(), "short_var_declaration" | "range_clause")
-                    && d.child_by_field_name("left") == Some(p)
+                    && d.child_field("left") == Some(p)
             }),
             _ => false,
         };
@@ -74,9 +74,9 @@ impl<'a> PackageIndex<'a> {
             "int_literal" => text(expr, src).replace('_', "").parse().ok(),
             "parenthesized_expression" => again(expr.named_child(0)?, src),
             "binary_expression" => {
-                let l = again(expr.child_by_field_name("left")?, src)?;
-                let r = again(expr.child_by_field_name("right")?, src)?;
-                match expr.child_by_field_name("operator")?.kind_str() {
+                let l = again(expr.child_field("left")?, src)?;
+                let r = again(expr.child_field("right")?, src)?;
+                match expr.child_field("operator")?.kind_str() {
                     "+" => l.checked_add(r),
                     "-" => l.checked_sub(r),
                     "*" => l.checked_mul(r),
@@ -97,7 +97,7 @@ impl<'a> PackageIndex<'a> {
                 // expression (iota) are left alone.
                 let mut c = d.node.walk();
                 let names = d.node.children_by_field_name("name", &mut c).count();
-                let value = d.node.child_by_field_name("value")?;
+                let value = d.node.child_field("value")?;
                 if names != 1 || value.named_child_count() != 1 {
                     return None;
                 }
@@ -122,7 +122,7 @@ impl<'a> PackageIndex<'a> {
         };
         let st = d
             .node
-            .child_by_field_name("type")
+            .child_field("type")
             .filter(|t| t.kind_str() == "struct_type")?;
         let mut out = None;
         syntax::visit(
@@ -134,7 +134,7 @@ impl<'a> PackageIndex<'a> {
                     if n.children_by_field_name("name", &mut c)
                         .any(|m| text(m, d.src) == field)
                     {
-                        out = n.child_by_field_name("type");
+                        out = n.child_field("type");
                     }
                 }
             },

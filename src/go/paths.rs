@@ -14,7 +14,7 @@ pub fn most_runs(
     marked: &dyn Fn(Node) -> bool,
     passes: &dyn Fn(Node) -> Option<usize>,
 ) -> Option<usize> {
-    let body = func.child_by_field_name("body")?;
+    let body = func.child_field("body")?;
     runs(body, marked, passes)
 }
 
@@ -46,7 +46,7 @@ fn runs(
         "if_statement" => {
             let branches: Vec<Node> = ["consequence", "alternative"]
                 .iter()
-                .filter_map(|f| n.child_by_field_name(f))
+                .filter_map(|f| n.child_field(f))
                 .collect();
             let head: Vec<Node> = children()
                 .into_iter()

@@ -49,14 +49,31 @@ pub fn is_goto_statement(n: Node) -> bool {
     is_kind(n, &ID, "goto_statement")
 }
 
-/// `Node::kind` read from a table of the grammar's kind names built once:
-/// the binding's `kind` turns the kind's C string into a `&str` (a strlen
-/// and a UTF-8 check) on every call, 4 % of a run on nats-server.
-pub trait NodeKind {
+/// Faster forms of two `Node` methods the predicates call on almost every
+/// node they pass, with tables of the grammar's names built once:
+/// - `kind_str` is `kind`, which turns the kind's C string into a `&str`
+///   (a strlen and a UTF-8 check) on every call: 4 % of a run on
+///   nats-server;
+/// - `child_field` is `child_by_field_name`, which finds the field's id by
+///   comparing the name with every field name of the grammar in turn.
+pub trait NodeKind<'t> {
     fn kind_str(&self) -> &'static str;
+    fn child_field(&self, name: &str) -> Option<Node<'t>>;
 }
 
-impl NodeKind for Node<'_> {
+impl<'t> NodeKind<'t> for Node<'t> {
+    fn child_field(&self, name: &str) -> Option<Node<'t>> {
+        static IDS: std::sync::OnceLock<std::collections::HashMap<&'static str, u16>> =
+            std::sync::OnceLock::new();
+        let ids = IDS.get_or_init(|| {
+            let lang = crate::go::grammar::language();
+            (1..=lang.field_count() as u16)
+                .filter_map(|id| Some((lang.field_name_for_id(id)?, id)))
+                .collect()
+        });
+        self.child_by_field_id(*ids.get(name)?)
+    }
+
     fn kind_str(&self) -> &'static str {
         static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
         let names = NAMES.get_or_init(|| {
@@ -540,7 +557,7 @@ pub fn labelled<'t>(j: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
     let mut cur = j.parent();
     while let Some(n) = cur {
         if n.kind_str() == "labeled_statement"
-            && n.child_by_field_name("label")
+            && n.child_field("label")
                 .is_some_and(|x| text(x, src) == label)
         {
             return Some(n);
@@ -620,13 +637,13 @@ pub fn select_cases(select: Node) -> Vec<Node> {
 /// The function literal a `go` statement runs (`go func(...) {...}(...)`).
 pub fn go_literal(go: Node) -> Option<Node> {
     go.named_child(0)
-        .and_then(|c| c.child_by_field_name("function"))
+        .and_then(|c| c.child_field("function"))
         .filter(|f| f.kind_str() == "func_literal")
 }
 
 /// The arguments of call `call`, comments left out.
 pub fn arguments(call: Node) -> Vec<Node> {
-    let Some(list) = call.child_by_field_name("arguments") else {
+    let Some(list) = call.child_field("arguments") else {
         return vec![];
     };
     let mut c = list.walk();
@@ -640,9 +657,7 @@ pub fn arguments(call: Node) -> Vec<Node> {
 pub fn go_running<'t>(literal: Node<'t>, func: Node<'t>) -> Option<Node<'t>> {
     literal
         .parent()
-        .filter(|c| {
-            c.kind_str() == "call_expression" && c.child_by_field_name("function") == Some(literal)
-        })
+        .filter(|c| c.kind_str() == "call_expression" && c.child_field("function") == Some(literal))
         .and_then(|c| c.parent())
         .filter(|g| {
             g.kind_str() == "go_statement"
@@ -684,7 +699,7 @@ pub fn fresh_name(
 /// variadic parameter. Grouped parameters (`a, b int`) are expanded.
 pub fn parameter_names(func: Node, src: &[u8]) -> Vec<(String, bool)> {
     let mut out = Vec::new();
-    let Some(params) = func.child_by_field_name("parameters") else {
+    let Some(params) = func.child_field("parameters") else {
         return out;
     };
     let mut cursor = params.walk();
@@ -711,7 +726,7 @@ pub fn declares_param(func: Node, name: &str, src: &[u8]) -> bool {
     if parameter_names(func, src).iter().any(|(n, _)| n == name) {
         return true;
     }
-    if let Some(recv) = func.child_by_field_name("receiver") {
+    if let Some(recv) = func.child_field("receiver") {
         let mut found = false;
         visit(recv, &|_| true, &mut |n| {
             if n.kind_str() == "identifier" && text(n, src) == name {
@@ -770,7 +785,7 @@ pub struct GotoSpan<'t> {
 /// `pos` goes before it. Gotos in nested function literals are another
 /// function's (a label is local to its function).
 pub fn gotos_spanning<'t>(at: Node<'t>, pos: usize, src: &[u8]) -> Vec<GotoSpan<'t>> {
-    let Some(body) = enclosing_function(at).and_then(|f| f.child_by_field_name("body")) else {
+    let Some(body) = enclosing_function(at).and_then(|f| f.child_field("body")) else {
         return vec![];
     };
     // Asked for every candidate of a function: most have no `goto` at all.
@@ -781,7 +796,7 @@ pub fn gotos_spanning<'t>(at: Node<'t>, pos: usize, src: &[u8]) -> Vec<GotoSpan<
     let mut gotos: Vec<(&str, Node)> = Vec::new();
     visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
         let name = match n.kind_str() {
-            "labeled_statement" => n.child_by_field_name("label"),
+            "labeled_statement" => n.child_field("label"),
             "goto_statement" => n.named_child(0),
             _ => None,
         };
@@ -848,7 +863,7 @@ pub fn line_col(src: &[u8], offset: usize) -> (usize, usize) {
 
 /// The name a function or method declaration declares.
 pub fn decl_name<'a>(decl: Node, src: &'a [u8]) -> Option<&'a str> {
-    decl.child_by_field_name("name").map(|n| text(n, src))
+    decl.child_field("name").map(|n| text(n, src))
 }
 
 /// Generated files carry `// Code generated ... DO NOT EDIT.` before the
@@ -944,14 +959,14 @@ pub fn import_names_at(root: Node, src: &[u8]) -> Vec<(String, String)> {
             &mut |n| {
                 if n.kind_str() == "import_spec" {
                     let path = n
-                        .child_by_field_name("path")
+                        .child_field("path")
                         .map(|p| {
                             text(p, src)
                                 .trim_matches(|c| c == '"' || c == '`')
                                 .to_string()
                         })
                         .unwrap_or_default();
-                    let name = match n.child_by_field_name("name") {
+                    let name = match n.child_field("name") {
                         Some(a) => text(a, src).to_string(),
                         None => path.rsplit('/').next().unwrap_or(&path).to_string(),
                     };
@@ -967,10 +982,16 @@ pub fn import_names_at(root: Node, src: &[u8]) -> Vec<(String, String)> {
 mod tests {
     use super::*;
 
-    /// The table's kind names are the binding's, on every node of a big
-    /// file of Go's and of a file that does not parse (ERROR, MISSING).
+    /// The tables give what the binding gives (kind names, children by
+    /// field, for every field name and one that is none), on every node of
+    /// a big file of Go's and of a file that does not parse (ERROR, MISSING).
     #[test]
-    fn kind_str_is_kind() {
+    fn kind_str_is_kind_and_child_field_is_child_by_field_name() {
+        let lang = crate::go::grammar::language();
+        let mut fields: Vec<&str> = (1..=lang.field_count() as u16)
+            .filter_map(|id| lang.field_name_for_id(id))
+            .collect();
+        fields.push("no_such_field");
         let goroot = std::process::Command::new("go")
             .args(["env", "GOROOT"])
             .output()
@@ -984,6 +1005,9 @@ mod tests {
             let mut seen = std::collections::HashSet::new();
             visit(tree.root_node(), &|_| true, &mut |n| {
                 assert_eq!(n.kind_str(), n.kind(), "at {}", n.start_byte());
+                for f in &fields {
+                    assert_eq!(n.child_field(f), n.child_by_field_name(f), "{f}");
+                }
                 seen.insert(n.kind());
             });
             assert!(seen.len() > 20 || seen.contains("ERROR"), "{seen:?}");

@@ -70,16 +70,16 @@ pub fn function_at(tree: &tree_sitter::Tree, text: &str, offset: usize) -> Strin
     };
     let src = text.as_bytes();
     let name = decl
-        .child_by_field_name("name")
+        .child_field("name")
         .map(|n| syntax::text(n, src).to_string())
         .unwrap_or_default();
     match decl.kind_str() {
         "function_declaration" => name,
         "method_declaration" => {
             let recv = decl
-                .child_by_field_name("receiver")
+                .child_field("receiver")
                 .and_then(|r| r.named_child(0))
-                .and_then(|p| p.child_by_field_name("type"))
+                .and_then(|p| p.child_field("type"))
                 .map(|t| syntax::text(t, src).split_whitespace().collect::<String>())
                 .unwrap_or_default();
             format!("({recv}).{name}")

@@ -619,8 +619,8 @@ pub fn eval<'t>(form: &Form, ctx: &Ctx<'t>, caps: &HashMap<&str, Node<'t>>) -> b
 }
 
 fn node_name<'s>(n: Node, src: &'s [u8]) -> Option<&'s str> {
-    n.child_by_field_name("name")
-        .or_else(|| n.child_by_field_name("label"))
+    n.child_field("name")
+        .or_else(|| n.child_field("label"))
         .map(|x| text(x, src))
 }
 

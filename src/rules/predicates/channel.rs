@@ -36,7 +36,7 @@ pub fn channel_type(ctx: &Ctx, args: &[Arg]) -> Verdict {
                 .find_hinted(current, "type_alias", name, Some("chan"));
             let is_chan = decls.iter().chain(aliases.iter()).any(|d| {
                 d.node
-                    .child_by_field_name("type")
+                    .child_field("type")
                     .is_some_and(|t| t.kind_str() == "channel_type")
             });
             if is_chan {
@@ -88,11 +88,11 @@ pub(super) fn classify<'t>(ident: Node<'t>) -> Use<'t> {
         return Use::Other;
     };
     match p.kind_str() {
-        "send_statement" if p.child_by_field_name("channel") == Some(ident) => Use::Send(p),
+        "send_statement" if p.child_field("channel") == Some(ident) => Use::Send(p),
         "unary_expression"
-            if p.child_by_field_name("operator")
+            if p.child_field("operator")
                 .is_some_and(|o| o.kind_str() == "<-")
-                && p.child_by_field_name("operand") == Some(ident) =>
+                && p.child_field("operand") == Some(ident) =>
         {
             Use::Recv(p)
         }
@@ -127,7 +127,7 @@ pub(super) fn binding<'t>(
     }
     let decl = list.parent()?;
     let single_left = |field: &str| -> Option<Node<'t>> {
-        let left = decl.child_by_field_name(field)?;
+        let left = decl.child_field(field)?;
         (left.kind_str() == "expression_list" && left.named_child_count() == 1)
             .then(|| left.named_child(0))
             .flatten()
@@ -144,7 +144,7 @@ pub(super) fn binding<'t>(
             (names.len() == 1).then(|| (text(names[0], src).to_string(), vec![names[0].id()]))
         }
         "assignment_statement" => {
-            if decl.child_by_field_name("operator").map(|o| o.kind_str()) != Some("=") {
+            if decl.child_field("operator").map(|o| o.kind_str()) != Some("=") {
                 return None;
             }
             let id = single_left("left")?;
@@ -152,11 +152,11 @@ pub(super) fn binding<'t>(
             // `var ch chan T` earlier in the same function, with no value.
             let mut var_site = None;
             syntax::visit(
-                func.child_by_field_name("body")?,
+                func.child_field("body")?,
                 &|n| n.kind_str() != "func_literal",
                 &mut |n| {
                     if n.kind_str() == "var_spec"
-                        && n.child_by_field_name("value").is_none()
+                        && n.child_field("value").is_none()
                         && n.start_byte() < decl.start_byte()
                     {
                         let mut c = n.walk();
@@ -182,7 +182,7 @@ const RELEASE_METHODS: &[&str] = &[
 ];
 
 fn defers_verdict(func: Node, src: &[u8]) -> Result<(), String> {
-    let Some(body) = func.child_by_field_name("body") else {
+    let Some(body) = func.child_field("body") else {
         return Ok(());
     };
     let mut bad = None;
@@ -191,17 +191,17 @@ fn defers_verdict(func: Node, src: &[u8]) -> Result<(), String> {
             return;
         }
         let Some(call) = n.named_child(0) else { return };
-        let f = call.child_by_field_name("function");
+        let f = call.child_field("function");
         let ok = match f.map(|f| (f.kind_str(), f)) {
             Some(("selector_expression", f)) => f
-                .child_by_field_name("field")
+                .child_field("field")
                 .is_some_and(|m| RELEASE_METHODS.contains(&text(m, src))),
             Some(("identifier", f)) => text(f, src) == "cancel",
             Some(("func_literal", f)) => {
                 let mut recovers = false;
                 syntax::visit(f, &|_| true, &mut |c| {
                     if c.kind_str() == "call_expression"
-                        && c.child_by_field_name("function")
+                        && c.child_field("function")
                             .is_some_and(|g| text(g, src) == "recover")
                     {
                         recovers = true;
@@ -277,8 +277,8 @@ pub(super) fn is_last_effective(send: Node, func: Node, src: &[u8]) -> bool {
             }
             // A send in an `if` or `switch` initializer runs before its body.
             "if_statement"
-                if parent.child_by_field_name("consequence") == Some(cur)
-                    || parent.child_by_field_name("alternative") == Some(cur) => {}
+                if parent.child_field("consequence") == Some(cur)
+                    || parent.child_field("alternative") == Some(cur) => {}
             "expression_switch_statement" | "type_switch_statement"
                 if matches!(
                     cur.kind_str(),
@@ -360,7 +360,7 @@ pub(super) fn abandon_reason(
     let mut child = recv;
     for n in &path {
         match n.kind_str() {
-            "communication_case" if n.child_by_field_name("communication") == Some(child) => {
+            "communication_case" if n.child_field("communication") == Some(child) => {
                 let select = n.parent()?;
                 let others = other_ways(*n, select, go, func, src);
                 if !others.is_empty() {
@@ -426,7 +426,7 @@ fn early_exit<'t>(
     src: &[u8],
     test: Option<&tree_sitter::Tree>,
 ) -> Option<(Node<'t>, bool)> {
-    let body = func.child_by_field_name("body")?;
+    let body = func.child_field("body")?;
     let mut early: Option<Node> = None;
     let mut stop: Option<Node> = None;
     // The other cases of a select the receive is a case of are alternatives
@@ -436,7 +436,7 @@ fn early_exit<'t>(
         .iter()
         .filter(|n| {
             n.kind_str() == "communication_case"
-                && n.child_by_field_name("communication")
+                && n.child_field("communication")
                     .is_some_and(|c| syntax::contains(c, recv))
         })
         .filter_map(|n| Some((*n, n.parent()?)))
@@ -478,13 +478,13 @@ fn other_ways<'t>(
 ) -> Vec<Node<'t>> {
     let lit = syntax::go_literal(go);
     let received = |k: Node| -> Option<String> {
-        let comm = k.child_by_field_name("communication")?;
+        let comm = k.child_field("communication")?;
         let op = match comm.kind_str() {
-            "receive_statement" => comm.child_by_field_name("right")?,
+            "receive_statement" => comm.child_field("right")?,
             _ => comm,
         };
         let ch = (op.kind_str() == "unary_expression")
-            .then(|| op.child_by_field_name("operand"))
+            .then(|| op.child_field("operand"))
             .flatten()
             .filter(|c| c.kind_str() == "identifier")?;
         Some(text(ch, src).to_string())
@@ -501,16 +501,13 @@ fn other_ways<'t>(
             let declared = r
                 .parent()
                 .filter(|p| p.kind_str() == "expression_list")
-                .and_then(|p| {
-                    p.parent()
-                        .filter(|d| d.child_by_field_name("left") == Some(p))
-                })
+                .and_then(|p| p.parent().filter(|d| d.child_field("left") == Some(p)))
                 .filter(|d| d.kind_str() == "short_var_declaration");
             match classify(r) {
                 _ if declared.is_some() => {
                     made = !made
                         && declared
-                            .and_then(|d| d.child_by_field_name("right"))
+                            .and_then(|d| d.child_field("right"))
                             .is_some_and(|v| text(v, src).starts_with("make("));
                     made
                 }
@@ -555,10 +552,10 @@ pub(super) fn call_params<'p>(
     index: usize,
 ) -> Result<Vec<CalleeParam<'p>>, Sender> {
     let go = call;
-    let mut f = call.child_by_field_name("function").ok_or(Sender::Skip)?;
+    let mut f = call.child_field("function").ok_or(Sender::Skip)?;
     // An instantiated generic function, `produce[T](ch)`: the callee is the operand.
     if f.kind_str() == "index_expression" {
-        f = f.child_by_field_name("operand").ok_or(Sender::Skip)?;
+        f = f.child_field("operand").ok_or(Sender::Skip)?;
     }
     let src = ctx.src;
     let decls = match f.kind_str() {
@@ -580,8 +577,8 @@ pub(super) fn call_params<'p>(
             found
         }
         "selector_expression" => {
-            let operand = f.child_by_field_name("operand").ok_or(Sender::Skip)?;
-            let method = text(f.child_by_field_name("field").ok_or(Sender::Skip)?, src);
+            let operand = f.child_field("operand").ok_or(Sender::Skip)?;
+            let method = text(f.child_field("field").ok_or(Sender::Skip)?, src);
             let optext = text(operand, src);
             let unresolved =
                 |why: &str| Sender::Unproven(format!("cannot resolve `{optext}.{method}`: {why}"));
@@ -836,7 +833,7 @@ pub(super) fn signal_after_send(
     owner: Node,
     src: &[u8],
 ) -> Option<String> {
-    let body = p.func.child_by_field_name("body")?;
+    let body = p.func.child_field("body")?;
     let watch = Watch::new(p, owner_ch, owner, src);
     let mut signal: Option<String> = None;
     let mut check = |n: Node| {
@@ -949,7 +946,7 @@ impl<'o> Watch<'o> {
         match (n.kind_str(), signalled(n, psrc)) {
             (_, Some(t)) => t != p.ch && self.beside.contains(&self.in_owner(&t)),
             ("call_expression", None) => {
-                let f = n.child_by_field_name("function");
+                let f = n.child_field("function");
                 match f.map(|f| (f.kind_str(), f)) {
                     Some(("identifier", f)) if text(f, psrc) == "close" => false,
                     Some(("identifier", f)) => {
@@ -960,8 +957,8 @@ impl<'o> Watch<'o> {
                             && (owner_watches_done || !name.to_lowercase().contains("cancel"))
                     }
                     Some(("selector_expression", f)) => {
-                        let field = f.child_by_field_name("field").map(|x| text(x, psrc));
-                        let on = f.child_by_field_name("operand").map(|x| text(x, psrc));
+                        let field = f.child_field("field").map(|x| text(x, psrc));
+                        let on = f.child_field("operand").map(|x| text(x, psrc));
                         match (field, on) {
                             (Some("Done"), Some(on)) => {
                                 waiter_signals(self.owner, &self.in_owner(on), self.src)
@@ -983,7 +980,7 @@ impl<'o> Watch<'o> {
 /// from (`x`, `ctx.Done()`, `time.After(d)`), spaces removed.
 fn selected_with(owner: Node, ch: &str, src: &[u8]) -> Vec<String> {
     let operand = |case: Node| -> Option<String> {
-        let comm = case.child_by_field_name("communication")?;
+        let comm = case.child_field("communication")?;
         if comm.kind_str() == "send_statement" {
             return None;
         }
@@ -1007,13 +1004,12 @@ fn selected_with(owner: Node, ch: &str, src: &[u8]) -> Vec<String> {
 /// `close(x)`; None for anything else.
 pub(super) fn signalled(n: Node, src: &[u8]) -> Option<String> {
     let target = match n.kind_str() {
-        "send_statement" => n.child_by_field_name("channel"),
+        "send_statement" => n.child_field("channel"),
         "call_expression"
-            if n.child_by_field_name("function")
+            if n.child_field("function")
                 .is_some_and(|f| text(f, src) == "close") =>
         {
-            n.child_by_field_name("arguments")
-                .and_then(|a| a.named_child(0))
+            n.child_field("arguments").and_then(|a| a.named_child(0))
         }
         _ => None,
     };

@@ -115,13 +115,14 @@ fn caller_gives_up(u: &NameUse, fname: &str) -> Option<String> {
         return None;
     }
     let mut callee = u.node;
-    if let Some(p) = callee.parent().filter(|p| {
-        p.kind_str() == "index_expression" && p.child_by_field_name("operand") == Some(callee)
-    }) {
+    if let Some(p) = callee
+        .parent()
+        .filter(|p| p.kind_str() == "index_expression" && p.child_field("operand") == Some(callee))
+    {
         callee = p;
     }
     let call = callee.parent().filter(|c| {
-        c.kind_str() == "call_expression" && c.child_by_field_name("function") == Some(callee)
+        c.kind_str() == "call_expression" && c.child_field("function") == Some(callee)
     })?;
     let caller = syntax::enclosing_function(call)?;
     let cname = function_label(caller, src);
@@ -129,15 +130,15 @@ fn caller_gives_up(u: &NameUse, fname: &str) -> Option<String> {
     let parent = call.parent()?;
     let (recv, start) = match parent.kind_str() {
         "expression_statement" => return Some(format!("its caller {cname} drops it unread")),
-        "unary_expression" if parent.child_by_field_name("operand") == Some(call) => (parent, call),
+        "unary_expression" if parent.child_field("operand") == Some(call) => (parent, call),
         "expression_list" => {
             let stmt = parent.parent()?;
             let bound = match stmt.kind_str() {
                 "short_var_declaration" | "assignment_statement"
-                    if stmt.child_by_field_name("right") == Some(parent)
+                    if stmt.child_field("right") == Some(parent)
                         && parent.named_child_count() == 1 =>
                 {
-                    stmt.child_by_field_name("left")
+                    stmt.child_field("left")
                         .filter(|l| l.named_child_count() == 1)?
                         .named_child(0)?
                 }

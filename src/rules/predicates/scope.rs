@@ -23,7 +23,7 @@ pub fn base_type(ty: Node, src: &[u8]) -> Option<String> {
     match ty.kind_str() {
         "type_identifier" => Some(text(ty, src).to_string()),
         "pointer_type" => base_type(ty.named_child(0)?, src),
-        "generic_type" => base_type(ty.child_by_field_name("type")?, src),
+        "generic_type" => base_type(ty.child_field("type")?, src),
         "parenthesized_type" => base_type(ty.named_child(0)?, src),
         _ => None,
     }
@@ -33,17 +33,17 @@ pub fn base_type(ty: Node, src: &[u8]) -> Option<String> {
 /// `new(T)`.
 pub fn literal_type(value: Node, src: &[u8]) -> Option<String> {
     match value.kind_str() {
-        "composite_literal" => base_type(value.child_by_field_name("type")?, src),
+        "composite_literal" => base_type(value.child_field("type")?, src),
         "unary_expression"
             if value
-                .child_by_field_name("operator")
+                .child_field("operator")
                 .is_some_and(|o| o.kind_str() == "&") =>
         {
-            literal_type(value.child_by_field_name("operand")?, src)
+            literal_type(value.child_field("operand")?, src)
         }
         "call_expression" => {
-            let f = value.child_by_field_name("function")?;
-            let args = value.child_by_field_name("arguments")?;
+            let f = value.child_field("function")?;
+            let args = value.child_field("arguments")?;
             (text(f, src) == "new" && args.named_child_count() == 1)
                 .then(|| base_type(args.named_child(0)?, src))
                 .flatten()
@@ -72,7 +72,7 @@ pub fn declaration<'t>(name: &str, at: Node<'t>, src: &[u8]) -> Option<Declared<
     let mut func = syntax::enclosing_function(at);
     while let Some(f) = func {
         for field in ["receiver", "parameters"] {
-            let Some(params) = f.child_by_field_name(field) else {
+            let Some(params) = f.child_field(field) else {
                 continue;
             };
             let mut c = params.walk();
@@ -82,7 +82,7 @@ pub fn declaration<'t>(name: &str, at: Node<'t>, src: &[u8]) -> Option<Declared<
                     .any(|n| text(n, src) == name)
                 {
                     return Some(Declared {
-                        ty: d.child_by_field_name("type"),
+                        ty: d.child_field("type"),
                         value: None,
                         count: 1,
                     });
@@ -90,25 +90,19 @@ pub fn declaration<'t>(name: &str, at: Node<'t>, src: &[u8]) -> Option<Declared<
             }
         }
         let mut found: Vec<Declared<'t>> = Vec::new();
-        if let Some(body) = f.child_by_field_name("body") {
+        if let Some(body) = f.child_field("body") {
             syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
                 let (names_of, value_list, ty) = match n.kind_str() {
                     "var_spec" => {
                         let mut c = n.walk();
                         let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
-                        (
-                            names,
-                            n.child_by_field_name("value"),
-                            n.child_by_field_name("type"),
-                        )
+                        (names, n.child_field("value"), n.child_field("type"))
                     }
                     "short_var_declaration"
                     | "range_clause"
                     | "receive_statement"
                     | "type_switch_statement" => {
-                        let Some(left) = n
-                            .child_by_field_name("left")
-                            .or_else(|| n.child_by_field_name("alias"))
+                        let Some(left) = n.child_field("left").or_else(|| n.child_field("alias"))
                         else {
                             return;
                         };
@@ -118,7 +112,7 @@ pub fn declaration<'t>(name: &str, at: Node<'t>, src: &[u8]) -> Option<Declared<
                             .filter(|x| x.kind_str() == "identifier")
                             .collect();
                         let value = (n.kind_str() == "short_var_declaration")
-                            .then(|| n.child_by_field_name("right"))
+                            .then(|| n.child_field("right"))
                             .flatten();
                         (names, value, None)
                     }
@@ -166,7 +160,7 @@ pub fn local_decl(name: &str, at: Node, src: &[u8]) -> LocalDecl {
 /// another variable). `exclude` lists the binding sites.
 pub fn references<'t>(func: Node<'t>, name: &str, src: &[u8], exclude: &[usize]) -> Vec<Node<'t>> {
     let mut out = Vec::new();
-    let Some(body) = func.child_by_field_name("body") else {
+    let Some(body) = func.child_field("body") else {
         return out;
     };
     syntax::visit(
@@ -215,7 +209,7 @@ pub fn declared_names<'s>(stmt: Node, src: &'s [u8]) -> std::collections::HashSe
             out.extend(idents(g).into_iter().map(|n| text(n, src)));
         }
         "short_var_declaration" | "range_clause" | "receive_statement" => {
-            match g.child_by_field_name("left") {
+            match g.child_field("left") {
                 Some(l) if l.kind_str() == "expression_list" => {
                     out.extend(idents(l).into_iter().map(|n| text(n, src)));
                 }
@@ -241,9 +235,9 @@ fn declared_where_it_stands(n: Node) -> bool {
             matches!(
                 gp.kind_str(),
                 "short_var_declaration" | "range_clause" | "receive_statement"
-            ) && gp.child_by_field_name("left") == Some(p)
+            ) && gp.child_field("left") == Some(p)
         }),
-        "range_clause" => p.child_by_field_name("left") == Some(n),
+        "range_clause" => p.child_field("left") == Some(n),
         _ => false,
     }
 }

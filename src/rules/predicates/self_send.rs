@@ -104,7 +104,7 @@ pub(super) fn verdict<'t>(
     }
     let mut counted: Vec<usize> = uses.blocked.iter().map(|n| n.id()).collect();
     counted.extend(uses.goroutines.iter().map(|(g, _)| g.id()));
-    let size = most_on_one_path(func.child_by_field_name("body")?, &counted, src).max(1);
+    let size = most_on_one_path(func.child_field("body")?, &counted, src).max(1);
     Some(Verdict::Holds(bindings(size)))
 }
 
@@ -208,13 +208,13 @@ fn paths(n: Node, counted: &[usize], src: &[u8]) -> (Option<usize>, Option<usize
     match n.kind_str() {
         "if_statement" => {
             let init = n
-                .child_by_field_name("initializer")
+                .child_field("initializer")
                 .map_or(Some(0), |i| paths(i, counted, src).1);
             let (e1, t1) = n
-                .child_by_field_name("consequence")
+                .child_field("consequence")
                 .map_or((None, Some(0)), |b| paths(b, counted, src));
             let (e2, t2) = n
-                .child_by_field_name("alternative")
+                .child_field("alternative")
                 .map_or((None, Some(0)), |b| paths(b, counted, src));
             (plus(init, e1.max(e2)), plus(init, t1.max(t2)))
         }
@@ -243,7 +243,7 @@ fn paths(n: Node, counted: &[usize], src: &[u8]) -> (Option<usize>, Option<usize
         }
         "for_statement" => {
             let (e, t) = n
-                .child_by_field_name("body")
+                .child_field("body")
                 .map_or((None, Some(0)), |b| paths(b, counted, src));
             (e, Some(t.unwrap_or(0)))
         }

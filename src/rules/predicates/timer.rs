@@ -162,7 +162,7 @@ fn line(n: Node, src: &[u8]) -> usize {
 
 fn goto_label(s: &syntax::GotoSpan, src: &[u8]) -> String {
     s.label
-        .child_by_field_name("label")
+        .child_field("label")
         .map_or("", |l| text(l, src))
         .to_string()
 }
@@ -179,9 +179,7 @@ fn each_time_at<'t>(stmt: Node<'t>, src: &[u8]) -> Result<Node<'t>, String> {
     else {
         return Ok(stmt);
     };
-    let name = labeled
-        .child_by_field_name("label")
-        .map_or("", |l| text(l, src));
+    let name = labeled.child_field("label").map_or("", |l| text(l, src));
     let mut breaks = false;
     syntax::visit(stmt, &|n| n.kind_str() != "func_literal", &mut |n| {
         breaks |= n.kind_str() == "break_statement"
@@ -255,10 +253,7 @@ const PURE_BUILTINS: &[&str] = &["len", "cap", "min", "max"];
 /// or `time.Duration`, or a builtin without side effects.
 fn pure_call(call: Node, ctx: &Ctx) -> bool {
     let src = ctx.src;
-    match call
-        .child_by_field_name("function")
-        .map(|f| (f.kind_str(), f))
-    {
+    match call.child_field("function").map(|f| (f.kind_str(), f)) {
         Some(("identifier", f)) => {
             let name = text(f, src);
             (CONVERSIONS.contains(&name) || PURE_BUILTINS.contains(&name))
@@ -266,14 +261,8 @@ fn pure_call(call: Node, ctx: &Ctx) -> bool {
         }
         // `time.Duration(n)`: a conversion to the time package's type.
         Some(("selector_expression", f)) => {
-            let operand = f
-                .child_by_field_name("operand")
-                .map(|o| text(o, src))
-                .unwrap_or("");
-            let field = f
-                .child_by_field_name("field")
-                .map(|o| text(o, src))
-                .unwrap_or("");
+            let operand = f.child_field("operand").map(|o| text(o, src)).unwrap_or("");
+            let field = f.child_field("field").map(|o| text(o, src)).unwrap_or("");
             field == "Duration"
                 && ctx
                     .facts
@@ -289,12 +278,12 @@ fn pure_call(call: Node, ctx: &Ctx) -> bool {
 /// Whether `call` is `X.Done()`: by convention (context.Context and its
 /// look-alikes) an accessor that hands out a channel and changes nothing.
 fn done_call(call: Node, src: &[u8]) -> bool {
-    call.child_by_field_name("function")
+    call.child_field("function")
         .filter(|f| f.kind_str() == "selector_expression")
-        .and_then(|f| f.child_by_field_name("field"))
+        .and_then(|f| f.child_field("field"))
         .is_some_and(|f| text(f, src) == "Done")
         && call
-            .child_by_field_name("arguments")
+            .child_field("arguments")
             .is_some_and(|a| a.named_child_count() == 0)
 }
 
@@ -318,7 +307,7 @@ fn effect(expr: Node, ctx: &Ctx, done_ok: bool) -> Option<String> {
                 why = Some(format!("calls `{}`", text(n, src)));
             }
             "unary_expression"
-                if n.child_by_field_name("operator")
+                if n.child_field("operator")
                     .is_some_and(|o| o.kind_str() == "<-") =>
             {
                 why = Some("receives from a channel".to_string());
@@ -402,10 +391,7 @@ fn bound_in_loop(expr: Node, inside: Node, src: &[u8]) -> Option<String> {
             .iter()
             .any(|s| declares(*s, name, src) || assigns(*s, name, src))
         {
-            let label = site
-                .at
-                .child_by_field_name("label")
-                .map_or("", |l| text(l, src));
+            let label = site.at.child_field("label").map_or("", |l| text(l, src));
             bad = Some(format!(
                 "uses `{name}`, which is set between the label `{label}`, where a `goto` jumps back to, and the loop"
             ));
@@ -429,17 +415,15 @@ fn simple(expr: Node, ctx: &Ctx) -> bool {
         | "true" | "false" | "iota" => true,
         "parenthesized_expression" => kids(expr).iter().all(|k| simple(*k, ctx)),
         "unary_expression" => {
-            expr.child_by_field_name("operator")
+            expr.child_field("operator")
                 .is_some_and(|o| matches!(o.kind_str(), "-" | "+" | "^" | "!"))
-                && expr
-                    .child_by_field_name("operand")
-                    .is_some_and(|o| simple(o, ctx))
+                && expr.child_field("operand").is_some_and(|o| simple(o, ctx))
         }
         "binary_expression" => {
             let (Some(l), Some(op), Some(r)) = (
-                expr.child_by_field_name("left"),
-                expr.child_by_field_name("operator"),
-                expr.child_by_field_name("right"),
+                expr.child_field("left"),
+                expr.child_field("operator"),
+                expr.child_field("right"),
             ) else {
                 return false;
             };
@@ -448,7 +432,7 @@ fn simple(expr: Node, ctx: &Ctx) -> bool {
                 && simple(r, ctx)
                 && (literal || !matches!(op.kind_str(), "/" | "%" | "<<" | ">>"))
         }
-        "selector_expression" => expr.child_by_field_name("operand").is_some_and(|o| {
+        "selector_expression" => expr.child_field("operand").is_some_and(|o| {
             o.kind_str() == "identifier"
                 && local_decl(text(o, src), o, src) == LocalDecl::NotLocal
                 && ctx
@@ -460,7 +444,7 @@ fn simple(expr: Node, ctx: &Ctx) -> bool {
         "call_expression" => {
             pure_call(expr, ctx)
                 && expr
-                    .child_by_field_name("arguments")
+                    .child_field("arguments")
                     .is_some_and(|a| kids(a).iter().all(|k| simple(*k, ctx)))
         }
         _ => false,
@@ -518,7 +502,7 @@ fn reads_shared_local<'t>(expr: Node<'t>, ctx: &Ctx<'t>) -> bool {
                         || matches!(u.kind, UseKind::CalledOn(_))
                         || u.node.parent().is_some_and(|p| {
                             p.kind_str() == "unary_expression"
-                                && p.child_by_field_name("operator")
+                                && p.child_field("operator")
                                     .is_some_and(|o| o.kind_str() == "&")
                         })
                 });
@@ -530,7 +514,7 @@ fn reads_shared_local<'t>(expr: Node<'t>, ctx: &Ctx<'t>) -> bool {
 /// The expressions a select evaluates for case `c` on entering: the
 /// channel of a receive, the channel and value of a send.
 fn entry_expressions(c: Node) -> Vec<Node> {
-    let Some(comm) = c.child_by_field_name("communication") else {
+    let Some(comm) = c.child_field("communication") else {
         return vec![];
     };
     let fields: &[&str] = match comm.kind_str() {
@@ -540,9 +524,9 @@ fn entry_expressions(c: Node) -> Vec<Node> {
     };
     fields
         .iter()
-        .filter_map(|f| comm.child_by_field_name(f))
+        .filter_map(|f| comm.child_field(f))
         .map(|e| match e.kind_str() {
-            "unary_expression" => e.child_by_field_name("operand").unwrap_or(e),
+            "unary_expression" => e.child_field("operand").unwrap_or(e),
             _ => e,
         })
         .collect()
@@ -551,14 +535,14 @@ fn entry_expressions(c: Node) -> Vec<Node> {
 /// The duration of `e` when `e` is `time.After(x)`.
 fn after_operand<'t>(e: Node<'t>, ctx: &Ctx<'t>) -> Option<Node<'t>> {
     let f = e
-        .child_by_field_name("function")
+        .child_field("function")
         .filter(|f| e.kind_str() == "call_expression" && f.kind_str() == "selector_expression")?;
-    let pkg = f.child_by_field_name("operand")?;
+    let pkg = f.child_field("operand")?;
     let is_after = f
-        .child_by_field_name("field")
+        .child_field("field")
         .is_some_and(|x| text(x, ctx.src) == "After")
         && ctx.facts.names_import(pkg, "time", ctx.tree);
-    let args = e.child_by_field_name("arguments")?;
+    let args = e.child_field("arguments")?;
     (is_after && args.named_child_count() == 1).then(|| args.named_child(0))?
 }
 
@@ -568,7 +552,7 @@ fn assigns(stmt: Node, name: &str, src: &[u8]) -> bool {
     let mut found = false;
     syntax::visit(stmt, &|_| true, &mut |n| {
         let left = match n.kind_str() {
-            "assignment_statement" => n.child_by_field_name("left"),
+            "assignment_statement" => n.child_field("left"),
             "inc_statement" | "dec_statement" => n.named_child(0),
             _ => None,
         };
@@ -646,11 +630,9 @@ pub fn received_only_in_select(ctx: &Ctx, args: &[Arg]) -> Verdict {
     for r in refs {
         let recv = r
             .parent()
+            .filter(|u| u.kind_str() == "unary_expression" && u.child_field("operand") == Some(r))
             .filter(|u| {
-                u.kind_str() == "unary_expression" && u.child_by_field_name("operand") == Some(r)
-            })
-            .filter(|u| {
-                u.child_by_field_name("operator")
+                u.child_field("operator")
                     .is_some_and(|o| o.kind_str() == "<-")
             });
         let Some(recv) = recv else {
@@ -658,16 +640,14 @@ pub fn received_only_in_select(ctx: &Ctx, args: &[Arg]) -> Verdict {
         };
         let comm = match recv.parent() {
             Some(p)
-                if p.kind_str() == "receive_statement"
-                    && p.child_by_field_name("right") == Some(recv) =>
+                if p.kind_str() == "receive_statement" && p.child_field("right") == Some(recv) =>
             {
                 p
             }
             _ => return Verdict::Skip,
         };
         let in_case = comm.parent().is_some_and(|c| {
-            c.kind_str() == "communication_case"
-                && c.child_by_field_name("communication") == Some(comm)
+            c.kind_str() == "communication_case" && c.child_field("communication") == Some(comm)
         });
         if !in_case
             || r.start_byte() < decl.end_byte()

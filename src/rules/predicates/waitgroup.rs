@@ -65,7 +65,7 @@ fn ident_is_wg(name: &str, at: Node, sync: &str, ctx: &Ctx) -> bool {
                     .any(|m| text(m, src) == name)
                 {
                     global |= n
-                        .child_by_field_name("type")
+                        .child_field("type")
                         .is_some_and(|t| is_wg_type(t, sync, src));
                 }
             }
@@ -89,7 +89,7 @@ fn field_is_wg(operand: Node, field: &str, sync: &str, ctx: &Ctx) -> bool {
         .any(|d| {
             let Some(st) = d
                 .node
-                .child_by_field_name("type")
+                .child_field("type")
                 .filter(|t| t.kind_str() == "struct_type")
             else {
                 return false;
@@ -102,7 +102,7 @@ fn field_is_wg(operand: Node, field: &str, sync: &str, ctx: &Ctx) -> bool {
                         .children_by_field_name("name", &mut c)
                         .any(|m| text(m, d.src) == field);
                     hit |= named
-                        && n.child_by_field_name("type")
+                        && n.child_field("type")
                             .is_some_and(|t| is_wg_type(t, sync, d.src));
                 }
             });
@@ -115,10 +115,8 @@ fn is_wg(expr: Node, sync: &str, ctx: &Ctx) -> bool {
     match expr.kind_str() {
         "identifier" => ident_is_wg(text(expr, ctx.src), expr, sync, ctx),
         "selector_expression" => {
-            let (Some(op), Some(f)) = (
-                expr.child_by_field_name("operand"),
-                expr.child_by_field_name("field"),
-            ) else {
+            let (Some(op), Some(f)) = (expr.child_field("operand"), expr.child_field("field"))
+            else {
                 return false;
             };
             op.kind_str() == "identifier" && field_is_wg(op, text(f, ctx.src), sync, ctx)
@@ -138,18 +136,18 @@ fn method_call<'t>(stmt: Node<'t>, method: &str, src: &[u8]) -> Option<Node<'t>>
         return None;
     }
     let f = call
-        .child_by_field_name("function")
+        .child_field("function")
         .filter(|f| f.kind_str() == "selector_expression")?;
-    (f.child_by_field_name("field")
+    (f.child_field("field")
         .is_some_and(|m| text(m, src) == method))
-    .then(|| f.child_by_field_name("operand"))?
+    .then(|| f.child_field("operand"))?
 }
 
 /// The literal count of an `X.Add(n)` statement; None when `n` is not a
 /// decimal literal.
 fn add_count(add: Node, src: &[u8]) -> Option<usize> {
     add.named_child(0)
-        .and_then(|c| c.child_by_field_name("arguments"))
+        .and_then(|c| c.child_field("arguments"))
         .and_then(|a| {
             text(a, src)
                 .trim_matches(|c| c == '(' || c == ')')
@@ -276,7 +274,7 @@ fn mentions_x(node: Node, x: &str, src: &[u8]) -> bool {
 fn is_add_operand(node: Node, src: &[u8]) -> bool {
     node.parent()
         .filter(|p| p.kind_str() == "selector_expression")
-        .and_then(|p| p.child_by_field_name("field"))
+        .and_then(|p| p.child_field("field"))
         .is_some_and(|f| text(f, src) == "Add")
 }
 
@@ -355,9 +353,9 @@ fn in_caller_terms(expr: &str, lit: Node, go: Node, src: &[u8]) -> Result<String
         .ok_or("the `go` statement passes no argument for the WaitGroup")?;
     let addressed = (arg.kind_str() == "unary_expression"
         && arg
-            .child_by_field_name("operator")
+            .child_field("operator")
             .is_some_and(|o| text(o, src) == "&"))
-    .then(|| arg.child_by_field_name("operand"))
+    .then(|| arg.child_field("operand"))
     .flatten();
     let value = addressed.unwrap_or(arg);
     if !plain_variable(value) {
@@ -371,14 +369,14 @@ fn in_caller_terms(expr: &str, lit: Node, go: Node, src: &[u8]) -> Result<String
 
 /// The declared type of parameter `i` of a function-like node.
 fn param_type(func: Node, i: usize) -> Option<Node> {
-    let params = func.child_by_field_name("parameters")?;
+    let params = func.child_field("parameters")?;
     let mut c = params.walk();
     let mut seen = 0;
     for decl in params.named_children(&mut c) {
         let mut c2 = decl.walk();
         let names = decl.children_by_field_name("name", &mut c2).count().max(1);
         if i < seen + names {
-            return decl.child_by_field_name("type");
+            return decl.child_field("type");
         }
         seen += names;
     }
@@ -390,14 +388,14 @@ fn param_type(func: Node, i: usize) -> Option<Node> {
 fn plain_variable(n: Node) -> bool {
     match n.kind_str() {
         "identifier" => true,
-        "selector_expression" => n.child_by_field_name("operand").is_some_and(plain_variable),
+        "selector_expression" => n.child_field("operand").is_some_and(plain_variable),
         _ => false,
     }
 }
 
 /// The first statement of a function's body.
 fn first_stmt(f: Node<'_>) -> Option<Node<'_>> {
-    let body = f.child_by_field_name("body")?;
+    let body = f.child_field("body")?;
     let mut c = body.walk();
     let first = body
         .named_children(&mut c)
@@ -418,7 +416,7 @@ fn methods_of<'p>(ctx: &'p Ctx, ty: &str, method: &str) -> Vec<crate::go::packag
         .into_iter()
         .filter(|d| {
             let mut t = None;
-            if let Some(r) = d.node.child_by_field_name("receiver") {
+            if let Some(r) = d.node.child_field("receiver") {
                 syntax::visit(r, &|_| true, &mut |n| {
                     if n.kind_str() == "type_identifier" && t.is_none() {
                         t = Some(text(n, d.src).to_string());
@@ -459,7 +457,7 @@ impl<'t> Body<'t> {
 fn goroutine_body<'p>(ctx: &'p Ctx, go: Node<'p>, x: &str) -> Result<Body<'p>, String> {
     let src = ctx.src;
     let call = go.named_child(0).ok_or("no call")?;
-    let f = call.child_by_field_name("function").ok_or("no callee")?;
+    let f = call.child_field("function").ok_or("no callee")?;
     let arg_index = arg_position(call, x, src);
     match f.kind_str() {
         "func_literal" => literal_body(f, call, x, src),
@@ -525,8 +523,8 @@ fn literal_body<'p>(f: Node<'p>, call: Node, x: &str, src: &'p [u8]) -> Result<B
 /// variable of a spelled-out type.
 fn the_method<'p>(ctx: &'p Ctx, f: Node) -> Result<crate::go::package::FuncDecl<'p>, String> {
     let src = ctx.src;
-    let operand = f.child_by_field_name("operand").ok_or("no operand")?;
-    let method = text(f.child_by_field_name("field").ok_or("no method")?, src);
+    let operand = f.child_field("operand").ok_or("no operand")?;
+    let method = text(f.child_field("field").ok_or("no method")?, src);
     let LocalDecl::Typed(ty) = local_decl(text(operand, src), operand, src) else {
         return Err(format!(
             "the type of `{}` is not spelled out",
@@ -545,8 +543,8 @@ fn the_method<'p>(ctx: &'p Ctx, f: Node) -> Result<crate::go::package::FuncDecl<
 /// `go s.loop()` with X = `s.wg`: the method's body, where X is its
 /// receiver's field.
 fn receiver_body<'p>(ctx: &'p Ctx, f: Node, x: &str) -> Result<Body<'p>, String> {
-    let operand = f.child_by_field_name("operand").ok_or("no operand")?;
-    f.child_by_field_name("field").ok_or("no method")?;
+    let operand = f.child_field("operand").ok_or("no operand")?;
+    f.child_field("field").ok_or("no method")?;
     let (recv_var, field) = x
         .split_once('.')
         .ok_or("the WaitGroup is not a field of the receiver")?;
@@ -556,9 +554,9 @@ fn receiver_body<'p>(ctx: &'p Ctx, f: Node, x: &str) -> Result<Body<'p>, String>
     let d = the_method(ctx, f)?;
     let recv_name = d
         .node
-        .child_by_field_name("receiver")
+        .child_field("receiver")
         .and_then(|r| r.named_child(0))
-        .and_then(|p| p.child_by_field_name("name"))
+        .and_then(|p| p.child_field("name"))
         .map(|n| text(n, d.src).to_string())
         .ok_or("the method's receiver has no name")?;
     Ok(Body {
@@ -634,7 +632,7 @@ fn analyse(ctx: &Ctx, args: &[Arg], blocked: &mut Option<String>) -> Verdict {
         counted,
     };
     *blocked = moved.and_then(|(_, r)| r.err());
-    let Some(fbody) = body.func.child_by_field_name("body") else {
+    let Some(fbody) = body.func.child_field("body") else {
         return Verdict::Skip;
     };
     let uses = Uses::of(&body, fbody, &fix.name);
@@ -780,7 +778,7 @@ impl<'t> Uses<'t> {
 /// WaitGroup `name`.
 fn calls_out_of_sight(n: Node, name: &str, src: &[u8]) -> bool {
     let Some(f) = n
-        .child_by_field_name("function")
+        .child_field("function")
         .filter(|_| n.kind_str() == "call_expression")
     else {
         return false;
@@ -789,7 +787,7 @@ fn calls_out_of_sight(n: Node, name: &str, src: &[u8]) -> bool {
         f.kind_str() == "identifier" && local_decl(text(f, src), f, src) != LocalDecl::NotLocal;
     let owner_method = f.kind_str() == "selector_expression"
         && name.split_once('.').is_some_and(|(owner, _)| {
-            f.child_by_field_name("operand")
+            f.child_field("operand")
                 .is_some_and(|o| text(o, src) == owner)
         });
     local_fn || owner_method
@@ -935,7 +933,7 @@ impl<'t> Fix<'t> {
             .is_some_and(|v| v >= (1, 25));
         let no_args = go
             .named_child(0)
-            .and_then(|c| c.child_by_field_name("arguments"))
+            .and_then(|c| c.child_field("arguments"))
             .is_some_and(|a| a.named_child_count() == 0);
         let no_params = self
             .counted

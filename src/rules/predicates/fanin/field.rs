@@ -110,7 +110,7 @@ fn owner(u: &FieldUse, ty: &str, pkg: &Pkg, field: &str) -> Owner {
 fn struct_of(field: Node, src: &[u8]) -> Option<String> {
     let parent = field.parent()?;
     if parent.kind_str() == "selector_expression" {
-        let operand = text(parent.child_by_field_name("operand")?, src);
+        let operand = text(parent.child_field("operand")?, src);
         let mut func = syntax::enclosing_function(parent);
         while let Some(f) = func {
             if f.kind_str() == "method_declaration" {
@@ -122,7 +122,7 @@ fn struct_of(field: Node, src: &[u8]) -> Option<String> {
         return None;
     }
     let literal = parent.parent()?.parent()?.parent()?;
-    let ty = literal.child_by_field_name("type")?;
+    let ty = literal.child_field("type")?;
     super::super::scope::base_type(ty, src)
 }
 
@@ -282,7 +282,7 @@ fn candidates(r: &Receive, stops: &[Node], ty: &str, pkg: &Pkg) -> (Vec<Guard>, 
     let (mut out, mut foreign) = (Vec::new(), Vec::new());
     let prefix = format!("{}.", r.recv);
     for c in syntax::select_cases(r.select) {
-        let Some(comm) = c.child_by_field_name("communication") else {
+        let Some(comm) = c.child_field("communication") else {
             continue;
         };
         let gives_up = stops
@@ -291,7 +291,7 @@ fn candidates(r: &Receive, stops: &[Node], ty: &str, pkg: &Pkg) -> (Vec<Guard>, 
         if c.id() == r.case.id() || comm.kind_str() != "receive_statement" || !gives_up {
             continue;
         }
-        let Some(right) = comm.child_by_field_name("right") else {
+        let Some(right) = comm.child_field("right") else {
             continue;
         };
         let what = syntax::squeeze(text(right, r.src));
@@ -325,11 +325,11 @@ fn candidates(r: &Receive, stops: &[Node], ty: &str, pkg: &Pkg) -> (Vec<Guard>, 
 /// `d` when `n` is `close(R.d)` with `prefix` = `R.`.
 fn closed_field(n: Node, prefix: &str, src: &[u8]) -> Option<String> {
     if n.kind_str() != "call_expression"
-        || n.child_by_field_name("function").map(|f| text(f, src)) != Some("close")
+        || n.child_field("function").map(|f| text(f, src)) != Some("close")
     {
         return None;
     }
-    let arg = n.child_by_field_name("arguments")?.named_child(0)?;
+    let arg = n.child_field("arguments")?.named_child(0)?;
     text(arg, src).strip_prefix(prefix).map(str::to_string)
 }
 
@@ -387,7 +387,7 @@ fn covers(g: &Guard, r: &Receive, stops: &[Node]) -> bool {
     let prefix = format!("{}.", r.recv);
     let closes_d = |n: Node| closed_field(n, &prefix, r.src).as_deref() == Some(g.field());
     if let Guard::Closed(_) = g {
-        let body = r.func.child_by_field_name("body");
+        let body = r.func.child_field("body");
         let deferred = body.is_some_and(|b| {
             let mut c = b.walk();
             b.named_children(&mut c).any(|s| {
@@ -408,8 +408,8 @@ fn covers(g: &Guard, r: &Receive, stops: &[Node]) -> bool {
                     .any(|p| p.named_child(0).is_some_and(closes_d))
             }
             _ => case
-                .and_then(|c| c.child_by_field_name("communication"))
-                .and_then(|m| m.child_by_field_name("right"))
+                .and_then(|c| c.child_field("communication"))
+                .and_then(|m| m.child_field("right"))
                 .is_some_and(|m| syntax::squeeze(text(m, r.src)).trim_start_matches("<-") == want),
         }
     })
@@ -427,9 +427,7 @@ fn fires_on_sender(g: &Guard, send: Node, src: &[u8], ty: &str, pkg: &Pkg) -> Op
         if why.is_some() || n.kind_str() != "call_expression" || !may_run_before(n, send, method) {
             return;
         }
-        let callee = n
-            .child_by_field_name("function")
-            .map_or("", |f| text(f, src));
+        let callee = n.child_field("function").map_or("", |f| text(f, src));
         let hit = match g {
             Guard::Ctx(_) => callee.strip_prefix(&prefix).is_some_and(|f| {
                 pkg.field(ty, f)
@@ -644,7 +642,7 @@ fn guarded_fix<'t>(
         }
         match sites(ctx, g, uses, ty, pkg) {
             Ok(sites) => {
-                let x = uses.sends[0].0.child_by_field_name("operand");
+                let x = uses.sends[0].0.child_field("operand");
                 let x = x.map_or("", |x| text(x, &uses.sends[0].1.src));
                 bound.push(("field_guard_name", Value::Text(g.expr(x))));
                 bound.push(("field_sends", Value::Sites(sites)));
@@ -699,7 +697,7 @@ fn sites<'t>(
             return Err(why);
         }
         let func = syntax::enclosing_function(send).ok_or("no function")?;
-        let x = text(sel.child_by_field_name("operand").ok_or("no operand")?, src);
+        let x = text(sel.child_field("operand").ok_or("no operand")?, src);
         let mut vars = vec![("field_guard", g.expr(x))];
         if after_guard(send, func, src)? {
             vars.push(("field_stop", stop_text(g, x, func, ctx, file)?));

@@ -99,10 +99,10 @@ pub(super) fn context_name(tree: &Tree, src: &[u8]) -> Option<String> {
 
 /// A parameter of `func` whose type is `<ctxpkg>.Context`.
 pub(super) fn ctx_param(func: Node, ctxpkg: &str, src: &[u8]) -> Option<String> {
-    let params = func.child_by_field_name("parameters")?;
+    let params = func.child_field("parameters")?;
     let mut c = params.walk();
     for d in params.named_children(&mut c) {
-        let is_ctx = d.child_by_field_name("type").is_some_and(|t| {
+        let is_ctx = d.child_field("type").is_some_and(|t| {
             t.kind_str() == "qualified_type" && text(t, src) == format!("{ctxpkg}.Context")
         });
         if is_ctx {
@@ -127,23 +127,20 @@ pub(super) fn existing_child(
     ctxpkg: &str,
     src: &[u8],
 ) -> Option<String> {
-    let body = func.child_by_field_name("body")?;
+    let body = func.child_field("body")?;
     let mut child = None;
     syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
         if n.kind_str() != "short_var_declaration" || n.start_byte() > before || child.is_some() {
             return;
         }
-        let (Some(l), Some(r)) = (
-            n.child_by_field_name("left"),
-            n.child_by_field_name("right"),
-        ) else {
+        let (Some(l), Some(r)) = (n.child_field("left"), n.child_field("right")) else {
             return;
         };
         let call = r
             .named_child(0)
             .filter(|c| c.kind_str() == "call_expression");
         let is_with = call
-            .and_then(|c| c.child_by_field_name("function"))
+            .and_then(|c| c.child_field("function"))
             .is_some_and(|f| {
                 let t = text(f, src);
                 t.strip_prefix(ctxpkg)
@@ -229,7 +226,7 @@ pub(super) fn zero_value(ty: Node, ctx: &Ctx) -> String {
                 let decl = ctx.package.find((ctx.tree, ctx.src), "type_spec", t);
                 match decl
                     .first()
-                    .and_then(|d| d.node.child_by_field_name("type"))
+                    .and_then(|d| d.node.child_field("type"))
                     .map(|k| k.kind_str())
                 {
                     Some("struct_type") if decl.len() == 1 => format!("{t}{{}}"),
@@ -247,7 +244,7 @@ pub(super) fn zero_value(ty: Node, ctx: &Ctx) -> String {
 
 /// F's result types, one per result (grouped names expanded).
 pub(super) fn result_types<'t>(func: Node<'t>) -> Vec<Node<'t>> {
-    let Some(result) = func.child_by_field_name("result") else {
+    let Some(result) = func.child_field("result") else {
         return vec![];
     };
     if result.kind_str() != "parameter_list" {
@@ -256,7 +253,7 @@ pub(super) fn result_types<'t>(func: Node<'t>) -> Vec<Node<'t>> {
     let mut out = Vec::new();
     let mut c = result.walk();
     for d in result.named_children(&mut c) {
-        let Some(ty) = d.child_by_field_name("type") else {
+        let Some(ty) = d.child_field("type") else {
             continue;
         };
         let mut c2 = d.walk();
@@ -432,7 +429,7 @@ impl<'t> FanIn<'t, '_> {
     pub(super) fn in_done_arm(&self, s: Node) -> bool {
         syntax::ancestors_until(s, self.func).iter().any(|a| {
             a.kind_str() == "communication_case"
-                && a.child_by_field_name("communication")
+                && a.child_field("communication")
                     .is_some_and(|c| syntax::squeeze(text(c, self.src)).ends_with(".Done()"))
         })
     }
@@ -481,7 +478,7 @@ impl<'t> FanIn<'t, '_> {
             .find(|p| p.sends.iter().any(|x| x.id() == s.id()))
             .and_then(|p| p.literal.as_ref())
             .map_or(self.name.as_str(), |(_, n)| n.as_str());
-        let returns_values = lit.child_by_field_name("result").is_some();
+        let returns_values = lit.child_field("result").is_some();
         if skipped_by_return(lp, lit, inside, src).is_none() && !returns_values {
             return Ok("return".to_string());
         }
@@ -503,7 +500,7 @@ impl<'t> FanIn<'t, '_> {
         let labelled = outer
             .parent()
             .filter(|p| p.kind_str() == "labeled_statement")
-            .and_then(|p| p.child_by_field_name("label"));
+            .and_then(|p| p.child_field("label"));
         if let Some(l) = labelled {
             return Ok(format!("break {}", text(l, src)));
         }
@@ -536,7 +533,7 @@ impl<'t> FanIn<'t, '_> {
                         let no_more = !syntax::in_loop_within(sel, func)
                             && self.recvs.iter().all(|x| x.start_byte() < sel.end_byte());
                         syntax::select_cases(sel).iter().any(|k| {
-                            k.child_by_field_name("communication")
+                            k.child_field("communication")
                                 .is_some_and(|c| syntax::squeeze(text(c, src)) == done)
                                 && (no_more || case_stops(*k, src))
                         })
@@ -691,7 +688,7 @@ impl<'t> FanIn<'t, '_> {
 /// `{` line: inserting before that one would put the lines after the brace
 /// (found by tests/proptest_engine.rs).
 pub(super) fn body_start(func: Node, src: &[u8]) -> Option<Value> {
-    let b = func.child_by_field_name("body")?;
+    let b = func.child_field("body")?;
     let mut c = b.walk();
     let first = b
         .named_children(&mut c)
@@ -776,10 +773,10 @@ pub(super) fn label_site(
 /// The name of F's `*testing.T`, `*testing.B`, `*testing.F` or
 /// `testing.TB` parameter, whose `Context()` ends with the test.
 pub(super) fn testing_param(func: Node, src: &[u8]) -> Option<String> {
-    let params = func.child_by_field_name("parameters")?;
+    let params = func.child_field("parameters")?;
     let mut c = params.walk();
     params.named_children(&mut c).find_map(|d| {
-        let ty = syntax::squeeze(text(d.child_by_field_name("type")?, src));
+        let ty = syntax::squeeze(text(d.child_field("type")?, src));
         if !matches!(
             ty.as_str(),
             "*testing.T" | "*testing.B" | "*testing.F" | "testing.TB"

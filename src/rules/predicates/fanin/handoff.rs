@@ -36,7 +36,7 @@ fn root_of(n: Node) -> Node {
 
 /// A `<-X.Done()` case's X, spaces removed.
 fn done_of(case: Node, src: &[u8]) -> Option<String> {
-    let c = case.child_by_field_name("communication")?;
+    let c = case.child_field("communication")?;
     let t = syntax::squeeze(text(c, src));
     t.strip_prefix("<-")?
         .strip_suffix(".Done()")
@@ -84,7 +84,7 @@ impl<'t> FanIn<'t, '_> {
         }
         let callee = h
             .call
-            .child_by_field_name("function")
+            .child_field("function")
             .map_or("", |f| text(f, self.src));
         let args = syntax::arguments(h.call);
         for ((d, dsrc, param), sends) in &h.callees {
@@ -286,7 +286,7 @@ impl<'t> FanIn<'t, '_> {
         let mut exits = exits::function_exits(func, src, Ends::Survived);
         for l in &loops {
             exits.extend(loop_exits(
-                l.child_by_field_name("body").unwrap_or(*l),
+                l.child_field("body").unwrap_or(*l),
                 *l,
                 src,
                 &|_| false,
@@ -318,8 +318,8 @@ impl<'t> FanIn<'t, '_> {
     ) -> Result<(), String> {
         // Trees of one file may differ (a sibling's declaration is parsed
         // alone): places are compared by file and byte.
-        let decl_name = d.child_by_field_name("name").map(|n| n.start_byte());
-        let this = call.child_by_field_name("function").map(|f| f.end_byte());
+        let decl_name = d.child_field("name").map(|n| n.start_byte());
+        let this = call.child_field("function").map(|f| f.end_byte());
         for u in self.ctx.package.uses_of(name) {
             let here = std::ptr::eq(u.src, self.src);
             let own = (std::ptr::eq(u.src, dsrc) && Some(u.node.start_byte()) == decl_name)
@@ -336,7 +336,7 @@ impl<'t> FanIn<'t, '_> {
                 .parent()
                 .filter(|c| {
                     c.kind_str() == "call_expression"
-                        && c.child_by_field_name("function").map(|f| f.id()) == Some(called.id())
+                        && c.child_field("function").map(|f| f.id()) == Some(called.id())
                 })
                 .and_then(|c| syntax::arguments(c).get(k).copied())
                 .is_some_and(|a| {
@@ -391,7 +391,7 @@ fn helper_site(
         vars: vec![("ctx", hctx.to_string())],
     };
     if let Some(lp) = syntax::enclosing_loop(s, d).filter(|_| !syntax::leaves_after(s, dsrc)) {
-        if d.child_by_field_name("result").is_some() {
+        if d.child_field("result").is_some() {
             return Err(format!(
                 "`{callee}` sends in a loop and returns values: leaving it on cancellation would need values to return"
             ));

@@ -120,8 +120,8 @@ fn exclusive(producers: &[Producer], func: Node) -> bool {
         };
         match common.kind_str() {
             "if_statement" => {
-                let cons = common.child_by_field_name("consequence");
-                let alt = common.child_by_field_name("alternative");
+                let cons = common.child_field("consequence");
+                let alt = common.child_field("alternative");
                 let side = |x: Node| {
                     if cons.is_some_and(|c| syntax::contains(c, x)) {
                         1
@@ -176,21 +176,17 @@ fn loop_count(lp: Node, src: &[u8], value: &dyn Fn(Node) -> Option<usize>) -> Op
         .named_children(&mut c)
         .find(|n| matches!(n.kind_str(), "for_clause" | "range_clause"))?;
     match header.kind_str() {
-        "range_clause" => value(header.child_by_field_name("right")?),
+        "range_clause" => value(header.child_field("right")?),
         _ => {
-            let init = header.child_by_field_name("initializer")?;
-            let cond = header.child_by_field_name("condition")?;
-            let update = header.child_by_field_name("update")?;
-            let start = init
-                .child_by_field_name("right")
-                .and_then(|r| r.named_child(0))?;
-            let var = init
-                .child_by_field_name("left")
-                .and_then(|l| l.named_child(0))?;
+            let init = header.child_field("initializer")?;
+            let cond = header.child_field("condition")?;
+            let update = header.child_field("update")?;
+            let start = init.child_field("right").and_then(|r| r.named_child(0))?;
+            let var = init.child_field("left").and_then(|l| l.named_child(0))?;
             let (Some(l), Some(op), Some(r)) = (
-                cond.child_by_field_name("left"),
-                cond.child_by_field_name("operator"),
-                cond.child_by_field_name("right"),
+                cond.child_field("left"),
+                cond.child_field("operator"),
+                cond.child_field("right"),
             ) else {
                 return None;
             };
@@ -204,7 +200,7 @@ fn loop_count(lp: Node, src: &[u8], value: &dyn Fn(Node) -> Option<usize>) -> Op
             if !zero || text(l, src) != text(var, src) || op.kind_str() != "<" || !steps_up {
                 return None;
             }
-            let body = lp.child_by_field_name("body")?;
+            let body = lp.child_field("body")?;
             if assigns(body, text(var, src), src) {
                 return None;
             }
@@ -218,7 +214,7 @@ fn assigns(scope: Node, name: &str, src: &[u8]) -> bool {
     let mut found = false;
     syntax::visit(scope, &|_| true, &mut |n| {
         let target = match n.kind_str() {
-            "assignment_statement" => n.child_by_field_name("left"),
+            "assignment_statement" => n.child_field("left"),
             "inc_statement" | "dec_statement" => Some(n),
             _ => None,
         };
@@ -247,7 +243,7 @@ fn shared_range<'t>(producers: &[Producer<'t>], func: Node<'t>) -> Option<Node<'
     let clause = loops[0]
         .named_children(&mut c)
         .find(|n| n.kind_str() == "range_clause")?;
-    clause.child_by_field_name("right")
+    clause.child_field("right")
 }
 
 /// True when `x` (an identifier) is declared once as a slice, array or map
@@ -263,12 +259,11 @@ fn has_length(x: Node, src: &[u8]) -> bool {
     };
     d.ty.is_some_and(sized)
         || d.value.is_some_and(|v| {
-            (v.kind_str() == "composite_literal"
-                && v.child_by_field_name("type").is_some_and(sized))
+            (v.kind_str() == "composite_literal" && v.child_field("type").is_some_and(sized))
                 || (v.kind_str() == "call_expression"
-                    && v.child_by_field_name("function")
+                    && v.child_field("function")
                         .is_some_and(|f| text(f, src) == "make")
-                    && v.child_by_field_name("arguments")
+                    && v.child_field("arguments")
                         .and_then(|a| a.named_child(0))
                         .is_some_and(sized))
         })
@@ -406,7 +401,7 @@ fn literal_uses<'t>(ctx: &'t Ctx, p: &mut Producer<'t>) -> Option<()> {
                     .parent()
                     .and_then(|a| a.parent())
                     .filter(|c| c.kind_str() == "call_expression")
-                    .and_then(|c| c.child_by_field_name("function"))
+                    .and_then(|c| c.child_field("function"))
                     .is_some_and(|f| text(f, src) == "close");
                 if !is_close {
                     return None;
@@ -425,7 +420,7 @@ fn handed_to<'t>(r: Node<'t>, src: &[u8]) -> Option<(Node<'t>, usize)> {
     let call = args
         .parent()
         .filter(|c| c.kind_str() == "call_expression")?;
-    let f = call.child_by_field_name("function")?;
+    let f = call.child_field("function")?;
     if matches!(text(f, src), "close" | "len" | "cap") {
         return None;
     }
@@ -609,9 +604,7 @@ impl<'t, 'a> FanIn<'t, 'a> {
             Use::Other => {
                 let range = r
                     .parent()
-                    .filter(|p| {
-                        p.kind_str() == "range_clause" && p.child_by_field_name("right") == Some(r)
-                    })
+                    .filter(|p| p.kind_str() == "range_clause" && p.child_field("right") == Some(r))
                     .and_then(|p| p.parent());
                 self.ranges.push(range?);
             }
@@ -685,10 +678,7 @@ impl<'t, 'a> FanIn<'t, 'a> {
     /// of its fields: `len(v.f)` at the `make` counts the loop's passes.
     fn field_has_length(&self, x: Node) -> bool {
         let src = self.src;
-        let (Some(v), Some(f)) = (
-            x.child_by_field_name("operand"),
-            x.child_by_field_name("field"),
-        ) else {
+        let (Some(v), Some(f)) = (x.child_field("operand"), x.child_field("field")) else {
             return false;
         };
         if x.kind_str() != "selector_expression" || v.kind_str() != "identifier" {
@@ -790,11 +780,11 @@ impl<'t, 'a> FanIn<'t, 'a> {
                                 "short_var_declaration" | "assignment_statement"
                             )
                         })
-                        .filter(|d| d.child_by_field_name("right") == Some(p)),
+                        .filter(|d| d.child_field("right") == Some(p)),
                     _ => None,
                 }
             })
-            .filter_map(|p| p.child_by_field_name("left"))
+            .filter_map(|p| p.child_field("left"))
             .filter(|l| l.named_child_count() == 2)
             .filter_map(|l| l.named_child(1))
             .map(|n| text(n, self.src).to_string())
@@ -807,12 +797,9 @@ impl<'t, 'a> FanIn<'t, 'a> {
     /// finishing signal, or a loop that takes each pass's one value.
     fn takes_everything(&self, supply: &Supply, through: &Through, paths: &[StopPath]) -> bool {
         let ranges_to_close = self.ranges.iter().any(|l| {
-            loop_exits(
-                l.child_by_field_name("body").unwrap_or(*l),
-                *l,
-                self.src,
-                &|_| false,
-            )
+            loop_exits(l.child_field("body").unwrap_or(*l), *l, self.src, &|_| {
+                false
+            })
             .is_empty()
         });
         let drains_all = ranges_to_close
@@ -995,9 +982,7 @@ impl<'t, 'a> FanIn<'t, 'a> {
             if !p.helpers.is_empty() {
                 return None;
             }
-            let callee =
-                p.go.named_child(0)
-                    .and_then(|c| c.child_by_field_name("function"));
+            let callee = p.go.named_child(0).and_then(|c| c.child_field("function"));
             let shown = callee.map(|f| text(f, self.src)).unwrap_or("the producer");
             return Some(self.unproven(why, format!(
                 "`{shown}` is a named producer whose sends cannot be guarded here, and no buffer size covering every send is known"

@@ -18,35 +18,32 @@ pub(super) fn is_countdown(exit: Node, scope: Node, src: &[u8]) -> bool {
     let Some(cond) = syntax::ancestors_until(exit, scope)
         .into_iter()
         .find(|n| n.kind_str() == "if_statement")
-        .and_then(|i| i.child_by_field_name("condition"))
+        .and_then(|i| i.child_field("condition"))
     else {
         return false;
     };
     if cond.kind_str() != "binary_expression"
         || !cond
-            .child_by_field_name("operator")
+            .child_field("operator")
             .is_some_and(|o| matches!(o.kind_str(), "==" | "<=" | ">="))
     {
         return false;
     }
-    let counters: Vec<&str> = [
-        cond.child_by_field_name("left"),
-        cond.child_by_field_name("right"),
-    ]
-    .into_iter()
-    .flatten()
-    .filter(|n| n.kind_str() == "identifier")
-    .map(|n| text(n, src))
-    .collect();
+    let counters: Vec<&str> = [cond.child_field("left"), cond.child_field("right")]
+        .into_iter()
+        .flatten()
+        .filter(|n| n.kind_str() == "identifier")
+        .map(|n| text(n, src))
+        .collect();
     let mut stepped = false;
     syntax::visit(scope, &|n| n.kind_str() != "func_literal", &mut |n| {
         let target = match n.kind_str() {
             "inc_statement" | "dec_statement" => n.named_child(0),
             "assignment_statement"
-                if n.child_by_field_name("operator")
+                if n.child_field("operator")
                     .is_some_and(|o| matches!(o.kind_str(), "+=" | "-=")) =>
             {
-                n.child_by_field_name("left").and_then(|l| l.named_child(0))
+                n.child_field("left").and_then(|l| l.named_child(0))
             }
             _ => None,
         };
@@ -99,7 +96,7 @@ pub(super) fn own_case<'t>(recv: Node<'t>, path: &[Node<'t>]) -> Option<Node<'t>
     path.iter()
         .find(|n| n.kind_str() == "communication_case")
         .filter(|c| {
-            c.child_by_field_name("communication")
+            c.child_field("communication")
                 .is_some_and(|m| syntax::contains(m, recv))
         })
         .copied()
@@ -135,8 +132,8 @@ pub(super) fn is_plain(recv: Node, func: Node, gos: &[Node], src: &[u8]) -> bool
         // An `if` initializer or condition always runs; its branches may not.
         let below = if i == 0 { recv } else { path[i - 1] };
         if a.kind_str() == "if_statement" {
-            return a.child_by_field_name("initializer") == Some(below)
-                || a.child_by_field_name("condition") == Some(below);
+            return a.child_field("initializer") == Some(below)
+                || a.child_field("condition") == Some(below);
         }
         !matches!(
             a.kind_str(),
@@ -178,7 +175,7 @@ impl Through {
     /// signal only once they have sent everything: taking it leaves
     /// nothing unsent.
     pub(super) fn finishes(&self, case: Node, src: &[u8]) -> bool {
-        case.child_by_field_name("communication").is_some_and(|c| {
+        case.child_field("communication").is_some_and(|c| {
             let c = syntax::squeeze(text(c, src));
             self.finished
                 .iter()
@@ -233,7 +230,7 @@ impl<'t> FanIn<'t, '_> {
         syntax::ancestors_until(n, self.func)
             .iter()
             .filter(|a| a.kind_str() == "if_statement")
-            .filter_map(|i| i.child_by_field_name("condition"))
+            .filter_map(|i| i.child_field("condition"))
             .any(|c| {
                 let t = syntax::squeeze(text(c, self.src));
                 through
@@ -315,7 +312,7 @@ impl<'t> FanIn<'t, '_> {
         through: &Through,
         out: &mut Vec<StopPath>,
     ) {
-        let body = lp.child_by_field_name("body").unwrap_or(lp);
+        let body = lp.child_field("body").unwrap_or(lp);
         let before = self.plain_before(lp.start_byte());
         let in_other_case = |n: Node| other_cases.iter().any(|o| syntax::contains(*o, n));
         let made_at = self.make.start_byte();
@@ -339,7 +336,7 @@ impl<'t> FanIn<'t, '_> {
     /// taken at least the one value that got it into the body.
     pub(super) fn range_stops(&self, out: &mut Vec<StopPath>) {
         for &l in &self.ranges {
-            let body = l.child_by_field_name("body").unwrap_or(l);
+            let body = l.child_field("body").unwrap_or(l);
             if !loop_exits(body, l, self.src, &|_| false).is_empty() {
                 out.push(StopPath {
                     reason: "its range over the results can return early",
@@ -363,7 +360,7 @@ impl<'t> FanIn<'t, '_> {
             .filter(|r| is_plain(**r, func, &self.gos, src))
             .map(|r| r.start_byte())
             .max();
-        let (Some(last), Some(body)) = (last_plain, func.child_by_field_name("body")) else {
+        let (Some(last), Some(body)) = (last_plain, func.child_field("body")) else {
             return;
         };
         for e in loop_exits(body, func, src, &|_| false) {
@@ -432,7 +429,7 @@ impl FanIn<'_, '_> {
         };
         let takes = |r: &Node| syntax::contains(select, *r);
         syntax::select_cases(select).into_iter().all(|case| {
-            let comm = case.child_by_field_name("communication");
+            let comm = case.child_field("communication");
             if comm.is_some_and(|c| recvs.iter().any(|r| syntax::contains(c, *r))) {
                 return true;
             }
@@ -477,7 +474,7 @@ impl FanIn<'_, '_> {
     /// the results, and no exit from F before it.
     pub(super) fn waits_for_producers(&self, finished: &[String]) -> bool {
         let (recvs, gos, func, src) = (&self.recvs, &self.gos, self.func, self.src);
-        let Some(body) = func.child_by_field_name("body") else {
+        let Some(body) = func.child_field("body") else {
             return false;
         };
         let last_recv = recvs.iter().map(|r| r.end_byte()).max().unwrap_or(0);

@@ -71,7 +71,7 @@ pub(super) fn loop_pays(go: Node, add: Node, x: &str, src: &[u8]) -> bool {
         sib = s.next_named_sibling();
     }
     let quiet = |s: &Node| !starts_goroutine(*s) && !mentions(*s, x, src);
-    let Some(body) = lp.child_by_field_name("body") else {
+    let Some(body) = lp.child_field("body") else {
         return false;
     };
     between.iter().all(quiet)
@@ -118,7 +118,7 @@ fn one_go_per_pass(go: Node, lp: Node, body: Node, x: &str, src: &[u8]) -> bool 
 fn add_argument(add: Node) -> Option<Node> {
     let args = add
         .named_child(0)
-        .and_then(|c| c.child_by_field_name("arguments"))?;
+        .and_then(|c| c.child_field("arguments"))?;
     (args.named_child_count() == 1)
         .then(|| args.named_child(0))
         .flatten()
@@ -146,8 +146,8 @@ fn count_roots(e: Node, src: &[u8]) -> Option<Vec<String>> {
 
 /// `x` in `len(x)`.
 fn len_of<'t>(call: Node<'t>, src: &[u8]) -> Option<Node<'t>> {
-    let f = call.child_by_field_name("function")?;
-    let args = call.child_by_field_name("arguments")?;
+    let f = call.child_field("function")?;
+    let args = call.child_field("arguments")?;
     (text(f, src) == "len" && args.named_child_count() == 1)
         .then(|| args.named_child(0))
         .flatten()
@@ -167,7 +167,7 @@ fn runs_passes(lp: Node, e: Node, src: &[u8]) -> bool {
         return false;
     };
     if header.kind_str() == "range_clause" {
-        let Some(r) = header.child_by_field_name("right") else {
+        let Some(r) = header.child_field("right") else {
             return false;
         };
         let r_text = syntax::squeeze(text(r, src));
@@ -177,7 +177,7 @@ fn runs_passes(lp: Node, e: Node, src: &[u8]) -> bool {
         };
     }
     let [Some(init), Some(cond), Some(update)] =
-        ["initializer", "condition", "update"].map(|f| header.child_by_field_name(f))
+        ["initializer", "condition", "update"].map(|f| header.child_field(f))
     else {
         return false;
     };
@@ -214,8 +214,8 @@ fn loop_vars(lp: Node, src: &[u8]) -> Vec<String> {
     };
     let left = match header.kind_str() {
         "for_clause" => header
-            .child_by_field_name("initializer")
-            .and_then(|i| i.child_by_field_name("left")),
+            .child_field("initializer")
+            .and_then(|i| i.child_field("left")),
         _ => None,
     };
     left.map(|l| {
@@ -255,23 +255,21 @@ fn assigns(scope: Node, roots: &[String], src: &[u8]) -> bool {
     syntax::visit(scope, &|_| true, &mut |n| {
         found |= match n.kind_str() {
             "assignment_statement" | "short_var_declaration" => {
-                n.child_by_field_name("left").is_some_and(|l| {
+                n.child_field("left").is_some_and(|l| {
                     let mut c = l.walk();
                     l.named_children(&mut c).any(|t| hit(Some(t)))
                 })
             }
             "inc_statement" | "dec_statement" => hit(n.named_child(0)),
             "unary_expression" => {
-                n.child_by_field_name("operator")
+                n.child_field("operator")
                     .is_some_and(|o| text(o, src) == "&")
-                    && hit(n.child_by_field_name("operand"))
+                    && hit(n.child_field("operand"))
             }
             "call_expression" => {
-                n.child_by_field_name("function")
+                n.child_field("function")
                     .is_some_and(|f| text(f, src) == "delete")
-                    && hit(n
-                        .child_by_field_name("arguments")
-                        .and_then(|a| a.named_child(0)))
+                    && hit(n.child_field("arguments").and_then(|a| a.named_child(0)))
             }
             _ => false,
         };
@@ -283,10 +281,10 @@ fn assigns(scope: Node, roots: &[String], src: &[u8]) -> bool {
 /// `(x)`.
 fn root_of<'s>(n: Node, src: &'s [u8]) -> &'s str {
     let inner = match n.kind_str() {
-        "selector_expression" => n.child_by_field_name("operand"),
-        "index_expression" | "slice_expression" => n.child_by_field_name("operand"),
+        "selector_expression" => n.child_field("operand"),
+        "index_expression" | "slice_expression" => n.child_field("operand"),
         "parenthesized_expression" => n.named_child(0),
-        "unary_expression" => n.child_by_field_name("operand"),
+        "unary_expression" => n.child_field("operand"),
         _ => None,
     };
     match inner {
