@@ -992,12 +992,7 @@ mod tests {
             .filter_map(|id| lang.field_name_for_id(id))
             .collect();
         fields.push("no_such_field");
-        let goroot = std::process::Command::new("go")
-            .args(["env", "GOROOT"])
-            .output()
-            .expect("go is installed");
-        let goroot = String::from_utf8(goroot.stdout).unwrap();
-        let path = std::path::Path::new(goroot.trim()).join("src/net/http/server.go");
+        let path = crate::go::goroot_src().join("net/http/server.go");
         let big = std::fs::read(path).unwrap();
         let broken = b"package p\nfunc f( {\n\tx := <-\n\tgo func() { ch <- }(\n}\n".to_vec();
         for src in [big, broken] {

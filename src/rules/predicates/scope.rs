@@ -91,7 +91,7 @@ pub fn declaration<'t>(name: &str, at: Node<'t>, src: &[u8]) -> Option<Declared<
         }
         let mut found: Vec<Declared<'t>> = Vec::new();
         if let Some(body) = f.child_field("body") {
-            syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
+            for n in declaring_nodes(body, name, src) {
                 let (names_of, value_list, ty) = match n.kind_str() {
                     "var_spec" => {
                         let mut c = n.walk();
@@ -104,7 +104,7 @@ pub fn declaration<'t>(name: &str, at: Node<'t>, src: &[u8]) -> Option<Declared<
                     | "type_switch_statement" => {
                         let Some(left) = n.child_field("left").or_else(|| n.child_field("alias"))
                         else {
-                            return;
+                            continue;
                         };
                         let mut c = left.walk();
                         let names: Vec<Node> = left
@@ -116,7 +116,7 @@ pub fn declaration<'t>(name: &str, at: Node<'t>, src: &[u8]) -> Option<Declared<
                             .flatten();
                         (names, value, None)
                     }
-                    _ => return,
+                    _ => continue,
                 };
                 if let Some(pos) = names_of.iter().position(|x| text(*x, src) == name) {
                     let value = value_list
@@ -128,7 +128,7 @@ pub fn declaration<'t>(name: &str, at: Node<'t>, src: &[u8]) -> Option<Declared<
                         count: 0,
                     });
                 }
-            });
+            }
         }
         if let Some(first) = found.first() {
             return Some(Declared {
@@ -139,6 +139,49 @@ pub fn declaration<'t>(name: &str, at: Node<'t>, src: &[u8]) -> Option<Declared<
         func = syntax::enclosing_function(f);
     }
     None
+}
+
+/// The nodes under `body`, outside its function literals, that may declare
+/// `name` (a `var` spec, `:=`, range clause, receive or type switch whose
+/// names hold it), in document order: found from where `name` is written,
+/// not by a walk of every node of the body, which the predicates asked for
+/// hundreds of times per big function.
+fn declaring_nodes<'t>(body: Node<'t>, name: &str, src: &[u8]) -> Vec<Node<'t>> {
+    let mut out: Vec<Node<'t>> = Vec::new();
+    if name.is_empty() {
+        return out;
+    }
+    let base = body.start_byte();
+    for at in memchr::memmem::find_iter(&src[body.byte_range()], name.as_bytes()) {
+        let (start, end) = (base + at, base + at + name.len());
+        let Some(id) = body
+            .descendant_for_byte_range(start, end)
+            .filter(|n| n.kind_str() == "identifier" && n.byte_range() == (start..end))
+        else {
+            continue;
+        };
+        let ups = syntax::ancestors_until(id, body);
+        if ups.iter().any(|a| a.kind_str() == "func_literal") {
+            continue;
+        }
+        let holder = match ups.as_slice() {
+            [p, ..] if p.kind_str() == "var_spec" => Some(*p),
+            [p, q, ..] => {
+                let list = q.child_field("left").or_else(|| q.child_field("alias"));
+                (list.map(|l| l.id()) == Some(p.id())).then_some(*q)
+            }
+            _ => None,
+        };
+        if let Some(n) = holder
+            && !out.iter().any(|o| o.id() == n.id())
+        {
+            out.push(n);
+        }
+    }
+    // The order a walk from the top meets them: a type switch before the
+    // `:=` of its own initializer, whose name is written first.
+    out.sort_by_key(|n| (n.start_byte(), std::cmp::Reverse(n.end_byte())));
+    out
 }
 
 /// Finds how `name` is declared in the functions around `at`, innermost
@@ -257,6 +300,102 @@ mod tests {
                 n.kind_str() == "identifier" && text(n, src) == name && declared_where_it_stands(n);
         });
         found
+    }
+
+    /// The declaring nodes of `name` as the walk of every node of `body`
+    /// found them (func literals skipped), before `declaring_nodes`.
+    fn declaring_nodes_by_walk<'t>(body: Node<'t>, name: &str, src: &[u8]) -> Vec<Node<'t>> {
+        let mut out = Vec::new();
+        syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
+            let names: Vec<Node> = match n.kind_str() {
+                "var_spec" => {
+                    let mut c = n.walk();
+                    n.children_by_field_name("name", &mut c).collect()
+                }
+                "short_var_declaration"
+                | "range_clause"
+                | "receive_statement"
+                | "type_switch_statement" => {
+                    let Some(left) = n.child_field("left").or_else(|| n.child_field("alias"))
+                    else {
+                        return;
+                    };
+                    let mut c = left.walk();
+                    left.named_children(&mut c)
+                        .filter(|x| x.kind_str() == "identifier")
+                        .collect()
+                }
+                _ => return,
+            };
+            if names.iter().any(|x| text(*x, src) == name) {
+                out.push(n);
+            }
+        });
+        out
+    }
+
+    /// For every function body of three of Go's files (and a type switch
+    /// that declares its name twice) and every name written in it: the
+    /// nodes found from where the name is written, that declare it, are the
+    /// ones a walk of every node finds, in the walk's order.
+    #[test]
+    fn declaring_nodes_are_the_walks() {
+        let root = crate::go::goroot_src();
+        let mut texts: Vec<(String, Vec<u8>)> = ["net/http/transport.go", "go/types/expr.go"]
+            .iter()
+            .map(|f| {
+                (
+                    f.to_string(),
+                    std::fs::read(root.join(f)).expect("Go's tree"),
+                )
+            })
+            .collect();
+        texts.push((
+            "switch".into(),
+            b"package p\nfunc f(v any) {\n\tswitch x := v; x := x.(type) {\n\tcase int:\n\t\tx := 1\n\t\t_ = x\n\t}\n\tvar a, b = 1, func() { a := 2; _ = a }\n\tfor a, c := range b {}\n}\n"
+                .to_vec(),
+        ));
+        let mut asked = 0;
+        for (f, src) in &texts {
+            let tree = syntax::parse(src);
+            let mut bodies = Vec::new();
+            syntax::visit(tree.root_node(), &|_| true, &mut |n| {
+                if matches!(
+                    n.kind_str(),
+                    "function_declaration" | "method_declaration" | "func_literal"
+                ) && let Some(b) = n.child_field("body")
+                {
+                    bodies.push(b);
+                }
+            });
+            for body in bodies {
+                let mut names = std::collections::BTreeSet::new();
+                syntax::visit(body, &|_| true, &mut |i| {
+                    if i.kind_str() == "identifier" {
+                        names.insert(text(i, src).to_string());
+                    }
+                });
+                for name in names.iter().chain(["nosuchname".to_string()].iter()) {
+                    let ids = |v: Vec<Node>| v.iter().map(|n| n.id()).collect::<Vec<_>>();
+                    let walked = declaring_nodes_by_walk(body, name, src);
+                    let found = super::declaring_nodes(body, name, src);
+                    // The new list may hold nodes that only look like
+                    // declarations (`x = v`); `declaration` skips those.
+                    let found: Vec<Node> = found
+                        .into_iter()
+                        .filter(|n| walked.iter().any(|w| w.id() == n.id()))
+                        .collect();
+                    assert_eq!(
+                        ids(found),
+                        ids(walked),
+                        "{f}: {name} in body at {}",
+                        body.start_byte()
+                    );
+                    asked += 1;
+                }
+            }
+        }
+        assert!(asked > 1_000, "{asked}");
     }
 
     /// On every statement, literal and list of two of Go's files, for every
