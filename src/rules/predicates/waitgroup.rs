@@ -250,19 +250,60 @@ fn released_elsewhere(go: Node, x: &str, src: &[u8], members: Option<&[Node]>) -
                     && (m.iter().any(|g| g.id() == n.id()) || count::after_add_one(n, x, src))
             })
     };
-    let mut released = false;
-    syntax::visit(func, &|n| !own(n), &mut |node| {
-        let Some(op) = method_call(node, "Done", src).or_else(|| {
-            method_call(node, "Wait", src).filter(|_| {
-                members.is_none()
-                    && syntax::enclosing_function(node).is_some_and(|f| f.id() != func.id())
-            })
-        }) else {
-            return;
-        };
-        released |= node.kind_str() == "call_expression" && syntax::squeeze(text(op, src)) == x;
-    });
-    released
+    // The calls are found from where `Done` and `Wait` are written, not by
+    // a walk of the whole function for each `go` statement in it.
+    method_calls_in(func, &["Done", "Wait"], src)
+        .into_iter()
+        .any(|(call, op, ups)| {
+            let method = call
+                .child_field("function")
+                .and_then(|f| f.child_field("field"))
+                .map(|m| text(m, src));
+            // In a literal of its own: the function itself is never `own`.
+            let in_literal = ups.iter().any(|a| syntax::is_function(*a));
+            !ups.iter().any(|a| own(*a))
+                && (method == Some("Done") || (members.is_none() && in_literal))
+                && syntax::squeeze(text(op, src)) == x
+        })
+}
+
+/// Every call `X.M(...)` under `func` with M one of `methods`, with X and
+/// the call's ancestors strictly below `func` (innermost first).
+fn method_calls_in<'t>(
+    func: Node<'t>,
+    methods: &[&str],
+    src: &[u8],
+) -> Vec<(Node<'t>, Node<'t>, Vec<Node<'t>>)> {
+    let mut out = Vec::new();
+    let base = func.start_byte();
+    for m in methods {
+        for at in memchr::memmem::find_iter(&src[func.byte_range()], m.as_bytes()) {
+            let (start, end) = (base + at, base + at + m.len());
+            let Some(field) = func
+                .descendant_for_byte_range(start, end)
+                .filter(|n| n.kind_str() == "field_identifier" && n.byte_range() == (start..end))
+            else {
+                continue;
+            };
+            let ups = syntax::ancestors_until(field, func);
+            let [sel, call, ..] = ups.as_slice() else {
+                continue;
+            };
+            let (sel, call) = (*sel, *call);
+            if sel.kind_str() != "selector_expression"
+                || sel.child_field("field").map(|f| f.id()) != Some(field.id())
+                || call.kind_str() != "call_expression"
+                || call.child_field("function").map(|f| f.id()) != Some(sel.id())
+            {
+                continue;
+            }
+            let Some(op) = sel.child_field("operand") else {
+                continue;
+            };
+            out.push((call, op, ups[2..].to_vec()));
+        }
+    }
+    out
 }
 
 fn mentions_x(node: Node, x: &str, src: &[u8]) -> bool {
@@ -1000,4 +1041,85 @@ fn done_sites(dones: &[Node], file: Option<&PathBuf>) -> Value {
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `released_elsewhere` as it was: a walk of the whole function,
+    /// skipping the goroutines that are `go`'s own.
+    fn released_by_walk(go: Node, x: &str, src: &[u8], members: Option<&[Node]>) -> bool {
+        let Some(func) = syntax::enclosing_function(go) else {
+            return true;
+        };
+        let own = |n: Node| {
+            n.id() == go.id()
+                || members.is_some_and(|m| {
+                    n.kind_str() == "go_statement"
+                        && (m.iter().any(|g| g.id() == n.id()) || count::after_add_one(n, x, src))
+                })
+        };
+        let mut released = false;
+        syntax::visit(func, &|n| !own(n), &mut |node| {
+            let Some(op) = method_call(node, "Done", src).or_else(|| {
+                method_call(node, "Wait", src).filter(|_| {
+                    members.is_none()
+                        && syntax::enclosing_function(node).is_some_and(|f| f.id() != func.id())
+                })
+            }) else {
+                return;
+            };
+            released |= node.kind_str() == "call_expression" && syntax::squeeze(text(op, src)) == x;
+        });
+        released
+    }
+
+    /// For every `go` statement of three of Go's files that use
+    /// WaitGroups, every operand of a `Done` or `Wait` in its function and
+    /// a name none has, with and without members: the calls found where
+    /// `Done` and `Wait` are written answer as the walk did.
+    #[test]
+    fn released_elsewhere_is_the_walks() {
+        let root = crate::go::goroot_src();
+        let mut asked = 0;
+        let mut released = 0;
+        for f in [
+            "database/sql/sql_test.go",
+            "runtime/pprof/pprof_test.go",
+            "sync/waitgroup_test.go",
+        ] {
+            let src = std::fs::read(root.join(f)).expect("Go's tree");
+            let tree = syntax::parse(&src);
+            let mut gos = Vec::new();
+            syntax::visit(tree.root_node(), &|_| true, &mut |n| {
+                if n.kind_str() == "go_statement" {
+                    gos.push(n);
+                }
+            });
+            for go in gos {
+                let func = syntax::enclosing_function(go).unwrap();
+                let mut names: Vec<String> = method_calls_in(func, &["Done", "Wait"], &src)
+                    .into_iter()
+                    .map(|(_, op, _)| syntax::squeeze(text(op, &src)))
+                    .collect();
+                names.push("nosuchwg".into());
+                for x in &names {
+                    for members in [None, Some(&[go][..])] {
+                        let want = released_by_walk(go, x, &src, members);
+                        assert_eq!(
+                            released_elsewhere(go, x, &src, members),
+                            want,
+                            "{f}: go at {} for {x}, members {}",
+                            go.start_byte(),
+                            members.is_some()
+                        );
+                        asked += 1;
+                        released += want as usize;
+                    }
+                }
+            }
+        }
+        assert!(asked > 200 && released > 20, "{asked} {released}");
+    }
 }
