@@ -26,6 +26,9 @@ pub struct PkgFile {
     /// The package clause, read once: every lookup filters the directory's
     /// files by it.
     clause: OnceLock<Option<String>>,
+    /// `mentions_hint`'s answers: a few words (`struct`, `WaitGroup`)
+    /// asked of every file of the package on every lookup.
+    hints: std::sync::Mutex<Vec<(String, bool)>>,
 }
 
 /// How many bytes of declarations a directory's field scans may keep
@@ -73,6 +76,7 @@ impl PkgFile {
             tree: OnceLock::new(),
             split: OnceLock::new(),
             clause: OnceLock::new(),
+            hints: Default::default(),
         }
     }
 
@@ -234,6 +238,32 @@ impl PkgFile {
     /// are never parsed for a lookup of that name.
     pub fn mentions(&self, needle: &str) -> bool {
         mentions(&self.src, needle)
+    }
+
+    /// `mentions` of a word lookups ask of every file again and again,
+    /// remembered.
+    fn mentions_hint(&self, word: &str) -> bool {
+        if let Some((_, m)) = lock(&self.hints).iter().find(|(w, _)| w == word) {
+            return *m;
+        }
+        let m = self.mentions(word);
+        lock(&self.hints).push((word.to_string(), m));
+        m
+    }
+
+    /// Whether `trees_of(name, keyword)` may find anything here, asked
+    /// before it: the file's text must mention `name`. For a `type` or a
+    /// `const` in a file already split, `trees_of` itself reads only the
+    /// declarations that start with the keyword, and searches those for
+    /// the name: cheaper than a search of the whole text, which each type
+    /// lookup made of every file of the package (nats-server's). A file
+    /// not split yet is searched: splitting it costs more than one search.
+    fn worth_looking(&self, name: &str, keyword: Option<&str>) -> bool {
+        let split = self.split.get().is_some_and(Option::is_some);
+        match keyword {
+            Some("type" | "const") if split => true,
+            _ => self.mentions(name),
+        }
     }
 }
 
@@ -859,7 +889,7 @@ impl<'a> PackageIndex<'a> {
     fn find_struct_fields(&self, ty: &str) -> Option<Vec<fields::Field>> {
         let mut found = Vec::new();
         for f in self.package_files() {
-            if !f.mentions(ty) || !f.mentions("struct") {
+            if !f.mentions_hint("struct") || !f.worth_looking(ty, Some("type")) {
                 continue;
             }
             for tree in f.trees_of(ty, Some("type")) {
@@ -974,7 +1004,7 @@ impl<'a> PackageIndex<'a> {
         }
         let files = self
             .visible_siblings()
-            .filter(|f| f.mentions(name) && hint.is_none_or(|h| f.mentions(h)))
+            .filter(|f| f.worth_looking(name, keyword) && hint.is_none_or(|h| f.mentions_hint(h)))
             .flat_map(|f| {
                 f.trees_of(name, keyword)
                     .into_iter()
