@@ -403,6 +403,30 @@ pub fn contains(outer: Node, inner: Node) -> bool {
     outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
 }
 
+/// The nodes of kind `kind` under `top` whose text is exactly `word`, in
+/// document order, each with its ancestors strictly below `top` (innermost
+/// first): found from where the text writes `word`, not by a walk of every
+/// node of `top`, for questions asked many times of one big function.
+pub fn written<'t>(
+    top: Node<'t>,
+    word: &str,
+    kind: &str,
+    src: &[u8],
+) -> Vec<(Node<'t>, Vec<Node<'t>>)> {
+    if word.is_empty() {
+        return Vec::new();
+    }
+    let base = top.start_byte();
+    memchr::memmem::find_iter(&src[top.byte_range()], word.as_bytes())
+        .filter_map(|at| {
+            let (start, end) = (base + at, base + at + word.len());
+            top.descendant_for_byte_range(start, end)
+                .filter(|n| n.kind_str() == kind && n.byte_range() == (start..end))
+        })
+        .map(|n| (n, ancestors_until(n, top)))
+        .collect()
+}
+
 /// Ancestors of `node` strictly below `stop`, innermost first.
 ///
 /// Found by one descent from `stop` when `stop` is an ancestor: tree-sitter

@@ -148,19 +148,7 @@ pub fn declaration<'t>(name: &str, at: Node<'t>, src: &[u8]) -> Option<Declared<
 /// hundreds of times per big function.
 fn declaring_nodes<'t>(body: Node<'t>, name: &str, src: &[u8]) -> Vec<Node<'t>> {
     let mut out: Vec<Node<'t>> = Vec::new();
-    if name.is_empty() {
-        return out;
-    }
-    let base = body.start_byte();
-    for at in memchr::memmem::find_iter(&src[body.byte_range()], name.as_bytes()) {
-        let (start, end) = (base + at, base + at + name.len());
-        let Some(id) = body
-            .descendant_for_byte_range(start, end)
-            .filter(|n| n.kind_str() == "identifier" && n.byte_range() == (start..end))
-        else {
-            continue;
-        };
-        let ups = syntax::ancestors_until(id, body);
+    for (_, ups) in syntax::written(body, name, "identifier", src) {
         if ups.iter().any(|a| a.kind_str() == "func_literal") {
             continue;
         }

@@ -275,17 +275,8 @@ fn method_calls_in<'t>(
     src: &[u8],
 ) -> Vec<(Node<'t>, Node<'t>, Vec<Node<'t>>)> {
     let mut out = Vec::new();
-    let base = func.start_byte();
     for m in methods {
-        for at in memchr::memmem::find_iter(&src[func.byte_range()], m.as_bytes()) {
-            let (start, end) = (base + at, base + at + m.len());
-            let Some(field) = func
-                .descendant_for_byte_range(start, end)
-                .filter(|n| n.kind_str() == "field_identifier" && n.byte_range() == (start..end))
-            else {
-                continue;
-            };
-            let ups = syntax::ancestors_until(field, func);
+        for (field, ups) in syntax::written(func, m, "field_identifier", src) {
             let [sel, call, ..] = ups.as_slice() else {
                 continue;
             };
