@@ -259,7 +259,8 @@ fn released_elsewhere(go: Node, x: &str, src: &[u8], members: Option<&[Node]>) -
                 .child_field("function")
                 .and_then(|f| f.child_field("field"))
                 .map(|m| text(m, src));
-            // In a literal of its own: the function itself is never `own`.
+            // A Wait counts only inside a func literal below `func` (`ups`
+            // stops short of `func` itself).
             let in_literal = ups.iter().any(|a| syntax::is_function(*a));
             !ups.iter().any(|a| own(*a))
                 && (method == Some("Done") || (members.is_none() && in_literal))
