@@ -406,7 +406,8 @@ pub fn contains(outer: Node, inner: Node) -> bool {
 /// The nodes of kind `kind` under `top` whose text is exactly `word`, in
 /// document order, each with its ancestors strictly below `top` (innermost
 /// first): found from where the text writes `word`, not by a walk of every
-/// node of `top`, for questions asked many times of one big function.
+/// node of `top`, for questions asked many times of one big function or
+/// of every declaration of a package.
 pub fn written<'t>(
     top: Node<'t>,
     word: &str,
