@@ -89,47 +89,15 @@ pub fn declaration<'t>(name: &str, at: Node<'t>, src: &[u8]) -> Option<Declared<
                 }
             }
         }
-        let mut found: Vec<Declared<'t>> = Vec::new();
-        if let Some(body) = f.child_field("body") {
-            for n in declaring_nodes(body, name, src) {
-                let (names_of, value_list, ty) = match n.kind_str() {
-                    "var_spec" => {
-                        let mut c = n.walk();
-                        let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
-                        (names, n.child_field("value"), n.child_field("type"))
-                    }
-                    "short_var_declaration"
-                    | "range_clause"
-                    | "receive_statement"
-                    | "type_switch_statement" => {
-                        let Some(left) = n.child_field("left").or_else(|| n.child_field("alias"))
-                        else {
-                            continue;
-                        };
-                        let mut c = left.walk();
-                        let names: Vec<Node> = left
-                            .named_children(&mut c)
-                            .filter(|x| x.kind_str() == "identifier")
-                            .collect();
-                        let value = (n.kind_str() == "short_var_declaration")
-                            .then(|| n.child_field("right"))
-                            .flatten();
-                        (names, value, None)
-                    }
-                    _ => continue,
-                };
-                if let Some(pos) = names_of.iter().position(|x| text(*x, src) == name) {
-                    let value = value_list
-                        .filter(|v| v.named_child_count() == names_of.len())
-                        .and_then(|v| v.named_child(pos));
-                    found.push(Declared {
-                        ty,
-                        value,
-                        count: 0,
-                    });
-                }
-            }
-        }
+        let found: Vec<Declared<'t>> = f
+            .child_field("body")
+            .map(|body| {
+                declaring_nodes(body, name, src)
+                    .into_iter()
+                    .filter_map(|n| declared_by(n, name, src))
+                    .collect()
+            })
+            .unwrap_or_default();
         if let Some(first) = found.first() {
             return Some(Declared {
                 count: found.len(),
@@ -139,6 +107,43 @@ pub fn declaration<'t>(name: &str, at: Node<'t>, src: &[u8]) -> Option<Declared<
         func = syntax::enclosing_function(f);
     }
     None
+}
+
+/// What node `n` declares `name` as, when it is a `var` spec, `:=`, range
+/// clause, receive or type switch whose names hold it (`count` left 0).
+fn declared_by<'t>(n: Node<'t>, name: &str, src: &[u8]) -> Option<Declared<'t>> {
+    let (names_of, value_list, ty) = match n.kind_str() {
+        "var_spec" => {
+            let mut c = n.walk();
+            let names: Vec<Node> = n.children_by_field_name("name", &mut c).collect();
+            (names, n.child_field("value"), n.child_field("type"))
+        }
+        "short_var_declaration"
+        | "range_clause"
+        | "receive_statement"
+        | "type_switch_statement" => {
+            let left = n.child_field("left").or_else(|| n.child_field("alias"))?;
+            let mut c = left.walk();
+            let names: Vec<Node> = left
+                .named_children(&mut c)
+                .filter(|x| x.kind_str() == "identifier")
+                .collect();
+            let value = (n.kind_str() == "short_var_declaration")
+                .then(|| n.child_field("right"))
+                .flatten();
+            (names, value, None)
+        }
+        _ => return None,
+    };
+    let pos = names_of.iter().position(|x| text(*x, src) == name)?;
+    let value = value_list
+        .filter(|v| v.named_child_count() == names_of.len())
+        .and_then(|v| v.named_child(pos));
+    Some(Declared {
+        ty,
+        value,
+        count: 0,
+    })
 }
 
 /// The nodes under `body`, outside its function literals, that may declare
@@ -295,27 +300,7 @@ mod tests {
     fn declaring_nodes_by_walk<'t>(body: Node<'t>, name: &str, src: &[u8]) -> Vec<Node<'t>> {
         let mut out = Vec::new();
         syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
-            let names: Vec<Node> = match n.kind_str() {
-                "var_spec" => {
-                    let mut c = n.walk();
-                    n.children_by_field_name("name", &mut c).collect()
-                }
-                "short_var_declaration"
-                | "range_clause"
-                | "receive_statement"
-                | "type_switch_statement" => {
-                    let Some(left) = n.child_field("left").or_else(|| n.child_field("alias"))
-                    else {
-                        return;
-                    };
-                    let mut c = left.walk();
-                    left.named_children(&mut c)
-                        .filter(|x| x.kind_str() == "identifier")
-                        .collect()
-                }
-                _ => return,
-            };
-            if names.iter().any(|x| text(*x, src) == name) {
+            if super::declared_by(n, name, src).is_some() {
                 out.push(n);
             }
         });
@@ -371,7 +356,7 @@ mod tests {
                     // declarations (`x = v`); `declaration` skips those.
                     let found: Vec<Node> = found
                         .into_iter()
-                        .filter(|n| walked.iter().any(|w| w.id() == n.id()))
+                        .filter(|n| super::declared_by(*n, name, src).is_some())
                         .collect();
                     assert_eq!(
                         ids(found),

@@ -243,13 +243,7 @@ fn released_elsewhere(go: Node, x: &str, src: &[u8], members: Option<&[Node]>) -
     let Some(func) = syntax::enclosing_function(go) else {
         return true;
     };
-    let own = |n: Node| {
-        n.id() == go.id()
-            || members.is_some_and(|m| {
-                n.kind_str() == "go_statement"
-                    && (m.iter().any(|g| g.id() == n.id()) || count::after_add_one(n, x, src))
-            })
-    };
+    let own = |n: Node| own_goroutine(n, go, x, src, members);
     // The calls are found from where `Done` and `Wait` are written, not by
     // a walk of the whole function for each `go` statement in it.
     method_calls_in(func, &["Done", "Wait"], src)
@@ -265,6 +259,17 @@ fn released_elsewhere(go: Node, x: &str, src: &[u8], members: Option<&[Node]>) -
             !ups.iter().any(|a| own(*a))
                 && (method == Some("Done") || (members.is_none() && in_literal))
                 && syntax::squeeze(text(op, src)) == x
+        })
+}
+
+/// Whether `n` is `go` itself or, when the Add pays for exactly `members`,
+/// one of them or a goroutine an `X.Add(1)` right before pays for: a Done
+/// inside it is the goroutine's own.
+fn own_goroutine(n: Node, go: Node, x: &str, src: &[u8], members: Option<&[Node]>) -> bool {
+    n.id() == go.id()
+        || members.is_some_and(|m| {
+            n.kind_str() == "go_statement"
+                && (m.iter().any(|g| g.id() == n.id()) || count::after_add_one(n, x, src))
         })
 }
 
@@ -1045,13 +1050,7 @@ mod tests {
         let Some(func) = syntax::enclosing_function(go) else {
             return true;
         };
-        let own = |n: Node| {
-            n.id() == go.id()
-                || members.is_some_and(|m| {
-                    n.kind_str() == "go_statement"
-                        && (m.iter().any(|g| g.id() == n.id()) || count::after_add_one(n, x, src))
-                })
-        };
+        let own = |n: Node| own_goroutine(n, go, x, src, members);
         let mut released = false;
         syntax::visit(func, &|n| !own(n), &mut |node| {
             let Some(op) = method_call(node, "Done", src).or_else(|| {
