@@ -8,6 +8,7 @@
 use crate::engine::diagnostic::{FileEdit, Finding, Kind, Position, Skipped, SuggestedFix};
 use crate::engine::edit::{self, Fix};
 use crate::engine::literals::{Found, Prefilter};
+use crate::engine::rooted::{self, Roots};
 use crate::go::package::{Directory, PackageIndex};
 use crate::go::syntax;
 use crate::go::syntax::NodeKind;
@@ -18,7 +19,6 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, QueryCursor, Tree};
 
 /// What checking one file produced: findings in position order, each with
@@ -50,6 +50,8 @@ pub struct Engine {
     /// when a file first needs it (compiling costs about 20 ms, more than
     /// a small run's matching).
     combined: OnceLock<Option<Combined>>,
+    /// The kinds each rule's patterns start at (`rooted`), by rule.
+    roots: Vec<Option<Roots>>,
 }
 
 /// One query made of several rules' queries, so that one walk of a
@@ -65,6 +67,8 @@ struct Combined {
     /// The rule (index into `Engine::rules`) of each pattern; `usize::MAX`
     /// for a pattern of a rule that is not a member.
     rule_of: Vec<usize>,
+    /// The kinds the members' patterns start at (`rooted`).
+    roots: Option<Roots>,
 }
 
 impl Combined {
@@ -72,13 +76,18 @@ impl Combined {
     /// joined text does not compile to the same patterns. Rules loaded
     /// together already share one compiled query (`RuleQuery`): that one
     /// is used, not compiled again.
-    fn new(rules: &[Rule]) -> Option<Combined> {
+    fn new(rules: &[Rule], roots: &[Option<Roots>]) -> Option<Combined> {
         let members: Vec<usize> = (0..rules.len())
             .filter(|&i| rules[i].spec.require_within == Within::Declaration)
             .collect();
         if members.len() < 2 {
             return None;
         }
+        let members_roots = || {
+            let mut each = members.iter().map(|&i| roots[i].as_ref());
+            let first = each.next()??.clone();
+            each.try_fold(first, |all, r| Some(all.union(r?)))
+        };
         let first = &rules[members[0]].query;
         if members.iter().all(|&i| rules[i].query.same_query(first)) {
             let mut rule_of = vec![usize::MAX; first.query().pattern_count()];
@@ -90,6 +99,7 @@ impl Combined {
             return Some(Combined {
                 query: first.shared(),
                 rule_of,
+                roots: members_roots(),
             });
         }
         let text: String = members
@@ -104,6 +114,7 @@ impl Combined {
         (rule_of.len() == query.pattern_count()).then_some(Combined {
             query: std::sync::Arc::new(query),
             rule_of,
+            roots: members_roots(),
         })
     }
 }
@@ -115,11 +126,21 @@ impl Engine {
             .map(|r| (r.spec.require.as_slice(), r.require_match.as_slice()))
             .collect();
         let prefilter = Prefilter::new(&require);
+        let roots = rules
+            .iter()
+            .map(|r| {
+                Roots::of(
+                    (0..r.query.pattern_count())
+                        .map(|p| &r.spec.query[r.query.start_byte_for_pattern(p)..]),
+                )
+            })
+            .collect();
         Engine {
             rules,
             prefilter,
             kinds: None,
             combined: OnceLock::new(),
+            roots,
         }
     }
 
@@ -146,17 +167,16 @@ impl Engine {
         self.rules
     }
 
-    /// The byte ranges rule `i`'s query runs over: the whole file, or only
-    /// the top-level declarations that hold all of its literals.
-    fn query_ranges(&self, i: usize, tree: &Tree, src: &[u8], found: &Found) -> Vec<Range<usize>> {
+    /// The nodes rule `i`'s query runs over: the whole file, or only the
+    /// top-level declarations that hold all of its literals.
+    fn query_scopes<'t>(&self, i: usize, tree: &'t Tree, found: &Found) -> Vec<Node<'t>> {
+        let root = tree.root_node();
         match self.rules[i].spec.require_within {
-            Within::File => std::iter::once(0..src.len()).collect(),
+            Within::File => vec![root],
             Within::Declaration => {
-                let root = tree.root_node();
                 let mut c = root.walk();
                 root.children(&mut c)
-                    .map(|d| d.byte_range())
-                    .filter(|r| found.holds(i, r.clone()))
+                    .filter(|d| found.holds(i, d.byte_range()))
                     .collect()
             }
         }
@@ -340,7 +360,8 @@ impl Engine {
                     own_matches(
                         &mut cursor,
                         rule,
-                        &self.query_ranges(ri, tree, bytes, lits),
+                        self.roots[ri].as_ref(),
+                        &self.query_scopes(ri, tree, lits),
                         tree,
                         bytes,
                     ),
@@ -393,7 +414,7 @@ impl Engine {
 
     fn combined(&self) -> Option<&Combined> {
         self.combined
-            .get_or_init(|| Combined::new(&self.rules))
+            .get_or_init(|| Combined::new(&self.rules, &self.roots))
             .as_ref()
     }
 
@@ -428,24 +449,30 @@ impl Engine {
         let root = tree.root_node();
         let mut walk = root.walk();
         for decl in root.children(&mut walk) {
-            let range = decl.byte_range();
             let holding: Vec<usize> = members
                 .iter()
                 .copied()
-                .filter(|&r| found.holds(r, range.clone()))
+                .filter(|&r| found.holds(r, decl.byte_range()))
                 .collect();
             if holding.is_empty() {
                 continue;
             }
-            cursor.set_byte_range(range);
-            let mut matches = cursor.matches(&combined.query, root, bytes);
-            while let Some(m) = matches.next() {
+            let mut take = |m: &tree_sitter::QueryMatch<'_, 't>| {
                 let r = combined.rule_of[m.pattern_index];
                 if holding.contains(&r) {
                     let caps = m.captures.iter().map(|c| (c.index, c.node)).collect();
                     by_rule.get_mut(&r).unwrap().push(caps);
                 }
-            }
+            };
+            let roots = combined.roots.as_ref();
+            rooted::for_each_match(
+                cursor,
+                &combined.query,
+                (root, decl),
+                roots,
+                bytes,
+                &mut take,
+            );
         }
         by_rule
     }
@@ -510,23 +537,32 @@ impl Engine {
 /// One match's captures: capture index (in the query that matched) and node.
 type Captures<'t> = Vec<(u32, Node<'t>)>;
 
-/// The matches of `rule`'s own query over `ranges` of `tree`, in order.
+/// The matches of `rule`'s own query within `scopes` (nodes of `tree`), in
+/// order; `roots`: the kinds its patterns start at, when known.
 fn own_matches<'t>(
     cursor: &mut QueryCursor,
     rule: &Rule,
-    ranges: &[Range<usize>],
+    roots: Option<&Roots>,
+    scopes: &[Node<'t>],
     tree: &'t Tree,
     bytes: &[u8],
 ) -> Vec<Captures<'t>> {
     let mut out = Vec::new();
-    for range in ranges {
-        cursor.set_byte_range(range.clone());
-        let mut matches = cursor.matches(rule.query.query(), tree.root_node(), bytes);
-        while let Some(m) = matches.next() {
-            if rule.query.patterns().contains(&m.pattern_index) {
-                out.push(m.captures.iter().map(|c| (c.index, c.node)).collect());
-            }
+    let mut take = |m: &tree_sitter::QueryMatch<'_, 't>| {
+        if rule.query.patterns().contains(&m.pattern_index) {
+            out.push(m.captures.iter().map(|c| (c.index, c.node)).collect());
         }
+    };
+    for &scope in scopes {
+        let query = rule.query.query();
+        rooted::for_each_match(
+            cursor,
+            query,
+            (tree.root_node(), scope),
+            roots,
+            bytes,
+            &mut take,
+        );
     }
     out
 }
@@ -1007,8 +1043,8 @@ mod tests {
             let names = engine.combined().unwrap().query.capture_names();
             for &ri in &rules {
                 let rule = &alone[ri];
-                let ranges = engine.query_ranges(ri, &tree, src, &found);
-                let own = own_matches(&mut cursor, rule, &ranges, &tree, src);
+                let scopes = engine.query_scopes(ri, &tree, &found);
+                let own = own_matches(&mut cursor, rule, None, &scopes, &tree, src);
                 let combined = shared.remove(&ri).expect("a per-declaration rule");
                 assert_eq!(
                     seen(names, &combined),

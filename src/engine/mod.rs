@@ -10,4 +10,5 @@ pub mod matching;
 pub mod memory;
 pub mod merge;
 pub mod newcode;
+pub mod rooted;
 pub mod suppress;
