@@ -538,6 +538,29 @@ pub fn apply_tracked(src: &str, edits: &[TextEdit]) -> (String, Vec<(usize, usiz
     (out, spans)
 }
 
+/// Where the `//` comment that ends line `l` (of `src`, whose lines start
+/// at `line_starts`) starts, when code comes before it on the line and
+/// `tree` holds it. Looked up where such a comment ends (it runs to the
+/// line's end) rather than by visiting the tree: only the lines near an
+/// edit are asked about.
+fn trailing_comment(src: &str, tree: &Tree, line_starts: &[usize], l: usize) -> Option<usize> {
+    let bytes = src.as_bytes();
+    let start = *line_starts.get(l)?;
+    let mut end = line_starts.get(l + 1).map_or(bytes.len(), |&s| s - 1);
+    let root = tree.root_node();
+    let mut n = root.descendant_for_byte_range(end.checked_sub(1)?, end)?;
+    // A comment may stop before a line's `\r`.
+    if n.kind_str() != "comment" && end > start + 1 && bytes[end - 1] == b'\r' {
+        end -= 1;
+        n = root.descendant_for_byte_range(end - 1, end)?;
+    }
+    let ok = n.kind_str() == "comment"
+        && n.start_byte() >= start
+        && syntax::text(n, bytes).starts_with("//")
+        && !src[start..n.start_byte()].trim().is_empty();
+    ok.then(|| n.start_byte())
+}
+
 /// Re-aligns trailing `//` comments as gofmt does, in the blocks that
 /// `touched` (byte ranges of `src`) reach: a block is a run of consecutive
 /// lines with the same indentation that each end in a line comment after
@@ -545,19 +568,11 @@ pub fn apply_tracked(src: &str, edits: &[TextEdit]) -> (String, Vec<(usize, usiz
 /// Blocks no edit reached are left as they are.
 pub fn realign_comments(src: &str, tree: &Tree, touched: &[(usize, usize)]) -> String {
     let bytes = src.as_bytes();
-    // Line starts, and for each line a trailing comment's byte offset.
     let line_starts = syntax::line_starts(bytes);
     let line_of = |o: usize| line_starts.partition_point(|&s| s <= o) - 1;
-    let mut trailing: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
-    syntax::visit(tree.root_node(), &|_| true, &mut |n| {
-        if n.kind_str() == "comment" && syntax::text(n, bytes).starts_with("//") {
-            let line = line_of(n.start_byte());
-            let before = &src[line_starts[line]..n.start_byte()];
-            if !before.trim().is_empty() {
-                trailing.insert(line, n.start_byte());
-            }
-        }
-    });
+    let at = |l: usize| trailing_comment(src, tree, &line_starts, l);
+    let memo = std::cell::RefCell::new(std::collections::HashMap::new());
+    let trailing = |l: usize| *memo.borrow_mut().entry(l).or_insert_with(|| at(l));
     let indent = |l: usize| syntax::indent_at(bytes, line_starts[l]).to_string();
     let mut touched_lines: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
     for &(s, e) in touched {
@@ -573,11 +588,12 @@ pub fn realign_comments(src: &str, tree: &Tree, touched: &[(usize, usize)]) -> S
     let mut edits = Vec::new();
     let mut done: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
     for &line in &touched_lines {
-        if !trailing.contains_key(&line) || done.contains(&line) {
+        if trailing(line).is_none() || done.contains(&line) {
             continue;
         }
         let ind = indent(line);
-        let code = |l: usize| src[line_starts[l]..trailing[&l]].trim_end();
+        let code =
+            |l: usize| src[line_starts[l]..trailing(l).expect("a trailing comment")].trim_end();
         // gofmt starts a new alignment section after a line that opens a
         // block (`{`), a case clause or label (`:`), and after a statement
         // that spans lines (its last line starts with a closer): `} // a`
@@ -589,13 +605,13 @@ pub fn realign_comments(src: &str, tree: &Tree, touched: &[(usize, usize)]) -> S
         };
         let (mut first, mut last) = (line, line);
         while first > 0
-            && trailing.contains_key(&(first - 1))
+            && trailing(first - 1).is_some()
             && indent(first - 1) == ind
             && joins(first - 1)
         {
             first -= 1;
         }
-        while trailing.contains_key(&(last + 1)) && indent(last + 1) == ind && joins(last) {
+        while trailing(last + 1).is_some() && indent(last + 1) == ind && joins(last) {
             last += 1;
         }
         done.extend(first..=last);
@@ -604,13 +620,14 @@ pub fn realign_comments(src: &str, tree: &Tree, touched: &[(usize, usize)]) -> S
             .map(|l| code(l).chars().count())
             .max()
             .unwrap_or(0);
+        let code_end = |l: usize| line_starts[l] + code(l).len();
         for l in first..=last {
-            let code_end = line_starts[l] + code(l).len();
+            let (code_end, at) = (code_end(l), trailing(l).expect("a trailing comment"));
             let pad = " ".repeat(width - code(l).chars().count() + 1);
-            if src[code_end..trailing[&l]] != pad {
+            if src[code_end..at] != pad {
                 edits.push(TextEdit {
                     start: code_end,
-                    end: trailing[&l],
+                    end: at,
                     new_text: pad,
                 });
             }
@@ -622,6 +639,40 @@ pub fn realign_comments(src: &str, tree: &Tree, touched: &[(usize, usize)]) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every line's trailing comment, looked up from its end, is the one
+    /// a visit of every comment node finds: on a Go file, on it with
+    /// `\r\n` line ends, and on a tree of only some of its declarations.
+    #[test]
+    fn trailing_comments_are_the_visits() {
+        let file = String::from_utf8(crate::go::goroot_file("net/http/server.go", 1.0)).unwrap();
+        let crlf = file.replace('\n', "\r\n");
+        for (src, partial) in [(&file, false), (&crlf, false), (&file, true)] {
+            let bytes = src.as_bytes();
+            let tree = if partial {
+                let chunks = syntax::top_level_chunks(bytes).unwrap();
+                let keep = (0..chunks.len()).map(|k| k % 3 == 0).collect();
+                syntax::parse_ranges(bytes, &syntax::kept_ranges(&chunks, keep))
+            } else {
+                syntax::parse(bytes)
+            };
+            let lines = syntax::line_starts(bytes);
+            let mut visited = std::collections::BTreeMap::new();
+            syntax::visit(tree.root_node(), &|_| true, &mut |n| {
+                if n.kind_str() == "comment" && syntax::text(n, bytes).starts_with("//") {
+                    let line = lines.partition_point(|&s| s <= n.start_byte()) - 1;
+                    if !src[lines[line]..n.start_byte()].trim().is_empty() {
+                        visited.insert(line, n.start_byte());
+                    }
+                }
+            });
+            let looked_up: std::collections::BTreeMap<usize, usize> = (0..lines.len() + 2)
+                .filter_map(|l| Some((l, trailing_comment(src, &tree, &lines, l)?)))
+                .collect();
+            assert!(visited.len() > 20, "{}", visited.len());
+            assert_eq!(looked_up, visited, "partial {partial}");
+        }
+    }
 
     fn with_imports(src: &str, wanted: &[&str]) -> String {
         let tree = syntax::parse(src.as_bytes());

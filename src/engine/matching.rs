@@ -129,10 +129,11 @@ impl Engine {
         let roots = rules
             .iter()
             .map(|r| {
-                Roots::of(
-                    (0..r.query.pattern_count())
-                        .map(|p| &r.spec.query[r.query.start_byte_for_pattern(p)..]),
-                )
+                let q = &r.query;
+                Roots::of((0..q.pattern_count()).map(|p| {
+                    let text = &r.spec.query[q.start_byte_for_pattern(p)..];
+                    (text, q.query().is_pattern_rooted(q.patterns().start + p))
+                }))
             })
             .collect();
         Engine {

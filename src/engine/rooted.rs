@@ -10,7 +10,8 @@
 //! The matches are the full walk's, in its order: a pattern's root is met
 //! in the same order, and a test compares both on Go's own files. Patterns
 //! that start with anything else (a wildcard, an alternation, a group of
-//! siblings, the file's own root) are run the full way.
+//! siblings, a quantified pattern, the file's own root) are run the full
+//! way.
 
 use std::collections::HashSet;
 use streaming_iterator::StreamingIterator;
@@ -21,13 +22,14 @@ use tree_sitter::{Node, Query, QueryCursor, QueryMatch};
 pub struct Roots(Vec<bool>);
 
 impl Roots {
-    /// The roots of the patterns whose texts start each of `patterns`;
-    /// None when one of them does not start with a plain named kind that
-    /// can sit inside a declaration.
-    pub fn of<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Option<Roots> {
+    /// The roots of `patterns`: each one's text (from its start on) and
+    /// whether tree-sitter calls it rooted (one node at its top, not a
+    /// quantified or grouped run of siblings); None when one of them does
+    /// not start with a plain named kind that can sit inside a declaration.
+    pub fn of<'a>(patterns: impl IntoIterator<Item = (&'a str, bool)>) -> Option<Roots> {
         let kinds = patterns
             .into_iter()
-            .map(pattern_root)
+            .map(|(text, rooted)| pattern_root(text).filter(|_| rooted))
             .collect::<Option<HashSet<&str>>>()?;
         let lang = crate::go::grammar::language();
         Some(Roots(
@@ -137,8 +139,12 @@ mod tests {
         ] {
             assert_eq!(pattern_root(text), root, "{text}");
         }
-        assert!(Roots::of(["(go_statement)", "(_)"]).is_none());
-        let r = Roots::of(["(go_statement)", "(select_statement)"]).unwrap();
+        assert!(Roots::of([("(go_statement)", true), ("(_)", true)]).is_none());
+        // `(comment)+` matches a run of sibling comments: not rooted.
+        let q = Query::new(&crate::go::grammar::language(), "(comment)+ @c").unwrap();
+        assert!(!q.is_pattern_rooted(0));
+        assert!(Roots::of([("(comment)+ @c", false)]).is_none());
+        let r = Roots::of([("(go_statement)", true), ("(select_statement)", true)]).unwrap();
         let tree = crate::go::syntax::parse(b"package p\nfunc f() { go g(); select {} }\n");
         let mut seen = Vec::new();
         crate::go::syntax::visit(tree.root_node(), &|_| true, &mut |n| {
@@ -169,7 +175,8 @@ mod tests {
             .iter()
             .map(|t| {
                 let q = Query::new(&lang, t).unwrap();
-                let patterns = (0..q.pattern_count()).map(|p| &t[q.start_byte_for_pattern(p)..]);
+                let patterns = (0..q.pattern_count())
+                    .map(|p| (&t[q.start_byte_for_pattern(p)..], q.is_pattern_rooted(p)));
                 let r = Roots::of(patterns).expect("the built-in patterns start with a named kind");
                 (q, r)
             })

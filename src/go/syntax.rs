@@ -108,8 +108,11 @@ fn point_at(line_starts: &[usize], o: usize) -> Point {
 /// whole top-level declarations): the tree holds those declarations, at
 /// their real byte offsets and positions, and nothing else.
 pub fn parse_ranges(src: &[u8], ranges: &[std::ops::Range<usize>]) -> Tree {
-    let lines = line_starts(src);
-    parse_ranges_with(src, ranges, &|o| point_at(&lines, o))
+    // Only the ranges' ends need a position: one count of the lines up to
+    // the last, not every line start of the file.
+    let ends: Vec<usize> = ranges.iter().flat_map(|r| [r.start, r.end]).collect();
+    let points = points_of(src, &ends);
+    parse_ranges_with(src, ranges, &|o| points[ends.partition_point(|&e| e < o)])
 }
 
 /// The row and column of each of `offsets` (sorted), from one pass over
