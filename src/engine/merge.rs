@@ -354,7 +354,7 @@ fn try_accept(
 /// does not parse, the whole file is parsed before and after to tell.
 fn fixed_text(text: &str, display: &str, merger: Merger) -> Result<String, String> {
     let bytes = text.as_bytes();
-    if let Some(chunks) = syntax::top_level_chunks(bytes) {
+    if let Some(chunks) = syntax::header_chunks(bytes) {
         let header = syntax::header_ranges(&chunks);
         let head_tree = (!header.is_empty()).then(|| syntax::parse_ranges(bytes, &header));
         if let Some(head_tree) = head_tree.filter(|t| !t.root_node().has_error()) {

@@ -188,6 +188,27 @@ const CHUNK_BYTES: [bool; 256] = {
 /// brackets do not pair up or a string or comment never ends: such a file
 /// does not parse, and only a parse of all of it reports where.
 pub fn top_level_chunks(src: &[u8]) -> Option<Vec<(std::ops::Range<usize>, ChunkKind)>> {
+    chunks_up_to(src, false)
+}
+
+/// The header's chunks: `top_level_chunks` up to the first declaration,
+/// read no further when no line after it starts with `import` (Go puts
+/// every import before the declarations). Only a merge's import edit
+/// wants them, and the rest of a large file was a second full scan of it.
+/// Unlike `top_level_chunks`, Some even when the brackets after that
+/// point do not pair up.
+pub fn header_chunks(src: &[u8]) -> Option<Vec<(std::ops::Range<usize>, ChunkKind)>> {
+    let head = chunks_up_to(src, true)?;
+    let end = head.last().map_or(0, |(r, _)| r.end);
+    match memchr::memmem::find(&src[end..], b"\nimport") {
+        None => Some(head),
+        Some(_) => top_level_chunks(src),
+    }
+}
+
+/// `top_level_chunks`, stopping after the first chunk of code when
+/// `to_code`.
+fn chunks_up_to(src: &[u8], to_code: bool) -> Option<Vec<(std::ops::Range<usize>, ChunkKind)>> {
     let mut out = Vec::new();
     let mut open: Vec<u8> = Vec::new();
     let (mut start, mut i) = (0usize, 0usize);
@@ -263,8 +284,12 @@ pub fn top_level_chunks(src: &[u8]) -> Option<Vec<(std::ops::Range<usize>, Chunk
                 }
             }
             b'\n' if open.is_empty() => {
-                out.push((start..i + 1, kind_of(start..i + 1)));
+                let kind = kind_of(start..i + 1);
+                out.push((start..i + 1, kind));
                 start = i + 1;
+                if to_code && kind == ChunkKind::Code {
+                    return Some(out);
+                }
             }
             _ => {}
         }
@@ -1231,6 +1256,16 @@ mod tests {
         assert!(shown[8].0.starts_with("var x = map") && shown[8].1 == Code);
         // Pieces back to back cover the file.
         assert_eq!(chunks.last().unwrap().0.end, src.len());
+        // The header's chunks are the first ones, through the first
+        // declaration; all of them when a line after it starts `import`.
+        let head = header_chunks(src.as_bytes()).unwrap();
+        assert_eq!(head, chunks[..7]);
+        assert_eq!(header_ranges(&head), header_ranges(&chunks));
+        let late = format!("{src}import \"os\"\n");
+        assert_eq!(
+            header_chunks(late.as_bytes()),
+            top_level_chunks(late.as_bytes())
+        );
         let bom = top_level_chunks("\u{feff}package p\n".as_bytes()).unwrap();
         assert_eq!(bom[0].1, Header);
         // Brackets that do not pair up, or a string that never ends: the
