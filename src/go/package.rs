@@ -65,7 +65,7 @@ struct Split {
     leads: Vec<Option<String>>,
     /// The position of every offset where a header range or declaration
     /// starts or ends, sorted by offset, for `parse_decl`.
-    points: Vec<(usize, tree_sitter::Point)>,
+    points: syntax::Points,
 }
 
 impl PkgFile {
@@ -139,18 +139,12 @@ impl PkgFile {
                     .iter()
                     .map(|(r, _)| lead(&self.src[r.clone()]))
                     .collect();
-                let mut ends: Vec<usize> = header
+                let ends = header
                     .iter()
                     .chain(decls.iter().map(|(r, _)| r))
                     .flat_map(|r| [r.start, r.end])
                     .collect();
-                ends.sort_unstable();
-                ends.dedup();
-                let points = ends
-                    .iter()
-                    .copied()
-                    .zip(syntax::points_of(&self.src, &ends))
-                    .collect();
+                let points = syntax::Points::new(&self.src, ends);
                 (!header.is_empty()).then_some(Split {
                     header,
                     decls,
@@ -166,11 +160,7 @@ impl PkgFile {
         let mut ranges = split.header.clone();
         ranges.push(range.clone());
         ranges.sort_by_key(|r| r.start);
-        let point = |o: usize| {
-            let i = split.points.partition_point(|&(at, _)| at < o);
-            split.points[i].1
-        };
-        syntax::parse_ranges_with(&self.src, &ranges, &point)
+        syntax::parse_ranges_with(&self.src, &ranges, &|o| split.points.at(o))
     }
 
     /// What `f` finds in the trees `trees_of(name, None)` gives, for the

@@ -110,9 +110,29 @@ fn point_at(line_starts: &[usize], o: usize) -> Point {
 pub fn parse_ranges(src: &[u8], ranges: &[std::ops::Range<usize>]) -> Tree {
     // Only the ranges' ends need a position: one count of the lines up to
     // the last, not every line start of the file.
-    let ends: Vec<usize> = ranges.iter().flat_map(|r| [r.start, r.end]).collect();
-    let points = points_of(src, &ends);
-    parse_ranges_with(src, ranges, &|o| points[ends.partition_point(|&e| e < o)])
+    let points = Points::new(src, ranges.iter().flat_map(|r| [r.start, r.end]).collect());
+    parse_ranges_with(src, ranges, &|o| points.at(o))
+}
+
+/// The positions of some offsets of a file (`points_of`), looked up by
+/// offset: the ends of the ranges a partial parse is given.
+pub struct Points {
+    offsets: Vec<usize>,
+    points: Vec<Point>,
+}
+
+impl Points {
+    pub fn new(src: &[u8], mut offsets: Vec<usize>) -> Points {
+        offsets.sort_unstable();
+        offsets.dedup();
+        let points = points_of(src, &offsets);
+        Points { offsets, points }
+    }
+
+    /// The position of `o`, one of the offsets given to `new`.
+    pub fn at(&self, o: usize) -> Point {
+        self.points[self.offsets.partition_point(|&e| e < o)]
+    }
 }
 
 /// The row and column of each of `offsets` (sorted), from one pass over
