@@ -570,9 +570,7 @@ pub fn realign_comments(src: &str, tree: &Tree, touched: &[(usize, usize)]) -> S
     let bytes = src.as_bytes();
     let line_starts = syntax::line_starts(bytes);
     let line_of = |o: usize| line_starts.partition_point(|&s| s <= o) - 1;
-    let at = |l: usize| trailing_comment(src, tree, &line_starts, l);
-    let memo = std::cell::RefCell::new(std::collections::HashMap::new());
-    let trailing = |l: usize| *memo.borrow_mut().entry(l).or_insert_with(|| at(l));
+    let trailing = |l: usize| trailing_comment(src, tree, &line_starts, l);
     let indent = |l: usize| syntax::indent_at(bytes, line_starts[l]).to_string();
     let mut touched_lines: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
     for &(s, e) in touched {
