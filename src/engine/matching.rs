@@ -130,10 +130,8 @@ impl Engine {
             .iter()
             .map(|r| {
                 let q = &r.query;
-                Roots::of((0..q.pattern_count()).map(|p| {
-                    let text = &r.spec.query[q.start_byte_for_pattern(p)..];
-                    (text, q.query().is_pattern_rooted(q.patterns().start + p))
-                }))
+                let starts = (0..q.pattern_count()).map(|i| q.start_byte_for_pattern(i));
+                Roots::of(q.query(), q.patterns().zip(starts), &r.spec.query)
             })
             .collect();
         Engine {

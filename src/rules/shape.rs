@@ -39,6 +39,8 @@ pub struct Pattern {
     pub captures: BTreeMap<String, Kinds>,
     /// The captures its predicates (`#eq?` ...) name, with their offsets.
     pub predicate_uses: Vec<(usize, String)>,
+    /// Its `(#eq? @capture "text")` predicates: capture and text.
+    pub equals: Vec<(String, String)>,
 }
 
 /// What the query text says.
@@ -58,7 +60,7 @@ enum Tok {
     CloseAlt,
     Str(String),
     Capture(String),
-    Predicate,
+    Predicate(String),
     Ident(String),
     Field,
     Other,
@@ -113,7 +115,7 @@ fn tokens(q: &str) -> Vec<(usize, Tok)> {
                     if c == b'@' {
                         Tok::Capture(name)
                     } else {
-                        Tok::Predicate
+                        Tok::Predicate(name)
                     },
                 ));
                 continue;
@@ -149,6 +151,9 @@ struct Item {
     predicate: bool,
     /// For a predicate: the captures it names, with their offsets.
     uses: Vec<(usize, String)>,
+    /// For a predicate: its name (`eq?`) and its arguments, a capture
+    /// (`@x`) or a string each.
+    call: Option<(String, Vec<Tok>)>,
 }
 
 struct Parser {
@@ -177,6 +182,7 @@ impl Parser {
             inner: vec![],
             predicate: false,
             uses: vec![],
+            call: None,
         };
         match tok {
             Tok::Close | Tok::CloseAlt => {
@@ -184,8 +190,10 @@ impl Parser {
                 return None;
             }
             Tok::Open => match self.peek().cloned() {
-                Some(Tok::Predicate) => {
+                Some(Tok::Predicate(name)) => {
                     item.predicate = true;
+                    item.call = Some((name, Vec::new()));
+                    self.pos += 1;
                     self.rest(&mut item, &Tok::Close);
                 }
                 Some(Tok::Ident(kind)) => {
@@ -233,11 +241,15 @@ impl Parser {
                         self.pos += 1;
                         return;
                     }
-                    Some((at, Tok::Capture(c))) => {
-                        item.uses.push((*at, c.clone()));
+                    Some((at, t)) => {
+                        if let Tok::Capture(c) = t {
+                            item.uses.push((*at, c.clone()));
+                        }
+                        if let Some((_, args)) = &mut item.call {
+                            args.push(t.clone());
+                        }
                         self.pos += 1;
                     }
-                    _ => self.pos += 1,
                 }
                 continue;
             }
@@ -254,17 +266,31 @@ impl Parser {
     }
 }
 
-fn collect(item: &Item, into: &mut BTreeMap<String, Kinds>, uses: &mut Vec<(usize, String)>) {
-    uses.extend(item.uses.iter().cloned());
+/// What `collect` gathers from a pattern's items.
+#[derive(Default)]
+struct Gathered {
+    captures: BTreeMap<String, Kinds>,
+    uses: Vec<(usize, String)>,
+    equals: Vec<(String, String)>,
+}
+
+fn collect(item: &Item, into: &mut Gathered) {
+    into.uses.extend(item.uses.iter().cloned());
+    if let Some((name, args)) = &item.call
+        && let [Tok::Capture(c), Tok::Str(text)] = &args[..]
+        && name == "eq?"
+    {
+        into.equals.push((c.clone(), text.clone()));
+    }
     for c in &item.captures {
-        let k = match into.remove(c) {
+        let k = match into.captures.remove(c) {
             Some(k) => k.union(item.kinds.clone()),
             None => item.kinds.clone(),
         };
-        into.insert(c.clone(), k);
+        into.captures.insert(c.clone(), k);
     }
     for i in &item.inner {
-        collect(i, into, uses);
+        collect(i, into);
     }
 }
 
@@ -284,13 +310,13 @@ pub fn read(query: &str) -> Shape {
             shape.stray_predicates.push(item.start);
             continue;
         }
-        let mut captures = BTreeMap::new();
-        let mut predicate_uses = Vec::new();
-        collect(&item, &mut captures, &mut predicate_uses);
+        let mut found = Gathered::default();
+        collect(&item, &mut found);
         shape.patterns.push(Pattern {
             start: item.start,
-            captures,
-            predicate_uses,
+            captures: found.captures,
+            predicate_uses: found.uses,
+            equals: found.equals,
         });
     }
     shape
@@ -328,6 +354,14 @@ mod tests {
         assert_eq!(q["arrow"], kinds(&["<-"]));
         assert!(!q.contains_key("make"));
         assert_eq!(s.patterns[0].predicate_uses, vec![(78, "fn".to_string())]);
+        let eq = |c: &str, t: &str| (c.to_string(), t.to_string());
+        assert_eq!(s.patterns[0].equals, vec![eq("fn", "make")]);
+        assert!(s.patterns[1].equals.is_empty());
+        // Only `#eq?` of a capture and a string.
+        let s = read(
+            r#"((identifier) @a (#eq? @a @b) (#not-eq? @a "x") (#match? @a "y") (#eq? @a "z"))"#,
+        );
+        assert_eq!(s.patterns[0].equals, vec![eq("a", "z")]);
     }
 
     #[test]
