@@ -1,8 +1,10 @@
 //! The literal prefilter: each rule's `require` literals, found in a file
 //! in one pass, then asked per byte range (the file, a top-level
 //! declaration) whether all of a rule's literals occur there, and then
-//! whether its `require_match` expressions match there. A file or a
-//! declaration is parsed and queried for a rule only where they all do.
+//! whether its `require_match` expressions match there, and whether its
+//! `require_in_loop` literals occur inside a `for` statement's text. A file
+//! or a declaration is parsed and queried for a rule only where they all
+//! do.
 
 use memchr::memmem::Finder;
 use regex::bytes::Regex;
@@ -17,26 +19,36 @@ pub struct Prefilter {
     of_rule: Vec<Vec<usize>>,
     /// Per rule, its `require_match` expressions.
     matches: Vec<Vec<Regex>>,
+    /// Per rule, the indexes of the literals that must occur in a loop.
+    in_loop: Vec<Vec<usize>>,
+}
+
+/// What one rule requires of the text it runs on.
+pub struct Require<'r> {
+    pub literals: &'r [String],
+    pub matches: &'r [Regex],
+    /// Literals (among `literals`) that must occur inside a loop.
+    pub in_loop: &'r [String],
 }
 
 impl Prefilter {
-    /// `require[i]`: the literals rule `i` requires and the expressions
-    /// that must match where they occur (none of either: it always runs).
-    pub fn new(require: &[(&[String], &[Regex])]) -> Prefilter {
+    /// `require[i]`: what rule `i` requires (nothing: it always runs).
+    pub fn new(require: &[Require]) -> Prefilter {
         let mut literals: Vec<String> = Vec::new();
+        let mut index = |l: &String| match literals.iter().position(|x| x == l) {
+            Some(k) => k,
+            None => {
+                literals.push(l.clone());
+                literals.len() - 1
+            }
+        };
         let of_rule = require
             .iter()
-            .map(|(lits, _)| {
-                lits.iter()
-                    .map(|l| match literals.iter().position(|x| x == l) {
-                        Some(k) => k,
-                        None => {
-                            literals.push(l.clone());
-                            literals.len() - 1
-                        }
-                    })
-                    .collect()
-            })
+            .map(|r| r.literals.iter().map(&mut index).collect())
+            .collect();
+        let in_loop = require
+            .iter()
+            .map(|r| r.in_loop.iter().map(&mut index).collect())
             .collect();
         let finders = literals
             .iter()
@@ -46,7 +58,8 @@ impl Prefilter {
             literals,
             finders,
             of_rule,
-            matches: require.iter().map(|(_, m)| m.to_vec()).collect(),
+            matches: require.iter().map(|r| r.matches.to_vec()).collect(),
+            in_loop,
         }
     }
 
@@ -95,22 +108,95 @@ pub struct Found<'p> {
 
 impl Found<'_> {
     /// Whether every literal rule `rule` requires occurs wholly in `range`,
-    /// and each of its expressions matches the text of `range`.
+    /// each of its expressions matches the text of `range`, and each of
+    /// its loop literals occurs there inside a `for` statement's text.
     pub fn holds(&self, rule: usize, range: Range<usize>) -> bool {
-        self.filter.of_rule[rule].iter().all(|&k| {
+        let within = |k: usize| {
             let at = &self.at[k];
             let first = at.partition_point(|&p| p < range.start);
-            at.get(first)
-                .is_some_and(|&p| p + self.filter.literals[k].len() <= range.end)
-        }) && self.filter.matches[rule]
+            let len = self.filter.literals[k].len();
+            at[first..]
+                .iter()
+                .take_while(move |&&p| p + len <= range.end)
+                .copied()
+        };
+        self.filter.of_rule[rule]
             .iter()
-            .all(|re| re.is_match(&self.src[range.clone()]))
+            .all(|&k| within(k).next().is_some())
+            && self.filter.matches[rule]
+                .iter()
+                .all(|re| re.is_match(&self.src[range.clone()]))
+            && (self.filter.in_loop[rule].is_empty() || {
+                match crate::go::syntax::loop_spans(&self.src[range.clone()]) {
+                    None => true,
+                    Some(spans) => self.filter.in_loop[rule].iter().all(|&k| {
+                        let len = self.filter.literals[k].len();
+                        within(k).any(|p| {
+                            let (start, end) = (p - range.start, p - range.start + len);
+                            spans.iter().any(|s| s.start <= start && end <= s.end)
+                        })
+                    }),
+                }
+            })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn require<'r>(
+        literals: &'r [String],
+        matches: &'r [Regex],
+        in_loop: &'r [String],
+    ) -> Require<'r> {
+        Require {
+            literals,
+            matches,
+            in_loop,
+        }
+    }
+
+    /// A loop literal must occur inside a `for` statement of the range (one
+    /// occurrence is enough), unless the range holds a `goto`.
+    #[test]
+    fn loop_literals_must_sit_in_a_loop() {
+        let lits: Vec<String> = vec!["After(".into(), "select".into()];
+        let filter = Prefilter::new(&[require(&lits, &[], &lits[..1]), require(&lits, &[], &[])]);
+        let decls = [
+            (
+                "func a() {\n\tselect {\n\tcase <-time.After(d):\n\t}\n}\n",
+                false,
+            ),
+            (
+                "func b() {\n\tfor {\n\t\tselect {\n\t\tcase <-time.After(d):\n\t\t}\n\t}\n}\n",
+                true,
+            ),
+            (
+                "func c() {\n\tfor {\n\t}\n\tselect {\n\tcase <-time.After(d):\n\t}\n}\n",
+                false,
+            ),
+            (
+                "func d() {\n\t<-time.After(d)\n\tfor {\n\t\tselect {\n\t\tcase <-time.After(d):\n\t\t}\n\t}\n}\n",
+                true,
+            ),
+            (
+                "func e() {\nL:\n\tselect {\n\tcase <-time.After(d):\n\t\tgoto L\n\t}\n}\n",
+                true,
+            ),
+        ];
+        let src: String = decls.iter().map(|(d, _)| *d).collect();
+        let found = filter.scan(src.as_bytes());
+        let mut start = 0;
+        for (d, in_loop) in decls {
+            let range = start..start + d.len();
+            assert_eq!(found.holds(0, range.clone()), in_loop, "{d}");
+            assert!(found.holds(1, range), "{d}");
+            start += d.len();
+        }
+        // Over the whole text, a loop anywhere with the literal in it will do.
+        assert!(found.holds(0, 0..src.len()));
+    }
 
     /// The one-pass answers are the ones a search of each range gives.
     #[test]
@@ -121,8 +207,7 @@ mod tests {
             vec![],
             vec!["After(".into(), "select".into()],
         ];
-        let refs: Vec<(&[String], &[Regex])> =
-            rules.iter().map(|r| (r.as_slice(), &[][..])).collect();
+        let refs: Vec<Require> = rules.iter().map(|r| require(r, &[], &[])).collect();
         let filter = Prefilter::new(&refs);
         let src =
             b"x := make(chan int) // ago \ngo f()\nselect { case <-time.After(d): }\nmake(go ";
@@ -149,7 +234,11 @@ mod tests {
         let lits: Vec<String> = vec!["make(".into()];
         let chan = [Regex::new(r"\bmake\(\s*chan\b").unwrap()];
         let go = [Regex::new(r"\bgo ").unwrap()];
-        let filter = Prefilter::new(&[(&lits, &chan), (&[], &go), (&lits, &[])]);
+        let filter = Prefilter::new(&[
+            require(&lits, &chan, &[]),
+            require(&[], &go, &[]),
+            require(&lits, &[], &[]),
+        ]);
         let src = b"a := make([]int)\nb := make(chan int)\ngo f()";
         let found = filter.scan(src);
         let line = |n: usize| {

@@ -7,7 +7,7 @@
 
 use crate::engine::diagnostic::{FileEdit, Finding, Kind, Position, Skipped, SuggestedFix};
 use crate::engine::edit::{self, Fix};
-use crate::engine::literals::{Found, Prefilter};
+use crate::engine::literals::{Found, Prefilter, Require};
 use crate::engine::rooted::{self, Roots};
 use crate::go::package::{Directory, PackageIndex};
 use crate::go::syntax;
@@ -121,9 +121,13 @@ impl Combined {
 
 impl Engine {
     pub fn new(rules: Vec<Rule>) -> Engine {
-        let require: Vec<(&[String], &[regex::bytes::Regex])> = rules
+        let require: Vec<Require> = rules
             .iter()
-            .map(|r| (r.spec.require.as_slice(), r.require_match.as_slice()))
+            .map(|r| Require {
+                literals: &r.spec.require,
+                matches: &r.require_match,
+                in_loop: &r.spec.require_in_loop,
+            })
             .collect();
         let prefilter = Prefilter::new(&require);
         let roots = rules

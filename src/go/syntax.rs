@@ -324,6 +324,93 @@ fn chunks_up_to(src: &[u8], to_code: bool) -> Option<Vec<(std::ops::Range<usize>
     Some(out)
 }
 
+/// Where `for` statements may be in `src` (Go code, a declaration or a
+/// file), read without parsing: spans, each from a `for` keyword to where
+/// its statement must have ended, covering at least every `for` statement
+/// tree-sitter-go finds there (a test checks it on Go's tree). None when
+/// `src` holds a `goto`, which can make a loop anywhere.
+///
+/// A statement ends where its enclosing bracket closes, or at a line
+/// break right after the `}` that brings the nesting back to the `for`'s:
+/// the end of its body. A `}` that ends a line inside the header (a
+/// composite literal, then an inserted semicolon) is valid Go that
+/// tree-sitter-go does not parse as a `for`.
+pub fn loop_spans(src: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
+    let n = src.len();
+    let word_at = |i: usize, w: &[u8]| {
+        src[i..].starts_with(w)
+            && (i == 0 || !is_ident_byte(src[i - 1]))
+            && src.get(i + w.len()).is_none_or(|&b| !is_ident_byte(b))
+    };
+    let mut spans = Vec::new();
+    // Open `for`s: the nesting they were written at, and where.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut depth = 0usize;
+    // The nesting a `}` just brought the text back to, until a token.
+    let mut closed_to = None;
+    let mut i = 0;
+    while i < n {
+        match src[i] {
+            b'/' if src.get(i + 1) == Some(&b'/') => {
+                i = memchr::memchr(b'\n', &src[i..]).map_or(n, |j| i + j);
+                continue;
+            }
+            b'/' if src.get(i + 1) == Some(&b'*') => {
+                i = memchr::memmem::find(&src[i + 2..], b"*/").map_or(n, |j| i + 2 + j + 2);
+                continue;
+            }
+            b'`' => {
+                i = memchr::memchr(b'`', &src[i + 1..]).map_or(n, |j| i + 1 + j + 1);
+                closed_to = None;
+                continue;
+            }
+            q @ (b'"' | b'\'') => {
+                let mut j = i + 1;
+                while j < n && src[j] != q && src[j] != b'\n' {
+                    j += if src[j] == b'\\' { 2 } else { 1 };
+                }
+                i = j + 1;
+                closed_to = None;
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                closed_to = None;
+            }
+            c @ (b')' | b']' | b'}') => {
+                depth = depth.saturating_sub(1);
+                while open.last().is_some_and(|&(d, _)| d > depth) {
+                    let (_, at) = open.pop().expect("an open for");
+                    spans.push(at..i + 1);
+                }
+                closed_to = (c == b'}').then_some(depth);
+            }
+            b'\n' => {
+                if closed_to.is_some() && open.last().map(|&(d, _)| d) == closed_to {
+                    let (_, at) = open.pop().expect("an open for");
+                    spans.push(at..i);
+                }
+                closed_to = None;
+            }
+            b' ' | b'\t' | b'\r' => {}
+            b if is_ident_byte(b) && (i == 0 || !is_ident_byte(src[i - 1])) => {
+                closed_to = None;
+                if word_at(i, b"goto") {
+                    return None;
+                }
+                if word_at(i, b"for") {
+                    open.push((depth, i));
+                }
+            }
+            _ => closed_to = None,
+        }
+        i += 1;
+    }
+    spans.extend(open.into_iter().map(|(_, at)| at..n));
+    spans.sort_by_key(|r| r.start);
+    Some(spans)
+}
+
 /// The byte ranges to parse for the chunks marked in `keep` (one flag per
 /// chunk of `top_level_chunks`), each kept declaration with the comments
 /// and blank lines right above it (its doc comment and directives, which
@@ -1053,6 +1140,88 @@ pub fn import_names_at(root: Node, src: &[u8]) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
+
+    /// Every `for` statement of Go's files (`net/http`, `runtime`,
+    /// `go/types`, `sync`, `time`, `os/exec`) lies in a span `loop_spans`
+    /// gives for its declaration, or the declaration has a `goto`; and the
+    /// spans leave most of the code out.
+    #[test]
+    fn loop_spans_hold_every_for_statement() {
+        let go = crate::go::goroot_src();
+        let (mut loops, mut code, mut outside, mut gotos) = (0, 0, 0, 0);
+        for dir in ["net/http", "runtime", "go/types", "sync", "time", "os/exec"] {
+            for e in std::fs::read_dir(go.join(dir)).unwrap() {
+                let path = e.unwrap().path();
+                if path.extension().is_none_or(|x| x != "go") {
+                    continue;
+                }
+                let src = std::fs::read(&path).unwrap();
+                let Some(chunks) = top_level_chunks(&src) else {
+                    continue;
+                };
+                let tree = parse(&src);
+                let mut fors = Vec::new();
+                visit(tree.root_node(), &|_| true, &mut |n| {
+                    if n.kind_str() == "for_statement" {
+                        fors.push(n.byte_range());
+                    }
+                });
+                for (r, _) in chunks.iter().filter(|(_, k)| *k == ChunkKind::Code) {
+                    let spans = loop_spans(&src[r.clone()]);
+                    code += r.len();
+                    let Some(spans) = spans else {
+                        gotos += 1;
+                        continue;
+                    };
+                    let inside: usize = spans.iter().map(|s| s.len()).sum();
+                    outside += r.len().saturating_sub(inside);
+                    for f in fors.iter().filter(|f| r.start <= f.start && f.end <= r.end) {
+                        let (start, end) = (f.start - r.start, f.end - r.start);
+                        loops += 1;
+                        assert!(
+                            spans.iter().any(|s| s.start <= start && end <= s.end),
+                            "{}: the for at byte {} is in no span of {spans:?}",
+                            path.display(),
+                            f.start
+                        );
+                    }
+                }
+            }
+        }
+        assert!(loops > 4_000 && gotos > 10, "{loops} {gotos}");
+        assert!(
+            outside * 2 > code,
+            "{outside} of {code} bytes outside the spans"
+        );
+    }
+
+    #[test]
+    fn loop_spans_read_words_not_comments_or_strings() {
+        fn spans(t: &str) -> Option<Vec<&str>> {
+            loop_spans(t.as_bytes()).map(|v| v.iter().map(|r| &t[r.clone()]).collect())
+        }
+        let f = "func f() {\n\tfor x := range []int{1} {\n\t\tg()\n\t} // done\n\th()\n}\n";
+        assert_eq!(
+            spans(f),
+            Some(vec!["for x := range []int{1} {\n\t\tg()\n\t} // done"])
+        );
+        // A multi-line header; `for` in a comment, a string, a rune, a
+        // longer word; a loop in a function literal in the header.
+        let g = "func g() {\n\t// for x\n\ts := \"for\" + `for` + string('f') + former\n\tfor i := 0; i < n &&\n\t\tok; i++ {\n\t}\n\tdone()\n}\n";
+        assert_eq!(
+            spans(g),
+            Some(vec!["for i := 0; i < n &&\n\t\tok; i++ {\n\t}"])
+        );
+        let h =
+            "func h() {\n\tfor range func() []int {\n\t\tfor {\n\t\t}\n\t}() {\n\t\tx()\n\t}\n}\n";
+        let got = spans(h).unwrap();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].ends_with("x()\n\t}"), "{got:?}");
+        // Cut short: the loop runs to the end. A goto: anywhere.
+        assert_eq!(spans("for {\n\tx()"), Some(vec!["for {\n\tx()"]));
+        assert_eq!(spans("L:\n\tx()\n\tgoto L\n"), None);
+        assert_eq!(spans("// goto L\nx := gotoX\n"), Some(vec![]));
+    }
     use super::*;
 
     /// The tables give what the binding gives (kind names, children by

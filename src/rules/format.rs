@@ -22,6 +22,11 @@ pub struct RuleSpec {
     /// a slice. Tried only on what the literals let through.
     #[serde(default)]
     pub require_match: Vec<String>,
+    /// `require` literals that must also occur inside the text of a `for`
+    /// statement there (anywhere, where a `goto` is written): what a rule
+    /// that only matches in loops needs.
+    #[serde(default)]
+    pub require_in_loop: Vec<String>,
     /// Where the `require` literals must occur together: anywhere in the
     /// file, or inside one top-level declaration. With `declaration`, the
     /// query runs only over the declarations that hold them all.

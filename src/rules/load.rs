@@ -156,6 +156,14 @@ fn finish(name: &str, text: &str, spec: RuleSpec, query: RuleQuery) -> Result<Ru
     }
     check_tests(&at, &spec, &declared.types)?;
     let warnings = require_warnings(&at, &spec);
+    if let Some((i, lit)) =
+        (spec.require_in_loop.iter().enumerate()).find(|(_, l)| !spec.require.contains(l))
+    {
+        bail!(
+            "{}: `require_in_loop` literal `{lit}` is not one of the `require` literals",
+            at.require_in_loop(i)
+        );
+    }
     let require_match = spec
         .require_match
         .iter()
@@ -849,6 +857,37 @@ mod tests {
                 "x.toml:{line}:18: `require_match`: regex parse error"
             )),
             "{err}"
+        );
+    }
+
+    /// A loop literal must be one of the `require` literals (the prefilter
+    /// only knows where those are).
+    #[test]
+    fn a_loop_literal_not_required_is_named_where_it_is() {
+        let (_, good) = crate::rules::rule::BUILTIN_RULES
+            .iter()
+            .find(|(_, t)| t.contains("\nrequire_in_loop = [\"After(\"]"))
+            .expect("a built-in rule with require_in_loop");
+        assert!(parse_rule("x.toml", good).is_ok());
+        let text = good.replacen(
+            "\nrequire_in_loop = [\"After(\"]",
+            "\nrequire_in_loop = [\"After(\", \"Tick(\"]",
+            1,
+        );
+        let err = parse_rule("x.toml", &text)
+            .err()
+            .expect("an error")
+            .to_string();
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("require_in_loop = "))
+            .unwrap()
+            + 1;
+        assert_eq!(
+            err,
+            format!(
+                "x.toml:{line}:30: `require_in_loop` literal `Tick(` is not one of the `require` literals"
+            )
         );
     }
 

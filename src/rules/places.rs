@@ -18,6 +18,7 @@ struct Spans {
     kind: Option<Spanned<toml::Value>>,
     require: Vec<Spanned<String>>,
     require_match: Vec<Spanned<String>>,
+    require_in_loop: Vec<Spanned<String>>,
     options: BTreeMap<String, Spanned<toml::Value>>,
     #[serde(rename = "where")]
     conditions: Vec<CondSpans>,
@@ -100,6 +101,10 @@ impl<'a> Places<'a> {
 
     pub fn require(&self, i: usize) -> String {
         self.span(self.spans.require.get(i))
+    }
+
+    pub fn require_in_loop(&self, i: usize) -> String {
+        self.span(self.spans.require_in_loop.get(i))
     }
 
     pub fn require_match(&self, i: usize) -> String {
