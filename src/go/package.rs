@@ -163,28 +163,43 @@ impl PkgFile {
         syntax::parse_ranges_with(&self.src, &ranges, &|o| split.points.at(o))
     }
 
-    /// What `f` finds in the trees `trees_of(name, None)` gives, for the
-    /// declarations whose text also passes `wanted`, each parsed for this
-    /// call alone (a tree already kept is used as is, and one parsed here is
-    /// kept while the directory's `keep` budget lasts) and dropped once `f`
-    /// has read it. A scan of every use of a common name (a struct's `mu`)
-    /// over a package of hundreds of files then keeps what it found, not
-    /// the trees: they cost ~35 bytes per byte of source. None as soon as
-    /// `f` answers None: the rest is not parsed.
-    fn scan_declaring<T>(
-        &self,
+    /// What `f` finds in the trees `trees_of(name, None)` gives (each
+    /// tree's root), for the declarations whose text also passes `wanted`,
+    /// each parsed for this call alone (a tree already kept is used as is,
+    /// and one parsed here is kept while the directory's `keep` budget
+    /// lasts) and dropped once `f` has read it. A scan of every use of a
+    /// common name (a struct's `mu`) over a package of hundreds of files
+    /// then keeps what it found, not the trees: they cost ~35 bytes per
+    /// byte of source. None as soon as `f` answers None: the rest is not
+    /// parsed.
+    ///
+    /// `checked`: when this is the file being checked, its tree's top-level
+    /// nodes and the ranges that tree holds (None: all of it). A declaration
+    /// it holds without a syntax error is read there (`f` gets its nodes),
+    /// not parsed again: most of a field scan's parsing was of the file
+    /// being checked, whose declarations that make the field's channel the
+    /// check had parsed already.
+    fn scan_declaring<'s, T>(
+        &'s self,
         name: &str,
         wanted: &dyn Fn(&[u8]) -> bool,
         keep: &KeepBudget,
-        f: &mut dyn FnMut(&Tree) -> Option<Vec<T>>,
+        checked: Option<CheckedTree<'_, 's>>,
+        f: &mut dyn FnMut(Node<'_>) -> Option<Vec<T>>,
     ) -> Option<Vec<T>> {
         let Some(split) = self.split() else {
-            return f(self.tree());
+            return f(self.tree().root_node());
         };
         let mut out = Vec::new();
         for (range, kept) in &split.decls {
             let chunk = &self.src[range.clone()];
             if !mentions(chunk, name) || !wanted(chunk) {
+                continue;
+            }
+            if let Some(nodes) = checked.and_then(|c| held(c, range)) {
+                for n in nodes {
+                    out.extend(f(n)?);
+                }
                 continue;
             }
             let made;
@@ -199,9 +214,9 @@ impl PkgFile {
                 }
             };
             if tree.root_node().has_error() {
-                return f(self.tree());
+                return f(self.tree().root_node());
             }
-            out.extend(f(tree)?);
+            out.extend(f(tree.root_node())?);
         }
         Some(out)
     }
@@ -255,6 +270,38 @@ impl PkgFile {
             _ => self.mentions(name),
         }
     }
+}
+
+/// The tree a check parsed of the file being checked: its top-level nodes,
+/// in order, and the ranges it holds (None: all of the file).
+type CheckedTree<'r, 't> = (&'r [Node<'t>], Option<&'r [std::ops::Range<usize>]>);
+
+/// The top-level nodes of a checked tree (`nodes`, in order; `parsed`:
+/// the ranges it holds, None for all of the file) that make up the
+/// declaration chunk `range`; None when the tree does not hold all of it,
+/// or holds it with a syntax error.
+fn held<'t>(
+    (nodes, parsed): CheckedTree<'_, 't>,
+    range: &std::ops::Range<usize>,
+) -> Option<Vec<Node<'t>>> {
+    let whole = parsed.is_none_or(|p| {
+        p.iter()
+            .any(|r| r.start <= range.start && range.end <= r.end)
+    });
+    if !whole {
+        return None;
+    }
+    let first = nodes.partition_point(|n| n.start_byte() < range.start);
+    let inside: Vec<Node<'t>> = nodes[first..]
+        .iter()
+        .take_while(|n| n.start_byte() < range.end)
+        .copied()
+        .collect();
+    let clean = !inside.is_empty()
+        && inside
+            .iter()
+            .all(|n| !n.has_error() && n.end_byte() <= range.end);
+    clean.then_some(inside)
 }
 
 /// The first line of code of top-level declaration `chunk` (leading
@@ -654,11 +701,7 @@ impl<'a> PackageIndex<'a> {
             return None;
         }
         self.wants_whole.set(true);
-        let all = self.top_level.get_or_init(|| {
-            let root = self.tree.root_node();
-            let mut cursor = root.walk();
-            root.children(&mut cursor).collect()
-        });
+        let all = self.checked_nodes();
         let mut out: Vec<Node<'a>> = Vec::new();
         for &at in offsets {
             let i = all.partition_point(|n| n.end_byte() <= at);
@@ -669,6 +712,15 @@ impl<'a> PackageIndex<'a> {
             }
         }
         Some(out)
+    }
+
+    /// The top-level nodes of the current file's tree, in order.
+    fn checked_nodes(&self) -> &[Node<'a>] {
+        self.top_level.get_or_init(|| {
+            let root = self.tree.root_node();
+            let mut cursor = root.walk();
+            root.children(&mut cursor).collect()
+        })
     }
 
     /// The directory's read of the current file, when it holds the bytes
@@ -833,12 +885,18 @@ impl<'a> PackageIndex<'a> {
             if !f.mentions(name) {
                 continue;
             }
-            uses.extend(
-                f.scan_declaring(name, &wanted, &self.directory.keep, &mut |tree| {
-                    let found = fields::uses_in(i, tree.root_node(), &f.src, name);
+            let checked = (self.own_file().is_some_and(|own| std::ptr::eq(own, f)))
+                .then(|| (self.checked_nodes(), self.parsed));
+            uses.extend(f.scan_declaring(
+                name,
+                &wanted,
+                &self.directory.keep,
+                checked,
+                &mut |scope| {
+                    let found = fields::uses_in(i, scope, &f.src, name);
                     (!found.iter().any(stop)).then_some(found)
-                })?,
-            );
+                },
+            )?);
         }
         // Two top-level declarations parsed in one tree (a file that does
         // not split) are seen once each.
@@ -1051,6 +1109,50 @@ fn top_level_decls<'t>(tree: &'t Tree, f: &mut dyn FnMut(Node<'t>)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A field scan from a file whose check parsed some of its declarations
+    /// (none, every other one, all) finds the same uses: those it reads in
+    /// the checked tree are the ones a parse of the declaration finds.
+    #[test]
+    fn a_field_scan_reads_the_checked_tree_as_a_parse() {
+        use crate::files::source::WorkTree;
+        let dir = crate::go::goroot_src().join("net/http");
+        let names = [
+            "mu", "conn", "closech", "done", "t", "req", "cc", "ctx", "br",
+        ];
+        let mut compared = 0;
+        for file in ["transport.go", "server.go", "h2_bundle.go", "client.go"] {
+            let path = dir.join(file);
+            let src = std::fs::read(&path).unwrap();
+            let chunks = syntax::top_level_chunks(&src).unwrap();
+            let code: Vec<usize> = (0..chunks.len())
+                .filter(|&k| chunks[k].1 == syntax::ChunkKind::Code)
+                .collect();
+            let scan = |keep: &dyn Fn(usize) -> bool| -> Vec<String> {
+                let marks = (0..chunks.len())
+                    .map(|k| {
+                        chunks[k].1 == syntax::ChunkKind::Header || (code.contains(&k) && keep(k))
+                    })
+                    .collect();
+                let ranges = syntax::kept_ranges(&chunks, marks);
+                let tree = syntax::parse_ranges(&src, &ranges);
+                let directory = Directory::new(&WorkTree, &dir);
+                let index = PackageIndex::new(&directory, &path, &tree, &src).parsed_only(&ranges);
+                names
+                    .iter()
+                    .map(|n| format!("{:?}", index.scan_field_uses(n, &|_| false)))
+                    .collect()
+            };
+            let none = scan(&|_| false);
+            assert_eq!(scan(&|k| k % 2 == 0), none, "{file}");
+            assert_eq!(scan(&|_| true), none, "{file}");
+            compared += none
+                .iter()
+                .map(|u| u.matches("FieldUse {").count())
+                .sum::<usize>();
+        }
+        assert!(compared > 1_000, "{compared}");
+    }
 
     /// The budget gives while it lasts, and a request it cannot meet takes
     /// nothing: a smaller one after it still gets its bytes.
