@@ -256,7 +256,6 @@ impl<'t> FuncFacts<'t> {
 pub struct Facts<'t> {
     src: &'t [u8],
     cache: RefCell<HashMap<usize, Rc<FuncFacts<'t>>>>,
-    idents: RefCell<HashMap<usize, Rc<Idents<'t>>>>,
     /// The file's imports, read from the first tree asked about (by its
     /// root's id): a file with fifty imports was read a thousand times.
     imports: std::cell::OnceCell<(usize, Vec<(String, String)>)>,
@@ -267,7 +266,6 @@ impl<'t> Facts<'t> {
         Facts {
             src,
             cache: RefCell::new(HashMap::new()),
-            idents: RefCell::new(HashMap::new()),
             imports: std::cell::OnceCell::new(),
         }
     }
@@ -295,16 +293,9 @@ impl<'t> Facts<'t> {
         facts
     }
 
-    /// The identifiers by name of the top-level declaration holding
-    /// `node`, built on first need and shared by every predicate after.
-    pub fn idents(&self, node: Node<'t>) -> Rc<Idents<'t>> {
-        let root = top_level(node);
-        if let Some(i) = self.idents.borrow().get(&root.id()) {
-            return i.clone();
-        }
-        let idents = Rc::new(Idents::build(root, self.src));
-        self.idents.borrow_mut().insert(root.id(), idents.clone());
-        idents
+    /// Which identifiers of a function of this file spell a name.
+    pub fn idents(&self) -> Idents<'t> {
+        Idents::new(self.src)
     }
 
     /// The local an identifier names, with the facts that hold it. None: not

@@ -1,85 +1,52 @@
-//! The identifiers of one top-level declaration grouped by name, with its
-//! func literals and `goto` statements: built in one walk the first time a
-//! predicate asks which identifiers of a function spell a name, then shared
-//! through `Facts` by every candidate in that declaration. Before, each
-//! candidate `make` of a big function walked the whole function again
-//! (`scope::references`), a fifth of the CPU on grpc.
+//! Which identifiers of a function spell a name, and whether it has a
+//! `goto` of its own: answered from where the text writes the word
+//! (`syntax::written`), not by a walk. Each candidate `make` of a big
+//! function once walked the whole function again (`scope::references`), a
+//! fifth of the CPU on grpc; an index of every identifier built in one
+//! walk per declaration then cost 5 % of sarama, most of its names never
+//! asked about.
 
-use crate::go::syntax::NodeKind;
-use crate::go::syntax::{self, text};
-use std::collections::HashMap;
+use crate::go::syntax::{self, NodeKind};
 use tree_sitter::Node;
 
-/// The identifiers, func literals and gotos of one top-level declaration,
-/// each list in document order.
-#[derive(Debug, Default)]
+/// Asks about the functions of one file's source.
+#[derive(Debug, Clone, Copy)]
 pub struct Idents<'t> {
-    by_name: HashMap<&'t str, Vec<Node<'t>>>,
-    literals: Vec<Node<'t>>,
-    gotos: Vec<Node<'t>>,
-}
-
-/// Whether `n` lies within `outer`'s bytes (for nodes of one tree: `n` is
-/// `outer` or below it).
-fn within(n: Node, outer: Node) -> bool {
-    outer.start_byte() <= n.start_byte() && n.end_byte() <= outer.end_byte()
+    src: &'t [u8],
 }
 
 impl<'t> Idents<'t> {
-    /// One walk of `root` (a top-level declaration) in `src`.
-    pub fn build(root: Node<'t>, src: &'t [u8]) -> Idents<'t> {
-        let mut out = Idents::default();
-        syntax::visit(root, &|_| true, &mut |n| {
-            if syntax::is_identifier(n) {
-                out.by_name.entry(text(n, src)).or_default().push(n);
-            } else if syntax::is_func_literal(n) {
-                out.literals.push(n);
-            } else if syntax::is_goto_statement(n) {
-                out.gotos.push(n);
-            }
-        });
-        out
+    pub fn new(src: &'t [u8]) -> Idents<'t> {
+        Idents { src }
     }
 
-    /// What `scope::references` answers for `func` (a function of this
-    /// declaration), without a walk: the identifiers spelling `name` in
-    /// its body, in document order, leaving out those in `exclude` and
-    /// those inside a func literal that declares a parameter `name`.
-    pub fn references(
-        &self,
-        func: Node<'t>,
-        name: &str,
-        src: &[u8],
-        exclude: &[usize],
-    ) -> Vec<Node<'t>> {
-        let (Some(body), Some(all)) = (func.child_field("body"), self.by_name.get(name)) else {
+    /// What `scope::references` answers for `func`, without a walk: the
+    /// identifiers spelling `name` in its body, in document order, leaving
+    /// out those in `exclude` and those inside a func literal that declares
+    /// a parameter `name`.
+    pub fn references(&self, func: Node<'t>, name: &str, exclude: &[usize]) -> Vec<Node<'t>> {
+        let Some(body) = func.child_field("body") else {
             return vec![];
         };
-        let hiding: Vec<Node> = self
-            .literals
-            .iter()
-            .filter(|l| within(**l, body) && syntax::declares_param(**l, name, src))
-            .copied()
-            .collect();
-        all.iter()
-            .filter(|n| {
-                within(**n, body)
-                    && !exclude.contains(&n.id())
-                    && !hiding.iter().any(|l| within(**n, *l))
+        syntax::written(body, name, "identifier", self.src)
+            .into_iter()
+            .filter(|(n, ups)| {
+                !exclude.contains(&n.id())
+                    && !ups.iter().any(|l| {
+                        syntax::is_func_literal(*l) && syntax::declares_param(*l, name, self.src)
+                    })
             })
-            .copied()
+            .map(|(n, _)| n)
             .collect()
     }
 
-    /// Whether `func` (a function of this declaration) holds a `goto`
-    /// outside the func literals nested in it.
+    /// Whether `func` holds a `goto` outside the func literals nested in it.
     pub fn has_goto(&self, func: Node<'t>) -> bool {
-        self.gotos.iter().any(|g| {
-            within(*g, func)
-                && !self
-                    .literals
-                    .iter()
-                    .any(|l| l.id() != func.id() && within(*l, func) && within(*g, *l))
-        })
+        syntax::written(func, "goto", "goto", self.src)
+            .iter()
+            .any(|(_, ups)| {
+                ups.first().is_some_and(|s| syntax::is_goto_statement(*s))
+                    && !ups.iter().any(|l| syntax::is_func_literal(*l))
+            })
     }
 }

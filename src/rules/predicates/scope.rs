@@ -422,7 +422,7 @@ mod tests {
     use crate::go::syntax;
     use std::collections::BTreeSet;
 
-    /// The shared index (`go::idents`) answers what a walk of each
+    /// `go::idents`, found from the text, answers what a walk of each
     /// function answers, for every name in every function of real files
     /// of Go's tree (func literals that shadow a name, gotos inside and
     /// outside literals).
@@ -448,7 +448,7 @@ mod tests {
                 }
             });
             for func in funcs {
-                let idents = facts.idents(func);
+                let idents = facts.idents();
                 let mut names = BTreeSet::new();
                 let mut walked_goto = false;
                 syntax::visit(func, &|n| n.kind_str() != "func_literal", &mut |n| {
@@ -467,7 +467,7 @@ mod tests {
                         .map(|n| n.id())
                         .collect();
                     let shared: Vec<usize> = idents
-                        .references(func, &name, &src, &[])
+                        .references(func, &name, &[])
                         .iter()
                         .map(|n| n.id())
                         .collect();

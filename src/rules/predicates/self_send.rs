@@ -36,8 +36,8 @@ pub(super) fn verdict<'t>(
     sites: &[usize],
 ) -> Option<Verdict> {
     let src = ctx.src;
-    let idents = ctx.facts.idents(func);
-    let refs = idents.references(func, name, src, sites);
+    let idents = ctx.facts.idents();
+    let refs = idents.references(func, name, sites);
     // A send in a select may not happen, buffered it could; a reference
     // before the `make` is to another channel; a `goto` may go back.
     let jumps = idents.has_goto(func);

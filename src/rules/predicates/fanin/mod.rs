@@ -547,8 +547,8 @@ impl<'t, 'a> FanIn<'t, 'a> {
         };
         for r in ctx
             .facts
-            .idents(func)
-            .references(func, &fa.name, src, &binding_sites)
+            .idents()
+            .references(func, &fa.name, &binding_sites)
         {
             fa.add_use(r)?;
         }
