@@ -324,6 +324,15 @@ fn chunks_up_to(src: &[u8], to_code: bool) -> Option<Vec<(std::ops::Range<usize>
     Some(out)
 }
 
+/// The bytes `loop_spans` acts on: comment and literal starts, brackets,
+/// newlines, and the first letters of `for` and `goto`.
+const LOOP_BYTES: [bool; 256] = {
+    let mut t = CHUNK_BYTES;
+    t[b'f' as usize] = true;
+    t[b'g' as usize] = true;
+    t
+};
+
 /// Where `for` statements may be in `src` (Go code, a declaration or a
 /// file), read without parsing: spans, each from a `for` keyword to where
 /// its statement must have ended, covering at least every `for` statement
@@ -350,6 +359,16 @@ pub fn loop_spans(src: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
     let mut closed_to = None;
     let mut i = 0;
     while i < n {
+        // Between tokens that matter, in a tight loop: only a `}` waiting
+        // for its line's end needs to see every byte.
+        if closed_to.is_none() {
+            while i < n && !LOOP_BYTES[src[i] as usize] {
+                i += 1;
+            }
+            if i == n {
+                break;
+            }
+        }
         match src[i] {
             b'/' if src.get(i + 1) == Some(&b'/') => {
                 i = memchr::memchr(b'\n', &src[i..]).map_or(n, |j| i + j);
