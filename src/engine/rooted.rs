@@ -109,12 +109,9 @@ impl Roots {
             }
         }
         let anchors = anchored.map(|all| {
-            let texts: Vec<&str> = all
-                .iter()
-                .map(|(t, _)| *t)
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .collect();
+            // In a fixed order: the candidates are sorted, but a run's
+            // searches then come in the same order every time.
+            let texts: std::collections::BTreeSet<&str> = all.iter().map(|(t, _)| *t).collect();
             texts
                 .into_iter()
                 .map(|t| Anchor {
