@@ -199,6 +199,35 @@ const CHUNK_BYTES: [bool; 256] = {
     t
 };
 
+/// Where the comment, string or rune literal that starts at `src[i]` ends
+/// (the byte after it; a `//` comment ends before its newline), and
+/// whether it is closed; None when none starts there. An unclosed one ends
+/// at the end of `src`, or a quoted one after the line break it runs into.
+fn skip_literal(src: &[u8], i: usize) -> Option<(usize, bool)> {
+    let n = src.len();
+    let after = |found: Option<usize>, from: usize, len: usize| match found {
+        Some(j) => (from + j + len, true),
+        None => (n, false),
+    };
+    Some(match src[i] {
+        b'/' if src.get(i + 1) == Some(&b'/') => {
+            (memchr::memchr(b'\n', &src[i..]).map_or(n, |j| i + j), true)
+        }
+        b'/' if src.get(i + 1) == Some(&b'*') => {
+            after(memchr::memmem::find(&src[i + 2..], b"*/"), i + 2, 2)
+        }
+        b'`' => after(memchr::memchr(b'`', &src[i + 1..]), i + 1, 1),
+        q @ (b'"' | b'\'') => {
+            let mut j = i + 1;
+            while j < n && src[j] != q && src[j] != b'\n' {
+                j += if src[j] == b'\\' { 2 } else { 1 };
+            }
+            (j + 1, j < n && src[j] == q)
+        }
+        _ => return None,
+    })
+}
+
 /// Splits Go source into top-level chunks without parsing: a chunk ends
 /// with a newline outside any brace, bracket or parenthesis, string, rune
 /// or comment, so each top-level declaration of gofmt'd code (with its
@@ -267,31 +296,16 @@ fn chunks_up_to(src: &[u8], to_code: bool) -> Option<Vec<(std::ops::Range<usize>
         if i == n {
             break;
         }
+        // A `//` comment runs up to the newline, which ends the chunk as
+        // usual.
+        if let Some((end, closed)) = skip_literal(src, i) {
+            if !closed {
+                return None;
+            }
+            i = end;
+            continue;
+        }
         match src[i] {
-            b'/' if src.get(i + 1) == Some(&b'/') => {
-                // Up to the newline, which ends the chunk as usual.
-                i = memchr::memchr(b'\n', &src[i..]).map_or(n, |j| i + j);
-                continue;
-            }
-            b'/' if src.get(i + 1) == Some(&b'*') => {
-                i = i + 2 + memchr::memmem::find(&src[i + 2..], b"*/")? + 2;
-                continue;
-            }
-            b'`' => {
-                i = i + 1 + memchr::memchr(b'`', &src[i + 1..])? + 1;
-                continue;
-            }
-            q @ (b'"' | b'\'') => {
-                let mut j = i + 1;
-                while j < n && src[j] != q && src[j] != b'\n' {
-                    j += if src[j] == b'\\' { 2 } else { 1 };
-                }
-                if j >= n || src[j] != q {
-                    return None;
-                }
-                i = j + 1;
-                continue;
-            }
             b @ (b'{' | b'(' | b'[') => open.push(b),
             b @ (b'}' | b')' | b']') => {
                 let want = match b {
@@ -369,29 +383,15 @@ pub fn loop_spans(src: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
                 break;
             }
         }
+        if let Some((end, _)) = skip_literal(src, i) {
+            // A comment is blank space; a literal is a token.
+            if src[i] != b'/' {
+                closed_to = None;
+            }
+            i = end;
+            continue;
+        }
         match src[i] {
-            b'/' if src.get(i + 1) == Some(&b'/') => {
-                i = memchr::memchr(b'\n', &src[i..]).map_or(n, |j| i + j);
-                continue;
-            }
-            b'/' if src.get(i + 1) == Some(&b'*') => {
-                i = memchr::memmem::find(&src[i + 2..], b"*/").map_or(n, |j| i + 2 + j + 2);
-                continue;
-            }
-            b'`' => {
-                i = memchr::memchr(b'`', &src[i + 1..]).map_or(n, |j| i + 1 + j + 1);
-                closed_to = None;
-                continue;
-            }
-            q @ (b'"' | b'\'') => {
-                let mut j = i + 1;
-                while j < n && src[j] != q && src[j] != b'\n' {
-                    j += if src[j] == b'\\' { 2 } else { 1 };
-                }
-                i = j + 1;
-                closed_to = None;
-                continue;
-            }
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 closed_to = None;

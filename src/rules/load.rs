@@ -834,55 +834,37 @@ mod tests {
         }
     }
 
+    /// The load error of the built-in rule holding `line` once that line
+    /// is `changed`, and the changed line's number.
+    fn error_when_changed(line: &str, changed: &str) -> (String, usize) {
+        let (_, good) = crate::rules::rule::BUILTIN_RULES
+            .iter()
+            .find(|(_, t)| t.contains(&format!("\n{line}")))
+            .expect("a built-in rule with the line");
+        assert!(parse_rule("x.toml", good).is_ok());
+        let text = good.replacen(&format!("\n{line}"), &format!("\n{changed}"), 1);
+        let err = parse_rule("x.toml", &text).err().expect("an error");
+        let at = text.lines().position(|l| l.starts_with(changed)).unwrap() + 1;
+        (err.to_string(), at)
+    }
+
     /// A `require_match` that is no regular expression is a load error at
     /// its place in the file.
     #[test]
     fn a_bad_require_match_is_named_where_it_is() {
-        let (_, good) = crate::rules::rule::BUILTIN_RULES
-            .iter()
-            .find(|(_, t)| t.contains("\nrequire_match = ['"))
-            .expect("a built-in rule with require_match");
-        let text = good.replacen("\nrequire_match = ['", "\nrequire_match = ['(", 1);
-        let err = parse_rule("x.toml", &text)
-            .err()
-            .expect("loads")
-            .to_string();
-        let line = text
-            .lines()
-            .position(|l| l.starts_with("require_match = ['("))
-            .unwrap()
-            + 1;
-        assert!(
-            err.starts_with(&format!(
-                "x.toml:{line}:18: `require_match`: regex parse error"
-            )),
-            "{err}"
-        );
+        let (err, line) = error_when_changed("require_match = ['", "require_match = ['(");
+        let want = format!("x.toml:{line}:18: `require_match`: regex parse error");
+        assert!(err.starts_with(&want), "{err}");
     }
 
     /// A loop literal must be one of the `require` literals (the prefilter
     /// only knows where those are).
     #[test]
     fn a_loop_literal_not_required_is_named_where_it_is() {
-        let (_, good) = crate::rules::rule::BUILTIN_RULES
-            .iter()
-            .find(|(_, t)| t.contains("\nrequire_in_loop = [\"After(\"]"))
-            .expect("a built-in rule with require_in_loop");
-        assert!(parse_rule("x.toml", good).is_ok());
-        let text = good.replacen(
-            "\nrequire_in_loop = [\"After(\"]",
-            "\nrequire_in_loop = [\"After(\", \"Tick(\"]",
-            1,
+        let (err, line) = error_when_changed(
+            "require_in_loop = [\"After(\"]",
+            "require_in_loop = [\"After(\", \"Tick(\"]",
         );
-        let err = parse_rule("x.toml", &text)
-            .err()
-            .expect("an error")
-            .to_string();
-        let line = text
-            .lines()
-            .position(|l| l.starts_with("require_in_loop = "))
-            .unwrap()
-            + 1;
         assert_eq!(
             err,
             format!(
