@@ -176,9 +176,9 @@ impl PkgFile {
     /// `checked`: when this is the file being checked, its tree's top-level
     /// nodes and the ranges that tree holds (None: all of it). A declaration
     /// it holds without a syntax error is read there (`f` gets its nodes),
-    /// not parsed again: most of a field scan's parsing was of the file
-    /// being checked, whose declarations that make the field's channel the
-    /// check had parsed already.
+    /// not parsed again: on sarama nine tenths of the field scans' parsing
+    /// was of the file being checked, and the check had parsed some of
+    /// those declarations already (those that make the channels).
     fn scan_declaring<'s, T>(
         &'s self,
         name: &str,
