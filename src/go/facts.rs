@@ -12,7 +12,6 @@
 //! shared through the predicates' `Ctx`. The package's other declarations
 //! are `PackageIndex`'s (go/package.rs).
 
-use crate::go::idents::Idents;
 use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use std::cell::RefCell;
@@ -291,11 +290,6 @@ impl<'t> Facts<'t> {
         let facts = Rc::new(compute(root, self.src));
         self.cache.borrow_mut().insert(root.id(), facts.clone());
         facts
-    }
-
-    /// Which identifiers of a function of this file spell a name.
-    pub fn idents(&self) -> Idents<'t> {
-        Idents::new(self.src)
     }
 
     /// The local an identifier names, with the facts that hold it. None: not

@@ -1159,6 +1159,7 @@ pub fn import_names_at(root: Node, src: &[u8]) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     /// Every `for` statement of Go's files (`net/http`, `runtime`,
     /// `go/types`, `sync`, `time`, `os/exec`) lies in a span `loop_spans`
@@ -1241,7 +1242,6 @@ mod tests {
         assert_eq!(spans("L:\n\tx()\n\tgoto L\n"), None);
         assert_eq!(spans("// goto L\nx := gotoX\n"), Some(vec![]));
     }
-    use super::*;
 
     /// The tables give what the binding gives (kind names, children by
     /// field, for every field name and one that is none), on every node of

@@ -652,7 +652,7 @@ pub fn single_result_channel<'t>(ctx: &Ctx<'t>, args: &[Arg<'_, 't>]) -> Verdict
     if let Some(v) = super::self_send::verdict(ctx, make, func, &name, &sites) {
         return v;
     }
-    let refs = ctx.facts.idents().references(func, &name, &sites);
+    let refs = crate::go::idents::references(func, &name, src, &sites);
     let Some((recv, go, handed)) = one_receive_one_goroutine(func, &refs) else {
         return super::returned::verdict(ctx, make, func, &name, &sites).unwrap_or(Verdict::Skip);
     };

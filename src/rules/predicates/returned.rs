@@ -33,7 +33,7 @@ pub(super) fn verdict<'t>(
         return None;
     }
     let fname = syntax::decl_name(func, src)?;
-    let refs = ctx.facts.idents().references(func, name, sites);
+    let refs = crate::go::idents::references(func, name, src, sites);
     let (go, handed) = returned_with_one_goroutine(func, &refs)?;
     if loop_below(go, func, make).is_some() {
         return None;

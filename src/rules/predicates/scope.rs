@@ -418,7 +418,6 @@ mod tests {
     }
 
     use super::references;
-    use crate::go::facts::Facts;
     use crate::go::syntax;
     use std::collections::BTreeSet;
 
@@ -437,7 +436,6 @@ mod tests {
         ] {
             let src = std::fs::read(root.join(file)).unwrap();
             let tree = syntax::parse(&src);
-            let facts = Facts::new(&src);
             let mut funcs = Vec::new();
             syntax::visit(tree.root_node(), &|_| true, &mut |n| {
                 if matches!(
@@ -448,7 +446,6 @@ mod tests {
                 }
             });
             for func in funcs {
-                let idents = facts.idents();
                 let mut names = BTreeSet::new();
                 let mut walked_goto = false;
                 syntax::visit(func, &|n| n.kind_str() != "func_literal", &mut |n| {
@@ -459,15 +456,14 @@ mod tests {
                         names.insert(syntax::text(n, &src).to_string());
                     }
                 });
-                assert_eq!(idents.has_goto(func), walked_goto);
+                assert_eq!(crate::go::idents::has_goto(func, &src), walked_goto);
                 gotos += usize::from(walked_goto);
                 for name in names {
                     let walked: Vec<usize> = references(func, &name, &src, &[])
                         .iter()
                         .map(|n| n.id())
                         .collect();
-                    let shared: Vec<usize> = idents
-                        .references(func, &name, &[])
+                    let shared: Vec<usize> = crate::go::idents::references(func, &name, &src, &[])
                         .iter()
                         .map(|n| n.id())
                         .collect();

@@ -36,11 +36,10 @@ pub(super) fn verdict<'t>(
     sites: &[usize],
 ) -> Option<Verdict> {
     let src = ctx.src;
-    let idents = ctx.facts.idents();
-    let refs = idents.references(func, name, sites);
+    let refs = crate::go::idents::references(func, name, src, sites);
     // A send in a select may not happen, buffered it could; a reference
     // before the `make` is to another channel; a `goto` may go back.
-    let jumps = idents.has_goto(func);
+    let jumps = crate::go::idents::has_goto(func, src);
     let in_select = |r: &Node| matches!(classify(*r), Use::Send(s) if s.parent().is_some_and(|p| p.kind_str() == "communication_case"));
     if jumps
         || refs

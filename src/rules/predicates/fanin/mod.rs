@@ -496,20 +496,6 @@ fn buffer_of(ctx: &Ctx, make: Node) -> Cap {
     }
 }
 
-/// Whether F has a `goto` of its own: then its statements may run in
-/// another order than they are written.
-fn has_goto(func: Node) -> bool {
-    let mut found = false;
-    syntax::visit(
-        func,
-        &|n| n.kind_str() != "func_literal" || n.id() == func.id(),
-        &mut |n| {
-            found |= n.kind_str() == "goto_statement";
-        },
-    );
-    found
-}
-
 impl CtxPkg {
     fn of(ctx: &Ctx, func: Node) -> CtxPkg {
         let imported = context_name(ctx.tree, ctx.src);
@@ -545,11 +531,7 @@ impl<'t, 'a> FanIn<'t, 'a> {
             producers: vec![],
             gos: vec![],
         };
-        for r in ctx
-            .facts
-            .idents()
-            .references(func, &fa.name, &binding_sites)
-        {
+        for r in crate::go::idents::references(func, &fa.name, src, &binding_sites) {
             fa.add_use(r)?;
         }
         for p in &mut fa.producers {
@@ -844,7 +826,7 @@ impl<'t, 'a> FanIn<'t, 'a> {
         let staged = matches!(supply.sent, Sends::Known(_))
             && !supply.in_loop
             && !supply.one_runs
-            && !has_goto(self.func)
+            && !crate::go::idents::has_goto(self.func, self.src)
             && self.producers.len() > 1;
         match at {
             Some(pos) if staged => Sends::Known(
