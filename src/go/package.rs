@@ -105,15 +105,29 @@ impl PkgFile {
     /// `keyword` (`type`, `const`, `func`) when given: a lookup of a
     /// constant or a struct type then parses no function that mentions it.
     fn trees_of(&self, name: &str, keyword: Option<&str>) -> Vec<&Tree> {
+        self.trees_where(name, &|chunk, lead| {
+            chunk_may_declare(chunk, lead, name, &|l| lead_may_declare(l, keyword, name))
+        })
+    }
+
+    /// `trees_declaring`, keeping only the declarations that may declare
+    /// `name` at package level: no method, no function of another name.
+    fn trees_naming(&self, name: &str) -> Vec<&Tree> {
+        self.trees_where(name, &|chunk, lead| {
+            chunk_may_declare(chunk, lead, name, &|l| lead_may_name(l, name))
+        })
+    }
+
+    /// The trees of the declarations that mention `name` and that `may`
+    /// accepts (given the declaration's text and its `lead`).
+    fn trees_where(&self, name: &str, may: &dyn Fn(&[u8], Option<&str>) -> bool) -> Vec<&Tree> {
         let Some(split) = self.split() else {
             return vec![self.tree()];
         };
         let mut out = Vec::new();
         for ((range, tree), lead) in split.decls.iter().zip(&split.leads) {
-            if !lead_may_declare(lead.as_deref(), keyword, name) {
-                continue;
-            }
-            if !mentions(&self.src[range.clone()], name) {
+            let chunk = &self.src[range.clone()];
+            if !mentions(chunk, name) || !may(chunk, lead.as_deref()) {
                 continue;
             }
             let tree = tree.get_or_init(|| self.parse_decl(split, range));
@@ -370,6 +384,41 @@ fn lead_may_declare(lead: Option<&str>, keyword: Option<&str>, name: &str) -> bo
     })
 }
 
+/// Whether a function (not a method) declaration whose first line of code
+/// is `lead`, or a declaration starting with another keyword, may declare
+/// `name` at package level; true when that cannot be told.
+fn lead_may_name(lead: Option<&str>, name: &str) -> bool {
+    if !starts_with_keyword(lead, "func") {
+        return lead.is_none_or(|l| !starts_with_keyword(Some(l), "import"))
+            && !declares_another_type(lead, name);
+    }
+    let Some(line) = lead else {
+        return true;
+    };
+    let rest = line["func".len()..].trim_start();
+    if rest.starts_with('(') {
+        return false;
+    }
+    // As in `declares_another_type`: a name cut short cannot be told.
+    match rest.find(|c: char| !(c.is_alphanumeric() || c == '_')) {
+        Some(end) if end > 0 && rest.as_bytes()[end].is_ascii() => rest[..end] == *name,
+        _ => true,
+    }
+}
+
+/// Whether top-level declaration `chunk`, whose first line of code is
+/// `lead`, may declare `name` where `lead_may` says so of its first line.
+/// A chunk that holds more than one declaration (a `;` between them) may
+/// declare anything.
+fn chunk_may_declare(
+    chunk: &[u8],
+    lead: Option<&str>,
+    name: &str,
+    lead_may: &dyn Fn(Option<&str>) -> bool,
+) -> bool {
+    lead_may(lead) || (mentions(chunk, name) && syntax::has_top_level_semicolon(chunk))
+}
+
 /// What a lookup wants of the current file's declarations that a partial
 /// tree does not hold: those that mention `name`, or, for a lookup of a
 /// declaration (`keyword`: `type`, `func`, `const`), only those of them
@@ -386,7 +435,9 @@ impl Want {
     pub fn wanted_in(&self, chunk: &[u8]) -> bool {
         mentions(chunk, &self.name)
             && (self.keyword.is_none()
-                || lead_may_declare(lead(chunk).as_deref(), self.keyword, &self.name))
+                || chunk_may_declare(chunk, lead(chunk).as_deref(), &self.name, &|l| {
+                    lead_may_declare(l, self.keyword, &self.name)
+                }))
     }
 }
 
@@ -799,6 +850,24 @@ impl<'a> PackageIndex<'a> {
             .collect()
     }
 
+    /// Whether a file of the package declares `name` at package level: a
+    /// type, a variable, a constant or a function (a method does not). A
+    /// sibling's declarations are parsed only where their first line may
+    /// declare it: `context` is mentioned by most functions of a package
+    /// that uses it (all of docker's daemon parsed for one finding).
+    pub fn declares_package_name(&self, name: &str) -> bool {
+        declares_at_top(self.tree_for(name), self.src, name)
+            || self
+                .siblings()
+                .iter()
+                .filter(|f| f.mentions(name))
+                .any(|f| {
+                    f.trees_naming(name)
+                        .into_iter()
+                        .any(|t| declares_at_top(t, &f.src, name))
+                })
+    }
+
     /// Every file of the package, the current one included (as read from
     /// the directory), tests included.
     pub fn package_files(&self) -> Vec<&'a PkgFile> {
@@ -1086,6 +1155,38 @@ fn push_declared<'s>(
     });
 }
 
+/// Whether `tree` (of `src`) declares `name` at top level: a type, a
+/// variable, a constant or a function.
+fn declares_at_top(tree: &Tree, src: &[u8], name: &str) -> bool {
+    let mut found = false;
+    syntax::visit(
+        tree.root_node(),
+        &|n| {
+            matches!(
+                n.kind_str(),
+                "source_file"
+                    | "type_declaration"
+                    | "var_declaration"
+                    | "const_declaration"
+                    | "var_spec_list"
+                    | "const_spec_list"
+            )
+        },
+        &mut |n| {
+            if matches!(
+                n.kind_str(),
+                "type_spec" | "type_alias" | "var_spec" | "const_spec" | "function_declaration"
+            ) {
+                let mut c = n.walk();
+                found |= n
+                    .children_by_field_name("name", &mut c)
+                    .any(|m| syntax::text(m, src) == name);
+            }
+        },
+    );
+    found
+}
+
 /// A lock that a panicking holder did not poison for good.
 fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -1188,6 +1289,125 @@ mod tests {
             "VeryLongTypeNameWithÜber"
         ));
         assert!(!declares_another_type(None, "Header"));
+    }
+
+    #[test]
+    fn a_function_of_another_name_or_a_method_does_not_name_a_package_name() {
+        let may = |lead: &str| lead_may_name(Some(lead), "context");
+        assert!(!may("func (s *Server) Serve(ctx context.Context) {"));
+        assert!(!may("func (s *Server) context() {"));
+        assert!(!may("func serve(ctx context.Context) {"));
+        assert!(!may("func contexts() {"));
+        assert!(!may("type Server struct { ctx context.Context }"));
+        assert!(!may("import \"context\""));
+        assert!(may("func context() {"));
+        assert!(may("func context[T any]() {"));
+        assert!(may("func\tcontext() {"));
+        assert!(may("func"));
+        assert!(may("func /* c */ serve() {"));
+        assert!(may("var context = 1"));
+        assert!(may("var ctx = context.Background()"));
+        assert!(may("const ("));
+        assert!(may("type context int"));
+        assert!(may("type ("));
+        assert!(may("x := 1"));
+        assert!(lead_may_name(None, "context"));
+    }
+
+    /// A chunk holding two declarations may declare what its first line
+    /// does not tell: a `;` outside brackets, strings and comments.
+    #[test]
+    fn a_chunk_of_two_declarations_may_declare_anything() {
+        let semi = |s: &str| syntax::has_top_level_semicolon(s.as_bytes());
+        assert!(semi("func f() {}; type Server int\n"));
+        assert!(semi("type A int; type B int\n"));
+        assert!(!semi("func f() { for i := 0; i < 3; i++ {} }\n"));
+        assert!(!semi("var s = \"a; b\" // c; d\n"));
+        assert!(!semi("var r = ';' + `x;y` /* ; */\n"));
+        let want = Want {
+            name: "Server".to_string(),
+            keyword: Some("type"),
+        };
+        assert!(want.wanted_in(b"func f() {}; type Server int\n"));
+        assert!(!want.wanted_in(b"func f() { var s Server; _ = s }\n"));
+    }
+
+    /// `declares_package_name` answers as a walk of every file of the
+    /// package parsed whole: on Go's own packages, for the names each file
+    /// declares, names only used, and `context`; and on files that hide a
+    /// declaration behind another on the same line or declare the name as
+    /// a method only.
+    #[test]
+    fn a_package_name_is_found_as_a_walk_of_whole_files_finds_it() {
+        use crate::files::source::WorkTree;
+        let check = |dir: &Path, file: &str, names: &[&str]| -> usize {
+            let path = dir.join(file);
+            let src = std::fs::read(&path).unwrap();
+            let tree = syntax::parse(&src);
+            let directory = Directory::new(&WorkTree, dir);
+            let index = PackageIndex::new(&directory, &path, &tree, &src);
+            let pkg = index.package_name().to_string();
+            let parsed: Vec<(Vec<u8>, Tree)> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "go"))
+                .map(|p| std::fs::read(p).unwrap())
+                .filter(|src| syntax::package_clause(src) == Some(pkg.as_str()))
+                .map(|src| {
+                    let tree = syntax::parse(&src);
+                    (src, tree)
+                })
+                .collect();
+            let mut found = 0;
+            for name in names {
+                let want = parsed.iter().any(|(s, t)| declares_at_top(t, s, name));
+                assert_eq!(index.declares_package_name(name), want, "{file}: {name}");
+                found += usize::from(want);
+            }
+            found
+        };
+        let go = crate::go::goroot_src();
+        let mut found = 0;
+        for (dir, file) in [
+            ("net/http", "server.go"),
+            ("go/types", "api.go"),
+            ("os", "file.go"),
+            ("context", "context.go"),
+        ] {
+            let dir = go.join(dir);
+            // Every name some file of the directory writes after `func`,
+            // `type`, `var` or `const`, methods and locals included.
+            let mut names: Vec<String> = Vec::new();
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let text = std::fs::read_to_string(e.unwrap().path()).unwrap_or_default();
+                for w in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                    if w.len() > 2 && !names.iter().any(|n| n == w) {
+                        names.push(w.to_string());
+                    }
+                }
+            }
+            names.truncate(600);
+            names.push("context".to_string());
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            found += check(&dir, file, &names);
+        }
+        assert!(found > 300, "{found}");
+
+        let tmp = tempfile::tempdir().unwrap();
+        let write = |f: &str, text: &str| std::fs::write(tmp.path().join(f), text).unwrap();
+        write("a.go", "package p\n\nfunc a() {}\n");
+        write(
+            "b.go",
+            "package p\n\nfunc (t T) context() {}\n\ntype T int\n",
+        );
+        write(
+            "c.go",
+            "package p\n\nfunc c(ctx context.Context) {}; var context = 1\n",
+        );
+        write("d.go", "package q\n\nvar Other = 1\n");
+        assert_eq!(check(tmp.path(), "a.go", &["context", "T", "Other"]), 2);
+        write("c.go", "package p\n\nfunc c(ctx context.Context) {}\n");
+        assert_eq!(check(tmp.path(), "a.go", &["context"]), 0);
     }
 
     /// A lookup of a declaration wants only the declarations that may make

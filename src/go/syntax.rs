@@ -430,6 +430,29 @@ pub fn loop_spans(src: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
     Some(spans)
 }
 
+/// Whether a top-level chunk (of `top_level_chunks`) holds a `;` outside
+/// every bracket, string and comment: more than one declaration on a line
+/// (`type A int; type B int`, which gofmt would split), so its first line
+/// does not tell all it declares.
+pub fn has_top_level_semicolon(chunk: &[u8]) -> bool {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < chunk.len() {
+        if let Some((end, _)) = skip_literal(chunk, i) {
+            i = end;
+            continue;
+        }
+        match chunk[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b';' if depth == 0 => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
 /// The byte ranges to parse for the chunks marked in `keep` (one flag per
 /// chunk of `top_level_chunks`), each kept declaration with the comments
 /// and blank lines right above it (its doc comment and directives, which

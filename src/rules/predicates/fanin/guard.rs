@@ -169,45 +169,6 @@ pub(super) fn existing_child(
     child
 }
 
-/// Whether a file of the package declares `context` at package level.
-pub(super) fn declares_context(ctx: &Ctx) -> bool {
-    let others = ctx.package.others_mentioning("context");
-    let trees = std::iter::once((ctx.package.tree_for("context"), ctx.src))
-        .chain(others.iter().map(|f| (f.tree(), f.src.as_slice())));
-    for (tree, src) in trees {
-        let mut found = false;
-        syntax::visit(
-            tree.root_node(),
-            &|n| {
-                matches!(
-                    n.kind_str(),
-                    "source_file"
-                        | "type_declaration"
-                        | "var_declaration"
-                        | "const_declaration"
-                        | "var_spec_list"
-                        | "const_spec_list"
-                )
-            },
-            &mut |n| {
-                if matches!(
-                    n.kind_str(),
-                    "type_spec" | "type_alias" | "var_spec" | "const_spec" | "function_declaration"
-                ) {
-                    let mut c = n.walk();
-                    found |= n
-                        .children_by_field_name("name", &mut c)
-                        .any(|m| text(m, src) == "context");
-                }
-            },
-        );
-        if found {
-            return true;
-        }
-    }
-    false
-}
-
 /// The zero value of a result type, as Go source.
 pub(super) fn zero_value(ty: Node, ctx: &Ctx) -> String {
     let src = ctx.src;
@@ -597,7 +558,7 @@ impl<'t> FanIn<'t, '_> {
     /// package-level name `context`, or a standard-library package that
     /// `context` itself imports (a cycle).
     pub(super) fn cannot_import_context(&self) -> Option<&'static str> {
-        if declares_context(self.ctx) {
+        if self.ctx.package.declares_package_name("context") {
             return Some(
                 "the package declares its own `context`, so the context package cannot be imported",
             );
