@@ -187,11 +187,11 @@ pub enum ChunkKind {
 }
 
 /// The bytes `top_level_chunks` acts on: comment and literal starts,
-/// brackets and newlines.
+/// brackets, newlines and semicolons.
 const CHUNK_BYTES: [bool; 256] = {
     let mut t = [false; 256];
     let mut k = 0;
-    let bytes = b"/`\"'{([})]\n";
+    let bytes = b"/`\"'{([})]\n;";
     while k < bytes.len() {
         t[bytes[k] as usize] = true;
         k += 1;
@@ -229,9 +229,9 @@ fn skip_literal(src: &[u8], i: usize) -> Option<(usize, bool)> {
 }
 
 /// Splits Go source into top-level chunks without parsing: a chunk ends
-/// with a newline outside any brace, bracket or parenthesis, string, rune
-/// or comment, so each top-level declaration of gofmt'd code (with its
-/// body) is one chunk and each line between declarations is its own.
+/// with a newline or a `;` outside any brace, bracket or parenthesis,
+/// string, rune or comment, so each top-level declaration (with its body)
+/// is one chunk and each line between declarations is its own.
 /// Linear, and a small fraction of a parse: it lets a rule's literals be
 /// looked for per declaration before deciding what to parse. None when the
 /// brackets do not pair up or a string or comment never ends: such a file
@@ -317,7 +317,11 @@ fn chunks_up_to(src: &[u8], to_code: bool) -> Option<Vec<(std::ops::Range<usize>
                     return None;
                 }
             }
-            b'\n' if open.is_empty() => {
+            // A `;` outside brackets ends a declaration too: two on one
+            // line (`type A int; type B int`, which gofmt would split)
+            // are two chunks, so a chunk's first line tells what it
+            // declares.
+            b'\n' | b';' if open.is_empty() => {
                 let kind = kind_of(start..i + 1);
                 out.push((start..i + 1, kind));
                 start = i + 1;
@@ -339,7 +343,7 @@ fn chunks_up_to(src: &[u8], to_code: bool) -> Option<Vec<(std::ops::Range<usize>
 }
 
 /// The bytes `loop_spans` acts on: comment and literal starts, brackets,
-/// newlines, and the first letters of `for` and `goto`.
+/// newlines, semicolons, and the first letters of `for` and `goto`.
 const LOOP_BYTES: [bool; 256] = {
     let mut t = CHUNK_BYTES;
     t[b'f' as usize] = true;
@@ -428,29 +432,6 @@ pub fn loop_spans(src: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
     spans.extend(open.into_iter().map(|(_, at)| at..n));
     spans.sort_by_key(|r| r.start);
     Some(spans)
-}
-
-/// Whether a top-level chunk (of `top_level_chunks`) holds a `;` outside
-/// every bracket, string and comment: more than one declaration on a line
-/// (`type A int; type B int`, which gofmt would split), so its first line
-/// does not tell all it declares.
-pub fn has_top_level_semicolon(chunk: &[u8]) -> bool {
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < chunk.len() {
-        if let Some((end, _)) = skip_literal(chunk, i) {
-            i = end;
-            continue;
-        }
-        match chunk[i] {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            b';' if depth == 0 => return true,
-            _ => {}
-        }
-        i += 1;
-    }
-    false
 }
 
 /// The byte ranges to parse for the chunks marked in `keep` (one flag per
