@@ -106,10 +106,11 @@ fn check_dir(
     progress: &Progress,
 ) -> Vec<Checked> {
     let directory = Directory::new(source, dir);
+    let paths: Vec<PathBuf> = group.iter().map(|(p, _)| p.clone()).collect();
     let mut out: Vec<Checked> = group
         .into_par_iter()
         .map(|(path, display)| {
-            let outcome = match source.read(&path) {
+            let outcome = match directory.bytes_of(&path, &paths) {
                 Ok(bytes) => engine.check(&directory, &path, &display, &bytes),
                 Err(e) => Err(format!("{display}: cannot read: {e}")),
             };
