@@ -305,15 +305,20 @@ fn candidates(r: &Receive, stops: &[Node], ty: &str, pkg: &Pkg) -> (Vec<Guard>, 
             _ => foreign.push(what.to_string()),
         }
     }
-    syntax::visit(r.func, &|n| n.kind_str() != "func_literal", &mut |n| {
-        let on_way_out = n.parent().is_some_and(|stmt| {
+    // Only a `close` call asks for its parent: tree-sitter finds a parent
+    // by a descent from the root, and this visits every node of a big
+    // receiving function once per receive.
+    let on_way_out = |n: Node| {
+        n.parent().is_some_and(|stmt| {
             stmt.kind_str() == "defer_statement"
                 || stops
                     .iter()
                     .any(|s| s.parent() == stmt.parent() && s.start_byte() > stmt.end_byte())
-        });
+        })
+    };
+    syntax::visit(r.func, &|n| n.kind_str() != "func_literal", &mut |n| {
         if let Some(d) = closed_field(n, &prefix, r.src)
-            && on_way_out
+            && on_way_out(n)
             && pkg.field(ty, &d).is_some_and(|f| f.is_chan)
         {
             out.push(Guard::Closed(d));
