@@ -2,7 +2,8 @@
 //! runs, so a result cache can be keyed on it: the directory's `.go` files
 //! (siblings are looked up in them), the files being checked, and the
 //! nearest go.mod (its Go version and path change fixes). As a `Source`,
-//! a `Pinned` then serves the analysis and notes any read its fingerprint
+//! a `Pinned` then serves the analysis (a file it read to hash, from the
+//! bytes it hashed, the first time) and notes any read its fingerprint
 //! did not cover, or whose bytes differ from those hashed (a file edited
 //! during the run): a result built on such a read must not be stored
 //! under the fingerprint.
@@ -80,6 +81,10 @@ pub struct Pinned<'s> {
     /// The stat records of the files fingerprinted, when any was read
     /// (else the ones loaded are still the same).
     records: Option<Vec<Record>>,
+    /// The bytes read to be hashed, until the analysis reads them: the
+    /// very bytes the digest covers, given once instead of read again (a
+    /// first run read every file twice).
+    kept: std::sync::Mutex<HashMap<PathBuf, Vec<u8>>>,
 }
 
 impl<'s> Pinned<'s> {
@@ -92,6 +97,7 @@ impl<'s> Pinned<'s> {
         let mut seen = HashMap::new();
         let mut records = Vec::new();
         let mut read_any = false;
+        let mut kept = HashMap::new();
         // The listing in its order, then checked files it lacks (a file
         // given by name that the listing filters out).
         for p in listing.iter().chain(files) {
@@ -111,7 +117,12 @@ impl<'s> Pinned<'s> {
                 Some(x) => Seen::Bytes(x),
                 None => {
                     read_any = true;
-                    Seen::of(&inner.read(p))
+                    let r = inner.read(p);
+                    let s = Seen::of(&r);
+                    if let Ok(bytes) = r {
+                        kept.insert(key.clone(), bytes);
+                    }
+                    s
                 }
             };
             if let (Some(n), Some(st), Seen::Bytes(x)) = (name, stat, &s) {
@@ -135,6 +146,7 @@ impl<'s> Pinned<'s> {
             digest: h.finish(),
             strayed: AtomicBool::new(false),
             records: (read_any && !records.is_empty()).then_some(records),
+            kept: std::sync::Mutex::new(kept),
         }
     }
 
@@ -161,8 +173,13 @@ impl<'s> Pinned<'s> {
 
 impl Source for Pinned<'_> {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        let key = plain(path);
+        let kept = self.kept.lock().ok().and_then(|mut k| k.remove(&key));
+        if let Some(bytes) = kept {
+            return Ok(bytes);
+        }
         let r = self.inner.read(path);
-        if self.seen.get(&plain(path)) != Some(&Seen::of(&r)) {
+        if self.seen.get(&key) != Some(&Seen::of(&r)) {
             self.stray();
         }
         r
@@ -182,5 +199,34 @@ impl Source for Pinned<'_> {
         }
         self.stray();
         self.inner.find_up(dir, name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::files::source::WorkTree;
+
+    /// The analysis gets the very bytes the fingerprint hashed, without
+    /// reading the file again; a file edited after that is read afresh
+    /// on a second read, and the edit makes the result unfit to store.
+    #[test]
+    fn the_bytes_hashed_are_the_bytes_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a.go"), tmp.path().join("b.go"));
+        std::fs::write(&a, "package p\n").unwrap();
+        std::fs::write(&b, "package p\n\nvar x = 1\n").unwrap();
+        let pinned = Pinned::new(
+            &WorkTree,
+            tmp.path(),
+            std::slice::from_ref(&a),
+            &Stamps::default(),
+        );
+        std::fs::write(&a, "package p // edited\n").unwrap();
+        assert_eq!(pinned.read(&a).unwrap(), b"package p\n");
+        assert_eq!(pinned.read(&b).unwrap(), b"package p\n\nvar x = 1\n");
+        assert!(!pinned.strayed());
+        assert_eq!(pinned.read(&a).unwrap(), b"package p // edited\n");
+        assert!(pinned.strayed());
     }
 }
