@@ -107,10 +107,11 @@ fn check_dir(
 ) -> Vec<Checked> {
     let directory = Directory::new(source, dir);
     let paths: Vec<PathBuf> = group.iter().map(|(p, _)| p.clone()).collect();
+    let shared = directory.checks_all(&paths);
     let mut out: Vec<Checked> = group
         .into_par_iter()
         .map(|(path, display)| {
-            let outcome = match directory.bytes_of(&path, &paths) {
+            let outcome = match directory.bytes_of(&path, shared) {
                 Ok(bytes) => engine.check(&directory, &path, &display, &bytes),
                 Err(e) => Err(format!("{display}: cannot read: {e}")),
             };

@@ -356,19 +356,23 @@ fn starts_with_keyword(lead: Option<&str>, keyword: &str) -> bool {
 /// types). False when that cannot be told: a group `type (`, a comment
 /// after the keyword, a line cut short before the name ends.
 fn declares_another_type(lead: Option<&str>, name: &str) -> bool {
-    let Some(rest) = lead.and_then(|l| l.strip_prefix("type")) else {
-        return false;
-    };
+    name_after(lead, "type").is_some_and(|n| n != name)
+}
+
+/// The name a declaration whose first line of code is `lead` writes right
+/// after `keyword` and blank space (`type Name`, `func Name`); None when
+/// that cannot be told: another keyword, no blank after it (`type(`), a
+/// comment, a line cut short before the name ends.
+fn name_after<'l>(lead: Option<&'l str>, keyword: &str) -> Option<&'l str> {
+    let rest = lead?.strip_prefix(keyword)?;
     let spec = rest.trim_start();
     if spec.len() == rest.len() {
-        return false;
+        return None;
     }
     // The name ends at an ASCII byte: `lead` is cut at 32 bytes, maybe in
     // a character, whose replacement mark would end the name early.
-    match spec.find(|c: char| !(c.is_alphanumeric() || c == '_')) {
-        Some(end) if end > 0 && spec.as_bytes()[end].is_ascii() => spec[..end] != *name,
-        _ => false,
-    }
+    let end = spec.find(|c: char| !(c.is_alphanumeric() || c == '_'))?;
+    (end > 0 && spec.as_bytes()[end].is_ascii()).then(|| &spec[..end])
 }
 
 /// Whether a declaration whose first line of code is `lead` may declare
@@ -385,21 +389,13 @@ fn lead_may_declare(lead: Option<&str>, keyword: Option<&str>, name: &str) -> bo
 /// `name` at package level; true when that cannot be told.
 fn lead_may_name(lead: Option<&str>, name: &str) -> bool {
     if !starts_with_keyword(lead, "func") {
-        return lead.is_none_or(|l| !starts_with_keyword(Some(l), "import"))
-            && !declares_another_type(lead, name);
+        return !starts_with_keyword(lead, "import") && !declares_another_type(lead, name);
     }
-    let Some(line) = lead else {
-        return true;
-    };
-    let rest = line["func".len()..].trim_start();
-    if rest.starts_with('(') {
+    // A method (`func (r T) M()`) declares no package-level name.
+    if lead.is_some_and(|l| l["func".len()..].trim_start().starts_with('(')) {
         return false;
     }
-    // As in `declares_another_type`: a name cut short cannot be told.
-    match rest.find(|c: char| !(c.is_alphanumeric() || c == '_')) {
-        Some(end) if end > 0 && rest.as_bytes()[end].is_ascii() => rest[..end] == *name,
-        _ => true,
-    }
+    name_after(lead, "func").is_none_or(|n| n == name)
 }
 
 /// What a lookup wants of the current file's declarations that a partial
@@ -474,9 +470,6 @@ pub struct Directory<'s> {
     dir: PathBuf,
     listing: OnceLock<Vec<PathBuf>>,
     files: OnceLock<Vec<PkgFile>>,
-    /// Whether the run checks every `.go` file of the directory
-    /// (`bytes_of`).
-    whole_group: OnceLock<bool>,
     /// The uses of a field name, per package clause and name, found on
     /// first need.
     fields: std::sync::Mutex<HashMap<(String, String), std::sync::Arc<FieldUses>>>,
@@ -501,7 +494,6 @@ impl<'s> Directory<'s> {
             dir: dir.to_path_buf(),
             listing: OnceLock::new(),
             files: OnceLock::new(),
-            whole_group: OnceLock::new(),
             fields: Default::default(),
             structs: Default::default(),
             sent_fields: Default::default(),
@@ -510,18 +502,20 @@ impl<'s> Directory<'s> {
         }
     }
 
-    /// The bytes of `path`, one of `group` (the directory's files the run
-    /// checks): taken from the directory's copy of its files when the
-    /// group is all of them, so that a file is read once, not once for its
-    /// check and again when a lookup reads its siblings (sarama's 336
-    /// files took 700 opens); read alone otherwise.
-    pub fn bytes_of(&self, path: &Path, group: &[PathBuf]) -> std::io::Result<Cow<'_, [u8]>> {
-        let whole = self.whole_group.get_or_init(|| {
-            let mut sorted = group.to_vec();
-            sorted.sort();
-            self.listing() == sorted
-        });
-        if *whole {
+    /// Whether `group` (the directory's files the run checks) is all of
+    /// its `.go` files: then `bytes_of` takes them from the directory's
+    /// copy, so that a file is read once, not once for its check and again
+    /// when a lookup reads its siblings (sarama's 336 files took 700 opens).
+    pub fn checks_all(&self, group: &[PathBuf]) -> bool {
+        let mut sorted = group.to_vec();
+        sorted.sort();
+        self.listing() == sorted
+    }
+
+    /// The bytes of `path`, a file of the directory: from its copy of its
+    /// files when `shared` (`checks_all`), else read alone.
+    pub fn bytes_of(&self, path: &Path, shared: bool) -> std::io::Result<Cow<'_, [u8]>> {
+        if shared {
             let files = self.files();
             if let Ok(i) = files.binary_search_by(|f| f.path.as_path().cmp(path)) {
                 return Ok(Cow::Borrowed(&files[i].src));
@@ -869,15 +863,11 @@ impl<'a> PackageIndex<'a> {
     /// that uses it (all of docker's daemon parsed for one finding).
     pub fn declares_package_name(&self, name: &str) -> bool {
         declares_at_top(self.tree_for(name), self.src, name)
-            || self
-                .siblings()
-                .iter()
-                .filter(|f| f.mentions(name))
-                .any(|f| {
-                    f.trees_naming(name)
-                        .into_iter()
-                        .any(|t| declares_at_top(t, &f.src, name))
-                })
+            || self.others_mentioning(name).into_iter().any(|f| {
+                f.trees_naming(name)
+                    .into_iter()
+                    .any(|t| declares_at_top(t, &f.src, name))
+            })
     }
 
     /// Every file of the package, the current one included (as read from
@@ -1294,26 +1284,29 @@ mod tests {
         reversed.reverse();
         let counted = Counted(AtomicUsize::new(0));
         let directory = Directory::new(&counted, &dir);
+        assert!(directory.checks_all(&reversed));
         for p in &reversed {
-            let bytes = directory.bytes_of(p, &reversed).unwrap();
+            let bytes = directory.bytes_of(p, true).unwrap();
             assert_eq!(*bytes, std::fs::read(p).unwrap()[..]);
         }
         assert_eq!(directory.files().len(), all.len());
         assert_eq!(counted.0.load(Relaxed), all.len());
+        assert!(directory.bytes_of(&dir.join("missing.go"), true).is_err());
 
         let counted = Counted(AtomicUsize::new(0));
         let directory = Directory::new(&counted, &dir);
         let some = &all[..3];
+        assert!(!directory.checks_all(some));
         for p in some {
             assert_eq!(
-                *directory.bytes_of(p, some).unwrap(),
+                *directory.bytes_of(p, false).unwrap(),
                 std::fs::read(p).unwrap()[..]
             );
         }
         assert_eq!(counted.0.load(Relaxed), 3);
         assert!(directory.files.get().is_none());
         let missing = dir.join("missing.go");
-        assert!(directory.bytes_of(&missing, some).is_err());
+        assert!(directory.bytes_of(&missing, false).is_err());
     }
 
     /// The budget gives while it lasts, and a request it cannot meet takes
