@@ -141,6 +141,51 @@ pub fn sent_field_names(src: &[u8], out: &mut std::collections::HashSet<String>)
     }
 }
 
+/// Whether the text `chunk` (a top-level declaration) writes `X.name` with
+/// an operand `X` other than the receiver its first line names (a function
+/// has none), or `range R.name`, and not as a call or the start of a longer
+/// selector: the uses a scan's caller most often stops at, since nothing
+/// ties such an operand to a struct type. Text only, an order to parse in
+/// and never an answer: a comment or a string can write the same bytes.
+pub fn may_use_off_receiver(chunk: &[u8], name: &str) -> bool {
+    let n = name.as_bytes();
+    if n.is_empty() {
+        return false;
+    }
+    let receiver = chunk
+        .trim_ascii_start()
+        .strip_prefix(b"func")
+        .map(|r| r.trim_ascii_start())
+        .and_then(|r| r.strip_prefix(b"("))
+        .map(|r| {
+            let r = r.trim_ascii_start();
+            &r[..r.iter().take_while(|&&b| syntax::is_ident_byte(b)).count()]
+        })
+        .filter(|r| !r.is_empty());
+    memchr::memmem::find_iter(chunk, n).any(|at| {
+        let end = at + n.len();
+        // The `.` before, blank space (a line break) allowed between.
+        let dot = chunk[..at].trim_ascii_end().len().wrapping_sub(1);
+        if chunk.get(dot) != Some(&b'.')
+            || chunk.get(end).is_some_and(|&b| syntax::is_ident_byte(b))
+        {
+            return false;
+        }
+        let next = chunk[end..].iter().find(|b| !b.is_ascii_whitespace());
+        if matches!(next, Some(b'(' | b'.')) {
+            return false;
+        }
+        let from = chunk[..dot]
+            .iter()
+            .rposition(|&b| !syntax::is_ident_byte(b))
+            .map_or(0, |i| i + 1);
+        let operand = &chunk[from..dot];
+        operand.is_empty()
+            || Some(operand) != receiver
+            || chunk[..from].trim_ascii_end().ends_with(b"range")
+    })
+}
+
 /// Whether the text `chunk` may hold a use of the field name `name`: the
 /// word with `.` before it or `:` after it (blank space between, a
 /// comment's end, or a line break before it counted as may). A declaration without one holds no use
@@ -399,6 +444,33 @@ pub fn node_at<'t>(tree: &'t Tree, start: usize, end: usize, kind: &str) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_operand_other_than_the_receiver_is_told_from_the_text() {
+        let yes = [
+            "func f(s *T) { <-s.done }",
+            "func (t *T) f(s *T) { s.done <- 1 }",
+            "func (t *T) f() { for x := range t.done {} }",
+            "func (t *T) f() { x := a[0].done }",
+            "func (t *T) f() { x := g().done }",
+            "func (t *T) f() {\n\tt.x.\n\t\tdone = nil }",
+        ];
+        let no = [
+            "func (t *T) f() { <-t.done }",
+            "func (t T) f() { t.done <- 1; close(t.done) }",
+            "func f(s *T) { s.done() }",
+            "func f(s *T) { s.done.Stop() }",
+            "func f(s *T) { s.undone = nil; s.doneness = nil }",
+            "func f(s *T) { x := T{done: nil} }",
+            "func (t *T) f() {}",
+        ];
+        for c in yes {
+            assert!(may_use_off_receiver(c.as_bytes(), "done"), "{c}");
+        }
+        for c in no {
+            assert!(!may_use_off_receiver(c.as_bytes(), "done"), "{c}");
+        }
+    }
 
     /// For every name written after a `.` or before a `:` in three of Go's
     /// files, and one no file has: the uses found from where the name is

@@ -135,6 +135,12 @@ impl PkgFile {
         out
     }
 
+    /// Whether the file splits into declarations (`split`): one that does
+    /// not is parsed and read whole.
+    fn splits(&self) -> bool {
+        self.split().is_some()
+    }
+
     fn split(&self) -> Option<&Split> {
         self.split
             .get_or_init(|| {
@@ -944,33 +950,47 @@ impl<'a> PackageIndex<'a> {
     ) -> Option<std::sync::Arc<FieldUses>> {
         let key = (self.pkg_name.clone(), name.to_string());
         let mut uses = Vec::new();
-        let wanted = |chunk: &[u8]| fields::may_use(chunk, name);
         let files = self.package_files();
         // The current file first: the uses that make a caller stop are
         // mostly near the code it asks about, and the order found is not
         // the order kept (sorted below).
-        let mut order: Vec<usize> = (0..files.len()).collect();
+        let mut order: Vec<usize> = (0..files.len())
+            .filter(|&i| files[i].mentions(name))
+            .collect();
         order.sort_by_key(|&i| !self.is_current(&files[i].path));
-        for i in order {
-            let f = files[i];
-            if !f.mentions(name) {
-                continue;
+        // In two rounds: first the declarations whose text writes the field
+        // on an operand that is not their receiver (the use a caller stops
+        // at most often), then the rest. On nats-server a scan of `done`
+        // that stops had parsed 91 declarations (250 KB) in file order
+        // before the first such use.
+        for off_receiver in [true, false] {
+            let wanted = |chunk: &[u8]| {
+                fields::may_use(chunk, name)
+                    && fields::may_use_off_receiver(chunk, name) == off_receiver
+            };
+            for &i in &order {
+                let f = files[i];
+                // A file that does not split is read whole, once.
+                if off_receiver && !f.splits() {
+                    continue;
+                }
+                let checked = (self.own_file().is_some_and(|own| std::ptr::eq(own, f)))
+                    .then(|| (self.checked_nodes(), self.parsed));
+                uses.extend(f.scan_declaring(
+                    name,
+                    &wanted,
+                    &self.directory.keep,
+                    checked,
+                    &mut |scope| {
+                        let found = fields::uses_in(i, scope, &f.src, name);
+                        (!found.iter().any(stop)).then_some(found)
+                    },
+                )?);
             }
-            let checked = (self.own_file().is_some_and(|own| std::ptr::eq(own, f)))
-                .then(|| (self.checked_nodes(), self.parsed));
-            uses.extend(f.scan_declaring(
-                name,
-                &wanted,
-                &self.directory.keep,
-                checked,
-                &mut |scope| {
-                    let found = fields::uses_in(i, scope, &f.src, name);
-                    (!found.iter().any(stop)).then_some(found)
-                },
-            )?);
         }
         // Two top-level declarations parsed in one tree (a file that does
-        // not split) are seen once each.
+        // not split), or a file read whole in both rounds (a declaration
+        // that does not parse alone), are seen once each.
         uses.sort_by_key(|u| (u.file, u.start, u.end));
         uses.dedup_by_key(|u| (u.file, u.start, u.end));
         let made = std::sync::Arc::new(FieldUses { uses });
@@ -1255,6 +1275,57 @@ mod tests {
                 .sum::<usize>();
         }
         assert!(compared > 1_000, "{compared}");
+    }
+
+    /// A scan asked to stop answers None exactly when a use the full scan
+    /// finds passes `stop`, whichever round of declarations holds it: the
+    /// order it parses in is only an order.
+    #[test]
+    fn a_scan_stops_exactly_when_one_of_its_uses_would() {
+        use crate::files::source::WorkTree;
+        let dir = crate::go::goroot_src().join("net/http");
+        let path = dir.join("transport.go");
+        let src = std::fs::read(&path).unwrap();
+        let tree = syntax::parse(&src);
+        let directory = Directory::new(&WorkTree, &dir);
+        let index = PackageIndex::new(&directory, &path, &tree, &src);
+        let stops: [&dyn Fn(&fields::FieldUse) -> bool; 4] = [
+            &|u| !u.operand.is_empty() && !u.on_receiver,
+            &|u| u.on_receiver,
+            &|u| matches!(u.kind, fields::FieldUseKind::Send { .. }),
+            &|u| u.file > 0 && matches!(u.kind, fields::FieldUseKind::Close),
+        ];
+        let (mut stopped, mut ran) = (0, 0);
+        let files = index.package_files();
+        for name in [
+            "mu", "conn", "closech", "done", "t", "req", "cc", "ctx", "br", "ch",
+        ] {
+            let full = index.scan_field_uses(name, &|_| false).unwrap();
+            // The uses a parse of every file, whole, finds.
+            let mut whole = Vec::new();
+            for (i, f) in files.iter().enumerate() {
+                let t = syntax::parse(&f.src);
+                whole.extend(fields::uses_in(i, t.root_node(), &f.src, name));
+            }
+            whole.sort_by_key(|u| (u.file, u.start, u.end));
+            assert_eq!(format!("{whole:?}"), format!("{:?}", full.uses), "{name}");
+            for stop in stops {
+                let expected = full.uses.iter().any(stop);
+                let got = index.scan_field_uses(name, stop);
+                assert_eq!(got.is_none(), expected, "{name}");
+                if let Some(got) = got {
+                    assert_eq!(
+                        format!("{:?}", got.uses),
+                        format!("{:?}", full.uses),
+                        "{name}"
+                    );
+                    ran += 1;
+                } else {
+                    stopped += 1;
+                }
+            }
+        }
+        assert!(stopped > 5 && ran > 5, "{stopped} {ran}");
     }
 
     /// A directory whose files the run checks all gives each its bytes
