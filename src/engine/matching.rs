@@ -11,7 +11,7 @@ use crate::engine::literals::{Found, Prefilter, Require};
 use crate::engine::rooted::{self, Roots};
 use crate::go::package::{Directory, PackageIndex};
 use crate::go::syntax;
-use crate::go::syntax::NodeKind;
+use crate::go::syntax::{Chunk, NodeKind};
 use crate::rules::predicates::{self, Arg, Ctx, Site, Value, Verdict};
 use crate::rules::rule::{EditKind, Message, Rule, Within};
 use crate::rules::template;
@@ -238,7 +238,7 @@ impl Engine {
         // (a declaration elsewhere in it), means the whole file after all.
         // A lookup of a name the other declarations mention adds those
         // declarations to the parse instead, a few times at most.
-        if let Some((chunks, mut keep)) = self.parse_plan(&rules, &found, bytes) {
+        if let Some((chunks, mut keep)) = self.parse_plan(&rules, &found, directory, bytes) {
             for _ in 0..4 {
                 let ranges = syntax::kept_ranges(&chunks, keep.clone());
                 let kept: usize = ranges.iter().map(|r| r.len()).sum();
@@ -289,19 +289,25 @@ impl Engine {
     /// adds the comments right above them). None: the whole file (a rule
     /// looks at whole files, or the file does not split).
     /// On real code only 3-13% of the bytes are in such declarations.
-    fn parse_plan(
+    fn parse_plan<'d>(
         &self,
         rules: &[usize],
         found: &Found,
+        directory: &'d Directory,
         bytes: &[u8],
-    ) -> Option<(Vec<Chunk>, Vec<bool>)> {
+    ) -> Option<(std::borrow::Cow<'d, [Chunk]>, Vec<bool>)> {
         if rules
             .iter()
             .any(|&i| self.rules[i].spec.require_within != Within::Declaration)
         {
             return None;
         }
-        let chunks = syntax::top_level_chunks(bytes)?;
+        // The directory's chunks of its copy of the file, which lookups in
+        // siblings split by too, else the file's own.
+        let chunks = match directory.chunks_of(bytes) {
+            Some(shared) => std::borrow::Cow::Borrowed(shared?),
+            None => std::borrow::Cow::Owned(syntax::top_level_chunks(bytes)?),
+        };
         let keep: Vec<bool> = chunks
             .iter()
             .map(|(r, kind)| match kind {
@@ -591,9 +597,6 @@ fn skipped_regions(errors: &[(Node, Node)], display: &str, bytes: &[u8]) -> Vec<
     }
     skipped
 }
-
-/// A top-level chunk of a file: its byte range and kind.
-type Chunk = (Range<usize>, syntax::ChunkKind);
 
 /// What a check on a partial tree asked for beyond it.
 enum Wants {

@@ -5,7 +5,7 @@
 use crate::files::source::Source;
 use crate::go::fields::{self, FieldUses};
 use crate::go::syntax;
-use crate::go::syntax::NodeKind;
+use crate::go::syntax::{Chunk, NodeKind};
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
@@ -20,6 +20,9 @@ pub struct PkgFile {
     /// OnceLock: the files of one directory are checked in parallel and
     /// share their siblings' trees.
     tree: OnceLock<Tree>,
+    /// The file's top-level chunks (`syntax::top_level_chunks`), read once
+    /// for the check's parse plan and the split below.
+    chunks: OnceLock<Option<Vec<Chunk>>>,
     /// The file split into top-level declarations, each parsed alone (with
     /// the header) on the first lookup of a name it mentions; None inside
     /// when the file does not split (then lookups parse all of it).
@@ -75,6 +78,7 @@ impl PkgFile {
             path,
             src,
             tree: OnceLock::new(),
+            chunks: OnceLock::new(),
             split: OnceLock::new(),
             clause: OnceLock::new(),
             hints: Default::default(),
@@ -90,6 +94,13 @@ impl PkgFile {
 
     pub fn tree(&self) -> &Tree {
         self.tree.get_or_init(|| syntax::parse(&self.src))
+    }
+
+    /// The file's top-level chunks; None when it does not split.
+    pub fn chunks(&self) -> Option<&[Chunk]> {
+        self.chunks
+            .get_or_init(|| syntax::top_level_chunks(&self.src))
+            .as_deref()
     }
 
     /// Trees that hold every top-level declaration of the file that
@@ -144,12 +155,12 @@ impl PkgFile {
     fn split(&self) -> Option<&Split> {
         self.split
             .get_or_init(|| {
-                let all = syntax::top_level_chunks(&self.src)?;
-                let header = syntax::header_ranges(&all);
+                let all = self.chunks()?;
+                let header = syntax::header_ranges(all);
                 let decls: Vec<_> = all
-                    .into_iter()
+                    .iter()
                     .filter(|(_, k)| *k == syntax::ChunkKind::Code)
-                    .map(|(r, _)| (r, OnceLock::new()))
+                    .map(|(r, _)| (r.clone(), OnceLock::new()))
                     .collect();
                 let leads = decls
                     .iter()
@@ -528,6 +539,17 @@ impl<'s> Directory<'s> {
             }
         }
         self.source.read(path).map(Cow::Owned)
+    }
+
+    /// The top-level chunks of `bytes` when they are the directory's copy
+    /// of one of its files (`bytes_of` shared them), read once for the
+    /// check and the lookups in it; None for bytes of its own.
+    pub fn chunks_of(&self, bytes: &[u8]) -> Option<Option<&[Chunk]>> {
+        self.files
+            .get()?
+            .iter()
+            .find(|f| std::ptr::eq(f.src.as_slice(), bytes))
+            .map(PkgFile::chunks)
     }
 
     /// The directory's `.go` files, sorted.
@@ -1359,6 +1381,12 @@ mod tests {
         for p in &reversed {
             let bytes = directory.bytes_of(p, true).unwrap();
             assert_eq!(*bytes, std::fs::read(p).unwrap()[..]);
+            // The check's parse plan and the lookups share the chunks of
+            // the directory's copy; a copy of the bytes has its own.
+            let shared = directory.chunks_of(&bytes).expect("the directory's copy");
+            assert_eq!(shared, syntax::top_level_chunks(&bytes).as_deref());
+            let copy: Vec<u8> = bytes.to_vec();
+            assert!(directory.chunks_of(&copy).is_none());
         }
         assert_eq!(directory.files().len(), all.len());
         assert_eq!(counted.0.load(Relaxed), all.len());

@@ -186,6 +186,9 @@ pub enum ChunkKind {
     Code,
 }
 
+/// A top-level chunk of a file: its bytes and what it holds.
+pub type Chunk = (std::ops::Range<usize>, ChunkKind);
+
 /// The bytes `top_level_chunks` acts on: comment and literal starts,
 /// brackets, newlines and semicolons.
 const CHUNK_BYTES: [bool; 256] = {
