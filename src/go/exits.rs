@@ -219,7 +219,8 @@ pub fn breaks_out_of(brk: Node, stmt: Node, src: &[u8]) -> bool {
 /// `ends`, every `goto` (it may go anywhere), and the breaks out of `lp`.
 pub fn leaving<'t>(scope: Node<'t>, lp: Node<'t>, src: &[u8], ends: Ends) -> Vec<Node<'t>> {
     let mut out = Vec::new();
-    syntax::visit(scope, &|n| n.kind_str() != "func_literal", &mut |n| {
+    let descend = |n: Node| n.kind_str() != "func_literal" && syntax::may_hold_statements(n);
+    syntax::visit(scope, &descend, &mut |n| {
         let exits = match n.kind_str() {
             "goto_statement" => true,
             "break_statement" => breaks_out_of(n, lp, src),

@@ -653,6 +653,31 @@ pub fn enclosing_loop<'t>(node: Node<'t>, func: Node<'t>) -> Option<Node<'t>> {
         .find(|n| n.kind_str() == "for_statement")
 }
 
+/// Whether a statement can be under `n` other than inside a function
+/// literal: false for an expression, a string or a list of them, whose
+/// subtrees hold statements only in a `func` literal. A walk that looks
+/// for statements (returns, breaks, calls made as statements) need not
+/// descend into them: the composite literals of a table-driven test are
+/// most of its nodes.
+pub fn may_hold_statements(n: Node) -> bool {
+    !matches!(
+        n.kind_str(),
+        "call_expression"
+            | "composite_literal"
+            | "binary_expression"
+            | "unary_expression"
+            | "selector_expression"
+            | "index_expression"
+            | "slice_expression"
+            | "parenthesized_expression"
+            | "type_assertion_expression"
+            | "type_conversion_expression"
+            | "expression_list"
+            | "interpreted_string_literal"
+            | "raw_string_literal"
+    )
+}
+
 /// Calls `f` on every node under `root` in document order, without
 /// descending into nodes for which `descend` says no.
 pub fn visit<'t>(root: Node<'t>, descend: &dyn Fn(Node<'t>) -> bool, f: &mut dyn FnMut(Node<'t>)) {
@@ -1167,6 +1192,41 @@ pub fn import_names_at(root: Node, src: &[u8]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// No statement or block is under a node `may_hold_statements` turns
+    /// down, outside a function literal, in Go's files: and the walks it
+    /// spares are most of some functions' nodes.
+    #[test]
+    fn expressions_hold_statements_only_in_function_literals() {
+        let (mut spared, mut all) = (0usize, 0usize);
+        for f in [
+            "net/http/server.go",
+            "go/types/expr.go",
+            "encoding/json/decode_test.go",
+        ] {
+            let src = crate::go::goroot_file(f, 1.0);
+            let tree = parse(&src);
+            visit(tree.root_node(), &|_| true, &mut |n| {
+                all += 1;
+                if may_hold_statements(n) {
+                    return;
+                }
+                visit(n, &|m| m.kind_str() != "func_literal", &mut |m| {
+                    if m.id() == n.id() {
+                        return;
+                    }
+                    spared += 1;
+                    let k = m.kind_str();
+                    assert!(
+                        !(k.ends_with("_statement") || k == "block" || k == "statement_list"),
+                        "{f}: {k} under {}",
+                        n.kind_str()
+                    );
+                });
+            });
+        }
+        assert!(spared * 4 > all, "{spared} of {all}");
+    }
 
     /// Every `for` statement of Go's files (`net/http`, `runtime`,
     /// `go/types`, `sync`, `time`, `os/exec`) lies in a span `loop_spans`

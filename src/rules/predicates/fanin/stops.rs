@@ -474,6 +474,11 @@ impl FanIn<'_, '_> {
     /// the results, and no exit from F before it.
     pub(super) fn waits_for_producers(&self, finished: &[String]) -> bool {
         let (recvs, gos, func, src) = (&self.recvs, &self.gos, self.func, self.src);
+        // Nothing to wait for: no walk of F (most producers signal nothing
+        // after their last send).
+        if finished.is_empty() {
+            return false;
+        }
         let Some(body) = func.child_field("body") else {
             return false;
         };
