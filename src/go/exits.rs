@@ -219,8 +219,7 @@ pub fn breaks_out_of(brk: Node, stmt: Node, src: &[u8]) -> bool {
 /// `ends`, every `goto` (it may go anywhere), and the breaks out of `lp`.
 pub fn leaving<'t>(scope: Node<'t>, lp: Node<'t>, src: &[u8], ends: Ends) -> Vec<Node<'t>> {
     let mut out = Vec::new();
-    let descend = |n: Node| n.kind_str() != "func_literal" && syntax::may_hold_statements(n);
-    syntax::visit(scope, &descend, &mut |n| {
+    syntax::visit(scope, &syntax::own_statements_under, &mut |n| {
         let exits = match n.kind_str() {
             "goto_statement" => true,
             "break_statement" => breaks_out_of(n, lp, src),
@@ -256,7 +255,7 @@ pub fn never_completes(stmt: Node, src: &[u8]) -> bool {
         Some(_) => false,
     };
     let mut leaves = false;
-    syntax::visit(stmt, &|n| n.kind_str() != "func_literal", &mut |n| {
+    syntax::visit(stmt, &syntax::own_statements_under, &mut |n| {
         leaves |= match n.kind_str() {
             "goto_statement" => true,
             "break_statement" => breaks_out_of(n, stmt, src),

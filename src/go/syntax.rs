@@ -678,6 +678,13 @@ pub fn may_hold_statements(n: Node) -> bool {
     )
 }
 
+/// Where a walk for a function's own statements descends: not into a
+/// function literal (statements of another function), nor into what
+/// `may_hold_statements` turns down.
+pub fn own_statements_under(n: Node) -> bool {
+    !is_func_literal(n) && may_hold_statements(n)
+}
+
 /// Calls `f` on every node under `root` in document order, without
 /// descending into nodes for which `descend` says no.
 pub fn visit<'t>(root: Node<'t>, descend: &dyn Fn(Node<'t>) -> bool, f: &mut dyn FnMut(Node<'t>)) {

@@ -186,7 +186,7 @@ fn defers_verdict(func: Node, src: &[u8]) -> Result<(), String> {
         return Ok(());
     };
     let mut bad = None;
-    syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
+    syntax::visit(body, &syntax::own_statements_under, &mut |n| {
         if n.kind_str() != "defer_statement" || bad.is_some() {
             return;
         }
@@ -446,7 +446,7 @@ fn early_exit<'t>(
                 .filter(move |k| k.id() != case.id())
         })
         .collect();
-    syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
+    syntax::visit(body, &syntax::own_statements_under, &mut |n| {
         if n.start_byte() < go.end_byte()
             || n.end_byte() > recv.start_byte()
             || alternatives.iter().any(|a| syntax::contains(*a, n))
@@ -856,7 +856,7 @@ pub(super) fn signal_after_send(
         );
     }
     // Deferred calls run after the last send, whatever their place.
-    syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
+    syntax::visit(body, &syntax::own_statements_under, &mut |n| {
         if n.kind_str() == "defer_statement" {
             syntax::visit(n, &|_| true, &mut |m| check(m));
         }

@@ -502,7 +502,7 @@ impl FanIn<'_, '_> {
         };
         // `t.Fatal` and the like leave F too (and run its deferred cancel).
         let mut stops_before = false;
-        syntax::visit(body, &|n| n.kind_str() != "func_literal", &mut |n| {
+        syntax::visit(body, &syntax::own_statements_under, &mut |n| {
             stops_before |= n.end_byte() <= wait.start_byte() && exits::stops_here(n, src);
         });
         !stops_before
