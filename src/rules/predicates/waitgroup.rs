@@ -782,6 +782,21 @@ impl<'t> Uses<'t> {
     fn of(body: &Body<'t>, fbody: Node<'t>, name: &str) -> Uses<'t> {
         let bsrc = body.src;
         let mut uses = Uses::default();
+        // Whether a called name is a local, per name and innermost
+        // function: the answer depends on nothing else, and a goroutine in
+        // a big function (a Ginkgo spec's literal) calls `Expect` dozens of
+        // times, each lookup reading every place the function writes it.
+        let mut local_fns: std::collections::HashMap<(String, Option<usize>), bool> =
+            Default::default();
+        let mut is_local = |f: Node<'t>| {
+            let key = (
+                text(f, bsrc).to_string(),
+                syntax::enclosing_function(f).map(|e| e.id()),
+            );
+            *local_fns
+                .entry(key)
+                .or_insert_with(|| local_decl(text(f, bsrc), f, bsrc) != LocalDecl::NotLocal)
+        };
         syntax::visit(fbody, &|_| true, &mut |n| {
             if n.kind_str() == "defer_statement"
                 && syntax::squeeze(text(n, bsrc)).contains(&format!("{name}.Done()"))
@@ -803,7 +818,8 @@ impl<'t> Uses<'t> {
                     uses.dones.push(n);
                 }
             }
-            uses.other_use |= calls_out_of_sight(n, name, bsrc) || handed_on(n, name, bsrc);
+            uses.other_use |=
+                calls_out_of_sight(n, name, bsrc, &mut is_local) || handed_on(n, name, bsrc);
             uses.waits |= method_call(n, "Wait", bsrc)
                 .is_some_and(|op| syntax::squeeze(text(op, bsrc)) == name);
         });
@@ -814,15 +830,20 @@ impl<'t> Uses<'t> {
 /// A call that may call Done out of sight: a local function value (a
 /// closure over the WaitGroup), or another method of the owner of a field
 /// WaitGroup `name`.
-fn calls_out_of_sight(n: Node, name: &str, src: &[u8]) -> bool {
+/// `is_local`: whether an identifier names a local.
+fn calls_out_of_sight<'t>(
+    n: Node<'t>,
+    name: &str,
+    src: &[u8],
+    is_local: &mut dyn FnMut(Node<'t>) -> bool,
+) -> bool {
     let Some(f) = n
         .child_field("function")
         .filter(|_| n.kind_str() == "call_expression")
     else {
         return false;
     };
-    let local_fn =
-        f.kind_str() == "identifier" && local_decl(text(f, src), f, src) != LocalDecl::NotLocal;
+    let local_fn = f.kind_str() == "identifier" && is_local(f);
     let owner_method = f.kind_str() == "selector_expression"
         && name.split_once('.').is_some_and(|(owner, _)| {
             f.child_field("operand")
