@@ -1546,6 +1546,54 @@ mod tests {
         assert!(!want.wanted_in(b"func f() { var s Server; _ = s }\n"));
     }
 
+    /// Every `.go` file of `dir` whose package clause is `pkg`, parsed
+    /// whole: what the lookups are compared with.
+    fn parsed_whole(dir: &Path, pkg: &str) -> Vec<(Vec<u8>, Tree)> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "go"))
+            .map(|p| std::fs::read(p).unwrap())
+            .filter(|src| syntax::package_clause(src) == Some(pkg))
+            .map(|src| {
+                let tree = syntax::parse(&src);
+                (src, tree)
+            })
+            .collect()
+    }
+
+    /// `f` on the package index of `file` in `dir` (parsed whole), with
+    /// its package's files parsed whole ([`parsed_whole`]).
+    fn with_index<R>(
+        dir: &Path,
+        file: &str,
+        f: impl FnOnce(&PackageIndex, &[(Vec<u8>, Tree)]) -> R,
+    ) -> R {
+        let path = dir.join(file);
+        let src = std::fs::read(&path).unwrap();
+        let tree = syntax::parse(&src);
+        let directory = Directory::new(&crate::files::source::WorkTree, dir);
+        let index = PackageIndex::new(&directory, &path, &tree, &src);
+        let parsed = parsed_whole(dir, index.package_name());
+        f(&index, &parsed)
+    }
+
+    /// The first `limit` distinct words of at least `min` bytes that the
+    /// files of `dir` write, in the order met.
+    fn words_in(dir: &Path, min: usize, limit: usize) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap_or_default();
+            for w in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                if w.len() >= min && !names.iter().any(|n| n == w) {
+                    names.push(w.to_string());
+                }
+            }
+        }
+        names.truncate(limit);
+        names
+    }
+
     /// `declares_package_name` answers as a walk of every file of the
     /// package parsed whole: on Go's own packages, for the names each file
     /// declares, names only used, and `context`; and on files that hide a
@@ -1553,32 +1601,16 @@ mod tests {
     /// a method only.
     #[test]
     fn a_package_name_is_found_as_a_walk_of_whole_files_finds_it() {
-        use crate::files::source::WorkTree;
         let check = |dir: &Path, file: &str, names: &[&str]| -> usize {
-            let path = dir.join(file);
-            let src = std::fs::read(&path).unwrap();
-            let tree = syntax::parse(&src);
-            let directory = Directory::new(&WorkTree, dir);
-            let index = PackageIndex::new(&directory, &path, &tree, &src);
-            let pkg = index.package_name().to_string();
-            let parsed: Vec<(Vec<u8>, Tree)> = std::fs::read_dir(dir)
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .filter(|p| p.extension().is_some_and(|x| x == "go"))
-                .map(|p| std::fs::read(p).unwrap())
-                .filter(|src| syntax::package_clause(src) == Some(pkg.as_str()))
-                .map(|src| {
-                    let tree = syntax::parse(&src);
-                    (src, tree)
-                })
-                .collect();
-            let mut found = 0;
-            for name in names {
-                let want = parsed.iter().any(|(s, t)| declares_at_top(t, s, name));
-                assert_eq!(index.declares_package_name(name), want, "{file}: {name}");
-                found += usize::from(want);
-            }
-            found
+            with_index(dir, file, |index, parsed| {
+                let mut found = 0;
+                for name in names {
+                    let want = parsed.iter().any(|(s, t)| declares_at_top(t, s, name));
+                    assert_eq!(index.declares_package_name(name), want, "{file}: {name}");
+                    found += usize::from(want);
+                }
+                found
+            })
         };
         let go = crate::go::goroot_src();
         let mut found = 0;
@@ -1591,16 +1623,7 @@ mod tests {
             let dir = go.join(dir);
             // Every name some file of the directory writes after `func`,
             // `type`, `var` or `const`, methods and locals included.
-            let mut names: Vec<String> = Vec::new();
-            for e in std::fs::read_dir(&dir).unwrap() {
-                let text = std::fs::read_to_string(e.unwrap().path()).unwrap_or_default();
-                for w in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
-                    if w.len() > 2 && !names.iter().any(|n| n == w) {
-                        names.push(w.to_string());
-                    }
-                }
-            }
-            names.truncate(600);
+            let mut names = words_in(&dir, 3, 600);
             names.push("context".to_string());
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
             found += check(&dir, file, &names);
@@ -1630,44 +1653,29 @@ mod tests {
     /// that declare types in a group, two to a line, or twice.
     #[test]
     fn struct_fields_are_found_as_a_walk_of_whole_files_finds_them() {
-        use crate::files::source::WorkTree;
         let check = |dir: &Path, file: &str, names: &[&str]| -> usize {
-            let path = dir.join(file);
-            let src = std::fs::read(&path).unwrap();
-            let tree = syntax::parse(&src);
-            let directory = Directory::new(&WorkTree, dir);
-            let index = PackageIndex::new(&directory, &path, &tree, &src);
-            let pkg = index.package_name().to_string();
-            let parsed: Vec<(Vec<u8>, Tree)> = std::fs::read_dir(dir)
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .filter(|p| p.extension().is_some_and(|x| x == "go"))
-                .map(|p| std::fs::read(p).unwrap())
-                .filter(|src| syntax::package_clause(src) == Some(pkg.as_str()))
-                .map(|src| {
-                    let tree = syntax::parse(&src);
-                    (src, tree)
-                })
-                .collect();
-            let mut found = 0;
-            for name in names {
-                let mut specs = Vec::new();
-                for (s, t) in &parsed {
-                    top_level_decls(t, &mut |n| {
-                        if n.kind_str() == "type_spec" && syntax::decl_name(n, s) == Some(name) {
-                            specs.push((n, s.as_slice()));
-                        }
-                    });
+            with_index(dir, file, |index, parsed| {
+                let mut found = 0;
+                for name in names {
+                    let mut specs = Vec::new();
+                    for (s, t) in parsed {
+                        top_level_decls(t, &mut |n| {
+                            if n.kind_str() == "type_spec" && syntax::decl_name(n, s) == Some(name)
+                            {
+                                specs.push((n, s.as_slice()));
+                            }
+                        });
+                    }
+                    let want = match specs.as_slice() {
+                        [(one, s)] => fields::struct_fields(*one, s),
+                        _ => None,
+                    };
+                    let got = index.struct_fields(name);
+                    assert_eq!(format!("{got:?}"), format!("{want:?}"), "{file}: {name}");
+                    found += usize::from(want.is_some());
                 }
-                let want = match specs.as_slice() {
-                    [(one, s)] => fields::struct_fields(*one, s),
-                    _ => None,
-                };
-                let got = index.struct_fields(name);
-                assert_eq!(format!("{got:?}"), format!("{want:?}"), "{file}: {name}");
-                found += usize::from(want.is_some());
-            }
-            found
+                found
+            })
         };
         let go = crate::go::goroot_src();
         let mut found = 0;
@@ -1677,16 +1685,7 @@ mod tests {
             ("os", "file.go"),
         ] {
             let dir = go.join(dir);
-            let mut names: Vec<String> = Vec::new();
-            for e in std::fs::read_dir(&dir).unwrap() {
-                let text = std::fs::read_to_string(e.unwrap().path()).unwrap_or_default();
-                for w in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
-                    if w.len() > 1 && !names.iter().any(|n| n == w) {
-                        names.push(w.to_string());
-                    }
-                }
-            }
-            names.truncate(1500);
+            let names = words_in(&dir, 2, 1500);
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
             found += check(&dir, file, &names);
         }
