@@ -445,6 +445,9 @@ pub fn node_at<'t>(tree: &'t Tree, start: usize, end: usize, kind: &str) -> Opti
 mod tests {
     use super::*;
 
+    /// Uses on another operand, a non-identifier operand or `range` of the
+    /// receiver's field are told; the receiver's own uses, calls, longer
+    /// selectors, other words and literal keys are not.
     #[test]
     fn an_operand_other_than_the_receiver_is_told_from_the_text() {
         let yes = [

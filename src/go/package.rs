@@ -71,7 +71,7 @@ struct Split {
     /// `type`), by the name their lead writes, and those whose lead names
     /// none that can be read (a group `type (`): a type lookup, made of
     /// every file of the package for each struct asked about, reads these
-    /// instead of every declaration's lead (3% of a run on sarama).
+    /// instead of every declaration's lead.
     types: HashMap<String, Vec<usize>>,
     unnamed_types: Vec<usize>,
     /// The position of every offset where a header range or declaration
