@@ -565,12 +565,31 @@ fn trailing_comment(src: &str, tree: &Tree, line_starts: &[usize], l: usize) -> 
 /// `touched` (byte ranges of `src`) reach: a block is a run of consecutive
 /// lines with the same indentation that each end in a line comment after
 /// code; its comments start one space past its widest code (in runes).
-/// Blocks no edit reached are left as they are.
-pub fn realign_comments(src: &str, tree: &Tree, touched: &[(usize, usize)]) -> String {
+/// Blocks no edit reached are left as they are. `parsed`: the ranges of
+/// `src` that `tree` holds, when it holds only those; None when a line the
+/// blocks reach may end in a comment and lies outside them, so that only
+/// a larger tree can tell.
+pub fn realign_comments(
+    src: &str,
+    tree: &Tree,
+    touched: &[(usize, usize)],
+    parsed: Option<&[std::ops::Range<usize>]>,
+) -> Option<String> {
     let bytes = src.as_bytes();
     let line_starts = syntax::line_starts(bytes);
     let line_of = |o: usize| line_starts.partition_point(|&s| s <= o) - 1;
-    let trailing = |l: usize| trailing_comment(src, tree, &line_starts, l);
+    let unknown = std::cell::Cell::new(false);
+    let trailing = |l: usize| {
+        if let (Some(parsed), Some(&start)) = (parsed, line_starts.get(l)) {
+            let end = line_starts.get(l + 1).map_or(bytes.len(), |&s| s - 1);
+            let held = parsed.iter().any(|r| r.start <= start && end <= r.end);
+            if !held && memchr::memmem::find(&bytes[start..end], b"//").is_some() {
+                unknown.set(true);
+                return None;
+            }
+        }
+        trailing_comment(src, tree, &line_starts, l)
+    };
     let indent = |l: usize| syntax::indent_at(bytes, line_starts[l]).to_string();
     let mut touched_lines: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
     for &(s, e) in touched {
@@ -631,7 +650,7 @@ pub fn realign_comments(src: &str, tree: &Tree, touched: &[(usize, usize)]) -> S
             }
         }
     }
-    apply(src, &edits)
+    (!unknown.get()).then(|| apply(src, &edits))
 }
 
 #[cfg(test)]
@@ -735,7 +754,7 @@ mod tests {
         let (new, touched) = apply_tracked(src, &[e]);
         let new_tree = syntax::parse(new.as_bytes());
         assert_eq!(
-            realign_comments(&new, &new_tree, &touched),
+            realign_comments(&new, &new_tree, &touched, None).unwrap(),
             "package p\n\nfunc f() {\n\tgo g(ctx, stop) // G1\n\tgo func() {     // G2\n\t}()\n\tx := 1 // far\n\ty := 22 // off\n}\n"
         );
     }
@@ -747,7 +766,7 @@ mod tests {
         let (new, touched) = apply_tracked(src, &[delete(src, at, at + 9)]);
         let new_tree = syntax::parse(new.as_bytes());
         assert_eq!(
-            realign_comments(&new, &new_tree, &touched),
+            realign_comments(&new, &new_tree, &touched, None).unwrap(),
             "func f() {\n\tx := 1 // a\n\t_ = x  // b\n\t// c\n}\n"
         );
     }
@@ -772,7 +791,7 @@ mod tests {
         let (new, touched) = apply_tracked(src, &[e2, e]);
         let new_tree = syntax::parse(new.as_bytes());
         assert_eq!(
-            realign_comments(&new, &new_tree, &touched),
+            realign_comments(&new, &new_tree, &touched, None).unwrap(),
             "func f() {\n\tt.Reset(d)\n\tselect { // a\n\tcase <-c: // b\n\tcase <-d: // c\n\t}\n\tif x {\n\t} // d\n\tg(ctx, y) // e\n}\n"
         );
     }

@@ -11,7 +11,7 @@ use crate::engine::edit::{self, Fix, Merger, TextEdit};
 use crate::engine::matching::FileOutcome;
 use crate::files::pinned::KeyHasher;
 use crate::files::source::Source;
-use crate::go::syntax;
+use crate::go::{syntax, units};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -360,8 +360,10 @@ fn fixed_text(text: &str, display: &str, merger: Merger) -> Result<String, Strin
         if let Some(head_tree) = head_tree.filter(|t| !t.root_node().has_error()) {
             let edits = merger.clone().into_edits(text, &head_tree);
             let (new, touched) = edit::apply_tracked(text, &edits);
-            if let Some(tree) = touched_tree(&new, &touched) {
-                return Ok(edit::realign_comments(&new, &tree, &touched));
+            if let Some(fixed) = touched_tree(&new, &touched).and_then(|(tree, parsed)| {
+                edit::realign_comments(&new, &tree, &touched, Some(&parsed))
+            }) {
+                return Ok(fixed);
             }
         }
     }
@@ -379,14 +381,21 @@ fn fixed_text(text: &str, display: &str, merger: Merger) -> Result<String, Strin
             "{display}: internal error: the fixes would make the file unparseable; left unchanged"
         ));
     }
-    Ok(edit::realign_comments(&new, &new_tree, &touched))
+    Ok(edit::realign_comments(&new, &new_tree, &touched, None)
+        .expect("a whole tree answers for every line"))
 }
 
 /// A tree of `new` holding its header and the top-level declarations that
-/// the `touched` spans reach (and one chunk either side), or None when
-/// that does not parse cleanly.
-fn touched_tree(new: &str, touched: &[(usize, usize)]) -> Option<tree_sitter::Tree> {
-    let chunks = syntax::top_level_chunks(new.as_bytes())?;
+/// the `touched` spans reach (and one chunk either side), and the ranges
+/// it holds; None when that does not parse cleanly. Of a large
+/// declaration only the lines around the spans are parsed, with the
+/// brackets that enclose them (`units::trimmed`).
+fn touched_tree(
+    new: &str,
+    touched: &[(usize, usize)],
+) -> Option<(tree_sitter::Tree, Vec<std::ops::Range<usize>>)> {
+    let bytes = new.as_bytes();
+    let chunks = syntax::top_level_chunks(bytes)?;
     let hit = |r: &std::ops::Range<usize>| touched.iter().any(|&(s, e)| r.start <= e && s <= r.end);
     let mut keep: Vec<bool> = chunks
         .iter()
@@ -402,12 +411,58 @@ fn touched_tree(new: &str, touched: &[(usize, usize)]) -> Option<tree_sitter::Tr
             }
         }
     }
-    let ranges = syntax::kept_ranges(&chunks, keep);
+    let near: Vec<std::ops::Range<usize>> = touched
+        .iter()
+        .map(|&(s, e)| lines_around(bytes, s, e))
+        .collect();
+    // Of each large declaration, what its trimmed parts leave out.
+    let mut gaps: Vec<std::ops::Range<usize>> = Vec::new();
+    for ((c, kind), _) in chunks.iter().zip(&keep).filter(|(_, k)| **k) {
+        if *kind != syntax::ChunkKind::Code || c.len() <= TRIM_ABOVE {
+            continue;
+        }
+        if let Some(parts) = units::trimmed(bytes, c.clone(), &near) {
+            let mut at = c.start;
+            for p in parts {
+                gaps.push(at..p.start);
+                at = p.end;
+            }
+            gaps.push(at..c.end);
+        }
+    }
+    let mut ranges = Vec::new();
+    let mut gaps = gaps.into_iter().filter(|g| !g.is_empty()).peekable();
+    for mut r in syntax::kept_ranges(&chunks, keep) {
+        while let Some(g) = gaps.next_if(|g| g.start < r.end) {
+            if g.start > r.start {
+                ranges.push(r.start..g.start);
+            }
+            r.start = g.end;
+        }
+        if r.start < r.end {
+            ranges.push(r);
+        }
+    }
     if ranges.is_empty() {
         return None;
     }
-    let tree = syntax::parse_ranges(new.as_bytes(), &ranges);
-    (!tree.root_node().has_error()).then_some(tree)
+    let tree = syntax::parse_ranges(bytes, &ranges);
+    (!tree.root_node().has_error()).then_some((tree, ranges))
+}
+
+/// Declarations longer than this are parsed only around the edits: below
+/// it a parse of all of one costs less than finding its units.
+const TRIM_ABOVE: usize = 4096;
+
+/// From the start of the line before the one holding `start` to the end
+/// of the line after the one holding `end`: the lines `realign_comments`
+/// reads first.
+fn lines_around(src: &[u8], start: usize, end: usize) -> std::ops::Range<usize> {
+    let line_start = |o: usize| memchr::memrchr(b'\n', &src[..o]).map_or(0, |j| j + 1);
+    let line_end = |o: usize| memchr::memchr(b'\n', &src[o..]).map_or(src.len(), |j| o + j + 1);
+    let s = line_start(start.min(src.len()));
+    let e = line_end(end.min(src.len()));
+    (line_start(s.saturating_sub(1)))..line_end(e)
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ pub mod lookup;
 pub mod package;
 pub mod paths;
 pub mod syntax;
+/// A large declaration trimmed to the lines near an edit, without parsing.
+pub mod units;
 
 /// Go's own source tree (`$(go env GOROOT)/src`), which the unit tests
 /// read as real Go code nobody here wrote. Panics without `go` on PATH:

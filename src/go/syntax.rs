@@ -191,7 +191,7 @@ pub type Chunk = (std::ops::Range<usize>, ChunkKind);
 
 /// The bytes `top_level_chunks` acts on: comment and literal starts,
 /// brackets, newlines and semicolons.
-const CHUNK_BYTES: [bool; 256] = {
+pub(super) const CHUNK_BYTES: [bool; 256] = {
     let mut t = [false; 256];
     let mut k = 0;
     let bytes = b"/`\"'{([})]\n;";
@@ -206,7 +206,7 @@ const CHUNK_BYTES: [bool; 256] = {
 /// (the byte after it; a `//` comment ends before its newline), and
 /// whether it is closed; None when none starts there. An unclosed one ends
 /// at the end of `src`, or a quoted one after the line break it runs into.
-fn skip_literal(src: &[u8], i: usize) -> Option<(usize, bool)> {
+pub(super) fn skip_literal(src: &[u8], i: usize) -> Option<(usize, bool)> {
     let n = src.len();
     let after = |found: Option<usize>, from: usize, len: usize| match found {
         Some(j) => (from + j + len, true),
