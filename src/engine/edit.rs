@@ -583,7 +583,11 @@ pub fn realign_comments(
         if let (Some(parsed), Some(&start)) = (parsed, line_starts.get(l)) {
             let end = line_starts.get(l + 1).map_or(bytes.len(), |&s| s - 1);
             let held = parsed.iter().any(|r| r.start <= start && end <= r.end);
-            if !held && memchr::memmem::find(&bytes[start..end], b"//").is_some() {
+            // A comment after code starts at a `//` with code before it.
+            let line = &bytes[start..end];
+            let after_code = memchr::memmem::find(line, b"//")
+                .is_some_and(|j| !line[..j].trim_ascii().is_empty());
+            if !held && after_code {
                 unknown.set(true);
                 return None;
             }

@@ -452,7 +452,7 @@ fn touched_tree(
 
 /// Declarations longer than this are parsed only around the edits: below
 /// it a parse of all of one costs less than finding its units.
-const TRIM_ABOVE: usize = 4096;
+const TRIM_ABOVE: usize = 1024;
 
 /// From the start of the line before the one holding `start` to the end
 /// of the line after the one holding `end`: the lines `realign_comments`
@@ -491,5 +491,67 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// On Go's own files with one trailing comment's padding spoilt, a
+    /// tree of only what the edit touches realigns the comments exactly
+    /// as a tree of the whole file does, or says it cannot tell.
+    #[test]
+    fn a_tree_of_what_edits_touch_realigns_as_a_whole_tree_does() {
+        let (mut tried, mut answered, mut realigned) = (0usize, 0usize, 0usize);
+        for dir in ["net/http", "syscall", "cmd/compile/internal/ssagen", "time"] {
+            let mut files: Vec<_> = std::fs::read_dir(crate::go::goroot_src().join(dir))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "go"))
+                .collect();
+            files.sort();
+            for path in files {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let whole = syntax::parse(text.as_bytes());
+                // Lines whose last node is a `//` comment after code.
+                let trailing: Vec<(usize, usize)> = text
+                    .match_indices('\n')
+                    .filter_map(|(end, _)| {
+                        let c = whole.root_node().descendant_for_byte_range(end - 1, end)?;
+                        let start = text[..end].rfind('\n').map_or(0, |j| j + 1);
+                        let code = text[start..c.start_byte().max(start)].trim();
+                        let line_comment = text[c.start_byte()..].starts_with("//");
+                        (c.kind() == "comment"
+                            && line_comment
+                            && !code.is_empty()
+                            && c.start_byte() > start)
+                            .then_some((start, c.start_byte()))
+                    })
+                    .collect();
+                for &(start, at) in trailing.iter().step_by(8) {
+                    let code_end = start + text[start..at].trim_end().len();
+                    let pad = if at - code_end > 1 { " " } else { "     " };
+                    let spoilt = format!("{}{pad}{}", &text[..code_end], &text[at..]);
+                    let touched = [(code_end, code_end + pad.len())];
+                    let tree = syntax::parse(spoilt.as_bytes());
+                    let want = edit::realign_comments(&spoilt, &tree, &touched, None).unwrap();
+                    realigned += usize::from(want != spoilt);
+                    tried += 1;
+                    let Some((part, parsed)) = touched_tree(&spoilt, &touched) else {
+                        continue;
+                    };
+                    if let Some(got) =
+                        edit::realign_comments(&spoilt, &part, &touched, Some(&parsed))
+                    {
+                        answered += 1;
+                        let line = syntax::line_col(spoilt.as_bytes(), start).0;
+                        assert!(got == want, "{}:{line}", path.display());
+                    }
+                }
+            }
+        }
+        assert!(tried > 300, "{tried} tried");
+        assert!(
+            realigned * 10 >= tried * 9,
+            "{realigned} of {tried} realigned"
+        );
+        assert!(answered * 10 >= tried * 7, "{answered} of {tried} answered");
+        eprintln!("{answered} of {tried} answered from a partial tree, {realigned} realigned");
     }
 }
