@@ -500,13 +500,7 @@ mod tests {
     fn a_tree_of_what_edits_touch_realigns_as_a_whole_tree_does() {
         let (mut tried, mut answered, mut realigned) = (0usize, 0usize, 0usize);
         for dir in ["net/http", "syscall", "cmd/compile/internal/ssagen", "time"] {
-            let mut files: Vec<_> = std::fs::read_dir(crate::go::goroot_src().join(dir))
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .filter(|p| p.extension().is_some_and(|x| x == "go"))
-                .collect();
-            files.sort();
-            for path in files {
+            for path in crate::go::goroot_go_files(dir) {
                 let text = std::fs::read_to_string(&path).unwrap();
                 let whole = syntax::parse(text.as_bytes());
                 // Lines whose last node is a `//` comment after code.

@@ -30,6 +30,18 @@ pub(crate) fn goroot_src() -> std::path::PathBuf {
     std::path::Path::new(String::from_utf8(out.stdout).unwrap().trim()).join("src")
 }
 
+/// The `.go` files directly in `dir` of Go's tree, sorted.
+#[cfg(test)]
+pub(crate) fn goroot_go_files(dir: &str) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(goroot_src().join(dir))
+        .expect("a directory of Go's tree")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "go"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// The first `keep` (0 to 1) of the file `rel` of Go's tree: a fraction
 /// under 1 cuts it short, so that its tree has errors.
 #[cfg(test)]

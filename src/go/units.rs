@@ -251,13 +251,7 @@ mod tests {
         ];
         let (mut tried, mut clean, mut saved) = (0usize, 0usize, 0usize);
         for dir in dirs {
-            let mut files: Vec<_> = std::fs::read_dir(crate::go::goroot_src().join(dir))
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .filter(|p| p.extension().is_some_and(|x| x == "go"))
-                .collect();
-            files.sort();
-            for path in files {
+            for path in crate::go::goroot_go_files(dir) {
                 let src = std::fs::read(&path).unwrap();
                 let whole = syntax::parse(&src);
                 let chunks = syntax::top_level_chunks(&src).unwrap();
