@@ -14,6 +14,19 @@ use tree_sitter::Node;
 /// those in `exclude` and those inside a func literal that declares a
 /// parameter `name`.
 pub fn references<'t>(func: Node<'t>, name: &str, src: &[u8], exclude: &[usize]) -> Vec<Node<'t>> {
+    references_up(func, name, src, exclude)
+        .into_iter()
+        .map(|r| r.node)
+        .collect()
+}
+
+/// `references`, each with the ancestors its search found it by.
+pub fn references_up<'t>(
+    func: Node<'t>,
+    name: &str,
+    src: &[u8],
+    exclude: &[usize],
+) -> Vec<Ref<'t>> {
     let Some(body) = func.child_field("body") else {
         return vec![];
     };
@@ -25,8 +38,65 @@ pub fn references<'t>(func: Node<'t>, name: &str, src: &[u8], exclude: &[usize])
                     .iter()
                     .any(|l| syntax::is_func_literal(*l) && syntax::declares_param(*l, name, src))
         })
-        .map(|(n, _)| n)
+        .map(|(node, ups)| Ref { node, ups })
         .collect()
+}
+
+/// An identifier with its ancestors strictly below the function body it
+/// was found in, innermost first. Where a use sits is read from them: a
+/// node's parent in tree-sitter is a descent from the root, and the
+/// predicates ask it of every use of a channel, three levels up.
+pub struct Ref<'t> {
+    pub node: Node<'t>,
+    pub ups: Vec<Node<'t>>,
+}
+
+impl<'t> Ref<'t> {
+    /// A node with no ancestors known yet: `up` asks tree-sitter.
+    pub fn bare(node: Node<'t>) -> Ref<'t> {
+        Ref { node, ups: vec![] }
+    }
+
+    /// The ancestor `k` levels up (0: the parent).
+    pub fn up(&self, k: usize) -> Option<Node<'t>> {
+        if let Some(&n) = self.ups.get(k) {
+            return Some(n);
+        }
+        let mut n = self.ups.last().copied().unwrap_or(self.node);
+        for _ in self.ups.len()..=k {
+            n = n.parent()?;
+        }
+        Some(n)
+    }
+
+    /// The innermost function holding it inside `func`, whose body it
+    /// was found in: a function literal among its ancestors, else `func`.
+    pub fn function(&self, func: Node<'t>) -> Node<'t> {
+        self.ups
+            .iter()
+            .copied()
+            .find(|&n| syntax::is_function(n))
+            .unwrap_or(func)
+    }
+
+    /// `syntax::go_running` of the innermost literal holding it: the `go`
+    /// statement of the function it was found in (not of a literal in it)
+    /// that runs that literal as `go func(){...}()`.
+    pub fn go_running(&self) -> Option<Node<'t>> {
+        let k = self.ups.iter().position(|&n| syntax::is_function(n))?;
+        let (lit, call, go) = (self.ups[k], self.up(k + 1)?, self.up(k + 2)?);
+        let in_func = self
+            .ups
+            .get(k + 3..)
+            .unwrap_or(&[])
+            .iter()
+            .all(|&n| !syntax::is_function(n));
+        (call.kind_str() == "call_expression"
+            && call.child_field("function") == Some(lit)
+            && go.kind_str() == "go_statement"
+            && in_func)
+            .then_some(go)
+    }
 }
 
 /// Whether `func` holds a `goto` outside the func literals nested in it:

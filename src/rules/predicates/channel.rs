@@ -3,10 +3,11 @@
 //! away, does the channel escape) behind `single-result-channel`; and the
 //! ordering principle every buffer fix obeys (`signal_after_send`).
 
-use super::scope::{LocalDecl, local_decl, references};
+use super::scope::{LocalDecl, local_decl};
 use super::{Arg, Ctx, Value, Verdict};
 use crate::go::exits::{self, Ends};
 use crate::go::fields::receiver;
+use crate::go::idents::Ref;
 use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
@@ -84,7 +85,13 @@ pub(super) enum Use<'t> {
 }
 
 pub(super) fn classify<'t>(ident: Node<'t>) -> Use<'t> {
-    let Some(p) = ident.parent() else {
+    classify_ref(&Ref::bare(ident))
+}
+
+/// `classify`, reading the ancestors a reference was found with.
+pub(super) fn classify_ref<'t>(r: &Ref<'t>) -> Use<'t> {
+    let ident = r.node;
+    let Some(p) = r.up(0) else {
         return Use::Other;
     };
     match p.kind_str() {
@@ -97,8 +104,8 @@ pub(super) fn classify<'t>(ident: Node<'t>) -> Use<'t> {
             Use::Recv(p)
         }
         "argument_list" => {
-            let call = p.parent().expect("an argument list sits in a call");
-            if let Some(go) = call.parent().filter(|g| g.kind_str() == "go_statement") {
+            r.up(1).expect("an argument list sits in a call");
+            if let Some(go) = r.up(2).filter(|g| g.kind_str() == "go_statement") {
                 let mut c = p.walk();
                 let index = p
                     .named_children(&mut c)
@@ -305,13 +312,13 @@ pub(super) enum Sender {
 /// run (every send is its last effective statement, none in a loop or a
 /// select) and used for nothing else.
 pub(super) fn sender(func: Node, name: &str, src: &[u8]) -> Sender {
-    let refs = references(func, name, src, &[]);
+    let refs = crate::go::idents::references_up(func, name, src, &[]);
     let mut sends = Vec::new();
     for r in refs {
-        if syntax::enclosing_function(r).map(|f| f.id()) != Some(func.id()) {
+        if r.function(func).id() != func.id() {
             return Sender::Skip;
         }
-        match classify(r) {
+        match classify_ref(&r) {
             Use::Send(s) => sends.push(s),
             _ => return Sender::Skip,
         }
@@ -496,14 +503,15 @@ fn other_ways<'t>(
         // `x := make(...)` in the function, sent on in the goroutine, and
         // received in the function, nothing else.
         let (mut made, mut sent) = (false, false);
-        let all = references(func, &x, src, &[]).into_iter().all(|r| {
-            let inner = syntax::enclosing_function(r).map(|f| f.id());
+        let refs = crate::go::idents::references_up(func, &x, src, &[]);
+        let all = refs.iter().all(|r| {
+            let inner = Some(r.function(func).id());
             let declared = r
-                .parent()
+                .up(0)
                 .filter(|p| p.kind_str() == "expression_list")
-                .and_then(|p| p.parent().filter(|d| d.child_field("left") == Some(p)))
+                .and_then(|p| r.up(1).filter(|d| d.child_field("left") == Some(p)))
                 .filter(|d| d.kind_str() == "short_var_declaration");
-            match classify(r) {
+            match classify_ref(r) {
                 _ if declared.is_some() => {
                     made = !made
                         && declared
@@ -652,7 +660,7 @@ pub fn single_result_channel<'t>(ctx: &Ctx<'t>, args: &[Arg<'_, 't>]) -> Verdict
     if let Some(v) = super::self_send::verdict(ctx, make, func, &name, &sites) {
         return v;
     }
-    let refs = crate::go::idents::references(func, &name, src, &sites);
+    let refs = crate::go::idents::references_up(func, &name, src, &sites);
     let Some((recv, go, handed)) = one_receive_one_goroutine(func, &refs) else {
         return super::returned::verdict(ctx, make, func, &name, &sites).unwrap_or(Verdict::Skip);
     };
@@ -687,14 +695,14 @@ pub fn single_result_channel<'t>(ctx: &Ctx<'t>, args: &[Arg<'_, 't>]) -> Verdict
 /// captured by one.
 fn one_receive_one_goroutine<'t>(
     func: Node<'t>,
-    refs: &[Node<'t>],
+    refs: &[Ref<'t>],
 ) -> Option<(Node<'t>, Node<'t>, Option<usize>)> {
     let mut recvs = Vec::new();
     let mut goroutines: Vec<(Node, Option<usize>)> = Vec::new();
-    for &r in refs {
-        let inner = syntax::enclosing_function(r).expect("a reference sits in the function");
+    for r in refs {
+        let inner = r.function(func);
         if inner.id() == func.id() {
-            match classify(r) {
+            match classify_ref(r) {
                 Use::Recv(u) => recvs.push(u),
                 Use::GoArg { go, index } => goroutines.push((go, Some(index))),
                 _ => return None,
@@ -703,7 +711,7 @@ fn one_receive_one_goroutine<'t>(
         }
         // Inside a literal: only the body of a `go func(){...}()` started
         // directly in this function counts.
-        goroutines.push((syntax::go_running(inner, func)?, None));
+        goroutines.push((r.go_running()?, None));
     }
     let mut go_ids: Vec<usize> = goroutines.iter().map(|(g, _)| g.id()).collect();
     go_ids.dedup();
@@ -785,12 +793,10 @@ pub(super) fn loop_below<'t>(n: Node<'t>, func: Node<'t>, make: Node<'t>) -> Opt
 
 /// The sends on `name` in `func` itself (not in nested literals).
 pub(super) fn sends_in<'t>(func: Node<'t>, name: &str, src: &[u8]) -> Vec<Node<'t>> {
-    references(func, name, src, &[])
-        .into_iter()
-        .filter_map(|r| match classify(r) {
-            Use::Send(s) if syntax::enclosing_function(s).map(|f| f.id()) == Some(func.id()) => {
-                Some(s)
-            }
+    crate::go::idents::references_up(func, name, src, &[])
+        .iter()
+        .filter_map(|r| match classify_ref(r) {
+            Use::Send(s) if r.function(func).id() == func.id() => Some(s),
             _ => None,
         })
         .collect()

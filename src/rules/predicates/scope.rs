@@ -424,15 +424,18 @@ mod tests {
     /// `go::idents`, found from the text, answers what a walk of each
     /// function answers, for every name in every function of real files
     /// of Go's tree (func literals that shadow a name, gotos inside and
-    /// outside literals).
+    /// outside literals); and each reference's ancestors, innermost
+    /// function and `go` statement are tree-sitter's.
     #[test]
     fn shared_identifiers_answer_as_the_walk() {
         let root = crate::go::goroot_src();
-        let mut gotos = 0;
+        let (mut gotos, mut ups, mut runs) = (0, 0, 0);
         for file in [
             "runtime/select.go",
             "context/context.go",
             "net/http/transport.go",
+            "context/x_test.go",
+            "sync/waitgroup_test.go",
         ] {
             let src = std::fs::read(root.join(file)).unwrap();
             let tree = syntax::parse(&src);
@@ -468,9 +471,37 @@ mod tests {
                         .map(|n| n.id())
                         .collect();
                     assert_eq!(walked, shared, "`{name}` in {file}");
+                    // Where each sits, read from the ancestors it was
+                    // found with, as tree-sitter's parents say.
+                    for r in crate::go::idents::references_up(func, &name, &src, &[]) {
+                        let mut chain = vec![];
+                        let mut n = r.node;
+                        while let Some(p) = n.parent().filter(|_| chain.len() < 5) {
+                            chain.push(Some(p));
+                            n = p;
+                        }
+                        chain.resize(5, None);
+                        let bare = crate::go::idents::Ref::bare(r.node);
+                        for (k, want) in chain.iter().enumerate() {
+                            assert_eq!(r.up(k), *want, "`{name}` in {file}, {k} up");
+                            assert_eq!(bare.up(k), *want, "`{name}` in {file}, {k} up");
+                        }
+                        let inner = syntax::enclosing_function(r.node).unwrap();
+                        assert_eq!(r.function(func), inner, "`{name}` in {file}");
+                        if inner.id() != func.id() {
+                            let want = syntax::go_running(inner, func);
+                            assert_eq!(r.go_running(), want, "`{name}` in {file}");
+                            runs += usize::from(want.is_some());
+                        }
+                        ups += 1;
+                    }
                 }
             }
         }
         assert!(gotos > 0, "the files hold a function with a goto");
+        assert!(
+            ups > 1000 && runs > 10,
+            "{ups} references, {runs} in goroutines"
+        );
     }
 }

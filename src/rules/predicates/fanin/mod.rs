@@ -25,8 +25,9 @@ use guard::{context_name, ctx_param, result_types};
 use stops::{StopPath, Through, case_stops, finished_signals, loop_exits, plain_receives};
 
 use super::channel::{self, Use};
-use super::scope::{LocalDecl, declaration, local_decl, references};
+use super::scope::{LocalDecl, declaration, local_decl};
 use super::{Arg, Ctx, Value, Verdict};
+use crate::go::idents::Ref;
 use crate::go::paths;
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
@@ -386,20 +387,19 @@ fn literal_uses<'t>(ctx: &'t Ctx, p: &mut Producer<'t>) -> Option<()> {
     let Some((lit, inside)) = &p.literal else {
         return Some(());
     };
-    for r in references(*lit, inside, src, &[]) {
-        if syntax::enclosing_function(r).map(|f| f.id()) != Some(lit.id()) {
+    for r in crate::go::idents::references_up(*lit, inside, src, &[]) {
+        if r.function(*lit).id() != lit.id() {
             return None;
         }
-        match channel::classify(r) {
+        match channel::classify_ref(&r) {
             Use::Send(s) => p.sends.push(s),
-            _ if handed_to(r, src).is_some() => {
-                let (call, index) = handed_to(r, src)?;
+            _ if handed_to(r.node, src).is_some() => {
+                let (call, index) = handed_to(r.node, src)?;
                 p.helpers.push(helper(ctx, call, index)?);
             }
             _ => {
                 let is_close = r
-                    .parent()
-                    .and_then(|a| a.parent())
+                    .up(1)
                     .filter(|c| c.kind_str() == "call_expression")
                     .and_then(|c| c.child_field("function"))
                     .is_some_and(|f| text(f, src) == "close");
@@ -437,11 +437,9 @@ fn helper<'t>(ctx: &'t Ctx, call: Node<'t>, index: usize) -> Option<Helper<'t>> 
     let mut callees = Vec::new();
     for (d, dsrc, param) in channel::call_params(ctx, call, index).ok()? {
         let mut sends = Vec::new();
-        for r in references(d, &param, dsrc, &[]) {
-            match channel::classify(r) {
-                Use::Send(s) if syntax::enclosing_function(s).map(|f| f.id()) == Some(d.id()) => {
-                    sends.push(s)
-                }
+        for r in crate::go::idents::references_up(d, &param, dsrc, &[]) {
+            match channel::classify_ref(&r) {
+                Use::Send(s) if r.function(d).id() == d.id() => sends.push(s),
                 _ => return None,
             }
         }
@@ -531,8 +529,8 @@ impl<'t, 'a> FanIn<'t, 'a> {
             producers: vec![],
             gos: vec![],
         };
-        for r in crate::go::idents::references(func, &fa.name, src, &binding_sites) {
-            fa.add_use(r)?;
+        for r in crate::go::idents::references_up(func, &fa.name, src, &binding_sites) {
+            fa.add_use(&r)?;
         }
         for p in &mut fa.producers {
             literal_uses(ctx, p)?;
@@ -558,17 +556,17 @@ impl<'t, 'a> FanIn<'t, 'a> {
     /// Records one reference `r` to the channel in F: a receive, a range,
     /// a `go` statement's argument, or a capture in a goroutine's literal.
     /// None for any other use.
-    fn add_use(&mut self, r: Node<'t>) -> Option<()> {
-        let inner = syntax::enclosing_function(r).expect("a reference sits in the function");
+    fn add_use(&mut self, r: &Ref<'t>) -> Option<()> {
+        let inner = r.function(self.func);
         if inner.id() != self.func.id() {
-            let go = syntax::go_running(inner, self.func)?;
+            let go = r.go_running()?;
             let i = self.producer_at(go);
             if self.producers[i].literal.is_none() {
                 self.producers[i].literal = Some((inner, self.name.clone()));
             }
             return Some(());
         }
-        match channel::classify(r) {
+        match channel::classify_ref(r) {
             Use::Recv(u) => self.recvs.push(u),
             Use::GoArg { go, index } => {
                 let i = self.producer_at(go);
@@ -585,9 +583,11 @@ impl<'t, 'a> FanIn<'t, 'a> {
             Use::Send(_) => return None,
             Use::Other => {
                 let range = r
-                    .parent()
-                    .filter(|p| p.kind_str() == "range_clause" && p.child_field("right") == Some(r))
-                    .and_then(|p| p.parent());
+                    .up(0)
+                    .filter(|p| {
+                        p.kind_str() == "range_clause" && p.child_field("right") == Some(r.node)
+                    })
+                    .and_then(|_| r.up(1));
                 self.ranges.push(range?);
             }
         }
@@ -639,13 +639,9 @@ impl<'t, 'a> FanIn<'t, 'a> {
             }
             (None, Some(_)) => p.callees.iter().try_fold(0, |m, (d, dsrc, param)| {
                 let mut sends = Vec::new();
-                for r in references(*d, param, dsrc, &[]) {
-                    match channel::classify(r) {
-                        Use::Send(s)
-                            if syntax::enclosing_function(s).map(|f| f.id()) == Some(d.id()) =>
-                        {
-                            sends.push(s)
-                        }
+                for r in crate::go::idents::references_up(*d, param, dsrc, &[]) {
+                    match channel::classify_ref(&r) {
+                        Use::Send(s) if r.function(*d).id() == d.id() => sends.push(s),
                         _ => return None,
                     }
                 }
