@@ -64,11 +64,13 @@ pub(super) fn function_label(func: Node, src: &[u8]) -> String {
 
 /// Whether identifier `r` is one of the values of a `return` statement.
 pub(super) fn is_returned(r: Node) -> bool {
-    r.parent().is_some_and(|p| {
-        p.kind_str() == "expression_list"
-            && p.parent()
-                .is_some_and(|g| g.kind_str() == "return_statement")
-    })
+    is_returned_ref(&Ref::bare(r))
+}
+
+/// `is_returned`, reading the ancestors a reference was found with.
+pub(super) fn is_returned_ref(r: &Ref) -> bool {
+    r.up(0).is_some_and(|p| p.kind_str() == "expression_list")
+        && r.up(1).is_some_and(|g| g.kind_str() == "return_statement")
 }
 
 /// How a reference to the channel's name is used.

@@ -7,12 +7,13 @@
 //! package (`PackageIndex::uses_of`).
 
 use super::channel::{
-    Sender, Use, abandon_reason, classify, function_label, goroutine_functions, is_returned,
-    loop_below, sends_once,
+    Sender, Use, abandon_reason, classify, classify_ref, function_label, goroutine_functions,
+    is_returned_ref, loop_below, sends_once,
 };
 use super::scope::{declaration, references};
 use super::{Ctx, Value, Verdict};
 use crate::go::exits;
+use crate::go::idents::Ref;
 use crate::go::lookup::NameUse;
 use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
@@ -33,7 +34,7 @@ pub(super) fn verdict<'t>(
         return None;
     }
     let fname = syntax::decl_name(func, src)?;
-    let refs = crate::go::idents::references(func, name, src, sites);
+    let refs = crate::go::idents::references_up(func, name, src, sites);
     let (go, handed) = returned_with_one_goroutine(func, &refs)?;
     if loop_below(go, func, make).is_some() {
         return None;
@@ -82,19 +83,18 @@ pub(super) fn verdict<'t>(
 /// the function otherwise only returns it.
 fn returned_with_one_goroutine<'t>(
     func: Node<'t>,
-    refs: &[Node<'t>],
+    refs: &[Ref<'t>],
 ) -> Option<(Node<'t>, Option<usize>)> {
     let mut goroutines: Vec<(Node, Option<usize>)> = Vec::new();
     let mut returned = false;
-    for &r in refs {
-        let inner = syntax::enclosing_function(r)?;
-        if inner.id() != func.id() {
-            goroutines.push((syntax::go_running(inner, func)?, None));
+    for r in refs {
+        if r.function(func).id() != func.id() {
+            goroutines.push((r.go_running()?, None));
             continue;
         }
-        match classify(r) {
+        match classify_ref(r) {
             Use::GoArg { go, index } => goroutines.push((go, Some(index))),
-            Use::Other if is_returned(r) => returned = true,
+            Use::Other if is_returned_ref(r) => returned = true,
             _ => return None,
         }
     }
