@@ -106,7 +106,7 @@ pub(super) fn classify_ref<'t>(r: &Ref<'t>) -> Use<'t> {
             Use::Recv(p)
         }
         "argument_list" => {
-            r.up(1).expect("an argument list sits in a call");
+            // Two up: the `go` of the call the list belongs to.
             if let Some(go) = r.up(2).filter(|g| g.kind_str() == "go_statement") {
                 let mut c = p.walk();
                 let index = p
