@@ -7,10 +7,10 @@
 //! package (`PackageIndex::uses_of`).
 
 use super::channel::{
-    Sender, Use, abandon_reason, classify, classify_ref, function_label, goroutine_functions,
+    Sender, Use, abandon_reason, classify_ref, function_label, goroutine_functions,
     is_returned_ref, loop_below, sends_once,
 };
-use super::scope::{declaration, references};
+use super::scope::declaration;
 use super::{Ctx, Value, Verdict};
 use crate::go::exits;
 use crate::go::idents::Ref;
@@ -146,16 +146,12 @@ fn caller_gives_up(u: &NameUse, fname: &str) -> Option<String> {
             };
             let var = text(bound, src);
             let mut recvs = Vec::new();
-            for r in references(caller, var, src, &[bound.id()]) {
-                if r.start_byte() < stmt.end_byte() {
+            for r in crate::go::idents::references_up(caller, var, src, &[bound.id()]) {
+                if r.node.start_byte() < stmt.end_byte() {
                     continue;
                 }
-                match classify(r) {
-                    Use::Recv(x)
-                        if syntax::enclosing_function(x).map(|f| f.id()) == Some(caller.id()) =>
-                    {
-                        recvs.push(x)
-                    }
+                match classify_ref(&r) {
+                    Use::Recv(x) if r.function(caller).id() == caller.id() => recvs.push(x),
                     _ => return None,
                 }
             }

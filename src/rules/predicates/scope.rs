@@ -193,7 +193,10 @@ pub fn local_decl(name: &str, at: Node, src: &[u8]) -> LocalDecl {
 
 /// References to `name` inside `func`'s body, skipping nested function
 /// literals that declare a parameter of the same name (their uses are of
-/// another variable). `exclude` lists the binding sites.
+/// another variable). `exclude` lists the binding sites. Found by a walk:
+/// what `go::idents::references`, which the predicates call, is tested
+/// against.
+#[cfg(test)]
 pub fn references<'t>(func: Node<'t>, name: &str, src: &[u8], exclude: &[usize]) -> Vec<Node<'t>> {
     let mut out = Vec::new();
     let Some(body) = func.child_field("body") else {

@@ -2,7 +2,7 @@
 //! around a select, whether an expression can be evaluated again before a
 //! loop, and which timer semantics the module's Go version gives.
 
-use super::scope::{LocalDecl, declared_names, declares, local_decl, references};
+use super::scope::{LocalDecl, declared_names, declares, local_decl};
 use super::{Arg, Ctx, Value, Verdict};
 use crate::go::facts::{DeclKind, UseKind};
 use crate::go::syntax::NodeKind;
@@ -623,7 +623,7 @@ pub fn received_only_in_select(ctx: &Ctx, args: &[Arg]) -> Verdict {
     let Some(lp) = syntax::enclosing_loop(decl, func) else {
         return Verdict::Skip;
     };
-    let refs = references(func, text(var, src), src, &[var.id()]);
+    let refs = crate::go::idents::references(func, text(var, src), src, &[var.id()]);
     if refs.is_empty() {
         return Verdict::Skip;
     }
