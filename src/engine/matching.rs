@@ -239,13 +239,14 @@ impl Engine {
         // A lookup of a name the other declarations mention adds those
         // declarations to the parse instead, a few times at most.
         if let Some((chunks, mut keep)) = self.parse_plan(&rules, &found, directory, bytes) {
+            let mut last: Option<Tree> = None;
             for _ in 0..4 {
                 let ranges = syntax::kept_ranges(&chunks, keep.clone());
                 let kept: usize = ranges.iter().map(|r| r.len()).sum();
                 if kept * 10 >= bytes.len() * 9 {
                     break;
                 }
-                let tree = syntax::parse_ranges(bytes, &ranges);
+                let tree = syntax::reparse_ranges(bytes, &ranges, last.as_ref());
                 if tree.root_node().has_error() {
                     break;
                 }
@@ -271,6 +272,7 @@ impl Engine {
                 if !keep_wanted(&chunks, &mut keep, bytes, &names) {
                     break;
                 }
+                last = Some(tree);
             }
         }
         let tree = syntax::parse(bytes);
