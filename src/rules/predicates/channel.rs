@@ -62,12 +62,8 @@ pub(super) fn function_label(func: Node, src: &[u8]) -> String {
     }
 }
 
-/// Whether identifier `r` is one of the values of a `return` statement.
-pub(super) fn is_returned(r: Node) -> bool {
-    is_returned_ref(&Ref::bare(r))
-}
-
-/// `is_returned`, reading the ancestors a reference was found with.
+/// Whether reference `r` is one of the values of a `return` statement,
+/// read from the ancestors it was found with.
 pub(super) fn is_returned_ref(r: &Ref) -> bool {
     r.up(0).is_some_and(|p| p.kind_str() == "expression_list")
         && r.up(1).is_some_and(|g| g.kind_str() == "return_statement")
@@ -86,11 +82,8 @@ pub(super) enum Use<'t> {
     Other,
 }
 
-pub(super) fn classify<'t>(ident: Node<'t>) -> Use<'t> {
-    classify_ref(&Ref::bare(ident))
-}
-
-/// `classify`, reading the ancestors a reference was found with.
+/// How reference `r` uses the channel, read from the ancestors it was
+/// found with.
 pub(super) fn classify_ref<'t>(r: &Ref<'t>) -> Use<'t> {
     let ident = r.node;
     let Some(p) = r.up(0) else {

@@ -7,10 +7,12 @@
 //! most values one path puts in the channel lets every such send complete.
 
 use super::channel::{
-    Sender, Use, classify, function_label, goroutine_functions, is_returned, loop_below, sends_once,
+    Sender, Use, classify_ref, function_label, goroutine_functions, is_returned_ref, loop_below,
+    sends_once,
 };
 use super::{Ctx, Value, Verdict};
 use crate::go::exits;
+use crate::go::idents::Ref;
 use crate::go::syntax::NodeKind;
 use crate::go::syntax::{self, text};
 use tree_sitter::Node;
@@ -36,15 +38,19 @@ pub(super) fn verdict<'t>(
     sites: &[usize],
 ) -> Option<Verdict> {
     let src = ctx.src;
-    let refs = crate::go::idents::references(func, name, src, sites);
+    let refs = crate::go::idents::references_up(func, name, src, sites);
     // A send in a select may not happen, buffered it could; a reference
     // before the `make` is to another channel; a `goto` may go back.
     let jumps = crate::go::idents::has_goto(func, src);
-    let in_select = |r: &Node| matches!(classify(*r), Use::Send(s) if s.parent().is_some_and(|p| p.kind_str() == "communication_case"));
+    let in_select = |r: &Ref| {
+        matches!(classify_ref(r), Use::Send(_))
+            && r.up(1)
+                .is_some_and(|p| p.kind_str() == "communication_case")
+    };
     if jumps
         || refs
             .iter()
-            .any(|r| in_select(r) || r.start_byte() < make.end_byte())
+            .any(|r| in_select(r) || r.node.start_byte() < make.end_byte())
     {
         return None;
     }
@@ -112,7 +118,7 @@ pub(super) fn verdict<'t>(
 /// after that, `go` statements, the function's receives and `return ch`
 /// are followed, anything else (and a send of the function's own, which a
 /// receiver may now wait for) leaves the count unknown.
-fn uses<'t>(refs: &[Node<'t>], func: Node<'t>, src: &[u8]) -> Uses<'t> {
+fn uses<'t>(refs: &[Ref<'t>], func: Node<'t>, src: &[u8]) -> Uses<'t> {
     let mut out = Uses {
         blocked: Vec::new(),
         goroutines: Vec::new(),
@@ -120,17 +126,16 @@ fn uses<'t>(refs: &[Node<'t>], func: Node<'t>, src: &[u8]) -> Uses<'t> {
     };
     let mut escaped = false;
     for r in refs {
-        let inner = syntax::enclosing_function(*r).expect("a reference sits in the function");
-        let own = inner.id() == func.id();
+        let own = r.function(func).id() == func.id();
         let what = if own {
-            classify(*r)
+            classify_ref(r)
         } else {
-            match syntax::go_running(inner, func) {
+            match r.go_running() {
                 Some(go) => Use::GoArg { go, index: 0 },
                 None => Use::Other,
             }
         };
-        let returned = is_returned(*r);
+        let returned = is_returned_ref(r);
         match what {
             Use::Send(s) if !escaped => {
                 out.blocked.push(s);
@@ -160,7 +165,7 @@ fn uses<'t>(refs: &[Node<'t>], func: Node<'t>, src: &[u8]) -> Uses<'t> {
                 out.unknown.get_or_insert_with(|| {
                     format!(
                         "later it is used as `{}`: cannot count how many values it must hold",
-                        text(r.parent().unwrap_or(*r), src)
+                        text(r.up(0).unwrap_or(r.node), src)
                             .lines()
                             .next()
                             .unwrap_or("")
