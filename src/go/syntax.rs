@@ -900,33 +900,49 @@ pub fn go_running<'t>(literal: Node<'t>, func: Node<'t>) -> Option<Node<'t>> {
         })
 }
 
-/// Every identifier spelled inside `scope`: a fresh name must avoid all of
-/// them so that it neither shadows a name the code uses nor is shadowed.
+/// The kinds of node a fresh name must not spell: it would then shadow a
+/// name the code uses, or be shadowed.
+const NAMING: [&str; 3] = ["identifier", "package_identifier", "label_name"];
+
+/// Every identifier spelled inside `scope` (`NAMING`): what `fresh_name`
+/// avoids, by a walk; the test oracle of its text search.
+#[cfg(test)]
 pub fn identifiers_in(scope: Node, src: &[u8]) -> std::collections::HashSet<String> {
     let mut names = std::collections::HashSet::new();
     visit(scope, &|_| true, &mut |n| {
-        if matches!(
-            n.kind_str(),
-            "identifier" | "package_identifier" | "label_name"
-        ) {
+        if NAMING.contains(&n.kind_str()) {
             names.insert(text(n, src).to_string());
         }
     });
     names
 }
 
+/// Whether a node of kind `kind` under `top` spells exactly `word`:
+/// `written` without the ancestors, for a yes or no.
+fn spells(top: Node, word: &str, kind: &str, src: &[u8]) -> bool {
+    let base = top.start_byte();
+    !word.is_empty()
+        && memchr::memmem::find_iter(&src[top.byte_range()], word.as_bytes()).any(|at| {
+            let (start, end) = (base + at, base + at + word.len());
+            top.descendant_for_byte_range(start, end)
+                .is_some_and(|n| n.kind_str() == kind && n.byte_range() == (start..end))
+        })
+}
+
 /// `base`, `base2`, `base3`, ... : the first not used in `scope` and not
-/// in `taken` (names other fixes already declare there).
+/// in `taken` (names other fixes already declare there). Each candidate is
+/// looked for where the text writes it: collecting every identifier of a
+/// big function (a string each) cost more than the rest of a fix.
 pub fn fresh_name(
     base: &str,
     scope: Node,
     src: &[u8],
     taken: &std::collections::HashSet<String>,
 ) -> String {
-    let used = identifiers_in(scope, src);
+    let used = |n: &str| NAMING.iter().any(|k| spells(scope, n, k, src));
     std::iter::once(base.to_string())
         .chain((2..).map(|i| format!("{base}{i}")))
-        .find(|n| !used.contains(n) && !taken.contains(n))
+        .find(|n| !taken.contains(n) && !used(n))
         .expect("an unused numbered name exists")
 }
 
@@ -1621,6 +1637,41 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_fresh_name_avoids_what_a_walk_of_the_scope_finds() {
+        // Every function of some of Go's files, asked for every name it
+        // spells (and a few it may not): the text search says "used"
+        // exactly when the walk's set holds the name.
+        let mut asked = 0;
+        for dir in ["context", "sync", "net/http/httptest", "go/format"] {
+            for path in crate::go::goroot_go_files(dir) {
+                let src = std::fs::read(&path).unwrap();
+                let tree = parse(&src);
+                let mut funcs = Vec::new();
+                visit(tree.root_node(), &|_| true, &mut |n| {
+                    if is_function(n) {
+                        funcs.push(n);
+                    }
+                });
+                for f in funcs {
+                    let walked = identifiers_in(f, &src);
+                    let mut names: Vec<String> = walked.iter().cloned().collect();
+                    names.extend(["ctx", "r", "timer", "done", "err2", "t"].map(String::from));
+                    names.extend(walked.iter().map(|n| format!("{n}2")));
+                    for n in names {
+                        let by_text = NAMING.iter().any(|k| spells(f, &n, k, &src));
+                        assert_eq!(by_text, walked.contains(&n), "{n} in {}", path.display());
+                        asked += 1;
+                    }
+                    let none = std::collections::HashSet::new();
+                    let fresh = fresh_name("ctx", f, &src, &none);
+                    assert!(!walked.contains(&fresh), "{fresh} in {}", path.display());
+                }
+            }
+        }
+        assert!(asked > 5000, "{asked}");
     }
 
     #[test]
