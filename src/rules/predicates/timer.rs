@@ -462,30 +462,33 @@ fn reordered<'t>(expr: Node<'t>, rearm: Node<'t>, ctx: &Ctx<'t>) -> Option<Strin
         return None;
     }
     let src = ctx.src;
+    let case = std::iter::successors(Some(expr), |n| n.parent())
+        .find(|n| n.parent().is_some_and(|p| p.id() == rearm.id()))?;
+    // The first earlier case whose entry can change or see a change. Only
+    // then is the duration's own reading asked about: the facts of the
+    // whole function it needs cost more than the cases (mostly a receive
+    // from `ctx.Done()`, which changes nothing).
+    let (c, why) = syntax::select_cases(rearm)
+        .into_iter()
+        .take_while(|c| c.start_byte() < case.start_byte())
+        .find_map(|c| {
+            entry_expressions(c).into_iter().find_map(|e| {
+                // An earlier `time.After(x)` case is re-armed before the
+                // select too, in source order: only `x` is evaluated there.
+                let e = after_operand(e, ctx).unwrap_or(e);
+                effect(e, ctx, true).map(|why| (c, why))
+            })
+        })?;
     if side_effect(expr, ctx).is_none() && !reads_shared_local(expr, ctx) {
         return None;
     }
-    let case = std::iter::successors(Some(expr), |n| n.parent())
-        .find(|n| n.parent().is_some_and(|p| p.id() == rearm.id()))?;
-    for c in syntax::select_cases(rearm) {
-        if c.start_byte() >= case.start_byte() {
-            break;
-        }
-        for e in entry_expressions(c) {
-            // An earlier `time.After(x)` case is re-armed before the select
-            // too, in source order: only `x` is evaluated there.
-            let e = after_operand(e, ctx).unwrap_or(e);
-            if let Some(why) = effect(e, ctx, true) {
-                return Some(format!(
-                    "the select evaluates the case on line {} first, and it {why}: re-arming the timer before the select would evaluate the duration `{}` before it",
-                    syntax::line_col(src, c.start_byte()).0,
-                    text(expr, src)
-                ));
-            }
-        }
-    }
-    None
+    Some(format!(
+        "the select evaluates the case on line {} first, and it {why}: re-arming the timer before the select would evaluate the duration `{}` before it",
+        syntax::line_col(src, c.start_byte()).0,
+        text(expr, src)
+    ))
 }
+
 /// Whether `expr` reads a local that a call elsewhere could change: one
 /// not a constant, whose address is taken (`&x`), that a closure uses, or
 /// that has a method called on it (a pointer receiver can write it). A copy of its
