@@ -596,13 +596,27 @@ pub fn written<'t>(
         return Vec::new();
     }
     let base = top.start_byte();
+    let mut c = top.walk();
     memchr::memmem::find_iter(&src[top.byte_range()], word.as_bytes())
         .filter_map(|at| {
             let (start, end) = (base + at, base + at + word.len());
-            top.descendant_for_byte_range(start, end)
-                .filter(|n| n.kind_str() == kind && n.byte_range() == (start..end))
+            // One descent finds the deepest node holding the word, as
+            // `descendant_for_byte_range` does, and its ancestors with it.
+            c.reset(top);
+            let mut path = Vec::new();
+            while c.goto_first_child_for_byte(start).is_some() {
+                let n = c.node();
+                if n.start_byte() > start || n.end_byte() < end {
+                    break;
+                }
+                path.push(n);
+            }
+            let n = path.pop()?;
+            (n.kind_str() == kind && n.byte_range() == (start..end)).then(|| {
+                path.reverse();
+                (n, path)
+            })
         })
-        .map(|n| (n, ancestors_until(n, top)))
         .collect()
 }
 
