@@ -115,19 +115,33 @@ pub(super) fn classify_ref<'t>(r: &Ref<'t>) -> Use<'t> {
     }
 }
 
+/// `make` with all its ancestors, from one descent, and the function
+/// holding it (`syntax::enclosing_function`): the binding is read two
+/// levels up, and each `parent()` is a descent from the root.
+pub(super) fn placed(make: Node) -> Option<(Ref, Node)> {
+    let placed = Ref {
+        node: make,
+        ups: syntax::ancestors_until(make, syntax::root_of(make)),
+    };
+    let func = placed
+        .ups
+        .iter()
+        .copied()
+        .find(|&n| syntax::is_function(n))?;
+    Some((placed, func))
+}
+
 /// The local variable a `make` call is bound to, and its binding sites.
 pub(super) fn binding<'t>(
-    make: Node<'t>,
+    make: &Ref<'t>,
     func: Node<'t>,
     src: &[u8],
 ) -> Option<(String, Vec<usize>)> {
-    let list = make
-        .parent()
-        .filter(|p| p.kind_str() == "expression_list")?;
+    let list = make.up(0).filter(|p| p.kind_str() == "expression_list")?;
     if list.named_child_count() != 1 {
         return None;
     }
-    let decl = list.parent()?;
+    let decl = make.up(1)?;
     let single_left = |field: &str| -> Option<Node<'t>> {
         let left = decl.child_field(field)?;
         (left.kind_str() == "expression_list" && left.named_child_count() == 1)
@@ -646,16 +660,16 @@ pub(super) fn call_params<'p>(
 pub fn single_result_channel<'t>(ctx: &Ctx<'t>, args: &[Arg<'_, 't>]) -> Verdict {
     let make = args[0].node();
     let src = ctx.src;
-    let Some(func) = syntax::enclosing_function(make) else {
+    let Some((placed, func)) = placed(make) else {
         return Verdict::Skip;
     };
-    let Some((name, sites)) = binding(make, func, src) else {
+    let Some((name, sites)) = binding(&placed, func, src) else {
         return Verdict::Skip;
     };
-    if let Some(v) = super::self_send::verdict(ctx, make, func, &name, &sites) {
+    let refs = crate::go::idents::references_up(func, &name, src, &sites);
+    if let Some(v) = super::self_send::verdict(ctx, make, func, &name, &refs) {
         return v;
     }
-    let refs = crate::go::idents::references_up(func, &name, src, &sites);
     let Some((recv, go, handed)) = one_receive_one_goroutine(func, &refs) else {
         return super::returned::verdict(ctx, make, func, &name, &sites).unwrap_or(Verdict::Skip);
     };

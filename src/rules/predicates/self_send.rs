@@ -29,16 +29,16 @@ struct Uses<'t> {
 
 /// The verdict for `make`'s channel `name` in `func` when the function
 /// sends on it before anything can receive; None when it does not (the
-/// other shapes are then looked at).
+/// other shapes are then looked at). `refs`: the references to `name` in
+/// `func` but its binding (`idents::references_up`).
 pub(super) fn verdict<'t>(
     ctx: &Ctx<'t>,
     make: Node<'t>,
     func: Node<'t>,
     name: &str,
-    sites: &[usize],
+    refs: &[Ref<'t>],
 ) -> Option<Verdict> {
     let src = ctx.src;
-    let refs = crate::go::idents::references_up(func, name, src, sites);
     // A send in a select may not happen, buffered it could; a reference
     // before the `make` is to another channel; a `goto` may go back.
     let jumps = crate::go::idents::has_goto(func, src);
@@ -54,7 +54,7 @@ pub(super) fn verdict<'t>(
     {
         return None;
     }
-    let uses = uses(&refs, func, src);
+    let uses = uses(refs, func, src);
     let first = *uses.blocked.first()?;
     let fname = function_label(func, src);
     let (line, _) = syntax::line_col(src, first.start_byte());

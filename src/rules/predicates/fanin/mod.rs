@@ -516,8 +516,8 @@ impl<'t, 'a> FanIn<'t, 'a> {
     /// evidence either way.
     fn find(ctx: &'t Ctx<'a>, make: Node<'a>) -> Option<FanIn<'t, 'a>> {
         let src = ctx.src;
-        let func = syntax::enclosing_function(make)?;
-        let (name, binding_sites) = channel::binding(make, func, src)?;
+        let (placed, func) = channel::placed(make)?;
+        let (name, binding_sites) = channel::binding(&placed, func, src)?;
         let mut fa = FanIn {
             ctx,
             src,
