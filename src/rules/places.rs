@@ -159,7 +159,12 @@ impl<'a> Places<'a> {
         let before = &query[..at.min(query.len())];
         let row = before.matches('\n').count();
         let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1);
-        let (l, c) = query_position(self.text, row, col);
+        // The span read once here, not the file parsed again per place:
+        // a rule's load asks where each of its patterns starts.
+        let (l, c) = match &self.spans.query {
+            Some(q) => position_in(self.text, q.span(), row, col),
+            None => query_position(self.text, row, col),
+        };
         format!("{}:{l}:{c}", self.name)
     }
 }
@@ -175,12 +180,17 @@ pub fn query_position(file: &str, row: usize, col: usize) -> (usize, usize) {
     let Ok(q) = toml::from_str::<QueryOnly>(file) else {
         return (1, 1);
     };
-    let raw = &file[q.query.span()];
+    position_in(file, q.query.span(), row, col)
+}
+
+/// `query_position` with the span of the `query` value known.
+fn position_in(file: &str, span: std::ops::Range<usize>, row: usize, col: usize) -> (usize, usize) {
+    let raw = &file[span.clone()];
     let delim = ["\"\"\"", "'''", "\"", "'"]
         .into_iter()
         .find(|d| raw.starts_with(d))
         .unwrap_or("");
-    let mut start = q.query.span().start + delim.len();
+    let mut start = span.start + delim.len();
     // TOML drops a newline right after the opening delimiter of a multi-line string.
     if delim.len() == 3 {
         if file[start..].starts_with("\r\n") {
