@@ -42,10 +42,12 @@ pub fn references_up<'t>(
         .collect()
 }
 
-/// An identifier with its ancestors strictly below the function body it
-/// was found in, innermost first. Where a use sits is read from them: a
-/// node's parent in tree-sitter is a descent from the root, and the
-/// predicates ask it of every use of a channel, three levels up.
+/// A node with its ancestors strictly below some node above it, innermost
+/// first: for a reference, the function body it was found in (`function`
+/// and `go_running` read them so); for a `make`, the root. Where a use
+/// sits is read from them: a node's parent in tree-sitter is a descent
+/// from the root, and the predicates ask it of every use of a channel,
+/// three levels up.
 pub struct Ref<'t> {
     pub node: Node<'t>,
     pub ups: Vec<Node<'t>>,
