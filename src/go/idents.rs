@@ -54,7 +54,9 @@ pub struct Ref<'t> {
 }
 
 impl<'t> Ref<'t> {
-    /// A node with no ancestors known yet: `up` asks tree-sitter.
+    /// A node with no ancestors known yet: `up` asks tree-sitter (the
+    /// test of `up`'s walk past the known ancestors).
+    #[cfg(test)]
     pub fn bare(node: Node<'t>) -> Ref<'t> {
         Ref { node, ups: vec![] }
     }

@@ -2,7 +2,7 @@
 //! questions (enclosing function, loops, error regions, names in scope) that
 //! predicates and the edit model ask of a tree.
 
-use tree_sitter::{InputEdit, Node, Parser, Point, Tree};
+use tree_sitter::{InputEdit, Node, Parser, Point, Tree, TreeCursor};
 
 /// Parses Go source. tree-sitter always returns a tree; syntax errors show up
 /// as ERROR/MISSING nodes, which callers handle per declaration.
@@ -592,32 +592,50 @@ pub fn written<'t>(
     kind: &str,
     src: &[u8],
 ) -> Vec<(Node<'t>, Vec<Node<'t>>)> {
-    if word.is_empty() {
-        return Vec::new();
-    }
+    spelled(top, word, kind, src).collect()
+}
+
+/// `written`, one place at a time: a yes-or-no question stops at the first.
+fn spelled<'t>(
+    top: Node<'t>,
+    word: &str,
+    kind: &str,
+    src: &[u8],
+) -> impl Iterator<Item = (Node<'t>, Vec<Node<'t>>)> {
     let base = top.start_byte();
     let mut c = top.walk();
-    memchr::memmem::find_iter(&src[top.byte_range()], word.as_bytes())
-        .filter_map(|at| {
-            let (start, end) = (base + at, base + at + word.len());
-            // One descent finds the deepest node holding the word, as
-            // `descendant_for_byte_range` does, and its ancestors with it.
-            c.reset(top);
-            let mut path = Vec::new();
-            while c.goto_first_child_for_byte(start).is_some() {
-                let n = c.node();
-                if n.start_byte() > start || n.end_byte() < end {
-                    break;
-                }
-                path.push(n);
-            }
-            let n = path.pop()?;
-            (n.kind_str() == kind && n.byte_range() == (start..end)).then(|| {
-                path.reverse();
-                (n, path)
-            })
+    let text = if word.is_empty() {
+        &[][..]
+    } else {
+        &src[top.byte_range()]
+    };
+    memchr::memmem::find_iter(text, word.as_bytes()).filter_map(move |at| {
+        let (start, end) = (base + at, base + at + word.len());
+        // The deepest node holding the word, as `descendant_for_byte_range`
+        // finds it, with its ancestors from the same descent.
+        let mut path = holding(&mut c, top, start, end);
+        let n = path.pop()?;
+        (n.kind_str() == kind && n.byte_range() == (start..end)).then(|| {
+            path.reverse();
+            (n, path)
         })
-        .collect()
+    })
+}
+
+/// The nodes strictly under `top` that hold the bytes `start..end`,
+/// outermost first, down to the deepest: one cursor descent, each step
+/// into the child holding `start` while it also reaches `end`.
+fn holding<'t>(c: &mut TreeCursor<'t>, top: Node<'t>, start: usize, end: usize) -> Vec<Node<'t>> {
+    c.reset(top);
+    let mut path = Vec::new();
+    while c.goto_first_child_for_byte(start).is_some() {
+        let n = c.node();
+        if n.start_byte() > start || n.end_byte() < end {
+            break;
+        }
+        path.push(n);
+    }
+    path
 }
 
 /// Ancestors of `node` strictly below `stop`, innermost first.
@@ -653,20 +671,11 @@ fn descend_to<'t>(top: Node<'t>, node: Node<'t>) -> Option<Vec<Node<'t>>> {
     if start == end || top.start_byte() > start || top.end_byte() < end || top.id() == node.id() {
         return None;
     }
-    let mut c = top.walk();
-    let mut path = Vec::new();
-    loop {
-        c.goto_first_child_for_byte(start)?;
-        let n = c.node();
-        if n.start_byte() > start || n.end_byte() < end {
-            return None;
-        }
-        if n.id() == node.id() {
-            path.reverse();
-            return Some(path);
-        }
-        path.push(n);
-    }
+    let mut path = holding(&mut top.walk(), top, start, end);
+    let at = path.iter().position(|n| n.id() == node.id())?;
+    path.truncate(at);
+    path.reverse();
+    Some(path)
 }
 
 /// True when a `for` statement lies between `node` and `func` (the function
@@ -931,16 +940,9 @@ pub fn identifiers_in(scope: Node, src: &[u8]) -> std::collections::HashSet<Stri
     names
 }
 
-/// Whether a node of kind `kind` under `top` spells exactly `word`:
-/// `written` without the ancestors, for a yes or no.
+/// Whether a node of kind `kind` under `top` spells exactly `word`.
 fn spells(top: Node, word: &str, kind: &str, src: &[u8]) -> bool {
-    let base = top.start_byte();
-    !word.is_empty()
-        && memchr::memmem::find_iter(&src[top.byte_range()], word.as_bytes()).any(|at| {
-            let (start, end) = (base + at, base + at + word.len());
-            top.descendant_for_byte_range(start, end)
-                .is_some_and(|n| n.kind_str() == kind && n.byte_range() == (start..end))
-        })
+    spelled(top, word, kind, src).next().is_some()
 }
 
 /// `base`, `base2`, `base3`, ... : the first not used in `scope` and not
