@@ -7,21 +7,33 @@ use tree_sitter::{InputEdit, Node, Parser, Point, Tree, TreeCursor};
 /// Parses Go source. tree-sitter always returns a tree; syntax errors show up
 /// as ERROR/MISSING nodes, which callers handle per declaration.
 pub fn parse(src: &[u8]) -> Tree {
-    run_parser(&mut go_parser(), src, None)
+    run_parser(src, &[], None)
 }
 
-fn go_parser() -> Parser {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&crate::go::grammar::language())
-        .expect("tree-sitter-go is ABI-compatible with the linked tree-sitter");
-    parser
+// One parser per thread, kept across parses: a check parses many small
+// parts of files (declarations, siblings' declarations), and a new parser
+// for each allocated its stacks again every time.
+thread_local! {
+    static PARSER: std::cell::RefCell<Parser> = std::cell::RefCell::new({
+        let mut parser = Parser::new();
+        parser
+            .set_language(&crate::go::grammar::language())
+            .expect("tree-sitter-go is ABI-compatible with the linked tree-sitter");
+        parser
+    });
 }
 
-fn run_parser(parser: &mut Parser, src: &[u8], old: Option<&Tree>) -> Tree {
-    parser
-        .parse(src, old)
-        .expect("parsing without a timeout or cancellation flag always yields a tree")
+/// Parses `src`, only its `included` ranges when there are any (none: all
+/// of it), reusing what it can of `old`.
+fn run_parser(src: &[u8], included: &[tree_sitter::Range], old: Option<&Tree>) -> Tree {
+    PARSER.with_borrow_mut(|parser| {
+        parser
+            .set_included_ranges(included)
+            .expect("ranges are sorted and do not overlap");
+        parser
+            .parse(src, old)
+            .expect("parsing without a timeout or cancellation flag always yields a tree")
+    })
 }
 
 /// Whether `n` is a node of the named kind whose id `id` holds (looked up
@@ -185,11 +197,7 @@ fn parse_ranges_from(
             end_point: point(r.end),
         })
         .collect();
-    let mut parser = go_parser();
-    parser
-        .set_included_ranges(&included)
-        .expect("ranges are sorted and do not overlap");
-    run_parser(&mut parser, src, old)
+    run_parser(src, &included, old)
 }
 
 /// What a top-level chunk of a Go file is, as far as a lexer can tell.
@@ -527,7 +535,7 @@ pub fn reparse(mut tree: Tree, old: &[u8], edits: &[(usize, usize, &str)], new: 
             new_end_position,
         });
     }
-    let out = run_parser(&mut go_parser(), new, Some(&tree));
+    let out = run_parser(new, &[], Some(&tree));
     if out.root_node().has_error() {
         return parse(new);
     }
@@ -592,14 +600,34 @@ pub fn written<'t>(
     kind: &str,
     src: &[u8],
 ) -> Vec<(Node<'t>, Vec<Node<'t>>)> {
-    spelled(top, word, kind, src).collect()
+    spelled(top, word, kind, None, src).collect()
+}
+
+/// `written`, leaving out the places inside a node of kind `skip` under
+/// `top`: the search passes each such node at its first place, not once
+/// per place. A function's own declarations of a name, asked of a Ginkgo
+/// `Describe` literal that spans its file, were otherwise a descent per
+/// use of the name in each of its hundreds of specs.
+pub fn written_outside<'t>(
+    top: Node<'t>,
+    word: &str,
+    kind: &str,
+    skip: &str,
+    src: &[u8],
+) -> Vec<(Node<'t>, Vec<Node<'t>>)> {
+    spelled(top, word, kind, Some(skip), src).collect()
 }
 
 /// `written`, one place at a time: a yes-or-no question stops at the first.
+/// The places come in order, so each descent starts from the deepest node
+/// of the last one that also holds this one, not from `top`: the same
+/// nodes a descent from `top` passes (siblings do not overlap, so the
+/// child holding a range is the first one reaching past its start).
 fn spelled<'t>(
     top: Node<'t>,
     word: &str,
     kind: &str,
+    skip: Option<&str>,
     src: &[u8],
 ) -> impl Iterator<Item = (Node<'t>, Vec<Node<'t>>)> {
     let base = top.start_byte();
@@ -609,15 +637,32 @@ fn spelled<'t>(
     } else {
         &src[top.byte_range()]
     };
+    // The nodes under `top` holding the last place, outermost first.
+    let mut path: Vec<Node<'t>> = Vec::new();
+    let mut skip_to = 0;
     memchr::memmem::find_iter(text, word.as_bytes()).filter_map(move |at| {
         let (start, end) = (base + at, base + at + word.len());
+        if start < skip_to {
+            return None;
+        }
+        while path
+            .last()
+            .is_some_and(|p| p.start_byte() > start || p.end_byte() < end)
+        {
+            path.pop();
+        }
         // The deepest node holding the word, as `descendant_for_byte_range`
         // finds it, with its ancestors from the same descent.
-        let mut path = holding(&mut c, top, start, end);
-        let n = path.pop()?;
+        let from = path.last().copied().unwrap_or(top);
+        if let Some(passed) = deepen(&mut c, &mut path, from, (start, end), skip) {
+            skip_to = passed.end_byte();
+            return None;
+        }
+        let n = *path.last()?;
         (n.kind_str() == kind && n.byte_range() == (start..end)).then(|| {
-            path.reverse();
-            (n, path)
+            let mut ups = path[..path.len() - 1].to_vec();
+            ups.reverse();
+            (n, ups)
         })
     })
 }
@@ -626,16 +671,33 @@ fn spelled<'t>(
 /// outermost first, down to the deepest: one cursor descent, each step
 /// into the child holding `start` while it also reaches `end`.
 fn holding<'t>(c: &mut TreeCursor<'t>, top: Node<'t>, start: usize, end: usize) -> Vec<Node<'t>> {
-    c.reset(top);
     let mut path = Vec::new();
+    deepen(c, &mut path, top, (start, end), None);
+    path
+}
+
+/// Pushes onto `path` the nodes under `from` that hold `start..end`,
+/// outermost first, down to the deepest; stops at a node of kind `skip`
+/// (not pushed) and returns it.
+fn deepen<'t>(
+    c: &mut TreeCursor<'t>,
+    path: &mut Vec<Node<'t>>,
+    from: Node<'t>,
+    (start, end): (usize, usize),
+    skip: Option<&str>,
+) -> Option<Node<'t>> {
+    c.reset(from);
     while c.goto_first_child_for_byte(start).is_some() {
         let n = c.node();
         if n.start_byte() > start || n.end_byte() < end {
             break;
         }
+        if skip.is_some_and(|k| n.kind_str() == k) {
+            return Some(n);
+        }
         path.push(n);
     }
-    path
+    None
 }
 
 /// Ancestors of `node` strictly below `stop`, innermost first.
@@ -942,7 +1004,7 @@ pub fn identifiers_in(scope: Node, src: &[u8]) -> std::collections::HashSet<Stri
 
 /// Whether a node of kind `kind` under `top` spells exactly `word`.
 fn spells(top: Node, word: &str, kind: &str, src: &[u8]) -> bool {
-    spelled(top, word, kind, src).next().is_some()
+    spelled(top, word, kind, None, src).next().is_some()
 }
 
 /// `base`, `base2`, `base3`, ... : the first not used in `scope` and not
@@ -1653,6 +1715,72 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The identifiers under `n` spelling `word`, each with its ancestors
+    /// strictly below `top` (innermost first), by a walk that does not
+    /// enter nodes of kind `skip`: what `written` and `written_outside`
+    /// must find.
+    fn walked<'t>(
+        n: Node<'t>,
+        word: &str,
+        skip: Option<&str>,
+        src: &[u8],
+        path: &mut Vec<Node<'t>>,
+        out: &mut Vec<(usize, Vec<usize>)>,
+    ) {
+        let mut c = n.walk();
+        for child in n.children(&mut c) {
+            if skip == Some(child.kind_str()) {
+                continue;
+            }
+            if child.kind_str() == "identifier" && &src[child.byte_range()] == word.as_bytes() {
+                out.push((child.id(), path.iter().rev().map(|a| a.id()).collect()));
+            }
+            path.push(child);
+            walked(child, word, skip, src, path, out);
+            path.pop();
+        }
+    }
+
+    #[test]
+    fn a_search_from_the_last_place_finds_what_a_walk_finds() {
+        // Every function body of some of Go's files and every name it
+        // spells: the search that starts each descent where the last one
+        // left off finds the walk's identifiers with the walk's ancestors,
+        // and, skipping function literals, only those outside them.
+        let mut asked = 0;
+        for dir in ["context", "sync", "net/http/httptest", "go/format"] {
+            for path in crate::go::goroot_go_files(dir) {
+                let src = std::fs::read(&path).unwrap();
+                let tree = parse(&src);
+                let mut bodies = Vec::new();
+                visit(tree.root_node(), &|_| true, &mut |n| {
+                    if let Some(b) = n.child_field("body").filter(|_| is_function(n)) {
+                        bodies.push(b);
+                    }
+                });
+                for body in bodies {
+                    for name in identifiers_in(body, &src) {
+                        for skip in [None, Some("func_literal")] {
+                            let mut want = Vec::new();
+                            walked(body, &name, skip, &src, &mut Vec::new(), &mut want);
+                            let found = match skip {
+                                None => written(body, &name, "identifier", &src),
+                                Some(k) => written_outside(body, &name, "identifier", k, &src),
+                            };
+                            let found: Vec<(usize, Vec<usize>)> = found
+                                .iter()
+                                .map(|(n, ups)| (n.id(), ups.iter().map(|a| a.id()).collect()))
+                                .collect();
+                            assert_eq!(found, want, "{name} in {}", path.display());
+                            asked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(asked > 5000, "{asked}");
     }
 
     #[test]

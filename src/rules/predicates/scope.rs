@@ -153,10 +153,7 @@ fn declared_by<'t>(n: Node<'t>, name: &str, src: &[u8]) -> Option<Declared<'t>> 
 /// hundreds of times per big function.
 fn declaring_nodes<'t>(body: Node<'t>, name: &str, src: &[u8]) -> Vec<Node<'t>> {
     let mut out: Vec<Node<'t>> = Vec::new();
-    for (_, ups) in syntax::written(body, name, "identifier", src) {
-        if ups.iter().any(|a| a.kind_str() == "func_literal") {
-            continue;
-        }
+    for (_, ups) in syntax::written_outside(body, name, "identifier", "func_literal", src) {
         let holder = match ups.as_slice() {
             [p, ..] if p.kind_str() == "var_spec" => Some(*p),
             [p, q, ..] => {
