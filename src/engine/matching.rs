@@ -345,11 +345,14 @@ impl Engine {
             package = package.parsed_only(ranges);
         }
         let facts = crate::go::facts::Facts::new(bytes);
+        let decided = crate::rules::predicates::Decided::default();
+        let ignores = std::cell::OnceCell::new();
         let ctx = Ctx {
             src: bytes,
             tree,
             package: &package,
             facts: &facts,
+            decided: Some(&decided),
         };
         let here = Here {
             path,
@@ -364,6 +367,7 @@ impl Engine {
         let mut shared = self.combined_matches(&mut cursor, tree, bytes, rules, lits);
         for &ri in rules {
             let rule = &self.rules[ri];
+            decided.start_rule(ri);
             let (names, matches) = match shared.remove(&ri) {
                 Some(m) => (self.combined().unwrap().query.capture_names(), m),
                 None => (
@@ -403,6 +407,17 @@ impl Engine {
                 }
                 if let Some(f) = self.evaluate(rule, &ctx, &here, &caps, at, &mut reserved) {
                     seen_at.insert(at.byte_range());
+                    // A fix an ignore comment drops (after the check) is
+                    // not made: a later fix that counts on it must not.
+                    let ignored = || {
+                        ignores
+                            .get_or_init(|| crate::engine::suppress::scan(bytes, display))
+                            .iter()
+                            .any(|d| d.covers(&f.0))
+                    };
+                    if f.1.is_some() && !ignored() {
+                        decided.fixed(at.byte_range());
+                    }
                     found.push(f);
                 }
             }

@@ -68,7 +68,7 @@ impl Directive {
         format!("{}:{}:{}", self.file, self.line, self.column)
     }
 
-    fn covers(&self, f: &Finding) -> bool {
+    pub fn covers(&self, f: &Finding) -> bool {
         (self.first..=self.last).contains(&f.start.line)
             && self.rules.as_ref().is_none_or(|ids| ids.contains(&f.rule))
     }

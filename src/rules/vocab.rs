@@ -725,6 +725,7 @@ mod tests {
             tree: &tree,
             package: &package,
             facts: &facts,
+            decided: None,
         };
         let mut out = Vec::new();
         let mut cursor = QueryCursor::new();

@@ -49,6 +49,43 @@ pub struct Ctx<'a> {
     /// The file's Go facts (scopes, uses, escapes), computed per function
     /// on first need and shared by every condition of the check.
     pub facts: &'a Facts<'a>,
+    /// What the check of this file has decided so far; None for a context
+    /// made to read another file.
+    pub decided: Option<&'a Decided>,
+}
+
+/// The findings of the file's check so far that got a fix, by rule (in
+/// the order the engine runs them, each rule's matches in document order),
+/// and the rule now running. A fix that is only right when an earlier one
+/// of the same rule is made too asks here, so that the first run makes
+/// both instead of leaving the second for a next run.
+#[derive(Default)]
+pub struct Decided {
+    rule: std::cell::Cell<usize>,
+    fixed: std::cell::RefCell<Vec<(usize, std::ops::Range<usize>)>>,
+}
+
+impl Decided {
+    /// Rule `rule` (an index of the engine's rules) runs from now on.
+    pub fn start_rule(&self, rule: usize) {
+        self.rule.set(rule);
+    }
+
+    /// The running rule's finding at `at` got a fix.
+    pub fn fixed(&self, at: std::ops::Range<usize>) {
+        self.fixed.borrow_mut().push((self.rule.get(), at));
+    }
+}
+
+impl Ctx<'_> {
+    /// Whether the running rule has already fixed its finding at exactly
+    /// `at` (a node of this file) in this check.
+    pub fn fixed_before(&self, at: std::ops::Range<usize>) -> bool {
+        self.decided.is_some_and(|d| {
+            let rule = d.rule.get();
+            d.fixed.borrow().iter().any(|(r, a)| *r == rule && *a == at)
+        })
+    }
 }
 
 /// A value a predicate binds for templates.

@@ -473,10 +473,16 @@ fn reordered<'t>(expr: Node<'t>, rearm: Node<'t>, ctx: &Ctx<'t>) -> Option<Strin
         .take_while(|c| c.start_byte() < case.start_byte())
         .find_map(|c| {
             entry_expressions(c).into_iter().find_map(|e| {
-                // An earlier `time.After(x)` case is re-armed before the
-                // select too, in source order: only `x` is evaluated there.
-                let e = after_operand(e, ctx).unwrap_or(e);
-                effect(e, ctx, true).map(|why| (c, why))
+                // An earlier `time.After(x)` case: only `x` is evaluated
+                // there, and not at all once this run has fixed that case
+                // too (its re-arm goes before the select, before this
+                // one's, as the select evaluated them). Refusing this one
+                // then would leave it for a second run to fix.
+                match after_operand(e, ctx) {
+                    Some(_) if ctx.fixed_before(e.byte_range()) => None,
+                    Some(x) => effect(x, ctx, true).map(|why| (c, why)),
+                    None => effect(e, ctx, true).map(|why| (c, why)),
+                }
             })
         })?;
     if side_effect(expr, ctx).is_none() && !reads_shared_local(expr, ctx) {

@@ -515,6 +515,7 @@ fn stop_text<'t>(
             tree: file.tree(),
             package: ctx.package,
             facts: ctx.facts,
+            decided: None,
         };
         &other
     };
