@@ -1743,53 +1743,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_search_from_the_last_place_finds_what_a_walk_finds() {
-        // Every function body of some of Go's files and every name it
-        // spells: the search that starts each descent where the last one
-        // left off finds the walk's identifiers with the walk's ancestors,
-        // and, skipping function literals, only those outside them.
-        let mut asked = 0;
-        for dir in ["context", "sync", "net/http/httptest", "go/format"] {
-            for path in crate::go::goroot_go_files(dir) {
-                let src = std::fs::read(&path).unwrap();
-                let tree = parse(&src);
-                let mut bodies = Vec::new();
-                visit(tree.root_node(), &|_| true, &mut |n| {
-                    if let Some(b) = n.child_field("body").filter(|_| is_function(n)) {
-                        bodies.push(b);
-                    }
-                });
-                for body in bodies {
-                    for name in identifiers_in(body, &src) {
-                        for skip in [None, Some("func_literal")] {
-                            let mut want = Vec::new();
-                            walked(body, &name, skip, &src, &mut Vec::new(), &mut want);
-                            let found = match skip {
-                                None => written(body, &name, "identifier", &src),
-                                Some(k) => written_outside(body, &name, "identifier", k, &src),
-                            };
-                            let found: Vec<(usize, Vec<usize>)> = found
-                                .iter()
-                                .map(|(n, ups)| (n.id(), ups.iter().map(|a| a.id()).collect()))
-                                .collect();
-                            assert_eq!(found, want, "{name} in {}", path.display());
-                            asked += 1;
-                        }
-                    }
-                }
-            }
-        }
-        assert!(asked > 5000, "{asked}");
-    }
-
-    #[test]
-    fn a_fresh_name_avoids_what_a_walk_of_the_scope_finds() {
-        // Every function of some of Go's files, asked for every name it
-        // spells (and a few it may not): the text search says "used"
-        // exactly when the walk's set holds the name.
-        let mut asked = 0;
-        for dir in ["context", "sync", "net/http/httptest", "go/format"] {
+    /// Calls `f` with every function (declaration, method, literal) of the
+    /// Go files of `dirs` in Go's tree, with its file's path and text.
+    fn each_function(dirs: &[&str], f: &mut dyn FnMut(&std::path::Path, &[u8], Node)) {
+        for dir in dirs {
             for path in crate::go::goroot_go_files(dir) {
                 let src = std::fs::read(&path).unwrap();
                 let tree = parse(&src);
@@ -1799,22 +1756,66 @@ mod tests {
                         funcs.push(n);
                     }
                 });
-                for f in funcs {
-                    let walked = identifiers_in(f, &src);
-                    let mut names: Vec<String> = walked.iter().cloned().collect();
-                    names.extend(["ctx", "r", "timer", "done", "err2", "t"].map(String::from));
-                    names.extend(walked.iter().map(|n| format!("{n}2")));
-                    for n in names {
-                        let by_text = NAMING.iter().any(|k| spells(f, &n, k, &src));
-                        assert_eq!(by_text, walked.contains(&n), "{n} in {}", path.display());
-                        asked += 1;
-                    }
-                    let none = std::collections::HashSet::new();
-                    let fresh = fresh_name("ctx", f, &src, &none);
-                    assert!(!walked.contains(&fresh), "{fresh} in {}", path.display());
+                for func in funcs {
+                    f(&path, &src, func);
                 }
             }
         }
+    }
+
+    const SOME_DIRS: [&str; 4] = ["context", "sync", "net/http/httptest", "go/format"];
+
+    #[test]
+    fn a_search_from_the_last_place_finds_what_a_walk_finds() {
+        // Every function body of some of Go's files and every name it
+        // spells: the search that starts each descent where the last one
+        // left off finds the walk's identifiers with the walk's ancestors,
+        // and, skipping function literals, only those outside them.
+        let mut asked = 0;
+        each_function(&SOME_DIRS, &mut |path, src, func| {
+            let Some(body) = func.child_field("body") else {
+                return;
+            };
+            for name in identifiers_in(body, src) {
+                for skip in [None, Some("func_literal")] {
+                    let mut want = Vec::new();
+                    walked(body, &name, skip, src, &mut Vec::new(), &mut want);
+                    let found = match skip {
+                        None => written(body, &name, "identifier", src),
+                        Some(k) => written_outside(body, &name, "identifier", k, src),
+                    };
+                    let found: Vec<(usize, Vec<usize>)> = found
+                        .iter()
+                        .map(|(n, ups)| (n.id(), ups.iter().map(|a| a.id()).collect()))
+                        .collect();
+                    assert_eq!(found, want, "{name} in {}", path.display());
+                    asked += 1;
+                }
+            }
+        });
+        assert!(asked > 5000, "{asked}");
+    }
+
+    #[test]
+    fn a_fresh_name_avoids_what_a_walk_of_the_scope_finds() {
+        // Every function of some of Go's files, asked for every name it
+        // spells (and a few it may not): the text search says "used"
+        // exactly when the walk's set holds the name.
+        let mut asked = 0;
+        each_function(&SOME_DIRS, &mut |path, src, f| {
+            let walked = identifiers_in(f, src);
+            let mut names: Vec<String> = walked.iter().cloned().collect();
+            names.extend(["ctx", "r", "timer", "done", "err2", "t"].map(String::from));
+            names.extend(walked.iter().map(|n| format!("{n}2")));
+            for n in names {
+                let by_text = NAMING.iter().any(|k| spells(f, &n, k, src));
+                assert_eq!(by_text, walked.contains(&n), "{n} in {}", path.display());
+                asked += 1;
+            }
+            let none = std::collections::HashSet::new();
+            let fresh = fresh_name("ctx", f, src, &none);
+            assert!(!walked.contains(&fresh), "{fresh} in {}", path.display());
+        });
         assert!(asked > 5000, "{asked}");
     }
 
