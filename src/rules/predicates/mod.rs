@@ -55,10 +55,13 @@ pub struct Ctx<'a> {
 }
 
 /// The findings of the file's check so far that got a fix, by rule (in
-/// the order the engine runs them, each rule's matches in document order),
-/// and the rule now running. A fix that is only right when an earlier one
-/// of the same rule is made too asks here, so that the first run makes
-/// both instead of leaving the second for a next run.
+/// the order the engine evaluates them), and the rule now running. A fix
+/// that is only right when an earlier one of the same rule is made too
+/// asks here, so that the first run makes both instead of leaving the
+/// second for a next run. A fix the merge drops later, for overlapping
+/// one it accepted first, still counts here: the one fix that asks (a
+/// later `time.After` case's) shares its insertion points with the earlier
+/// case's, and no rule of the default pack edits inside that case.
 #[derive(Default)]
 pub struct Decided {
     rule: std::cell::Cell<usize>,
