@@ -9,12 +9,14 @@ use crate::engine::diagnostic::{FileEdit, Finding, Kind, Position, Skipped, Sugg
 use crate::engine::edit::{self, Fix};
 use crate::engine::literals::{Found, Prefilter, Require};
 use crate::engine::rooted::{self, Roots};
+use crate::engine::suppress::{self, Directive};
 use crate::go::package::{Directory, PackageIndex};
 use crate::go::syntax;
 use crate::go::syntax::{Chunk, NodeKind};
 use crate::rules::predicates::{self, Arg, Ctx, Site, Value, Verdict};
 use crate::rules::rule::{EditKind, Message, Rule, Within};
 use crate::rules::template;
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -196,9 +198,16 @@ impl Engine {
         display: &str,
         bytes: &[u8],
     ) -> Result<FileOutcome, String> {
-        let mut out = self.check_rules(directory, path, display, bytes)?;
+        // The file's ignore comments, read once: the check reads them when
+        // it has a fix (a later fix may count on it), the filter below
+        // always.
+        let ignores = OnceCell::new();
+        let mut out = self.check_rules(directory, path, display, bytes, &ignores)?;
         if !syntax::is_generated(bytes) {
-            crate::engine::suppress::apply(&mut out, display, bytes);
+            let directives = ignores
+                .into_inner()
+                .unwrap_or_else(|| suppress::scan(bytes, display));
+            suppress::apply(&mut out, directives);
         }
         if let Some(kinds) = &self.kinds {
             let keep = |k: &Kind| kinds.contains(k);
@@ -220,6 +229,7 @@ impl Engine {
         path: &Path,
         display: &str,
         bytes: &[u8],
+        ignores: &OnceCell<Vec<Directive>>,
     ) -> Result<FileOutcome, String> {
         let out = FileOutcome::default();
         let found = self.prefilter.scan(bytes);
@@ -258,6 +268,7 @@ impl Engine {
                     &tree,
                     Some(&ranges),
                     (&rules, &found),
+                    ignores,
                 );
                 let names = match wants {
                     Wants::Nothing => {
@@ -277,7 +288,16 @@ impl Engine {
         }
         let tree = syntax::parse(bytes);
         let out = self
-            .check_tree(directory, path, display, src, &tree, None, (&rules, &found))
+            .check_tree(
+                directory,
+                path,
+                display,
+                src,
+                &tree,
+                None,
+                (&rules, &found),
+                ignores,
+            )
             .0;
         Ok(FileOutcome {
             parsed: true,
@@ -324,7 +344,8 @@ impl Engine {
     /// Runs `rules` over `tree`, the parse of all of `src` or of its
     /// `parse_plan`; also says whether a predicate asked for the rest of
     /// the file, which a partial tree does not hold. `parsed`: the ranges
-    /// of `src` a partial tree holds.
+    /// of `src` a partial tree holds; `ignores`: the file's ignore
+    /// comments, once read.
     #[allow(clippy::too_many_arguments)]
     fn check_tree(
         &self,
@@ -335,6 +356,7 @@ impl Engine {
         tree: &Tree,
         parsed: Option<&[Range<usize>]>,
         (rules, lits): (&[usize], &Found),
+        ignores: &OnceCell<Vec<Directive>>,
     ) -> (FileOutcome, Wants) {
         let bytes = src.as_bytes();
         let mut out = FileOutcome::default();
@@ -345,8 +367,7 @@ impl Engine {
             package = package.parsed_only(ranges);
         }
         let facts = crate::go::facts::Facts::new(bytes);
-        let decided = crate::rules::predicates::Decided::default();
-        let ignores = std::cell::OnceCell::new();
+        let decided = predicates::Decided::default();
         let ctx = Ctx {
             src: bytes,
             tree,
@@ -411,7 +432,7 @@ impl Engine {
                     // not made: a later fix that counts on it must not.
                     let ignored = || {
                         ignores
-                            .get_or_init(|| crate::engine::suppress::scan(bytes, display))
+                            .get_or_init(|| suppress::scan(bytes, display))
                             .iter()
                             .any(|d| d.covers(&f.0))
                     };

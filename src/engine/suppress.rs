@@ -432,10 +432,10 @@ fn nolint_span(
     (row + 1, node.end_position().row + 1, function)
 }
 
-/// Drops the findings of `out` that an ignore comment of the file covers,
-/// with their fixes, and records them and the file's comments in `out`.
-pub fn apply(out: &mut FileOutcome, display: &str, bytes: &[u8]) {
-    let mut directives = scan(bytes, display);
+/// Drops the findings of `out` that an ignore comment of the file covers
+/// (`directives`, its `scan`), with their fixes, and records them and the
+/// file's comments in `out`.
+pub fn apply(out: &mut FileOutcome, mut directives: Vec<Directive>) {
     if directives.is_empty() {
         return;
     }
