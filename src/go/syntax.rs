@@ -667,18 +667,10 @@ fn spelled<'t>(
     })
 }
 
-/// The nodes strictly under `top` that hold the bytes `start..end`,
-/// outermost first, down to the deepest: one cursor descent, each step
-/// into the child holding `start` while it also reaches `end`.
-fn holding<'t>(c: &mut TreeCursor<'t>, top: Node<'t>, start: usize, end: usize) -> Vec<Node<'t>> {
-    let mut path = Vec::new();
-    deepen(c, &mut path, top, (start, end), None);
-    path
-}
-
 /// Pushes onto `path` the nodes under `from` that hold `start..end`,
-/// outermost first, down to the deepest; stops at a node of kind `skip`
-/// (not pushed) and returns it.
+/// outermost first, down to the deepest (one cursor descent, each step
+/// into the child holding `start` while it also reaches `end`); stops at
+/// a node of kind `skip` (not pushed) and returns it.
 fn deepen<'t>(
     c: &mut TreeCursor<'t>,
     path: &mut Vec<Node<'t>>,
@@ -733,7 +725,8 @@ fn descend_to<'t>(top: Node<'t>, node: Node<'t>) -> Option<Vec<Node<'t>>> {
     if start == end || top.start_byte() > start || top.end_byte() < end || top.id() == node.id() {
         return None;
     }
-    let mut path = holding(&mut top.walk(), top, start, end);
+    let mut path = Vec::new();
+    deepen(&mut top.walk(), &mut path, top, (start, end), None);
     let at = path.iter().position(|n| n.id() == node.id())?;
     path.truncate(at);
     path.reverse();
@@ -1702,19 +1695,10 @@ mod tests {
     /// Every node of `t`, in document order: kind, bytes, start position.
     fn nodes(t: &Tree) -> Vec<(u16, std::ops::Range<usize>, Point)> {
         let mut out = Vec::new();
-        let mut c = t.walk();
-        loop {
-            let n = c.node();
+        visit(t.root_node(), &|_| true, &mut |n| {
             out.push((n.kind_id(), n.byte_range(), n.start_position()));
-            if c.goto_first_child() || c.goto_next_sibling() {
-                continue;
-            }
-            while !c.goto_next_sibling() {
-                if !c.goto_parent() {
-                    return out;
-                }
-            }
-        }
+        });
+        out
     }
 
     /// The identifiers under `n` spelling `word`, each with its ancestors
