@@ -108,6 +108,8 @@ impl Combined {
             .iter()
             .map(|&i| format!("{}\n", rules[i].spec.query))
             .collect();
+        // Each member compiled alone as written when it was loaded.
+        let text = crate::rules::lighten::lighten(&text);
         let query = tree_sitter::Query::new(&crate::go::grammar::language(), &text).ok()?;
         let rule_of: Vec<usize> = members
             .iter()

@@ -4,6 +4,7 @@
 
 pub mod format;
 pub mod kind;
+pub mod lighten;
 pub mod load;
 pub mod options;
 pub mod places;
