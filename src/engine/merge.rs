@@ -418,7 +418,7 @@ fn touched_tree(
     // Of each large declaration, what its trimmed parts leave out.
     let mut gaps: Vec<std::ops::Range<usize>> = Vec::new();
     for ((c, kind), _) in chunks.iter().zip(&keep).filter(|(_, k)| **k) {
-        if *kind != syntax::ChunkKind::Code || c.len() <= TRIM_ABOVE {
+        if *kind != syntax::ChunkKind::Code || c.len() <= units::WORTH_TRIMMING {
             continue;
         }
         if let Some(parts) = units::trimmed(bytes, c.clone(), &near) {
@@ -449,10 +449,6 @@ fn touched_tree(
     let tree = syntax::parse_ranges(bytes, &ranges);
     (!tree.root_node().has_error()).then_some((tree, ranges))
 }
-
-/// Declarations longer than this are parsed only around the edits: below
-/// it a parse of all of one costs less than finding its units.
-const TRIM_ABOVE: usize = 1024;
 
 /// From the start of the line before the one holding `start` to the end
 /// of the line after the one holding `end`: the lines `realign_comments`

@@ -6,6 +6,7 @@ use crate::files::source::Source;
 use crate::go::fields::{self, FieldUses};
 use crate::go::syntax;
 use crate::go::syntax::{Chunk, NodeKind};
+use crate::go::units;
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
@@ -234,24 +235,53 @@ impl PkgFile {
     /// Declaration `range` parsed with the file's header.
     fn parse_decl(&self, split: &Split, range: &std::ops::Range<usize>) -> Tree {
         let point = |o| split.points.at(o);
-        let head = split
-            .head
-            .get_or_init(|| syntax::reparse_ranges_with(&self.src, &split.header, &point, None));
         let mut ranges = split.header.clone();
         ranges.push(range.clone());
         ranges.sort_by_key(|r| r.start);
-        syntax::reparse_ranges_with(&self.src, &ranges, &point, Some(head))
+        syntax::reparse_ranges_with(&self.src, &ranges, &point, Some(self.head(split)))
+    }
+
+    /// The file's header parsed alone (`Split::head`).
+    fn head<'s>(&self, split: &'s Split) -> &'s Tree {
+        split.head.get_or_init(|| {
+            syntax::reparse_ranges_with(&self.src, &split.header, &|o| split.points.at(o), None)
+        })
+    }
+
+    /// Declaration `range` parsed with the header, but of its blocks only
+    /// the statements that write `name`, with every bracket around them
+    /// (`units::trimmed`); None when that does not parse cleanly. A scan of
+    /// a field's uses reads, of each use, its statement and the functions
+    /// around it: a method of hundreds of lines that writes the field twice
+    /// is parsed around those two lines. Such a tree is not kept: another
+    /// name's scan wants other lines.
+    fn parse_near(
+        &self,
+        split: &Split,
+        range: &std::ops::Range<usize>,
+        name: &str,
+    ) -> Option<Tree> {
+        let near: Vec<std::ops::Range<usize>> =
+            memchr::memmem::find_iter(&self.src[range.clone()], name.as_bytes())
+                .map(|at| range.start + at..range.start + at + name.len())
+                .collect();
+        let mut ranges = split.header.clone();
+        ranges.extend(units::trimmed(&self.src, range.clone(), &near)?);
+        ranges.sort_by_key(|r| r.start);
+        let tree = syntax::reparse_ranges(&self.src, &ranges, Some(self.head(split)));
+        (!tree.root_node().has_error()).then_some(tree)
     }
 
     /// What `f` finds in the trees `trees_of(name, None)` gives (each
     /// tree's root), for the declarations whose text also passes `wanted`,
-    /// each parsed for this call alone (a tree already kept is used as is,
-    /// and one parsed here is kept while the directory's `keep` budget
-    /// lasts) and dropped once `f` has read it. A scan of every use of a
-    /// common name (a struct's `mu`) over a package of hundreds of files
-    /// then keeps what it found, not the trees: they cost ~35 bytes per
-    /// byte of source. None as soon as `f` answers None: the rest is not
-    /// parsed.
+    /// each parsed for this call alone (a tree already kept is used as is;
+    /// a large declaration is parsed only around the places that write
+    /// `name`, `parse_near`; one parsed whole here is kept while the
+    /// directory's `keep` budget lasts) and dropped once `f` has read it.
+    /// A scan of every use of a common name (a struct's `mu`) over a
+    /// package of hundreds of files then keeps what it found, not the
+    /// trees: they cost ~35 bytes per byte of source. None as soon as `f`
+    /// answers None: the rest is not parsed.
     ///
     /// `checked`: when this is the file being checked, its tree's top-level
     /// nodes and the ranges that tree holds (None: all of it). A declaration
@@ -285,6 +315,12 @@ impl PkgFile {
             let made;
             let tree = match kept.get() {
                 Some(t) => t,
+                None if range.len() > units::WORTH_TRIMMING
+                    && let Some(t) = self.parse_near(split, range, name) =>
+                {
+                    made = t;
+                    &made
+                }
                 None if keep.take(range.len()) => {
                     kept.get_or_init(|| self.parse_decl(split, range))
                 }
@@ -1350,6 +1386,87 @@ mod tests {
                 .sum::<usize>();
         }
         assert!(compared > 1_000, "{compared}");
+    }
+
+    /// A large declaration parsed only around the places that write a name
+    /// (`parse_near`) gives a field scan the uses a parse of all of it
+    /// gives: the same selectors, kinds, operands, enclosing methods and
+    /// functions. On Go's own declarations, for every third name they
+    /// write after a `.` or before a `:` (a composite literal's key).
+    #[test]
+    fn a_declaration_parsed_near_a_name_gives_the_uses_a_whole_parse_gives() {
+        let (mut asked, mut clean, mut uses) = (0usize, 0usize, 0usize);
+        for dir in [
+            "net/http",
+            "go/types",
+            "runtime",
+            "os/exec",
+            "database/sql",
+            "crypto/tls",
+            "cmd/compile/internal/ssagen",
+        ] {
+            for path in crate::go::goroot_go_files(dir) {
+                let src = std::fs::read(&path).unwrap();
+                let file = PkgFile::new(path.clone(), src.clone());
+                let Some(split) = file.split() else {
+                    continue;
+                };
+                for (range, _) in &split.decls {
+                    if range.len() <= units::WORTH_TRIMMING {
+                        continue;
+                    }
+                    let whole = file.parse_decl(split, range);
+                    if whole.root_node().has_error() {
+                        continue;
+                    }
+                    let chunk = &src[range.clone()];
+                    let mut names = std::collections::BTreeSet::new();
+                    for (at, _) in chunk.iter().enumerate().filter(|(_, b)| **b == b'.') {
+                        let n = chunk[at + 1..]
+                            .iter()
+                            .take_while(|b| syntax::is_ident_byte(**b))
+                            .count();
+                        if n > 0 && !chunk[at + 1].is_ascii_digit() {
+                            names.insert(
+                                String::from_utf8_lossy(&chunk[at + 1..at + 1 + n]).into_owned(),
+                            );
+                        }
+                    }
+                    for (at, _) in chunk.iter().enumerate().filter(|(_, b)| **b == b':') {
+                        let n = chunk[..at]
+                            .iter()
+                            .rev()
+                            .take_while(|b| syntax::is_ident_byte(**b))
+                            .count();
+                        if n > 0 && chunk.get(at + 1) != Some(&b'=') {
+                            names.insert(String::from_utf8_lossy(&chunk[at - n..at]).into_owned());
+                        }
+                    }
+                    for name in names.iter().step_by(3) {
+                        asked += 1;
+                        let Some(near) = file.parse_near(split, range, name) else {
+                            continue;
+                        };
+                        clean += 1;
+                        let a = fields::uses_in(0, whole.root_node(), &src, name);
+                        let b = fields::uses_in(0, near.root_node(), &src, name);
+                        assert_eq!(
+                            format!("{b:?}"),
+                            format!("{a:?}"),
+                            "{}: {name} in {range:?}",
+                            path.display()
+                        );
+                        uses += a.len();
+                    }
+                }
+            }
+        }
+        assert!(asked > 5_000 && uses > 5_000, "{asked} names, {uses} uses");
+        assert!(
+            clean * 100 >= asked * 95,
+            "{clean} of {asked} parsed cleanly"
+        );
+        eprintln!("{clean} of {asked} parsed cleanly, {uses} uses");
     }
 
     /// A scan asked to stop answers None exactly when a use the full scan
