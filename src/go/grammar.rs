@@ -49,69 +49,41 @@ pub fn leading_keyword(kind: &str) -> Option<&'static str> {
     })
 }
 
-/// The only kind of node field `field` of a `parent` node ever holds,
-/// where that is one concrete named kind (node-types.json: one type, not
-/// a supertype). A query step `field: (kind ...)` there matches exactly
-/// what `field: (_ ...)` matches. A test checks the table against the
-/// fork's node-types.json.
-pub fn sole_kind(parent: &str, field: &str) -> Option<&'static str> {
-    SOLE_KINDS
+include!(concat!(env!("OUT_DIR"), "/field_kinds.rs"));
+
+/// The named kinds of node that field `field` of a `parent` node may hold
+/// (node-types.json, supertypes expanded); None when `parent` has no such
+/// field.
+pub fn field_kinds(parent: &str, field: &str) -> Option<&'static [&'static str]> {
+    FIELD_KINDS
         .iter()
         .find(|(p, f, _)| *p == parent && *f == field)
-        .map(|&(_, _, k)| k)
+        .map(|&(_, _, kinds)| kinds)
 }
 
-const SOLE_KINDS: &[(&str, &str, &str)] = &[
-    ("assignment_statement", "left", "expression_list"),
-    ("assignment_statement", "right", "expression_list"),
-    ("call_expression", "arguments", "argument_list"),
-    ("call_expression", "type_arguments", "type_arguments"),
-    ("composite_literal", "body", "literal_value"),
-    ("const_spec", "value", "expression_list"),
-    ("expression_case", "value", "expression_list"),
-    ("field_declaration", "name", "field_identifier"),
-    ("for_statement", "body", "block"),
-    ("func_literal", "body", "block"),
-    ("func_literal", "parameters", "parameter_list"),
-    ("function_declaration", "body", "block"),
-    ("function_declaration", "name", "identifier"),
-    ("function_declaration", "parameters", "parameter_list"),
-    (
-        "function_declaration",
-        "type_parameters",
-        "type_parameter_list",
-    ),
-    ("function_type", "parameters", "parameter_list"),
-    ("generic_type", "type_arguments", "type_arguments"),
-    ("if_statement", "consequence", "block"),
-    ("keyed_element", "key", "literal_element"),
-    ("keyed_element", "value", "literal_element"),
-    ("labeled_statement", "label", "label_name"),
-    ("method_declaration", "body", "block"),
-    ("method_declaration", "name", "field_identifier"),
-    ("method_declaration", "parameters", "parameter_list"),
-    ("method_declaration", "receiver", "parameter_list"),
-    ("method_elem", "name", "field_identifier"),
-    ("method_elem", "parameters", "parameter_list"),
-    ("parameter_declaration", "name", "identifier"),
-    ("qualified_type", "name", "type_identifier"),
-    ("qualified_type", "package", "package_identifier"),
-    ("range_clause", "left", "expression_list"),
-    ("receive_statement", "left", "expression_list"),
-    ("selector_expression", "field", "field_identifier"),
-    ("short_var_declaration", "left", "expression_list"),
-    ("short_var_declaration", "right", "expression_list"),
-    ("type_alias", "name", "type_identifier"),
-    ("type_alias", "type_parameters", "type_parameter_list"),
-    ("type_parameter_declaration", "name", "identifier"),
-    ("type_parameter_declaration", "type", "type_constraint"),
-    ("type_spec", "name", "type_identifier"),
-    ("type_spec", "type_parameters", "type_parameter_list"),
-    ("type_switch_statement", "alias", "expression_list"),
-    ("var_spec", "name", "identifier"),
-    ("var_spec", "value", "expression_list"),
-    ("variadic_parameter_declaration", "name", "identifier"),
-];
+/// Whether a node of `kind` can have a child in field `field`.
+pub fn has_field(kind: &str, field: &str) -> bool {
+    !field.is_empty()
+        && FIELD_KINDS
+            .iter()
+            .any(|(k, f, _)| *k == kind && *f == field)
+}
+
+/// The named kinds a child of a `parent` node may be, under a field or
+/// none: what a query step written without a field matches there. Extras
+/// (comments) and error nodes may be anywhere.
+pub fn child_kinds(parent: &str) -> Vec<&'static str> {
+    let mut kinds: Vec<&'static str> = FIELD_KINDS
+        .iter()
+        .filter(|(p, _, _)| *p == parent)
+        .flat_map(|&(_, _, kinds)| kinds.iter().copied())
+        .chain(EXTRAS.iter().copied())
+        .chain(["ERROR"])
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds
+}
 
 #[cfg(test)]
 mod tests {
@@ -144,41 +116,49 @@ mod tests {
         assert_eq!(seen.len(), 23, "{seen:?}");
     }
 
-    /// `SOLE_KINDS` is exactly what the grammar's node-types.json says:
-    /// every field with one concrete named type, and no other.
+    /// The table build.rs writes from node-types.json, on fields whose
+    /// kinds are known: one kind, a supertype expanded, tokens left out.
     #[test]
-    fn sole_kinds_are_the_grammars() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/grammars/tree-sitter-go/src/node-types.json"
+    fn field_kinds_come_from_the_grammar() {
+        use super::{field_kinds, has_field};
+        assert_eq!(
+            field_kinds("call_expression", "arguments"),
+            Some(&["argument_list"][..])
         );
-        let text = std::fs::read_to_string(path).expect("the fork's node-types.json");
-        let types: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let mut want = Vec::new();
-        for node in types.as_array().unwrap() {
-            let Some(fields) = node["fields"].as_object() else {
-                continue;
-            };
-            for (field, spec) in fields {
-                if let [only] = spec["types"].as_array().unwrap().as_slice()
-                    && only["named"] == true
-                    && !only["type"].as_str().unwrap().starts_with('_')
-                {
-                    let parent = node["type"].as_str().unwrap().to_string();
-                    want.push((
-                        parent,
-                        field.clone(),
-                        only["type"].as_str().unwrap().to_string(),
-                    ));
-                }
-            }
+        assert_eq!(
+            field_kinds("communication_case", "communication"),
+            Some(&["receive_statement", "send_statement"][..])
+        );
+        let operand = field_kinds("unary_expression", "operand").unwrap();
+        for k in [
+            "call_expression",
+            "selector_expression",
+            "identifier",
+            "func_literal",
+        ] {
+            assert!(operand.contains(&k), "{k}");
         }
-        want.sort();
-        let mut have: Vec<(String, String, String)> = super::SOLE_KINDS
-            .iter()
-            .map(|(p, f, k)| (p.to_string(), f.to_string(), k.to_string()))
-            .collect();
-        have.sort();
-        assert_eq!(have, want);
+        assert!(!operand.iter().any(|k| k.starts_with('_')));
+        // `operator` holds only tokens.
+        assert_eq!(field_kinds("unary_expression", "operator"), Some(&[][..]));
+        assert_eq!(field_kinds("call_expression", "body"), None);
+        assert!(has_field("receive_statement", "right"));
+        assert!(!has_field("send_statement", "right"));
+        assert!(super::FIELD_KINDS.len() > 100);
+        // Children under no field, and any child.
+        let mut element = operand.to_vec();
+        element.push("literal_value");
+        element.sort();
+        assert_eq!(field_kinds("literal_element", ""), Some(&element[..]));
+        let any = super::child_kinds("call_expression");
+        for k in [
+            "argument_list",
+            "selector_expression",
+            "type_arguments",
+            "comment",
+            "ERROR",
+        ] {
+            assert!(any.contains(&k), "{k}");
+        }
     }
 }

@@ -1,8 +1,8 @@
 //! A rule's compiled tree-sitter query: one of its own, or its share (a
 //! run of patterns) of one query compiled for several rules at once.
 //! Compiling is most of loading: tree-sitter analyses every pattern
-//! against the grammar, about 45 M instructions for the built-in pack
-//! (80 M before `lighten` took out the steps it need not analyse), and
+//! against the grammar, about 15 M instructions for the built-in pack
+//! (65 M before `lighten` took out the steps it need not analyse), and
 //! the engine walks a declaration once with all the rules' patterns
 //! together. Compiled together once, the rules and the engine's joint walk
 //! use the same query, and loading pays for it once.
