@@ -2,10 +2,10 @@
 //! compiles a query, tree-sitter analyses every step that has children
 //! against the grammar's parse table, and that analysis was most of
 //! gofix-leaks' start-up (63 M of its 80 M instructions; 11 M now). It
-//! skips a wildcard step. So a
-//! step `field: (kind ...)` is written `field: (_ ...)` when the field can
-//! hold no other kind of node that has the fields the step's children
-//! name (go/grammar.rs, from node-types.json): `arguments:
+//! skips a wildcard step. So a step `field: (kind ...)` is written
+//! `field: (_ ...)` when the field can hold no other kind of node that has
+//! the fields the step's children name (go/grammar.rs, from
+//! node-types.json; a step under no field, any child kind): `arguments:
 //! (argument_list ...)` of a call (the field holds nothing else), or
 //! `communication: (receive_statement right: ...)` of a select case (a
 //! send statement, the other kind there, has no `right`). Such a wildcard
