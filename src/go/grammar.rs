@@ -3,7 +3,9 @@
 //! compiled by `build.rs` into this crate. It is not a path dependency
 //! because a published crate cannot have one, and a versioned dependency
 //! would silently swap in crates.io's upstream grammar, which rejects
-//! `new(expr)`. Every parser and query in the crate gets its language here.
+//! `new(expr)`. Every parser and query in the crate gets its language here,
+//! and what the grammar's node-types.json says each field of a node may
+//! hold (`FIELD_KINDS`, written by `build.rs`).
 
 use tree_sitter_language::LanguageFn;
 
