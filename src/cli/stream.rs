@@ -11,7 +11,7 @@ use crate::go::package::Directory;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,12 +33,15 @@ pub fn check_dirs(
 ) -> Result<()> {
     let progress = Progress::new(files.len() as u64);
     // A directory at a time: its files share one parse of their package.
-    let mut by_dir: BTreeMap<PathBuf, Vec<(PathBuf, String)>> = BTreeMap::new();
+    // Grouped by hash, then the directories sorted once: a tree keyed by
+    // path compared paths component by component for every file.
+    let mut by_dir: HashMap<PathBuf, Vec<(PathBuf, String)>> = HashMap::new();
     for (path, display) in files.into_iter().zip(displays) {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         by_dir.entry(dir).or_default().push((path, display));
     }
-    let groups: Vec<(PathBuf, Vec<(PathBuf, String)>)> = by_dir.into_iter().collect();
+    let mut groups: Vec<(PathBuf, Vec<(PathBuf, String)>)> = by_dir.into_iter().collect();
+    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let pool = match threads {
         Some(n) => Some(
             rayon::ThreadPoolBuilder::new()

@@ -6,6 +6,7 @@
 
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Turns a PATH argument into a root: `dir/...` and `./...` mean `dir`.
 pub fn root_of(arg: &str) -> PathBuf {
@@ -74,14 +75,20 @@ pub fn discover(args: &[String]) -> Result<Vec<PathBuf>> {
 }
 
 /// [`discover`], with the symlinks it did not follow and the entries it
-/// could not read.
+/// could not read, walked on all cores.
 pub fn find(args: &[String]) -> Result<Found> {
+    find_with(args, None)
+}
+
+/// [`find`] on `threads` walker threads (None: one per core). The order
+/// the threads meet entries in does not matter: what is found is sorted.
+pub fn find_with(args: &[String], threads: Option<usize>) -> Result<Found> {
     let args: Vec<String> = if args.is_empty() {
         vec![".".to_string()]
     } else {
         args.to_vec()
     };
-    let mut found = Found::default();
+    let found = Mutex::new(Found::default());
     // Files named as PATHs: the only ones that can be symlinks (the walk
     // takes no link below a PATH).
     let mut named = std::collections::HashSet::new();
@@ -94,11 +101,13 @@ pub fn find(args: &[String]) -> Result<Found> {
         if !meta.is_dir() {
             // Not a Go file: `not_go_paths` names it for the warning.
             if not_go(&root, &meta).is_none() {
-                found.files.push(clean(&root));
+                lock(&found).files.push(clean(&root));
                 named.insert(clean(&root));
             }
             continue;
         }
+        // A cached run is mostly this walk (a listing and the ignore-file
+        // probes of each directory): every core takes a share.
         let walker = ignore::WalkBuilder::new(&root)
             .hidden(false)
             .parents(true)
@@ -106,6 +115,7 @@ pub fn find(args: &[String]) -> Result<Found> {
             .git_exclude(true)
             .require_git(false)
             .follow_links(false)
+            .threads(threads.unwrap_or(0))
             .filter_entry(|e| {
                 let is_dir = e.file_type().is_some_and(|t| t.is_dir());
                 let is_link = e.file_type().is_some_and(|t| t.is_symlink());
@@ -117,51 +127,68 @@ pub fn find(args: &[String]) -> Result<Found> {
                         // run must not show (or --write make) edits in it.
                         || is_dir && e.path().join(".git").exists())
             })
-            .build();
-        for entry in walker {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    // An unreadable directory: say so and keep walking.
-                    let (path, why) = walk_error(&e);
-                    found.errors.push((clean(path.unwrap_or(&root)), why));
-                    continue;
-                }
-            };
-            let path = entry.path();
-            let is_go = path.extension().is_some_and(|x| x == "go");
-            if entry.path_is_symlink() && entry.depth() > 0 {
-                let target = std::fs::read_link(path)
-                    .map(|t| t.display().to_string())
-                    .unwrap_or_default();
-                let why = match std::fs::metadata(path) {
-                    Ok(m) if m.is_dir() => Some(format!(
-                        "symbolic link to the directory {target}: not followed below a PATH; name it to check it"
-                    )),
-                    Ok(_) if is_go => Some(format!(
-                        "symbolic link to {target}: not followed below a PATH; name it to check it (a link is never written through)"
-                    )),
-                    Err(e) if is_go => Some(format!(
-                        "symbolic link to {target} that does not resolve ({e}): not followed"
-                    )),
-                    _ => None,
-                };
-                if let Some(why) = why {
-                    found.skipped.push((clean(path), why));
-                }
-                continue;
-            }
-            if entry.file_type().is_some_and(|t| t.is_file()) && is_go {
-                found.files.push(clean(path));
-            }
-        }
+            .build_parallel();
+        walker.run(|| {
+            let (found, root) = (&found, &root);
+            Box::new(move |entry| {
+                take(entry, root, found);
+                ignore::WalkState::Continue
+            })
+        });
     }
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
     found.files = one_name_per_file(found.files, &named);
     found.skipped.sort();
     found.skipped.dedup();
     found.errors.sort();
     found.errors.dedup();
     Ok(found)
+}
+
+/// Notes one entry of the walk below `root` in `found`: a Go file, a
+/// symlink not followed, or an entry that could not be read.
+fn take(entry: Result<ignore::DirEntry, ignore::Error>, root: &Path, found: &Mutex<Found>) {
+    let entry = match entry {
+        Ok(e) => e,
+        Err(e) => {
+            // An unreadable directory: say so and keep walking.
+            let (path, why) = walk_error(&e);
+            lock(found).errors.push((clean(path.unwrap_or(root)), why));
+            return;
+        }
+    };
+    let path = entry.path();
+    let is_go = path.extension().is_some_and(|x| x == "go");
+    if entry.path_is_symlink() && entry.depth() > 0 {
+        let target = std::fs::read_link(path)
+            .map(|t| t.display().to_string())
+            .unwrap_or_default();
+        let why = match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => Some(format!(
+                "symbolic link to the directory {target}: not followed below a PATH; name it to check it"
+            )),
+            Ok(_) if is_go => Some(format!(
+                "symbolic link to {target}: not followed below a PATH; name it to check it (a link is never written through)"
+            )),
+            Err(e) if is_go => Some(format!(
+                "symbolic link to {target} that does not resolve ({e}): not followed"
+            )),
+            _ => None,
+        };
+        if let Some(why) = why {
+            lock(found).skipped.push((clean(path), why));
+        }
+        return;
+    }
+    if entry.file_type().is_some_and(|t| t.is_file()) && is_go {
+        lock(found).files.push(clean(path));
+    }
+}
+
+/// The walk's findings, shared by its threads; a thread that panicked
+/// while holding them left nothing half-written (each push is whole).
+fn lock(found: &Mutex<Found>) -> std::sync::MutexGuard<'_, Found> {
+    found.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Sorted paths, one per file: `real/a.go` and `link/a.go` (through a
