@@ -224,7 +224,7 @@ impl Cache {
         } else {
             dir
         };
-        let abs = std::path::absolute(dir).ok()?;
+        let abs = crate::files::source::absolute(dir).ok()?;
         let key = format!(
             "{:032x}",
             KeyHasher::default().part(b"stamps").path(&abs).finish()

@@ -13,7 +13,7 @@
 //! what was read are handed back for the next run.
 
 use crate::files::source::{Source, plain};
-use crate::files::stamps::{Record, Stamps};
+use crate::files::stamps::{FileStat, Record, Stamps};
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -91,7 +91,9 @@ impl<'s> Pinned<'s> {
     /// Reads and hashes what checking `files` (all directly in `dir`) reads
     /// through `inner`, but for files that `known` vouches for.
     pub fn new(inner: &'s dyn Source, dir: &Path, files: &[PathBuf], known: &Stamps) -> Pinned<'s> {
-        let listing = inner.go_files_in(dir);
+        let listed = inner.go_files_stat(dir);
+        let listing: Vec<PathBuf> = listed.iter().map(|(p, _)| p.clone()).collect();
+        let stats: Vec<Option<FileStat>> = listed.into_iter().map(|(_, s)| s).collect();
         let mut h = KeyHasher::default();
         h.path(&plain(dir));
         let mut seen = HashMap::new();
@@ -100,7 +102,12 @@ impl<'s> Pinned<'s> {
         let mut kept = HashMap::new();
         // The listing in its order, then checked files it lacks (a file
         // given by name that the listing filters out).
-        for p in listing.iter().chain(files) {
+        let listed_stats = stats.into_iter().map(Some);
+        for (p, listed) in listing
+            .iter()
+            .zip(listed_stats)
+            .chain(files.iter().map(|f| (f, None)))
+        {
             let key = plain(p);
             if seen.contains_key(&key) {
                 continue;
@@ -108,7 +115,7 @@ impl<'s> Pinned<'s> {
             // The stat before the read: a file written in between then has
             // a record older than its bytes, which no later stat matches.
             let name = p.file_name().and_then(|n| n.to_str());
-            let stat = name.and_then(|_| inner.stat(p));
+            let stat = name.and_then(|_| listed.unwrap_or_else(|| inner.stat(p)));
             let vouched = match (name, stat) {
                 (Some(n), Some(st)) => known.known(n, &st),
                 _ => None,

@@ -27,10 +27,41 @@ pub trait Source: Sync {
     fn stat(&self, _path: &Path) -> Option<FileStat> {
         None
     }
+    /// [`go_files_in`](Source::go_files_in), each file with its
+    /// [`stat`](Source::stat), taken after the call began.
+    fn go_files_stat(&self, dir: &Path) -> Vec<(PathBuf, Option<FileStat>)> {
+        self.go_files_in(dir)
+            .into_iter()
+            .map(|p| {
+                let stat = self.stat(&p);
+                (p, stat)
+            })
+            .collect()
+    }
 }
 
 /// The file system as it is.
 pub struct WorkTree;
+
+/// `std::path::absolute`, with the current directory read once a process
+/// (which never changes it): std reads it again for every relative path,
+/// and a run given `./...` made two such reads per file.
+pub fn absolute(p: &Path) -> io::Result<PathBuf> {
+    static CWD: std::sync::LazyLock<Option<PathBuf>> =
+        std::sync::LazyLock::new(|| std::env::current_dir().ok());
+    match &*CWD {
+        // What std does for a relative path on POSIX, from the same start.
+        Some(cwd) if cfg!(unix) && p.is_relative() && !p.as_os_str().is_empty() => {
+            let mut out = cwd.clone();
+            out.extend(p.strip_prefix(".").unwrap_or(p).components());
+            if p.as_os_str().as_encoded_bytes().ends_with(b"/") {
+                out.push("");
+            }
+            Ok(out)
+        }
+        _ => std::path::absolute(p),
+    }
+}
 
 /// `dir.canonicalize()`, each directory resolved once a process: the walk,
 /// the names a run shows and every package's go.mod lookup resolve the same
@@ -41,7 +72,7 @@ pub struct WorkTree;
 pub fn real_dir(dir: &Path) -> Option<PathBuf> {
     type Seen = std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>;
     static SEEN: std::sync::LazyLock<Seen> = std::sync::LazyLock::new(Default::default);
-    let key = std::path::absolute(dir).ok()?;
+    let key = absolute(dir).ok()?;
     if let Some(real) = SEEN.lock().ok()?.get(&key) {
         return Some(real.clone());
     }
@@ -61,6 +92,25 @@ pub fn real_dir(dir: &Path) -> Option<PathBuf> {
     Some(real)
 }
 
+/// The regular files named `*.go` directly in `dir`, unsorted.
+fn go_entries(dir: &Path) -> impl Iterator<Item = std::fs::DirEntry> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| {
+            Path::new(&e.file_name())
+                .extension()
+                .is_some_and(|x| x == "go")
+        })
+}
+
 impl Source for WorkTree {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         std::fs::read(path)
@@ -75,20 +125,25 @@ impl Source for WorkTree {
     }
 
     fn go_files_in(&self, dir: &Path) -> Vec<PathBuf> {
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "go"))
-            .collect();
+        let mut out: Vec<PathBuf> = go_entries(dir).map(|e| e.path()).collect();
         out.sort();
+        out
+    }
+
+    /// The stats come from the listing's directory handle: a cached run
+    /// stats every file of every package, and a stat by the whole path
+    /// looked up each of its directories again.
+    fn go_files_stat(&self, dir: &Path) -> Vec<(PathBuf, Option<FileStat>)> {
+        // An entry listed as a regular file is one (not a link), so its
+        // own metadata is what following links would give; one replaced
+        // by a link since has none (then the file is read).
+        let mut out: Vec<(PathBuf, Option<FileStat>)> = go_entries(dir)
+            .map(|e| {
+                let stat = e.metadata().ok().and_then(|m| FileStat::of_metadata(&m));
+                (e.path(), stat)
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
         out
     }
 
@@ -166,9 +221,26 @@ impl Overlay {
 
 /// `./a/./b.go` -> `a/b.go`: the one spelling paths are compared in.
 pub(crate) fn plain(p: &Path) -> PathBuf {
+    // Most paths are plain already (the walk made them): copied whole, not
+    // rebuilt a component at a time, which was a twentieth of a cached run.
+    if cfg!(unix) && is_plain(p.as_os_str().as_encoded_bytes()) {
+        return p.to_path_buf();
+    }
     p.components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))
         .collect()
+}
+
+/// Whether rebuilding `p` from its components would give back its bytes:
+/// no `.` component, no repeated or trailing separator.
+fn is_plain(p: &[u8]) -> bool {
+    !p.is_empty()
+        && p != b"."
+        && !p.starts_with(b"./")
+        && !p.ends_with(b"/")
+        && !p.ends_with(b"/.")
+        && !p.windows(2).any(|w| w == b"//")
+        && !p.windows(3).any(|w| w == b"/./")
 }
 
 impl Source for Overlay {
@@ -198,5 +270,77 @@ impl Source for Overlay {
 
     fn find_up(&self, dir: &Path, name: &str) -> Option<(Vec<u8>, PathBuf)> {
         WorkTree.find_up(dir, name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The current directory read once gives what std's reading it each
+    /// time gives.
+    #[test]
+    fn absolute_is_std_absolute() {
+        for p in [
+            "",
+            ".",
+            "./",
+            "./a.go",
+            "a.go",
+            "a/b.go",
+            "/abs/a.go",
+            "/",
+            "a//b.go",
+            "a/./b.go",
+            "a/b/",
+            "../a.go",
+            "a/../b.go",
+            "//a",
+            "a/.",
+            ".//a",
+            "./..",
+        ] {
+            let p = Path::new(p);
+            assert_eq!(absolute(p).ok(), std::path::absolute(p).ok(), "{p:?}");
+        }
+    }
+
+    /// The shortcut gives what rebuilding from components gives, on paths
+    /// with every kind of oddity a component walk normalizes.
+    #[test]
+    fn a_plain_path_is_its_components() {
+        let rebuilt = |p: &Path| -> PathBuf {
+            p.components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .collect()
+        };
+        for p in [
+            "",
+            ".",
+            "./",
+            "./a.go",
+            "a.go",
+            "a/b.go",
+            "/abs/a.go",
+            "/",
+            "a//b.go",
+            "a/./b.go",
+            "a/b/",
+            "a/b/.",
+            "../a.go",
+            "a/../b.go",
+            ".hidden/a.go",
+            "a/.b/c.go",
+            "a/b.go/",
+            "//a",
+            "a/.",
+            "a/..",
+            "...",
+            "./.",
+            ".//a",
+        ] {
+            let p = Path::new(p);
+            assert_eq!(plain(p).as_os_str(), rebuilt(p).as_os_str(), "{p:?}");
+        }
     }
 }

@@ -41,10 +41,14 @@ impl FileStat {
     /// The stat of the regular file `path` (through links, as a read
     /// goes); None for anything else, or where there is no inode and
     /// change time to compare (then the file is always read).
-    #[cfg(unix)]
     pub fn of(path: &Path) -> Option<FileStat> {
+        FileStat::of_metadata(&std::fs::metadata(path).ok()?)
+    }
+
+    /// [`FileStat::of`] from metadata already read.
+    #[cfg(unix)]
+    pub fn of_metadata(m: &std::fs::Metadata) -> Option<FileStat> {
         use std::os::unix::fs::MetadataExt;
-        let m = std::fs::metadata(path).ok()?;
         let ns = |s: i64, n: i64| s.checked_mul(1_000_000_000)?.checked_add(n);
         m.is_file().then_some(())?;
         Some(FileStat {
@@ -57,7 +61,7 @@ impl FileStat {
     }
 
     #[cfg(not(unix))]
-    pub fn of(_path: &Path) -> Option<FileStat> {
+    pub fn of_metadata(_m: &std::fs::Metadata) -> Option<FileStat> {
         None
     }
 }

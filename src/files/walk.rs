@@ -203,7 +203,10 @@ fn one_name_per_file(
 ) -> Vec<PathBuf> {
     // A file that is not a link resolves to its directory's real path and
     // its name: each directory is resolved once, not once per file.
-    let real = |p: &Path, link: bool| -> Option<PathBuf> {
+    // The walk yields a directory's files together: the last directory
+    // resolved is mostly the next one's.
+    let mut last: Option<(PathBuf, PathBuf)> = None;
+    let mut real = |p: &Path, link: bool| -> Option<PathBuf> {
         let (Some(dir), Some(name), false) = (p.parent(), p.file_name(), link) else {
             return std::fs::canonicalize(p).ok();
         };
@@ -212,7 +215,15 @@ fn one_name_per_file(
         } else {
             dir
         };
-        crate::files::source::real_dir(dir).map(|d| d.join(name))
+        match &last {
+            Some((d, real)) if d.as_os_str() == dir.as_os_str() => Some(real.join(name)),
+            _ => {
+                let real = crate::files::source::real_dir(dir)?;
+                let joined = real.join(name);
+                last = Some((dir.to_path_buf(), real));
+                Some(joined)
+            }
+        }
     };
     let mut keyed: Vec<(PathBuf, bool, bool, PathBuf)> = files
         .into_iter()
@@ -220,7 +231,7 @@ fn one_name_per_file(
             // An lstat per file was 4 % of a cached run: only named files ask.
             let link = named.contains(&p) && p.is_symlink();
             let canon = real(&p, link).unwrap_or_else(|| p.clone());
-            let via_link = std::path::absolute(&p).map_or(true, |a| a != canon);
+            let via_link = crate::files::source::absolute(&p).map_or(true, |a| a != canon);
             (canon, link, via_link, p)
         })
         .collect();
