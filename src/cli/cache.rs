@@ -419,9 +419,6 @@ fn store(path: &Path, key: &str, out: &[Checked], fixed: &Known) -> Result<()> {
     let payload = serde_json::to_vec(&entry)?;
     let mut bytes = header(key, &payload).into_bytes();
     bytes.extend_from_slice(&payload);
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d)?;
-    }
     crate::files::write::overwrite_checked(path, &bytes)
 }
 

@@ -116,9 +116,6 @@ pub fn store(path: &Path, taken_ns: i64, records: &[Record]) -> anyhow::Result<(
         ));
     }
     let bytes = format!("{FORMAT}\n{:032x}\n{body}", content_hash(body.as_bytes()));
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d)?;
-    }
     crate::files::write::overwrite_checked(path, bytes.as_bytes())
 }
 

@@ -163,8 +163,18 @@ fn written_beside(path: &Path, bytes: &[u8], as_new: bool) -> Result<tempfile::N
 /// crash halfway: each leaves a file that fails its checksum, never one
 /// that is trusted. A temporary file and a rename per entry doubled the
 /// cost of a first run on a filesystem where creating a file is dear.
+/// Its directory is made only when missing: a first run writes two files
+/// a package, and making sure of the directory before each was two system
+/// calls more per file.
 pub fn overwrite_checked(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("{}: cannot write", path.display()))
+    let written = match std::fs::write(path, bytes) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => match path.parent() {
+            Some(dir) => std::fs::create_dir_all(dir).and_then(|_| std::fs::write(path, bytes)),
+            None => Err(e),
+        },
+        written => written,
+    };
+    written.with_context(|| format!("{}: cannot write", path.display()))
 }
 
 /// Writes one output file whole, as [`Staged`] does for several: a reader
