@@ -106,8 +106,10 @@ pub fn find_with(args: &[String], threads: Option<usize>) -> Result<Found> {
             }
             continue;
         }
-        // A cached run is mostly this walk (a listing and the ignore-file
-        // probes of each directory): every core takes a share.
+        // A cached run is mostly this walk (a listing of each directory):
+        // every core takes a share. The parallel walker also tells which
+        // ignore files a directory has from its listing, where the other
+        // probed for each one.
         let walker = ignore::WalkBuilder::new(&root)
             .hidden(false)
             .parents(true)
