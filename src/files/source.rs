@@ -277,36 +277,44 @@ impl Source for Overlay {
 mod tests {
     use super::*;
 
+    /// Paths with every oddity a component walk normalizes.
+    const ODD_PATHS: &[&str] = &[
+        "",
+        ".",
+        "./",
+        "./a.go",
+        "a.go",
+        "a/b.go",
+        "/abs/a.go",
+        "/",
+        "a//b.go",
+        "a/./b.go",
+        "a/b/",
+        "a/b/.",
+        "../a.go",
+        "a/../b.go",
+        ".hidden/a.go",
+        "a/.b/c.go",
+        "a/b.go/",
+        "//a",
+        "a/.",
+        "a/..",
+        "...",
+        "./.",
+        ".//a",
+        "./..",
+    ];
+
     /// The current directory read once gives what std's reading it each
     /// time gives.
     #[test]
     fn absolute_is_std_absolute() {
-        for p in [
-            "",
-            ".",
-            "./",
-            "./a.go",
-            "a.go",
-            "a/b.go",
-            "/abs/a.go",
-            "/",
-            "a//b.go",
-            "a/./b.go",
-            "a/b/",
-            "../a.go",
-            "a/../b.go",
-            "//a",
-            "a/.",
-            ".//a",
-            "./..",
-        ] {
-            let p = Path::new(p);
+        for p in ODD_PATHS.iter().map(Path::new) {
             assert_eq!(absolute(p).ok(), std::path::absolute(p).ok(), "{p:?}");
         }
     }
 
-    /// The shortcut gives what rebuilding from components gives, on paths
-    /// with every kind of oddity a component walk normalizes.
+    /// The shortcut gives what rebuilding from components gives.
     #[test]
     fn a_plain_path_is_its_components() {
         let rebuilt = |p: &Path| -> PathBuf {
@@ -314,32 +322,7 @@ mod tests {
                 .filter(|c| !matches!(c, std::path::Component::CurDir))
                 .collect()
         };
-        for p in [
-            "",
-            ".",
-            "./",
-            "./a.go",
-            "a.go",
-            "a/b.go",
-            "/abs/a.go",
-            "/",
-            "a//b.go",
-            "a/./b.go",
-            "a/b/",
-            "a/b/.",
-            "../a.go",
-            "a/../b.go",
-            ".hidden/a.go",
-            "a/.b/c.go",
-            "a/b.go/",
-            "//a",
-            "a/.",
-            "a/..",
-            "...",
-            "./.",
-            ".//a",
-        ] {
-            let p = Path::new(p);
+        for p in ODD_PATHS.iter().map(Path::new) {
             assert_eq!(plain(p).as_os_str(), rebuilt(p).as_os_str(), "{p:?}");
         }
     }
