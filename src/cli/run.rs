@@ -1060,10 +1060,8 @@ fn display_path(cwd: &Path, base: &Path, p: &Path) -> String {
 }
 
 /// [`display_path`] with the current directory resolved (`canon_cwd`), and
-/// `last`, the directory of the previous file named and its real path:
-/// files come sorted, so most share it, and resolving each file's
-/// directory again (a lookup by a hash of its whole path) was a tenth of a
-/// cached run.
+/// `last`, the directory of the previous file named and its real path
+/// (`real_dir_after`): files come sorted, so most share it.
 fn display_path_in(
     canon_cwd: &Path,
     base: &Path,
@@ -1072,14 +1070,9 @@ fn display_path_in(
 ) -> String {
     let abs = normalize(&canon_cwd.join(p));
     // Resolve the directory (not the file, which may be a symlink).
-    let real = abs.parent().and_then(|d| match last {
-        Some((dir, real)) if dir.as_os_str() == d.as_os_str() => Some(real.clone()),
-        _ => {
-            let real = crate::files::source::real_dir(d)?;
-            *last = Some((d.to_path_buf(), real.clone()));
-            Some(real)
-        }
-    });
+    let real = abs
+        .parent()
+        .and_then(|d| crate::files::source::real_dir_after(d, last));
     let abs = match (real, abs.file_name()) {
         (Some(d), Some(f)) => d.join(f),
         _ => abs,

@@ -13,7 +13,7 @@
 //! what was read are handed back for the next run.
 
 use crate::files::source::{Source, plain};
-use crate::files::stamps::{FileStat, Record, Stamps};
+use crate::files::stamps::{Record, Stamps};
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -92,8 +92,6 @@ impl<'s> Pinned<'s> {
     /// through `inner`, but for files that `known` vouches for.
     pub fn new(inner: &'s dyn Source, dir: &Path, files: &[PathBuf], known: &Stamps) -> Pinned<'s> {
         let listed = inner.go_files_stat(dir);
-        let listing: Vec<PathBuf> = listed.iter().map(|(p, _)| p.clone()).collect();
-        let stats: Vec<Option<FileStat>> = listed.into_iter().map(|(_, s)| s).collect();
         let mut h = KeyHasher::default();
         h.path(&plain(dir));
         let mut seen = HashMap::new();
@@ -102,10 +100,11 @@ impl<'s> Pinned<'s> {
         let mut kept = HashMap::new();
         // The listing in its order, then checked files it lacks (a file
         // given by name that the listing filters out).
-        let listed_stats = stats.into_iter().map(Some);
-        for (p, listed) in listing
+        // A listed file's stat came with the listing; a file it lacks is
+        // stat'ed here.
+        for (p, listed) in listed
             .iter()
-            .zip(listed_stats)
+            .map(|(p, stat)| (p, Some(*stat)))
             .chain(files.iter().map(|f| (f, None)))
         {
             let key = plain(p);
@@ -139,6 +138,7 @@ impl<'s> Pinned<'s> {
             s.feed(&mut h);
             seen.insert(key, s);
         }
+        let listing = listed.into_iter().map(|(p, _)| p).collect();
         let go_mod = inner.find_up(dir, "go.mod");
         match &go_mod {
             Some((bytes, below)) => h.part(b"go.mod").part(bytes).path(below),

@@ -207,7 +207,7 @@ fn one_name_per_file(
     // its name: each directory is resolved once, not once per file.
     // The walk yields a directory's files together: the last directory
     // resolved is mostly the next one's.
-    let mut last: Option<(PathBuf, PathBuf)> = None;
+    let mut last = None;
     let mut real = |p: &Path, link: bool| -> Option<PathBuf> {
         let (Some(dir), Some(name), false) = (p.parent(), p.file_name(), link) else {
             return std::fs::canonicalize(p).ok();
@@ -217,15 +217,7 @@ fn one_name_per_file(
         } else {
             dir
         };
-        match &last {
-            Some((d, real)) if d.as_os_str() == dir.as_os_str() => Some(real.join(name)),
-            _ => {
-                let real = crate::files::source::real_dir(dir)?;
-                let joined = real.join(name);
-                last = Some((dir.to_path_buf(), real));
-                Some(joined)
-            }
-        }
+        crate::files::source::real_dir_after(dir, &mut last).map(|d| d.join(name))
     };
     let mut keyed: Vec<(PathBuf, bool, bool, PathBuf)> = files
         .into_iter()
