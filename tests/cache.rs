@@ -78,26 +78,49 @@ fn same(a: &Output, b: &Output, what: &str) {
     assert_eq!(code(a), code(b), "{what}: exit status");
 }
 
-/// The cache's entry files.
-/// The cache's entries (not its stat records, `s<key>` and `exe/`).
+/// The cache's entries, one a package (not the binary's record, in `exe/`).
 fn entries(dir: &Path) -> Vec<PathBuf> {
-    files_named(dir, |name| !name.starts_with('s'))
-}
-
-/// The stat records of package directories.
-fn stamps(dir: &Path) -> Vec<PathBuf> {
-    files_named(dir, |name| name.starts_with('s'))
-}
-
-fn files_named(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for e in fs::read_dir(dir.join("v2")).unwrap().flatten() {
-        if e.path().is_file() && keep(&e.file_name().to_string_lossy()) {
+    for e in fs::read_dir(dir.join("v3")).unwrap().flatten() {
+        if e.path().is_file() {
             out.push(e.path());
         }
     }
     out.sort();
     out
+}
+
+/// An entry's lines: format, checksum, key, the records' length, the
+/// time the records were taken, the records, then the outcomes.
+const SUM: usize = 1;
+const KEY: usize = 2;
+const TAKEN: usize = 4;
+
+/// An entry without the time its records were taken (and the checksum,
+/// which covers it): what two runs over the same files write alike.
+fn timeless(entry: &[u8]) -> Vec<u8> {
+    let lines: Vec<&[u8]> = entry.split(|b| *b == b'\n').collect();
+    assert!(
+        lines.len() > TAKEN + 1,
+        "{}",
+        String::from_utf8_lossy(entry)
+    );
+    let kept: Vec<&[u8]> = (lines.iter().enumerate())
+        .filter(|(i, _)| *i != SUM && *i != TAKEN)
+        .map(|(_, l)| *l)
+        .collect();
+    kept.join(&b'\n')
+}
+
+/// `entry` with its checksum made to fit its bytes again.
+fn resummed(entry: &[u8]) -> Vec<u8> {
+    let mut lines: Vec<&[u8]> = entry.splitn(3, |b| *b == b'\n').collect();
+    let sum = format!(
+        "{:032x}",
+        gofix_leaks::files::pinned::content_hash(lines[2])
+    );
+    lines[SUM] = sum.as_bytes();
+    lines.join(&b'\n')
 }
 
 /// The racy rule's margin (`files::stamps`), and a bit: a file changed
@@ -130,13 +153,13 @@ fn settled_files_are_taken_by_their_stat_and_an_edit_keeping_size_and_mtime_is_s
     std::thread::sleep(SETTLE);
     let json = ["--format", "json"];
     let cold = cached(&sb, &json);
-    let records: Vec<(PathBuf, Vec<u8>)> = stamps(&cache_dir(&sb))
+    let records: Vec<(PathBuf, Vec<u8>)> = entries(&cache_dir(&sb))
         .into_iter()
         .map(|p| (p.clone(), fs::read(&p).unwrap()))
         .collect();
     assert_eq!(records.len() as u64, PACKAGES);
     // A warm run read no file to key its packages: a run that reads one
-    // writes its directory's records again, with a new time.
+    // writes its directory's entry again, with new records.
     same(&cold, &cached(&sb, &json), "warm");
     for (p, bytes) in &records {
         assert_eq!(&fs::read(p).unwrap(), bytes, "{} rewritten", p.display());
@@ -167,16 +190,22 @@ fn corrupt_stat_records_are_ignored() {
     std::thread::sleep(SETTLE);
     let json = ["--format", "json"];
     let good = cached(&sb, &json);
-    for (i, p) in stamps(&cache_dir(&sb)).iter().enumerate() {
+    for (i, p) in entries(&cache_dir(&sb)).iter().enumerate() {
         let mut b = fs::read(p).unwrap();
+        // The first record's line, after the time the records were taken.
+        let record = b.windows(4).position(|w| w == b".go\t").unwrap();
         match i % 3 {
-            0 => b.truncate(b.len() / 2),
+            0 => b.truncate(record),
             1 => {
-                // A hash flipped: the checksum no longer fits.
-                let n = b.len();
-                b[n - 2] = if b[n - 2] == b'0' { b'1' } else { b'0' };
+                // A size changed: the checksum no longer fits.
+                b[record + 4] = if b[record + 4] == b'1' { b'2' } else { b'1' };
             }
-            _ => b.clear(),
+            _ => {
+                // A size changed and the checksum made to fit: a record
+                // that vouches for a stat the file no longer has.
+                b[record + 4] = if b[record + 4] == b'1' { b'2' } else { b'1' };
+                b = resummed(&b);
+            }
         }
         fs::write(p, b).unwrap();
     }
@@ -294,16 +323,16 @@ fn corrupt_truncated_or_foreign_entries_are_ignored_and_rewritten() {
         &|b| {
             let s = String::from_utf8(b.clone()).unwrap();
             *b = s
-                .replacen("gofix-leaks-cache 2", "gofix-leaks-cache 0", 1)
+                .replacen("gofix-leaks-cache 3", "gofix-leaks-cache 0", 1)
                 .into_bytes();
         },
-        // A payload that parses, with its checksum made to fit: still a
+        // An entry that parses, with its checksum made to fit: still a
         // different key line, so not trusted.
         &|b| {
             let s = String::from_utf8(b.clone()).unwrap();
-            let mut lines: Vec<&str> = s.splitn(4, '\n').collect();
-            lines[1] = "00000000000000000000000000000000";
-            *b = lines.join("\n").into_bytes();
+            let mut lines: Vec<&str> = s.splitn(KEY + 2, '\n').collect();
+            lines[KEY] = "00000000000000000000000000000000";
+            *b = resummed(lines.join("\n").as_bytes());
         },
     ];
     for (p, d) in files.iter().zip(damage) {
@@ -314,7 +343,8 @@ fn corrupt_truncated_or_foreign_entries_are_ignored_and_rewritten() {
     let again = cached(&sb, &json);
     same(&good, &again, "after damage");
     for (p, original) in files.iter().zip(&originals) {
-        assert_eq!(&fs::read(p).unwrap(), original, "{} rewritten", p.display());
+        let again = timeless(&fs::read(p).unwrap());
+        assert_eq!(again, timeless(original), "{} rewritten", p.display());
     }
     assert_eq!(counts(&sb, &[]), (PACKAGES, 0));
 }
@@ -368,10 +398,9 @@ fn apply_keys_on_the_bytes_of_head_not_the_work_tree() {
     assert_eq!(sb.git(&["show", "fix:a/a.go"]), clean());
 }
 
-/// The bytes of the cache's files (entries and stat records: the bound
-/// holds them all).
+/// The bytes of the cache's entries (the bound holds them all).
 fn size(dir: &Path) -> u64 {
-    files_named(dir, |_| true)
+    entries(dir)
         .iter()
         .map(|p| fs::metadata(p).unwrap().len())
         .sum()
@@ -416,7 +445,7 @@ fn the_default_cache_dir_is_the_users_cache_dir() {
     let sb = Sandbox::new();
     sb.write("a/a.go", LEAKY);
     sb.run(&["--format", "json"]);
-    assert!(sb.home.join(".cache/gofix-leaks/v2").is_dir());
+    assert!(sb.home.join(".cache/gofix-leaks/v3").is_dir());
     let xdg = sb.home.join("xdg");
     let out = sb
         .cmd()
@@ -563,28 +592,39 @@ fn a_buffer_on_stdin_is_keyed_on_its_bytes_not_the_files_stat() {
     );
 }
 
-/// The layout before `v2/` is removed from the default cache directory
-/// (ours alone) but never from a `--cache-dir`, which may hold a `v1/` of
-/// someone else's.
+/// The layouts before `v3/` are removed from the default cache directory
+/// (ours alone) but never from a `--cache-dir`, which may hold a `v1/` or
+/// `v2/` of someone else's.
 #[test]
-fn the_old_layout_is_removed_only_from_the_default_dir() {
+fn the_old_layouts_are_removed_only_from_the_default_dir() {
     let sb = Sandbox::new();
     sb.write("a/a.go", LEAKY);
-    let old = sb.home.join(".cache/gofix-leaks/v1");
-    fs::create_dir_all(old.join("exe")).unwrap();
-    fs::create_dir_all(old.join("ab")).unwrap();
-    fs::write(old.join("ab/0123"), "an entry of the old layout").unwrap();
+    let root = sb.home.join(".cache/gofix-leaks");
+    for v in ["v1", "v2"] {
+        fs::create_dir_all(root.join(v).join("exe")).unwrap();
+        fs::create_dir_all(root.join(v).join("ab")).unwrap();
+        fs::write(root.join(v).join("ab/0123"), "an entry of an old layout").unwrap();
+    }
     sb.run(&["--format", "json"]);
-    assert!(!old.exists(), "the default dir's v1/ is removed");
-    assert!(sb.home.join(".cache/gofix-leaks/v2").is_dir());
+    assert!(
+        !root.join("v1").exists(),
+        "the default dir's v1/ is removed"
+    );
+    assert!(
+        !root.join("v2").exists(),
+        "the default dir's v2/ is removed"
+    );
+    assert_eq!(entries(&root).len(), 1);
 
     let mine = sb.home.join("shared");
-    fs::create_dir_all(mine.join("v1/exe")).unwrap();
-    fs::write(mine.join("v1/exe/keep"), "not the tool's").unwrap();
+    for v in ["v1", "v2"] {
+        fs::create_dir_all(mine.join(v).join("exe")).unwrap();
+        fs::write(mine.join(v).join("exe/keep"), "not the tool's").unwrap();
+    }
     sb.run(&["--format", "json", "--cache-dir", mine.to_str().unwrap()]);
-    assert_eq!(
-        fs::read_to_string(mine.join("v1/exe/keep")).unwrap(),
-        "not the tool's"
-    );
-    assert!(mine.join("v2").is_dir());
+    for v in ["v1", "v2"] {
+        let kept = fs::read_to_string(mine.join(v).join("exe/keep")).unwrap();
+        assert_eq!(kept, "not the tool's");
+    }
+    assert_eq!(entries(&mine).len(), 1);
 }

@@ -11,24 +11,30 @@
 //! bytes of everything the directory's analysis reads (`files::pinned`:
 //! its `.go` files and nearest go.mod, read through the run's source, so
 //! `--apply` keys on the commit's bytes). An analysis that read anything
-//! else is not stored. The files are hashed through the stat records of
-//! `files::stamps` (`DIR/v2/s<hash of the directory's path>`, one per
-//! directory), so that an unchanged file is not read; the binary's hash
-//! through one of its own (`DIR/v2/exe/`).
+//! else is not stored. The binary's hash comes through a stat record of
+//! its own (`DIR/v3/exe/`), so that a warm run does not read it.
 //!
-//! An entry holds the outcomes and, for the files the directory's fixes
-//! touch, their fixed texts (`merge::Known`): the run's merge takes them
-//! instead of parsing each fixed file again, which was half of a warm run.
-//! An entry is one file, `DIR/v2/<key>`, written in place
-//! (`files::write::overwrite_checked`; one directory, no temporary file:
-//! creating files is most of what a first run adds). It starts with a
-//! format line, the key and a checksum of the JSON payload: an entry that
-//! is short, garbled (a reader racing a writer, two writers interleaving,
-//! a crash), of another format or under another key is ignored, analysed
-//! again and overwritten, never trusted. Two runs writing one entry write
-//! the same bytes: its key holds everything the outcome depends on. The cache is bounded: a
-//! run that wrote entries removes the oldest (by modification time; a hit
-//! refreshes a day-old one) until the rest fit in [`max_bytes`].
+//! A directory's entry is one file, `DIR/v3/p<slot>`, its slot named by
+//! what is known before any file is read: the engine, the source (the
+//! work tree, a commit with `--apply`, a buffer on stdin), the directory's
+//! absolute path and the files checked with their names. It holds the key
+//! it was made under, the stat records of the directory's files
+//! (`files::stamps`: an unchanged file is taken at its recorded hash, not
+//! read), the outcomes and, for the files the directory's fixes touch,
+//! their fixed texts (`merge::Known`: the run's merge takes them instead
+//! of parsing each fixed file again, which was half of a warm run). One
+//! file a directory: a warm run's cost is mostly system calls, and a first
+//! run's mostly creating files, so each reads or makes one, not two.
+//!
+//! An entry is written in place (`files::write::overwrite_checked`: no
+//! temporary file) and starts with a format line and a checksum of the
+//! rest: an entry that is short, garbled (a reader racing a writer, two
+//! writers interleaving, a crash), of another format or under another key
+//! is ignored, analysed again and overwritten, never trusted. A changed
+//! file overwrites its directory's entry: the slot keeps the latest
+//! outcome only. The cache is bounded: a run that wrote entries removes
+//! the oldest (by modification time; a hit rewrites an entry whose records
+//! are a day old) until the rest fit in [`max_bytes`].
 
 use crate::cli::args::Args;
 use crate::engine::diagnostic::{Finding, Kind, Skipped};
@@ -47,16 +53,26 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 /// The first line of every entry; a new payload shape gets a new number.
-const FORMAT: &str = "gofix-leaks-cache 2";
+const FORMAT: &str = "gofix-leaks-cache 3";
+
+/// The directory of this layout under the cache's root.
+const LAYOUT: &str = "v3";
+
+/// How old an entry's records get before a hit writes them again, so
+/// that eviction by age sees the entry used.
+const DAY_NS: i64 = 24 * 3600 * 1_000_000_000;
 
 /// The default bound on the cache's size; `GOFIX_LEAKS_CACHE_MAX_BYTES`
 /// sets another.
 const DEFAULT_MAX_BYTES: u64 = 256 << 20;
 
 pub struct Cache {
-    /// `DIR/v1`.
+    /// `DIR/v3`.
     dir: PathBuf,
     engine_key: u128,
+    /// Where the run reads files from: slots of one directory read from
+    /// the work tree and from a commit are kept apart.
+    scope: &'static str,
     hits: AtomicUsize,
     misses: AtomicUsize,
     wrote: AtomicBool,
@@ -109,15 +125,17 @@ impl Cache {
                 None => return Ok(None),
             },
         };
-        let dir = root.join("v2");
-        // The layout before this one (entries in 256 subdirectories, each
-        // written through a temporary file), whose entries are never read,
-        // is removed from the default directory, which is ours alone, when
-        // it has that layout's `exe/`. A `--cache-dir` may be shared with
-        // other things: its `v1/` is left to the user.
-        let old = root.join("v1");
-        if !explicit && old.join("exe").is_dir() {
-            let _ = std::fs::remove_dir_all(old);
+        let dir = root.join(LAYOUT);
+        // The layouts before this one (`v1/`: entries in 256
+        // subdirectories; `v2/`: stat records apart from the entries),
+        // whose entries are never read, are removed from the default
+        // directory, which is ours alone, when they have their `exe/`. A
+        // `--cache-dir` may be shared with other things: its old
+        // directories are left to the user.
+        for old in ["v1", "v2"].map(|v| root.join(v)) {
+            if !explicit && old.join("exe").is_dir() {
+                let _ = std::fs::remove_dir_all(old);
+            }
         }
         if let Err(e) = std::fs::create_dir_all(&dir) {
             if explicit {
@@ -128,9 +146,17 @@ impl Cache {
         let Some(engine_key) = engine_key(engine, &dir) else {
             return Ok(None);
         };
+        let scope = if args.apply {
+            "commit"
+        } else if args.stdin_filename.is_some() {
+            "stdin"
+        } else {
+            "work tree"
+        };
         Ok(Some(Cache {
             dir,
             engine_key,
+            scope,
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
             wrote: AtomicBool::new(false),
@@ -157,18 +183,15 @@ impl Cache {
         check: impl FnOnce(&dyn Source, Vec<(PathBuf, String)>) -> Vec<Checked>,
     ) -> (Vec<Checked>, bool) {
         // The order `check` returns them in, which the stored list keeps.
-        group.sort_by(|a, b| a.0.cmp(&b.0));
+        crate::files::order::sort_by_path(&mut group, |g| &g.0);
         let files: Vec<PathBuf> = group.iter().map(|(p, _)| p.clone()).collect();
-        let stamps = self.stamps_path(dir);
-        let known = stamps.as_deref().map(Stamps::load).unwrap_or_default();
+        let slot = self.slot_path(dir, &group);
+        let bytes = slot.as_deref().and_then(read_slot);
+        let stored = bytes.as_deref().and_then(Slot::parse);
+        let known = stored.as_ref().map(|s| &s.stamps);
         // Read before any file is stat'ed: the records' racy-rule stamp.
         let taken = now_ns();
-        let pinned = Pinned::new(source, dir, &files, &known);
-        if let (Some(at), Some(records)) = (&stamps, pinned.records())
-            && stamps::store(at, taken, records).is_ok()
-        {
-            self.wrote.store(true, Ordering::Relaxed);
-        }
+        let pinned = Pinned::new(source, dir, &files, known.unwrap_or(&Stamps::default()));
         let mut h = KeyHasher::default();
         h.part(&self.engine_key.to_le_bytes())
             .part(&pinned.digest().to_le_bytes());
@@ -176,9 +199,18 @@ impl Cache {
             h.path(path).part(display.as_bytes());
         }
         let key = format!("{:032x}", h.finish());
-        let path = self.dir.join(&key);
-        if let Some((out, fixed)) = load(&path, &key, &pinned, &group) {
+        if let Some(stored) = stored.filter(|s| s.key == key)
+            && let Some((out, fixed)) = load(stored.payload, &pinned, &group)
+        {
             self.hits.fetch_add(1, Ordering::Relaxed);
+            // Records of a file read again (its stat moved, its bytes did
+            // not), or a day old: written again, with the same outcomes.
+            let stale = taken.saturating_sub(stored.stamps.taken_ns()) > DAY_NS;
+            if let Some(at) = &slot
+                && (pinned.read_any() || stale)
+            {
+                self.store(at, &key, taken, &pinned, stored.payload);
+            }
             self.remember(fixed);
             return (out, true);
         }
@@ -193,11 +225,24 @@ impl Cache {
             true => merge::merge_with(out.clone(), &pinned, &Known::new(), true).1,
             false => Known::new(),
         };
-        if !pinned.strayed() && store(&path, &key, &out, &fixed).is_ok() {
-            self.wrote.store(true, Ordering::Relaxed);
+        if let Some(at) = &slot
+            && !pinned.strayed()
+            && let Ok(payload) = payload(&out, &fixed)
+        {
+            self.store(at, &key, taken, &pinned, &payload);
         }
         self.remember(fixed);
         (out, false)
+    }
+
+    /// Writes the entry `at`: `payload` made under `key`, with the records
+    /// of `pinned` taken at `taken`.
+    fn store(&self, at: &Path, key: &str, taken: i64, pinned: &Pinned, payload: &[u8]) {
+        let records = stamps::encode(taken, pinned.records());
+        let bytes = Slot::bytes(key, &records, payload);
+        if crate::files::write::overwrite_checked(at, &bytes).is_ok() {
+            self.wrote.store(true, Ordering::Relaxed);
+        }
     }
 
     fn remember(&self, fixed: Known) {
@@ -216,20 +261,25 @@ impl Cache {
             .unwrap_or_default()
     }
 
-    /// Where the stat records of `dir`'s files are kept: a name of its
-    /// absolute path, beside the entries (and bounded with them).
-    fn stamps_path(&self, dir: &Path) -> Option<PathBuf> {
+    /// The entry of `dir` checked as `group`, named by everything but
+    /// the files' bytes: its absolute path, the files and their displayed
+    /// names, the engine and the source.
+    fn slot_path(&self, dir: &Path, group: &[(PathBuf, String)]) -> Option<PathBuf> {
         let dir = if dir.as_os_str().is_empty() {
             Path::new(".")
         } else {
             dir
         };
         let abs = crate::files::source::absolute(dir).ok()?;
-        let key = format!(
-            "{:032x}",
-            KeyHasher::default().part(b"stamps").path(&abs).finish()
-        );
-        Some(self.dir.join(format!("s{key}")))
+        let mut h = KeyHasher::default();
+        h.part(b"slot")
+            .part(&self.engine_key.to_le_bytes())
+            .part(self.scope.as_bytes())
+            .path(&abs);
+        for (path, display) in group {
+            h.path(path).part(display.as_bytes());
+        }
+        Some(self.dir.join(format!("p{:032x}", h.finish())))
     }
 
     /// Ends the run: when it wrote entries, the oldest are removed until
@@ -281,20 +331,29 @@ fn exe_hash(cache: &Path) -> Option<u128> {
 
 /// One file's outcome as stored: the file's text (kept when a fix needs
 /// it) is not, but read back from the file, whose bytes the key holds.
+/// Empty parts are left out: most files' outcome is `{}`, and decoding
+/// the outcomes is most of a hit's own work.
 #[derive(Serialize, Deserialize)]
 struct Stored {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     findings: Vec<Finding>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     fixes: Vec<Option<Fix>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     skipped: Vec<Skipped>,
-    #[serde(with = "suppressed")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "suppressed")]
     suppressed: Vec<Suppressed>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     directives: Vec<Directive>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     parsed: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     text: bool,
     /// Each fix's files as the source names them: a fix part's own
     /// `Serialize` leaves its path out (shard results are read on other
     /// machines), but an entry is read back by the run that names its
     /// files the same way (the key holds every path).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     fix_paths: Vec<Vec<PathBuf>>,
 }
 
@@ -382,19 +441,14 @@ mod suppressed {
     }
 }
 
-/// The entry's header: format, key, checksum of the payload after it.
-fn header(key: &str, payload: &[u8]) -> String {
-    format!("{FORMAT}\n{key}\n{:032x}\n", content_hash(payload))
-}
-
 fn has_fix(c: &Checked) -> bool {
     c.outcome
         .as_ref()
         .is_ok_and(|o| o.fixes.iter().any(Option::is_some))
 }
 
-/// An entry's payload: the outcomes of the directory's files, in order,
-/// and the fixed texts of the files its fixes touch.
+/// An entry's outcomes: those of the directory's files, in order, and
+/// the fixed texts of the files its fixes touch.
 #[derive(Serialize, Deserialize)]
 struct Entry<S> {
     files: Vec<Result<Stored, S>>,
@@ -402,7 +456,62 @@ struct Entry<S> {
     fixed: Vec<(String, Fixed)>,
 }
 
-fn store(path: &Path, key: &str, out: &[Checked], fixed: &Known) -> Result<()> {
+/// An entry as read: the key it was made under, its stat records and its
+/// outcomes (JSON, decoded only on a hit).
+struct Slot<'a> {
+    key: &'a str,
+    stamps: Stamps,
+    payload: &'a [u8],
+}
+
+impl Slot<'_> {
+    /// An entry's bytes: the format line, a checksum of the rest, the key,
+    /// the records' length in bytes, the records, the outcomes.
+    fn bytes(key: &str, records: &str, payload: &[u8]) -> Vec<u8> {
+        let mut rest = format!("{key}\n{}\n{records}", records.len()).into_bytes();
+        rest.extend_from_slice(payload);
+        let mut bytes = format!("{FORMAT}\n{:032x}\n", content_hash(&rest)).into_bytes();
+        bytes.extend_from_slice(&rest);
+        bytes
+    }
+
+    /// None for anything [`Slot::bytes`] did not make whole.
+    fn parse(bytes: &[u8]) -> Option<Slot<'_>> {
+        let rest = bytes.strip_prefix(FORMAT.as_bytes())?.strip_prefix(b"\n")?;
+        let (sum, rest) = split_line(rest)?;
+        if sum != format!("{:032x}", content_hash(rest)).as_bytes() {
+            return None;
+        }
+        let (key, rest) = split_line(rest)?;
+        let (len, rest) = split_line(rest)?;
+        let len: usize = std::str::from_utf8(len).ok()?.parse().ok()?;
+        let records = std::str::from_utf8(rest.get(..len)?).ok()?;
+        Some(Slot {
+            key: std::str::from_utf8(key).ok()?,
+            stamps: stamps::decode(records)?,
+            payload: &rest[len..],
+        })
+    }
+}
+
+/// The line at the start of `bytes` (without its newline), and the rest.
+fn split_line(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let at = bytes.iter().position(|b| *b == b'\n')?;
+    Some((&bytes[..at], &bytes[at + 1..]))
+}
+
+/// The bytes of the entry at `path`, if there is one: an open, reads into
+/// a buffer most entries fit, a close (`fs::read` asks the file's size
+/// first, which was two system calls more per package on a warm run).
+fn read_slot(path: &Path) -> Option<Vec<u8>> {
+    let file = std::fs::File::open(path).ok()?;
+    let mut bytes = Vec::with_capacity(16 << 10);
+    file.take(u64::MAX).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// The outcomes `out` and fixed texts `fixed` as an entry's JSON.
+fn payload(out: &[Checked], fixed: &Known) -> Result<Vec<u8>> {
     let mut fixed: Vec<(String, Fixed)> = fixed
         .iter()
         .map(|(k, f)| (format!("{k:032x}"), f.clone()))
@@ -416,33 +525,16 @@ fn store(path: &Path, key: &str, out: &[Checked], fixed: &Known) -> Result<()> {
             .collect::<Vec<Result<Stored, &String>>>(),
         fixed,
     };
-    let payload = serde_json::to_vec(&entry)?;
-    let mut bytes = header(key, &payload).into_bytes();
-    bytes.extend_from_slice(&payload);
-    crate::files::write::overwrite_checked(path, &bytes)
+    Ok(serde_json::to_vec(&entry)?)
 }
 
-/// The entry at `path` as the outcomes of `group`, with its fixed texts;
-/// None when there is none or it cannot be trusted.
+/// An entry's outcomes as those of `group`, with its fixed texts; None
+/// when they do not fit it.
 fn load(
-    path: &Path,
-    key: &str,
+    payload: &[u8],
     pinned: &Pinned,
     group: &[(PathBuf, String)],
 ) -> Option<(Vec<Checked>, Known)> {
-    let mut file = std::fs::File::open(path).ok()?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).ok()?;
-    let at = bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .nth(2)?
-        .0;
-    let payload = &bytes[at + 1..];
-    if bytes[..=at] != *header(key, payload).as_bytes() {
-        return None;
-    }
     let entry: Entry<String> = serde_json::from_slice(payload).ok()?;
     let stored = entry.files;
     if stored.len() != group.len() {
@@ -474,21 +566,7 @@ fn load(
     if pinned.strayed() {
         return None;
     }
-    refresh(&file);
     Some((out, fixed))
-}
-
-/// Marks an entry used, for eviction by age: at most once a day, so that
-/// a warm run does not rewrite every entry's time.
-fn refresh(file: &std::fs::File) {
-    let day = Duration::from_secs(24 * 3600);
-    let old = file
-        .metadata()
-        .and_then(|m| m.modified())
-        .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > day));
-    if old {
-        let _ = file.set_modified(SystemTime::now());
-    }
 }
 
 /// Removes the oldest entries of `dir` until they fit in three quarters

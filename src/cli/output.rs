@@ -332,6 +332,6 @@ pub fn check(
     if let Some(e) = failed {
         return Err(e.into());
     }
-    all.sort_by(|a, b| a.path.cmp(&b.path));
+    crate::files::order::sort_by_path(&mut all, |c| &c.path);
     Ok(all)
 }

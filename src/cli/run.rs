@@ -577,17 +577,28 @@ impl<'s> Inputs<'s> {
             (p, file, why)
         };
         // A name per file (a path join and a lookup of its directory's real
-        // path) was a tenth of a cached run: on the workers.
+        // path) was a tenth of a cached run: on the workers, and from the
+        // real path the walk knows when it does.
         let canon_cwd = crate::files::source::real_dir(cwd).unwrap_or_else(|| cwd.to_path_buf());
-        let name = |last: &mut _, p: &PathBuf| display_path_in(&canon_cwd, &base, p, last);
+        let name = |last: &mut _, (i, p): (usize, &PathBuf)| match found.real_path(i) {
+            Some(real) => shown_below(&base, &real, p),
+            None => display_path_in(&canon_cwd, &base, p, last),
+        };
         let displays = match threads {
             Some(1) => {
                 let mut last = None;
-                found.files.iter().map(|p| name(&mut last, p)).collect()
+                found
+                    .files
+                    .iter()
+                    .enumerate()
+                    .map(|f| name(&mut last, f))
+                    .collect()
             }
             _ => {
                 use rayon::prelude::*;
-                found.files.par_iter().map_init(|| None, name).collect()
+                (found.files.par_iter().enumerate())
+                    .map_init(|| None, name)
+                    .collect()
             }
         };
         Ok(Inputs {
@@ -852,7 +863,7 @@ pub fn check_all(
     let mut out = Vec::new();
     let mut sink = |dir: Vec<Checked>| out.extend(dir);
     crate::cli::stream::check_dirs(engine, source, files, displays, threads, cache, &mut sink)?;
-    out.sort_by(|a, b| a.path.cmp(&b.path));
+    crate::files::order::sort_by_path(&mut out, |c| &c.path);
     Ok(out)
 }
 
@@ -1077,7 +1088,13 @@ fn display_path_in(
         (Some(d), Some(f)) => d.join(f),
         _ => abs,
     };
-    match abs.strip_prefix(base) {
+    shown_below(base, &abs, p)
+}
+
+/// The name of the file `p`, whose real path is `real`: relative to
+/// `base`, or as given when it is outside.
+fn shown_below(base: &Path, real: &Path, p: &Path) -> String {
+    match real.strip_prefix(base) {
         Ok(rel) => slash(rel),
         Err(_) => slash(p),
     }

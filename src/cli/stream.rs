@@ -41,7 +41,7 @@ pub fn check_dirs(
         by_dir.entry(dir).or_default().push((path, display));
     }
     let mut groups: Vec<(PathBuf, Vec<(PathBuf, String)>)> = by_dir.into_iter().collect();
-    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    crate::files::order::sort_by_path(&mut groups, |g| &g.0);
     let pool = match threads {
         Some(n) => Some(
             rayon::ThreadPoolBuilder::new()
@@ -126,7 +126,7 @@ fn check_dir(
             }
         })
         .collect();
-    out.sort_by(|a, b| a.path.cmp(&b.path));
+    crate::files::order::sort_by_path(&mut out, |c| &c.path);
     out
 }
 

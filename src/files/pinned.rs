@@ -78,9 +78,11 @@ pub struct Pinned<'s> {
     go_mod: Option<(Vec<u8>, PathBuf)>,
     digest: u128,
     strayed: AtomicBool,
-    /// The stat records of the files fingerprinted, when any was read
-    /// (else the ones loaded are still the same).
-    records: Option<Vec<Record>>,
+    /// The stat records of the files fingerprinted.
+    records: Vec<Record>,
+    /// Whether a file was read to be hashed (none was when the records
+    /// loaded vouched for every one: then they are still the same).
+    read_any: bool,
     /// The bytes read to be hashed, until the analysis reads them: the
     /// very bytes the digest covers, given once instead of read again (a
     /// first run read every file twice).
@@ -152,7 +154,8 @@ impl<'s> Pinned<'s> {
             go_mod,
             digest: h.finish(),
             strayed: AtomicBool::new(false),
-            records: (read_any && !records.is_empty()).then_some(records),
+            records,
+            read_any,
             kept: std::sync::Mutex::new(kept),
         }
     }
@@ -168,9 +171,15 @@ impl<'s> Pinned<'s> {
         self.strayed.load(Ordering::Relaxed)
     }
 
-    /// The stat records to store for the next run, when they changed.
-    pub fn records(&self) -> Option<&[Record]> {
-        self.records.as_deref()
+    /// The stat records to store for the next run.
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// Whether a file was read to be hashed: then the records loaded
+    /// (if any) no longer hold.
+    pub fn read_any(&self) -> bool {
+        self.read_any
     }
 
     fn stray(&self) {

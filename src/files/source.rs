@@ -141,7 +141,7 @@ impl Source for WorkTree {
 
     fn go_files_in(&self, dir: &Path) -> Vec<PathBuf> {
         let mut out: Vec<PathBuf> = go_entries(dir).map(|e| e.path()).collect();
-        out.sort();
+        crate::files::order::sort(&mut out);
         out
     }
 
@@ -158,7 +158,7 @@ impl Source for WorkTree {
                 (e.path(), stat)
             })
             .collect();
-        out.sort_by(|a, b| a.0.cmp(&b.0));
+        crate::files::order::sort_by_path(&mut out, |f| &f.0);
         out
     }
 

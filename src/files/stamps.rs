@@ -12,9 +12,11 @@
 //! A file changed since is caught by its stat: writing its bytes moves its
 //! change time even when its size and modification time are put back.
 //!
-//! A stamps file is one directory's records, written whole through a
-//! rename like the cache's entries, with a checksum: a short or garbled
-//! one is ignored (every file is read, as without it).
+//! Records are kept as lines of text ([`encode`]): a cache entry holds
+//! its directory's beside its outcomes, under the entry's checksum; a
+//! stamps file ([`store`]: the binary's own record) under one of its own.
+//! Short or garbled records are ignored (every file is read, as without
+//! them).
 
 use crate::files::pinned::content_hash;
 use std::collections::HashMap;
@@ -99,11 +101,24 @@ impl Stamps {
         let settled = stat.mtime_ns.max(stat.ctime_ns) < self.taken_ns.saturating_sub(MARGIN_NS);
         (recorded == stat && settled).then_some(*hash)
     }
+
+    /// When the records were taken.
+    pub fn taken_ns(&self) -> i64 {
+        self.taken_ns
+    }
 }
 
 /// Writes `records`, taken at `taken_ns` (a time read before the files
 /// were stat'ed), as the stamps file `path`.
 pub fn store(path: &Path, taken_ns: i64, records: &[Record]) -> anyhow::Result<()> {
+    let body = encode(taken_ns, records);
+    let bytes = format!("{FORMAT}\n{:032x}\n{body}", content_hash(body.as_bytes()));
+    crate::files::write::overwrite_checked(path, bytes.as_bytes())
+}
+
+/// `records`, taken at `taken_ns`, as lines of text: what a stamps file
+/// holds after its checksum, and a cache entry beside its outcomes.
+pub fn encode(taken_ns: i64, records: &[Record]) -> String {
     let mut body = format!("{taken_ns}\n");
     for (name, s, hash) in records {
         // A name that would break a line is not recorded (always read).
@@ -115,8 +130,7 @@ pub fn store(path: &Path, taken_ns: i64, records: &[Record]) -> anyhow::Result<(
             s.size, s.mtime_ns, s.ctime_ns, s.ino, s.dev
         ));
     }
-    let bytes = format!("{FORMAT}\n{:032x}\n{body}", content_hash(body.as_bytes()));
-    crate::files::write::overwrite_checked(path, bytes.as_bytes())
+    body
 }
 
 fn parse(bytes: &[u8]) -> Option<Stamps> {
@@ -126,6 +140,12 @@ fn parse(bytes: &[u8]) -> Option<Stamps> {
     if sum != format!("{:032x}", content_hash(body.as_bytes())) {
         return None;
     }
+    decode(body)
+}
+
+/// What [`encode`] wrote; None when it is not that (the caller checked
+/// its bytes against a checksum: this is a shape check, not a trust one).
+pub fn decode(body: &str) -> Option<Stamps> {
     let mut lines = body.lines();
     let taken_ns = lines.next()?.parse().ok()?;
     let mut files = HashMap::new();
