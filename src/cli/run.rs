@@ -860,9 +860,8 @@ pub fn check_all(
     threads: Option<usize>,
     cache: Option<&crate::cli::cache::Cache>,
 ) -> Result<Vec<Checked>> {
-    let mut out = Vec::new();
-    let mut sink = |dir: Vec<Checked>| out.extend(dir);
-    crate::cli::stream::check_dirs(engine, source, files, displays, threads, cache, &mut sink)?;
+    let dirs = crate::cli::stream::check_dirs_all(engine, source, files, displays, threads, cache)?;
+    let mut out: Vec<Checked> = dirs.into_iter().flatten().collect();
     crate::files::order::sort_by_path(&mut out, |c| &c.path);
     Ok(out)
 }

@@ -63,6 +63,19 @@ pub fn absolute(p: &Path) -> io::Result<PathBuf> {
     }
 }
 
+/// The real path of each directory resolved so far, by absolute path.
+type Seen = std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>;
+static SEEN: std::sync::LazyLock<Seen> = std::sync::LazyLock::new(Default::default);
+
+/// Tells [`real_dir`] that `dir`'s real path is `real`, as the walk knows
+/// it of the directories it entered below a root: a package's go.mod
+/// lookup resolves its directory, an lstat each.
+pub fn known_real_dir(dir: &Path, real: PathBuf) {
+    if let (Ok(key), Ok(mut seen)) = (absolute(dir), SEEN.lock()) {
+        seen.insert(key, real);
+    }
+}
+
 /// `dir.canonicalize()`, each directory resolved once a process: the walk,
 /// the names a run shows and every package's go.mod lookup resolve the same
 /// directories, and a readlink per path component per file was a third of
@@ -70,8 +83,6 @@ pub fn absolute(p: &Path) -> io::Result<PathBuf> {
 /// entry. Only successes are kept (a directory made later resolves then);
 /// a link changed during a run is a race it loses anyway.
 pub fn real_dir(dir: &Path) -> Option<PathBuf> {
-    type Seen = std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>;
-    static SEEN: std::sync::LazyLock<Seen> = std::sync::LazyLock::new(Default::default);
     let key = absolute(dir).ok()?;
     if let Some(real) = SEEN.lock().ok()?.get(&key) {
         return Some(real.clone());

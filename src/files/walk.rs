@@ -67,6 +67,28 @@ impl Found {
         let rel = std::str::from_utf8(path.get(*strip..)?).ok()?;
         Some(real.join(rel))
     }
+
+    /// Hands the real paths of the files' directories that the walk knows
+    /// to `source::real_dir`, which would otherwise resolve each again.
+    fn tell_real_dirs(&self) {
+        let mut last: Option<&Path> = None;
+        for (i, file) in self.files.iter().enumerate() {
+            let dir = file.parent().unwrap_or(Path::new(""));
+            if last == Some(dir) {
+                continue;
+            }
+            last = Some(dir);
+            let real = self.real_path(i);
+            if let Some(real_dir) = real.as_deref().and_then(Path::parent) {
+                let dir = if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                };
+                crate::files::source::known_real_dir(dir, real_dir.to_path_buf());
+            }
+        }
+    }
 }
 
 /// A root directory whose files' real paths the walk knows: one spelled
@@ -204,6 +226,7 @@ pub fn find_with(args: &[String], threads: Option<usize>) -> Result<Found> {
         found.files.push(file);
         found.below.push(below);
     }
+    found.tell_real_dirs();
     found.skipped.sort();
     found.skipped.dedup();
     found.errors.sort();
