@@ -237,10 +237,22 @@ fn color(color: Color) -> bool {
 }
 
 fn print_diffs(changes: &[&merge::Change], color: bool, out: &mut dyn Write) -> Result<()> {
-    for c in changes {
-        let d = diff::unified(&c.display, &c.old, &c.new);
-        let d = if color { diff::colorize(&d) } else { d };
-        out.write_all(d.as_bytes())?;
+    use rayon::prelude::*;
+    // Made on every core, a batch at a time (a run's diffs are not all
+    // held at once), printed in order: on a cached run over nats-server,
+    // the diffs of its large files were half the work, all of it on this
+    // thread.
+    for batch in changes.chunks(64) {
+        let diffs: Vec<String> = batch
+            .par_iter()
+            .map(|c| {
+                let d = diff::unified(&c.display, &c.old, &c.new);
+                if color { diff::colorize(&d) } else { d }
+            })
+            .collect();
+        for d in diffs {
+            out.write_all(d.as_bytes())?;
+        }
     }
     Ok(())
 }
@@ -295,11 +307,7 @@ fn render(
     match format {
         Format::Json => json_report(report, out)?,
         Format::Jsonl => output::jsonl(&report.findings, report.stats.as_ref(), out)?,
-        Format::Text => {
-            for c in shown.changes {
-                out.write_all(diff::unified(&c.display, &c.old, &c.new).as_bytes())?;
-            }
-        }
+        Format::Text => print_diffs(shown.changes, false, out)?,
         Format::Sarif | Format::Github => {
             let mut texts = crate::report::sarif::Texts::new(shown.source, shown.annotated.clone());
             for c in shown.changes {
