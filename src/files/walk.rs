@@ -413,6 +413,51 @@ fn clean(p: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    /// Every real path the walk says it knows is the file's canonical
+    /// path: below a root reached through a link, beside a linked
+    /// directory it does not enter, with a root named twice (once through
+    /// the link: one name kept, the real one), and over Go's own tree.
+    /// (Elsewhere than unix the walk knows none.)
+    #[cfg(unix)]
+    #[test]
+    fn the_real_paths_the_walk_knows_are_the_canonical_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        let top = tmp.path().canonicalize().unwrap();
+        for f in ["real/a/x.go", "real/a/b/y.go", "real/z.go"] {
+            let p = top.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "package p\n").unwrap();
+        }
+        std::os::unix::fs::symlink(top.join("real"), top.join("link")).unwrap();
+        std::os::unix::fs::symlink(top.join("real/a"), top.join("real/c")).unwrap();
+        let s = |p: PathBuf| p.to_str().unwrap().to_string();
+        let (real, link) = (s(top.join("real")), s(top.join("link")));
+        let goroot = s(crate::go::goroot_src());
+        // The roots, and how many of them are files (whose real path the
+        // walk leaves to the file system).
+        let runs: [(Vec<String>, usize); 5] = [
+            (vec![real.clone()], 0),
+            (vec![link.clone()], 0),
+            (vec![link.clone(), real.clone()], 0),
+            (vec![s(top.join("link/a")), s(top.join("real/z.go"))], 1),
+            (vec![goroot], 0),
+        ];
+        for (roots, named) in runs {
+            let found = find_with(&roots, Some(2)).unwrap();
+            let mut known = 0;
+            for (i, file) in found.files.iter().enumerate() {
+                if let Some(real) = found.real_path(i) {
+                    assert_eq!(real, file.canonicalize().unwrap(), "{roots:?}");
+                    known += 1;
+                }
+            }
+            assert_eq!(known + named, found.files.len(), "{roots:?}");
+        }
+        let both = find_with(&[link, real], None).unwrap();
+        assert_eq!(both.files.len(), 3, "{:?}", both.files);
+        assert!(both.files.iter().all(|f| f.starts_with(top.join("real"))));
+    }
+
     #[test]
     fn go_dot_dot_dot_forms() {
         assert_eq!(root_of("./..."), PathBuf::from("."));
