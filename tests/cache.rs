@@ -249,6 +249,42 @@ fn a_warm_run_prints_the_bytes_of_a_cold_run_and_of_no_cache() {
     assert_eq!(sb.snapshot_files(), after_cached);
 }
 
+/// The diff a warm text run prints for a fixed file is stored with the
+/// package's outcomes (made once, on the workers): an entry's `diffs` are
+/// exactly the uncached run's diffs.
+#[test]
+fn entries_hold_the_diffs_the_text_output_prints() {
+    let sb = Sandbox::new();
+    fixture(&sb);
+    let text = ["--color", "never"];
+    let plain = uncached(&sb, &text);
+    same(&plain, &cached(&sb, &text), "cold");
+    let mut stored = Vec::new();
+    for p in entries(&cache_dir(&sb)) {
+        let bytes = fs::read(&p).unwrap();
+        let at = bytes.windows(9).position(|w| w == b"{\"files\":").unwrap();
+        let entry: Value = serde_json::from_slice(&bytes[at..]).unwrap();
+        for d in entry["diffs"].as_array().into_iter().flatten() {
+            stored.push(d[1].as_str().unwrap().to_string());
+        }
+    }
+    assert!(!stored.is_empty());
+    stored.sort();
+    let mut printed: Vec<String> =
+        stdout(&plain)
+            .split_inclusive('\n')
+            .fold(Vec::new(), |mut diffs, line| {
+                match diffs.last_mut() {
+                    Some(d) if !line.starts_with("diff --git ") => d.push_str(line),
+                    _ => diffs.push(line.to_string()),
+                }
+                diffs
+            });
+    printed.sort();
+    assert_eq!(stored, printed);
+    same(&plain, &cached(&sb, &text), "warm");
+}
+
 #[test]
 fn a_changed_file_sibling_or_go_mod_reanalyses_only_what_read_it() {
     let sb = Sandbox::new();

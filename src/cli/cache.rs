@@ -45,6 +45,7 @@ use crate::engine::suppress::{Directive, Style, Suppressed};
 use crate::files::pinned::{KeyHasher, Pinned, content_hash};
 use crate::files::source::Source;
 use crate::files::stamps::{self, FileStat, Stamps, now_ns};
+use crate::report::diff;
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 use std::io::Read;
@@ -76,8 +77,9 @@ pub struct Cache {
     hits: AtomicUsize,
     misses: AtomicUsize,
     wrote: AtomicBool,
-    /// The fixed texts of the files the entries read hold fixes for.
-    known: std::sync::Mutex<Known>,
+    /// The fixed texts of the files the entries read hold fixes for, and
+    /// their diffs.
+    known: std::sync::Mutex<(Known, diff::Known)>,
 }
 
 /// The user's cache directory for the tool: `$XDG_CACHE_HOME/gofix-leaks`
@@ -218,12 +220,20 @@ impl Cache {
         let out = check(&pinned, group);
         // The directory's fixes merged on their own: the run merges them
         // the same way (a fix touches files of its own directory only), so
-        // it takes these fixed texts, and so does a re-run. A file whose
-        // accepted edits differ in the run (the gate dropped a finding)
-        // has another key, and the run's merge makes its text itself.
+        // it takes these fixed texts and their diffs, and so does a
+        // re-run. A file whose accepted edits differ in the run (the gate
+        // dropped a finding) has another key, and the run makes its text
+        // and diff itself.
         let fixed = match out.iter().any(has_fix) {
-            true => merge::merge_with(out.clone(), &pinned, &Known::new(), true).1,
-            false => Known::new(),
+            true => {
+                let (merged, texts) = merge::merge_with(out.clone(), &pinned, &Known::new(), true);
+                let diffs = merged.changes.iter().map(|c| {
+                    let key = diff::key(&c.display, &c.old, &c.new);
+                    (key, diff::unified(&c.display, &c.old, &c.new))
+                });
+                (texts, diffs.collect())
+            }
+            false => Default::default(),
         };
         if let Some(at) = &slot
             && !pinned.strayed()
@@ -245,16 +255,18 @@ impl Cache {
         }
     }
 
-    fn remember(&self, fixed: Known) {
-        if !fixed.is_empty()
+    fn remember(&self, (texts, diffs): (Known, diff::Known)) {
+        if !(texts.is_empty() && diffs.is_empty())
             && let Ok(mut known) = self.known.lock()
         {
-            known.extend(fixed);
+            known.0.extend(texts);
+            known.1.extend(diffs);
         }
     }
 
-    /// The fixed texts the run's entries hold, for its merge.
-    pub fn take_known(&self) -> Known {
+    /// The fixed texts the run's entries hold, for its merge, and their
+    /// diffs, for the text output.
+    pub fn take_known(&self) -> (Known, diff::Known) {
         self.known
             .lock()
             .map(|mut k| std::mem::take(&mut *k))
@@ -447,13 +459,16 @@ fn has_fix(c: &Checked) -> bool {
         .is_ok_and(|o| o.fixes.iter().any(Option::is_some))
 }
 
-/// An entry's outcomes: those of the directory's files, in order, and
-/// the fixed texts of the files its fixes touch.
+/// An entry's outcomes: those of the directory's files, in order, the
+/// fixed texts of the files its fixes touch, and their diffs.
 #[derive(Serialize, Deserialize)]
 struct Entry<S> {
     files: Vec<Result<Stored, S>>,
     /// By key, in hex (JSON numbers do not hold 128 bits).
     fixed: Vec<(String, Fixed)>,
+    /// By `diff::key`, in hex.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    diffs: Vec<(String, String)>,
 }
 
 /// An entry as read: the key it was made under, its stat records and its
@@ -510,31 +525,37 @@ fn read_slot(path: &Path) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-/// The outcomes `out` and fixed texts `fixed` as an entry's JSON.
-fn payload(out: &[Checked], fixed: &Known) -> Result<Vec<u8>> {
-    let mut fixed: Vec<(String, Fixed)> = fixed
+/// The outcomes `out`, fixed texts and diffs as an entry's JSON.
+fn payload(out: &[Checked], (texts, diffs): &(Known, diff::Known)) -> Result<Vec<u8>> {
+    let mut fixed: Vec<(String, Fixed)> = texts
         .iter()
         .map(|(k, f)| (format!("{k:032x}"), f.clone()))
         .collect();
+    let mut diffs: Vec<(String, String)> = diffs
+        .iter()
+        .map(|(k, d)| (format!("{k:032x}"), d.clone()))
+        .collect();
     // The same bytes from every writer of this key.
     fixed.sort_by(|a, b| a.0.cmp(&b.0));
+    diffs.sort_by(|a, b| a.0.cmp(&b.0));
     let entry = Entry {
         files: out
             .iter()
             .map(|c| c.outcome.as_ref().map(Stored::of))
             .collect::<Vec<Result<Stored, &String>>>(),
         fixed,
+        diffs,
     };
     Ok(serde_json::to_vec(&entry)?)
 }
 
-/// An entry's outcomes as those of `group`, with its fixed texts; None
-/// when they do not fit it.
+/// An entry's outcomes as those of `group`, with its fixed texts and
+/// diffs; None when they do not fit it.
 fn load(
     payload: &[u8],
     pinned: &Pinned,
     group: &[(PathBuf, String)],
-) -> Option<(Vec<Checked>, Known)> {
+) -> Option<(Vec<Checked>, (Known, diff::Known))> {
     let entry: Entry<String> = serde_json::from_slice(payload).ok()?;
     let stored = entry.files;
     if stored.len() != group.len() {
@@ -545,6 +566,11 @@ fn load(
         .into_iter()
         .map(|(k, f)| Some((u128::from_str_radix(&k, 16).ok()?, f)))
         .collect::<Option<Known>>()?;
+    let diffs = entry
+        .diffs
+        .into_iter()
+        .map(|(k, d)| Some((u128::from_str_radix(&k, 16).ok()?, d)))
+        .collect::<Option<diff::Known>>()?;
     let mut out = Vec::with_capacity(group.len());
     for ((path, display), s) in group.iter().zip(stored) {
         let outcome = match s {
@@ -566,7 +592,7 @@ fn load(
     if pinned.strayed() {
         return None;
     }
-    Some((out, fixed))
+    Some((out, (fixed, diffs)))
 }
 
 /// Removes the oldest entries of `dir` until they fit in three quarters

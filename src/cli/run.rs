@@ -144,7 +144,7 @@ pub fn run(args: Args) -> Result<u8> {
     if args.write {
         write_changes(&changes, &mut report);
     } else if head.is_none() && args.format == Format::Text {
-        print_diffs(&changes, color(args.color), &mut stdout)?;
+        print_diffs(&changes, &inputs.diffs, color(args.color), &mut stdout)?;
     }
     if head.is_some() || args.pr_body.is_some() {
         let bot = Bot {
@@ -164,6 +164,7 @@ pub fn run(args: Args) -> Result<u8> {
         source,
         annotated,
         changes: &changes,
+        diffs: &inputs.diffs,
         streamed,
     };
     let mut written = print_report(&report, &args, engine.rules(), &shown, &mut stdout)?;
@@ -236,17 +237,26 @@ fn color(color: Color) -> bool {
     }
 }
 
-fn print_diffs(changes: &[&merge::Change], color: bool, out: &mut dyn Write) -> Result<()> {
+/// The changes' diffs, in order: those the cache holds (`known`) taken
+/// from it, the others made on every core, a batch at a time (a run's
+/// diffs are not all held at once). On a cached run over nats-server,
+/// making the diffs of its large files was half the work, all of it on
+/// this thread.
+fn print_diffs(
+    changes: &[&merge::Change],
+    known: &diff::Known,
+    color: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
     use rayon::prelude::*;
-    // Made on every core, a batch at a time (a run's diffs are not all
-    // held at once), printed in order: on a cached run over nats-server,
-    // the diffs of its large files were half the work, all of it on this
-    // thread.
     for batch in changes.chunks(64) {
         let diffs: Vec<String> = batch
             .par_iter()
             .map(|c| {
-                let d = diff::unified(&c.display, &c.old, &c.new);
+                let d = match known.get(&diff::key(&c.display, &c.old, &c.new)) {
+                    Some(d) => d.clone(),
+                    None => diff::unified(&c.display, &c.old, &c.new),
+                };
                 if color { diff::colorize(&d) } else { d }
             })
             .collect();
@@ -264,6 +274,8 @@ struct Shown<'a> {
     source: &'a dyn Source,
     annotated: Vec<(String, PathBuf)>,
     changes: &'a [&'a merge::Change],
+    /// Their diffs, where the cache has them.
+    diffs: &'a diff::Known,
     /// jsonl findings already printed as each directory was done.
     streamed: bool,
 }
@@ -307,7 +319,7 @@ fn render(
     match format {
         Format::Json => json_report(report, out)?,
         Format::Jsonl => output::jsonl(&report.findings, report.stats.as_ref(), out)?,
-        Format::Text => print_diffs(shown.changes, false, out)?,
+        Format::Text => print_diffs(shown.changes, shown.diffs, false, out)?,
         Format::Sarif | Format::Github => {
             let mut texts = crate::report::sarif::Texts::new(shown.source, shown.annotated.clone());
             for c in shown.changes {
@@ -370,6 +382,8 @@ struct Inputs<'s> {
     cache_counts: Option<(usize, usize)>,
     /// The fixed texts the cache held or made, for the merge.
     known: merge::Known,
+    /// The diffs the cache held or made, for the text output.
+    diffs: diff::Known,
 }
 
 impl<'s> Inputs<'s> {
@@ -441,6 +455,7 @@ impl<'s> Inputs<'s> {
             joined: Some(joined),
             cache_counts: None,
             known: merge::Known::new(),
+            diffs: diff::Known::new(),
         })
     }
 
@@ -490,7 +505,7 @@ impl<'s> Inputs<'s> {
         if let Some(cache) = &cache {
             cache.finish();
             self.cache_counts = Some(cache.counts());
-            self.known = cache.take_known();
+            (self.known, self.diffs) = cache.take_known();
         }
         Ok(checked)
     }
@@ -536,6 +551,7 @@ impl<'s> Inputs<'s> {
             joined: None,
             cache_counts: None,
             known: merge::Known::new(),
+            diffs: diff::Known::new(),
         })
     }
 
@@ -558,6 +574,7 @@ impl<'s> Inputs<'s> {
             joined: None,
             cache_counts: None,
             known: merge::Known::new(),
+            diffs: diff::Known::new(),
         })
     }
 
@@ -623,6 +640,7 @@ impl<'s> Inputs<'s> {
             joined: None,
             cache_counts: None,
             known: merge::Known::new(),
+            diffs: diff::Known::new(),
         })
     }
 }

@@ -3,6 +3,20 @@
 //! for a terminal.
 
 use similar::{DiffTag, TextDiff};
+use std::collections::HashMap;
+
+/// Diffs made before (a re-run's, from the result cache), by [`key`].
+pub type Known = HashMap<u128, String>;
+
+/// What a diff of `old` to `new` shown as `path` is made from, hashed.
+pub fn key(path: &str, old: &str, new: &str) -> u128 {
+    crate::files::pinned::KeyHasher::default()
+        .part(b"unified diff")
+        .part(path.as_bytes())
+        .part(old.as_bytes())
+        .part(new.as_bytes())
+        .finish()
+}
 
 /// Equal lines kept around the changed middle when a diff is cut down to
 /// it: the three lines of context, and one more that a hunk moved by the
