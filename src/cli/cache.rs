@@ -22,7 +22,9 @@
 //! (`files::stamps`: an unchanged file is taken at its recorded hash, not
 //! read), the outcomes and, for the files the directory's fixes touch,
 //! their fixed texts (`merge::Known`: the run's merge takes them instead
-//! of parsing each fixed file again, which was half of a warm run). One
+//! of parsing each fixed file again, which was half of a warm run) and
+//! their diffs (`diff::Known`: the text output takes them instead of
+//! diffing again, which was half of a warm run over many fixes). One
 //! file a directory: a warm run's cost is mostly system calls, and a first
 //! run's mostly creating files, so each reads or makes one, not two.
 //!
@@ -48,6 +50,7 @@ use crate::files::stamps::{self, FileStat, Stamps, now_ns};
 use crate::report::diff;
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -525,26 +528,33 @@ fn read_slot(path: &Path) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
+/// `map` as an entry holds it: keys in hex (JSON numbers do not hold 128
+/// bits), sorted, so that every writer of an entry writes the same bytes.
+fn hex_keyed<T: Clone>(map: &HashMap<u128, T>) -> Vec<(String, T)> {
+    let mut v: Vec<(String, T)> = map
+        .iter()
+        .map(|(k, x)| (format!("{k:032x}"), x.clone()))
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+/// What [`hex_keyed`] wrote; None when a key is not hex.
+fn by_hex_key<T>(v: Vec<(String, T)>) -> Option<HashMap<u128, T>> {
+    v.into_iter()
+        .map(|(k, x)| Some((u128::from_str_radix(&k, 16).ok()?, x)))
+        .collect()
+}
+
 /// The outcomes `out`, fixed texts and diffs as an entry's JSON.
 fn payload(out: &[Checked], (texts, diffs): &(Known, diff::Known)) -> Result<Vec<u8>> {
-    let mut fixed: Vec<(String, Fixed)> = texts
-        .iter()
-        .map(|(k, f)| (format!("{k:032x}"), f.clone()))
-        .collect();
-    let mut diffs: Vec<(String, String)> = diffs
-        .iter()
-        .map(|(k, d)| (format!("{k:032x}"), d.clone()))
-        .collect();
-    // The same bytes from every writer of this key.
-    fixed.sort_by(|a, b| a.0.cmp(&b.0));
-    diffs.sort_by(|a, b| a.0.cmp(&b.0));
     let entry = Entry {
         files: out
             .iter()
             .map(|c| c.outcome.as_ref().map(Stored::of))
             .collect::<Vec<Result<Stored, &String>>>(),
-        fixed,
-        diffs,
+        fixed: hex_keyed(texts),
+        diffs: hex_keyed(diffs),
     };
     Ok(serde_json::to_vec(&entry)?)
 }
@@ -561,16 +571,7 @@ fn load(
     if stored.len() != group.len() {
         return None;
     }
-    let fixed = entry
-        .fixed
-        .into_iter()
-        .map(|(k, f)| Some((u128::from_str_radix(&k, 16).ok()?, f)))
-        .collect::<Option<Known>>()?;
-    let diffs = entry
-        .diffs
-        .into_iter()
-        .map(|(k, d)| Some((u128::from_str_radix(&k, 16).ok()?, d)))
-        .collect::<Option<diff::Known>>()?;
+    let (fixed, diffs) = (by_hex_key(entry.fixed)?, by_hex_key(entry.diffs)?);
     let mut out = Vec::with_capacity(group.len());
     for ((path, display), s) in group.iter().zip(stored) {
         let outcome = match s {

@@ -253,7 +253,11 @@ fn print_diffs(
         let diffs: Vec<String> = batch
             .par_iter()
             .map(|c| {
-                let d = match known.get(&diff::key(&c.display, &c.old, &c.new)) {
+                // Hashing both texts to look one up is for a run that has any.
+                let stored = (!known.is_empty())
+                    .then(|| known.get(&diff::key(&c.display, &c.old, &c.new)))
+                    .flatten();
+                let d = match stored {
                     Some(d) => d.clone(),
                     None => diff::unified(&c.display, &c.old, &c.new),
                 };
