@@ -1,8 +1,8 @@
 //! The order of paths the output is sorted in: `Path`'s own (component by
 //! component), computed on the bytes where that gives the same answer.
 //! Comparing components was about a seventh of a cached run's
-//! instructions, most of it on the main thread: a cached run is mostly
-//! sorting a few thousand paths it already knows the outcomes of.
+//! instructions, most of it on the main thread, which sorts the run's
+//! paths (a few thousand, whose outcomes the cache already holds) twice.
 
 use std::cmp::Ordering;
 use std::path::Path;
