@@ -1,7 +1,8 @@
-//! Checking a run's files a directory at a time on worker threads, handing
-//! each directory's results on in path order as soon as it and every
-//! directory before it are done: `--format jsonl` prints them then, the
-//! other formats collect them. The order is the same for any thread count.
+//! Checking a run's files a directory at a time on worker threads. For
+//! `--format jsonl`, each directory's results are handed on in path order
+//! as soon as it and every directory before it are done, and printed then
+//! (`check_dirs`); the other formats collect them on the workers
+//! (`check_dirs_all`). The order is the same for any thread count.
 
 use crate::cli::cache::Cache;
 use crate::engine::matching::Engine;
