@@ -45,7 +45,7 @@ use crate::engine::matching::{Engine, FileOutcome};
 use crate::engine::merge::{self, Checked, Fixed, Known};
 use crate::engine::suppress::{Directive, Style, Suppressed};
 use crate::files::pinned::{KeyHasher, Pinned, content_hash};
-use crate::files::source::Source;
+use crate::files::source::{Source, dir_or_dot};
 use crate::files::stamps::{self, FileStat, Stamps, now_ns};
 use crate::report::diff;
 use anyhow::{Result, bail};
@@ -280,12 +280,7 @@ impl Cache {
     /// the files' bytes: its absolute path, the files and their displayed
     /// names, the engine and the source.
     fn slot_path(&self, dir: &Path, group: &[(PathBuf, String)]) -> Option<PathBuf> {
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        let abs = crate::files::source::absolute(dir).ok()?;
+        let abs = crate::files::source::absolute(dir_or_dot(dir)).ok()?;
         let mut h = KeyHasher::default();
         h.part(b"slot")
             .part(&self.engine_key.to_le_bytes())

@@ -118,14 +118,19 @@ pub fn real_dir_after(dir: &Path, last: &mut Option<(PathBuf, PathBuf)>) -> Opti
     Some(real)
 }
 
-/// The regular files named `*.go` directly in `dir`, unsorted.
-fn go_entries(dir: &Path) -> impl Iterator<Item = std::fs::DirEntry> {
-    let dir = if dir.as_os_str().is_empty() {
+/// A directory as a path the file system takes: the empty parent of a
+/// bare file name is `.`.
+pub fn dir_or_dot(dir: &Path) -> &Path {
+    if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
         dir
-    };
-    std::fs::read_dir(dir)
+    }
+}
+
+/// The regular files named `*.go` directly in `dir`, unsorted.
+fn go_entries(dir: &Path) -> impl Iterator<Item = std::fs::DirEntry> {
+    std::fs::read_dir(dir_or_dot(dir))
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok())
@@ -174,12 +179,7 @@ impl Source for WorkTree {
     }
 
     fn find_up(&self, dir: &Path, name: &str) -> Option<(Vec<u8>, PathBuf)> {
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        let start = real_dir(dir)?;
+        let start = real_dir(dir_or_dot(dir))?;
         let found = nearest(&start, name)?;
         let below = start
             .strip_prefix(&found)

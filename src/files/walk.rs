@@ -5,6 +5,7 @@
 //! sorted so output is deterministic.
 
 use crate::files::order;
+use crate::files::source::{dir_or_dot, known_real_dir, real_dir_after};
 use anyhow::{Result, bail};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -60,12 +61,7 @@ impl Found {
     /// real path and the names below it. Resolving each file's directory
     /// was a fifth of a cached run's instructions.
     pub fn real_path(&self, i: usize) -> Option<PathBuf> {
-        let (strip, real) = &self.roots[(*self.below.get(i)?)? as usize];
-        let path = self.files[i].as_os_str().as_encoded_bytes();
-        // The walk made the path from the root's spelling: on the same
-        // platform its bytes are the root's, then the names below.
-        let rel = std::str::from_utf8(path.get(*strip..)?).ok()?;
-        Some(real.join(rel))
+        real_below(&self.roots, &self.files[i], *self.below.get(i)?)
     }
 
     /// Hands the real paths of the files' directories that the walk knows
@@ -80,15 +76,19 @@ impl Found {
             last = Some(dir);
             let real = self.real_path(i);
             if let Some(real_dir) = real.as_deref().and_then(Path::parent) {
-                let dir = if dir.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    dir
-                };
-                crate::files::source::known_real_dir(dir, real_dir.to_path_buf());
+                known_real_dir(dir_or_dot(dir), real_dir.to_path_buf());
             }
         }
     }
+}
+
+/// [`Found::real_path`] of `file`, found below the known root `below`.
+fn real_below(roots: &[(usize, PathBuf)], file: &Path, below: Option<u32>) -> Option<PathBuf> {
+    let (strip, real) = &roots[below? as usize];
+    // The walk made the path from the root's spelling: on the same
+    // platform its bytes are the root's, then the names below.
+    let rel = std::str::from_utf8(file.as_os_str().as_encoded_bytes().get(*strip..)?).ok()?;
+    Some(real.join(rel))
 }
 
 /// A root directory whose files' real paths the walk knows: one spelled
@@ -323,28 +323,16 @@ fn one_name_per_file(
         let (Some(dir), Some(name), false) = (p.parent(), p.file_name(), link) else {
             return std::fs::canonicalize(p).ok();
         };
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        crate::files::source::real_dir_after(dir, &mut last).map(|d| d.join(name))
-    };
-    let found = Found {
-        files: files.iter().map(|f| f.0.clone()).collect(),
-        below: files.iter().map(|f| f.1).collect(),
-        roots: roots.to_vec(),
-        ..Found::default()
+        real_dir_after(dir_or_dot(dir), &mut last).map(|d| d.join(name))
     };
     // Per real path, the spelling kept: not a link, through no link,
     // then the first in path order.
     let mut kept: HashMap<PathBuf, (bool, bool, PathBuf, Option<u32>)> =
         HashMap::with_capacity(files.len());
-    for (i, (p, below)) in files.into_iter().enumerate() {
+    for (p, below) in files {
         // An lstat per file was 4 % of a cached run: only named files ask.
         let link = named.contains(&p) && p.is_symlink();
-        let canon = found
-            .real_path(i)
+        let canon = real_below(roots, &p, below)
             .or_else(|| real(&p, link))
             .unwrap_or_else(|| p.clone());
         let via_link = crate::files::source::absolute(&p).map_or(true, |a| a != canon);
