@@ -1067,9 +1067,9 @@ fn with_slug(path: &Path, slug: &str) -> PathBuf {
 fn module_slug(head: &HeadTree, path: &Path) -> String {
     let dir = path.parent().unwrap_or(Path::new(""));
     let module_dir = match head.find_up(dir, "go.mod") {
-        Some((_, below)) => {
+        Some(up) => {
             let mut d = dir.to_path_buf();
-            for _ in below.components() {
+            for _ in up.below.components() {
                 d.pop();
             }
             d

@@ -6,7 +6,7 @@
 use crate::engine::diagnostic::Finding;
 use crate::engine::matching::Engine;
 use crate::engine::merge::{self, Checked};
-use crate::files::source::Source;
+use crate::files::source::{FoundUp, Source};
 use crate::go::package::Directory;
 use std::collections::BTreeMap;
 use std::io;
@@ -74,7 +74,7 @@ impl Source for Memory {
             .collect()
     }
 
-    fn find_up(&self, dir: &Path, name: &str) -> Option<(Vec<u8>, PathBuf)> {
+    fn find_up(&self, dir: &Path, name: &str) -> Option<FoundUp> {
         let mut cur = dir.to_path_buf();
         loop {
             if let Some(bytes) = self.files.get(&cur.join(name)) {
@@ -82,7 +82,7 @@ impl Source for Memory {
                     .strip_prefix(&cur)
                     .unwrap_or(Path::new(""))
                     .to_path_buf();
-                return Some((bytes.clone(), below));
+                return Some(FoundUp::new(bytes.clone(), below));
             }
             if !cur.pop() {
                 return None;

@@ -12,9 +12,11 @@
 //! fingerprinted by its recorded hash without being read; the records of
 //! what was read are handed back for the next run.
 
-use crate::files::source::{Source, plain};
+use crate::files::source::{FoundUp, Source, plain};
 use crate::files::stamps::{Record, Stamps};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -74,8 +76,10 @@ pub struct Pinned<'s> {
     inner: &'s dyn Source,
     dir: PathBuf,
     listing: Vec<PathBuf>,
-    seen: HashMap<PathBuf, Seen>,
-    go_mod: Option<(Vec<u8>, PathBuf)>,
+    /// By plain path, as bytes: hashing a `Path` hashes it a component at
+    /// a time, and these were most of a cached run's hashing.
+    seen: HashMap<OsString, Seen>,
+    go_mod: Option<FoundUp>,
     digest: u128,
     strayed: AtomicBool,
     /// The stat records of the files fingerprinted.
@@ -86,7 +90,7 @@ pub struct Pinned<'s> {
     /// The bytes read to be hashed, until the analysis reads them: the
     /// very bytes the digest covers, given once instead of read again (a
     /// first run read every file twice).
-    kept: std::sync::Mutex<HashMap<PathBuf, Vec<u8>>>,
+    kept: std::sync::Mutex<HashMap<OsString, Vec<u8>>>,
 }
 
 impl<'s> Pinned<'s> {
@@ -109,10 +113,9 @@ impl<'s> Pinned<'s> {
             .map(|(p, stat)| (p, Some(*stat)))
             .chain(files.iter().map(|f| (f, None)))
         {
-            let key = plain(p);
-            if seen.contains_key(&key) {
+            let Entry::Vacant(slot) = seen.entry(plain(p).into_os_string()) else {
                 continue;
-            }
+            };
             // The stat before the read: a file written in between then has
             // a record older than its bytes, which no later stat matches.
             let name = p.file_name().and_then(|n| n.to_str());
@@ -128,7 +131,7 @@ impl<'s> Pinned<'s> {
                     let r = inner.read(p);
                     let s = Seen::of(&r);
                     if let Ok(bytes) = r {
-                        kept.insert(key.clone(), bytes);
+                        kept.insert(slot.key().clone(), bytes);
                     }
                     s
                 }
@@ -136,14 +139,17 @@ impl<'s> Pinned<'s> {
             if let (Some(n), Some(st), Seen::Bytes(x)) = (name, stat, &s) {
                 records.push((n.to_string(), st, *x));
             }
-            h.path(&key);
+            h.path(Path::new(slot.key()));
             s.feed(&mut h);
-            seen.insert(key, s);
+            slot.insert(s);
         }
         let listing = listed.into_iter().map(|(p, _)| p).collect();
         let go_mod = inner.find_up(dir, "go.mod");
         match &go_mod {
-            Some((bytes, below)) => h.part(b"go.mod").part(bytes).path(below),
+            Some(up) => h
+                .part(b"go.mod")
+                .part(&up.hash.to_le_bytes())
+                .path(&up.below),
             None => h.part(b"no go.mod"),
         };
         Pinned {
@@ -189,7 +195,7 @@ impl<'s> Pinned<'s> {
 
 impl Source for Pinned<'_> {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        let key = plain(path);
+        let key = plain(path).into_os_string();
         let kept = self.kept.lock().ok().and_then(|mut k| k.remove(&key));
         if let Some(bytes) = kept {
             return Ok(bytes);
@@ -209,7 +215,7 @@ impl Source for Pinned<'_> {
         self.inner.go_files_in(dir)
     }
 
-    fn find_up(&self, dir: &Path, name: &str) -> Option<(Vec<u8>, PathBuf)> {
+    fn find_up(&self, dir: &Path, name: &str) -> Option<FoundUp> {
         if plain(dir) == self.dir && name == "go.mod" {
             return self.go_mod.clone();
         }

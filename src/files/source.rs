@@ -3,6 +3,7 @@
 //! engine and the package index read through this, never from disk directly.
 
 use crate::files::stamps::FileStat;
+use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -19,7 +20,7 @@ pub trait Source: Sync {
     /// The contents of the nearest file called `name` in `dir` or one of its
     /// parents (how Go finds a file's go.mod), and the path from that file's
     /// directory down to `dir` (a package's path inside its module).
-    fn find_up(&self, dir: &Path, name: &str) -> Option<(Vec<u8>, PathBuf)>;
+    fn find_up(&self, dir: &Path, name: &str) -> Option<FoundUp>;
     /// The stat of the file on disk that `read` would read, for the
     /// cache's stat shortcut (`files::stamps`); None where `read` does not
     /// read the work tree's file (a commit's tree, a buffer on stdin):
@@ -37,6 +38,26 @@ pub trait Source: Sync {
                 (p, stat)
             })
             .collect()
+    }
+}
+
+/// A file [`Source::find_up`] found: its bytes, shared (every package of
+/// a module asks for its go.mod), their hash, and the path from the
+/// file's directory down to the directory asked about.
+#[derive(Debug, Clone)]
+pub struct FoundUp {
+    pub bytes: std::sync::Arc<[u8]>,
+    pub hash: u128,
+    pub below: PathBuf,
+}
+
+impl FoundUp {
+    pub fn new(bytes: Vec<u8>, below: PathBuf) -> FoundUp {
+        FoundUp {
+            hash: crate::files::pinned::content_hash(&bytes),
+            bytes: bytes.into(),
+            below,
+        }
     }
 }
 
@@ -63,16 +84,21 @@ pub fn absolute(p: &Path) -> io::Result<PathBuf> {
     }
 }
 
+/// A process-wide memo by path, keyed by the path's bytes: hashing a
+/// `Path` hashes it a component at a time, and these lookups (several per
+/// package) were a tenth of a cached run. Two spellings of one path are
+/// two keys for one answer.
+type Memo<V> = std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<OsString, V>>>;
+
 /// The real path of each directory resolved so far, by absolute path.
-type Seen = std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>;
-static SEEN: std::sync::LazyLock<Seen> = std::sync::LazyLock::new(Default::default);
+static SEEN: Memo<PathBuf> = std::sync::LazyLock::new(Default::default);
 
 /// Tells [`real_dir`] that `dir`'s real path is `real`, as the walk knows
 /// it of the directories it entered below a root: a package's go.mod
 /// lookup resolves its directory, an lstat each.
 pub fn known_real_dir(dir: &Path, real: PathBuf) {
     if let (Ok(key), Ok(mut seen)) = (absolute(dir), SEEN.lock()) {
-        seen.insert(key, real);
+        seen.insert(key.into_os_string(), real);
     }
 }
 
@@ -84,7 +110,7 @@ pub fn known_real_dir(dir: &Path, real: PathBuf) {
 /// a link changed during a run is a race it loses anyway.
 pub fn real_dir(dir: &Path) -> Option<PathBuf> {
     let key = absolute(dir).ok()?;
-    if let Some(real) = SEEN.lock().ok()?.get(&key) {
+    if let Some(real) = SEEN.lock().ok()?.get(key.as_os_str()) {
         return Some(real.clone());
     }
     // A directory that is not a link is its real parent's child: one
@@ -98,7 +124,7 @@ pub fn real_dir(dir: &Path) -> Option<PathBuf> {
         _ => key.canonicalize().ok()?,
     };
     if let Ok(mut seen) = SEEN.lock() {
-        seen.insert(key, real.clone());
+        seen.insert(key.into_os_string(), real.clone());
     }
     Some(real)
 }
@@ -178,32 +204,34 @@ impl Source for WorkTree {
         out
     }
 
-    fn find_up(&self, dir: &Path, name: &str) -> Option<(Vec<u8>, PathBuf)> {
+    fn find_up(&self, dir: &Path, name: &str) -> Option<FoundUp> {
         let start = real_dir(dir_or_dot(dir))?;
         let found = nearest(&start, name)?;
-        let below = start
-            .strip_prefix(&found)
-            .unwrap_or(Path::new(""))
-            .to_path_buf();
-        read_once(&found.join(name)).map(|b| (b, below))
+        let below = start.strip_prefix(&found).unwrap_or(Path::new(""));
+        read_once(&found.join(name)).map(|up| FoundUp {
+            below: below.to_path_buf(),
+            ..up
+        })
     }
 }
 
-/// The bytes of `path`, read once a process: every package of a module
-/// reads its go.mod, and on a cached run those reads (an open, a stat, a
-/// read and a close each, per package) were a tenth of the system calls.
-/// A go.mod edited during a run is a race that run loses anyway.
-fn read_once(path: &Path) -> Option<Vec<u8>> {
-    type Read = std::sync::Mutex<std::collections::HashMap<PathBuf, Option<Vec<u8>>>>;
-    static READ: std::sync::LazyLock<Read> = std::sync::LazyLock::new(Default::default);
-    if let Some(bytes) = READ.lock().ok()?.get(path) {
-        return bytes.clone();
+/// The bytes of `path` and their hash, read once a process: every package
+/// of a module reads its go.mod, and on a cached run those reads (an open,
+/// a stat, a read and a close each, per package) were a tenth of the
+/// system calls, and the copies and hashes of the bytes a tenth of the
+/// rest. A go.mod edited during a run is a race that run loses anyway.
+fn read_once(path: &Path) -> Option<FoundUp> {
+    static READ: Memo<Option<FoundUp>> = std::sync::LazyLock::new(Default::default);
+    if let Some(found) = READ.lock().ok()?.get(path.as_os_str()) {
+        return found.clone();
     }
-    let bytes = std::fs::read(path).ok();
+    let found = std::fs::read(path)
+        .ok()
+        .map(|b| FoundUp::new(b, PathBuf::new()));
     if let Ok(mut read) = READ.lock() {
-        read.insert(path.to_path_buf(), bytes.clone());
+        read.insert(path.as_os_str().to_owned(), found.clone());
     }
-    bytes
+    found
 }
 
 /// The nearest of `dir` (a real path) and its parents that holds a file
@@ -212,18 +240,17 @@ fn read_once(path: &Path) -> Option<Vec<u8>> {
 /// stat per level per package. A go.mod made or removed during a run is a
 /// race that run loses anyway.
 fn nearest(dir: &Path, name: &str) -> Option<PathBuf> {
-    type Seen = std::sync::Mutex<std::collections::HashMap<(PathBuf, String), Option<PathBuf>>>;
-    static SEEN: std::sync::LazyLock<Seen> = std::sync::LazyLock::new(Default::default);
-    let key = (dir.to_path_buf(), name.to_string());
-    if let Some(found) = SEEN.lock().ok()?.get(&key) {
+    static SEEN: Memo<Option<PathBuf>> = std::sync::LazyLock::new(Default::default);
+    let candidate = dir.join(name);
+    if let Some(found) = SEEN.lock().ok()?.get(candidate.as_os_str()) {
         return found.clone();
     }
-    let found = match dir.join(name).is_file() {
+    let found = match candidate.is_file() {
         true => Some(dir.to_path_buf()),
         false => dir.parent().and_then(|up| nearest(up, name)),
     };
     if let Ok(mut seen) = SEEN.lock() {
-        seen.insert(key, found.clone());
+        seen.insert(candidate.into_os_string(), found.clone());
     }
     found
 }
@@ -294,7 +321,7 @@ impl Source for Overlay {
         out
     }
 
-    fn find_up(&self, dir: &Path, name: &str) -> Option<(Vec<u8>, PathBuf)> {
+    fn find_up(&self, dir: &Path, name: &str) -> Option<FoundUp> {
         WorkTree.find_up(dir, name)
     }
 }

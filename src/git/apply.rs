@@ -2,7 +2,7 @@
 //! a new branch with git2. The work tree, the index and the checked-out
 //! branch are never touched, so uncommitted work is neither included nor lost.
 
-use crate::files::source::Source;
+use crate::files::source::{FoundUp, Source};
 use anyhow::{Context, Result, anyhow, bail};
 use git2::{FileMode, ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 use std::collections::BTreeMap;
@@ -323,7 +323,7 @@ impl HeadTree {
 }
 
 impl Source for HeadTree {
-    fn find_up(&self, dir: &Path, name: &str) -> Option<(Vec<u8>, PathBuf)> {
+    fn find_up(&self, dir: &Path, name: &str) -> Option<FoundUp> {
         let mut cur = dir.to_path_buf();
         loop {
             let candidate = cur.join(name);
@@ -332,7 +332,7 @@ impl Source for HeadTree {
                     .strip_prefix(&cur)
                     .unwrap_or(Path::new(""))
                     .to_path_buf();
-                return self.read(&candidate).ok().map(|b| (b, below));
+                return self.read(&candidate).ok().map(|b| FoundUp::new(b, below));
             }
             if !cur.pop() {
                 return None;

@@ -2,7 +2,7 @@
 //! with the same package clause, parsed on demand so that a predicate can
 //! look at a function that the file calls but does not declare.
 
-use crate::files::source::Source;
+use crate::files::source::{FoundUp, Source};
 use crate::go::fields::{self, FieldUses};
 use crate::go::syntax;
 use crate::go::syntax::{Chunk, NodeKind};
@@ -915,7 +915,7 @@ impl<'a> PackageIndex<'a> {
         self.module.get_or_init(|| {
             let dir = self.path.parent().unwrap_or(Path::new(""));
             let mut m = Module::default();
-            if let Some((bytes, below)) = self.source.find_up(dir, "go.mod") {
+            if let Some(FoundUp { bytes, below, .. }) = self.source.find_up(dir, "go.mod") {
                 m = parse_go_mod(&String::from_utf8_lossy(&bytes));
                 let below = below.to_string_lossy().replace('\\', "/");
                 m.import_path = m
@@ -1536,7 +1536,7 @@ mod tests {
             fn go_files_in(&self, dir: &Path) -> Vec<PathBuf> {
                 WorkTree.go_files_in(dir)
             }
-            fn find_up(&self, dir: &Path, name: &str) -> Option<(Vec<u8>, PathBuf)> {
+            fn find_up(&self, dir: &Path, name: &str) -> Option<FoundUp> {
                 WorkTree.find_up(dir, name)
             }
         }

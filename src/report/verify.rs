@@ -65,7 +65,7 @@ fn module_and_package(c: &Change, source: &dyn Source) -> (String, String) {
     };
     let below = source
         .find_up(c.path.parent().unwrap_or(Path::new("")), "go.mod")
-        .map(|(_, below)| below.to_string_lossy().replace('\\', "/"))
+        .map(|up| up.below.to_string_lossy().replace('\\', "/"))
         .unwrap_or_else(|| shown_dir.to_string());
     let below = below.trim_matches('/');
     let module = shown_dir
