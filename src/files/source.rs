@@ -154,13 +154,32 @@ pub fn dir_or_dot(dir: &Path) -> &Path {
     }
 }
 
-/// The regular files named `*.go` directly in `dir`, unsorted.
-fn go_entries(dir: &Path) -> impl Iterator<Item = std::fs::DirEntry> {
-    std::fs::read_dir(dir_or_dot(dir))
+/// The regular files named `*.go` directly in `dir`, unsorted. Once the
+/// listing is read through, `go_mod` tells whether `dir` holds a go.mod:
+/// `Some(false)` when no entry has the name, `Some(true)` for a regular
+/// file, None when it is something else or the directory could not be
+/// read (then it is looked at).
+fn go_entries<'a>(
+    dir: &Path,
+    go_mod: &'a mut Option<bool>,
+) -> impl Iterator<Item = std::fs::DirEntry> + 'a {
+    let listing = std::fs::read_dir(dir_or_dot(dir)).ok();
+    *go_mod = listing.is_some().then_some(false);
+    listing
         .into_iter()
         .flatten()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let Ok(e) = e else {
+                // A listing cut short cannot say there is none.
+                *go_mod = None;
+                return None;
+            };
+            let file = e.file_type().is_ok_and(|t| t.is_file());
+            if e.file_name() == "go.mod" {
+                *go_mod = file.then_some(true);
+            }
+            file.then_some(e)
+        })
         .filter(|e| {
             Path::new(&e.file_name())
                 .extension()
@@ -182,7 +201,7 @@ impl Source for WorkTree {
     }
 
     fn go_files_in(&self, dir: &Path) -> Vec<PathBuf> {
-        let mut out: Vec<PathBuf> = go_entries(dir).map(|e| e.path()).collect();
+        let mut out: Vec<PathBuf> = go_entries(dir, &mut None).map(|e| e.path()).collect();
         crate::files::order::sort(&mut out);
         out
     }
@@ -194,12 +213,16 @@ impl Source for WorkTree {
         // An entry listed as a regular file is one (not a link), so its
         // own metadata is what following links would give; one replaced
         // by a link since has none (then the file is read).
-        let mut out: Vec<(PathBuf, Option<FileStat>)> = go_entries(dir)
+        let mut go_mod = None;
+        let mut out: Vec<(PathBuf, Option<FileStat>)> = go_entries(dir, &mut go_mod)
             .map(|e| {
                 let stat = e.metadata().ok().and_then(|m| FileStat::of_metadata(&m));
                 (e.path(), stat)
             })
             .collect();
+        if let (Some(has), Some(real)) = (go_mod, real_dir(dir_or_dot(dir))) {
+            listed_go_mod(&real, has);
+        }
         crate::files::order::sort_by_path(&mut out, |f| &f.0);
         out
     }
@@ -234,6 +257,17 @@ fn read_once(path: &Path) -> Option<FoundUp> {
     found
 }
 
+/// Whether each directory listed for its package (by real path, joined
+/// with `go.mod`) holds a go.mod: the listing answers what a stat per
+/// package asked again.
+static LISTED_GO_MOD: Memo<bool> = std::sync::LazyLock::new(Default::default);
+
+fn listed_go_mod(real_dir: &Path, has: bool) {
+    if let Ok(mut listed) = LISTED_GO_MOD.lock() {
+        listed.insert(real_dir.join("go.mod").into_os_string(), has);
+    }
+}
+
 /// The nearest of `dir` (a real path) and its parents that holds a file
 /// `name`, each directory looked at once a process, as `real_dir` resolves
 /// each once: every package's go.mod lookup went up the same parents, a
@@ -245,7 +279,10 @@ fn nearest(dir: &Path, name: &str) -> Option<PathBuf> {
     if let Some(found) = SEEN.lock().ok()?.get(candidate.as_os_str()) {
         return found.clone();
     }
-    let found = match candidate.is_file() {
+    let listed = (name == "go.mod")
+        .then(|| Some(*LISTED_GO_MOD.lock().ok()?.get(candidate.as_os_str())?))
+        .flatten();
+    let found = match listed.unwrap_or_else(|| candidate.is_file()) {
         true => Some(dir.to_path_buf()),
         false => dir.parent().and_then(|up| nearest(up, name)),
     };
@@ -377,6 +414,42 @@ mod tests {
         };
         for p in ODD_PATHS.iter().map(Path::new) {
             assert_eq!(plain(p).as_os_str(), rebuilt(p).as_os_str(), "{p:?}");
+        }
+    }
+
+    /// A package's listing answers whether its directory holds a go.mod
+    /// only where it can: a go.mod that is a link, or a directory, is
+    /// still looked at, and the answer is Go's nearest go.mod either way.
+    #[test]
+    fn listings_find_the_same_go_mod_as_stats() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let write = |p: &str, s: &str| {
+            let p = root.join(p);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, s).unwrap();
+        };
+        write("go.mod", "module top\n");
+        write("plain/a.go", "package plain\n");
+        write("own/go.mod", "module own\n");
+        write("own/a.go", "package own\n");
+        write("dir/a.go", "package dir\n");
+        std::fs::create_dir(root.join("dir/go.mod")).unwrap();
+        write("linked/a.go", "package linked\n");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("../own/go.mod", root.join("linked/go.mod")).unwrap();
+        for (dir, module, below) in [
+            ("plain", "module top\n", "plain"),
+            ("own", "module own\n", ""),
+            ("dir", "module top\n", "dir"),
+            #[cfg(unix)]
+            ("linked", "module own\n", ""),
+        ] {
+            let dir = root.join(dir);
+            assert_eq!(WorkTree.go_files_stat(&dir).len(), 1, "{dir:?}");
+            let up = WorkTree.find_up(&dir, "go.mod").unwrap();
+            assert_eq!(&up.bytes[..], module.as_bytes(), "{dir:?}");
+            assert_eq!(up.below, Path::new(below), "{dir:?}");
         }
     }
 }
