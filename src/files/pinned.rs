@@ -77,7 +77,7 @@ pub struct Pinned<'s> {
     dir: PathBuf,
     listing: Vec<PathBuf>,
     /// By plain path, as bytes: hashing a `Path` hashes it a component at
-    /// a time, and these were most of a cached run's hashing.
+    /// a time (two per file here, on every cached run).
     seen: HashMap<OsString, Seen>,
     go_mod: Option<FoundUp>,
     digest: u128,

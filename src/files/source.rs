@@ -85,9 +85,10 @@ pub fn absolute(p: &Path) -> io::Result<PathBuf> {
 }
 
 /// A process-wide memo by path, keyed by the path's bytes: hashing a
-/// `Path` hashes it a component at a time, and these lookups (several per
-/// package) were a tenth of a cached run. Two spellings of one path are
-/// two keys for one answer.
+/// `Path` hashes it a component at a time, and a warm vitess run spent 19 M
+/// of its 237 M instructions so, in these lookups (several per package)
+/// and in `Pinned`'s map. Two spellings of one path are two keys for one
+/// answer.
 type Memo<V> = std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<OsString, V>>>;
 
 /// The real path of each directory resolved so far, by absolute path.
@@ -241,8 +242,9 @@ impl Source for WorkTree {
 /// The bytes of `path` and their hash, read once a process: every package
 /// of a module reads its go.mod, and on a cached run those reads (an open,
 /// a stat, a read and a close each, per package) were a tenth of the
-/// system calls, and the copies and hashes of the bytes a tenth of the
-/// rest. A go.mod edited during a run is a race that run loses anyway.
+/// system calls; copying and hashing the bytes for each package was 16 M
+/// of a warm vitess run's 237 M instructions. A go.mod edited during a run
+/// is a race that run loses anyway.
 fn read_once(path: &Path) -> Option<FoundUp> {
     static READ: Memo<Option<FoundUp>> = std::sync::LazyLock::new(Default::default);
     if let Some(found) = READ.lock().ok()?.get(path.as_os_str()) {

@@ -148,7 +148,7 @@ fn parse(bytes: &[u8]) -> Option<Stamps> {
 pub fn decode(body: &str) -> Option<Stamps> {
     let mut lines = body.lines();
     let taken_ns = lines.next()?.parse().ok()?;
-    // A record a line: decoding them is most of a cached run's reading of
+    // A record a line: decoding them is half of a cached run's reading of
     // its entries, so no line is collected into a list first.
     let mut files = HashMap::with_capacity(body.bytes().filter(|&b| b == b'\n').count());
     for line in lines {
