@@ -8,6 +8,14 @@
 # nothing changed. Every warm run must print the cold run's bytes
 # (--format json); a difference stops the script. A benchmark, not a test.
 #
+# Each tree's cache is a new directory, and none is deleted before the
+# script exits: on ext4 a first run made within minutes of deleting many
+# files (an earlier cache) is slowed by the inode allocator, which skips
+# inodes freed in the last one to six minutes (`recently_deleted`); here
+# that made first runs up to three times longer and the warm/cold ratio
+# look better than a first run on a fresh machine gives. For the same
+# reason, do not run it within minutes of deleting a cache.
+#
 # Usage: scripts/cache-bench.sh [TREE...]   (default: $(go env GOROOT)/src)
 # GOFIX_LEAKS=BIN measures that binary instead of this tree's release build.
 set -euo pipefail
@@ -19,11 +27,11 @@ command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get inst
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# One run over TREE with the cache in $tmp/cache: prints "wall cpu", its
+# One run over TREE with the cache in $cache: prints "wall cpu", its
 # stdout is left in $tmp/out. Exit 1 (findings) is not a failure here.
 run() {
   /usr/bin/time -o "$tmp/time" -f "%e %U %S" \
-    "$tool" --cache-dir "$tmp/cache" --format json "$@" >"$tmp/out" 2>/dev/null || true
+    "$tool" --cache-dir "$cache" --format json "$@" >"$tmp/out" 2>/dev/null || true
   tail -n 1 "$tmp/time" | awk '{printf "%s %.2f\n", $1, $2 + $3}'
 }
 
@@ -39,8 +47,10 @@ best_of_3() {
 }
 
 echo "$(nproc) cores; $("$tool" --version)"
+n=0
 for tree in "$@"; do
-  rm -rf "$tmp/cache"
+  n=$((n + 1))
+  cache=$tmp/cache$n
   read -r cold cold_cpu < <(run "$tree")
   mv "$tmp/out" "$tmp/cold.json"
   best="" best_cpu=""
@@ -54,5 +64,5 @@ for tree in "$@"; do
   printf '%-40s cold %6ss cpu %6ss | warm %6ss cpu %6ss | warm/cold %.3f (cpu %.3f) | cache %s | no-cache %6ss cpu %6ss, warm/no-cache %.3f | list+stat floor %6ss cpu\n' \
     "$(basename "$tree")" "$cold" "$cold_cpu" "$best" "$best_cpu" \
     "$(awk "BEGIN{print $best/$cold}")" "$(awk "BEGIN{print $best_cpu/$cold_cpu}")" \
-    "$(du -sh "$tmp/cache" | cut -f1)" "$none" "$none_cpu" "$(awk "BEGIN{print $best/$none}")" "$floor_cpu"
+    "$(du -sh "$cache" | cut -f1)" "$none" "$none_cpu" "$(awk "BEGIN{print $best/$none}")" "$floor_cpu"
 done
