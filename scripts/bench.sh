@@ -23,11 +23,13 @@ cargo build --release --quiet --bin gofix-leaks --example parse_floor
 tool=${GOFIX_LEAKS:-target/release/gofix-leaks}
 floor=target/release/examples/parse_floor
 # gofix-leaks is timed with --no-cache (the analysis), and again with the
-# result cache (README, "The cache") in a temporary directory emptied
-# before each run (a first run, which also writes the cache).
+# result cache (README, "The cache") in a new, empty directory for each
+# run (a first run, which also writes the cache). None is deleted before
+# the script exits: on ext4 a first run made within minutes of deleting
+# many files is slowed by the inode allocator (README, "Performance").
 # scripts/cache-bench.sh times warm runs.
-XDG_CACHE_HOME=$(mktemp -d); export XDG_CACHE_HOME
-trap 'rm -rf "$XDG_CACHE_HOME"' EXIT
+caches=$(mktemp -d)
+trap 'rm -rf "$caches"' EXIT
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
 runs=${BENCH_RUNS:-3}
@@ -51,7 +53,7 @@ measure() {
   local best="" cpu="" rss="" f t c m
   f=$(mktemp)
   for _ in $(seq "$runs"); do
-    rm -rf "${XDG_CACHE_HOME:?}/gofix-leaks"
+    XDG_CACHE_HOME=$(mktemp -d -p "$caches"); export XDG_CACHE_HOME
     # gofix-leaks exits 1 when it has findings: that is not a failure here.
     /usr/bin/time -o "$f" -f "%e %U %S %M" "$@" >/dev/null 2>&1 || true
     read -r t u s m < <(tail -n 1 "$f")

@@ -102,17 +102,29 @@ pub fn check_dirs_all(
 /// The files by directory, directories in path order: a directory at a
 /// time, its files share one parse of their package. Grouped by hash, then
 /// the directories sorted once: a tree keyed by path compared paths
-/// component by component for every file.
+/// component by component for every file. Files come sorted, so most
+/// follow one of their own directory: those join its group without a
+/// lookup (a `Path` hash walks the path a component at a time).
 fn by_directory(
     files: Vec<PathBuf>,
     displays: Vec<String>,
 ) -> Vec<(PathBuf, Vec<(PathBuf, String)>)> {
-    let mut by_dir: HashMap<PathBuf, Vec<(PathBuf, String)>> = HashMap::new();
+    let mut groups: Vec<(PathBuf, Vec<(PathBuf, String)>)> = Vec::new();
+    let mut at: HashMap<PathBuf, usize> = HashMap::new();
+    let mut last: Option<usize> = None;
     for (path, display) in files.into_iter().zip(displays) {
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        by_dir.entry(dir).or_default().push((path, display));
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let same = last.filter(|&i| groups[i].0.as_os_str() == dir.as_os_str());
+        let i = match same {
+            Some(i) => i,
+            None => *at.entry(dir.to_path_buf()).or_insert_with(|| {
+                groups.push((dir.to_path_buf(), Vec::new()));
+                groups.len() - 1
+            }),
+        };
+        groups[i].1.push((path, display));
+        last = Some(i);
     }
-    let mut groups: Vec<(PathBuf, Vec<(PathBuf, String)>)> = by_dir.into_iter().collect();
     crate::files::order::sort_by_path(&mut groups, |g| &g.0);
     groups
 }

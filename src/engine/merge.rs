@@ -122,7 +122,9 @@ pub struct Checked {
 /// Splits a run's checked files by a key of each finding (`--split`): each
 /// group holds the findings and fixes whose key it is, so that merging a
 /// group gives the changes of that group alone. The first part keeps what
-/// belongs to no finding: unreadable files and skipped regions.
+/// belongs to no finding: unreadable files and skipped regions. A file with
+/// none of these is left out of it (merging it there added nothing; moving
+/// every file of a run into a new list was half of a cached run's merge).
 pub fn split_by(
     checked: Vec<Checked>,
     key: impl Fn(&std::path::Path, &Finding) -> String,
@@ -157,6 +159,9 @@ pub fn split_by(
                 display: c.display.clone(),
                 outcome: Ok(part),
             });
+        }
+        if o.skipped.is_empty() && o.suppressed.is_empty() && o.directives.is_empty() {
+            continue;
         }
         rest.push(Checked {
             outcome: Ok(FileOutcome {
