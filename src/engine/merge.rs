@@ -122,9 +122,10 @@ pub struct Checked {
 /// Splits a run's checked files by a key of each finding (`--split`): each
 /// group holds the findings and fixes whose key it is, so that merging a
 /// group gives the changes of that group alone. The first part keeps what
-/// belongs to no finding: unreadable files and skipped regions. A file with
-/// none of these is left out of it (merging it there added nothing; moving
-/// every file of a run into a new list was half of a cached run's merge).
+/// belongs to no finding: unreadable files, skipped regions, and ignore
+/// comments with what they suppressed. A file with none of these is left
+/// out of it (merging it there added nothing; moving every file of a run
+/// into a new list was half of a cached run's merge).
 pub fn split_by(
     checked: Vec<Checked>,
     key: impl Fn(&std::path::Path, &Finding) -> String,

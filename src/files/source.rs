@@ -159,7 +159,7 @@ pub fn dir_or_dot(dir: &Path) -> &Path {
 /// listing is read through, `go_mod` tells whether `dir` holds a go.mod:
 /// `Some(false)` when no entry has the name, `Some(true)` for a regular
 /// file, None when it is something else or the directory could not be
-/// read (then it is looked at).
+/// read whole (then it is looked at).
 fn go_entries<'a>(
     dir: &Path,
     go_mod: &'a mut Option<bool>,

@@ -150,7 +150,7 @@ pub fn decode(body: &str) -> Option<Stamps> {
     let taken_ns = lines.next()?.parse().ok()?;
     // A record a line: decoding them is half of a cached run's reading of
     // its entries, so no line is collected into a list first.
-    let mut files = HashMap::with_capacity(body.bytes().filter(|&b| b == b'\n').count());
+    let mut files = HashMap::with_capacity(memchr::memchr_iter(b'\n', body.as_bytes()).count());
     for line in lines {
         let mut f = line.split('\t');
         let mut next = || f.next();
