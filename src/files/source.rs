@@ -157,9 +157,10 @@ pub fn dir_or_dot(dir: &Path) -> &Path {
 
 /// The regular files named `*.go` directly in `dir`, unsorted. Once the
 /// listing is read through, `go_mod` tells whether `dir` holds a go.mod:
-/// `Some(false)` when no entry has the name, `Some(true)` for a regular
-/// file, None when it is something else or the directory could not be
-/// read whole (then it is looked at).
+/// `Some(false)` when no entry has the name in any case, `Some(true)` for
+/// a regular file, None when it is something else, when only another case
+/// of the name is there, or when the directory could not be read whole
+/// (then it is looked at).
 fn go_entries<'a>(
     dir: &Path,
     go_mod: &'a mut Option<bool>,
@@ -176,8 +177,13 @@ fn go_entries<'a>(
                 return None;
             };
             let file = e.file_type().is_ok_and(|t| t.is_file());
-            if e.file_name() == "go.mod" {
+            let name = e.file_name();
+            if name == "go.mod" {
                 *go_mod = file.then_some(true);
+            } else if name.eq_ignore_ascii_case("go.mod") && *go_mod == Some(false) {
+                // On a case-insensitive file system a stat of go.mod finds
+                // `GO.MOD` (and Go takes it): only a stat can tell.
+                *go_mod = None;
             }
             file.then_some(e)
         })
@@ -438,12 +444,25 @@ mod tests {
         write("dir/a.go", "package dir\n");
         std::fs::create_dir(root.join("dir/go.mod")).unwrap();
         write("linked/a.go", "package linked\n");
+        // Another case of the name: a stat decides, as before (on Linux,
+        // no go.mod here; on a case-insensitive file system, this one).
+        write("cased/a.go", "package cased\n");
+        write("cased/GO.MOD", "module cased\n");
+        let cased_module = match root.join("cased/go.mod").is_file() {
+            true => "module cased\n",
+            false => "module top\n",
+        };
+        let cased_below = match root.join("cased/go.mod").is_file() {
+            true => "",
+            false => "cased",
+        };
         #[cfg(unix)]
         std::os::unix::fs::symlink("../own/go.mod", root.join("linked/go.mod")).unwrap();
         for (dir, module, below) in [
             ("plain", "module top\n", "plain"),
             ("own", "module own\n", ""),
             ("dir", "module top\n", "dir"),
+            ("cased", cased_module, cased_below),
             #[cfg(unix)]
             ("linked", "module own\n", ""),
         ] {
