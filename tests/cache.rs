@@ -78,11 +78,12 @@ fn same(a: &Output, b: &Output, what: &str) {
     assert_eq!(code(a), code(b), "{what}: exit status");
 }
 
-/// The cache's entries, one a package (not the binary's record, in `exe/`).
+/// The cache's entries, one a package (not the binary's record, in `exe/`,
+/// nor a walk's index, `w...`).
 fn entries(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in fs::read_dir(dir.join("v3")).unwrap().flatten() {
-        if e.path().is_file() {
+        if e.path().is_file() && e.file_name().to_string_lossy().starts_with('p') {
             out.push(e.path());
         }
     }
@@ -663,4 +664,66 @@ fn the_old_layouts_are_removed_only_from_the_default_dir() {
         assert_eq!(kept, "not the tool's");
     }
     assert_eq!(entries(&mine).len(), 1);
+}
+
+/// The walk's index (README, "The cache"): a warm run over a settled tree
+/// takes its walk from the index, and still sees a package added, a global
+/// excludes file made, and git's configuration naming another one, as a
+/// run without the cache does.
+#[test]
+fn a_warm_run_sees_what_changes_the_walk() {
+    let sb = Sandbox::new();
+    fixture(&sb);
+    std::thread::sleep(SETTLE);
+    let json = ["--format", "json"];
+    let index = || {
+        fs::read_dir(cache_dir(&sb).join("v3"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with('w'))
+            .count()
+    };
+    same(&uncached(&sb, &json), &cached(&sb, &json), "cold");
+    assert_eq!(index(), 1, "a settled walk is kept");
+    same(&uncached(&sb, &json), &cached(&sb, &json), "warm");
+    let files = |out: &Output| -> Vec<String> {
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut f: Vec<String> = (v["findings"].as_array().unwrap().iter())
+            .map(|f| f["file"].as_str().unwrap().to_string())
+            .collect();
+        f.dedup();
+        f
+    };
+    sb.write("g/new.go", LEAKY);
+    let out = cached(&sb, &json);
+    assert!(
+        files(&out).contains(&"g/new.go".to_string()),
+        "{}",
+        stdout(&out)
+    );
+    same(&uncached(&sb, &json), &out, "a package added");
+    fs::create_dir_all(sb.home.join(".config/git")).unwrap();
+    fs::write(sb.home.join(".config/git/ignore"), "a/\n").unwrap();
+    let out = cached(&sb, &json);
+    assert!(
+        !files(&out).contains(&"a/a.go".to_string()),
+        "{}",
+        stdout(&out)
+    );
+    same(&uncached(&sb, &json), &out, "global excludes made");
+    let other = sb.home.join("other-ignore");
+    fs::write(&other, "g/\n").unwrap();
+    fs::write(
+        sb.home.join(".gitconfig"),
+        format!("[core]\n\texcludesFile = {}\n", other.display()),
+    )
+    .unwrap();
+    let out = cached(&sb, &json);
+    let now = files(&out);
+    assert!(now.contains(&"a/a.go".to_string()) && !now.contains(&"g/new.go".to_string()));
+    same(
+        &uncached(&sb, &json),
+        &out,
+        "git's configuration names another",
+    );
 }

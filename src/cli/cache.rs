@@ -169,6 +169,14 @@ impl Cache {
         }))
     }
 
+    /// Where the walk of a work-tree run keeps its index.
+    pub fn walk_index(&self) -> crate::files::walkindex::KeptAt {
+        crate::files::walkindex::KeptAt {
+            dir: self.dir.clone(),
+            salt: self.engine_key,
+        }
+    }
+
     /// Directories whose outcomes came from the cache, and those analysed.
     pub fn counts(&self) -> (usize, usize) {
         (

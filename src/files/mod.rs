@@ -6,4 +6,5 @@ pub mod pinned;
 pub mod source;
 pub mod stamps;
 pub mod walk;
+pub mod walkindex;
 pub mod write;

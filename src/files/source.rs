@@ -3,6 +3,7 @@
 //! engine and the package index read through this, never from disk directly.
 
 use crate::files::stamps::FileStat;
+use crate::files::walkindex;
 use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -161,12 +162,15 @@ pub fn dir_or_dot(dir: &Path) -> &Path {
 /// a regular file, None when it is something else, when only another case
 /// of the name is there, or when the directory could not be read whole
 /// (then it is looked at).
+/// `whole` tells whether it was read whole.
 fn go_entries<'a>(
     dir: &Path,
     go_mod: &'a mut Option<bool>,
+    whole: &'a mut bool,
 ) -> impl Iterator<Item = std::fs::DirEntry> + 'a {
     let listing = std::fs::read_dir(dir_or_dot(dir)).ok();
     *go_mod = listing.is_some().then_some(false);
+    *whole = listing.is_some();
     listing
         .into_iter()
         .flatten()
@@ -174,6 +178,7 @@ fn go_entries<'a>(
             let Ok(e) = e else {
                 // A listing cut short cannot say there is none.
                 *go_mod = None;
+                *whole = false;
                 return None;
             };
             let file = e.file_type().is_ok_and(|t| t.is_file());
@@ -194,6 +199,21 @@ fn go_entries<'a>(
         })
 }
 
+/// Keeps the listing `out` of `dir`, read whole, for the walk's index
+/// when the run keeps one.
+fn capture(dir: &Path, out: &[(PathBuf, Option<FileStat>)], go_mod: Option<bool>) {
+    if !walkindex::capturing() {
+        return;
+    }
+    let names: Option<Vec<String>> = out
+        .iter()
+        .map(|(p, _)| Some(p.file_name()?.to_str()?.to_string()))
+        .collect();
+    if let Some(names) = names {
+        walkindex::capture(dir, walkindex::Listing { names, go_mod });
+    }
+}
+
 impl Source for WorkTree {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         std::fs::read(path)
@@ -208,7 +228,9 @@ impl Source for WorkTree {
     }
 
     fn go_files_in(&self, dir: &Path) -> Vec<PathBuf> {
-        let mut out: Vec<PathBuf> = go_entries(dir, &mut None).map(|e| e.path()).collect();
+        let mut out: Vec<PathBuf> = (go_entries(dir, &mut None, &mut false))
+            .map(|e| e.path())
+            .collect();
         crate::files::order::sort(&mut out);
         out
     }
@@ -220,13 +242,35 @@ impl Source for WorkTree {
         // An entry listed as a regular file is one (not a link), so its
         // own metadata is what following links would give; one replaced
         // by a link since has none (then the file is read).
-        let mut go_mod = None;
-        let mut out: Vec<(PathBuf, Option<FileStat>)> = go_entries(dir, &mut go_mod)
-            .map(|e| {
-                let stat = e.metadata().ok().and_then(|m| FileStat::of_metadata(&m));
-                (e.path(), stat)
-            })
-            .collect();
+        let (mut out, go_mod): (Vec<(PathBuf, Option<FileStat>)>, _) = match walkindex::listing(dir)
+        {
+            // The directory has not changed since this listing.
+            Some(listed) => {
+                let stat = |p: &Path| {
+                    let m = std::fs::symlink_metadata(p).ok()?;
+                    FileStat::of_metadata(&m)
+                };
+                let base = dir_or_dot(dir);
+                let files = listed.names.iter().map(|n| {
+                    let p = base.join(n);
+                    (stat(&p), p)
+                });
+                (files.map(|(s, p)| (p, s)).collect(), listed.go_mod)
+            }
+            None => {
+                let (mut go_mod, mut whole) = (None, false);
+                let out: Vec<_> = go_entries(dir, &mut go_mod, &mut whole)
+                    .map(|e| {
+                        let stat = e.metadata().ok().and_then(|m| FileStat::of_metadata(&m));
+                        (e.path(), stat)
+                    })
+                    .collect();
+                if whole {
+                    capture(dir, &out, go_mod);
+                }
+                (out, go_mod)
+            }
+        };
         if let (Some(has), Some(real)) = (go_mod, real_dir(dir_or_dot(dir))) {
             listed_go_mod(&real, has);
         }

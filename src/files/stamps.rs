@@ -48,11 +48,17 @@ impl FileStat {
     }
 
     /// [`FileStat::of`] from metadata already read.
-    #[cfg(unix)]
     pub fn of_metadata(m: &std::fs::Metadata) -> Option<FileStat> {
+        m.is_file().then_some(())?;
+        FileStat::of_entry(m)
+    }
+
+    /// The stat of any entry, a directory too (whose times move when its
+    /// entries change: `files::walkindex`).
+    #[cfg(unix)]
+    pub fn of_entry(m: &std::fs::Metadata) -> Option<FileStat> {
         use std::os::unix::fs::MetadataExt;
         let ns = |s: i64, n: i64| s.checked_mul(1_000_000_000)?.checked_add(n);
-        m.is_file().then_some(())?;
         Some(FileStat {
             size: m.size(),
             mtime_ns: ns(m.mtime(), m.mtime_nsec())?,
@@ -63,7 +69,7 @@ impl FileStat {
     }
 
     #[cfg(not(unix))]
-    pub fn of_metadata(_m: &std::fs::Metadata) -> Option<FileStat> {
+    pub fn of_entry(_m: &std::fs::Metadata) -> Option<FileStat> {
         None
     }
 }

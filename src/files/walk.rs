@@ -6,6 +6,7 @@
 
 use crate::files::order;
 use crate::files::source::{dir_or_dot, known_real_dir, real_dir_after};
+use crate::files::walkindex::{self, KeptAt, Pending, Recording};
 use anyhow::{Result, bail};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -51,6 +52,9 @@ pub struct Found {
     /// Those roots: how many bytes of a file's path spell the root, and
     /// the root's real path.
     roots: Vec<(usize, PathBuf)>,
+    /// The walk's index to store once the run has listed its packages
+    /// (`Pending::store`), when it walked with one and can keep it.
+    pub kept: Option<Pending>,
 }
 
 impl Found {
@@ -153,6 +157,14 @@ pub fn find(args: &[String]) -> Result<Found> {
 /// [`find`] on `threads` walker threads (None: one per core). The order
 /// the threads meet entries in does not matter: what is found is sorted.
 pub fn find_with(args: &[String], threads: Option<usize>) -> Result<Found> {
+    find_kept(args, threads, None)
+}
+
+/// [`find_with`], with the walk's index kept `at` (`files::walkindex`):
+/// taken from there when its directories have not changed, else walked
+/// and recorded (`Found::kept` is then the index to store once the run
+/// has listed its packages).
+pub fn find_kept(args: &[String], threads: Option<usize>, at: Option<&KeptAt>) -> Result<Found> {
     let args: Vec<String> = if args.is_empty() {
         vec![".".to_string()]
     } else {
@@ -163,6 +175,8 @@ pub fn find_with(args: &[String], threads: Option<usize>) -> Result<Found> {
     // takes no link below a PATH).
     let mut named = std::collections::HashSet::new();
     let mut roots = Vec::new();
+    // The directories to walk, each with its known root (if it is one).
+    let mut dirs: Vec<(PathBuf, Option<u32>)> = Vec::new();
     for arg in &args {
         let root = root_of(arg);
         let meta = match std::fs::metadata(&root) {
@@ -181,37 +195,40 @@ pub fn find_with(args: &[String], threads: Option<usize>) -> Result<Found> {
             roots.push(r);
             roots.len() as u32 - 1
         });
-        // A cached run is mostly this walk (a listing of each directory):
-        // every core takes a share. The parallel walker also tells which
-        // ignore files a directory has from its listing, where the other
-        // probed for each one.
-        let walker = ignore::WalkBuilder::new(&root)
-            .hidden(false)
-            .parents(true)
-            .git_ignore(true)
-            .git_exclude(true)
-            .require_git(false)
-            .follow_links(false)
-            .threads(threads.unwrap_or(0))
-            .filter_entry(|e| {
-                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-                let is_link = e.file_type().is_some_and(|t| t.is_symlink());
-                e.depth() == 0
-                    || !(is_dir || is_link)
-                    || !(is_skipped_dir(&e.file_name().to_string_lossy())
-                        // A submodule or other nested repository is its own
-                        // project: --apply sees only its gitlink, so a dry
-                        // run must not show (or --write make) edits in it.
-                        || is_dir && e.path().join(".git").exists())
-            })
-            .build_parallel();
-        walker.run(|| {
-            let (found, root) = (&found, &root);
-            Box::new(move |entry| {
-                take(entry, root, below, found);
-                ignore::WalkState::Continue
-            })
-        });
+        dirs.push((root, below));
+    }
+    let spelled: Vec<PathBuf> = dirs.iter().map(|(d, _)| clean(d)).collect();
+    let mut kept = None;
+    match at.and_then(|at| walkindex::load(at, &args, &spelled)) {
+        Some(loaded) => {
+            let mut walked = lock(&found);
+            for (i, file) in loaded.files {
+                walked.files.push((file, dirs[i].1));
+            }
+            for link in loaded.links {
+                if let Some(why) = link_note(&link) {
+                    walked.skipped.push((link, why));
+                }
+            }
+        }
+        None => {
+            if at.is_none() {
+                walkindex::forget();
+            }
+            let rec = at.map(|_| std::sync::Arc::new(Recording::start()));
+            // Each root's files, for the index.
+            let mut of_root = Vec::new();
+            for (i, (root, below)) in dirs.iter().enumerate() {
+                let before = lock(&found).files.len();
+                walk_root(root, *below, threads, rec.clone(), &found);
+                let walked = lock(&found);
+                of_root.extend(walked.files[before..].iter().map(|(f, _)| (i, f.clone())));
+            }
+            if let (Some(rec), Some(at)) = (rec, at) {
+                let clean = lock(&found).errors.is_empty();
+                kept = rec.finish(at, &args, &spelled, of_root, clean);
+            }
+        }
     }
     let walked = found.into_inner().unwrap_or_else(|e| e.into_inner());
     let files = one_name_per_file(walked.files, &named, &roots);
@@ -221,6 +238,7 @@ pub fn find_with(args: &[String], threads: Option<usize>) -> Result<Found> {
         skipped: walked.skipped,
         errors: walked.errors,
         roots,
+        kept,
     };
     for (file, below) in files {
         found.files.push(file);
@@ -232,6 +250,59 @@ pub fn find_with(args: &[String], threads: Option<usize>) -> Result<Found> {
     found.errors.sort();
     found.errors.dedup();
     Ok(found)
+}
+
+/// Walks the directory `root` (the known root `below`) into `found`,
+/// noting what the index needs in `rec`.
+fn walk_root(
+    root: &Path,
+    below: Option<u32>,
+    threads: Option<usize>,
+    rec: Option<std::sync::Arc<Recording>>,
+    found: &Mutex<Walked>,
+) {
+    // A cached run is mostly this walk (a listing of each directory):
+    // every core takes a share. The parallel walker also tells which
+    // ignore files a directory has from its listing, where the other
+    // probed for each one.
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .parents(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .require_git(false)
+        .follow_links(false)
+        .threads(threads.unwrap_or(0))
+        .filter_entry({
+            let rec = rec.clone();
+            move |e| {
+                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                let is_link = e.file_type().is_some_and(|t| t.is_symlink());
+                e.depth() == 0
+                    || !(is_dir || is_link)
+                    || !(is_skipped_dir(&e.file_name().to_string_lossy())
+                    // A submodule or other nested repository is its own
+                    // project: --apply sees only its gitlink, so a dry
+                    // run must not show (or --write make) edits in it.
+                    || is_dir && nested_repo(e.path(), rec.as_deref()))
+            }
+        })
+        .build_parallel();
+    let rec = rec.as_deref();
+    walker.run(|| {
+        Box::new(move |entry| {
+            take(entry, root, below, rec, found);
+            ignore::WalkState::Continue
+        })
+    });
+}
+
+/// Whether the directory `dir` holds a `.git`, noted in `rec`.
+fn nested_repo(dir: &Path, rec: Option<&Recording>) -> bool {
+    match rec {
+        Some(rec) => rec.nested_repo(dir),
+        None => dir.join(".git").exists(),
+    }
 }
 
 /// What the walk's threads note: each file with the known root it was
@@ -250,6 +321,7 @@ fn take(
     entry: Result<ignore::DirEntry, ignore::Error>,
     root: &Path,
     below: Option<u32>,
+    rec: Option<&Recording>,
     found: &Mutex<Walked>,
 ) {
     let entry = match entry {
@@ -262,30 +334,43 @@ fn take(
         }
     };
     let path = entry.path();
-    let is_go = path.extension().is_some_and(|x| x == "go");
     if entry.path_is_symlink() && entry.depth() > 0 {
-        let target = std::fs::read_link(path)
-            .map(|t| t.display().to_string())
-            .unwrap_or_default();
-        let why = match std::fs::metadata(path) {
-            Ok(m) if m.is_dir() => Some(format!(
-                "symbolic link to the directory {target}: not followed below a PATH; name it to check it"
-            )),
-            Ok(_) if is_go => Some(format!(
-                "symbolic link to {target}: not followed below a PATH; name it to check it (a link is never written through)"
-            )),
-            Err(e) if is_go => Some(format!(
-                "symbolic link to {target} that does not resolve ({e}): not followed"
-            )),
-            _ => None,
-        };
-        if let Some(why) = why {
-            lock(found).skipped.push((clean(path), why));
+        let path = clean(path);
+        if let Some(rec) = rec {
+            rec.link(&path);
+        }
+        if let Some(why) = link_note(&path) {
+            lock(found).skipped.push((path, why));
         }
         return;
     }
-    if entry.file_type().is_some_and(|t| t.is_file()) && is_go {
+    let kind = entry.file_type();
+    if let (Some(rec), true) = (rec, kind.is_some_and(|t| t.is_dir())) {
+        rec.dir(&clean(path), entry.depth());
+    }
+    if kind.is_some_and(|t| t.is_file()) && path.extension().is_some_and(|x| x == "go") {
         lock(found).files.push((clean(path), below));
+    }
+}
+
+/// What the walk says of the symbolic link `path` below a root: why it is
+/// not followed, when it points to a directory or is named like a Go file.
+fn link_note(path: &Path) -> Option<String> {
+    let is_go = path.extension().is_some_and(|x| x == "go");
+    let target = std::fs::read_link(path)
+        .map(|t| t.display().to_string())
+        .unwrap_or_default();
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Some(format!(
+            "symbolic link to the directory {target}: not followed below a PATH; name it to check it"
+        )),
+        Ok(_) if is_go => Some(format!(
+            "symbolic link to {target}: not followed below a PATH; name it to check it (a link is never written through)"
+        )),
+        Err(e) if is_go => Some(format!(
+            "symbolic link to {target} that does not resolve ({e}): not followed"
+        )),
+        _ => None,
     }
 }
 
