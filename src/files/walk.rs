@@ -198,6 +198,9 @@ pub fn find_kept(args: &[String], threads: Option<usize>, at: Option<&KeptAt>) -
         dirs.push((root, below));
     }
     let spelled: Vec<PathBuf> = dirs.iter().map(|(d, _)| clean(d)).collect();
+    // Files named alone are not walked: nothing to keep (a hook run on the
+    // files of each commit would leave an index per list).
+    let at = at.filter(|_| !dirs.is_empty());
     let mut kept = None;
     match at.and_then(|at| walkindex::load(at, &args, &spelled)) {
         Some(loaded) => {
