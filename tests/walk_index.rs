@@ -51,8 +51,16 @@ fn check(args: &[String], at: &KeptAt, from_index: bool, what: &str) {
     assert_eq!(seen(&found), seen(&plain), "{what}");
 }
 
+/// One test: the index's listings are process-wide, and a walk in another
+/// test (which forgets them) would race this one's.
 #[cfg(unix)]
 #[test]
+fn the_walks_index() {
+    the_index_stands_for_an_unchanged_tree_and_every_change_walks_again();
+    a_worktree_is_walked_every_time();
+}
+
+#[cfg(unix)]
 fn the_index_stands_for_an_unchanged_tree_and_every_change_walks_again() {
     let tmp = tempfile::tempdir().unwrap();
     let top = tmp.path().canonicalize().unwrap();
@@ -136,7 +144,7 @@ fn the_index_stands_for_an_unchanged_tree_and_every_change_walks_again() {
 
 /// A walk that meets a `.git` that is a file (a worktree's, whose
 /// excludes file is elsewhere) keeps no index.
-#[test]
+#[cfg(unix)]
 fn a_worktree_is_walked_every_time() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().canonicalize().unwrap().join("wt");
