@@ -72,6 +72,28 @@ impl FileStat {
     pub fn of_entry(_m: &std::fs::Metadata) -> Option<FileStat> {
         None
     }
+
+    /// The stat as text records hold it (here and in `files::walkindex`):
+    /// five numbers, tab-separated.
+    pub fn fields(&self) -> String {
+        let s = self;
+        format!(
+            "{}\t{}\t{}\t{}\t{}",
+            s.size, s.mtime_ns, s.ctime_ns, s.ino, s.dev
+        )
+    }
+
+    /// [`FileStat::fields`] read back from the next five of `f`.
+    pub fn from_fields<'a>(f: &mut impl Iterator<Item = &'a str>) -> Option<FileStat> {
+        let mut next = || f.next();
+        Some(FileStat {
+            size: next()?.parse().ok()?,
+            mtime_ns: next()?.parse().ok()?,
+            ctime_ns: next()?.parse().ok()?,
+            ino: next()?.parse().ok()?,
+            dev: next()?.parse().ok()?,
+        })
+    }
 }
 
 /// The clock, in nanoseconds since the epoch, as records are stamped.
@@ -131,10 +153,7 @@ pub fn encode(taken_ns: i64, records: &[Record]) -> String {
         if name.contains(['\t', '\n']) {
             continue;
         }
-        body.push_str(&format!(
-            "{name}\t{}\t{}\t{}\t{}\t{}\t{hash:032x}\n",
-            s.size, s.mtime_ns, s.ctime_ns, s.ino, s.dev
-        ));
+        body.push_str(&format!("{name}\t{}\t{hash:032x}\n", s.fields()));
     }
     body
 }
@@ -159,17 +178,10 @@ pub fn decode(body: &str) -> Option<Stamps> {
     let mut files = HashMap::with_capacity(memchr::memchr_iter(b'\n', body.as_bytes()).count());
     for line in lines {
         let mut f = line.split('\t');
-        let mut next = || f.next();
-        let name = next()?;
-        let stat = FileStat {
-            size: next()?.parse().ok()?,
-            mtime_ns: next()?.parse().ok()?,
-            ctime_ns: next()?.parse().ok()?,
-            ino: next()?.parse().ok()?,
-            dev: next()?.parse().ok()?,
-        };
-        let hash = u128::from_str_radix(next()?, 16).ok()?;
-        if next().is_some() {
+        let name = f.next()?;
+        let stat = FileStat::from_fields(&mut f)?;
+        let hash = u128::from_str_radix(f.next()?, 16).ok()?;
+        if f.next().is_some() {
             return None;
         }
         files.insert(name.to_string(), (stat, hash));

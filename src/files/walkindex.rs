@@ -458,26 +458,14 @@ fn text(p: &Path) -> Option<&str> {
 }
 
 fn encode_stat(out: &mut String, tag: &str, st: &FileStat, path: &Path) -> Option<()> {
-    let (s, p) = (st, text(path)?);
-    let _ = writeln!(
-        out,
-        "{tag}\t{}\t{}\t{}\t{}\t{}\t{p}",
-        s.size, s.mtime_ns, s.ctime_ns, s.ino, s.dev
-    );
+    let _ = writeln!(out, "{tag}\t{}\t{}", st.fields(), text(path)?);
     Some(())
 }
 
 fn decode_stat(rest: &str) -> Option<(FileStat, &str)> {
     let mut f = rest.splitn(6, '\t');
-    let mut next = || f.next();
-    let stat = FileStat {
-        size: next()?.parse().ok()?,
-        mtime_ns: next()?.parse().ok()?,
-        ctime_ns: next()?.parse().ok()?,
-        ino: next()?.parse().ok()?,
-        dev: next()?.parse().ok()?,
-    };
-    Some((stat, next()?))
+    let stat = FileStat::from_fields(&mut f)?;
+    Some((stat, f.next()?))
 }
 
 type Stats<'a> = (
