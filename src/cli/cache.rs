@@ -491,18 +491,12 @@ impl Slot<'_> {
     fn bytes(key: &str, records: &str, payload: &[u8]) -> Vec<u8> {
         let mut rest = format!("{key}\n{}\n{records}", records.len()).into_bytes();
         rest.extend_from_slice(payload);
-        let mut bytes = format!("{FORMAT}\n{:032x}\n", content_hash(&rest)).into_bytes();
-        bytes.extend_from_slice(&rest);
-        bytes
+        crate::files::write::sealed(FORMAT, &rest)
     }
 
     /// None for anything [`Slot::bytes`] did not make whole.
     fn parse(bytes: &[u8]) -> Option<Slot<'_>> {
-        let rest = bytes.strip_prefix(FORMAT.as_bytes())?.strip_prefix(b"\n")?;
-        let (sum, rest) = split_line(rest)?;
-        if sum != format!("{:032x}", content_hash(rest)).as_bytes() {
-            return None;
-        }
+        let rest = crate::files::write::unsealed(FORMAT, bytes)?;
         let (key, rest) = split_line(rest)?;
         let (len, rest) = split_line(rest)?;
         let len: usize = std::str::from_utf8(len).ok()?.parse().ok()?;

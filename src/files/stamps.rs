@@ -18,7 +18,6 @@
 //! Short or garbled records are ignored (every file is read, as without
 //! them).
 
-use crate::files::pinned::content_hash;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -103,6 +102,13 @@ pub fn now_ns() -> i64 {
         .map_or(0, |d| d.as_nanos().try_into().unwrap_or(i64::MAX))
 }
 
+/// The racy rule: whether an entry whose stat is `st` last changed
+/// (modification or change time) more than [`MARGIN_NS`] before `taken_ns`,
+/// so that a record of that stat taken then may stand for it.
+pub fn settled(st: &FileStat, taken_ns: i64) -> bool {
+    st.mtime_ns.max(st.ctime_ns) < taken_ns.saturating_sub(MARGIN_NS)
+}
+
 /// One file's record: its name (in its directory), stat and bytes' hash.
 pub type Record = (String, FileStat, u128);
 
@@ -126,8 +132,7 @@ impl Stamps {
     /// record may stand for reading it (the racy rule above).
     pub fn known(&self, name: &str, stat: &FileStat) -> Option<u128> {
         let (recorded, hash) = self.files.get(name)?;
-        let settled = stat.mtime_ns.max(stat.ctime_ns) < self.taken_ns.saturating_sub(MARGIN_NS);
-        (recorded == stat && settled).then_some(*hash)
+        (recorded == stat && settled(stat, self.taken_ns)).then_some(*hash)
     }
 
     /// When the records were taken.
@@ -140,8 +145,8 @@ impl Stamps {
 /// were stat'ed), as the stamps file `path`.
 pub fn store(path: &Path, taken_ns: i64, records: &[Record]) -> anyhow::Result<()> {
     let body = encode(taken_ns, records);
-    let bytes = format!("{FORMAT}\n{:032x}\n{body}", content_hash(body.as_bytes()));
-    crate::files::write::overwrite_checked(path, bytes.as_bytes())
+    let bytes = crate::files::write::sealed(FORMAT, body.as_bytes());
+    crate::files::write::overwrite_checked(path, &bytes)
 }
 
 /// `records`, taken at `taken_ns`, as lines of text: what a stamps file
@@ -159,13 +164,8 @@ pub fn encode(taken_ns: i64, records: &[Record]) -> String {
 }
 
 fn parse(bytes: &[u8]) -> Option<Stamps> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let rest = text.strip_prefix(FORMAT)?.strip_prefix('\n')?;
-    let (sum, body) = rest.split_once('\n')?;
-    if sum != format!("{:032x}", content_hash(body.as_bytes())) {
-        return None;
-    }
-    decode(body)
+    let body = crate::files::write::unsealed(FORMAT, bytes)?;
+    decode(std::str::from_utf8(body).ok()?)
 }
 
 /// What [`encode`] wrote; None when it is not that (the caller checked

@@ -27,9 +27,9 @@
 //! run's check listed them ([`capture`]); a run whose index holds hands
 //! them back ([`listing`]) instead of reading each directory again.
 
-use crate::files::pinned::{KeyHasher, content_hash};
+use crate::files::pinned::KeyHasher;
 use crate::files::source::dir_or_dot;
-use crate::files::stamps::{FileStat, MARGIN_NS, now_ns};
+use crate::files::stamps::{FileStat, now_ns, settled};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -235,16 +235,16 @@ impl Pending {
         CAPTURING.store(false, Ordering::Relaxed);
         let captured = std::mem::take(&mut lock(&LISTINGS).captured);
         let taken = self.rec.taken;
-        let Some((digest, settled)) = outside(&self.roots, taken) else {
+        let Some((digest, outside_settled)) = outside(&self.roots, taken) else {
             return;
         };
         let dirs = std::mem::take(&mut *lock(&self.rec.dirs));
         let ignores = std::mem::take(&mut *lock(&self.rec.ignores));
-        if !settled
+        if !outside_settled
             || !dirs
                 .iter()
                 .chain(&ignores)
-                .all(|(_, st)| is_settled(st, taken))
+                .all(|(_, st)| settled(st, taken))
         {
             return;
         }
@@ -258,8 +258,8 @@ impl Pending {
         ) else {
             return;
         };
-        let bytes = format!("{FORMAT}\n{:032x}\n{body}", content_hash(body.as_bytes()));
-        let _ = crate::files::write::overwrite_checked(&self.at, bytes.as_bytes());
+        let bytes = crate::files::write::sealed(FORMAT, body.as_bytes());
+        let _ = crate::files::write::overwrite_checked(&self.at, &bytes);
     }
 }
 
@@ -278,13 +278,8 @@ pub fn load(at: &KeptAt, args: &[String], roots: &[PathBuf]) -> Option<Loaded> {
     forget();
     let cwd = std::env::current_dir().ok()?;
     let bytes = std::fs::read(at.file(&cwd, args)).ok()?;
-    let text = std::str::from_utf8(&bytes).ok()?;
-    let rest = text.strip_prefix(FORMAT)?.strip_prefix('\n')?;
-    let (sum, body) = rest.split_once('\n')?;
-    if u128::from_str_radix(sum, 16).ok()? != content_hash(body.as_bytes()) {
-        return None;
-    }
-    let mut lines = body.lines();
+    let body = crate::files::write::unsealed(FORMAT, &bytes)?;
+    let mut lines = std::str::from_utf8(body).ok()?.lines();
     let taken: i64 = lines.next()?.parse().ok()?;
     let digest = u128::from_str_radix(lines.next()?, 16).ok()?;
     if outside(roots, taken)?.0 != digest {
@@ -311,7 +306,7 @@ pub fn load(at: &KeptAt, args: &[String], roots: &[PathBuf]) -> Option<Loaded> {
                     (roots.get(root)? == Path::new(path)).then_some(())?;
                     root += 1;
                 }
-                is_settled(&stat, taken).then_some(())?;
+                settled(&stat, taken).then_some(())?;
                 if tag != "I" {
                     listed.insert(path);
                 }
@@ -373,10 +368,6 @@ pub fn forget() {
     listings.captured.clear();
 }
 
-fn is_settled(st: &FileStat, taken: i64) -> bool {
-    st.mtime_ns.max(st.ctime_ns) < taken.saturating_sub(MARGIN_NS)
-}
-
 /// A hash of what the walk of `roots` reads outside the directories it
 /// lists: the ignore files of each root and its parents, git's
 /// configuration files and the global excludes file (a stat each, or that
@@ -385,14 +376,14 @@ fn is_settled(st: &FileStat, taken: i64) -> bool {
 /// does not look at: a `.git` that is a file (a worktree's).
 fn outside(roots: &[PathBuf], taken: i64) -> Option<(u128, bool)> {
     let mut h = KeyHasher::default();
-    let mut settled = true;
+    let mut all_settled = true;
     let mut look = |h: &mut KeyHasher, path: &Path| -> Option<()> {
         h.path(path);
         match std::fs::metadata(path) {
             Ok(m) => {
                 let st = FileStat::of_entry(&m)?;
-                settled &= is_settled(&st, taken);
-                h.part(format!("{st:?}").as_bytes());
+                all_settled &= settled(&st, taken);
+                h.part(st.fields().as_bytes());
             }
             Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound) => {
                 h.part(b"none");
@@ -431,7 +422,7 @@ fn outside(roots: &[PathBuf], taken: i64) -> Option<(u128, bool)> {
             h.part(b"no global excludes");
         }
     }
-    Some((h.finish(), settled))
+    Some((h.finish(), all_settled))
 }
 
 /// The git configuration files the walk's global excludes come from, as

@@ -177,6 +177,25 @@ pub fn overwrite_checked(path: &Path, bytes: &[u8]) -> Result<()> {
     written.with_context(|| format!("{}: cannot write", path.display()))
 }
 
+/// `body` framed as [`overwrite_checked`]'s readers check it: the line
+/// `format`, a line with the hash of `body`, then `body`.
+pub fn sealed(format: &str, body: &[u8]) -> Vec<u8> {
+    let hash = crate::files::pinned::content_hash(body);
+    let mut bytes = format!("{format}\n{hash:032x}\n").into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// The body of `bytes` that [`sealed`] framed as `format`; None for
+/// another format, or bytes the hash does not fit (short, garbled).
+pub fn unsealed<'a>(format: &str, bytes: &'a [u8]) -> Option<&'a [u8]> {
+    let rest = bytes.strip_prefix(format.as_bytes())?.strip_prefix(b"\n")?;
+    let at = memchr::memchr(b'\n', rest)?;
+    let (sum, body) = (&rest[..at], &rest[at + 1..]);
+    let hash = crate::files::pinned::content_hash(body);
+    (sum == format!("{hash:032x}").as_bytes()).then_some(body)
+}
+
 /// Writes one output file whole, as [`Staged`] does for several: a reader
 /// never sees half a report.
 pub fn replace_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
