@@ -639,9 +639,19 @@ impl<'s> Inputs<'s> {
         // path) was a tenth of a cached run: on the workers, and from the
         // real path the walk knows when it does.
         let canon_cwd = crate::files::source::real_dir(cwd).unwrap_or_else(|| cwd.to_path_buf());
-        let name = |last: &mut _, (i, p): (usize, &PathBuf)| match found.real_path(i) {
-            Some(real) => shown_below(&base, &real, p),
-            None => display_path_in(&canon_cwd, &base, p, last),
+        // Below a root inside `base`, a file's name is the root's and the
+        // names below it: joined as text, not made from a real path taken
+        // apart again (a third of a cached run's naming).
+        let prefixes: Vec<Option<String>> = found.root_reals().map(|r| prefix(&base, r)).collect();
+        let name = |last: &mut _, (i, p): (usize, &PathBuf)| match found.below_root(i) {
+            Some((r, rel)) if let Some(prefix) = &prefixes[r] => match rel.contains('\\') {
+                false => [prefix.as_str(), rel].concat(),
+                true => [prefix.as_str(), rel].concat().replace('\\', "/"),
+            },
+            _ => match found.real_path(i) {
+                Some(real) => shown_below(&base, &real, p),
+                None => display_path_in(&canon_cwd, &base, p, last),
+            },
         };
         let displays = match threads {
             Some(1) => {
@@ -1159,6 +1169,17 @@ fn shown_below(base: &Path, real: &Path, p: &Path) -> String {
         Ok(rel) => slash(rel),
         Err(_) => slash(p),
     }
+}
+
+/// What [`shown_below`] gives every file below the real directory `real`
+/// before its names below it: None where that is not a plain text prefix
+/// (`real` outside `base`, or not UTF-8).
+fn prefix(base: &Path, real: &Path) -> Option<String> {
+    let rel = real.strip_prefix(base).ok()?.to_str()?;
+    Some(match rel {
+        "" => String::new(),
+        rel => format!("{}/", rel.replace('\\', "/")),
+    })
 }
 
 pub(crate) fn slash(p: &Path) -> String {

@@ -10,10 +10,7 @@ use std::path::Path;
 /// `a.cmp(b)`.
 pub fn cmp(a: &Path, b: &Path) -> Ordering {
     if names_only(a) && names_only(b) {
-        bytes(a)
-            .iter()
-            .map(key_byte)
-            .cmp(bytes(b).iter().map(key_byte))
+        names_cmp(bytes(a), bytes(b))
     } else {
         a.cmp(b)
     }
@@ -23,9 +20,45 @@ pub fn cmp(a: &Path, b: &Path) -> Ordering {
 /// of the paths' bytes made once, compared as byte strings.
 pub fn sort_by_path<T>(v: &mut [T], key: impl Fn(&T) -> &Path) {
     if v.iter().all(|x| names_only(key(x))) {
-        v.sort_by_cached_key(|x| bytes(key(x)).iter().map(key_byte).collect::<Vec<u8>>());
+        // Compared on their own bytes, not on a key made for each (an
+        // allocation a path). They mostly come in order (a walk's index, a
+        // sorted listing), checked so first, or in sorted runs (a
+        // directory's files after another's), which the stable sort merges
+        // in few comparisons. Indices are sorted, not the items, which may
+        // be large to move; the items are then moved into place once.
+        let cmp = |a: &T, b: &T| names_cmp(bytes(key(a)), bytes(key(b)));
+        if v.is_sorted_by(|a, b| cmp(a, b).is_le()) {
+            return;
+        }
+        let mut order: Vec<usize> = (0..v.len()).collect();
+        order.sort_by(|&a, &b| cmp(&v[a], &v[b]));
+        // `slice::sort_by_cached_key`'s permutation: position `i` takes the
+        // item first at `order[i]`, found where earlier swaps moved it.
+        for i in 0..order.len() {
+            let mut at = order[i];
+            while at < i {
+                at = order[at];
+            }
+            order[i] = at;
+            v.swap(i, at);
+        }
     } else {
         v.sort_by(|a, b| key(a).cmp(key(b)));
+    }
+}
+
+/// The order of two paths of plain names by their bytes, `/` below every
+/// other byte: the order of their sort keys, without making them.
+fn names_cmp(a: &[u8], b: &[u8]) -> Ordering {
+    // Paths compared here share long prefixes: skipped eight bytes at a time.
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n && a[i..i + 8] == b[i..i + 8] {
+        i += 8;
+    }
+    match (i..n).find(|&i| a[i] != b[i]) {
+        Some(i) => key_byte(&a[i]).cmp(&key_byte(&b[i])),
+        None => a.len().cmp(&b.len()),
     }
 }
 
@@ -107,6 +140,13 @@ mod tests {
         "é/a.go",
         "a\u{7f}/b",
         "a\u{1}b",
+        // Past the eight bytes compared at a time.
+        "package/names/x.go",
+        "package/names.go",
+        "package/names-b/x.go",
+        "package/names/x/y.go",
+        "package/namesake/x.go",
+        "package/names/x.go/z",
     ];
 
     #[test]
@@ -115,6 +155,30 @@ mod tests {
             for b in PATHS.iter().map(Path::new) {
                 assert_eq!(cmp(a, b), a.cmp(b), "{a:?} {b:?}");
             }
+        }
+    }
+
+    /// Shuffled, with each path twice: `Path`'s order, and stable.
+    #[test]
+    fn a_sort_of_any_order_is_stable() {
+        let plain: Vec<&Path> = PATHS
+            .iter()
+            .map(Path::new)
+            .filter(|p| names_only(p))
+            .collect();
+        let mut seed = 7u64;
+        for _ in 0..50 {
+            let mut v: Vec<(&Path, usize)> = plain.iter().chain(&plain).copied().zip(0..).collect();
+            for i in (1..v.len()).rev() {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                v.swap(i, (seed >> 33) as usize % (i + 1));
+            }
+            let mut want = v.clone();
+            want.sort_by(|a, b| a.0.cmp(b.0));
+            sort_by_path(&mut v, |x| x.0);
+            assert_eq!(v, want);
         }
     }
 
@@ -130,7 +194,17 @@ mod tests {
         for v in [all, plain] {
             let mut got = v.clone();
             sort(&mut got);
-            assert_eq!(got, want(v));
+            let sorted = want(v);
+            assert_eq!(got, sorted);
+            // In order already, and in order but for one pair anywhere.
+            sort(&mut got);
+            assert_eq!(got, sorted);
+            for i in 1..sorted.len() {
+                let mut got = sorted.clone();
+                got.swap(i - 1, i);
+                sort(&mut got);
+                assert_eq!(got, sorted);
+            }
         }
     }
 }

@@ -14,7 +14,7 @@
 
 use crate::files::source::{FoundUp, Source, plain};
 use crate::files::stamps::{Record, Stamps};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::collections::hash_map::Entry;
 use std::ffi::OsString;
 use std::io;

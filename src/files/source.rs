@@ -75,6 +75,11 @@ pub fn absolute(p: &Path) -> io::Result<PathBuf> {
         // What std does for a relative path on POSIX, from the same start.
         Some(cwd) if cfg!(unix) && p.is_relative() && !p.as_os_str().is_empty() => {
             let mut out = cwd.clone();
+            // Names only: joined as bytes, not a component at a time.
+            if crate::files::order::names_only(p) {
+                out.push(p);
+                return Ok(out);
+            }
             out.extend(p.strip_prefix(".").unwrap_or(p).components());
             if p.as_os_str().as_encoded_bytes().ends_with(b"/") {
                 out.push("");
@@ -90,7 +95,7 @@ pub fn absolute(p: &Path) -> io::Result<PathBuf> {
 /// of its 237 M instructions so, in these lookups (several per package)
 /// and in `Pinned`'s map. Two spellings of one path are two keys for one
 /// answer.
-type Memo<V> = std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<OsString, V>>>;
+type Memo<V> = std::sync::LazyLock<std::sync::Mutex<foldhash::HashMap<OsString, V>>>;
 
 /// The real path of each directory resolved so far, by absolute path.
 static SEEN: Memo<PathBuf> = std::sync::LazyLock::new(Default::default);
@@ -281,12 +286,28 @@ impl Source for WorkTree {
     fn find_up(&self, dir: &Path, name: &str) -> Option<FoundUp> {
         let start = real_dir(dir_or_dot(dir))?;
         let found = nearest(&start, name)?;
-        let below = start.strip_prefix(&found).unwrap_or(Path::new(""));
-        read_once(&found.join(name)).map(|up| FoundUp {
-            below: below.to_path_buf(),
-            ..up
-        })
+        let below = below(&start, &found);
+        read_once(&found.join(name)).map(|up| FoundUp { below, ..up })
     }
+}
+
+/// The path from `up` down to `dir`, below it (empty when it is not): a
+/// real path's parents are its leading bytes, so on unix this is the rest
+/// of them, not `strip_prefix`'s walk of both a component at a time.
+fn below(dir: &Path, up: &Path) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let (d, u) = (dir.as_os_str().as_bytes(), up.as_os_str().as_bytes());
+        if crate::files::order::names_only(dir)
+            && let Some(rest) = d.strip_prefix(u)
+            && (rest.is_empty() || rest.starts_with(b"/") || u.ends_with(b"/"))
+        {
+            let rest = rest.strip_prefix(b"/").unwrap_or(rest);
+            return PathBuf::from(std::ffi::OsStr::from_bytes(rest));
+        }
+    }
+    dir.strip_prefix(up).unwrap_or(Path::new("")).to_path_buf()
 }
 
 /// The bytes of `path` and their hash, read once a process: every package
@@ -381,8 +402,12 @@ fn is_plain(p: &[u8]) -> bool {
         && !p.starts_with(b"./")
         && !p.ends_with(b"/")
         && !p.ends_with(b"/.")
-        && !p.windows(2).any(|w| w == b"//")
-        && !p.windows(3).any(|w| w == b"/./")
+        // One pass over the separators for `//` and `/./`.
+        && memchr::memchr_iter(b'/', p).all(|i| match p.get(i + 1) {
+            Some(b'/') => false,
+            Some(b'.') => p.get(i + 2) != Some(&b'/'),
+            _ => true,
+        })
 }
 
 impl Source for Overlay {
@@ -445,6 +470,11 @@ mod tests {
         "./.",
         ".//a",
         "./..",
+        "a/b/./c.go",
+        "a/b/.c/d.go",
+        "a/b//c/d.go",
+        "a/b/c/",
+        "a/b/c/.",
     ];
 
     /// The current directory read once gives what std's reading it each
@@ -452,7 +482,22 @@ mod tests {
     #[test]
     fn absolute_is_std_absolute() {
         for p in ODD_PATHS.iter().map(Path::new) {
-            assert_eq!(absolute(p).ok(), std::path::absolute(p).ok(), "{p:?}");
+            let bytes = |r: io::Result<PathBuf>| r.ok().map(PathBuf::into_os_string);
+            assert_eq!(bytes(absolute(p)), bytes(std::path::absolute(p)), "{p:?}");
+        }
+    }
+
+    /// The path below a parent, from bytes, is `strip_prefix`'s.
+    #[test]
+    fn below_is_strip_prefix() {
+        let dirs = [
+            "/", "/a", "/a/b", "/a/bc", "/a/b/c", "/ab", "a/b", "/a//b", "/a/./b",
+        ];
+        for d in dirs.iter().map(Path::new) {
+            for u in dirs.iter().map(Path::new) {
+                let want = d.strip_prefix(u).unwrap_or(Path::new(""));
+                assert_eq!(below(d, u).as_os_str(), want.as_os_str(), "{d:?} {u:?}");
+            }
         }
     }
 

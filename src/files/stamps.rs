@@ -18,7 +18,7 @@
 //! Short or garbled records are ignored (every file is read, as without
 //! them).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
 
 /// How long before a record was taken a file must have last changed for
@@ -177,16 +177,49 @@ pub fn decode(body: &str) -> Option<Stamps> {
     // its entries, so no line is collected into a list first.
     let mut files = HashMap::with_capacity(memchr::memchr_iter(b'\n', body.as_bytes()).count());
     for line in lines {
-        let mut f = line.split('\t');
+        let mut f = Fields(Some(line));
         let name = f.next()?;
         let stat = FileStat::from_fields(&mut f)?;
-        let hash = u128::from_str_radix(f.next()?, 16).ok()?;
+        let hash = hex128(f.next()?)?;
         if f.next().is_some() {
             return None;
         }
         files.insert(name.to_string(), (stat, hash));
     }
     Some(Stamps { taken_ns, files })
+}
+
+/// The tab-separated fields of a line, as `str::split` gives them, each
+/// found with one `memchr` rather than through the pattern API.
+struct Fields<'a>(Option<&'a str>);
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.0?;
+        match memchr::memchr(b'\t', s.as_bytes()) {
+            // A tab is one byte: both sides are on character boundaries.
+            Some(at) => {
+                self.0 = Some(&s[at + 1..]);
+                Some(&s[..at])
+            }
+            None => {
+                self.0 = None;
+                Some(s)
+            }
+        }
+    }
+}
+
+/// A 128-bit hash as [`encode`] writes it (32 hex digits): two 64-bit
+/// halves, each parsed faster than a `u128` is.
+fn hex128(s: &str) -> Option<u128> {
+    if s.len() != 32 || !s.is_ascii() {
+        return u128::from_str_radix(s, 16).ok();
+    }
+    let half = |h: &str| u64::from_str_radix(h, 16).ok().map(u128::from);
+    Some(half(&s[..16])? << 64 | half(&s[16..])?)
 }
 
 #[cfg(test)]
@@ -252,6 +285,43 @@ mod tests {
         }
         let s = stat(taken - MARGIN_NS - 1, 0);
         assert_eq!(stamps(taken, s).known("a.go", &s), Some(42));
+    }
+
+    /// What `encode` writes, `decode` reads back, at the ends of every
+    /// field's range; a line with a field more or less is refused.
+    #[test]
+    fn records_read_back_as_written() {
+        let records: Vec<Record> = vec![
+            ("a.go".into(), stat(-1_500_000_000, i64::MAX), u128::MAX),
+            ("b c.go".into(), stat(i64::MIN, 0), 1),
+            (
+                "é.go".into(),
+                FileStat {
+                    size: u64::MAX,
+                    ino: 0,
+                    dev: u64::MAX,
+                    ..stat(0, 0)
+                },
+                1 << 64,
+            ),
+            ("d.go".into(), stat(5, 6), 0),
+        ];
+        let body = encode(7, &records);
+        let back = decode(&body).unwrap();
+        assert_eq!(back.taken_ns(), 7);
+        for (name, st, hash) in &records {
+            assert_eq!(back.files.get(name), Some(&(*st, *hash)), "{name}");
+        }
+        let line = body.lines().nth(1).unwrap();
+        for bad in [
+            format!("{line}\t"),
+            format!("{line}\tx"),
+            line.replacen("a.go\t", "", 1),
+        ] {
+            assert!(decode(&format!("7\n{bad}\n")).is_none(), "{bad:?}");
+        }
+        let short = line.rsplit_once('\t').unwrap().0;
+        assert!(decode(&format!("7\n{short}\n")).is_none());
     }
 
     #[test]

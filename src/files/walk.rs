@@ -8,7 +8,7 @@ use crate::files::order;
 use crate::files::source::{dir_or_dot, known_real_dir, real_dir_after};
 use crate::files::walkindex::{self, KeptAt, Pending, Recording};
 use anyhow::{Result, bail};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -66,6 +66,20 @@ impl Found {
     /// was a fifth of a cached run's instructions.
     pub fn real_path(&self, i: usize) -> Option<PathBuf> {
         real_below(&self.roots, &self.files[i], *self.below.get(i)?)
+    }
+
+    /// What [`Found::real_path`] is made of: the index of the root (in
+    /// [`Found::root_reals`]) and the path below it, names only.
+    pub fn below_root(&self, i: usize) -> Option<(usize, &str)> {
+        let r = (*self.below.get(i)?)? as usize;
+        let bytes = self.files[i].as_os_str().as_encoded_bytes();
+        let rel = std::str::from_utf8(bytes.get(self.roots[r].0..)?).ok()?;
+        order::names_only(Path::new(rel)).then_some((r, rel))
+    }
+
+    /// The real paths of the roots files were found below.
+    pub fn root_reals(&self) -> impl Iterator<Item = &Path> {
+        self.roots.iter().map(|(_, real)| real.as_path())
     }
 
     /// Hands the real paths of the files' directories that the walk knows
@@ -173,7 +187,7 @@ pub fn find_kept(args: &[String], threads: Option<usize>, at: Option<&KeptAt>) -
     let found = Mutex::new(Walked::default());
     // Files named as PATHs: the only ones that can be symlinks (the walk
     // takes no link below a PATH).
-    let mut named = std::collections::HashSet::new();
+    let mut named = HashSet::new();
     let mut roots = Vec::new();
     // The directories to walk, each with its known root (if it is one).
     let mut dirs: Vec<(PathBuf, Option<u32>)> = Vec::new();
@@ -228,6 +242,10 @@ pub fn find_kept(args: &[String], threads: Option<usize>, at: Option<&KeptAt>) -
                 of_root.extend(walked.files[before..].iter().map(|(f, _)| (i, f.clone())));
             }
             if let (Some(rec), Some(at)) = (rec, at) {
+                // Kept in the order the run sorts them in (by root, then
+                // path), so that a run from the index finds them sorted.
+                order::sort_by_path(&mut of_root, |f| &f.1);
+                of_root.sort_by_key(|f| f.0);
                 let clean = lock(&found).errors.is_empty();
                 kept = rec.finish(at, &args, &spelled, of_root, clean);
             }
@@ -391,7 +409,7 @@ fn lock(found: &Mutex<Walked>) -> std::sync::MutexGuard<'_, Walked> {
 /// when there is one.
 fn one_name_per_file(
     files: Vec<(PathBuf, Option<u32>)>,
-    named: &std::collections::HashSet<PathBuf>,
+    named: &HashSet<PathBuf>,
     roots: &[(usize, PathBuf)],
 ) -> Vec<(PathBuf, Option<u32>)> {
     // One root walked, no file named: the walk met each file once, by one

@@ -30,7 +30,7 @@
 use crate::files::pinned::KeyHasher;
 use crate::files::source::dir_or_dot;
 use crate::files::stamps::{FileStat, now_ns, settled};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
