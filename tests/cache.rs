@@ -91,26 +91,25 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// An entry's lines: format, checksum, key, the records' length, the
-/// time the records were taken, the records, then the outcomes.
+/// An entry's lines: format, checksum, key, the records' length; then
+/// the records (binary, starting with the eight bytes of the time they
+/// were taken) and the outcomes.
 const SUM: usize = 1;
 const KEY: usize = 2;
-const TAKEN: usize = 4;
+const RECORDS: usize = 4;
 
 /// An entry without the time its records were taken (and the checksum,
 /// which covers it): what two runs over the same files write alike.
 fn timeless(entry: &[u8]) -> Vec<u8> {
-    let lines: Vec<&[u8]> = entry.split(|b| *b == b'\n').collect();
+    let mut lines: Vec<&[u8]> = entry.splitn(RECORDS + 1, |b| *b == b'\n').collect();
     assert!(
-        lines.len() > TAKEN + 1,
+        lines.len() == RECORDS + 1 && lines[RECORDS].len() >= 8,
         "{}",
         String::from_utf8_lossy(entry)
     );
-    let kept: Vec<&[u8]> = (lines.iter().enumerate())
-        .filter(|(i, _)| *i != SUM && *i != TAKEN)
-        .map(|(_, l)| *l)
-        .collect();
-    kept.join(&b'\n')
+    lines[RECORDS] = &lines[RECORDS][8..];
+    lines.remove(SUM);
+    lines.join(&b'\n')
 }
 
 /// `entry` with its checksum made to fit its bytes again.
@@ -193,18 +192,20 @@ fn corrupt_stat_records_are_ignored() {
     let good = cached(&sb, &json);
     for (i, p) in entries(&cache_dir(&sb)).iter().enumerate() {
         let mut b = fs::read(p).unwrap();
-        // The first record's line, after the time the records were taken.
-        let record = b.windows(4).position(|w| w == b".go\t").unwrap();
+        // The end of the first record's name, which its stat follows
+        // (the size first, little-endian).
+        let record = b.windows(3).position(|w| w == b".go").unwrap();
+        let size = record + 3;
         match i % 3 {
             0 => b.truncate(record),
             1 => {
                 // A size changed: the checksum no longer fits.
-                b[record + 4] = if b[record + 4] == b'1' { b'2' } else { b'1' };
+                b[size] ^= 1;
             }
             _ => {
                 // A size changed and the checksum made to fit: a record
                 // that vouches for a stat the file no longer has.
-                b[record + 4] = if b[record + 4] == b'1' { b'2' } else { b'1' };
+                b[size] ^= 1;
                 b = resummed(&b);
             }
         }
@@ -358,18 +359,16 @@ fn corrupt_truncated_or_foreign_entries_are_ignored_and_rewritten() {
         },
         &|b| b.clear(),
         &|b| {
-            let s = String::from_utf8(b.clone()).unwrap();
-            *b = s
-                .replacen("gofix-leaks-cache 3", "gofix-leaks-cache 0", 1)
-                .into_bytes();
+            let format = b"gofix-leaks-cache 4\n";
+            assert!(b.starts_with(format));
+            b[format.len() - 2] = b'0';
         },
         // An entry that parses, with its checksum made to fit: still a
         // different key line, so not trusted.
         &|b| {
-            let s = String::from_utf8(b.clone()).unwrap();
-            let mut lines: Vec<&str> = s.splitn(KEY + 2, '\n').collect();
-            lines[KEY] = "00000000000000000000000000000000";
-            *b = resummed(lines.join("\n").as_bytes());
+            let mut lines: Vec<&[u8]> = b.splitn(KEY + 2, |c| *c == b'\n').collect();
+            lines[KEY] = b"00000000000000000000000000000000";
+            *b = resummed(&lines.join(&b'\n'));
         },
     ];
     for (p, d) in files.iter().zip(damage) {

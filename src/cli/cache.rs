@@ -57,7 +57,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 /// The first line of every entry; a new payload shape gets a new number.
-const FORMAT: &str = "gofix-leaks-cache 3";
+const FORMAT: &str = "gofix-leaks-cache 4";
 
 /// The directory of this layout under the cache's root.
 const LAYOUT: &str = "v3";
@@ -320,11 +320,8 @@ fn engine_key(engine: &Engine, cache: &Path) -> Option<u128> {
     h.part(FORMAT.as_bytes())
         .part(env!("CARGO_PKG_VERSION").as_bytes())
         .part(&exe_hash(cache)?.to_le_bytes());
-    for rule in engine.rules() {
-        h.part(format!("{:?}", rule.spec).as_bytes())
-            .part(format!("{:?}", rule.options).as_bytes());
-    }
-    h.part(format!("{:?}", engine.kinds()).as_bytes());
+    h.part(engine.pack_text().as_bytes())
+        .part(format!("{:?}", engine.kinds()).as_bytes());
     Some(h.finish())
 }
 
@@ -488,8 +485,9 @@ struct Slot<'a> {
 impl Slot<'_> {
     /// An entry's bytes: the format line, a checksum of the rest, the key,
     /// the records' length in bytes, the records, the outcomes.
-    fn bytes(key: &str, records: &str, payload: &[u8]) -> Vec<u8> {
-        let mut rest = format!("{key}\n{}\n{records}", records.len()).into_bytes();
+    fn bytes(key: &str, records: &[u8], payload: &[u8]) -> Vec<u8> {
+        let mut rest = format!("{key}\n{}\n", records.len()).into_bytes();
+        rest.extend_from_slice(records);
         rest.extend_from_slice(payload);
         crate::files::write::sealed(FORMAT, &rest)
     }
@@ -500,7 +498,7 @@ impl Slot<'_> {
         let (key, rest) = split_line(rest)?;
         let (len, rest) = split_line(rest)?;
         let len: usize = std::str::from_utf8(len).ok()?.parse().ok()?;
-        let records = std::str::from_utf8(rest.get(..len)?).ok()?;
+        let records = rest.get(..len)?;
         Some(Slot {
             key: std::str::from_utf8(key).ok()?,
             stamps: stamps::decode(records)?,
@@ -520,17 +518,22 @@ fn split_line(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 /// size first, which was two system calls more per package on a warm run).
 /// A read that does not fill the buffer reached the end of a regular
 /// file, so no second read asks for it; should one ever come back short
-/// otherwise, the entry's checksum refuses the bytes (a miss).
+/// otherwise, the entry's checksum refuses the bytes (a miss). The buffer
+/// is the thread's, zeroed once: zeroing one per entry cost more than the
+/// copy of what was read.
 fn read_slot(path: &Path) -> Option<Vec<u8>> {
-    let mut file = std::fs::File::open(path).ok()?;
-    let mut bytes = vec![0; 16 << 10];
-    let n = file.read(&mut bytes).ok()?;
-    if n < bytes.len() {
-        bytes.truncate(n);
-        return Some(bytes);
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 16 << 10]);
     }
-    file.read_to_end(&mut bytes).ok()?;
-    Some(bytes)
+    let mut file = std::fs::File::open(path).ok()?;
+    BUF.with_borrow_mut(|buf| {
+        let n = file.read(buf).ok()?;
+        let mut bytes = buf[..n].to_vec();
+        if n == buf.len() {
+            file.read_to_end(&mut bytes).ok()?;
+        }
+        Some(bytes)
+    })
 }
 
 /// `map` as an entry holds it: keys in hex (JSON numbers do not hold 128
@@ -647,5 +650,24 @@ fn evict(dir: &Path, max: u64) {
         if std::fs::remove_file(&path).is_ok() {
             total -= len;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An entry is read whole whatever its size against the buffer, and
+    /// the buffer kept between reads leaves nothing of a longer one.
+    #[test]
+    fn an_entry_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p");
+        for len in [100_000, 0, 100, (16 << 10) - 1, 16 << 10, (16 << 10) + 1, 5] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            std::fs::write(&path, &bytes).unwrap();
+            assert_eq!(read_slot(&path), Some(bytes), "{len}");
+        }
+        assert_eq!(read_slot(&dir.path().join("none")), None);
     }
 }

@@ -15,11 +15,11 @@
 use crate::cli::shard::Shard;
 use crate::engine::diagnostic::{Finding, Skipped};
 use crate::engine::edit::Fix;
+use crate::engine::matching::Engine;
 use crate::engine::merge::Checked;
 use crate::engine::suppress::{Directive, Style, Suppressed};
 use crate::files::source::Source;
 use crate::rules::kind::Kind;
-use crate::rules::rule::Rule;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,19 +49,17 @@ pub struct Identity {
 
 impl Identity {
     /// This run's: `rules` are the rules run, `kinds` those kept.
-    pub fn of(loaded: &[String], rules: &[Rule], kinds: Option<Vec<Kind>>) -> Identity {
-        // The rule file's parsed form and the option values as set: what
-        // a rule finds depends on nothing else (where it was read from
-        // does not matter).
-        let mut pack = String::new();
-        for rule in rules {
-            pack.push_str(&format!("{:?}\n{:?}\n", rule.spec, rule.options));
-        }
+    /// The identity of a run of `engine`, which `loaded` the rules it
+    /// names, keeping `kinds`.
+    pub fn of(loaded: &[String], engine: &Engine, kinds: Option<Vec<Kind>>) -> Identity {
+        // A hash, not a blob id as `digest` makes: the text is long, and
+        // only runs of one version compare it.
+        let pack = crate::files::pinned::content_hash(engine.pack_text().as_bytes());
         Identity {
             version: env!("CARGO_PKG_VERSION").to_string(),
             rules_loaded: loaded.to_vec(),
-            rules_run: rules.iter().map(|r| r.id().to_string()).collect(),
-            rule_pack: digest(pack.as_bytes()),
+            rules_run: engine.rules().iter().map(|r| r.id().to_string()).collect(),
+            rule_pack: format!("{pack:032x}"),
             kinds,
             split: String::new(),
         }

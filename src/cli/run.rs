@@ -111,7 +111,7 @@ pub fn run(args: Args) -> Result<u8> {
     if let Some(code) = output::check_inputs(&args.paths, inputs.found, inputs.files.len()) {
         return Ok(code);
     }
-    let identity = results::Identity::of(&loaded, engine.rules(), settings.kinds(&args));
+    let identity = results::Identity::of(&loaded, &engine, settings.kinds(&args));
     let mut identity = inputs.keep_shard(args.shard, identity);
     let mut gate = Gate::prepare(&args, &settings, &cwd, head.as_ref())?;
     let source = inputs.source;

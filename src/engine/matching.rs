@@ -54,6 +54,8 @@ pub struct Engine {
     combined: OnceLock<Option<Combined>>,
     /// The kinds each rule's patterns start at (`rooted`), by rule.
     roots: Vec<Option<Roots>>,
+    /// [`Engine::pack_text`], made once.
+    pack: OnceLock<String>,
 }
 
 /// One query made of several rules' queries, so that one walk of a
@@ -150,6 +152,7 @@ impl Engine {
             kinds: None,
             combined: OnceLock::new(),
             roots,
+            pack: OnceLock::new(),
         }
     }
 
@@ -163,6 +166,19 @@ impl Engine {
 
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// Every rule's spec as loaded and its option values, a line each:
+    /// what the rules find depends on nothing else (where a rule was read
+    /// from does not matter). The cache's key and a shard's identity both
+    /// take it.
+    pub fn pack_text(&self) -> &str {
+        self.pack.get_or_init(|| {
+            self.rules
+                .iter()
+                .map(|r| format!("{:?}\n{:?}\n", r.spec, r.options))
+                .collect()
+        })
     }
 
     /// The kinds kept (`keep_kinds`); None: every kind.

@@ -12,11 +12,12 @@
 //! A file changed since is caught by its stat: writing its bytes moves its
 //! change time even when its size and modification time are put back.
 //!
-//! Records are kept as lines of text ([`encode`]): a cache entry holds
-//! its directory's beside its outcomes, under the entry's checksum; a
-//! stamps file ([`store`]: the binary's own record) under one of its own.
-//! Short or garbled records are ignored (every file is read, as without
-//! them).
+//! Records are kept in a compact binary form ([`encode`]: numbers as
+//! little-endian bytes; parsing them as decimal text was most of a cached
+//! run's reading of its entries): a cache entry holds its directory's
+//! beside its outcomes, under the entry's checksum; a stamps file
+//! ([`store`]: the binary's own record) under one of its own. Short or
+//! garbled records are ignored (every file is read, as without them).
 
 use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
@@ -26,7 +27,7 @@ use std::path::Path;
 pub const MARGIN_NS: i64 = 2_000_000_000;
 
 /// The first line of every stamps file.
-const FORMAT: &str = "gofix-leaks-stamps 1";
+const FORMAT: &str = "gofix-leaks-stamps 2";
 
 /// What a stat says about a file's bytes without reading them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,8 +73,8 @@ impl FileStat {
         None
     }
 
-    /// The stat as text records hold it (here and in `files::walkindex`):
-    /// five numbers, tab-separated.
+    /// The stat as the walk's index (`files::walkindex`), which is text,
+    /// holds it: five numbers, tab-separated.
     pub fn fields(&self) -> String {
         let s = self;
         format!(
@@ -144,82 +145,62 @@ impl Stamps {
 /// Writes `records`, taken at `taken_ns` (a time read before the files
 /// were stat'ed), as the stamps file `path`.
 pub fn store(path: &Path, taken_ns: i64, records: &[Record]) -> anyhow::Result<()> {
-    let body = encode(taken_ns, records);
-    let bytes = crate::files::write::sealed(FORMAT, body.as_bytes());
+    let bytes = crate::files::write::sealed(FORMAT, &encode(taken_ns, records));
     crate::files::write::overwrite_checked(path, &bytes)
 }
 
-/// `records`, taken at `taken_ns`, as lines of text: what a stamps file
-/// holds after its checksum, and a cache entry beside its outcomes.
-pub fn encode(taken_ns: i64, records: &[Record]) -> String {
-    let mut body = format!("{taken_ns}\n");
+/// `records`, taken at `taken_ns`: what a stamps file holds after its
+/// checksum, and a cache entry beside its outcomes. The time, then per
+/// record its name's length (two bytes) and name, the five numbers of its
+/// stat and its hash, all little-endian.
+pub fn encode(taken_ns: i64, records: &[Record]) -> Vec<u8> {
+    let mut body = taken_ns.to_le_bytes().to_vec();
     for (name, s, hash) in records {
-        // A name that would break a line is not recorded (always read).
-        if name.contains(['\t', '\n']) {
+        let Ok(len) = u16::try_from(name.len()) else {
             continue;
+        };
+        body.extend_from_slice(&len.to_le_bytes());
+        body.extend_from_slice(name.as_bytes());
+        for n in [s.size, s.mtime_ns as u64, s.ctime_ns as u64, s.ino, s.dev] {
+            body.extend_from_slice(&n.to_le_bytes());
         }
-        body.push_str(&format!("{name}\t{}\t{hash:032x}\n", s.fields()));
+        body.extend_from_slice(&hash.to_le_bytes());
     }
     body
 }
 
 fn parse(bytes: &[u8]) -> Option<Stamps> {
-    let body = crate::files::write::unsealed(FORMAT, bytes)?;
-    decode(std::str::from_utf8(body).ok()?)
+    decode(crate::files::write::unsealed(FORMAT, bytes)?)
 }
 
 /// What [`encode`] wrote; None when it is not that (the caller checked
 /// its bytes against a checksum: this is a shape check, not a trust one).
-pub fn decode(body: &str) -> Option<Stamps> {
-    let mut lines = body.lines();
-    let taken_ns = lines.next()?.parse().ok()?;
-    // A record a line: decoding them is half of a cached run's reading of
-    // its entries, so no line is collected into a list first.
-    let mut files = HashMap::with_capacity(memchr::memchr_iter(b'\n', body.as_bytes()).count());
-    for line in lines {
-        let mut f = Fields(Some(line));
-        let name = f.next()?;
-        let stat = FileStat::from_fields(&mut f)?;
-        let hash = hex128(f.next()?)?;
-        if f.next().is_some() {
-            return None;
-        }
-        files.insert(name.to_string(), (stat, hash));
+pub fn decode(body: &[u8]) -> Option<Stamps> {
+    let (taken, mut rest) = body.split_first_chunk::<8>()?;
+    let mut files = HashMap::new();
+    // Records to the last byte: a part of one is no record.
+    while !rest.is_empty() {
+        let (len, after) = rest.split_first_chunk::<2>()?;
+        let (name, after) = after.split_at_checked(u16::from_le_bytes(*len).into())?;
+        let (fixed, after) = after.split_first_chunk::<56>()?;
+        rest = after;
+        let n =
+            |i: usize| u64::from_le_bytes(fixed[i * 8..i * 8 + 8].try_into().unwrap_or_default());
+        let stat = FileStat {
+            size: n(0),
+            mtime_ns: n(1) as i64,
+            ctime_ns: n(2) as i64,
+            ino: n(3),
+            dev: n(4),
+        };
+        let hash = u128::from_le_bytes(fixed[40..].try_into().ok()?);
+        let name = std::str::from_utf8(name).ok()?.to_string();
+        files.insert(name, (stat, hash));
     }
-    Some(Stamps { taken_ns, files })
-}
-
-/// The tab-separated fields of a line, as `str::split` gives them, each
-/// found with one `memchr` rather than through the pattern API.
-struct Fields<'a>(Option<&'a str>);
-
-impl<'a> Iterator for Fields<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        let s = self.0?;
-        match memchr::memchr(b'\t', s.as_bytes()) {
-            // A tab is one byte: both sides are on character boundaries.
-            Some(at) => {
-                self.0 = Some(&s[at + 1..]);
-                Some(&s[..at])
-            }
-            None => {
-                self.0 = None;
-                Some(s)
-            }
-        }
-    }
-}
-
-/// A 128-bit hash as [`encode`] writes it (32 hex digits): two 64-bit
-/// halves, each parsed faster than a `u128` is.
-fn hex128(s: &str) -> Option<u128> {
-    if s.len() != 32 || !s.is_ascii() {
-        return u128::from_str_radix(s, 16).ok();
-    }
-    let half = |h: &str| u64::from_str_radix(h, 16).ok().map(u128::from);
-    Some(half(&s[..16])? << 64 | half(&s[16..])?)
+    Some(Stamps {
+        taken_ns: i64::from_le_bytes(*taken),
+        files,
+    })
 }
 
 #[cfg(test)]
@@ -288,40 +269,42 @@ mod tests {
     }
 
     /// What `encode` writes, `decode` reads back, at the ends of every
-    /// field's range; a line with a field more or less is refused.
+    /// field's range; a body cut anywhere but between records, or with a
+    /// byte more, is refused.
     #[test]
     fn records_read_back_as_written() {
+        let odd = FileStat {
+            size: u64::MAX,
+            ino: 0,
+            dev: u64::MAX,
+            ..stat(0, 0)
+        };
         let records: Vec<Record> = vec![
             ("a.go".into(), stat(-1_500_000_000, i64::MAX), u128::MAX),
-            ("b c.go".into(), stat(i64::MIN, 0), 1),
-            (
-                "é.go".into(),
-                FileStat {
-                    size: u64::MAX,
-                    ino: 0,
-                    dev: u64::MAX,
-                    ..stat(0, 0)
-                },
-                1 << 64,
-            ),
-            ("d.go".into(), stat(5, 6), 0),
+            ("b\tc\n.go".into(), stat(i64::MIN, 0), 1),
+            ("é.go".into(), odd, 1 << 64),
+            (String::new(), stat(5, 6), 0),
         ];
         let body = encode(7, &records);
         let back = decode(&body).unwrap();
         assert_eq!(back.taken_ns(), 7);
+        assert_eq!(back.files.len(), records.len());
         for (name, st, hash) in &records {
-            assert_eq!(back.files.get(name), Some(&(*st, *hash)), "{name}");
+            assert_eq!(back.files.get(name), Some(&(*st, *hash)), "{name:?}");
         }
-        let line = body.lines().nth(1).unwrap();
-        for bad in [
-            format!("{line}\t"),
-            format!("{line}\tx"),
-            line.replacen("a.go\t", "", 1),
-        ] {
-            assert!(decode(&format!("7\n{bad}\n")).is_none(), "{bad:?}");
+        let mut ends = vec![8];
+        for (name, ..) in &records {
+            ends.push(ends.last().unwrap() + 2 + name.len() + 56);
         }
-        let short = line.rsplit_once('\t').unwrap().0;
-        assert!(decode(&format!("7\n{short}\n")).is_none());
+        assert_eq!(*ends.last().unwrap(), body.len());
+        for cut in 0..body.len() {
+            let got = decode(&body[..cut]).map(|s| s.files.len());
+            let want = ends.iter().position(|&e| e == cut);
+            assert_eq!(got, want, "cut at {cut}");
+        }
+        let mut longer = body.clone();
+        longer.push(0);
+        assert!(decode(&longer).is_none());
     }
 
     #[test]
