@@ -932,8 +932,23 @@ pub fn check_all(
     threads: Option<usize>,
     cache: Option<&crate::cli::cache::Cache>,
 ) -> Result<Vec<Checked>> {
-    let dirs = crate::cli::stream::check_dirs_all(engine, source, files, displays, threads, cache)?;
-    let mut out: Vec<Checked> = dirs.into_iter().flatten().collect();
+    let (dirs, places) =
+        crate::cli::stream::check_dirs_all(engine, source, files, displays, threads, cache)?;
+    // Each file's outcome put back at its file's place: the files come
+    // sorted (from a walk), and then so do the outcomes, which the sort
+    // below only checks. Merging the directories' sorted runs instead was
+    // the main thread's largest sort. Any other order is sorted there.
+    let fits = dirs.iter().zip(&places).all(|(d, p)| d.len() == p.len());
+    let mut out: Vec<Checked> = match fits {
+        true => {
+            let mut slots: Vec<Option<Checked>> = places.iter().flatten().map(|_| None).collect();
+            for (i, c) in places.into_iter().flatten().zip(dirs.into_iter().flatten()) {
+                slots[i] = Some(c);
+            }
+            slots.into_iter().flatten().collect()
+        }
+        false => dirs.into_iter().flatten().collect(),
+    };
     crate::files::order::sort_by_path(&mut out, |c| &c.path);
     Ok(out)
 }

@@ -34,7 +34,7 @@ pub fn check_dirs(
     sink: &mut dyn FnMut(Vec<Checked>),
 ) -> Result<()> {
     let progress = Progress::new(files.len() as u64);
-    let groups = by_directory(files, displays);
+    let (groups, _) = by_directory(files, displays);
     let pool = pool(threads)?;
     let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<Checked>)>();
     let progress = &progress;
@@ -73,8 +73,9 @@ pub fn check_dirs(
 
 /// [`check_dirs`] for a run that prints nothing before the end: each
 /// directory's files in path order, directories in path order, collected
-/// on the workers. Handing each directory to a receiving thread woke it
-/// once a directory, a tenth of a cached run's time in the kernel.
+/// on the workers; with, for each directory, the places of its files in
+/// `files`. Handing each directory to a receiving thread woke it once a
+/// directory, a tenth of a cached run's time in the kernel.
 pub fn check_dirs_all(
     engine: &Engine,
     source: &dyn Source,
@@ -82,9 +83,9 @@ pub fn check_dirs_all(
     displays: Vec<String>,
     threads: Option<usize>,
     cache: Option<&Cache>,
-) -> Result<Vec<Vec<Checked>>> {
+) -> Result<(Vec<Vec<Checked>>, Places)> {
     let progress = Progress::new(files.len() as u64);
-    let groups = by_directory(files, displays);
+    let (groups, places) = by_directory(files, displays);
     let progress = &progress;
     let work = move || {
         groups
@@ -97,37 +98,42 @@ pub fn check_dirs_all(
         None => work(),
     };
     progress.finish();
-    Ok(out)
+    Ok((out, places))
 }
+
+/// A directory and its files, with their names shown.
+type Group = (PathBuf, Vec<(PathBuf, String)>);
+
+/// For each directory, the places its files had in the list of files.
+pub type Places = Vec<Vec<usize>>;
 
 /// The files by directory, directories in path order: a directory at a
 /// time, its files share one parse of their package. Grouped by hash, then
 /// the directories sorted once: a tree keyed by path compared paths
 /// component by component for every file. Files come sorted, so most
 /// follow one of their own directory: those join its group without a
-/// lookup (a `Path` hash walks the path a component at a time).
-fn by_directory(
-    files: Vec<PathBuf>,
-    displays: Vec<String>,
-) -> Vec<(PathBuf, Vec<(PathBuf, String)>)> {
-    let mut groups: Vec<(PathBuf, Vec<(PathBuf, String)>)> = Vec::new();
+/// lookup (a `Path` hash walks the path a component at a time). With each
+/// group, the places its files had in `files`.
+fn by_directory(files: Vec<PathBuf>, displays: Vec<String>) -> (Vec<Group>, Places) {
+    let mut groups: Vec<(Group, Vec<usize>)> = Vec::new();
     let mut at: HashMap<PathBuf, usize> = HashMap::new();
     let mut last: Option<usize> = None;
-    for (path, display) in files.into_iter().zip(displays) {
+    for (n, (path, display)) in files.into_iter().zip(displays).enumerate() {
         let dir = path.parent().unwrap_or(Path::new(""));
-        let same = last.filter(|&i| groups[i].0.as_os_str() == dir.as_os_str());
+        let same = last.filter(|&i| groups[i].0.0.as_os_str() == dir.as_os_str());
         let i = match same {
             Some(i) => i,
             None => *at.entry(dir.to_path_buf()).or_insert_with(|| {
-                groups.push((dir.to_path_buf(), Vec::new()));
+                groups.push(((dir.to_path_buf(), Vec::new()), Vec::new()));
                 groups.len() - 1
             }),
         };
-        groups[i].1.push((path, display));
+        groups[i].0.1.push((path, display));
+        groups[i].1.push(n);
         last = Some(i);
     }
-    crate::files::order::sort_by_path(&mut groups, |g| &g.0);
-    groups
+    crate::files::order::sort_by_path(&mut groups, |g| &g.0.0);
+    groups.into_iter().unzip()
 }
 
 /// A pool of `threads` workers, or None for rayon's own (one per core).
