@@ -48,9 +48,8 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// This run's: `rules` are the rules run, `kinds` those kept.
-    /// The identity of a run of `engine`, which `loaded` the rules it
-    /// names, keeping `kinds`.
+    /// This run's: `engine` runs the rules, `loaded` names the rules
+    /// loaded, `kinds` are those kept.
     pub fn of(loaded: &[String], engine: &Engine, kinds: Option<Vec<Kind>>) -> Identity {
         // A hash, not a blob id as `digest` makes: the text is long, and
         // only runs of one version compare it.

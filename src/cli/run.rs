@@ -1190,10 +1190,10 @@ fn shown_below(base: &Path, real: &Path, p: &Path) -> String {
 /// before its names below it: None where that is not a plain text prefix
 /// (`real` outside `base`, or not UTF-8).
 fn prefix(base: &Path, real: &Path) -> Option<String> {
-    let rel = real.strip_prefix(base).ok()?.to_str()?;
-    Some(match rel {
+    let rel = real.strip_prefix(base).ok()?;
+    Some(match rel.to_str()? {
         "" => String::new(),
-        rel => format!("{}/", rel.replace('\\', "/")),
+        _ => format!("{}/", slash(rel)),
     })
 }
 

@@ -16,8 +16,8 @@ pub fn cmp(a: &Path, b: &Path) -> Ordering {
     }
 }
 
-/// Sorts `v` by `key` in `Path` order (stable, as `sort_by` is): on keys
-/// of the paths' bytes made once, compared as byte strings.
+/// Sorts `v` by `key` in `Path` order (stable, as `sort_by` is): on the
+/// paths' bytes where that gives the same answer (`names_cmp`).
 pub fn sort_by_path<T>(v: &mut [T], key: impl Fn(&T) -> &Path) {
     if v.iter().all(|x| names_only(key(x))) {
         // Compared on their own bytes, not on a key made for each (an

@@ -72,8 +72,7 @@ impl Found {
     /// [`Found::root_reals`]) and the path below it, names only.
     pub fn below_root(&self, i: usize) -> Option<(usize, &str)> {
         let r = (*self.below.get(i)?)? as usize;
-        let bytes = self.files[i].as_os_str().as_encoded_bytes();
-        let rel = std::str::from_utf8(bytes.get(self.roots[r].0..)?).ok()?;
+        let rel = rel_below(&self.roots[r], &self.files[i])?;
         order::names_only(Path::new(rel)).then_some((r, rel))
     }
 
@@ -102,11 +101,15 @@ impl Found {
 
 /// [`Found::real_path`] of `file`, found below the known root `below`.
 fn real_below(roots: &[(usize, PathBuf)], file: &Path, below: Option<u32>) -> Option<PathBuf> {
-    let (strip, real) = &roots[below? as usize];
-    // The walk made the path from the root's spelling: on the same
-    // platform its bytes are the root's, then the names below.
-    let rel = std::str::from_utf8(file.as_os_str().as_encoded_bytes().get(*strip..)?).ok()?;
-    Some(real.join(rel))
+    let root = &roots[below? as usize];
+    Some(root.1.join(rel_below(root, file)?))
+}
+
+/// The path of `file` below the known root `(strip, _)`: the walk made it
+/// from the root's spelling, so on the same platform its bytes are the
+/// root's, then the names below.
+fn rel_below<'f>((strip, _): &(usize, PathBuf), file: &'f Path) -> Option<&'f str> {
+    std::str::from_utf8(file.as_os_str().as_encoded_bytes().get(*strip..)?).ok()
 }
 
 /// A root directory whose files' real paths the walk knows: one spelled
