@@ -56,6 +56,11 @@ pub struct Engine {
     roots: Vec<Option<Roots>>,
     /// [`Engine::pack_text`], made once.
     pack: OnceLock<String>,
+    /// The words each rule's every match writes (`anchors`), by rule.
+    anchors: Vec<Option<Vec<Vec<u8>>>>,
+    /// Whether large declarations are first checked trimmed (`trim_plan`);
+    /// off only to compare with (a test).
+    trim: bool,
 }
 
 /// One query made of several rules' queries, so that one walk of a
@@ -146,6 +151,10 @@ impl Engine {
                 Roots::of(q.query(), q.patterns().zip(starts), &r.spec.query)
             })
             .collect();
+        let anchors = rules
+            .iter()
+            .map(|r| crate::engine::anchors::of_rule(&r.spec.query, &r.spec.require))
+            .collect();
         Engine {
             rules,
             prefilter,
@@ -153,6 +162,8 @@ impl Engine {
             combined: OnceLock::new(),
             roots,
             pack: OnceLock::new(),
+            anchors,
+            trim: true,
         }
     }
 
@@ -161,6 +172,13 @@ impl Engine {
     /// comment covering one still counts as used).
     pub fn keep_kinds(mut self, kinds: Option<Vec<Kind>>) -> Engine {
         self.kinds = kinds;
+        self
+    }
+
+    /// Checks every declaration whole (never `trim_plan`): what a test
+    /// compares a trimmed check with.
+    pub fn untrimmed(mut self) -> Engine {
+        self.trim = false;
         self
     }
 
@@ -270,26 +288,60 @@ impl Engine {
         // declarations to the parse instead, a few times at most.
         if let Some((chunks, mut keep)) = self.parse_plan(&rules, &found, directory, bytes) {
             let mut last: Option<Tree> = None;
-            for _ in 0..4 {
-                let ranges = syntax::kept_ranges(&chunks, keep.clone());
+            // Large declarations are first parsed trimmed to the functions
+            // that can match (`trim_plan`); a check that asks about what
+            // that left out is done again with them whole.
+            let mut trim = self.trim;
+            for _ in 0..5 {
+                let mut ranges = syntax::kept_ranges(&chunks, keep.clone());
+                let hidden = trim
+                    .then(|| self.trim_plan(&chunks, &keep, &rules, &found, bytes))
+                    .flatten();
+                if let Some(h) = &hidden {
+                    // Where the untrimmed plan parses the whole file, the
+                    // trimmed parse holds every other declaration too: an
+                    // error in one of them sends the check back to the
+                    // whole file, as before.
+                    let kept: usize = ranges.iter().map(|r| r.len()).sum();
+                    if kept * 10 >= bytes.len() * 9 {
+                        ranges = std::iter::once(0..bytes.len()).collect();
+                    }
+                    ranges = without(&ranges, &h.dropped);
+                }
                 let kept: usize = ranges.iter().map(|r| r.len()).sum();
                 if kept * 10 >= bytes.len() * 9 {
                     break;
                 }
                 let tree = syntax::reparse_ranges(bytes, &ranges, last.as_ref());
                 if tree.root_node().has_error() {
+                    if hidden.is_some() {
+                        trim = false;
+                        continue;
+                    }
                     break;
                 }
-                let (out, wants) = self.check_tree(
-                    directory,
-                    path,
-                    display,
-                    src,
-                    &tree,
-                    Some(&ranges),
-                    (&rules, &found),
-                    ignores,
-                );
+                let trimmed = hidden.is_some();
+                let check = || {
+                    self.check_tree(
+                        directory,
+                        path,
+                        display,
+                        src,
+                        &tree,
+                        Some(&ranges),
+                        (&rules, &found),
+                        ignores,
+                    )
+                };
+                let ((out, wants), asked) = match hidden {
+                    Some(h) => crate::go::hidden::while_hidden(h, check),
+                    None => (check(), false),
+                };
+                if asked {
+                    trim = false;
+                    last = Some(tree);
+                    continue;
+                }
                 let names = match wants {
                     Wants::Nothing => {
                         return Ok(FileOutcome {
@@ -300,9 +352,11 @@ impl Engine {
                     Wants::Whole => break,
                     Wants::Names(names) => names,
                 };
-                if !keep_wanted(&chunks, &mut keep, bytes, &names) {
+                // What a lookup wanted may be in what the trim left out.
+                if !keep_wanted(&chunks, &mut keep, bytes, &names) && !trimmed {
                     break;
                 }
+                trim = false;
                 last = Some(tree);
             }
         }
@@ -359,6 +413,50 @@ impl Engine {
             })
             .collect();
         Some((chunks, keep))
+    }
+
+    /// What to leave out of the kept declarations of a parse plan (`keep`
+    /// of `chunks`): in each large one, the statements that write no
+    /// anchor of the rules it holds (`units::around_functions`), with what
+    /// a check must not ask about then. None when nothing is left out, or
+    /// when a rule a declaration holds has no anchors.
+    fn trim_plan(
+        &self,
+        chunks: &[Chunk],
+        keep: &[bool],
+        rules: &[usize],
+        found: &Found,
+        bytes: &[u8],
+    ) -> Option<crate::go::hidden::Hidden> {
+        use crate::go::units;
+        let mut hidden = crate::go::hidden::Hidden::default();
+        for ((r, kind), _) in chunks.iter().zip(keep).filter(|(_, k)| **k) {
+            if *kind != syntax::ChunkKind::Code || r.len() < units::WORTH_TRIMMING_FOR_CHECK {
+                continue;
+            }
+            let mut words: Vec<&[u8]> = Vec::new();
+            for &i in rules.iter().filter(|&&i| found.holds(i, r.clone())) {
+                match &self.anchors[i] {
+                    Some(a) => words.extend(a.iter().map(Vec::as_slice)),
+                    None => {
+                        words.clear();
+                        break;
+                    }
+                }
+            }
+            if words.is_empty() {
+                continue;
+            }
+            let Some(t) = units::around_functions(bytes, r.clone(), &words) else {
+                continue;
+            };
+            hidden.chunks.push(r.clone());
+            hidden.dropped.extend(t.dropped);
+            hidden.scoped.extend(t.scoped);
+            hidden.declared.extend(t.declared);
+            hidden.written.extend(t.written);
+        }
+        (!hidden.chunks.is_empty()).then_some(hidden)
     }
 
     /// Runs `rules` over `tree`, the parse of all of `src` or of its
@@ -426,6 +524,9 @@ impl Engine {
             let at_name = rule.spec.at.trim_start_matches('@');
             let mut seen_at = std::collections::HashSet::new();
             for captures in matches {
+                for &(_, n) in &captures {
+                    crate::go::hidden::reads(n);
+                }
                 let caps: HashMap<&str, Node> = captures
                     .iter()
                     .map(|&(i, n)| (names[i as usize], n))
@@ -663,6 +764,26 @@ enum Wants {
     Whole,
     /// The declarations that may answer these lookups.
     Names(Vec<crate::go::package::Want>),
+}
+
+/// `ranges` (sorted, not overlapping) without `out` (sorted, each inside
+/// one of them).
+fn without(ranges: &[Range<usize>], out: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut kept = Vec::with_capacity(ranges.len() + out.len());
+    let mut out = out.iter().peekable();
+    for r in ranges {
+        let mut at = r.start;
+        while let Some(o) = out.next_if(|o| o.start < r.end) {
+            if o.start > at {
+                kept.push(at..o.start);
+            }
+            at = at.max(o.end);
+        }
+        if at < r.end {
+            kept.push(at..r.end);
+        }
+    }
+    kept
 }
 
 /// Marks in `keep` the declarations of `chunks` that may answer one of
@@ -1061,6 +1182,116 @@ mod tests {
                     .collect()
             })
             .collect()
+    }
+
+    /// A check that first parses large declarations trimmed finds what a
+    /// check of them whole finds, fix for fix and skip for skip, on every
+    /// file under `root` that it would trim, whole and cut short (the cut
+    /// one's tree has errors): how many files, and how many findings.
+    fn trimmed_and_whole_agree(root: &Path) -> (usize, usize) {
+        use crate::files::source::WorkTree;
+        let trimmed = Engine::new(crate::rules::rule::builtin().unwrap());
+        let whole = Engine::new(crate::rules::rule::builtin().unwrap()).untrimmed();
+        let mut dirs = vec![root.to_path_buf()];
+        let (mut files, mut findings) = (0, 0);
+        while let Some(dir) = dirs.pop() {
+            let mut paths: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            paths.sort();
+            let directory = Directory::new(&WorkTree, &dir);
+            for path in paths {
+                if path.is_dir() {
+                    if !path.ends_with("testdata") && !path.ends_with("vendor") {
+                        dirs.push(path);
+                    }
+                    continue;
+                }
+                if path.extension().is_none_or(|x| x != "go") {
+                    continue;
+                }
+                let full = std::fs::read(&path).unwrap();
+                if !would_trim(&trimmed, &full) {
+                    continue;
+                }
+                for keep in [1.0, 0.77] {
+                    let src = &full[..(full.len() as f64 * keep) as usize];
+                    let display = path.display().to_string();
+                    let a = trimmed.check(&directory, &path, &display, src);
+                    let b = whole.check(&directory, &path, &display, src);
+                    let show = |o: &Result<FileOutcome, String>| match o {
+                        Ok(o) => format!(
+                            "{:?}\n{:?}\n{:?}\n{:?}",
+                            o.findings, o.fixes, o.skipped, o.suppressed
+                        ),
+                        Err(e) => e.clone(),
+                    };
+                    assert_eq!(show(&a), show(&b), "{display} at {keep}");
+                    findings += a.map_or(0, |o| o.findings.len());
+                }
+                files += 1;
+            }
+        }
+        (files, findings)
+    }
+
+    /// On Go's own tree, whose large functions seldom start their
+    /// goroutines only in nested func literals.
+    #[test]
+    fn a_trimmed_check_finds_what_a_whole_one_does_in_gos_tree() {
+        let (files, findings) = trimmed_and_whole_agree(&crate::go::goroot_src());
+        eprintln!("{files} files trimmed, {findings} findings");
+        assert!(files >= 5, "{files} files trimmed");
+    }
+
+    /// On go-redis (fetched from the Go module proxy), whose Ginkgo test
+    /// files are each one `Describe` literal holding hundreds of specs:
+    /// what the trim is for.
+    #[test]
+    fn a_trimmed_check_finds_what_a_whole_one_does_in_ginkgo_specs() {
+        let out = std::process::Command::new("go")
+            .args([
+                "mod",
+                "download",
+                "-json",
+                "github.com/redis/go-redis/v9@v9.24.0",
+            ])
+            .output()
+            .expect("go on PATH");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let dir = PathBuf::from(info["Dir"].as_str().expect("the module's directory"));
+        let (files, findings) = trimmed_and_whole_agree(&dir);
+        eprintln!("{files} files trimmed, {findings} findings");
+        assert!(
+            files >= 15 && findings >= 10,
+            "{files} files trimmed, {findings} findings"
+        );
+    }
+
+    /// Whether the check of `src` would parse some declaration trimmed.
+    fn would_trim(engine: &Engine, src: &[u8]) -> bool {
+        let found = engine.prefilter.scan(src);
+        let rules: Vec<usize> = (0..engine.rules.len())
+            .filter(|&i| found.holds(i, 0..src.len()))
+            .collect();
+        let Some(chunks) = syntax::top_level_chunks(src) else {
+            return false;
+        };
+        let keep: Vec<bool> = chunks
+            .iter()
+            .map(|(r, k)| {
+                *k == syntax::ChunkKind::Code && rules.iter().any(|&i| found.holds(i, r.clone()))
+            })
+            .collect();
+        engine
+            .trim_plan(&chunks, &keep, &rules, &found, src)
+            .is_some()
     }
 
     /// Each rule gets from the one combined walk exactly the matches, in

@@ -3,6 +3,8 @@
 //! suppressions, merging a run's fixes into new file contents, and the
 //! new-lines filter of `--new-from-*`.
 
+/// The words every match of a rule writes, read from its query.
+pub mod anchors;
 pub mod diagnostic;
 pub mod edit;
 pub mod literals;

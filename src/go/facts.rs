@@ -298,9 +298,17 @@ impl<'t> Facts<'t> {
         if ident.kind_str() != "identifier" {
             return None;
         }
+        crate::go::hidden::resolves(ident, &self.src[ident.byte_range()]);
         let f = self.of(ident);
         let id = f.local_of(ident)?;
         Some((f, id))
+    }
+
+    /// Whether `ident` is the identifier that declares its local
+    /// (`FuncFacts::declares`).
+    pub fn declares(&self, ident: Node<'t>) -> bool {
+        crate::go::hidden::resolves(ident, &self.src[ident.byte_range()]);
+        self.of(ident).declares(ident)
     }
 
     /// Whether `ident` names the package this file imports from `path`

@@ -10,6 +10,8 @@ pub mod facts;
 /// A package's struct fields and every use of them, once per package.
 pub mod fields;
 pub mod grammar;
+/// What a check on trimmed declarations cannot see, and whether it asked.
+pub mod hidden;
 pub mod idents;
 pub mod lookup;
 pub mod package;

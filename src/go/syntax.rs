@@ -602,6 +602,7 @@ pub fn written<'t>(
     kind: &str,
     src: &[u8],
 ) -> Vec<(Node<'t>, Vec<Node<'t>>)> {
+    crate::go::hidden::searches(top, word.as_bytes());
     spelled(top, word, kind, None, src).collect()
 }
 
@@ -617,6 +618,8 @@ pub fn written_outside<'t>(
     skip: &str,
     src: &[u8],
 ) -> Vec<(Node<'t>, Vec<Node<'t>>)> {
+    // Its caller, a search of a function's declarations, tells
+    // `go::hidden` what it asks.
     spelled(top, word, kind, Some(skip), src).collect()
 }
 
@@ -999,6 +1002,7 @@ pub fn identifiers_in(scope: Node, src: &[u8]) -> std::collections::HashSet<Stri
 
 /// Whether a node of kind `kind` under `top` spells exactly `word`.
 fn spells(top: Node, word: &str, kind: &str, src: &[u8]) -> bool {
+    crate::go::hidden::searches(top, word.as_bytes());
     spelled(top, word, kind, None, src).next().is_some()
 }
 

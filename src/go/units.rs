@@ -235,6 +235,416 @@ pub fn trimmed(
     Some(kept)
 }
 
+/// What `lex` reads of one declaration: where its function bodies open
+/// (each with where its `func` keyword is), where the anchor words are
+/// written as code, and whether it has a `goto`.
+struct Lexed {
+    bodies: Vec<(usize, usize)>,
+    anchors: Vec<usize>,
+    goto: bool,
+}
+
+/// The token before the one being read, as far as telling a func literal
+/// from a func type needs.
+#[derive(Clone, Copy)]
+enum Prev {
+    Start,
+    /// `(`, `{`, `,`, `;`, `=`, `:`, `!`, `&`, `|`: an expression may
+    /// start after it.
+    Opens,
+    Word(usize, usize),
+    /// Any other token, by its last byte.
+    Other(u8),
+}
+
+/// Reads `src[range]` as Go's lexer would, without parsing. A `func` that
+/// starts an expression (after `(`, `,`, `=`, `:`, `{`, `go`, `defer`,
+/// `return`, or at the start of a line) opens a function whose body is
+/// the first `{` at its depth not right after `struct` or `interface`; a
+/// `func` after a name, `]` or `chan` is a type (`f func()`,
+/// `[]func(){...}`), and so is one whose line or list ends before a `{`.
+/// When unsure it reads no body, which only trims less. None when a
+/// literal never ends or a bracket closes nothing.
+fn lex(src: &[u8], range: Range<usize>, anchors: &[&[u8]]) -> Option<Lexed> {
+    let mut out = Lexed {
+        bodies: Vec::new(),
+        anchors: Vec::new(),
+        goto: false,
+    };
+    let word = |p: Prev, w: &[&[u8]]| matches!(p, Prev::Word(a, b) if w.contains(&&src[a..b]));
+    let mut depth = 0usize;
+    // The `func`s read whose body has not opened: their depth and place.
+    let mut pending: Vec<(usize, usize)> = Vec::new();
+    let mut prev = Prev::Start;
+    let mut line_start = true;
+    let mut i = range.start;
+    while i < range.end {
+        let b = src[i];
+        match b {
+            b' ' | b'\t' | b'\r' => i += 1,
+            b'\n' => {
+                let ends = match prev {
+                    Prev::Word(..) => true,
+                    Prev::Other(b) => matches!(b, b')' | b']' | b'}' | b'"' | b'+' | b'-'),
+                    _ => false,
+                };
+                if ends && pending.last().is_some_and(|&(d, _)| d == depth) {
+                    pending.pop();
+                }
+                line_start = true;
+                i += 1;
+            }
+            b'/' | b'"' | b'\'' | b'`' if skip_literal(src, i).is_some() => {
+                let (end, closed) = skip_literal(src, i)?;
+                if !closed || end > range.end {
+                    return None;
+                }
+                if b != b'/' {
+                    prev = Prev::Other(b'"');
+                    line_start = false;
+                }
+                i = end;
+            }
+            b if is_ident_byte(b) => {
+                let s = i;
+                while i < range.end && is_ident_byte(src[i]) {
+                    i += 1;
+                }
+                let w = &src[s..i];
+                if w == b"func"
+                    && (line_start
+                        || matches!(prev, Prev::Start | Prev::Opens)
+                        || word(prev, &[b"go", b"defer", b"return"]))
+                {
+                    pending.push((depth, s));
+                } else if w == b"goto" {
+                    out.goto = true;
+                }
+                if anchors.contains(&w) {
+                    out.anchors.push(s);
+                }
+                prev = Prev::Word(s, i);
+                line_start = false;
+            }
+            _ => {
+                match b {
+                    b'{' => {
+                        if let Some(&(d, f)) = pending.last()
+                            && d == depth
+                            && !word(prev, &[b"struct", b"interface"])
+                        {
+                            out.bodies.push((i, f));
+                            pending.pop();
+                        }
+                        depth += 1;
+                    }
+                    b'(' | b'[' => depth += 1,
+                    b')' | b']' | b'}' => {
+                        depth = depth.checked_sub(1)?;
+                        while pending.last().is_some_and(|&(d, _)| d > depth) {
+                            pending.pop();
+                        }
+                    }
+                    b',' | b';' | b'=' if pending.last().is_some_and(|&(d, _)| d == depth) => {
+                        pending.pop();
+                    }
+                    _ => {}
+                }
+                prev = match b {
+                    b'(' | b'{' | b',' | b';' | b'=' | b':' | b'!' | b'&' | b'|' => Prev::Opens,
+                    _ => Prev::Other(b),
+                };
+                line_start = false;
+                i += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// The words the code of `text` writes (identifiers and keywords, after a
+/// `.` too), comments and literals left out.
+fn code_words(text: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        if let Some((end, _)) = skip_literal(text, i) {
+            i = end.max(i + 1);
+        } else if is_ident_byte(b) {
+            let s = i;
+            while i < text.len() && is_ident_byte(text[i]) {
+                i += 1;
+            }
+            if !b.is_ascii_digit() {
+                out.push(&text[s..i]);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The names a statement of a function body may declare in that body's
+/// scope, over-counted: for a `var`, `const` or `type` statement every
+/// word of it; else the words before a `:=` or a label's `:` outside
+/// brackets (which over-counts `for i :=` and `if v :=`, whose names
+/// live only inside them).
+fn declared_by(unit: &[u8]) -> Vec<&[u8]> {
+    let first = first_token(unit);
+    let keyword =
+        |w: &[u8]| first.starts_with(w) && first.get(w.len()).is_none_or(|&b| !is_ident_byte(b));
+    if keyword(b"var") || keyword(b"const") || keyword(b"type") {
+        return code_words(unit);
+    }
+    let mut words = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < unit.len() {
+        let b = unit[i];
+        if let Some((end, _)) = skip_literal(unit, i) {
+            i = end.max(i + 1);
+            continue;
+        }
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b':' if depth == 0 && unit.get(i + 1) != Some(&b':') => return words,
+            b if depth == 0 && is_ident_byte(b) => {
+                let s = i;
+                while i < unit.len() && is_ident_byte(unit[i]) {
+                    i += 1;
+                }
+                words.push(&unit[s..i]);
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Vec::new()
+}
+
+/// The names a statement may declare anywhere in it, over-counted: the
+/// names written right before each `:=` (`a, b :=`), and every word of a
+/// `var`, `const` or `type` declaration (to its line's end, or its
+/// parentheses' close).
+fn declared_anywhere(unit: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    // The names just read, separated by commas.
+    let mut run: Vec<&[u8]> = Vec::new();
+    let mut comma = false;
+    let mut i = 0;
+    while i < unit.len() {
+        let b = unit[i];
+        if let Some((end, _)) = skip_literal(unit, i) {
+            i = end.max(i + 1);
+            run.clear();
+            continue;
+        }
+        if is_ident_byte(b) {
+            let s = i;
+            while i < unit.len() && is_ident_byte(unit[i]) {
+                i += 1;
+            }
+            let w = &unit[s..i];
+            if matches!(w, b"var" | b"const" | b"type") {
+                let rest = unit[i..].trim_ascii_start();
+                let end = match rest.first() {
+                    Some(b'(') => {
+                        let mut depth = 0usize;
+                        rest.iter()
+                            .position(|&c| {
+                                match c {
+                                    b'(' => depth += 1,
+                                    b')' => depth -= 1,
+                                    _ => {}
+                                }
+                                depth == 0
+                            })
+                            .map_or(rest.len(), |j| j + 1)
+                    }
+                    _ => memchr::memchr(b'\n', rest).unwrap_or(rest.len()),
+                };
+                out.extend(code_words(&rest[..end]));
+            }
+            if !comma {
+                run.clear();
+            }
+            run.push(w);
+            comma = false;
+            continue;
+        }
+        match b {
+            b',' => comma = true,
+            b':' if unit.get(i + 1) == Some(&b'=') => {
+                out.append(&mut run);
+                comma = false;
+                i += 1;
+            }
+            b' ' | b'\t' | b'\r' => {}
+            b'\n' if comma => {}
+            _ => {
+                run.clear();
+                comma = false;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The names a function's signature (`func` up to its body) may give its
+/// receiver, parameters and results: the words inside its brackets that
+/// are not a qualified type's parts (`testing.T`).
+fn declared_by_signature(sig: &[u8]) -> Vec<&[u8]> {
+    let mut words = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < sig.len() {
+        let b = sig[i];
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b if depth > 0 && is_ident_byte(b) => {
+                let s = i;
+                while i < sig.len() && is_ident_byte(sig[i]) {
+                    i += 1;
+                }
+                let dotted = (s > 0 && sig[s - 1] == b'.') || sig.get(i) == Some(&b'.');
+                if !dotted {
+                    words.push(&sig[s..i]);
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    words
+}
+
+/// A declaration trimmed for a check (`around_functions`): what was left
+/// out, and the names that a question about it must not trust the trimmed
+/// parse for.
+#[derive(Debug, Default)]
+pub struct Trim {
+    /// The statements left out, sorted, not overlapping.
+    pub dropped: Vec<Range<usize>>,
+    /// Names declared directly in a trimmed function body (by any of its
+    /// statements, left out or kept) or by that function's signature:
+    /// where a name resolves, some of its declarations or uses may be
+    /// left out.
+    pub scoped: Vec<Vec<u8>>,
+    /// `scoped`, and every name a left-out statement may declare anywhere
+    /// in it: what a search of a function's declarations of a name, in
+    /// all of its blocks, may miss.
+    pub declared: Vec<Vec<u8>>,
+    /// Every word the code left out writes.
+    pub written: Vec<Vec<u8>>,
+}
+
+/// Declarations longer than this are worth trimming for a check.
+pub const WORTH_TRIMMING_FOR_CHECK: usize = 4096;
+
+/// What to leave out of one top-level declaration, `src[chunk]`, for a
+/// check of the rules whose matches write one of `anchors` (words): in
+/// each function body that holds an anchor only inside the functions
+/// nested in it (a Ginkgo `Describe`, `Context`, a test that runs
+/// subtests), the statements holding no anchor. The function body each
+/// anchor is written directly in is kept whole, with all inside it, and
+/// so are the statements of a trimmed body that hold an anchor. The
+/// brackets and signatures around stay: what is kept parses as the same
+/// nodes with the same ancestors.
+///
+/// None when nothing is left out, when the declaration does not scan, has
+/// a `goto` (a label may be left out), or keeps a statement that starts
+/// with `{` (after left-out lines a bare block can parse as part of the
+/// statement before it).
+pub fn around_functions(src: &[u8], chunk: Range<usize>, anchors: &[&[u8]]) -> Option<Trim> {
+    let lexed = lex(src, chunk.clone(), anchors)?;
+    if lexed.goto || lexed.anchors.is_empty() {
+        return None;
+    }
+    let blocks = blocks(src, chunk)?;
+    let signature: Vec<Option<usize>> = blocks
+        .iter()
+        .map(|b| {
+            lexed
+                .bodies
+                .binary_search_by_key(&b.open, |&(open, _)| open)
+                .ok()
+                .map(|k| lexed.bodies[k].1)
+        })
+        .collect();
+    let n = blocks.len();
+    let (mut whole, mut holds) = (vec![false; n], vec![false; n]);
+    for &p in &lexed.anchors {
+        // The innermost block holding `p`: the last to open before it,
+        // or one around that.
+        let mut k = blocks.partition_point(|b| b.open < p).checked_sub(1);
+        while let Some(j) = k.filter(|&j| blocks[j].close < p) {
+            k = blocks[j].parent;
+        }
+        let mut f = k;
+        while let Some(j) = f.filter(|&j| signature[j].is_none()) {
+            f = blocks[j].parent;
+        }
+        if let Some(f) = f {
+            whole[f] = true;
+        }
+        while let Some(j) = k {
+            holds[j] = true;
+            k = blocks[j].parent;
+        }
+    }
+    let mut inside_whole = vec![false; n];
+    let mut trim = Trim::default();
+    let (mut scoped, mut declared, mut written) = (Vec::new(), Vec::new(), Vec::new());
+    for k in 0..n {
+        inside_whole[k] = blocks[k]
+            .parent
+            .is_some_and(|p| whole[p] || inside_whole[p]);
+        let Some(func) = signature[k] else { continue };
+        if !holds[k] || whole[k] || inside_whole[k] {
+            continue;
+        }
+        scoped.extend(declared_by_signature(&src[func..blocks[k].open]));
+        for u in blocks[k].units() {
+            let text = &src[u.clone()];
+            if text.trim_ascii().is_empty() {
+                continue;
+            }
+            scoped.extend(declared_by(text));
+            let i = lexed.anchors.partition_point(|&a| a < u.start);
+            if lexed.anchors.get(i).is_some_and(|&a| a < u.end) {
+                if first_token(text).starts_with(b"{") {
+                    return None;
+                }
+            } else {
+                written.extend(code_words(text));
+                declared.extend(declared_anywhere(text));
+                trim.dropped.push(u);
+            }
+        }
+    }
+    if trim.dropped.is_empty() {
+        return None;
+    }
+    trim.dropped.sort_unstable_by_key(|r| r.start);
+    let owned = |mut w: Vec<&[u8]>| {
+        w.sort_unstable();
+        w.dedup();
+        w.into_iter().map(<[u8]>::to_vec).collect()
+    };
+    declared.extend_from_slice(&scoped);
+    trim.scoped = owned(scoped);
+    trim.declared = owned(declared);
+    trim.written = owned(written);
+    Some(trim)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,5 +785,228 @@ mod tests {
         );
         assert!(saved > 0);
         eprintln!("{clean} of {tried} clean, {untrimmed} not trimmed, {saved} bytes left out");
+    }
+
+    /// The line of each function body `lex` finds in `src`.
+    fn body_lines(src: &str) -> Vec<usize> {
+        let lexed = lex(src.as_bytes(), 0..src.len(), &[]).expect("scans");
+        lexed
+            .bodies
+            .iter()
+            .map(|&(open, _)| src[..open].matches('\n').count() + 1)
+            .collect()
+    }
+
+    #[test]
+    fn function_bodies_are_told_from_func_types_and_composite_literals() {
+        let src = "var _ = Describe(\"x\", func() {\n\
+            \tvar f func() int\n\
+            \thandlers := map[string]func(){\"a\": nil}\n\
+            \tfs := []func(){f}\n\
+            \tg := func(a int) (int, error) { return a, nil }\n\
+            \th := func() struct{ a int } { return struct{ a int }{} }\n\
+            \tgo func() {}()\n\
+            \tdefer func(ch chan func()) {}(nil)\n\
+            \tvar k func() // a type\n\
+            \tif k != nil {\n\
+            \t}\n\
+            \tIt(\"y\", func() {\n\
+            \t\tx := func() interface{} { return nil }\n\
+            \t\t_ = x\n\
+            \t})\n\
+            })\n";
+        assert_eq!(body_lines(src), vec![1, 5, 6, 7, 8, 12, 13]);
+        let decl =
+            "func (s *S) Run(ctx context.Context, f func() error) (err error) {\n\treturn f()\n}\n";
+        assert_eq!(body_lines(decl), vec![1]);
+    }
+
+    fn trimmed_for_check(src: &str, anchors: &[&str]) -> Option<(String, Vec<String>)> {
+        let anchors: Vec<&[u8]> = anchors.iter().map(|a| a.as_bytes()).collect();
+        let t = around_functions(src.as_bytes(), 0..src.len(), &anchors)?;
+        let mut kept = String::new();
+        let mut at = 0;
+        for d in &t.dropped {
+            kept.push_str(&src[at..d.start]);
+            at = d.end;
+        }
+        kept.push_str(&src[at..]);
+        let scoped = t
+            .scoped
+            .iter()
+            .map(|w| String::from_utf8(w.clone()).unwrap())
+            .collect();
+        Some((kept, scoped))
+    }
+
+    #[test]
+    fn a_check_keeps_the_functions_an_anchor_is_written_in() {
+        let src = "var _ = Describe(\"x\", func() {\n\
+            \tvar client *Client\n\
+            \tctx := context.TODO()\n\
+            \n\
+            \tBeforeEach(func() {\n\
+            \t\tclient = New()\n\
+            \t})\n\
+            \n\
+            \tIt(\"gets\", func() {\n\
+            \t\tExpect(client.Get(ctx)).To(Succeed())\n\
+            \t})\n\
+            \n\
+            \tDescribe(\"inner\", func() {\n\
+            \t\tIt(\"waits\", func() {\n\
+            \t\t\tdone := make(chan bool)\n\
+            \t\t\tgo func() {\n\
+            \t\t\t\tdone <- true\n\
+            \t\t\t}()\n\
+            \t\t\t<-done\n\
+            \t\t})\n\
+            \t\tIt(\"sleeps\", func() {\n\
+            \t\t\ttime.Sleep(1)\n\
+            \t\t})\n\
+            \t})\n\
+            })\n";
+        let (kept, scoped) = trimmed_for_check(src, &["go"]).expect("trimmed");
+        assert_eq!(
+            kept,
+            "var _ = Describe(\"x\", func() {\n\
+            \tDescribe(\"inner\", func() {\n\
+            \t\tIt(\"waits\", func() {\n\
+            \t\t\tdone := make(chan bool)\n\
+            \t\t\tgo func() {\n\
+            \t\t\t\tdone <- true\n\
+            \t\t\t}()\n\
+            \t\t\t<-done\n\
+            \t\t})\n\
+            \t})\n\
+            })\n"
+        );
+        // What the outer bodies declare, not what the kept spec does.
+        assert!(scoped.contains(&"client".to_string()) && scoped.contains(&"ctx".to_string()));
+        assert!(!scoped.contains(&"done".to_string()));
+        // An anchor written right in the outer body keeps it whole; so
+        // does one only in a comment or string of a spec, which is no
+        // code.
+        let direct = src.replace("\tctx := context.TODO()", "\tgo warm()");
+        assert_eq!(trimmed_for_check(&direct, &["go"]), None);
+        let commented = src.replace("time.Sleep(1)", "time.Sleep(1) // go on\n\t\t\tlog(\"go\")");
+        let (kept2, _) = trimmed_for_check(&commented, &["go"]).expect("trimmed");
+        assert_eq!(kept2, kept);
+        // A `goto` (its label may be left out), or a kept statement that
+        // starts with a bare block: not trimmed.
+        let jumps = src.replace("<-done\n", "<-done\n\t\t\tgoto end\n\t\tend:\n");
+        assert_eq!(trimmed_for_check(&jumps, &["go"]), None);
+        let bare = src.replace(
+            "\tDescribe(\"inner\", func() {",
+            "\t{\n\t\tIt(\"z\", func() { go f() })\n\t}\n\tDescribe(\"inner\", func() {",
+        );
+        assert_eq!(trimmed_for_check(&bare, &["go"]), None);
+        let unbare = bare.replacen("\t{\n", "\tif ok {\n", 1);
+        assert!(trimmed_for_check(&unbare, &["go"]).is_some());
+    }
+
+    #[test]
+    fn what_a_statement_may_declare_is_over_counted() {
+        let words = |v: Vec<&[u8]>| {
+            v.iter()
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(words(declared_by(b"a, b := f()\n")), ["a", "b"]);
+        assert_eq!(words(declared_by(b"x.y = 1\n")), Vec::<String>::new());
+        assert_eq!(
+            words(declared_by(b"go func() { c := 1 }()\n")),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            words(declared_by(b"var (\n\tc int\n\td = 2\n)\n")),
+            ["var", "c", "int", "d"]
+        );
+        assert_eq!(
+            words(declared_anywhere(b"It(\"x\", func() {\n\tv, err :=\n\t\tf()\n\tfor k := range m {\n\t\tvar q T\n\t}\n})\n")),
+            ["v", "err", "k", "q", "T"]
+        );
+        assert_eq!(
+            words(declared_by_signature(
+                b"func(t *testing.T, a, b int) (n int)"
+            )),
+            ["t", "a", "b", "int", "n", "int"]
+        );
+    }
+
+    /// On Go's own large declarations, a parse of what a check keeps holds
+    /// each anchor as a whole parse does: the same node, with the same
+    /// ancestors (kinds; and bytes, inside what was kept), and almost
+    /// always without an error.
+    #[test]
+    fn a_parse_of_what_a_check_keeps_holds_the_anchors_as_a_whole_parse_does() {
+        use crate::go::syntax;
+        let anchors: [&[u8]; 3] = [b"go", b"make", b"select"];
+        let (mut tried, mut clean) = (0usize, 0usize);
+        for dir in [
+            "net/http",
+            "context",
+            "sync",
+            "testing",
+            "os/exec",
+            "runtime/pprof",
+            "net",
+        ] {
+            for path in crate::go::goroot_go_files(dir) {
+                let src = std::fs::read(&path).unwrap();
+                let chunks = syntax::top_level_chunks(&src).unwrap();
+                let mut whole = None;
+                for (c, _) in chunks
+                    .iter()
+                    .filter(|(c, _)| c.len() > WORTH_TRIMMING_FOR_CHECK)
+                {
+                    let Some(t) = around_functions(&src, c.clone(), &anchors) else {
+                        continue;
+                    };
+                    tried += 1;
+                    let lexed = lex(&src, c.clone(), &anchors).unwrap();
+                    let mut kept = Vec::new();
+                    let mut at = 0;
+                    for d in &t.dropped {
+                        kept.push(at..d.start);
+                        at = d.end;
+                    }
+                    kept.push(at..src.len());
+                    let part = syntax::parse_ranges(&src, &kept);
+                    if part.root_node().has_error() {
+                        continue;
+                    }
+                    clean += 1;
+                    let whole = whole.get_or_insert_with(|| syntax::parse(&src));
+                    let chain = |t: &tree_sitter::Tree, o: usize| {
+                        let mut n = t.root_node().descendant_for_byte_range(o, o + 1);
+                        let mut out = Vec::new();
+                        while let Some(x) = n.filter(|x| x.parent().is_some()) {
+                            out.push((x.kind_id(), x.byte_range()));
+                            n = x.parent();
+                        }
+                        out
+                    };
+                    let inside = |r: &Range<usize>| {
+                        kept.iter().any(|k| k.start <= r.start && r.end <= k.end)
+                    };
+                    for &o in &lexed.anchors {
+                        let (p, w) = (chain(&part, o), chain(whole, o));
+                        let line = syntax::line_col(&src, o).0;
+                        assert_eq!(p.len(), w.len(), "{}:{line}", path.display());
+                        for ((pk, pr), (wk, wr)) in p.iter().zip(&w) {
+                            assert_eq!(pk, wk, "{}:{line}", path.display());
+                            if inside(wr) {
+                                assert_eq!(pr, wr, "{}:{line}", path.display());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            tried >= 5 && clean == tried,
+            "{clean} of {tried} parsed cleanly"
+        );
     }
 }

@@ -609,7 +609,7 @@ pub fn eval<'t>(form: &Form, ctx: &Ctx<'t>, caps: &HashMap<&str, Node<'t>>) -> b
                 .is_none_or(|(f, id)| f.local(id).escapes())
         }),
         Form::Declared(c) => {
-            cap(c).is_some_and(|n| n.kind_str() == "identifier" && ctx.facts.of(n).declares(n))
+            cap(c).is_some_and(|n| n.kind_str() == "identifier" && ctx.facts.declares(n))
         }
         Form::Imports { name, path } => {
             cap(name).is_some_and(|n| ctx.facts.names_import(n, path, ctx.tree))
@@ -663,6 +663,7 @@ fn has<'t>(
     let Some(root) = root else {
         return false;
     };
+    crate::go::hidden::reads(root);
     let names = pattern.capture_names();
     let mut cursor = QueryCursor::new();
     let mut matches = cursor.matches(pattern, root, ctx.src);

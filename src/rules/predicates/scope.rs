@@ -152,6 +152,9 @@ fn declared_by<'t>(n: Node<'t>, name: &str, src: &[u8]) -> Option<Declared<'t>> 
 /// not by a walk of every node of the body, which the predicates asked for
 /// hundreds of times per big function.
 fn declaring_nodes<'t>(body: Node<'t>, name: &str, src: &[u8]) -> Vec<Node<'t>> {
+    // Declarations are looked for, not every place the name is written:
+    // a trimmed parse misses one only where it left out a declaration.
+    crate::go::hidden::searches_declarations(body, name.as_bytes());
     let mut out: Vec<Node<'t>> = Vec::new();
     for (_, ups) in syntax::written_outside(body, name, "identifier", "func_literal", src) {
         let holder = match ups.as_slice() {
