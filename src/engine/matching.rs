@@ -56,8 +56,9 @@ pub struct Engine {
     roots: Vec<Option<Roots>>,
     /// [`Engine::pack_text`], made once.
     pack: OnceLock<String>,
-    /// The words each rule's every match writes (`anchors`), by rule.
-    anchors: Vec<Option<Vec<Vec<u8>>>>,
+    /// The words each rule's every match writes (`anchors`), by rule;
+    /// read when a file first needs them (a warm run checks none).
+    anchors: OnceLock<Vec<Option<Vec<Vec<u8>>>>>,
     /// Whether large declarations are first checked trimmed (`trim_plan`);
     /// off only to compare with (a test).
     trim: bool,
@@ -151,10 +152,6 @@ impl Engine {
                 Roots::of(q.query(), q.patterns().zip(starts), &r.spec.query)
             })
             .collect();
-        let anchors = rules
-            .iter()
-            .map(|r| crate::engine::anchors::of_rule(&r.spec.query, &r.spec.require))
-            .collect();
         Engine {
             rules,
             prefilter,
@@ -162,7 +159,7 @@ impl Engine {
             combined: OnceLock::new(),
             roots,
             pack: OnceLock::new(),
-            anchors,
+            anchors: OnceLock::new(),
             trim: true,
         }
     }
@@ -429,6 +426,12 @@ impl Engine {
         bytes: &[u8],
     ) -> Option<crate::go::hidden::Hidden> {
         use crate::go::units;
+        let anchors = self.anchors.get_or_init(|| {
+            self.rules
+                .iter()
+                .map(|r| crate::engine::anchors::of_rule(&r.spec.query, &r.spec.require))
+                .collect()
+        });
         let mut hidden = crate::go::hidden::Hidden::default();
         for ((r, kind), _) in chunks.iter().zip(keep).filter(|(_, k)| **k) {
             if *kind != syntax::ChunkKind::Code || r.len() < units::WORTH_TRIMMING_FOR_CHECK {
@@ -436,7 +439,7 @@ impl Engine {
             }
             let mut words: Vec<&[u8]> = Vec::new();
             for &i in rules.iter().filter(|&&i| found.holds(i, r.clone())) {
-                match &self.anchors[i] {
+                match &anchors[i] {
                     Some(a) => words.extend(a.iter().map(Vec::as_slice)),
                     None => {
                         words.clear();
