@@ -1235,11 +1235,14 @@ impl<'a> PackageIndex<'a> {
                 });
                 index
             });
+            // A declaration the check trimmed is read whole by its
+            // asker (a producer's statements after its sends).
             out.extend(
                 decls
                     .get(&(kind, name))
                     .into_iter()
                     .flatten()
+                    .inspect(|&&n| crate::go::hidden::reads(n))
                     .map(|&n| FuncDecl {
                         node: n,
                         src: self.src,
