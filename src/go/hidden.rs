@@ -5,11 +5,14 @@
 //! leaves out can still change an answer about a name: a declaration of
 //! it in an outer function, or uses of such a name. The questions that can
 //! reach there all go through a few places (a local's facts, a search for
-//! where a name is written under a node, a match's captures), and each
-//! tells this module what it asked; a check that asked about something
-//! hidden is done again on the declaration whole. The state is per thread
-//! and set only around one check (`while_hidden`): the predicates that ask
-//! are many, and threading it through each would change them all.
+//! where a name is written or declared under a node, a match's captures, a
+//! declaration of the file found by name), and each tells this module what
+//! it asked; a check that asked about something hidden is done again on
+//! the declaration whole. A new way for a predicate to reach a function
+//! other than the one its match is in (and walk its statements) must tell
+//! it too. The state is per thread and set only around one check
+//! (`while_hidden`): the predicates that ask are many, and threading it
+//! through each would change them all.
 
 use std::cell::RefCell;
 use std::ops::Range;
