@@ -19,7 +19,9 @@
 //! wildcard is captured, and the engine checks every capture against what
 //! was left out (`go::hidden::reads`).
 
-use regex::Regex;
+// ASCII-only expressions: Unicode classes made compiling them cost more
+// than reading every query (millions of instructions, once per run).
+use regex::bytes::Regex;
 use std::sync::LazyLock;
 
 /// The anchors of a rule whose query is `query` and whose literals are
@@ -27,9 +29,9 @@ use std::sync::LazyLock;
 /// None when some pattern has none.
 pub fn of_rule(query: &str, require: &[String]) -> Option<Vec<Vec<u8>>> {
     static EQ: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r#"\(#eq\?\s+@[\w.-]+\s+"([^"\\]*)"\s*\)"#).unwrap());
+        LazyLock::new(|| Regex::new(r#"(?-u)\(#eq\?\s+@[\w.-]+\s+"([^"\\]*)"\s*\)"#).unwrap());
     static STATEMENT: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"\(\s*(go|select|defer)_statement\b").unwrap());
+        LazyLock::new(|| Regex::new(r"(?-u)\(\s*(go|select|defer)_statement\b").unwrap());
     let words: Vec<&str> = require
         .iter()
         .map(|l| {
@@ -49,17 +51,11 @@ pub fn of_rule(query: &str, require: &[String]) -> Option<Vec<Vec<u8>>> {
         }
         let mut found = false;
         let at_top = |at: usize| alternation_depth(pattern, at) == 0;
-        for c in EQ.captures_iter(pattern) {
+        let caught = EQ.captures_iter(pattern.as_bytes());
+        for c in caught.chain(STATEMENT.captures_iter(pattern.as_bytes())) {
             let m = c.get(1).unwrap();
-            if words.contains(&m.as_str()) && at_top(m.start()) {
-                out.push(m.as_str().as_bytes().to_vec());
-                found = true;
-            }
-        }
-        for c in STATEMENT.captures_iter(pattern) {
-            let m = c.get(1).unwrap();
-            if words.contains(&m.as_str()) && at_top(m.start()) {
-                out.push(m.as_str().as_bytes().to_vec());
+            if words.iter().any(|w| w.as_bytes() == m.as_bytes()) && at_top(m.start()) {
+                out.push(m.as_bytes().to_vec());
                 found = true;
             }
         }
@@ -117,8 +113,8 @@ fn patterns(query: &str) -> Vec<&str> {
 /// `statement_list`, or a wildcard not followed by a capture.
 fn sees_blocks(plain: &str) -> bool {
     static BLOCK: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(^|[^\w.-])(block|statement_list)([^\w.-]|$)").unwrap());
-    if BLOCK.is_match(plain) {
+        LazyLock::new(|| Regex::new(r"(?-u)(^|[^\w.-])(block|statement_list)([^\w.-]|$)").unwrap());
+    if BLOCK.is_match(plain.as_bytes()) {
         return true;
     }
     let b = plain.as_bytes();
