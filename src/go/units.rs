@@ -452,19 +452,7 @@ fn declared_anywhere(unit: &[u8]) -> Vec<&[u8]> {
             if matches!(w, b"var" | b"const" | b"type") {
                 let rest = unit[i..].trim_ascii_start();
                 let end = match rest.first() {
-                    Some(b'(') => {
-                        let mut depth = 0usize;
-                        rest.iter()
-                            .position(|&c| {
-                                match c {
-                                    b'(' => depth += 1,
-                                    b')' => depth -= 1,
-                                    _ => {}
-                                }
-                                depth == 0
-                            })
-                            .map_or(rest.len(), |j| j + 1)
-                    }
+                    Some(b'(') => closing(rest).map_or(rest.len(), |j| j + 1),
                     _ => memchr::memchr(b'\n', rest).unwrap_or(rest.len()),
                 };
                 out.extend(code_words(&rest[..end]));
@@ -493,6 +481,31 @@ fn declared_anywhere(unit: &[u8]) -> Vec<&[u8]> {
         i += 1;
     }
     out
+}
+
+/// Where the bracket `text` starts with closes, past strings, runes and
+/// comments (a `")"` in a `var` block does not end it).
+fn closing(text: &[u8]) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < text.len() {
+        if let Some((end, _)) = skip_literal(text, i) {
+            i = end.max(i + 1);
+            continue;
+        }
+        match text[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The names a function's signature (`func` up to its body) may give its
@@ -925,6 +938,13 @@ mod tests {
         assert_eq!(
             words(declared_anywhere(b"It(\"x\", func() {\n\tv, err :=\n\t\tf()\n\tfor k := range m {\n\t\tvar q T\n\t}\n})\n")),
             ["v", "err", "k", "q", "T"]
+        );
+        // A `)` in a string does not end a `var` block.
+        assert_eq!(
+            words(declared_anywhere(
+                b"if ok {\n\tvar (\n\t\ta = trim(s, \")\")\n\t\tch = c\n\t)\n}\n"
+            )),
+            ["a", "trim", "s", "ch", "c"]
         );
         assert_eq!(
             words(declared_by_signature(
