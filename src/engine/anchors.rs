@@ -77,14 +77,11 @@ fn patterns(query: &str) -> Vec<&str> {
     let mut depth = 0usize;
     let mut i = 0;
     while i < b.len() {
+        if let Some(next) = past_string_or_comment(b, i) {
+            i = next;
+            continue;
+        }
         match b[i] {
-            b'"' => i = string_end(b, i),
-            b';' => {
-                i = b[i..]
-                    .iter()
-                    .position(|&c| c == b'\n')
-                    .map_or(b.len(), |j| i + j);
-            }
             b'(' | b'[' => {
                 if depth == 0 {
                     starts.push(i);
@@ -141,6 +138,17 @@ fn sees_blocks(plain: &str) -> bool {
     })
 }
 
+/// Where reading goes on after the string or `;` comment starting at
+/// `b[i]` (past the closing quote; at the comment's line break); None
+/// when neither starts there.
+fn past_string_or_comment(b: &[u8], i: usize) -> Option<usize> {
+    match b[i] {
+        b'"' => Some(string_end(b, i) + 1),
+        b';' => Some(memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |j| i + j)),
+        _ => None,
+    }
+}
+
 /// Where the string starting at `b[i]` (a `"`) ends: its closing quote.
 fn string_end(b: &[u8], mut i: usize) -> usize {
     i += 1;
@@ -158,14 +166,11 @@ fn outside_strings(pattern: &str) -> String {
     let mut out = String::new();
     let mut i = 0;
     while i < b.len() {
+        if let Some(next) = past_string_or_comment(b, i) {
+            i = next;
+            continue;
+        }
         match b[i] {
-            b'"' => i = string_end(b, i) + 1,
-            b';' => {
-                i = b[i..]
-                    .iter()
-                    .position(|&c| c == b'\n')
-                    .map_or(b.len(), |j| i + j);
-            }
             b'#' => {
                 i += 1;
                 while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'-' || b[i] == b'_')
@@ -192,20 +197,11 @@ fn alternation_depth(pattern: &str, at: usize) -> usize {
     let mut depth = 0usize;
     let mut i = 0;
     while i < at.min(b.len()) {
+        if let Some(next) = past_string_or_comment(b, i) {
+            i = next;
+            continue;
+        }
         match b[i] {
-            b'"' => {
-                let end = string_end(b, i);
-                if end >= at {
-                    break;
-                }
-                i = end;
-            }
-            b';' => {
-                i = b[i..]
-                    .iter()
-                    .position(|&c| c == b'\n')
-                    .map_or(b.len(), |j| i + j);
-            }
             b'[' => depth += 1,
             b']' => depth = depth.saturating_sub(1),
             _ => {}

@@ -146,9 +146,15 @@ fn first_token(unit: &[u8]) -> &[u8] {
 /// Whether a unit starts with `case` or `default`: it opens a case of a
 /// switch or select.
 fn opens_case(unit: &[u8]) -> bool {
+    starts_with_word(unit, &[b"case", b"default"])
+}
+
+/// Whether a unit's first token is one of `words`.
+fn starts_with_word(unit: &[u8], words: &[&[u8]]) -> bool {
     let t = first_token(unit);
-    let word = |w: &[u8]| t.starts_with(w) && t.get(w.len()).is_none_or(|&b| !is_ident_byte(b));
-    word(b"case") || word(b"default")
+    words
+        .iter()
+        .any(|w| t.starts_with(w) && t.get(w.len()).is_none_or(|&b| !is_ident_byte(b)))
 }
 
 /// Declarations longer than this are worth trimming: below it a parse of
@@ -392,10 +398,7 @@ fn code_words(text: &[u8]) -> Vec<&[u8]> {
 /// brackets (which over-counts `for i :=` and `if v :=`, whose names
 /// live only inside them).
 fn declared_by(unit: &[u8]) -> Vec<&[u8]> {
-    let first = first_token(unit);
-    let keyword =
-        |w: &[u8]| first.starts_with(w) && first.get(w.len()).is_none_or(|&b| !is_ident_byte(b));
-    if keyword(b"var") || keyword(b"const") || keyword(b"type") {
+    if starts_with_word(unit, &[b"var", b"const", b"type"]) {
         return code_words(unit);
     }
     let mut words = Vec::new();
@@ -674,6 +677,42 @@ mod tests {
         kept.iter().map(|r| &src[r.clone()]).collect()
     }
 
+    /// The node at `o` in a parse of the `kept` ranges and in a whole
+    /// parse (`trees`) has the same ancestors: the same kinds, and the
+    /// same bytes where a node lies inside what was kept (one holding
+    /// left-out bytes keeps only its kind: a statement list ends at its
+    /// last kept statement; the root is the file in either tree).
+    fn assert_same_ancestors(
+        (part, whole): (&tree_sitter::Tree, &tree_sitter::Tree),
+        kept: &[Range<usize>],
+        o: usize,
+        place: &str,
+    ) {
+        let chain = |t: &tree_sitter::Tree| {
+            let mut n = t.root_node().descendant_for_byte_range(o, o + 1);
+            let mut out = Vec::new();
+            while let Some(x) = n.filter(|x| x.parent().is_some()) {
+                out.push((x.kind_id(), x.byte_range()));
+                // Where a comment hangs depends on the tokens around it;
+                // only it is read.
+                if x.kind() == "comment" {
+                    break;
+                }
+                n = x.parent();
+            }
+            out
+        };
+        let inside = |r: &Range<usize>| kept.iter().any(|k| k.start <= r.start && r.end <= k.end);
+        let (p, w) = (chain(part), chain(whole));
+        assert_eq!(p.len(), w.len(), "{place}");
+        for ((pk, pr), (wk, wr)) in p.iter().zip(&w) {
+            assert_eq!(pk, wk, "{place}");
+            if inside(wr) {
+                assert_eq!(pr, wr, "{place}");
+            }
+        }
+    }
+
     #[test]
     fn units_far_from_the_offsets_are_left_out_with_everything_in_them() {
         let src = "var _ = Describe(\"x\", func() {\n\tvar c int\n\tIt(\"a\", func() {\n\t\tc++\n\t})\n\tIt(\"b\", func() {\n\t\tx := a +\n\t\t\tb\n\t\tgo f(x) // go\n\t})\n})\n";
@@ -753,39 +792,13 @@ mod tests {
                             continue;
                         }
                         clean += 1;
-                        let chain = |t: &tree_sitter::Tree, o: usize| {
-                            let mut n = t.root_node().descendant_for_byte_range(o, o + 1);
-                            let mut out = Vec::new();
-                            while let Some(x) = n.filter(|x| x.parent().is_some()) {
-                                out.push((x.kind_id(), x.byte_range()));
-                                // Where a comment hangs depends on the
-                                // tokens around it; only it is read.
-                                if x.kind() == "comment" {
-                                    break;
-                                }
-                                n = x.parent();
-                            }
-                            out
-                        };
-                        // A node holding left-out bytes keeps only its
-                        // kind (a statement list ends at its last kept
-                        // statement); the root is the file in one tree.
-                        let whole_span = |r: &Range<usize>| {
-                            kept.iter().any(|k| k.start <= r.start && r.end <= k.end)
-                        };
                         for o in [at, end.saturating_sub(1).max(at)] {
                             if o >= end || src[o].is_ascii_whitespace() {
                                 continue;
                             }
-                            let (p, w) = (chain(&part, o), chain(&whole, o));
                             let line = syntax::line_col(&src, o).0;
-                            assert_eq!(p.len(), w.len(), "{}:{line}", path.display());
-                            for ((pk, pr), (wk, wr)) in p.iter().zip(&w) {
-                                assert_eq!(pk, wk, "{}:{line}", path.display());
-                                if whole_span(wr) {
-                                    assert_eq!(pr, wr, "{}:{line}", path.display());
-                                }
-                            }
+                            let place = format!("{}:{line}", path.display());
+                            assert_same_ancestors((&part, &whole), &kept, o, &place);
                         }
                     }
                 }
@@ -998,28 +1011,10 @@ mod tests {
                     }
                     clean += 1;
                     let whole = whole.get_or_insert_with(|| syntax::parse(&src));
-                    let chain = |t: &tree_sitter::Tree, o: usize| {
-                        let mut n = t.root_node().descendant_for_byte_range(o, o + 1);
-                        let mut out = Vec::new();
-                        while let Some(x) = n.filter(|x| x.parent().is_some()) {
-                            out.push((x.kind_id(), x.byte_range()));
-                            n = x.parent();
-                        }
-                        out
-                    };
-                    let inside = |r: &Range<usize>| {
-                        kept.iter().any(|k| k.start <= r.start && r.end <= k.end)
-                    };
                     for &o in &lexed.anchors {
-                        let (p, w) = (chain(&part, o), chain(whole, o));
                         let line = syntax::line_col(&src, o).0;
-                        assert_eq!(p.len(), w.len(), "{}:{line}", path.display());
-                        for ((pk, pr), (wk, wr)) in p.iter().zip(&w) {
-                            assert_eq!(pk, wk, "{}:{line}", path.display());
-                            if inside(wr) {
-                                assert_eq!(pr, wr, "{}:{line}", path.display());
-                            }
-                        }
+                        let place = format!("{}:{line}", path.display());
+                        assert_same_ancestors((&part, whole), &kept, o, &place);
                     }
                 }
             }
